@@ -1,0 +1,121 @@
+//! Connecting, choosing the dialect and running migrations.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use sqlx::any::{AnyPoolOptions, install_default_drivers};
+use sqlx::AnyPool;
+
+use crate::error::{Error, Result};
+
+/// Which database the store talks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialect {
+    Sqlite,
+    Postgres,
+}
+
+/// How to open the store.
+#[derive(Debug, Clone)]
+pub struct StoreConfig {
+    /// `sqlite:///path/to/bantong.db` or `postgres://user@host/db`.
+    pub database_url: String,
+    /// Directory for content-addressed blobs.
+    pub blob_dir: PathBuf,
+    /// Largest accepted blob in bytes.
+    pub max_blob_bytes: u64,
+    /// Accepted blob media types (checked against the content's magic bytes).
+    pub blob_types: Vec<String>,
+    /// Pool size.
+    pub max_connections: u32,
+}
+
+/// The storage handle shared by the whole host. Cheap to clone.
+#[derive(Clone)]
+pub struct Store {
+    pool: AnyPool,
+    dialect: Dialect,
+    config: StoreConfig,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store").field("dialect", &self.dialect).finish_non_exhaustive()
+    }
+}
+
+static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
+static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres");
+
+impl Store {
+    /// Opens (creating if needed) the database, runs migrations and prepares
+    /// the blob directory.
+    pub async fn open(config: StoreConfig) -> Result<Store> {
+        install_default_drivers();
+        let dialect = Dialect::from_url(&config.database_url)?;
+        let url = match dialect {
+            Dialect::Sqlite => sqlite_url(&config.database_url),
+            Dialect::Postgres => config.database_url.clone(),
+        };
+        let pool = AnyPoolOptions::new()
+            .max_connections(config.max_connections.max(1))
+            .acquire_timeout(Duration::from_secs(10))
+            .after_connect(move |conn, _meta| {
+                Box::pin(async move {
+                    if dialect == Dialect::Sqlite {
+                        use sqlx::Executor;
+                        conn.execute("PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; PRAGMA synchronous = NORMAL;")
+                            .await?;
+                    }
+                    Ok(())
+                })
+            })
+            .connect(&url)
+            .await?;
+        match dialect {
+            Dialect::Sqlite => SQLITE_MIGRATIONS.run(&pool).await?,
+            Dialect::Postgres => POSTGRES_MIGRATIONS.run(&pool).await?,
+        }
+        std::fs::create_dir_all(&config.blob_dir)?;
+        Ok(Store { pool, dialect, config })
+    }
+
+    pub fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
+    pub fn dialect(&self) -> Dialect {
+        self.dialect
+    }
+
+    pub fn config(&self) -> &StoreConfig {
+        &self.config
+    }
+}
+
+impl Dialect {
+    /// Picks the dialect from a database URL.
+    pub fn from_url(url: &str) -> Result<Dialect> {
+        if url.starts_with("sqlite:") {
+            Ok(Dialect::Sqlite)
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            Ok(Dialect::Postgres)
+        } else {
+            Err(Error::Invalid(format!(
+                "unsupported database URL scheme in {:?}; use sqlite: or postgres:",
+                url.split(':').next().unwrap_or_default()
+            )))
+        }
+    }
+}
+
+/// SQLite: create the file if missing (WAL is set per connection).
+fn sqlite_url(url: &str) -> String {
+    let mut url = url.to_owned();
+    let sep = if url.contains('?') { '&' } else { '?' };
+    if !url.contains("mode=") {
+        url.push(sep);
+        url.push_str("mode=rwc");
+    }
+    url
+}
