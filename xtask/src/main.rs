@@ -1,1 +1,211 @@
-fn main(){}
+//! `cargo xtask`: the one entry point for the project's chores.
+//!
+//! - `cargo xtask demo`  — build the plugins and run the host on SQLite with
+//!   demo halls, a demo admin and the example plugins installed.
+//! - `cargo xtask ci`    — every check and test tier (what `.ci/run` runs).
+//! - `cargo xtask wasm`  — build the guest plugins for `wasm32-wasip2`.
+//! - `cargo xtask services` — start PostgreSQL and Mosquitto when not running.
+//! - `cargo xtask fuzz [seconds]` — run each fuzz target (nightly) briefly.
+
+use std::net::{SocketAddr, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail};
+
+/// Guest crates built for wasm32-wasip2, with the file name cargo gives them.
+const PLUGINS: &[(&str, &str)] = &[
+    ("bantong-fixture", "bantong_fixture"),
+    ("vendor-visitor-log", "vendor_visitor_log"),
+];
+const WASM_TARGET: &str = "wasm32-wasip2";
+
+fn main() -> Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let task = args.first().map(String::as_str).unwrap_or("help");
+    let rest = &args[args.len().min(1)..];
+    match task {
+        "wasm" => build_wasm().map(|_| ()),
+        "demo" => demo(rest),
+        "ci" => ci(),
+        "services" => services(),
+        "fuzz" => fuzz(rest.first().and_then(|s| s.parse().ok()).unwrap_or(30), false),
+        "fuzz-replay" => fuzz(0, true),
+        _ => {
+            eprintln!("usage: cargo xtask <demo|ci|wasm|services|fuzz [secs]|fuzz-replay>");
+            Ok(())
+        }
+    }
+}
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().map(Path::to_path_buf).unwrap_or_default()
+}
+
+fn cargo() -> Command {
+    let mut c = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    c.current_dir(root());
+    c
+}
+
+fn run(mut cmd: Command) -> Result<()> {
+    eprintln!("+ {cmd:?}");
+    let status = cmd.status().with_context(|| format!("could not start {cmd:?}"))?;
+    if !status.success() {
+        bail!("{cmd:?} failed with {status}");
+    }
+    Ok(())
+}
+
+fn ensure_target(toolchain: Option<&str>, target: &str) -> Result<()> {
+    let mut list = Command::new("rustup");
+    if let Some(t) = toolchain {
+        list.arg(format!("+{t}"));
+    }
+    let out = list.args(["target", "list", "--installed"]).output().context("rustup is required")?;
+    if !String::from_utf8_lossy(&out.stdout).lines().any(|l| l.trim() == target) {
+        let mut add = Command::new("rustup");
+        if let Some(t) = toolchain {
+            add.arg(format!("+{t}"));
+        }
+        add.args(["target", "add", target]);
+        run(add)?;
+    }
+    Ok(())
+}
+
+/// Builds every guest plugin once and returns the directory holding the
+/// `.wasm` files (`target/wasm32-wasip2/plugin`).
+fn build_wasm() -> Result<PathBuf> {
+    ensure_target(None, WASM_TARGET)?;
+    let mut cmd = cargo();
+    cmd.args(["build", "--target", WASM_TARGET, "--profile", "plugin"]);
+    for (krate, _) in PLUGINS {
+        cmd.args(["-p", krate]);
+    }
+    run(cmd)?;
+    let dir = target_dir().join(WASM_TARGET).join("plugin");
+    for (_, file) in PLUGINS {
+        let path = dir.join(format!("{file}.wasm"));
+        if !path.exists() {
+            bail!("expected {} after the build", path.display());
+        }
+    }
+    Ok(dir)
+}
+
+fn target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| root().join("target"))
+}
+
+fn demo(rest: &[String]) -> Result<()> {
+    let wasm_dir = build_wasm()?;
+    let mut cmd = cargo();
+    cmd.args(["run", "--release", "-p", "bantong-host", "--bin", "bantong", "--", "demo"]);
+    cmd.arg("--plugins").arg(root().join("plugins"));
+    cmd.arg("--examples").arg(root().join("examples"));
+    cmd.arg("--wasm-dir").arg(&wasm_dir);
+    cmd.args(rest);
+    run(cmd)
+}
+
+fn port_open(port: u16) -> bool {
+    TcpStream::connect_timeout(&SocketAddr::from(([127, 0, 0, 1], port)), Duration::from_millis(300)).is_ok()
+}
+
+fn wait_port(port: u16, secs: u64) -> bool {
+    let start = Instant::now();
+    while start.elapsed() < Duration::from_secs(secs) {
+        if port_open(port) {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    false
+}
+
+/// Starts PostgreSQL and Mosquitto when they are not running (the commands
+/// of this machine kind); fails clearly when they cannot be started.
+fn services() -> Result<()> {
+    if !port_open(5432) {
+        eprintln!("PostgreSQL is not running; starting it");
+        let versions = std::fs::read_dir("/etc/postgresql").context("PostgreSQL is not installed")?;
+        for v in versions.flatten() {
+            let _ = Command::new("pg_ctlcluster")
+                .args(["--skip-systemctl-redirect"])
+                .arg(v.file_name())
+                .args(["main", "start"])
+                .status();
+        }
+        if !wait_port(5432, 30) {
+            bail!("PostgreSQL did not come up on 127.0.0.1:5432");
+        }
+    }
+    if !port_open(1883) {
+        eprintln!("Mosquitto is not running; starting it");
+        let _ = Command::new("mosquitto").args(["-d", "-c", "/etc/mosquitto/mosquitto.conf"]).status();
+        if !wait_port(1883, 15) {
+            bail!("Mosquitto did not come up on 127.0.0.1:1883");
+        }
+    }
+    Ok(())
+}
+
+fn ci() -> Result<()> {
+    let started = Instant::now();
+    services()?;
+    let mut fmt = cargo();
+    fmt.args(["fmt", "--all", "--", "--check"]);
+    run(fmt)?;
+    let wasm_dir = build_wasm()?;
+    let mut clippy = cargo();
+    clippy.args(["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"]);
+    run(clippy)?;
+    let mut test = cargo();
+    test.args(["test", "--workspace", "--all-targets"]);
+    test.env("BANTONG_WASM_DIR", &wasm_dir);
+    run(test)?;
+    // Benches compile as part of --all-targets; run each once as a smoke test.
+    fuzz(0, true)?;
+    eprintln!("xtask ci: all tiers passed in {:.0} s", started.elapsed().as_secs_f64());
+    Ok(())
+}
+
+/// Runs each fuzz target: for `secs` seconds, or only over its corpus when
+/// `replay` is set. Installs cargo-fuzz when it is missing.
+fn fuzz(secs: u64, replay: bool) -> Result<()> {
+    let fuzz_dir = root().join("fuzz");
+    let targets_dir = fuzz_dir.join("fuzz_targets");
+    if !targets_dir.exists() {
+        return Ok(());
+    }
+    let has_fuzz = Command::new("cargo")
+        .args(["+nightly", "fuzz", "--version"])
+        .output()
+        .map(|o| o.status.success())
+        .unwrap_or(false);
+    if !has_fuzz {
+        let mut install = Command::new("cargo");
+        install.args(["+nightly", "install", "cargo-fuzz", "--locked"]);
+        run(install)?;
+    }
+    let mut names: Vec<String> = std::fs::read_dir(&targets_dir)?
+        .flatten()
+        .filter_map(|e| e.path().file_stem().map(|s| s.to_string_lossy().into_owned()))
+        .collect();
+    names.sort();
+    for name in names {
+        let corpus = fuzz_dir.join("corpus").join(&name);
+        std::fs::create_dir_all(&corpus)?;
+        let mut cmd = Command::new("cargo");
+        cmd.current_dir(&fuzz_dir).args(["+nightly", "fuzz", "run", &name]).arg(&corpus).arg("--");
+        if replay {
+            cmd.arg("-runs=0");
+        } else {
+            cmd.arg(format!("-max_total_time={secs}"));
+        }
+        run(cmd)?;
+    }
+    Ok(())
+}

@@ -1,0 +1,33 @@
+//! The one place that runs `wasmtime::component::bindgen!` over the WIT
+//! package in `wit/platform`; everything else imports these types.
+
+mod generated {
+    wasmtime::component::bindgen!({
+        path: "../../wit/platform",
+        world: "module",
+        imports: { default: async | trappable },
+        exports: { default: async },
+    });
+}
+
+/// Generated types of `bantong:platform@0.1.0`, re-exported under short names.
+pub mod wit {
+    pub use super::generated::Module;
+    pub use super::generated::ModulePre;
+    pub use super::generated::bantong::platform::types::{
+        Caller, Error as HostError, Event, Job, Method, Request, Response,
+    };
+    pub use super::generated::bantong::platform::storage::{
+        AggregateFn, AggregateQuery, Direction, Document, Filter, Group, Metric, Op, Page, DocumentQuery,
+        Selection, SortKey, Write,
+    };
+    pub use super::generated::bantong::platform::log::Level;
+    pub use super::generated::exports::bantong::platform::portal::{View, ViewKind};
+
+    /// The generated host traits, implemented by [`crate::HostState`].
+    pub mod traits {
+        pub use super::super::generated::bantong::platform::{
+            clock, config, events, log, storage, types,
+        };
+    }
+}

@@ -1,0 +1,246 @@
+//! Per-call store data and the bridge from WIT imports to the embedder.
+//!
+//! Every privileged import lands in a [`CallHost`] method. The runtime checks
+//! only what is independent of the embedder (sizes crossing the boundary);
+//! grants, hall scope and storage are the embedder's business.
+
+use std::future::Future;
+
+use wasmtime::component::ResourceTable;
+use wasmtime::{ResourceLimiter, Result as WtResult};
+use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
+
+use crate::bindings::wit::traits::{clock, config, events, log, storage, types};
+use crate::bindings::wit::{
+    AggregateQuery, Document, DocumentQuery, Group, HostError, Level, Page, Write,
+};
+
+/// What the embedder provides to one plugin call.
+///
+/// The host implements it over its database unit of work and the plugin's
+/// grant; the edge agent over its local store and uplink. Methods return the
+/// WIT error variant for refusals the plugin should see; they never trap.
+pub trait CallHost: Send + 'static {
+    fn storage_get(
+        &mut self,
+        collection: String,
+        id: String,
+    ) -> impl Future<Output = Result<Option<Document>, HostError>> + Send;
+    fn storage_put(
+        &mut self,
+        collection: String,
+        doc: Write,
+    ) -> impl Future<Output = Result<Document, HostError>> + Send;
+    fn storage_delete(
+        &mut self,
+        collection: String,
+        id: String,
+        expected_version: Option<u64>,
+    ) -> impl Future<Output = Result<bool, HostError>> + Send;
+    fn storage_query(
+        &mut self,
+        query: DocumentQuery,
+    ) -> impl Future<Output = Result<Page, HostError>> + Send;
+    fn storage_aggregate(
+        &mut self,
+        query: AggregateQuery,
+    ) -> impl Future<Output = Result<Vec<Group>, HostError>> + Send;
+    fn publish(
+        &mut self,
+        topic: String,
+        hall: Option<String>,
+        payload: String,
+    ) -> impl Future<Output = Result<String, HostError>> + Send;
+    /// The plugin's resolved config for the call's hall, as JSON text.
+    fn config(&mut self) -> String;
+    /// One structured log record from the plugin.
+    fn log(&mut self, level: Level, message: String, fields: Vec<(String, String)>);
+    /// Milliseconds since the Unix epoch.
+    fn now_ms(&mut self) -> i64 {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_millis() as i64)
+            .unwrap_or_default()
+    }
+    /// The district's UTC offset in minutes.
+    fn utc_offset_minutes(&mut self) -> i32 {
+        480
+    }
+}
+
+/// Longest log message kept; longer ones are cut at a character boundary.
+const MAX_LOG_MESSAGE: usize = 4096;
+
+/// The data of one wasmtime store: one plugin call.
+pub struct HostState<H> {
+    pub(crate) host: H,
+    wasi: WasiCtx,
+    table: ResourceTable,
+    pub(crate) limiter: MemoryCap,
+    /// Largest JSON text or byte list accepted from the guest in one import.
+    pub(crate) boundary_bytes: usize,
+}
+
+impl<H> HostState<H> {
+    pub(crate) fn new(host: H, memory_bytes: usize, boundary_bytes: usize) -> Self {
+        HostState {
+            host,
+            // No preopens, no environment, no arguments, no network, no stdio.
+            wasi: WasiCtx::builder().build(),
+            table: ResourceTable::new(),
+            limiter: MemoryCap::new(memory_bytes),
+            boundary_bytes,
+        }
+    }
+
+    /// Gives the embedder's call host back after the call.
+    pub fn into_host(self) -> H {
+        self.host
+    }
+
+    fn check_size(&self, what: &str, len: usize) -> Result<(), HostError> {
+        if len > self.boundary_bytes {
+            Err(HostError::Invalid(format!(
+                "{what} is {len} bytes, more than the limit of {} bytes",
+                self.boundary_bytes
+            )))
+        } else {
+            Ok(())
+        }
+    }
+}
+
+impl<H: Send> WasiView for HostState<H> {
+    fn ctx(&mut self) -> WasiCtxView<'_> {
+        WasiCtxView { ctx: &mut self.wasi, table: &mut self.table }
+    }
+}
+
+/// Caps linear memory and tables of one instance and remembers whether the
+/// cap was hit, so a resulting trap is reported as a memory-limit failure.
+pub(crate) struct MemoryCap {
+    max_bytes: usize,
+    pub(crate) hit: bool,
+}
+
+impl MemoryCap {
+    fn new(max_bytes: usize) -> Self {
+        MemoryCap { max_bytes, hit: false }
+    }
+}
+
+/// Upper bound on table elements; plugins need a few thousand at most.
+const MAX_TABLE_ELEMENTS: usize = 100_000;
+
+impl ResourceLimiter for MemoryCap {
+    fn memory_growing(
+        &mut self,
+        _current: usize,
+        desired: usize,
+        _maximum: Option<usize>,
+    ) -> WtResult<bool> {
+        if desired > self.max_bytes {
+            self.hit = true;
+            return Err(wasmtime::Error::msg(format!(
+                "memory cap of {} bytes exceeded (wanted {desired})",
+                self.max_bytes
+            )));
+        }
+        Ok(true)
+    }
+
+    fn table_growing(
+        &mut self,
+        _current: usize,
+        desired: usize,
+        _maximum: Option<usize>,
+    ) -> WtResult<bool> {
+        Ok(desired <= MAX_TABLE_ELEMENTS)
+    }
+}
+
+impl<H: CallHost> types::Host for HostState<H> {}
+
+impl<H: CallHost> storage::Host for HostState<H> {
+    async fn get(
+        &mut self,
+        collection: String,
+        id: String,
+    ) -> WtResult<Result<Option<Document>, HostError>> {
+        Ok(self.host.storage_get(collection, id).await)
+    }
+
+    async fn put(&mut self, collection: String, doc: Write) -> WtResult<Result<Document, HostError>> {
+        if let Err(e) = self.check_size("document body", doc.body.len()) {
+            return Ok(Err(e));
+        }
+        Ok(self.host.storage_put(collection, doc).await)
+    }
+
+    async fn delete(
+        &mut self,
+        collection: String,
+        id: String,
+        expected_version: Option<u64>,
+    ) -> WtResult<Result<bool, HostError>> {
+        Ok(self.host.storage_delete(collection, id, expected_version).await)
+    }
+
+    async fn query(&mut self, q: DocumentQuery) -> WtResult<Result<Page, HostError>> {
+        Ok(self.host.storage_query(q).await)
+    }
+
+    async fn aggregate(&mut self, q: AggregateQuery) -> WtResult<Result<Vec<Group>, HostError>> {
+        Ok(self.host.storage_aggregate(q).await)
+    }
+}
+
+impl<H: CallHost> events::Host for HostState<H> {
+    async fn publish(
+        &mut self,
+        topic: String,
+        hall: Option<String>,
+        payload: String,
+    ) -> WtResult<Result<String, HostError>> {
+        if let Err(e) = self.check_size("event payload", payload.len()) {
+            return Ok(Err(e));
+        }
+        Ok(self.host.publish(topic, hall, payload).await)
+    }
+}
+
+impl<H: CallHost> config::Host for HostState<H> {
+    async fn get(&mut self) -> WtResult<String> {
+        Ok(self.host.config())
+    }
+}
+
+impl<H: CallHost> clock::Host for HostState<H> {
+    async fn now(&mut self) -> WtResult<i64> {
+        Ok(self.host.now_ms())
+    }
+
+    async fn utc_offset_minutes(&mut self) -> WtResult<i32> {
+        Ok(self.host.utc_offset_minutes())
+    }
+}
+
+impl<H: CallHost> log::Host for HostState<H> {
+    async fn write(
+        &mut self,
+        level: Level,
+        mut message: String,
+        fields: Vec<(String, String)>,
+    ) -> WtResult<()> {
+        if message.len() > MAX_LOG_MESSAGE {
+            let mut cut = MAX_LOG_MESSAGE;
+            while !message.is_char_boundary(cut) {
+                cut -= 1;
+            }
+            message.truncate(cut);
+        }
+        let fields = fields.into_iter().take(32).collect();
+        self.host.log(level, message, fields);
+        Ok(())
+    }
+}

@@ -1,0 +1,298 @@
+//! Host configuration, layered: embedded defaults, then a TOML file, then
+//! `BANTONG_*` environment variables (`BANTONG_SECTION__KEY`, with `__`
+//! separating nesting levels; `DATABASE_URL` is honoured too).
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use bantong_runtime::RuntimeConfig;
+
+/// Everything the host reads at start-up.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct HostConfig {
+    /// Address of the HTTP server.
+    pub listen: SocketAddr,
+    /// Directory for the SQLite database, blobs and keys.
+    pub data_dir: PathBuf,
+    /// `sqlite://…` or `postgres://…`; empty means `<data_dir>/bantong.db`.
+    pub database_url: String,
+    /// Database pool size.
+    pub max_connections: u32,
+    /// Development mode: unsigned plugins are accepted. Never in production.
+    pub dev_mode: bool,
+    /// Files with trusted ed25519 public keys for plugin signatures.
+    pub trusted_keys: Vec<PathBuf>,
+    /// Operator policy file (capabilities granted per plugin); empty = built-in default.
+    pub policy_file: Option<PathBuf>,
+    pub runtime: RuntimeConfig,
+    pub blobs: BlobConfig,
+    pub auth: AuthConfig,
+    pub workers: WorkerConfig,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct BlobConfig {
+    /// Largest blob, in KiB.
+    pub max_kib: u64,
+    /// Accepted media types.
+    pub types: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AuthConfig {
+    /// A session ends after this many minutes without a request.
+    pub idle_timeout_minutes: u64,
+    /// A session ends this many hours after login, active or not.
+    pub absolute_timeout_hours: u64,
+    /// Failed logins before the account locks.
+    pub max_failed_logins: u32,
+    /// How long a locked account stays locked.
+    pub lockout_minutes: u64,
+    /// Set the `Secure` flag on the session cookie (behind TLS).
+    pub secure_cookie: bool,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct WorkerConfig {
+    /// Run the outbox dispatcher and the scheduler in this process.
+    pub enabled: bool,
+    /// How often the outbox is polled, in milliseconds.
+    pub outbox_poll_ms: u64,
+    /// How often schedules are evaluated, in milliseconds.
+    pub scheduler_poll_ms: u64,
+    /// Name of this host process in leases (default: hostname-pid).
+    pub worker_id: Option<String>,
+}
+
+impl Default for HostConfig {
+    fn default() -> Self {
+        HostConfig {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            data_dir: PathBuf::from("data"),
+            database_url: String::new(),
+            max_connections: 8,
+            dev_mode: false,
+            trusted_keys: Vec::new(),
+            policy_file: None,
+            runtime: RuntimeConfig::default(),
+            blobs: BlobConfig::default(),
+            auth: AuthConfig::default(),
+            workers: WorkerConfig::default(),
+        }
+    }
+}
+
+impl Default for BlobConfig {
+    fn default() -> Self {
+        BlobConfig {
+            max_kib: 10 * 1024,
+            types: ["image/jpeg", "image/png", "image/webp", "application/pdf", "text/plain", "application/json"]
+                .map(String::from)
+                .to_vec(),
+        }
+    }
+}
+
+impl Default for AuthConfig {
+    fn default() -> Self {
+        AuthConfig {
+            idle_timeout_minutes: 30,
+            absolute_timeout_hours: 12,
+            max_failed_logins: 5,
+            lockout_minutes: 15,
+            secure_cookie: false,
+        }
+    }
+}
+
+impl Default for WorkerConfig {
+    fn default() -> Self {
+        WorkerConfig { enabled: true, outbox_poll_ms: 200, scheduler_poll_ms: 1000, worker_id: None }
+    }
+}
+
+/// A configuration problem, naming the source and the key.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read config file {path}: {source}")]
+    Read { path: PathBuf, source: std::io::Error },
+    #[error("config file {path}: {message}")]
+    File { path: PathBuf, message: String },
+    #[error("environment variable {var}: {message}")]
+    Env { var: String, message: String },
+    #[error("config: {0}")]
+    Invalid(String),
+}
+
+impl HostConfig {
+    /// The default configuration as commented TOML (`bantong config default`).
+    pub fn default_toml() -> String {
+        let body = toml::to_string_pretty(&HostConfig::default()).unwrap_or_default();
+        format!(
+            "# Bantong host configuration. Every key is optional; environment variables\n\
+             # BANTONG_<KEY> (and BANTONG_<SECTION>__<KEY>) override this file.\n\n{body}"
+        )
+    }
+
+    /// Loads defaults, then `file` (if given), then the process environment.
+    pub fn load(file: Option<&Path>) -> Result<HostConfig, ConfigError> {
+        Self::load_from(file, std::env::vars())
+    }
+
+    /// As [`HostConfig::load`] with an explicit environment (for tests).
+    pub fn load_from(
+        file: Option<&Path>,
+        env: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<HostConfig, ConfigError> {
+        let mut value = toml::Value::try_from(HostConfig::default())
+            .map_err(|e| ConfigError::Invalid(e.to_string()))?;
+        if let Some(path) = file {
+            let text = std::fs::read_to_string(path)
+                .map_err(|source| ConfigError::Read { path: path.to_owned(), source })?;
+            let overlay: toml::Value = toml::from_str(&text)
+                .map_err(|e| ConfigError::File { path: path.to_owned(), message: e.to_string() })?;
+            merge(&mut value, overlay);
+            // Check the file alone so its errors name the file.
+            value
+                .clone()
+                .try_into::<HostConfig>()
+                .map_err(|e| ConfigError::File { path: path.to_owned(), message: e.to_string() })?;
+        }
+        for (var, raw) in env {
+            let key = if var == "DATABASE_URL" {
+                "database_url".to_owned()
+            } else if let Some(rest) = var.strip_prefix("BANTONG_") {
+                if rest == "CONFIG" || rest == "LOG" {
+                    continue;
+                }
+                rest.to_ascii_lowercase()
+            } else {
+                continue;
+            };
+            let path: Vec<&str> = key.split("__").collect();
+            set_path(&mut value, &path, &raw).map_err(|message| ConfigError::Env { var: var.clone(), message })?;
+            value
+                .clone()
+                .try_into::<HostConfig>()
+                .map_err(|e| ConfigError::Env { var: var.clone(), message: e.to_string() })?;
+        }
+        value.try_into::<HostConfig>().map_err(|e| ConfigError::Invalid(e.to_string()))
+    }
+
+    /// The database URL, defaulting to a SQLite file in the data directory.
+    pub fn database_url(&self) -> String {
+        if self.database_url.is_empty() {
+            format!("sqlite://{}", self.data_dir.join("bantong.db").display())
+        } else {
+            self.database_url.clone()
+        }
+    }
+
+    pub fn blob_dir(&self) -> PathBuf {
+        self.data_dir.join("blobs")
+    }
+}
+
+fn merge(base: &mut toml::Value, overlay: toml::Value) {
+    match (base, overlay) {
+        (toml::Value::Table(b), toml::Value::Table(o)) => {
+            for (k, v) in o {
+                match b.get_mut(&k) {
+                    Some(slot) => merge(slot, v),
+                    None => {
+                        b.insert(k, v);
+                    }
+                }
+            }
+        }
+        (slot, v) => *slot = v,
+    }
+}
+
+/// Sets `path` in `value` from an environment string, parsed according to
+/// the type already there (so `8080` stays a number and `true` a boolean).
+fn set_path(value: &mut toml::Value, path: &[&str], raw: &str) -> Result<(), String> {
+    let Some((last, parents)) = path.split_last() else {
+        return Err("empty key".into());
+    };
+    let mut cur = value;
+    for p in parents {
+        cur = cur
+            .as_table_mut()
+            .and_then(|t| t.get_mut(*p))
+            .ok_or_else(|| format!("unknown config section {p:?}"))?;
+    }
+    let table = cur.as_table_mut().ok_or("not a section")?;
+    let parsed = match table.get(*last) {
+        Some(toml::Value::Integer(_)) => {
+            toml::Value::Integer(raw.trim().parse().map_err(|_| format!("expected an integer, got {raw:?}"))?)
+        }
+        Some(toml::Value::Boolean(_)) => {
+            toml::Value::Boolean(raw.trim().parse().map_err(|_| format!("expected true or false, got {raw:?}"))?)
+        }
+        Some(toml::Value::Array(_)) => toml::Value::Array(
+            raw.split(',').filter(|s| !s.trim().is_empty()).map(|s| toml::Value::String(s.trim().to_owned())).collect(),
+        ),
+        Some(toml::Value::Table(_)) => return Err("is a section; set its keys with __".into()),
+        Some(_) => toml::Value::String(raw.to_owned()),
+        // Optional keys absent from the defaults (for example `policy_file`).
+        None => toml::Value::String(raw.to_owned()),
+    };
+    table.insert((*last).to_owned(), parsed);
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect()
+    }
+
+    #[test]
+    fn default_round_trips_through_toml() {
+        let text = HostConfig::default_toml();
+        let parsed: HostConfig = toml::from_str(&text).unwrap();
+        assert_eq!(parsed.listen, HostConfig::default().listen);
+    }
+
+    #[test]
+    fn file_then_env_override_in_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("bantong.toml");
+        std::fs::write(&file, "listen = \"127.0.0.1:9000\"\n[runtime]\ndefault_timeout_ms = 500\n").unwrap();
+        let cfg = HostConfig::load_from(
+            Some(&file),
+            env(&[("BANTONG_RUNTIME__DEFAULT_TIMEOUT_MS", "750"), ("BANTONG_DEV_MODE", "true"), ("OTHER", "x")]),
+        )
+        .unwrap();
+        assert_eq!(cfg.listen.port(), 9000);
+        assert_eq!(cfg.runtime.default_timeout_ms, 750);
+        assert!(cfg.dev_mode);
+    }
+
+    #[test]
+    fn errors_name_the_variable_and_the_file() {
+        let err = HostConfig::load_from(None, env(&[("BANTONG_RUNTIME__DEFAULT_TIMEOUT_MS", "soon")])).unwrap_err();
+        assert!(err.to_string().contains("BANTONG_RUNTIME__DEFAULT_TIMEOUT_MS"), "{err}");
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("bad.toml");
+        std::fs::write(&file, "listne = \"x\"\n").unwrap();
+        let err = HostConfig::load_from(Some(&file), env(&[])).unwrap_err();
+        assert!(err.to_string().contains("bad.toml") && err.to_string().contains("listne"), "{err}");
+    }
+
+    #[test]
+    fn database_url_defaults_to_sqlite_in_data_dir() {
+        let cfg = HostConfig::load_from(None, env(&[("DATABASE_URL", "postgres://x@y/z")])).unwrap();
+        assert_eq!(cfg.database_url(), "postgres://x@y/z");
+        assert!(HostConfig::default().database_url().starts_with("sqlite://"));
+    }
+}

@@ -1,0 +1,90 @@
+//! The one error type at the HTTP edge: every failure becomes JSON with a
+//! stable code and a message, never internals and never a panic.
+
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+
+/// An error answered to an HTTP client.
+#[derive(Debug)]
+pub struct AppError {
+    pub status: StatusCode,
+    /// Stable, machine-readable, snake_case.
+    pub code: &'static str,
+    /// Human-readable; safe to show.
+    pub message: String,
+    pub request_id: Option<String>,
+}
+
+pub type AppResult<T> = Result<T, AppError>;
+
+impl AppError {
+    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+        AppError { status, code, message: message.into(), request_id: None }
+    }
+
+    pub fn bad_request(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "bad_request", message)
+    }
+
+    pub fn validation(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed", message)
+    }
+
+    pub fn not_found(what: impl Into<String>) -> Self {
+        Self::new(StatusCode::NOT_FOUND, "not_found", what)
+    }
+
+    pub fn conflict(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::CONFLICT, "conflict", message)
+    }
+
+    pub fn unauthorized() -> Self {
+        Self::new(StatusCode::UNAUTHORIZED, "unauthenticated", "请先登录 / please log in")
+    }
+
+    pub fn forbidden(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::FORBIDDEN, "forbidden", message)
+    }
+
+    /// An unexpected failure: the details go to the log, not to the client.
+    pub fn internal(context: &str, err: impl std::fmt::Display) -> Self {
+        tracing::error!(error = %err, "{context}");
+        Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "内部错误 / internal error")
+    }
+
+    pub fn with_request_id(mut self, id: impl Into<String>) -> Self {
+        self.request_id = Some(id.into());
+        self
+    }
+}
+
+impl std::fmt::Display for AppError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} ({}): {}", self.status, self.code, self.message)
+    }
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        let mut body = json!({ "error": { "code": self.code, "message": self.message } });
+        if let Some(id) = &self.request_id {
+            body["error"]["request_id"] = json!(id);
+        }
+        (self.status, Json(body)).into_response()
+    }
+}
+
+impl From<bantong_store::Error> for AppError {
+    fn from(e: bantong_store::Error) -> Self {
+        use bantong_store::Error as E;
+        match e {
+            E::NotFound(m) => AppError::not_found(m),
+            E::Conflict(m) => AppError::conflict(m),
+            E::Invalid(m) => AppError::validation(m),
+            E::TooLarge(m) => AppError::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", m),
+            other => AppError::internal("storage failure", other),
+        }
+    }
+}
