@@ -97,9 +97,9 @@ impl<H: 'static, M> std::fmt::Debug for PluginSlot<H, M> {
 impl<H: 'static, M> PluginSlot<H, M> {
     /// A slot running `plugin`; it is quarantined after `quarantine_after`
     /// consecutive plugin faults and runs at most `concurrency` calls at once.
-    pub fn new(plugin: Plugin<H, M>, quarantine_after: u32, concurrency: u32) -> Self {
+    pub fn new(plugin: Arc<Plugin<H, M>>, quarantine_after: u32, concurrency: u32) -> Self {
         PluginSlot {
-            current: ArcSwap::from_pointee(plugin),
+            current: ArcSwap::new(plugin),
             stats: PluginStats::default(),
             quarantined: AtomicBool::new(false),
             quarantine_after: u64::from(quarantine_after.max(1)),
@@ -114,8 +114,8 @@ impl<H: 'static, M> PluginSlot<H, M> {
 
     /// Installs a new version atomically and lifts any quarantine; calls
     /// already running finish on the old version.
-    pub fn swap(&self, plugin: Plugin<H, M>) -> Arc<Plugin<H, M>> {
-        let old = self.current.swap(Arc::new(plugin));
+    pub fn swap(&self, plugin: Arc<Plugin<H, M>>) -> Arc<Plugin<H, M>> {
+        let old = self.current.swap(plugin);
         self.lift_quarantine();
         old
     }

@@ -15,13 +15,15 @@ pub struct AppError {
     /// Human-readable; safe to show.
     pub message: String,
     pub request_id: Option<String>,
+    /// Structured details, e.g. per-field validation errors.
+    pub details: Option<serde_json::Value>,
 }
 
 pub type AppResult<T> = Result<T, AppError>;
 
 impl AppError {
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
-        AppError { status, code, message: message.into(), request_id: None }
+        AppError { status, code, message: message.into(), request_id: None, details: None }
     }
 
     pub fn bad_request(message: impl Into<String>) -> Self {
@@ -71,6 +73,9 @@ impl IntoResponse for AppError {
         let mut body = json!({ "error": { "code": self.code, "message": self.message } });
         if let Some(id) = &self.request_id {
             body["error"]["request_id"] = json!(id);
+        }
+        if let Some(details) = self.details {
+            body["error"]["details"] = details;
         }
         (self.status, Json(body)).into_response()
     }

@@ -3,8 +3,8 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::AnyPool;
+use sqlx::any::{AnyPoolOptions, install_default_drivers};
 
 use crate::error::{Error, Result};
 
@@ -30,6 +30,31 @@ pub struct StoreConfig {
     pub max_connections: u32,
 }
 
+impl StoreConfig {
+    /// A config with the default limits: 25 MiB blobs of the common
+    /// document and image types, 10 connections.
+    pub fn new(database_url: impl Into<String>, blob_dir: impl Into<PathBuf>) -> StoreConfig {
+        StoreConfig {
+            database_url: database_url.into(),
+            blob_dir: blob_dir.into(),
+            max_blob_bytes: 25 * 1024 * 1024,
+            blob_types: DEFAULT_BLOB_TYPES.iter().map(|t| (*t).to_owned()).collect(),
+            max_connections: 10,
+        }
+    }
+}
+
+/// Media types accepted by [`StoreConfig::new`].
+pub const DEFAULT_BLOB_TYPES: [&str; 7] = [
+    "image/jpeg",
+    "image/png",
+    "image/webp",
+    "application/pdf",
+    "text/plain",
+    "application/json",
+    "application/wasm",
+];
+
 /// The storage handle shared by the whole host. Cheap to clone.
 #[derive(Clone)]
 pub struct Store {
@@ -40,7 +65,9 @@ pub struct Store {
 
 impl std::fmt::Debug for Store {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Store").field("dialect", &self.dialect).finish_non_exhaustive()
+        f.debug_struct("Store")
+            .field("dialect", &self.dialect)
+            .finish_non_exhaustive()
     }
 }
 
@@ -77,7 +104,16 @@ impl Store {
             Dialect::Postgres => POSTGRES_MIGRATIONS.run(&pool).await?,
         }
         std::fs::create_dir_all(&config.blob_dir)?;
-        Ok(Store { pool, dialect, config })
+        Ok(Store {
+            pool,
+            dialect,
+            config,
+        })
+    }
+
+    /// Closes every pooled connection; clones of this store stop working.
+    pub async fn close(&self) {
+        self.pool.close().await;
     }
 
     pub fn pool(&self) -> &AnyPool {

@@ -4,9 +4,43 @@
 //!
 //! Architecture invariant: nothing above this crate writes SQL that depends on
 //! the dialect; dialect differences live here.
+//!
+//! - [`UnitOfWork`] ([`Store::begin`]): plugin documents and event publication
+//!   in one lazily opened transaction, with hall scope.
+//! - Outbox: [`Store::claim_deliveries`], [`Store::ack`], [`Store::nack`].
+//! - Schedules: [`Store::claim_fire`], [`Store::finish_fire`].
+//! - Blobs: [`Store::put_blob`], [`Store::get_blob`].
+//! - Plugin registry: [`Store::registry`].
+//! - Backup: [`Store::backup`], [`Store::restore`].
 
+mod aggregate;
+mod backup;
+mod blobs;
 mod db;
+mod documents;
 mod error;
+mod filter;
+mod outbox;
+mod query;
+pub mod registry;
+mod schedule;
+mod scope;
+mod spec;
+mod sql;
+mod uow;
+mod values;
 
-pub use db::{Dialect, Store, StoreConfig};
+pub use aggregate::{AggregateFn, AggregateQuery, Group, MAX_GROUPS, Metric};
+pub use backup::{BackupManifest, TableSummary};
+pub use blobs::BlobRef;
+pub use db::{DEFAULT_BLOB_TYPES, Dialect, Store, StoreConfig};
+pub use documents::{Document, MAX_BODY_BYTES, Write};
 pub use error::{Error, Result};
+pub use filter::{Filter, Op};
+pub use outbox::{Delivery, Event, MAX_CLAIM, MAX_PAYLOAD_BYTES, NewEvent};
+pub use query::{DEFAULT_LIMIT, Direction, MAX_LIMIT, Page, Query, Selection, SortKey};
+pub use registry::{PluginConfig, PluginRecord, PluginVersion, Registry};
+pub use schedule::Fire;
+pub use scope::{HallScope, Scope};
+pub use spec::{CollectionSpec, FieldType, valid_field_path};
+pub use uow::UnitOfWork;

@@ -1,0 +1,194 @@
+//! Capabilities: what a manifest's `[capabilities]` table asks for, as comparable values.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::str::FromStr;
+
+use crate::error::Problems;
+use crate::{names, topic};
+
+fn yes() -> bool {
+    true
+}
+
+/// The `[capabilities]` table as written.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub struct Capabilities {
+    /// The plugin's own document storage.
+    #[serde(default)]
+    pub storage: bool,
+    /// Topic patterns the plugin may publish (on the edge: send uplink).
+    #[serde(default)]
+    pub events_publish: Vec<String>,
+    /// `owner/collection` of other plugins' collections it reads.
+    #[serde(default)]
+    pub storage_read: Vec<String>,
+    /// Binary attachments (photos, scans).
+    #[serde(default)]
+    pub blobs: bool,
+    /// Its resolved configuration (implied by a `[config]` schema).
+    #[serde(default)]
+    pub config: bool,
+    /// Structured logging.
+    #[serde(default = "yes")]
+    pub log: bool,
+    /// Wall-clock time.
+    #[serde(default = "yes")]
+    pub clock: bool,
+}
+
+impl Default for Capabilities {
+    fn default() -> Self {
+        Self {
+            storage: false,
+            events_publish: Vec::new(),
+            storage_read: Vec::new(),
+            blobs: false,
+            config: false,
+            log: true,
+            clock: true,
+        }
+    }
+}
+
+/// One capability, as requested by a manifest and granted by policy.
+///
+/// Written as text (in policies and logs) as `storage`, `blobs`, `config`,
+/// `log`, `clock`, `events-publish:<pattern>` or `storage-read:<owner>/<collection>`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Capability {
+    /// The plugin's own document storage.
+    Storage,
+    /// Publishing events whose topic matches the pattern.
+    EventsPublish(String),
+    /// Reading another plugin's collection.
+    StorageRead {
+        /// The plugin id that owns the collection.
+        owner: String,
+        /// The collection name.
+        collection: String,
+    },
+    /// Binary attachments.
+    Blobs,
+    /// The resolved configuration.
+    Config,
+    /// Structured logging.
+    Log,
+    /// Wall-clock time.
+    Clock,
+}
+
+impl Capability {
+    /// Whether the capability has no parameter (everything but
+    /// `events-publish` and `storage-read`).
+    pub fn is_simple(&self) -> bool {
+        !matches!(self, Self::EventsPublish(_) | Self::StorageRead { .. })
+    }
+}
+
+impl fmt::Display for Capability {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Storage => f.write_str("storage"),
+            Self::EventsPublish(pattern) => write!(f, "events-publish:{pattern}"),
+            Self::StorageRead { owner, collection } => {
+                write!(f, "storage-read:{owner}/{collection}")
+            }
+            Self::Blobs => f.write_str("blobs"),
+            Self::Config => f.write_str("config"),
+            Self::Log => f.write_str("log"),
+            Self::Clock => f.write_str("clock"),
+        }
+    }
+}
+
+/// Why a capability text did not parse.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{text:?} is not a capability: {reason}")]
+pub struct CapabilityParseError {
+    /// The text given.
+    pub text: String,
+    /// What is wrong with it.
+    pub reason: String,
+}
+
+impl FromStr for Capability {
+    type Err = CapabilityParseError;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let fail = |reason: String| CapabilityParseError {
+            text: text.to_owned(),
+            reason,
+        };
+        match text {
+            "storage" => return Ok(Self::Storage),
+            "blobs" => return Ok(Self::Blobs),
+            "config" => return Ok(Self::Config),
+            "log" => return Ok(Self::Log),
+            "clock" => return Ok(Self::Clock),
+            _ => {}
+        }
+        if let Some(pattern) = text.strip_prefix("events-publish:") {
+            return match topic::pattern_problem(pattern) {
+                None => Ok(Self::EventsPublish(pattern.to_owned())),
+                Some(problem) => Err(fail(problem)),
+            };
+        }
+        if let Some(target) = text.strip_prefix("storage-read:") {
+            return parse_read_target(target)
+                .map(|(owner, collection)| Self::StorageRead { owner, collection })
+                .map_err(fail);
+        }
+        Err(fail(
+            "expected storage, blobs, config, log, clock, events-publish:<pattern> or storage-read:<owner>/<collection>"
+                .to_owned(),
+        ))
+    }
+}
+
+/// Splits and checks `owner/collection`.
+pub(crate) fn parse_read_target(target: &str) -> Result<(String, String), String> {
+    let Some((owner, collection)) = target.split_once('/') else {
+        return Err(format!("{target:?} must be written owner/collection"));
+    };
+    if !names::is_plugin_id(owner) {
+        return Err(format!("owner {owner:?} {}", names::PLUGIN_ID_RULE));
+    }
+    if !names::is_collection_name(collection) {
+        return Err(format!("collection {collection:?} is not a collection name"));
+    }
+    Ok((owner.to_owned(), collection.to_owned()))
+}
+
+impl Capabilities {
+    /// Checks topic patterns and read targets; `plugin` is the manifest's id.
+    pub(crate) fn validate(&self, plugin: &str, problems: &mut Problems) {
+        for (i, pattern) in self.events_publish.iter().enumerate() {
+            let at = format!("capabilities.events-publish[{i}]");
+            if let Some(problem) = topic::pattern_problem(pattern) {
+                problems.push(at, problem);
+            } else if self.events_publish[..i].contains(pattern) {
+                problems.push(at, format!("duplicate pattern {pattern:?}"));
+            }
+        }
+        for (i, target) in self.storage_read.iter().enumerate() {
+            let at = format!("capabilities.storage-read[{i}]");
+            match parse_read_target(target) {
+                Err(message) => problems.push(at, message),
+                Ok((owner, _)) if owner == plugin => problems.push(
+                    at,
+                    "names the plugin itself; its own collections need only `storage`",
+                ),
+                Ok(_) if self.storage_read[..i].contains(target) => {
+                    problems.push(at, format!("duplicate entry {target:?}"));
+                }
+                Ok(_) => {}
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+#[path = "capability_tests.rs"]
+mod tests;

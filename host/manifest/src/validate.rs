@@ -1,0 +1,180 @@
+//! The rules a parsed manifest must satisfy beyond its TOML shape.
+
+use crate::error::{Problems, Result};
+use crate::manifest::{Limits, Manifest, World};
+use crate::{collection, config, names, route, schedule, topic, view};
+
+impl Manifest {
+    /// Checks every rule and reports all problems found, in document order.
+    pub fn validate(&self) -> Result<()> {
+        let mut problems = Problems::default();
+        if !names::is_plugin_id(&self.id) {
+            problems.push("id", names::PLUGIN_ID_RULE);
+        }
+        let wit = self.wit.to_string();
+        if !Self::SUPPORTED_WIT.contains(&wit.as_str()) {
+            problems.push(
+                "wit",
+                format!(
+                    "WIT version {wit} is not supported (supported: {})",
+                    Self::SUPPORTED_WIT.join(", ")
+                ),
+            );
+        }
+        if let Some(vendor) = &self.vendor
+            && (vendor.trim().is_empty() || vendor.chars().count() > 128)
+        {
+            problems.push("vendor", "must be 1 to 128 characters");
+        }
+        self.name.validate("name", 64, &mut problems);
+        if let Some(description) = &self.description {
+            description.validate("description", 2000, &mut problems);
+        }
+        self.capabilities.validate(&self.id, &mut problems);
+        if self.world == World::Edge {
+            self.edge_rules(&mut problems);
+        }
+        route::validate(&self.routes, &mut problems);
+        for (i, subscription) in self.subscriptions.iter().enumerate() {
+            let at = format!("subscriptions[{i}].topic");
+            if let Some(problem) = topic::pattern_problem(&subscription.topic) {
+                problems.push(at, problem);
+            } else if self.subscriptions[..i]
+                .iter()
+                .any(|s| s.topic == subscription.topic)
+            {
+                problems.push(at, format!("duplicate subscription {:?}", subscription.topic));
+            }
+        }
+        schedule::validate(&self.schedules, &mut problems);
+        if self.world == World::Module && !self.collections.is_empty() && !self.capabilities.storage
+        {
+            problems.push(
+                "collections",
+                "declaring collections requires `storage = true` in [capabilities]",
+            );
+        }
+        collection::validate(&self.collections, &mut problems);
+        if let Some(section) = &self.config {
+            config::check_manifest_schema(&section.schema, &mut problems);
+        }
+        view::validate(&self.views, &mut problems);
+        validate_limits(&self.limits, &mut problems);
+        problems.into_result()
+    }
+
+    /// The edge world imports only config, clock, log and uplink, and exports
+    /// no HTTP handler, storage or portal.
+    fn edge_rules(&self, problems: &mut Problems) {
+        const WHY: &str = "is not available to edge plugins";
+        let c = &self.capabilities;
+        if c.storage {
+            problems.push("capabilities.storage", WHY);
+        }
+        if !c.storage_read.is_empty() {
+            problems.push("capabilities.storage-read", WHY);
+        }
+        if c.blobs {
+            problems.push("capabilities.blobs", WHY);
+        }
+        for (field, empty) in [
+            ("routes", self.routes.is_empty()),
+            ("collections", self.collections.is_empty()),
+            ("views", self.views.is_empty()),
+        ] {
+            if !empty {
+                problems.push(field, WHY);
+            }
+        }
+    }
+}
+
+fn validate_limits(limits: &Limits, problems: &mut Problems) {
+    for (field, value, max) in [
+        ("limits.memory-mib", limits.memory_mib, 4096),
+        ("limits.timeout-ms", limits.timeout_ms, 600_000),
+        ("limits.max-body-kib", limits.max_body_kib, 1_048_576),
+    ] {
+        if let Some(value) = value
+            && (value == 0 || value > max)
+        {
+            problems.push(field, format!("must be between 1 and {max}"));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::Manifest;
+
+    const MINIMAL: &str = r#"
+id = "queue"
+version = "1.0.0"
+wit = "0.1.0"
+name = { zh = "排队叫号", en = "Queue" }
+"#;
+
+    fn errors(extra: &str) -> String {
+        match Manifest::parse(&format!("{MINIMAL}{extra}")) {
+            Ok(_) => String::new(),
+            Err(e) => e.to_string(),
+        }
+    }
+
+    #[test]
+    fn minimal_manifest_is_valid() {
+        assert_eq!(errors(""), "");
+    }
+
+    #[test]
+    fn edge_plugins_cannot_use_host_only_features() {
+        let text = errors(
+            r#"world = "edge"
+[capabilities]
+storage = true
+blobs = true
+storage-read = ["hotline/orders"]
+[[routes]]
+method = "GET"
+path = "/"
+[[views]]
+id = "v"
+kind = "list"
+title = { zh = "列表", en = "List" }
+"#,
+        );
+        assert_eq!(
+            text,
+            "capabilities.storage: is not available to edge plugins\n\
+             capabilities.storage-read: is not available to edge plugins\n\
+             capabilities.blobs: is not available to edge plugins\n\
+             routes: is not available to edge plugins\n\
+             views: is not available to edge plugins"
+        );
+    }
+
+    #[test]
+    fn collections_need_storage() {
+        assert_eq!(
+            errors("[[collections]]\nname = \"tickets\"\n"),
+            "collections: declaring collections requires `storage = true` in [capabilities]"
+        );
+    }
+
+    #[test]
+    fn limits_are_bounded() {
+        assert_eq!(
+            errors("[limits]\nmemory-mib = 0\ntimeout-ms = 700000\nmax-body-kib = 64\n"),
+            "limits.memory-mib: must be between 1 and 4096\n\
+             limits.timeout-ms: must be between 1 and 600000"
+        );
+    }
+
+    #[test]
+    fn subscriptions_are_checked() {
+        assert_eq!(
+            errors("[[subscriptions]]\ntopic = \"a.*\"\n[[subscriptions]]\ntopic = \"a.*\"\n"),
+            "subscriptions[1].topic: duplicate subscription \"a.*\""
+        );
+    }
+}

@@ -1,0 +1,120 @@
+//! `bantong demo`: a ready-to-try installation on SQLite with the four pilot
+//! halls, a demo administrator whose password is printed once, and the
+//! example plugins signed with a demo key and installed.
+
+use std::path::PathBuf;
+
+use anyhow::{Context, Result};
+use bantong_manifest::{SigningKey, keygen};
+
+use crate::config::HostConfig;
+use crate::identity::{HallGrade, NewHall, Principal};
+use crate::state::AppState;
+
+#[derive(Debug, clap::Args)]
+pub struct DemoArgs {
+    /// Folder with first-party plugin crates (each with a manifest.toml).
+    #[arg(long)]
+    pub plugins: Option<PathBuf>,
+    /// Folder with example plugin crates (each with a manifest.toml).
+    #[arg(long)]
+    pub examples: Option<PathBuf>,
+    /// Folder holding the built `.wasm` components.
+    #[arg(long)]
+    pub wasm_dir: Option<PathBuf>,
+    /// Prepare the installation and exit instead of serving.
+    #[arg(long)]
+    pub no_serve: bool,
+}
+
+/// The four pilot ("demonstration") halls of the source plan, plus two others.
+const DEMO_HALLS: &[(&str, &str, &str, &str, HallGrade)] = &[
+    ("bailou", "BL01", "百楼镇行政综合服务中心", "Bailou Town Service Hall", HallGrade::Demonstration),
+    ("dongjinzhuang", "DJZ01", "东金庄乡行政综合服务中心", "Dongjinzhuang Township Service Hall", HallGrade::Demonstration),
+    ("wusilu", "WSL01", "五四路街道行政综合服务中心", "Wusilu Street Service Hall", HallGrade::Demonstration),
+    ("wuyao", "WY01", "五尧乡行政综合服务中心", "Wuyao Township Service Hall", HallGrade::Demonstration),
+    ("guofu", "GF01", "郭福乡行政综合服务中心", "Guofu Township Service Hall", HallGrade::Standard),
+    ("xinzhuang", "XZ01", "辛庄镇行政综合服务中心", "Xinzhuang Town Service Hall", HallGrade::Basic),
+];
+
+/// (crate folder, wasm file stem) of the plugins the demo installs.
+const DEMO_PLUGINS: &[(&str, &str)] = &[("vendor-visitor-log", "vendor_visitor_log")];
+
+pub async fn run(mut config: HostConfig, args: DemoArgs) -> Result<()> {
+    if config.data_dir == PathBuf::from("data") {
+        config.data_dir = PathBuf::from("data/demo");
+    }
+    std::fs::create_dir_all(&config.data_dir)?;
+    let key_path = config.data_dir.join("demo-vendor.key");
+    let pub_path = config.data_dir.join("demo-vendor.pub");
+    let key = if key_path.exists() {
+        SigningKey::from_text(std::fs::read_to_string(&key_path)?.trim())?
+    } else {
+        let (secret, public) = keygen();
+        std::fs::write(&key_path, format!("{}\n", secret.to_text()))?;
+        std::fs::write(&pub_path, format!("{}\n", public.to_text()))?;
+        secret
+    };
+    if !config.trusted_keys.contains(&pub_path) {
+        config.trusted_keys.push(pub_path);
+    }
+    if config.policy_file.is_none() {
+        let policy = config.data_dir.join("policy.toml");
+        std::fs::write(&policy, DEMO_POLICY)?;
+        config.policy_file = Some(policy);
+    }
+    let listen = config.listen;
+    let state = AppState::build(config).await?;
+    let system = Principal::system("demo");
+    let existing = state.identity.list_halls().await?;
+    for (id, code, zh, en, grade) in DEMO_HALLS {
+        if existing.iter().any(|h| h.id == *id) {
+            continue;
+        }
+        let hall = NewHall { id: (*id).into(), code: (*code).into(), name_zh: (*zh).into(), name_en: (*en).into(), grade: *grade };
+        state.identity.create_hall(&system, hall).await?;
+    }
+    match state.identity.bootstrap_admin("admin", "演示管理员").await {
+        Ok(password) => {
+            println!("\n  办通 Bantong demo");
+            println!("  administrator: admin");
+            println!("  password (shown once, change it at first login): {password}\n");
+        }
+        Err(_) => println!("\n  办通 Bantong demo: the administrator already exists (password was printed at first start)\n"),
+    }
+    let roots: Vec<PathBuf> = [args.plugins.clone(), args.examples.clone()].into_iter().flatten().collect();
+    if let Some(wasm_dir) = &args.wasm_dir {
+        for (folder, stem) in DEMO_PLUGINS {
+            let Some(manifest) = roots.iter().map(|r| r.join(folder).join("manifest.toml")).find(|p| p.exists()) else {
+                continue;
+            };
+            let wasm = wasm_dir.join(format!("{stem}.wasm"));
+            let package = crate::cli::pack(&manifest, &wasm, Some(&key)).with_context(|| format!("packing {folder}"))?;
+            let installed = state.plugins.index().get(&package.manifest().id);
+            if installed.is_some_and(|e| e.current().meta().digest == package.digest().to_string()) {
+                continue;
+            }
+            let report = state.plugins.install(&package.encode(), &system).await?;
+            println!("  installed plugin {} {} ({})", report.id, report.version, report.digest);
+        }
+    }
+    if args.no_serve {
+        return Ok(());
+    }
+    println!("  open http://{listen}/api/openapi.json — Ctrl-C stops\n");
+    crate::cli::serve_state(state, listen, true).await
+}
+
+/// The demo's operator policy: the example plugins get what they ask for.
+const DEMO_POLICY: &str = r#"# Demo operator policy: capabilities granted per plugin.
+[plugins."*"]
+allow = ["storage", "config", "log", "clock"]
+
+[plugins.visitor-log]
+allow = ["storage", "config", "log", "clock"]
+events-publish = ["visitor.*"]
+
+[plugins.fixture]
+allow = ["storage", "config", "log", "clock", "blobs"]
+events-publish = ["fixture.*"]
+"#;

@@ -1,0 +1,263 @@
+//! The host's side of a plugin call: WIT imports checked against the
+//! plugin's grant and the caller's hall scope, then served by the store's
+//! unit of work.
+
+use std::sync::Arc;
+
+use bantong_manifest::Capability;
+use bantong_runtime::CallHost;
+use bantong_runtime::wit::{self, HostError};
+use bantong_store::{self as store, Scope, Store, UnitOfWork};
+
+use super::registry::{InstalledVersion, PluginIndex};
+
+/// Everything one call of one plugin may touch.
+pub struct ServerCallHost {
+    uow: UnitOfWork,
+    version: Arc<InstalledVersion>,
+    index: Arc<PluginIndex>,
+    scope: Scope,
+    config: String,
+    request_id: String,
+}
+
+impl ServerCallHost {
+    pub fn new(
+        store: &Store,
+        version: Arc<InstalledVersion>,
+        index: Arc<PluginIndex>,
+        scope: Scope,
+        config: String,
+        request_id: String,
+    ) -> Self {
+        ServerCallHost { uow: store.begin(), version, index, scope, config, request_id }
+    }
+
+    /// Commits the writes and events of the call.
+    pub async fn commit(self) -> Result<(), store::Error> {
+        self.uow.commit().await
+    }
+
+    /// Whether the call wrote anything (documents or events).
+    pub fn has_writes(&self) -> bool {
+        self.uow.has_writes()
+    }
+
+    fn plugin_id(&self) -> &str {
+        &self.version.manifest.id
+    }
+
+    fn require(&self, cap: &Capability) -> Result<(), HostError> {
+        if self.version.grant.allows(cap) {
+            Ok(())
+        } else {
+            Err(HostError::Denied(format!(
+                "plugin {} has no {cap} capability (not requested or not allowed by policy)",
+                self.plugin_id()
+            )))
+        }
+    }
+
+    /// The spec of one of this plugin's own collections.
+    fn own_collection(&self, name: &str) -> Result<&store::CollectionSpec, HostError> {
+        self.require(&Capability::Storage)?;
+        self.version
+            .collections
+            .get(name)
+            .ok_or_else(|| HostError::NotFound(format!("collection {name:?} is not declared in the manifest")))
+    }
+
+    /// Resolves the collection a selection reads: own, or another plugin's
+    /// when declared and granted.
+    fn readable(&self, selection: &wit::Selection) -> Result<(String, store::CollectionSpec), HostError> {
+        match selection.owner.as_deref() {
+            None => Ok((self.plugin_id().to_owned(), self.own_collection(&selection.collection)?.clone())),
+            Some(owner) if owner == self.plugin_id() => {
+                Ok((owner.to_owned(), self.own_collection(&selection.collection)?.clone()))
+            }
+            Some(owner) => {
+                if !self.version.grant.can_read(owner, &selection.collection) {
+                    return Err(HostError::Denied(format!(
+                        "plugin {} may not read {owner}/{} (declare it under storage-read and have it granted)",
+                        self.plugin_id(),
+                        selection.collection
+                    )));
+                }
+                let spec = self.index.collection(owner, &selection.collection).ok_or_else(|| {
+                    HostError::NotFound(format!("collection {owner}/{} does not exist", selection.collection))
+                })?;
+                Ok((owner.to_owned(), spec))
+            }
+        }
+    }
+}
+
+fn to_host_error(e: store::Error) -> HostError {
+    use store::Error as E;
+    match e {
+        E::NotFound(m) => HostError::NotFound(m),
+        E::Conflict(m) => HostError::Conflict(m),
+        E::Invalid(m) | E::TooLarge(m) => HostError::Invalid(m),
+        E::Denied(m) => HostError::Denied(m),
+        other => {
+            tracing::error!(error = %other, "storage failure during a plugin call");
+            HostError::Unavailable("storage is unavailable".into())
+        }
+    }
+}
+
+fn parse_json(what: &str, text: &str) -> Result<serde_json::Value, HostError> {
+    serde_json::from_str(text).map_err(|e| HostError::Invalid(format!("{what} is not valid JSON: {e}")))
+}
+
+fn to_wit_document(d: store::Document) -> wit::Document {
+    wit::Document {
+        collection: d.collection,
+        id: d.id,
+        hall: d.hall,
+        version: d.version,
+        body: d.body.to_string(),
+        created_at: d.created_at,
+        updated_at: d.updated_at,
+    }
+}
+
+fn to_selection(s: wit::Selection) -> Result<store::Selection, HostError> {
+    let filters = s
+        .filters
+        .into_iter()
+        .map(|f| {
+            Ok(store::Filter {
+                value: if f.value.is_empty() { serde_json::Value::Null } else { parse_json("filter value", &f.value)? },
+                field: f.field,
+                op: match f.op {
+                    wit::Op::Eq => store::Op::Eq,
+                    wit::Op::Ne => store::Op::Ne,
+                    wit::Op::Lt => store::Op::Lt,
+                    wit::Op::Le => store::Op::Le,
+                    wit::Op::Gt => store::Op::Gt,
+                    wit::Op::Ge => store::Op::Ge,
+                    wit::Op::AnyOf => store::Op::AnyOf,
+                    wit::Op::Prefix => store::Op::Prefix,
+                    wit::Op::Contains => store::Op::Contains,
+                    wit::Op::IsNull => store::Op::IsNull,
+                },
+            })
+        })
+        .collect::<Result<_, HostError>>()?;
+    Ok(store::Selection { collection: s.collection, filters, halls: s.halls })
+}
+
+impl CallHost for ServerCallHost {
+    async fn storage_get(&mut self, collection: String, id: String) -> Result<Option<wit::Document>, HostError> {
+        self.own_collection(&collection)?;
+        let doc = self.uow.get(&self.scope, &collection, &id).await.map_err(to_host_error)?;
+        Ok(doc.map(to_wit_document))
+    }
+
+    async fn storage_put(&mut self, collection: String, doc: wit::Write) -> Result<wit::Document, HostError> {
+        self.own_collection(&collection)?;
+        let write = store::Write {
+            id: doc.id,
+            hall: doc.hall,
+            body: parse_json("document body", &doc.body)?,
+            expected_version: doc.expected_version,
+        };
+        let stored = self.uow.put(&self.scope, &collection, write).await.map_err(to_host_error)?;
+        Ok(to_wit_document(stored))
+    }
+
+    async fn storage_delete(
+        &mut self,
+        collection: String,
+        id: String,
+        expected_version: Option<u64>,
+    ) -> Result<bool, HostError> {
+        self.own_collection(&collection)?;
+        self.uow.delete(&self.scope, &collection, &id, expected_version).await.map_err(to_host_error)
+    }
+
+    async fn storage_query(&mut self, q: wit::DocumentQuery) -> Result<wit::Page, HostError> {
+        let (owner, spec) = self.readable(&q.selection)?;
+        let query = store::Query {
+            selection: to_selection(q.selection)?,
+            sort: q
+                .sort
+                .into_iter()
+                .map(|k| store::SortKey {
+                    field: k.field,
+                    direction: match k.direction {
+                        wit::Direction::Asc => store::Direction::Asc,
+                        wit::Direction::Desc => store::Direction::Desc,
+                    },
+                })
+                .collect(),
+            offset: q.offset,
+            limit: q.limit,
+        };
+        let page = self.uow.query(&self.scope, &owner, &spec, query).await.map_err(to_host_error)?;
+        Ok(wit::Page { items: page.items.into_iter().map(to_wit_document).collect(), total: page.total })
+    }
+
+    async fn storage_aggregate(&mut self, q: wit::AggregateQuery) -> Result<Vec<wit::Group>, HostError> {
+        let (owner, spec) = self.readable(&q.selection)?;
+        let query = store::AggregateQuery {
+            selection: to_selection(q.selection)?,
+            group_by: q.group_by,
+            metrics: q
+                .metrics
+                .into_iter()
+                .map(|m| store::Metric {
+                    func: match m.func {
+                        wit::AggregateFn::Count => store::AggregateFn::Count,
+                        wit::AggregateFn::Sum => store::AggregateFn::Sum,
+                        wit::AggregateFn::Avg => store::AggregateFn::Avg,
+                        wit::AggregateFn::Min => store::AggregateFn::Min,
+                        wit::AggregateFn::Max => store::AggregateFn::Max,
+                    },
+                    field: m.field,
+                })
+                .collect(),
+        };
+        let groups = self.uow.aggregate(&self.scope, &owner, &spec, query).await.map_err(to_host_error)?;
+        Ok(groups
+            .into_iter()
+            .map(|g| wit::Group { keys: g.keys.iter().map(|k| k.to_string()).collect(), values: g.values })
+            .collect())
+    }
+
+    async fn publish(&mut self, topic: String, hall: Option<String>, payload: String) -> Result<String, HostError> {
+        if !self.version.grant.can_publish(&topic) {
+            return Err(HostError::Denied(format!(
+                "plugin {} may not publish on topic {topic:?}",
+                self.plugin_id()
+            )));
+        }
+        if !self.scope.halls.can_write(hall.as_deref()) {
+            return Err(HostError::Denied(format!("hall {hall:?} is outside the caller's scope")));
+        }
+        let payload = parse_json("event payload", &payload)?;
+        let subscribers = self.index.subscribers(&topic);
+        let event = store::NewEvent { topic, source: self.plugin_id().to_owned(), hall, payload };
+        self.uow.publish(event, &subscribers).await.map_err(to_host_error)
+    }
+
+    fn config(&mut self) -> String {
+        self.config.clone()
+    }
+
+    fn log(&mut self, level: wit::Level, message: String, fields: Vec<(String, String)>) {
+        let plugin = self.plugin_id();
+        let rid = &self.request_id;
+        let fields = serde_json::Value::Object(
+            fields.into_iter().map(|(k, v)| (k, serde_json::Value::String(v))).collect(),
+        );
+        match level {
+            wit::Level::Trace => tracing::trace!(plugin, request_id = %rid, %fields, "{message}"),
+            wit::Level::Debug => tracing::debug!(plugin, request_id = %rid, %fields, "{message}"),
+            wit::Level::Info => tracing::info!(plugin, request_id = %rid, %fields, "{message}"),
+            wit::Level::Warn => tracing::warn!(plugin, request_id = %rid, %fields, "{message}"),
+            wit::Level::Error => tracing::error!(plugin, request_id = %rid, %fields, "{message}"),
+        }
+    }
+}

@@ -1,0 +1,231 @@
+//! HTTP requests to `/api/plugins/{id}/…`: authenticate, match the
+//! manifest's route, check roles and hall, call the plugin, commit its unit
+//! of work when it answered with success, audit writes by people.
+
+use axum::body::{Body, Bytes};
+use axum::extract::{Path, Request, State};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
+use axum::response::{IntoResponse, Response};
+use bantong_manifest::Method as RouteMethod;
+use bantong_runtime::CallError;
+use bantong_runtime::wit;
+use bantong_store::{HallScope, Scope};
+use serde_json::json;
+
+use crate::audit::AuditEntry;
+use crate::error::AppError;
+use crate::http::auth::authenticate;
+use crate::identity::{Principal, PrincipalKind};
+use crate::state::AppState;
+
+/// Request headers a plugin may see.
+const FORWARDED_HEADERS: [&str; 3] = ["content-type", "accept", "accept-language"];
+
+/// Response headers a plugin may set.
+fn allowed_response_header(name: &str) -> bool {
+    matches!(name, "content-type" | "content-disposition" | "cache-control" | "location" | "etag" | "last-modified")
+        || (name.starts_with("x-") && name != "x-request-id")
+}
+
+fn route_method(m: &Method) -> Option<(RouteMethod, wit::Method)> {
+    Some(match *m {
+        Method::GET => (RouteMethod::Get, wit::Method::Get),
+        Method::POST => (RouteMethod::Post, wit::Method::Post),
+        Method::PUT => (RouteMethod::Put, wit::Method::Put),
+        Method::PATCH => (RouteMethod::Patch, wit::Method::Patch),
+        Method::DELETE => (RouteMethod::Delete, wit::Method::Delete),
+        _ => return None,
+    })
+}
+
+/// Decodes `a=1&b=%E4%BD%A0` into pairs; malformed escapes are an error.
+pub fn parse_query(query: &str) -> Result<Vec<(String, String)>, String> {
+    serde_urlencoded::from_str::<Vec<(String, String)>>(query).map_err(|e| format!("malformed query string: {e}"))
+}
+
+/// Picks the hall a request acts for: `?hall=` or `x-bantong-hall`, else the
+/// caller's only hall; it must be within the caller's scope.
+pub fn pick_hall(
+    principal: Option<&Principal>,
+    query: &[(String, String)],
+    headers: &HeaderMap,
+) -> Result<Option<String>, AppError> {
+    let asked = query
+        .iter()
+        .find(|(k, _)| k == "hall")
+        .map(|(_, v)| v.clone())
+        .or_else(|| headers.get("x-bantong-hall").and_then(|v| v.to_str().ok()).map(str::to_owned));
+    match (asked, principal) {
+        (Some(h), Some(p)) if p.district_wide || p.can_access_hall(&h) => Ok(Some(h)),
+        (Some(h), Some(_)) => Err(AppError::forbidden(format!("大厅 {h} 不在您的权限范围内 / hall {h} is outside your scope"))),
+        (Some(_), None) => Ok(None),
+        (None, Some(p)) if !p.district_wide && p.halls.len() == 1 => Ok(p.halls.first().cloned()),
+        (None, _) => Ok(None),
+    }
+}
+
+fn scope_for(plugin: &str, principal: Option<&Principal>) -> Scope {
+    match principal {
+        Some(p) if p.district_wide => Scope::all(plugin),
+        Some(p) => Scope::halls(plugin, p.halls.clone()),
+        None => Scope { plugin: plugin.to_owned(), halls: HallScope::Only(Vec::new()) },
+    }
+}
+
+fn caller_of(p: &Principal) -> wit::Caller {
+    wit::Caller {
+        user_id: p.user_id.clone(),
+        username: p.username.clone(),
+        roles: p.roles.iter().map(|r| r.as_str().to_owned()).collect(),
+        halls: p.halls.clone(),
+        district_wide: p.district_wide,
+    }
+}
+
+/// Maps a failed call to its HTTP error.
+pub fn call_error(e: &CallError, request_id: &str) -> AppError {
+    let (status, message) = match e {
+        CallError::Timeout { .. } => (StatusCode::GATEWAY_TIMEOUT, "插件处理超时 / the plugin timed out"),
+        CallError::MemoryLimit { .. } => (StatusCode::INTERNAL_SERVER_ERROR, "插件超出内存上限 / the plugin exceeded its memory cap"),
+        CallError::Trap(_) => (StatusCode::INTERNAL_SERVER_ERROR, "插件运行出错 / the plugin failed"),
+        CallError::RequestTooLarge { .. } => (StatusCode::PAYLOAD_TOO_LARGE, "请求内容过大 / request body too large"),
+        CallError::ResponseTooLarge { .. } => (StatusCode::BAD_GATEWAY, "插件响应过大 / the plugin's answer was too large"),
+        CallError::Quarantined => (StatusCode::SERVICE_UNAVAILABLE, "插件因连续故障已被隔离 / the plugin is quarantined"),
+        CallError::Busy => (StatusCode::SERVICE_UNAVAILABLE, "系统繁忙，请稍后重试 / busy, try again"),
+    };
+    AppError::new(status, e.code(), message).with_request_id(request_id)
+}
+
+/// `ANY /api/plugins/{id}` and `/api/plugins/{id}/{*rest}`.
+pub async fn plugin_http(State(state): State<AppState>, Path(params): Path<Vec<(String, String)>>, req: Request) -> Response {
+    let request_id = uuid::Uuid::now_v7().to_string();
+    match dispatch(&state, params, req, &request_id).await {
+        Ok(mut resp) => {
+            if let Ok(v) = HeaderValue::from_str(&request_id) {
+                resp.headers_mut().insert("x-request-id", v);
+            }
+            resp
+        }
+        Err(e) => {
+            let mut e = e;
+            if e.request_id.is_none() {
+                e.request_id = Some(request_id.clone());
+            }
+            let mut resp = e.into_response();
+            if let Ok(v) = HeaderValue::from_str(&request_id) {
+                resp.headers_mut().insert("x-request-id", v);
+            }
+            resp
+        }
+    }
+}
+
+async fn dispatch(
+    state: &AppState,
+    params: Vec<(String, String)>,
+    req: Request,
+    request_id: &str,
+) -> Result<Response, AppError> {
+    let id = params.iter().find(|(k, _)| k == "id").map(|(_, v)| v.clone()).unwrap_or_default();
+    let rest = params.iter().find(|(k, _)| k == "rest").map(|(_, v)| v.as_str()).unwrap_or("");
+    let path = format!("/{rest}");
+    let (parts, body) = req.into_parts();
+    let principal = authenticate(state, &parts).await?.map(|c| c.principal);
+    if principal.as_ref().is_some_and(|p| p.must_change_password) {
+        return Err(AppError::new(StatusCode::FORBIDDEN, "password_change_required", "请先修改初始密码 / change your initial password first"));
+    }
+    let entry = state
+        .plugins
+        .index()
+        .get(&id)
+        .filter(|e| e.is_enabled())
+        .ok_or_else(|| AppError::not_found(format!("插件 {id} 不存在或未启用 / plugin {id} is not installed or not enabled")))?;
+    let plugin = entry.current();
+    let meta = plugin.meta();
+    let (route_method, wit_method) = route_method(&parts.method)
+        .ok_or_else(|| AppError::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "method not allowed"))?;
+    let Some((route, _params)) = meta.routes.r#match(route_method, &path) else {
+        if meta.routes.allowed_methods(&path).is_empty() {
+            return Err(AppError::not_found(format!("no route {path} in plugin {id}")));
+        }
+        return Err(AppError::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", format!("{} is not allowed on {path}", parts.method)));
+    };
+    match &principal {
+        None if !route.public => return Err(AppError::unauthorized()),
+        Some(p) if !route.roles.is_empty() && !p.is_admin() && !route.roles.iter().any(|r| p.roles.iter().any(|pr| pr.as_str() == r)) => {
+            return Err(AppError::forbidden("权限不足 / insufficient role"));
+        }
+        _ => {}
+    }
+    let query = parse_query(parts.uri.query().unwrap_or("")).map_err(AppError::bad_request)?;
+    let hall = pick_hall(principal.as_ref(), &query, &parts.headers)?;
+    let limit = plugin.limits().boundary_bytes;
+    let body: Bytes = axum::body::to_bytes(body, limit).await.map_err(|_| {
+        AppError::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", format!("请求内容超过 {limit} 字节 / body larger than {limit} bytes"))
+    })?;
+    let headers = FORWARDED_HEADERS
+        .iter()
+        .filter_map(|h| parts.headers.get(*h).and_then(|v| v.to_str().ok()).map(|v| ((*h).to_owned(), v.to_owned())))
+        .collect();
+    let wit_req = wit::Request {
+        request_id: request_id.to_owned(),
+        method: wit_method,
+        path: path.clone(),
+        query,
+        headers,
+        body: body.to_vec(),
+        caller: principal.as_ref().map(caller_of),
+        hall: hall.clone(),
+    };
+    let scope = scope_for(&id, principal.as_ref());
+    let host = state.plugins.call_host(&plugin, scope, hall.as_deref(), request_id.to_owned()).await;
+    let outcome = match state.plugins.runtime().handle(&entry.slot, &plugin, host, wit_req).await {
+        Ok(o) => o,
+        Err(e) => {
+            tracing::warn!(plugin = %id, request_id, error = %e, "plugin call failed");
+            if entry.slot.is_quarantined() {
+                state.plugins.persist_quarantine(&id).await;
+            }
+            return Err(call_error(&e, request_id));
+        }
+    };
+    let resp = outcome.value;
+    let status = StatusCode::from_u16(resp.status).ok().filter(|s| !s.is_informational());
+    let Some(status) = status else {
+        return Err(AppError::new(StatusCode::BAD_GATEWAY, "plugin_bad_status", format!("the plugin answered with status {}", resp.status)));
+    };
+    let host = outcome.host;
+    let wrote = host.has_writes();
+    if status.is_success() || status.is_redirection() {
+        host.commit().await.map_err(AppError::from)?;
+        if wrote {
+            if let Some(p) = principal.as_ref().filter(|p| !matches!(p.kind, PrincipalKind::System)) {
+                let mut entry = AuditEntry::new(
+                    p.user_id.clone(),
+                    p.actor_kind(),
+                    format!("plugin.{}", parts.method.as_str().to_ascii_lowercase()),
+                    "plugin-route",
+                    format!("{id}{path}"),
+                )
+                .detail(json!({ "request_id": request_id, "status": status.as_u16() }));
+                if let Some(h) = &hall {
+                    entry = entry.hall(h.clone());
+                }
+                if let Err(e) = state.identity.audit().record(&entry).await {
+                    tracing::error!(error = %e, "could not audit a plugin write");
+                }
+            }
+        }
+    }
+    let mut response = Response::builder().status(status);
+    for (name, value) in resp.headers {
+        let lower = name.to_ascii_lowercase();
+        if !allowed_response_header(&lower) {
+            continue;
+        }
+        if let (Ok(n), Ok(v)) = (HeaderName::from_bytes(lower.as_bytes()), HeaderValue::from_str(&value)) {
+            response = response.header(n, v);
+        }
+    }
+    response.body(Body::from(resp.body)).map_err(|e| AppError::internal("building a plugin response", e))
+}

@@ -1,0 +1,123 @@
+//! The in-memory index of installed plugins: per plugin a runtime slot whose
+//! current version carries its manifest, grant and collection specs.
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, RwLock};
+
+use bantong_manifest::{ConfigSchema, Grant, Manifest, RouteTable, topic_matches};
+use bantong_runtime::{Plugin, PluginSlot};
+use bantong_store::{CollectionSpec, FieldType};
+
+use super::callhost::ServerCallHost;
+
+/// What the host knows about one installed version, besides its code.
+#[derive(Debug)]
+pub struct InstalledVersion {
+    pub manifest: Manifest,
+    pub grant: Grant,
+    /// `sha256:…` of the artefact.
+    pub digest: String,
+    pub routes: RouteTable,
+    pub collections: BTreeMap<String, CollectionSpec>,
+    pub config_schema: Option<ConfigSchema>,
+    /// The portal views the plugin's `views` export declared at install.
+    pub views: std::sync::OnceLock<serde_json::Value>,
+}
+
+pub type LoadedPlugin = Plugin<ServerCallHost, Arc<InstalledVersion>>;
+pub type Slot = PluginSlot<ServerCallHost, Arc<InstalledVersion>>;
+
+/// One installed plugin id.
+#[derive(Debug)]
+pub struct PluginEntry {
+    pub slot: Slot,
+    enabled: AtomicBool,
+}
+
+impl PluginEntry {
+    pub fn new(slot: Slot, enabled: bool) -> Self {
+        PluginEntry { slot, enabled: AtomicBool::new(enabled) }
+    }
+
+    pub fn is_enabled(&self) -> bool {
+        self.enabled.load(Ordering::Acquire)
+    }
+
+    pub fn set_enabled(&self, enabled: bool) {
+        self.enabled.store(enabled, Ordering::Release);
+    }
+
+    pub fn current(&self) -> Arc<LoadedPlugin> {
+        self.slot.current()
+    }
+}
+
+/// Installed plugins by id. Reads are frequent and short; writes happen on
+/// install, enable and remove.
+#[derive(Debug, Default)]
+pub struct PluginIndex {
+    entries: RwLock<BTreeMap<String, Arc<PluginEntry>>>,
+}
+
+impl PluginIndex {
+    pub fn get(&self, id: &str) -> Option<Arc<PluginEntry>> {
+        self.entries.read().ok()?.get(id).cloned()
+    }
+
+    pub fn insert(&self, id: String, entry: Arc<PluginEntry>) {
+        if let Ok(mut map) = self.entries.write() {
+            map.insert(id, entry);
+        }
+    }
+
+    pub fn remove(&self, id: &str) -> Option<Arc<PluginEntry>> {
+        self.entries.write().ok()?.remove(id)
+    }
+
+    pub fn all(&self) -> Vec<(String, Arc<PluginEntry>)> {
+        self.entries
+            .read()
+            .map(|m| m.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+            .unwrap_or_default()
+    }
+
+    /// The spec of `owner`'s collection `name`, if that plugin is installed.
+    pub fn collection(&self, owner: &str, name: &str) -> Option<CollectionSpec> {
+        let entry = self.get(owner)?;
+        let current = entry.current();
+        current.meta().collections.get(name).cloned()
+    }
+
+    /// Enabled plugins whose current version subscribes to `topic`.
+    pub fn subscribers(&self, topic: &str) -> Vec<String> {
+        self.all()
+            .into_iter()
+            .filter(|(_, e)| e.is_enabled())
+            .filter(|(_, e)| e.current().meta().manifest.subscriptions.iter().any(|s| topic_matches(&s.topic, topic)))
+            .map(|(id, _)| id)
+            .collect()
+    }
+}
+
+/// Converts a manifest collection to the store's spec.
+pub fn collection_spec(c: &bantong_manifest::Collection) -> CollectionSpec {
+    use bantong_manifest::FieldType as M;
+    CollectionSpec {
+        name: c.name.clone(),
+        fields: c
+            .fields
+            .iter()
+            .map(|(k, t)| {
+                let t = match t {
+                    M::String => FieldType::String,
+                    M::Number => FieldType::Number,
+                    M::Bool => FieldType::Bool,
+                    M::Timestamp => FieldType::Timestamp,
+                };
+                (k.clone(), t)
+            })
+            .collect(),
+        indexes: c.indexes.clone(),
+    }
+}
