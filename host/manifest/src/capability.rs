@@ -156,7 +156,9 @@ pub(crate) fn parse_read_target(target: &str) -> Result<(String, String), String
         return Err(format!("owner {owner:?} {}", names::PLUGIN_ID_RULE));
     }
     if !names::is_collection_name(collection) {
-        return Err(format!("collection {collection:?} is not a collection name"));
+        return Err(format!(
+            "collection {collection:?} is not a collection name"
+        ));
     }
     Ok((owner.to_owned(), collection.to_owned()))
 }

@@ -94,7 +94,10 @@ pub(crate) fn validate(collections: &[Collection], problems: &mut Problems) {
                 if !collection.knows_field(field) {
                     problems.push(
                         format!("{at}[{k}]"),
-                        format!("{field:?} is not a declared field of collection {:?}", collection.name),
+                        format!(
+                            "{field:?} is not a declared field of collection {:?}",
+                            collection.name
+                        ),
                     );
                 } else if index[..k].contains(field) {
                     problems.push(format!("{at}[{k}]"), format!("{field:?} appears twice"));
@@ -143,7 +146,10 @@ mod tests {
     #[test]
     fn valid_collection() {
         let c = collection(
-            &[("status", FieldType::String), ("applicant.name", FieldType::String)],
+            &[
+                ("status", FieldType::String),
+                ("applicant.name", FieldType::String),
+            ],
             &[&["status", "_created"], &["applicant.name"]],
         );
         assert!(problems_of(std::slice::from_ref(&c)).is_empty());

@@ -63,11 +63,17 @@ pub(crate) fn describe(error: &ValidationError<'_>) -> Vec<ConfigError> {
         ),
         ValidationErrorKind::MinLength { limit } => one(
             format!("字段 {field} 的长度必须至少为 {limit} 个字符"),
-            format!("field {field} must be at least {limit} {}", plural(*limit, "character")),
+            format!(
+                "field {field} must be at least {limit} {}",
+                plural(*limit, "character")
+            ),
         ),
         ValidationErrorKind::MaxLength { limit } => one(
             format!("字段 {field} 的长度不能超过 {limit} 个字符"),
-            format!("field {field} must be at most {limit} {}", plural(*limit, "character")),
+            format!(
+                "field {field} must be at most {limit} {}",
+                plural(*limit, "character")
+            ),
         ),
         ValidationErrorKind::Pattern { pattern } => one(
             format!("字段 {field} 的格式不正确，必须匹配 {pattern}"),
@@ -90,11 +96,17 @@ pub(crate) fn describe(error: &ValidationError<'_>) -> Vec<ConfigError> {
         ),
         ValidationErrorKind::MinItems { limit } => one(
             format!("字段 {field} 至少需要 {limit} 项"),
-            format!("field {field} must have at least {limit} {}", plural(*limit, "item")),
+            format!(
+                "field {field} must have at least {limit} {}",
+                plural(*limit, "item")
+            ),
         ),
         ValidationErrorKind::MaxItems { limit } => one(
             format!("字段 {field} 最多只能有 {limit} 项"),
-            format!("field {field} must have at most {limit} {}", plural(*limit, "item")),
+            format!(
+                "field {field} must have at most {limit} {}",
+                plural(*limit, "item")
+            ),
         ),
         ValidationErrorKind::UniqueItems => one(
             format!("字段 {field} 中的项不能重复"),

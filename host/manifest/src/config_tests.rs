@@ -145,14 +145,23 @@ fn other_keywords_fall_back_to_the_library() {
     }}))
     .unwrap();
     let errors = s.validate(&json!({"x": 1.5})).unwrap_err();
-    assert!(errors[0].message_en.starts_with("field /x is invalid: "), "{errors:?}");
-    assert!(!errors[0].message_en.contains("1.5"), "value is masked: {errors:?}");
+    assert!(
+        errors[0].message_en.starts_with("field /x is invalid: "),
+        "{errors:?}"
+    );
+    assert!(
+        !errors[0].message_en.contains("1.5"),
+        "value is masked: {errors:?}"
+    );
 }
 
 #[test]
 fn invalid_schemas_are_rejected() {
     let error = ConfigSchema::new(&json!({"type": "strin"})).unwrap_err();
-    assert!(error.to_string().starts_with("invalid JSON Schema"), "{error}");
+    assert!(
+        error.to_string().starts_with("invalid JSON Schema"),
+        "{error}"
+    );
     assert!(ConfigSchema::new(&json!({"format": "no-such-format"})).is_err());
     assert!(ConfigSchema::new(&json!({"$ref": "https://example.com/s.json"})).is_err());
     assert!(ConfigSchema::new(&json!({"minimum": "one"})).is_err());

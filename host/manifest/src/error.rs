@@ -188,7 +188,10 @@ mod tests {
         let text = "a = 1\nnamé = 2\n";
         assert_eq!(line_column(text, 0), (1, 1));
         assert_eq!(line_column(text, 6), (2, 1));
-        let at = text.find('=').map(|_| text.rfind('=').unwrap_or(0)).unwrap_or(0);
+        let at = text
+            .find('=')
+            .map(|_| text.rfind('=').unwrap_or(0))
+            .unwrap_or(0);
         assert_eq!(line_column(text, at), (2, 6));
         assert_eq!(line_column(text, 10_000), (3, 1));
     }

@@ -62,8 +62,16 @@ pub fn grant(manifest: &Manifest, policy: &Policy) -> Grant {
         asked.map_or(max, |a| a.min(max))
     };
     let limits = EffectiveLimits {
-        memory_mib: cap(manifest.limits.memory_mib, own.memory_mib, global.memory_mib),
-        timeout_ms: cap(manifest.limits.timeout_ms, own.timeout_ms, global.timeout_ms),
+        memory_mib: cap(
+            manifest.limits.memory_mib,
+            own.memory_mib,
+            global.memory_mib,
+        ),
+        timeout_ms: cap(
+            manifest.limits.timeout_ms,
+            own.timeout_ms,
+            global.timeout_ms,
+        ),
         max_body_kib: cap(
             manifest.limits.max_body_kib,
             own.max_body_kib,

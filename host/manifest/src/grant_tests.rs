@@ -88,7 +88,10 @@ target = "directory/*"
     assert!(!g.allows(&Capability::Config), "not requested");
     assert!(g.can_publish("hotline.order.created"));
     assert!(!g.can_publish("hotline.order"));
-    assert!(!g.can_publish("hotline.order.*"), "publishing needs a concrete topic");
+    assert!(
+        !g.can_publish("hotline.order.*"),
+        "publishing needs a concrete topic"
+    );
     assert!(!g.can_publish("inspection.problem.opened"));
     assert!(g.can_read("hotline", "anything"));
     assert!(g.can_read("directory", "halls"));

@@ -33,7 +33,9 @@ mod view;
 
 pub use capability::{Capabilities, Capability, CapabilityParseError};
 pub use collection::{Collection, FieldType};
-pub use config::{ConfigError, ConfigSchema, ConfigSchemaError, defaults as config_defaults, resolve};
+pub use config::{
+    ConfigError, ConfigSchema, ConfigSchemaError, defaults as config_defaults, resolve,
+};
 pub use digest::{Digest, DigestParseError};
 pub use error::{FieldError, ManifestError, Result};
 pub use grant::{EffectiveLimits, Grant, grant};

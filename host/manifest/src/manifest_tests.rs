@@ -34,18 +34,28 @@ fn shape_errors_name_the_field_and_line() {
         Manifest::parse(&format!("{MINIMAL}[[routes]]\nmethod = \"GET\"\npath = \"/\"\n[[routes]]\nmethod = \"FETCH\"\npath = \"/\"\n"))
             .unwrap_err();
     assert!(
-        error.to_string().starts_with("routes[1].method: unknown variant `FETCH`"),
+        error
+            .to_string()
+            .starts_with("routes[1].method: unknown variant `FETCH`"),
         "{error}"
     );
     let error = Manifest::parse(&format!("{MINIMAL}colour = 1\n")).unwrap_err();
     assert!(
-        error.to_string().starts_with("colour: unknown field `colour`"),
+        error
+            .to_string()
+            .starts_with("colour: unknown field `colour`"),
         "{error}"
     );
     let error = Manifest::parse("id = \"queue\"").unwrap_err();
-    assert_eq!(error.to_string(), "missing field `version` (line 1, column 1)");
+    assert_eq!(
+        error.to_string(),
+        "missing field `version` (line 1, column 1)"
+    );
     let error = Manifest::parse("id = ").unwrap_err();
-    assert!(matches!(error, ManifestError::Syntax { line: Some(1), .. }), "{error}");
+    assert!(
+        matches!(error, ManifestError::Syntax { line: Some(1), .. }),
+        "{error}"
+    );
 }
 
 #[test]
@@ -73,11 +83,17 @@ fn schema_may_be_a_json_string() {
         as_string.canonical_bytes().unwrap()
     );
     assert_eq!(as_table.config_defaults(), json!({"n": 3}));
-    assert!(as_table.requested_capabilities().contains(&Capability::Config));
+    assert!(
+        as_table
+            .requested_capabilities()
+            .contains(&Capability::Config)
+    );
 
     let error = Manifest::parse(&format!("{MINIMAL}[config]\nschema = \"{{oops\"\n")).unwrap_err();
     assert!(
-        error.to_string().starts_with("config.schema: is not valid JSON: "),
+        error
+            .to_string()
+            .starts_with("config.schema: is not valid JSON: "),
         "{error}"
     );
 }
@@ -112,7 +128,10 @@ log = true
     let b = Manifest::parse(reordered).unwrap();
     assert_eq!(a.canonical_bytes().unwrap(), b.canonical_bytes().unwrap());
     let text = String::from_utf8(a.canonical_bytes().unwrap()).unwrap();
-    assert!(text.starts_with(r#"{"capabilities":{"blobs":false,"#), "{text}");
+    assert!(
+        text.starts_with(r#"{"capabilities":{"blobs":false,"#),
+        "{text}"
+    );
 }
 
 #[test]
@@ -121,9 +140,16 @@ fn canonical_decoding_is_strict() {
     let mut bytes = m.canonical_bytes().unwrap();
     bytes.extend_from_slice(b" x");
     assert!(Manifest::from_canonical(&bytes).is_err());
-    let error = Manifest::from_canonical(br#"{"id":"queue","version":"1.0.0","wit":"0.1.0","name":{"zh":"a","en":"b"},"extra":1}"#)
-        .unwrap_err();
-    assert!(error.to_string().starts_with("extra: unknown field `extra`"), "{error}");
+    let error = Manifest::from_canonical(
+        br#"{"id":"queue","version":"1.0.0","wit":"0.1.0","name":{"zh":"a","en":"b"},"extra":1}"#,
+    )
+    .unwrap_err();
+    assert!(
+        error
+            .to_string()
+            .starts_with("extra: unknown field `extra`"),
+        "{error}"
+    );
     assert!(Manifest::from_canonical(b"\xff").is_err());
 }
 

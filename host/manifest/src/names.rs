@@ -65,11 +65,16 @@ pub fn toml_key(key: &str) -> String {
         && key
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
-    if bare { key.to_owned() } else { format!("{key:?}") }
+    if bare {
+        key.to_owned()
+    } else {
+        format!("{key:?}")
+    }
 }
 
 /// How [`is_kebab_name`] is described in error messages.
-pub const KEBAB_RULE: &str = "lowercase letters, digits and '-', starting with a letter, at most 64 characters";
+pub const KEBAB_RULE: &str =
+    "lowercase letters, digits and '-', starting with a letter, at most 64 characters";
 
 /// How [`is_plugin_id`] is described in error messages.
 pub const PLUGIN_ID_RULE: &str =

@@ -176,8 +176,7 @@ impl Package {
         if format != FORMAT {
             return Err(PackageError::UnsupportedFormat(format));
         }
-        let manifest_bytes =
-            reader.section(TAG_MANIFEST, "manifest", Self::MAX_MANIFEST_BYTES)?;
+        let manifest_bytes = reader.section(TAG_MANIFEST, "manifest", Self::MAX_MANIFEST_BYTES)?;
         let wasm = reader.section(TAG_WASM, "wasm", Self::MAX_WASM_BYTES)?;
         let signature = if reader.0.is_empty() {
             None

@@ -82,7 +82,10 @@ fn decoding_errors_are_clear() {
     let bytes = package.encode();
     let error = |b: &[u8]| Package::decode(b).unwrap_err().to_string();
     assert_eq!(error(b""), "package is truncated in the header");
-    assert_eq!(error(b"PK\x03\x04zip!"), "not a bantong package (bad magic bytes)");
+    assert_eq!(
+        error(b"PK\x03\x04zip!"),
+        "not a bantong package (bad magic bytes)"
+    );
     assert_eq!(
         error(b"BTPKG\0\x00\x02"),
         "unsupported package format 2 (supported: 1)"

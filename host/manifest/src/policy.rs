@@ -180,9 +180,10 @@ impl Policy {
     pub fn allows_read(&self, reader: &str, owner: &str, collection: &str) -> bool {
         self.storage_read.iter().any(|rule| {
             (rule.reader == "*" || rule.reader == reader)
-                && rule.target.split_once('/').is_some_and(|(o, c)| {
-                    o == owner && (c == "*" || c == collection)
-                })
+                && rule
+                    .target
+                    .split_once('/')
+                    .is_some_and(|(o, c)| o == owner && (c == "*" || c == collection))
         })
     }
 }

@@ -150,7 +150,10 @@ pub(crate) fn validate(routes: &[Route], problems: &mut Problems) {
             problems.push(format!("{at}.roles[{j}]"), message);
         }
         if route.public && !route.roles.is_empty() {
-            problems.push(format!("{at}.roles"), "must be empty when the route is public");
+            problems.push(
+                format!("{at}.roles"),
+                "must be empty when the route is public",
+            );
         }
     }
 }
@@ -227,10 +230,13 @@ fn split_request(path: &str) -> Option<Vec<&str>> {
 
 fn segments_match(segments: &[Segment], request: &[&str]) -> bool {
     segments.len() == request.len()
-        && segments.iter().zip(request).all(|(segment, value)| match segment {
-            Segment::Literal(literal) => literal == value,
-            Segment::Param(_) => !value.is_empty(),
-        })
+        && segments
+            .iter()
+            .zip(request)
+            .all(|(segment, value)| match segment {
+                Segment::Literal(literal) => literal == value,
+                Segment::Param(_) => !value.is_empty(),
+            })
 }
 
 /// Whether `a` beats `b`: at the first position where they differ in kind, `a`

@@ -174,16 +174,28 @@ mod tests {
             bad_offset,
             named("e", "61 * * * *"),
         ]);
-        assert_eq!(problems[0], "schedules[0].cron: must have 5 or 6 fields, found 4");
-        assert_eq!(problems[1], "schedules[1].name: duplicate schedule name \"a\"");
-        assert_eq!(problems[2], "schedules[1].cron: must have 5 or 6 fields, found 1");
+        assert_eq!(
+            problems[0],
+            "schedules[0].cron: must have 5 or 6 fields, found 4"
+        );
+        assert_eq!(
+            problems[1],
+            "schedules[1].name: duplicate schedule name \"a\""
+        );
+        assert_eq!(
+            problems[2],
+            "schedules[1].cron: must have 5 or 6 fields, found 1"
+        );
         assert_eq!(problems[3], "schedules[2].cron: never fires");
         assert!(problems[4].starts_with("schedules[3].name: must be lowercase"));
         assert_eq!(
             problems[5],
             "schedules[3].timezone-offset-minutes: must be between -720 and 840"
         );
-        assert!(problems[6].starts_with("schedules[4].cron: "), "{problems:?}");
+        assert!(
+            problems[6].starts_with("schedules[4].cron: "),
+            "{problems:?}"
+        );
         assert_eq!(problems.len(), 7, "{problems:?}");
         assert_eq!(schedule("bad").next_after(0), None);
     }

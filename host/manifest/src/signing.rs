@@ -138,7 +138,11 @@ impl PublicKey {
 
     /// The key file line (with a trailing newline).
     pub fn to_text(&self) -> String {
-        format!("{PUBLIC_TAG} {} {}\n", self.key_id(), BASE64.encode(self.0.as_bytes()))
+        format!(
+            "{PUBLIC_TAG} {} {}\n",
+            self.key_id(),
+            BASE64.encode(self.0.as_bytes())
+        )
     }
 }
 

@@ -34,7 +34,9 @@ fn check(text: &str, wildcards: bool) -> Option<String> {
     for segment in text.split('.') {
         if segment == "*" {
             if !wildcards {
-                return Some(format!("{text:?}: a topic cannot contain the wildcard \"*\""));
+                return Some(format!(
+                    "{text:?}: a topic cannot contain the wildcard \"*\""
+                ));
             }
         } else if !is_segment(segment) {
             let allowed = if wildcards {
@@ -74,11 +76,7 @@ pub fn pattern_covers(outer: &str, inner: &str) -> bool {
     }
     let outer: Vec<&str> = outer.split('.').collect();
     let inner: Vec<&str> = inner.split('.').collect();
-    outer.len() == inner.len()
-        && outer
-            .iter()
-            .zip(&inner)
-            .all(|(o, i)| *o == "*" || o == i)
+    outer.len() == inner.len() && outer.iter().zip(&inner).all(|(o, i)| *o == "*" || o == i)
 }
 
 #[cfg(test)]
@@ -87,11 +85,17 @@ mod tests {
 
     #[test]
     fn matching() {
-        assert!(topic_matches("hotline.order.created", "hotline.order.created"));
+        assert!(topic_matches(
+            "hotline.order.created",
+            "hotline.order.created"
+        ));
         assert!(topic_matches("hotline.*.created", "hotline.order.created"));
         assert!(topic_matches("*.*.*", "hotline.order.created"));
         assert!(!topic_matches("hotline.*", "hotline.order.created"));
-        assert!(!topic_matches("hotline.order.created.x", "hotline.order.created"));
+        assert!(!topic_matches(
+            "hotline.order.created.x",
+            "hotline.order.created"
+        ));
         assert!(!topic_matches("hotline.order", "hotline.order.created"));
         assert!(!topic_matches("hotline.*", "hotline.*"));
         assert!(!topic_matches("", ""));
@@ -121,7 +125,10 @@ mod tests {
     #[test]
     fn covering() {
         assert!(pattern_covers("hotline.*.*", "hotline.order.*"));
-        assert!(pattern_covers("hotline.order.created", "hotline.order.created"));
+        assert!(pattern_covers(
+            "hotline.order.created",
+            "hotline.order.created"
+        ));
         assert!(pattern_covers("*", "anything"));
         assert!(!pattern_covers("hotline.order.*", "hotline.*.*"));
         assert!(!pattern_covers("hotline.*", "hotline.order.created"));

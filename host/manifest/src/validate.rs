@@ -43,7 +43,10 @@ impl Manifest {
                 .iter()
                 .any(|s| s.topic == subscription.topic)
             {
-                problems.push(at, format!("duplicate subscription {:?}", subscription.topic));
+                problems.push(
+                    at,
+                    format!("duplicate subscription {:?}", subscription.topic),
+                );
             }
         }
         schedule::validate(&self.schedules, &mut problems);

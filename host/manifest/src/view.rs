@@ -97,7 +97,10 @@ pub(crate) fn validate(views: &[View], problems: &mut Problems) {
         if !names::is_kebab_name(&view.id) {
             problems.push(format!("{at}.id"), format!("must be {}", names::KEBAB_RULE));
         } else if views[..i].iter().any(|v| v.id == view.id) {
-            problems.push(format!("{at}.id"), format!("duplicate view id {:?}", view.id));
+            problems.push(
+                format!("{at}.id"),
+                format!("duplicate view id {:?}", view.id),
+            );
         }
         view.title.validate(&format!("{at}.title"), 64, problems);
         for (j, message) in names::role_problems(&view.roles) {

@@ -1,23 +1,20 @@
 //! The complete example manifest (`tests/data/example.toml`) through every part of the crate.
 
 use bantong_manifest::{
-    Capability, Digest, FieldType, Manifest, Method, Package, PackageError, Policy, TrustedKeys,
-    ViewKind, World, grant, keygen,
+    Capability, Digest, FieldType, Manifest, ManifestError, Method, Package, PackageError, Policy,
+    TrustedKeys, ViewKind, World, grant, keygen,
 };
 use serde_json::json;
 
-fn example() -> Manifest {
-    let text = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/data/example.toml"
-    ))
-    .unwrap();
-    Manifest::parse(&text).unwrap()
+const EXAMPLE: &str = include_str!("data/example.toml");
+
+fn example() -> Result<Manifest, ManifestError> {
+    Manifest::parse(EXAMPLE)
 }
 
 #[test]
 fn example_parses() {
-    let m = example();
+    let m = example().unwrap();
     assert_eq!(m.id, "door-service");
     assert_eq!(m.version, semver::Version::new(1, 4, 0));
     assert_eq!(m.world, World::Module);
@@ -36,6 +33,7 @@ fn example_parses() {
 #[test]
 fn example_capabilities() {
     let requested: Vec<String> = example()
+        .unwrap()
         .requested_capabilities()
         .iter()
         .map(ToString::to_string)
@@ -56,7 +54,7 @@ fn example_capabilities() {
 
 #[test]
 fn example_routes() {
-    let table = example().route_table();
+    let table = example().unwrap().route_table();
     let (route, params) = table.r#match(Method::Get, "/visits/export").unwrap();
     assert_eq!(route.roles, vec!["leader"]);
     assert!(params.is_empty());
@@ -66,15 +64,21 @@ fn example_routes() {
     let (route, _) = table.r#match(Method::Get, "/availability").unwrap();
     assert!(route.public);
     assert!(table.r#match(Method::Delete, "/visits/1").is_none());
-    assert_eq!(table.allowed_methods("/visits"), vec![Method::Get, Method::Post]);
+    assert_eq!(
+        table.allowed_methods("/visits"),
+        vec![Method::Get, Method::Post]
+    );
 }
 
 #[test]
 fn example_schedules() {
-    let m = example();
+    let m = example().unwrap();
     // 2024-05-01T00:00:00Z is 08:00 in UTC+8; 18:00 UTC+8 is 10:00 UTC.
     let may_1 = 1_714_521_600_000;
-    assert_eq!(m.schedules[0].next_after(may_1), Some(may_1 + 10 * 3_600_000));
+    assert_eq!(
+        m.schedules[0].next_after(may_1),
+        Some(may_1 + 10 * 3_600_000)
+    );
     // 06:00:00 UTC+8 on the 1st of June is 22:00 UTC on 31 May.
     assert_eq!(
         m.schedules[1].next_after(may_1),
@@ -84,7 +88,7 @@ fn example_schedules() {
 
 #[test]
 fn example_config() {
-    let m = example();
+    let m = example().unwrap();
     assert_eq!(
         m.config_defaults(),
         json!({
@@ -100,7 +104,10 @@ fn example_config() {
             Some(&json!({"working_hours": {"end": "18:00"}})),
         )
         .unwrap();
-    assert_eq!(resolved["working_hours"], json!({"start": "08:30", "end": "18:00"}));
+    assert_eq!(
+        resolved["working_hours"],
+        json!({"start": "08:30", "end": "18:00"})
+    );
     assert_eq!(resolved["max_daily_visits"], 20);
 }
 
@@ -121,7 +128,7 @@ max-body-kib = 1024
 "#,
     )
     .unwrap();
-    let g = grant(&example(), &policy);
+    let g = grant(&example().unwrap(), &policy);
     assert!(!g.allows(&Capability::Blobs));
     assert!(g.can_publish("door-service.visit.scheduled"));
     assert!(g.can_read("directory", "halls"));
@@ -131,7 +138,7 @@ max-body-kib = 1024
 
 #[test]
 fn example_round_trips() {
-    let m = example();
+    let m = example().unwrap();
     assert_eq!(Manifest::parse(&m.to_toml().unwrap()).unwrap(), m);
     assert_eq!(
         Manifest::from_canonical(&m.canonical_bytes().unwrap()).unwrap(),
@@ -143,7 +150,7 @@ fn example_round_trips() {
 fn example_package_signs_and_verifies() {
     let wasm = b"\0asm\x0d\x00\x01\x00component".to_vec();
     let (secret, public) = keygen();
-    let mut package = Package::new(example(), wasm.clone()).unwrap();
+    let mut package = Package::new(example().unwrap(), wasm.clone()).unwrap();
     package.sign(&secret);
     let bytes = package.encode();
 
@@ -151,7 +158,10 @@ fn example_package_signs_and_verifies() {
     let decoded = Package::decode(&bytes).unwrap();
     let verified = decoded.verify(&trusted).unwrap();
     assert_eq!(verified.key_id, public.key_id());
-    assert_eq!(verified.digest, Digest::of(&example(), &wasm).unwrap());
+    assert_eq!(
+        verified.digest,
+        Digest::of(&example().unwrap(), &wasm).unwrap()
+    );
     let shown = verified.digest.to_string();
     assert!(shown.starts_with("sha256:") && shown.len() == 71);
 

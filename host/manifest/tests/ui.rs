@@ -7,6 +7,7 @@
 
 use bantong_manifest::{ConfigError, Manifest};
 use std::fs;
+use std::io;
 use std::path::{Path, PathBuf};
 
 fn data(dir: &str) -> PathBuf {
@@ -15,23 +16,24 @@ fn data(dir: &str) -> PathBuf {
         .join(dir)
 }
 
-fn cases(dir: &str, ext: &str) -> Vec<PathBuf> {
-    let mut paths: Vec<PathBuf> = fs::read_dir(data(dir))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == ext))
-        .collect();
+fn cases(dir: &str, ext: &str) -> io::Result<Vec<PathBuf>> {
+    let mut paths = Vec::new();
+    for entry in fs::read_dir(data(dir))? {
+        let path = entry?.path();
+        if path.extension().is_some_and(|e| e == ext) {
+            paths.push(path);
+        }
+    }
     paths.sort();
     assert!(!paths.is_empty(), "no cases in {dir}");
-    paths
+    Ok(paths)
 }
 
 /// Compares `actual` with the `.err` file next to `case`, or writes it.
-fn check_snapshot(case: &Path, actual: &str, failures: &mut Vec<String>) {
+fn check_snapshot(case: &Path, actual: &str, failures: &mut Vec<String>) -> io::Result<()> {
     let expected_path = case.with_extension("err");
     if std::env::var_os("BLESS").is_some() {
-        fs::write(&expected_path, actual).unwrap();
-        return;
+        return fs::write(&expected_path, actual);
     }
     let expected = fs::read_to_string(&expected_path).unwrap_or_default();
     if expected != actual {
@@ -40,18 +42,19 @@ fn check_snapshot(case: &Path, actual: &str, failures: &mut Vec<String>) {
             case.display()
         ));
     }
+    Ok(())
 }
 
 #[test]
 fn invalid_manifests() {
     let mut failures = Vec::new();
-    for case in cases("invalid", "toml") {
+    for case in cases("invalid", "toml").unwrap() {
         let text = fs::read_to_string(&case).unwrap();
         let actual = match Manifest::parse(&text) {
             Ok(_) => "(no error)\n".to_owned(),
             Err(e) => format!("{e}\n"),
         };
-        check_snapshot(&case, &actual, &mut failures);
+        check_snapshot(&case, &actual, &mut failures).unwrap();
     }
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
 }
@@ -59,7 +62,12 @@ fn invalid_manifests() {
 fn render(errors: &[ConfigError]) -> String {
     errors
         .iter()
-        .map(|e| format!("{}\n  en: {}\n  zh: {}\n", e.path, e.message_en, e.message_zh))
+        .map(|e| {
+            format!(
+                "{}\n  en: {}\n  zh: {}\n",
+                e.path, e.message_en, e.message_zh
+            )
+        })
         .collect()
 }
 
@@ -69,7 +77,7 @@ fn invalid_configs() {
     let manifest = Manifest::parse(&example).unwrap();
     let schema = manifest.config_schema().unwrap().unwrap();
     let mut failures = Vec::new();
-    for case in cases("config", "json") {
+    for case in cases("config", "json").unwrap() {
         let text = fs::read_to_string(&case).unwrap();
         // A case is {"district": ..., "hall": ...}; either may be absent.
         let layers: serde_json::Value = serde_json::from_str(&text).unwrap();
@@ -77,7 +85,7 @@ fn invalid_configs() {
             Ok(_) => "(no error)\n".to_owned(),
             Err(errors) => render(&errors),
         };
-        check_snapshot(&case, &actual, &mut failures);
+        check_snapshot(&case, &actual, &mut failures).unwrap();
     }
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
 }

@@ -2,6 +2,8 @@
 //! tokens, hall scoping, bootstrap, the password policy, permissions and the audit trail of
 //! every identity write.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod identity_support;
 
 use std::time::Duration;

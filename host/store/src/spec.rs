@@ -259,8 +259,13 @@ impl Store {
         sql::check_plugin_id(plugin)?;
         spec.validate()?;
         for fields in &spec.indexes {
-            let ddl = index_ddl(self.dialect(), plugin, spec, fields)?;
-            sql::execute(self.pool(), &Sql::new(ddl)).await?;
+            let ddl = Sql::new(index_ddl(self.dialect(), plugin, spec, fields)?);
+            if let Err(first) = sql::execute(self.pool(), &ddl).await {
+                // Another process may have created the same index at the same
+                // moment (PostgreSQL then reports a duplicate); try once more.
+                tracing::debug!(error = %first, "retrying CREATE INDEX");
+                sql::execute(self.pool(), &ddl).await?;
+            }
         }
         Ok(())
     }

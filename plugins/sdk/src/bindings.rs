@@ -6,7 +6,14 @@
 
 // The generated glue is FFI code: it needs `unsafe`, and clippy has opinions
 // about code nobody here writes by hand.
-#![allow(unsafe_code, unused_imports, clippy::all, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    unsafe_code,
+    unused_imports,
+    clippy::all,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic
+)]
 
 wit_bindgen::generate!({
     path: "../../wit/platform",

@@ -11,4 +11,3 @@ pub fn now() -> i64 {
 pub fn utc_offset_minutes() -> i32 {
     wit::utc_offset_minutes()
 }
-

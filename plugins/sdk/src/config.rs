@@ -12,5 +12,6 @@ use crate::error::Error;
 /// The host validated it against the manifest's JSON Schema, so a mismatch
 /// here means `T` disagrees with the schema; it is reported as [`Error::Json`].
 pub fn get<T: DeserializeOwned>() -> Result<T, Error> {
-    serde_json::from_str(&wit::get()).map_err(|e| Error::json("plugin config does not fit the requested type", e))
+    serde_json::from_str(&wit::get())
+        .map_err(|e| Error::json("plugin config does not fit the requested type", e))
 }

@@ -14,7 +14,11 @@ pub use crate::types::Event;
 ///
 /// The event is stored with the current unit of work: if the handler fails
 /// afterwards, it is never delivered.
-pub fn publish<T: Serialize + ?Sized>(topic: &str, hall: impl MaybeString, payload: &T) -> Result<String, Error> {
+pub fn publish<T: Serialize + ?Sized>(
+    topic: &str,
+    hall: impl MaybeString,
+    payload: &T,
+) -> Result<String, Error> {
     let payload = serde_json::to_string(payload).map_err(|e| Error::json("event payload", e))?;
     let hall = hall.into_option();
     Ok(wit::publish(topic, hall.as_deref(), &payload)?)

@@ -6,8 +6,8 @@ use serde::de::DeserializeOwned;
 
 use crate::bindings::bantong::platform::types as wit;
 
-use crate::bindings::bantong::platform::types::{Caller, Method};
 pub use crate::bindings::bantong::platform::types::Response;
+use crate::bindings::bantong::platform::types::{Caller, Method};
 
 /// Content type of every JSON answer.
 pub const JSON_CONTENT_TYPE: &str = "application/json; charset=utf-8";
@@ -72,7 +72,8 @@ impl Request {
     /// Sets a JSON body and the JSON content type.
     pub fn with_json<T: Serialize + ?Sized>(self, value: &T) -> Self {
         let body = serde_json::to_vec(value).unwrap_or_default();
-        self.with_header("content-type", JSON_CONTENT_TYPE).with_body(body)
+        self.with_header("content-type", JSON_CONTENT_TYPE)
+            .with_body(body)
     }
 
     /// Sets the authenticated caller.
@@ -123,7 +124,10 @@ impl Request {
 
     /// A request header, matched case-insensitively.
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
     }
 
     /// The authenticated caller; `None` only on public routes.
@@ -145,8 +149,13 @@ impl Request {
 
     /// The body as UTF-8 text, or a 400 answer.
     pub fn text(&self) -> Result<&str, Response> {
-        core::str::from_utf8(&self.body)
-            .map_err(|e| Response::error(400, "bad_request", format!("request body is not UTF-8: {e}")))
+        core::str::from_utf8(&self.body).map_err(|e| {
+            Response::error(
+                400,
+                "bad_request",
+                format!("request body is not UTF-8: {e}"),
+            )
+        })
     }
 
     /// The body parsed as JSON into `T`.
@@ -158,7 +167,11 @@ impl Request {
     /// `curl -d '{…}'` works.
     pub fn json<T: DeserializeOwned>(&self) -> Result<T, Response> {
         if self.body.iter().all(u8::is_ascii_whitespace) {
-            return Err(Response::error(400, "bad_request", "request body is empty; expected JSON"));
+            return Err(Response::error(
+                400,
+                "bad_request",
+                "request body is empty; expected JSON",
+            ));
         }
         serde_json::from_slice(&self.body).map_err(json_error_response)
     }
@@ -168,15 +181,24 @@ impl Request {
 fn json_error_response(e: serde_json::Error) -> Response {
     use serde_json::error::Category;
     match e.classify() {
-        Category::Data => Response::error(422, "validation_failed", format!("invalid request body: {e}")),
-        Category::Syntax | Category::Eof | Category::Io => {
-            Response::error(400, "bad_request", format!("malformed JSON in request body: {e}"))
-        }
+        Category::Data => Response::error(
+            422,
+            "validation_failed",
+            format!("invalid request body: {e}"),
+        ),
+        Category::Syntax | Category::Eof | Category::Io => Response::error(
+            400,
+            "bad_request",
+            format!("malformed JSON in request body: {e}"),
+        ),
     }
 }
 
 fn lookup<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a str> {
-    pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+    pairs
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
 }
 
 impl From<wit::Request> for Request {
@@ -198,7 +220,11 @@ impl From<wit::Request> for Request {
 impl Response {
     /// An answer with a status and no body.
     pub fn new(status: u16) -> Self {
-        Response { status, headers: Vec::new(), body: Vec::new() }
+        Response {
+            status,
+            headers: Vec::new(),
+            body: Vec::new(),
+        }
     }
 
     /// `status` with `value` serialised as JSON; a value that does not
@@ -207,10 +233,17 @@ impl Response {
         match serde_json::to_vec(value) {
             Ok(body) => Response {
                 status,
-                headers: vec![(String::from("content-type"), String::from(JSON_CONTENT_TYPE))],
+                headers: vec![(
+                    String::from("content-type"),
+                    String::from(JSON_CONTENT_TYPE),
+                )],
                 body,
             },
-            Err(e) => Response::error(500, "internal", format!("answer does not serialise as JSON: {e}")),
+            Err(e) => Response::error(
+                500,
+                "internal",
+                format!("answer does not serialise as JSON: {e}"),
+            ),
         }
     }
 
@@ -243,10 +276,18 @@ impl Response {
             code: &'a str,
             message: String,
         }
-        let body = Body { error: Detail { code, message: message.into() } };
+        let body = Body {
+            error: Detail {
+                code,
+                message: message.into(),
+            },
+        };
         Response {
             status,
-            headers: vec![(String::from("content-type"), String::from(JSON_CONTENT_TYPE))],
+            headers: vec![(
+                String::from("content-type"),
+                String::from(JSON_CONTENT_TYPE),
+            )],
             body: serde_json::to_vec(&body).unwrap_or_default(),
         }
     }
@@ -278,7 +319,11 @@ impl Response {
 
     /// Plain UTF-8 text.
     pub fn text(status: u16, text: impl Into<String>) -> Self {
-        Response::bytes(status, "text/plain; charset=utf-8", text.into().into_bytes())
+        Response::bytes(
+            status,
+            "text/plain; charset=utf-8",
+            text.into().into_bytes(),
+        )
     }
 
     /// Raw bytes with a content type.
@@ -299,7 +344,10 @@ impl Response {
 
     /// A header of this answer, matched case-insensitively.
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
     }
 
     /// The body parsed as JSON; for tests.
@@ -349,20 +397,34 @@ mod tests {
     fn error_of(resp: &Response) -> (u16, String, String) {
         let v: Value = resp.body_json().unwrap();
         let e = &v["error"];
-        (resp.status, e["code"].as_str().unwrap().to_owned(), e["message"].as_str().unwrap().to_owned())
+        (
+            resp.status,
+            e["code"].as_str().unwrap().to_owned(),
+            e["message"].as_str().unwrap().to_owned(),
+        )
     }
 
     #[test]
     fn json_body_parses() {
         let v: Visit = post(r#"{"name":"张三","age":30}"#).json().unwrap();
-        assert_eq!(v, Visit { name: "张三".into(), age: 30 });
+        assert_eq!(
+            v,
+            Visit {
+                name: "张三".into(),
+                age: 30
+            }
+        );
     }
 
     #[test]
     fn malformed_json_is_400_with_position() {
-        let (status, code, message) = error_of(&post(r#"{"name": "张三", "#).json::<Visit>().unwrap_err());
+        let (status, code, message) =
+            error_of(&post(r#"{"name": "张三", "#).json::<Visit>().unwrap_err());
         assert_eq!((status, code.as_str()), (400, "bad_request"));
-        assert!(message.contains("malformed JSON") && message.contains("line 1"), "{message}");
+        assert!(
+            message.contains("malformed JSON") && message.contains("line 1"),
+            "{message}"
+        );
 
         let (status, _, message) = error_of(&post("not json").json::<Visit>().unwrap_err());
         assert_eq!(status, 400);
@@ -378,11 +440,16 @@ mod tests {
 
     #[test]
     fn wrong_shape_is_422_naming_the_field() {
-        let (status, code, message) = error_of(&post(r#"{"name":"张三"}"#).json::<Visit>().unwrap_err());
+        let (status, code, message) =
+            error_of(&post(r#"{"name":"张三"}"#).json::<Visit>().unwrap_err());
         assert_eq!((status, code.as_str()), (422, "validation_failed"));
         assert!(message.contains("missing field `age`"), "{message}");
 
-        let (status, _, message) = error_of(&post(r#"{"name":"张三","age":"old"}"#).json::<Visit>().unwrap_err());
+        let (status, _, message) = error_of(
+            &post(r#"{"name":"张三","age":"old"}"#)
+                .json::<Visit>()
+                .unwrap_err(),
+        );
         assert_eq!(status, 422);
         assert!(message.contains("invalid type"), "{message}");
     }
@@ -407,10 +474,18 @@ mod tests {
 
     #[test]
     fn caller_serialises() {
-        let c = Caller::new("u1", "wang").with_role("hall-manager").with_hall("h1");
-        let req = Request::new(Method::Get, "/whoami").with_caller(c).with_hall("h1");
+        let c = Caller::new("u1", "wang")
+            .with_role("hall-manager")
+            .with_hall("h1");
+        let req = Request::new(Method::Get, "/whoami")
+            .with_caller(c)
+            .with_hall("h1");
         let caller = req.caller().unwrap();
-        assert!(caller.has_role("hall-manager") && caller.can_act_for("h1") && !caller.can_act_for("h2"));
+        assert!(
+            caller.has_role("hall-manager")
+                && caller.can_act_for("h1")
+                && !caller.can_act_for("h2")
+        );
         let v = serde_json::to_value(caller).unwrap();
         assert_eq!(
             v,
@@ -427,9 +502,14 @@ mod tests {
         assert_eq!(ok.body_json::<Value>().unwrap(), json!({ "a": 1 }));
 
         let err = Response::error(404, "not_found", "没有这条记录");
-        assert_eq!(err.body_json::<Value>().unwrap(), json!({"error":{"code":"not_found","message":"没有这条记录"}}));
+        assert_eq!(
+            err.body_json::<Value>().unwrap(),
+            json!({"error":{"code":"not_found","message":"没有这条记录"}})
+        );
 
-        let with = Response::no_content().with_header("X-Thing", "1").with_header("x-thing", "2");
+        let with = Response::no_content()
+            .with_header("X-Thing", "1")
+            .with_header("x-thing", "2");
         assert_eq!(with.headers, vec![("x-thing".to_owned(), "2".to_owned())]);
 
         let text = Response::text(200, "pong");
@@ -440,10 +520,22 @@ mod tests {
     fn host_errors_become_error_answers() {
         let resp = Response::from(crate::Error::Denied("no grant for other/notes".into()));
         let (status, code, message) = error_of(&resp);
-        assert_eq!((status, code.as_str(), message.as_str()), (403, "forbidden", "no grant for other/notes"));
-        assert_eq!(Response::from(crate::Error::Conflict("v".into())).status, 409);
-        assert_eq!(Response::from(crate::Error::Invalid("v".into())).status, 422);
-        assert_eq!(Response::from(crate::Error::Unavailable("v".into())).status, 503);
+        assert_eq!(
+            (status, code.as_str(), message.as_str()),
+            (403, "forbidden", "no grant for other/notes")
+        );
+        assert_eq!(
+            Response::from(crate::Error::Conflict("v".into())).status,
+            409
+        );
+        assert_eq!(
+            Response::from(crate::Error::Invalid("v".into())).status,
+            422
+        );
+        assert_eq!(
+            Response::from(crate::Error::Unavailable("v".into())).status,
+            503
+        );
     }
 
     #[test]

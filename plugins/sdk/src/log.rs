@@ -9,7 +9,10 @@ pub use crate::bindings::bantong::platform::log::Level;
 
 /// Writes one record with key/value fields. Messages beyond 4 KiB are truncated.
 pub fn write(level: Level, message: &str, fields: &[(&str, &str)]) {
-    let fields: Vec<(String, String)> = fields.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
+    let fields: Vec<(String, String)> = fields
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect();
     wit::write(level, message, &fields);
 }
 

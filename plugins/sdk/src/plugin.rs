@@ -25,7 +25,11 @@ pub trait Plugin {
     /// Answers one HTTP request routed to the plugin. Usually
     /// `Router::new().get(…).post(…).handle(req)`.
     fn handle(req: Request) -> Response {
-        Response::error(404, "not_found", format!("no route for {} {}", req.method, req.path))
+        Response::error(
+            404,
+            "not_found",
+            format!("no route for {} {}", req.method, req.path),
+        )
     }
 
     /// Handles one event of a subscribed topic. Delivery is at least once:
@@ -69,7 +73,10 @@ impl<P: Plugin> scheduler::Guest for P {
 
 impl<P: Plugin> portal::Guest for P {
     fn views() -> Vec<portal::View> {
-        <P as Plugin>::views().into_iter().map(View::into_wit).collect()
+        <P as Plugin>::views()
+            .into_iter()
+            .map(View::into_wit)
+            .collect()
     }
 }
 
@@ -92,7 +99,7 @@ macro_rules! export_plugin {
         #[cfg(target_arch = "wasm32")]
         #[allow(unsafe_code)]
         const _: () = {
-            $crate::__export_module_impl!($plugin with_types_in $crate::__private);
+    $crate::__export_module_impl!($plugin with_types_in $crate::__private);
         };
         #[cfg(not(target_arch = "wasm32"))]
         const _: fn() = || {

@@ -124,7 +124,10 @@ impl Router {
     /// Every route as `(method, pattern)`, in registration order; lets a test
     /// check that the manifest's `[[routes]]` and the router agree.
     pub fn routes(&self) -> Vec<(Method, String)> {
-        self.routes.iter().map(|r| (r.method, render(&r.pattern))).collect()
+        self.routes
+            .iter()
+            .map(|r| (r.method, render(&r.pattern)))
+            .collect()
     }
 
     /// Dispatches one request.
@@ -158,14 +161,25 @@ impl Router {
             return (route.handler)(req);
         }
         if allowed.is_empty() {
-            return Response::error(404, "not_found", format!("no route for {} {}", req.method, req.path));
+            return Response::error(
+                404,
+                "not_found",
+                format!("no route for {} {}", req.method, req.path),
+            );
         }
         allowed.sort();
-        let allow = allowed.iter().map(|m| m.as_str()).collect::<Vec<_>>().join(", ");
+        let allow = allowed
+            .iter()
+            .map(|m| m.as_str())
+            .collect::<Vec<_>>()
+            .join(", ");
         Response::error(
             405,
             "method_not_allowed",
-            format!("{} is not allowed on {}; allowed: {allow}", req.method, req.path),
+            format!(
+                "{} is not allowed on {}; allowed: {allow}",
+                req.method, req.path
+            ),
         )
         .with_header("allow", allow)
     }
@@ -175,10 +189,12 @@ fn parse_pattern(pattern: &str) -> Vec<Segment> {
     pattern
         .split('/')
         .filter(|s| !s.is_empty())
-        .map(|s| match s.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
-            Some(name) if !name.is_empty() => Segment::Param(name.to_owned()),
-            _ => Segment::Literal(s.to_owned()),
-        })
+        .map(
+            |s| match s.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
+                Some(name) if !name.is_empty() => Segment::Param(name.to_owned()),
+                _ => Segment::Literal(s.to_owned()),
+            },
+        )
         .collect()
 }
 
@@ -317,7 +333,9 @@ mod tests {
     #[test]
     fn literal_beats_param_regardless_of_order() {
         assert_eq!(call(Method::Get, "/visits/stats").1["route"], "stats");
-        let reversed = Router::new().get("/a/b", named("literal")).get("/a/{x}", named("param"));
+        let reversed = Router::new()
+            .get("/a/b", named("literal"))
+            .get("/a/{x}", named("param"));
         let resp = reversed.handle(Request::new(Method::Get, "/a/b"));
         assert_eq!(resp.body_json::<Value>().unwrap()["route"], "literal");
     }
@@ -341,7 +359,10 @@ mod tests {
             assert_eq!(status, 404, "{path}");
             assert_eq!(body["error"]["code"], "not_found");
             assert!(body["error"]["message"].as_str().unwrap().contains(path));
-            assert_eq!(resp.header("content-type"), Some(crate::http::JSON_CONTENT_TYPE));
+            assert_eq!(
+                resp.header("content-type"),
+                Some(crate::http::JSON_CONTENT_TYPE)
+            );
         }
         let empty = Router::new().handle(Request::new(Method::Get, "/"));
         assert_eq!(empty.status, 404);

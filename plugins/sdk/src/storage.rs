@@ -91,7 +91,13 @@ impl<T> Document<T> {
 impl<T: DeserializeOwned> Document<T> {
     fn from_wit(d: wit::Document) -> Result<Self, Error> {
         let body = serde_json::from_str(&d.body).map_err(|e| {
-            Error::json(&format!("document {}/{} does not fit the requested type", d.collection, d.id), e)
+            Error::json(
+                &format!(
+                    "document {}/{} does not fit the requested type",
+                    d.collection, d.id
+                ),
+                e,
+            )
         })?;
         Ok(Document {
             collection: d.collection,
@@ -119,7 +125,12 @@ impl<T: Serialize> Write<T> {
     /// A write of `body` (which must serialise to a JSON object) with a
     /// host-assigned, time-ordered id and no hall.
     pub fn new(body: T) -> Self {
-        Write { id: None, hall: None, body, expected_version: None }
+        Write {
+            id: None,
+            hall: None,
+            body,
+            expected_version: None,
+        }
     }
 
     /// The document id; `None` lets the host assign one.
@@ -159,11 +170,16 @@ impl<T: Serialize> Write<T> {
 
 /// Reads one document of this plugin; hall scope applies.
 pub fn get<T: DeserializeOwned>(collection: &str, id: &str) -> Result<Option<Document<T>>, Error> {
-    wit::get(collection, id)?.map(Document::from_wit).transpose()
+    wit::get(collection, id)?
+        .map(Document::from_wit)
+        .transpose()
 }
 
 /// Inserts or replaces one document and returns it as stored.
-pub fn put<T: Serialize + DeserializeOwned>(collection: &str, write: Write<T>) -> Result<Document<T>, Error> {
+pub fn put<T: Serialize + DeserializeOwned>(
+    collection: &str,
+    write: Write<T>,
+) -> Result<Document<T>, Error> {
     let stored = wit::put(collection, &write.to_wit()?)?;
     Document::from_wit(stored)
 }
@@ -189,8 +205,15 @@ pub struct Page<T = Value> {
 /// Filtered, sorted, paginated read.
 pub fn query<T: DeserializeOwned>(q: &Query) -> Result<Page<T>, Error> {
     let page = wit::query(&q.to_wit()?)?;
-    let items = page.items.into_iter().map(Document::from_wit).collect::<Result<_, _>>()?;
-    Ok(Page { items, total: page.total })
+    let items = page
+        .items
+        .into_iter()
+        .map(Document::from_wit)
+        .collect::<Result<_, _>>()?;
+    Ok(Page {
+        items,
+        total: page.total,
+    })
 }
 
 /// Grouped count/sum/avg/min/max for reports.
@@ -204,7 +227,10 @@ pub fn aggregate(a: &Aggregate) -> Result<Vec<Group>, Error> {
                 .iter()
                 .map(|k| serde_json::from_str(k).map_err(|e| Error::json("aggregate key", e)))
                 .collect::<Result<_, _>>()?;
-            Ok(Group { keys, values: g.values })
+            Ok(Group {
+                keys,
+                values: g.values,
+            })
         })
         .collect()
 }
@@ -223,15 +249,27 @@ struct Selection {
 
 impl Selection {
     fn new(collection: &str) -> Self {
-        Selection { collection: collection.to_owned(), ..Selection::default() }
+        Selection {
+            collection: collection.to_owned(),
+            ..Selection::default()
+        }
     }
 
     fn filter<V: Serialize>(&mut self, field: &str, op: Op, value: V) {
-        let value = if op == Op::IsNull { Ok(String::from("null")) } else { serde_json::to_string(&value) };
+        let value = if op == Op::IsNull {
+            Ok(String::from("null"))
+        } else {
+            serde_json::to_string(&value)
+        };
         match value {
-            Ok(value) => self.filters.push(wit::Filter { field: field.to_owned(), op, value }),
+            Ok(value) => self.filters.push(wit::Filter {
+                field: field.to_owned(),
+                op,
+                value,
+            }),
             Err(e) => {
-                self.broken.get_or_insert_with(|| format!("filter value for `{field}`: {e}"));
+                self.broken
+                    .get_or_insert_with(|| format!("filter value for `{field}`: {e}"));
             }
         }
     }
@@ -310,20 +348,31 @@ impl Query {
     /// All documents of `collection` (of this plugin unless [`owner`](Self::owner)
     /// is set), in the host's default order, 50 at a time.
     pub fn new(collection: &str) -> Self {
-        Query { selection: Selection::new(collection), sort: Vec::new(), offset: 0, limit: 0 }
+        Query {
+            selection: Selection::new(collection),
+            sort: Vec::new(),
+            offset: 0,
+            limit: 0,
+        }
     }
 
     selection_methods!();
 
     /// Sorts ascending by `field` (after earlier sort keys).
     pub fn sort_asc(mut self, field: &str) -> Self {
-        self.sort.push(wit::SortKey { field: field.to_owned(), direction: Direction::Asc });
+        self.sort.push(wit::SortKey {
+            field: field.to_owned(),
+            direction: Direction::Asc,
+        });
         self
     }
 
     /// Sorts descending by `field` (after earlier sort keys).
     pub fn sort_desc(mut self, field: &str) -> Self {
-        self.sort.push(wit::SortKey { field: field.to_owned(), direction: Direction::Desc });
+        self.sort.push(wit::SortKey {
+            field: field.to_owned(),
+            direction: Direction::Desc,
+        });
         self
     }
 
@@ -361,7 +410,11 @@ pub struct Aggregate {
 impl Aggregate {
     /// One group over every document of `collection` and no metrics yet.
     pub fn new(collection: &str) -> Self {
-        Aggregate { selection: Selection::new(collection), group_by: Vec::new(), metrics: Vec::new() }
+        Aggregate {
+            selection: Selection::new(collection),
+            group_by: Vec::new(),
+            metrics: Vec::new(),
+        }
     }
 
     selection_methods!();
@@ -374,7 +427,10 @@ impl Aggregate {
 
     /// Adds a metric; [`Group::values`] follow the order metrics are added.
     pub fn metric(mut self, func: AggregateFn, field: Option<&str>) -> Self {
-        self.metrics.push(wit::Metric { func, field: field.map(str::to_owned) });
+        self.metrics.push(wit::Metric {
+            func,
+            field: field.map(str::to_owned),
+        });
         self
     }
 
@@ -453,7 +509,12 @@ mod tests {
         let w = q.to_wit().unwrap();
         assert_eq!(w.selection.collection, "orders");
         assert_eq!(w.selection.halls, Some(vec![String::from("h1")]));
-        let values: Vec<_> = w.selection.filters.iter().map(|f| f.value.as_str()).collect();
+        let values: Vec<_> = w
+            .selection
+            .filters
+            .iter()
+            .map(|f| f.value.as_str())
+            .collect();
         assert_eq!(values, ["\"open\"", "10", "[\"a\",\"b\"]", "null"]);
         assert_eq!(w.sort[0].field, "_created");
         assert_eq!(w.sort[0].direction, Direction::Desc);
@@ -470,7 +531,11 @@ mod tests {
 
     #[test]
     fn aggregate_builder_keeps_metric_order() {
-        let a = Aggregate::new("notes").group_by("status").count().sum("amount").owner("other");
+        let a = Aggregate::new("notes")
+            .group_by("status")
+            .count()
+            .sum("amount")
+            .owner("other");
         let w = a.to_wit().unwrap();
         assert_eq!(w.group_by, ["status"]);
         assert_eq!(w.metrics[0].func, AggregateFn::Count);
@@ -481,7 +546,10 @@ mod tests {
     #[test]
     fn write_builder_accepts_optional_hall_and_id() {
         let hall: Option<String> = None;
-        let w = Write::new(serde_json::json!({ "a": 1 })).hall(&hall).id("n-1").create_only();
+        let w = Write::new(serde_json::json!({ "a": 1 }))
+            .hall(&hall)
+            .id("n-1")
+            .create_only();
         let w = w.to_wit().unwrap();
         assert_eq!(w.hall, None);
         assert_eq!(w.id.as_deref(), Some("n-1"));

@@ -11,7 +11,13 @@ pub use crate::bindings::bantong::platform::types::{Caller, Event, Job, Method};
 
 impl Method {
     /// Every method a plugin route may answer, in a stable order.
-    pub const ALL: [Method; 5] = [Method::Get, Method::Post, Method::Put, Method::Patch, Method::Delete];
+    pub const ALL: [Method; 5] = [
+        Method::Get,
+        Method::Post,
+        Method::Put,
+        Method::Patch,
+        Method::Delete,
+    ];
 
     /// The upper-case HTTP name, e.g. `"GET"`.
     pub fn as_str(self) -> &'static str {
@@ -26,7 +32,9 @@ impl Method {
 
     /// Parses an HTTP method name, case-insensitively.
     pub fn parse(name: &str) -> Option<Method> {
-        Method::ALL.into_iter().find(|m| m.as_str().eq_ignore_ascii_case(name))
+        Method::ALL
+            .into_iter()
+            .find(|m| m.as_str().eq_ignore_ascii_case(name))
     }
 }
 
@@ -104,8 +112,12 @@ impl Serialize for Caller {
 impl Event {
     /// The payload parsed into `T`; the error message names the event.
     pub fn json<T: DeserializeOwned>(&self) -> Result<T, String> {
-        serde_json::from_str(&self.payload)
-            .map_err(|e| format!("event {} on `{}` has an unexpected payload: {e}", self.id, self.topic))
+        serde_json::from_str(&self.payload).map_err(|e| {
+            format!(
+                "event {} on `{}` has an unexpected payload: {e}",
+                self.id, self.topic
+            )
+        })
     }
 }
 

@@ -116,7 +116,10 @@ impl View {
 
     /// Sets any spec key (escape hatch for options the builder lacks).
     pub fn set(mut self, key: &str, value: impl Serialize) -> Self {
-        self.spec.insert(key.to_owned(), serde_json::to_value(value).unwrap_or(Value::Null));
+        self.spec.insert(
+            key.to_owned(),
+            serde_json::to_value(value).unwrap_or(Value::Null),
+        );
         self
     }
 
@@ -139,19 +142,37 @@ impl View {
     /// Like [`column`](Self::column) with a display type: `text`, `number`,
     /// `datetime` (milliseconds since the epoch), `bool` or `tag`.
     pub fn column_typed(self, field: &str, title_zh: &str, title_en: &str, kind: &str) -> Self {
-        let key = if self.kind == ViewKind::Board { "card_fields" } else { "columns" };
-        self.push(key, json!({ "field": field, "title_zh": title_zh, "title_en": title_en, "type": kind }))
+        let key = if self.kind == ViewKind::Board {
+            "card_fields"
+        } else {
+            "columns"
+        };
+        self.push(
+            key,
+            json!({ "field": field, "title_zh": title_zh, "title_en": title_en, "type": kind }),
+        )
     }
 
     /// A free-text filter of a list, sent as `?{param}=…` to the route.
     pub fn filter_text(self, param: &str, title_zh: &str, title_en: &str) -> Self {
-        self.push("filters", json!({ "param": param, "title_zh": title_zh, "title_en": title_en, "type": "text" }))
+        self.push(
+            "filters",
+            json!({ "param": param, "title_zh": title_zh, "title_en": title_en, "type": "text" }),
+        )
     }
 
     /// A drop-down filter of a list; `options` are `(value, label_zh, label_en)`.
-    pub fn filter_select(self, param: &str, title_zh: &str, title_en: &str, options: &[(&str, &str, &str)]) -> Self {
-        let options: Vec<Value> =
-            options.iter().map(|(v, zh, en)| json!({ "value": v, "label_zh": zh, "label_en": en })).collect();
+    pub fn filter_select(
+        self,
+        param: &str,
+        title_zh: &str,
+        title_en: &str,
+        options: &[(&str, &str, &str)],
+    ) -> Self {
+        let options: Vec<Value> = options
+            .iter()
+            .map(|(v, zh, en)| json!({ "value": v, "label_zh": zh, "label_en": en }))
+            .collect();
         self.push(
             "filters",
             json!({ "param": param, "title_zh": title_zh, "title_en": title_en, "type": "select", "options": options }),
@@ -192,7 +213,8 @@ impl View {
             _ => {
                 let mut map = Map::new();
                 map.insert(field.to_owned(), Value::String(route.to_owned()));
-                self.spec.insert(String::from("options"), Value::Object(map));
+                self.spec
+                    .insert(String::from("options"), Value::Object(map));
             }
         }
         self
@@ -205,7 +227,8 @@ impl View {
 
     /// A confirmation question an action asks first.
     pub fn confirm(self, question_zh: &str, question_en: &str) -> Self {
-        self.set("confirm_zh", question_zh).set("confirm_en", question_en)
+        self.set("confirm_zh", question_zh)
+            .set("confirm_en", question_en)
     }
 
     /// The body field that holds a board card's status.
@@ -215,7 +238,10 @@ impl View {
 
     /// One column of a board: the cards whose status is `value`.
     pub fn status_column(self, value: &str, title_zh: &str, title_en: &str) -> Self {
-        self.push("columns", json!({ "value": value, "title_zh": title_zh, "title_en": title_en }))
+        self.push(
+            "columns",
+            json!({ "value": value, "title_zh": title_zh, "title_en": title_en }),
+        )
     }
 
     /// The chart type: `bar`, `line` or `pie`.
@@ -225,12 +251,21 @@ impl View {
 
     /// A group-by field of the chart's aggregate (the x axis / slices).
     pub fn group_by(self, field: &str, title_zh: &str, title_en: &str) -> Self {
-        self.push_aggregate("group_by", json!({ "field": field, "title_zh": title_zh, "title_en": title_en }))
+        self.push_aggregate(
+            "group_by",
+            json!({ "field": field, "title_zh": title_zh, "title_en": title_en }),
+        )
     }
 
     /// A metric of the chart's aggregate (one series), in the order the
     /// route's `values` come.
-    pub fn metric(self, func: AggregateFn, field: Option<&str>, title_zh: &str, title_en: &str) -> Self {
+    pub fn metric(
+        self,
+        func: AggregateFn,
+        field: Option<&str>,
+        title_zh: &str,
+        title_en: &str,
+    ) -> Self {
         let func = match func {
             AggregateFn::Count => "count",
             AggregateFn::Sum => "sum",
@@ -245,7 +280,10 @@ impl View {
     }
 
     fn push_aggregate(mut self, key: &str, item: Value) -> Self {
-        let agg = self.spec.entry("aggregate").or_insert_with(|| json!({ "group_by": [], "metrics": [] }));
+        let agg = self
+            .spec
+            .entry("aggregate")
+            .or_insert_with(|| json!({ "group_by": [], "metrics": [] }));
         if let Some(Value::Array(items)) = agg.get_mut(key) {
             items.push(item);
         }

@@ -278,18 +278,18 @@ impl Identity {
             changes.insert("display_name".into(), json!({"from": before.display_name, "to": d}));
             after.display_name = d;
         }
-        if let Some(roles) = update.roles.map(|r| sorted_roles(&r)) {
-            if roles != before.roles {
-                changes.insert("roles".into(), json!({"from": before.roles, "to": roles}));
-                after.roles = roles;
-            }
+        if let Some(roles) = update.roles.map(|r| sorted_roles(&r))
+            && roles != before.roles
+        {
+            changes.insert("roles".into(), json!({"from": before.roles, "to": roles}));
+            after.roles = roles;
         }
-        if let Some(halls) = update.halls.map(|h| sorted_halls(&h)) {
-            if halls != before.halls {
-                check_halls_exist(&mut tx, &halls).await?;
-                changes.insert("halls".into(), json!({"from": before.halls, "to": halls}));
-                after.halls = halls;
-            }
+        if let Some(halls) = update.halls.map(|h| sorted_halls(&h))
+            && halls != before.halls
+        {
+            check_halls_exist(&mut tx, &halls).await?;
+            changes.insert("halls".into(), json!({"from": before.halls, "to": halls}));
+            after.halls = halls;
         }
         if let Some(dw) = update.district_wide.filter(|dw| *dw != before.district_wide) {
             changes.insert("district_wide".into(), json!({"from": before.district_wide, "to": dw}));

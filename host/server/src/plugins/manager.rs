@@ -175,6 +175,10 @@ impl PluginManager {
             .map_err(|e| PluginError::Load(format!("the views export failed: {e}")))?;
         let views = check_views(&meta.manifest, &outcome.value)?;
         let _ = meta.views.set(views);
+        // Idempotent; also recreates indexes after a restore.
+        for spec in meta.collections.values() {
+            self.store.ensure_collection(&id, spec).await?;
+        }
         Ok(loaded)
     }
 
@@ -189,48 +193,46 @@ impl PluginManager {
         let version = manifest.version.to_string();
         let loaded = self.load(&package, digest.clone()).await?;
         let granted = loaded.meta().grant.capabilities().iter().map(ToString::to_string).collect();
-        for spec in loaded.meta().collections.values() {
-            self.store.ensure_collection(&id, spec).await?;
-        }
         let blob = self.store.put_artefact(bytes).await?;
         let registry = self.store.registry();
         let previous = registry.get_plugin(&id).await?;
-        registry
-            .add_version(&PluginVersion {
-                plugin_id: id.clone(),
-                version: version.clone(),
-                digest: digest.clone(),
-                manifest_toml: manifest.to_toml().map_err(|e| PluginError::Manifest(e.to_string()))?,
-                signature: package.signature().map(|s| s.to_string()),
-                key_id: key_id.clone(),
-                artefact_sha256: blob.sha256,
-                installed_at: now_ms(),
-                installed_by: actor.user_id.clone(),
-            })
-            .await
-            .or_else(|e| match e {
-                // Re-installing the same version replaces nothing but is allowed
-                // when the digest is identical.
-                bantong_store::Error::Conflict(_) => Ok(()),
-                other => Err(other),
-            })?;
-        if let Some(existing) = registry.get_version(&id, &version).await? {
-            if existing.digest != digest {
+        let enabled = previous.as_ref().is_none_or(|p| p.enabled);
+        if previous.is_none() {
+            registry
+                .upsert_plugin(&PluginRecord {
+                    id: id.clone(),
+                    active_version: None,
+                    enabled,
+                    quarantined_at: None,
+                    updated_at: now_ms(),
+                })
+                .await?;
+        }
+        match registry.get_version(&id, &version).await? {
+            Some(existing) if existing.digest != digest => {
                 return Err(PluginError::Conflict(format!(
                     "version {version} of {id} is already installed with a different digest; bump the version"
                 )));
             }
+            Some(_) => {}
+            None => {
+                registry
+                    .add_version(&PluginVersion {
+                        plugin_id: id.clone(),
+                        version: version.clone(),
+                        digest: digest.clone(),
+                        manifest_toml: manifest.to_toml().map_err(|e| PluginError::Manifest(e.to_string()))?,
+                        signature: package.signature().map(|s| s.to_string()),
+                        key_id: key_id.clone(),
+                        artefact_sha256: blob.sha256,
+                        installed_at: now_ms(),
+                        installed_by: actor.user_id.clone(),
+                    })
+                    .await?;
+            }
         }
-        let enabled = previous.as_ref().is_none_or(|p| p.enabled);
-        registry
-            .upsert_plugin(&PluginRecord {
-                id: id.clone(),
-                active_version: Some(version.clone()),
-                enabled,
-                quarantined_at: None,
-                updated_at: now_ms(),
-            })
-            .await?;
+        registry.set_active_version(&id, &version).await?;
+        registry.set_quarantined(&id, false).await?;
         let replaced = self.activate(&id, loaded, enabled);
         self.audit(actor, "plugin.install", &id, json!({ "version": version, "digest": digest, "replaced": replaced }))
             .await?;

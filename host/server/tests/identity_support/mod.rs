@@ -5,7 +5,7 @@
 //! is the admin connection used to `CREATE DATABASE bt_<random>` per test and drop it after.
 //! An unreachable server fails the test unless `BANTONG_SKIP_PG=1`.
 
-#![allow(dead_code)]
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::future::Future;
 

@@ -382,7 +382,15 @@ async fn ensure_collection_is_idempotent(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(index_count(&db).await, before + 2);
-    db.store.ensure_collection("other", &spec()).await.unwrap();
+    // Two processes declaring the same collection at once both succeed.
+    let second = db.open_again().await;
+    let spec = spec();
+    let (x, y) = tokio::join!(
+        db.store.ensure_collection("other", &spec),
+        second.ensure_collection("other", &spec)
+    );
+    x.unwrap();
+    y.unwrap();
     assert_eq!(index_count(&db).await, before + 4, "indexes are per plugin");
 
     if backend == Backend::Sqlite {
