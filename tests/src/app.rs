@@ -46,11 +46,11 @@ allow = ["storage", "config", "log", "clock"]
 
 [plugins.fixture]
 allow = ["storage", "config", "log", "clock"]
-events-publish = ["fixture.*"]
+events-publish = ["fixture.note.*"]
 
 [plugins.fixture-b]
 allow = ["storage", "config", "log", "clock"]
-events-publish = ["fixture.*"]
+events-publish = ["fixture.note.*"]
 "#;
 
 /// One host process of a test installation.

@@ -240,7 +240,9 @@ pub struct Audit {
 
 impl std::fmt::Debug for Audit {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Audit").field("dialect", &self.store.dialect()).finish()
+        f.debug_struct("Audit")
+            .field("dialect", &self.store.dialect())
+            .finish()
     }
 }
 
@@ -281,7 +283,10 @@ impl Audit {
             .fetch_optional(&mut *conn)
             .await?;
         let (seq, prev_hash) = match last {
-            Some(row) => (row.try_get::<i64, _>("seq")? + 1, row.try_get::<String, _>("hash")?),
+            Some(row) => (
+                row.try_get::<i64, _>("seq")? + 1,
+                row.try_get::<String, _>("hash")?,
+            ),
             None => (1, GENESIS_HASH.to_owned()),
         };
         let fields = RowFields {
@@ -396,7 +401,10 @@ impl Audit {
             args.push(Arg::Int(to));
             clauses.push(format!("at < ${}", args.len()));
         }
-        let limit = q.limit.unwrap_or(DEFAULT_QUERY_LIMIT).clamp(1, MAX_QUERY_LIMIT);
+        let limit = q
+            .limit
+            .unwrap_or(DEFAULT_QUERY_LIMIT)
+            .clamp(1, MAX_QUERY_LIMIT);
         let offset = q.offset.unwrap_or(0).max(0);
         args.push(Arg::Int(limit));
         let limit_pos = args.len();
@@ -595,8 +603,15 @@ mod tests {
             hall: None,
             detail: "{}",
         };
-        let empty_hall = RowFields { hall: Some(""), ..base };
-        let shifted = RowFields { actor: "a", action: "bc", ..base };
+        let empty_hall = RowFields {
+            hall: Some(""),
+            ..base
+        };
+        let shifted = RowFields {
+            actor: "a",
+            action: "bc",
+            ..base
+        };
         let h = chain_hash(GENESIS_HASH, &base);
         assert_ne!(h, chain_hash(GENESIS_HASH, &empty_hall));
         assert_ne!(h, chain_hash(GENESIS_HASH, &shifted));

@@ -116,5 +116,5 @@ events-publish = ["visitor.*"]
 
 [plugins.fixture]
 allow = ["storage", "config", "log", "clock", "blobs"]
-events-publish = ["fixture.*"]
+events-publish = ["fixture.note.*"]
 "#;

@@ -30,7 +30,11 @@ fn entry(i: i64) -> AuditEntry {
     AuditEntry::new(
         format!("user-{}", i % 3),
         ActorKind::User,
-        if i % 2 == 0 { "thing.create" } else { "thing.update" },
+        if i % 2 == 0 {
+            "thing.create"
+        } else {
+            "thing.update"
+        },
         "thing",
         format!("thing-{i}"),
     )
@@ -64,14 +68,20 @@ async fn chain_verifies(store: Store) {
     assert_eq!(report.head_seq, Some(5));
 
     let rows = audit
-        .query(&AuditQuery { limit: Some(10), ..AuditQuery::default() })
+        .query(&AuditQuery {
+            limit: Some(10),
+            ..AuditQuery::default()
+        })
         .await
         .unwrap();
     assert_eq!(rows.len(), 5);
     assert_eq!(rows[0].seq, 5, "newest first");
     assert_eq!(rows[4].prev_hash, GENESIS_HASH);
     for pair in rows.windows(2) {
-        assert_eq!(pair[0].prev_hash, pair[1].hash, "each row links to the one before");
+        assert_eq!(
+            pair[0].prev_hash, pair[1].hash,
+            "each row links to the one before"
+        );
     }
     assert_eq!(report.head_hash.as_deref(), Some(rows[0].hash.as_str()));
     assert_eq!(rows[0].detail["nested"]["a"], json!([1, null]));
@@ -81,7 +91,10 @@ async fn chain_verifies(store: Store) {
         .await
         .unwrap()
         .get("detail");
-    assert_eq!(stored, r#"{"i":1,"nested":{"a":[1,null],"b":2},"note":"工单 第1号"}"#);
+    assert_eq!(
+        stored,
+        r#"{"i":1,"nested":{"a":[1,null],"b":2},"note":"工单 第1号"}"#
+    );
 }
 
 async fn edited_row_is_detected(store: Store) {
@@ -89,15 +102,28 @@ async fn edited_row_is_detected(store: Store) {
     append(&audit, 4).await;
     assert!(audit.verify().await.unwrap().ok);
 
-    exec(&store, r#"UPDATE audit_log SET detail = '{"i":2,"note":"nothing to see"}' WHERE seq = 2"#)
-        .await;
+    exec(
+        &store,
+        r#"UPDATE audit_log SET detail = '{"i":2,"note":"nothing to see"}' WHERE seq = 2"#,
+    )
+    .await;
     let report = audit.verify().await.unwrap();
     assert!(!report.ok);
     assert_eq!(report.first_bad_seq, Some(2));
-    assert!(report.reason.as_deref().unwrap().contains("altered"), "{report:?}");
+    assert!(
+        report.reason.as_deref().unwrap().contains("altered"),
+        "{report:?}"
+    );
 
     // Re-hashing the edited row alone does not help: the next row no longer links to it.
-    exec(&store, &format!("UPDATE audit_log SET hash = '{}' WHERE seq = 2", "ab".repeat(32))).await;
+    exec(
+        &store,
+        &format!(
+            "UPDATE audit_log SET hash = '{}' WHERE seq = 2",
+            "ab".repeat(32)
+        ),
+    )
+    .await;
     let report = audit.verify().await.unwrap();
     assert!(!report.ok);
     assert_eq!(report.first_bad_seq, Some(2));
@@ -105,10 +131,21 @@ async fn edited_row_is_detected(store: Store) {
     // Other fields are covered too.
     exec(&store, "DELETE FROM audit_log").await;
     append(&audit, 3).await;
-    exec(&store, "UPDATE audit_log SET actor = 'someone-else' WHERE seq = 3").await;
+    exec(
+        &store,
+        "UPDATE audit_log SET actor = 'someone-else' WHERE seq = 3",
+    )
+    .await;
     assert_eq!(audit.verify().await.unwrap().first_bad_seq, Some(3));
-    exec(&store, "UPDATE audit_log SET actor = 'user-0' WHERE seq = 3").await;
-    assert!(audit.verify().await.unwrap().ok, "restoring the value restores the chain");
+    exec(
+        &store,
+        "UPDATE audit_log SET actor = 'user-0' WHERE seq = 3",
+    )
+    .await;
+    assert!(
+        audit.verify().await.unwrap().ok,
+        "restoring the value restores the chain"
+    );
     exec(&store, "UPDATE audit_log SET hall = 'bailou' WHERE seq = 1").await;
     assert_eq!(audit.verify().await.unwrap().first_bad_seq, Some(1));
 }
@@ -121,7 +158,10 @@ async fn deleted_row_is_detected(store: Store) {
     assert!(!report.ok);
     assert_eq!(report.first_bad_seq, Some(3));
     assert_eq!(report.rows, 3, "rows 1, 2 and 4 were read");
-    assert!(report.reason.as_deref().unwrap().contains("missing"), "{report:?}");
+    assert!(
+        report.reason.as_deref().unwrap().contains("missing"),
+        "{report:?}"
+    );
 
     // Deleting the first row breaks the chain at 1.
     exec(&store, "DELETE FROM audit_log WHERE seq = 1").await;
@@ -208,7 +248,10 @@ async fn entry_commits_and_rolls_back_with_its_transaction(store: Store) {
     audit.record_in(&mut tx, &entry(1)).await.unwrap();
     tx.rollback().await.unwrap();
     assert_eq!(count(store.clone()).await, 0);
-    let halls = sqlx::query("SELECT id FROM halls").fetch_all(store.pool()).await.unwrap();
+    let halls = sqlx::query("SELECT id FROM halls")
+        .fetch_all(store.pool())
+        .await
+        .unwrap();
     assert!(halls.is_empty());
 
     // ... and commit together, also in a transaction the caller opened with a plain BEGIN.
@@ -230,15 +273,18 @@ async fn entry_commits_and_rolls_back_with_its_transaction(store: Store) {
 async fn query_filters(store: Store) {
     let audit = Audit::new(store.clone());
     append(&audit, 9).await;
-    audit
-        .record(&entry(10).hall("bailou"))
-        .await
-        .unwrap();
+    audit.record(&entry(10).hall("bailou")).await.unwrap();
     audit
         .record(
-            &AuditEntry::new("system:cli", ActorKind::System, "hall.create", "hall", "wuyao")
-                .hall("wuyao")
-                .at(T0 + 20_000),
+            &AuditEntry::new(
+                "system:cli",
+                ActorKind::System,
+                "hall.create",
+                "hall",
+                "wuyao",
+            )
+            .hall("wuyao")
+            .at(T0 + 20_000),
         )
         .await
         .unwrap();
@@ -255,8 +301,22 @@ async fn query_filters(store: Store) {
                 .collect::<Vec<_>>()
         }
     };
-    assert_eq!(q(AuditQuery { actor: Some("user-1".into()), ..Default::default() }).await, vec![10, 7, 4, 1]);
-    assert_eq!(q(AuditQuery { action: Some("thing.update".into()), ..Default::default() }).await, vec![9, 7, 5, 3, 1]);
+    assert_eq!(
+        q(AuditQuery {
+            actor: Some("user-1".into()),
+            ..Default::default()
+        })
+        .await,
+        vec![10, 7, 4, 1]
+    );
+    assert_eq!(
+        q(AuditQuery {
+            action: Some("thing.update".into()),
+            ..Default::default()
+        })
+        .await,
+        vec![9, 7, 5, 3, 1]
+    );
     assert_eq!(
         q(AuditQuery {
             target_kind: Some("thing".into()),
@@ -266,13 +326,30 @@ async fn query_filters(store: Store) {
         .await,
         vec![4]
     );
-    assert_eq!(q(AuditQuery { hall: Some("bailou".into()), ..Default::default() }).await, vec![10]);
     assert_eq!(
-        q(AuditQuery { from: Some(T0 + 3000), to: Some(T0 + 6000), ..Default::default() }).await,
+        q(AuditQuery {
+            hall: Some("bailou".into()),
+            ..Default::default()
+        })
+        .await,
+        vec![10]
+    );
+    assert_eq!(
+        q(AuditQuery {
+            from: Some(T0 + 3000),
+            to: Some(T0 + 6000),
+            ..Default::default()
+        })
+        .await,
         vec![5, 4, 3]
     );
     assert_eq!(
-        q(AuditQuery { limit: Some(3), offset: Some(2), ..Default::default() }).await,
+        q(AuditQuery {
+            limit: Some(3),
+            offset: Some(2),
+            ..Default::default()
+        })
+        .await,
         vec![9, 8, 7]
     );
     assert_eq!(
@@ -285,7 +362,10 @@ async fn query_filters(store: Store) {
         vec![10, 4]
     );
     let system = audit
-        .query(&AuditQuery { actor: Some("system:cli".into()), ..Default::default() })
+        .query(&AuditQuery {
+            actor: Some("system:cli".into()),
+            ..Default::default()
+        })
         .await
         .unwrap();
     assert_eq!(system.len(), 1);
@@ -297,8 +377,17 @@ async fn query_filters(store: Store) {
 async fn invalid_entries_are_rejected(store: Store) {
     let audit = Audit::new(store.clone());
     let empty_action = AuditEntry::new("u", ActorKind::User, "", "thing", "1");
-    assert!(matches!(audit.record(&empty_action).await, Err(AuditError::Invalid(_))));
+    assert!(matches!(
+        audit.record(&empty_action).await,
+        Err(AuditError::Invalid(_))
+    ));
     let long_actor = AuditEntry::new("x".repeat(300), ActorKind::User, "a.b", "thing", "1");
-    assert!(matches!(audit.record(&long_actor).await, Err(AuditError::Invalid(_))));
-    assert!(audit.verify().await.unwrap().rows == 0, "nothing was written");
+    assert!(matches!(
+        audit.record(&long_actor).await,
+        Err(AuditError::Invalid(_))
+    ));
+    assert!(
+        audit.verify().await.unwrap().rows == 0,
+        "nothing was written"
+    );
 }

@@ -59,10 +59,14 @@ impl HallGrade {
     }
 
     fn parse(s: &str) -> Result<HallGrade> {
-        [HallGrade::Demonstration, HallGrade::Standard, HallGrade::Basic]
-            .into_iter()
-            .find(|g| g.as_str() == s)
-            .ok_or_else(|| IdentityError::Internal(format!("stored hall grade {s:?}")))
+        [
+            HallGrade::Demonstration,
+            HallGrade::Standard,
+            HallGrade::Basic,
+        ]
+        .into_iter()
+        .find(|g| g.as_str() == s)
+        .ok_or_else(|| IdentityError::Internal(format!("stored hall grade {s:?}")))
     }
 }
 
@@ -115,7 +119,9 @@ pub struct HallUpdate {
 /// Checks a hall id: 2–32 of `a-z 0-9 -`, starting with a letter.
 fn check_hall_id(id: &str) -> Result<()> {
     let ok = (2..=32).contains(&id.len())
-        && id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
         && id.bytes().next().is_some_and(|b| b.is_ascii_lowercase());
     if ok {
         Ok(())
@@ -189,11 +195,25 @@ impl Identity {
     }
 
     /// Changes a hall's code, names or grade. Needs `district-admin`.
-    pub async fn update_hall(&self, actor: &Principal, id: &str, update: HallUpdate) -> Result<Hall> {
+    pub async fn update_hall(
+        &self,
+        actor: &Principal,
+        id: &str,
+        update: HallUpdate,
+    ) -> Result<Hall> {
         require_admin(actor)?;
-        let code = update.code.map(|c| clean_label("hall code", &c, 32)).transpose()?;
-        let name_zh = update.name_zh.map(|n| clean_label("Chinese name", &n, 100)).transpose()?;
-        let name_en = update.name_en.map(|n| clean_label("English name", &n, 100)).transpose()?;
+        let code = update
+            .code
+            .map(|c| clean_label("hall code", &c, 32))
+            .transpose()?;
+        let name_zh = update
+            .name_zh
+            .map(|n| clean_label("Chinese name", &n, 100))
+            .transpose()?;
+        let name_en = update
+            .name_en
+            .map(|n| clean_label("English name", &n, 100))
+            .transpose()?;
         let now = now_ms();
         let mut tx = self.write_tx().await?;
         let sql = format!("SELECT {HALL_COLUMNS} FROM halls WHERE id = $1");
@@ -215,7 +235,10 @@ impl Identity {
         change("name_zh", &before.name_zh, name_zh, &mut after.name_zh);
         change("name_en", &before.name_en, name_en, &mut after.name_en);
         if let Some(grade) = update.grade.filter(|g| *g != before.grade) {
-            changes.insert("grade".to_owned(), json!({"from": before.grade, "to": grade}));
+            changes.insert(
+                "grade".to_owned(),
+                json!({"from": before.grade, "to": grade}),
+            );
             after.grade = grade;
         }
         if changes.is_empty() {

@@ -218,7 +218,10 @@ impl Identity {
         let phc = phc.map(str::to_owned);
         tokio::task::spawn_blocking(move || match phc {
             Some(phc) => inner.hasher.verify(&password, &phc),
-            None => inner.hasher.verify(&password, &inner.dummy_hash).map(|_| false),
+            None => inner
+                .hasher
+                .verify(&password, &inner.dummy_hash)
+                .map(|_| false),
         })
         .await
         .map_err(|e| IdentityError::Internal(format!("hashing task: {e}")))?
@@ -271,10 +274,22 @@ fn attributed(
 }
 
 /// An audit entry by nobody authenticated (failed logins).
-fn anonymous(action: &str, target_kind: &str, target_id: &str, detail: Value, at: i64) -> AuditEntry {
-    AuditEntry::new("anonymous", ActorKind::Anonymous, action, target_kind, target_id)
-        .detail(detail)
-        .at(at)
+fn anonymous(
+    action: &str,
+    target_kind: &str,
+    target_id: &str,
+    detail: Value,
+    at: i64,
+) -> AuditEntry {
+    AuditEntry::new(
+        "anonymous",
+        ActorKind::Anonymous,
+        action,
+        target_kind,
+        target_id,
+    )
+    .detail(detail)
+    .at(at)
 }
 
 /// Trims and checks a display name or other short label.

@@ -47,14 +47,21 @@ impl PasswordParams {
 #[derive(Clone)]
 pub(crate) struct Hasher {
     argon: Argon2<'static>,
+    params: Params,
 }
 
 impl Hasher {
     pub(crate) fn new(params: &PasswordParams) -> Result<Hasher, IdentityError> {
-        let params = Params::new(params.memory_kib, params.iterations, params.parallelism, None)
-            .map_err(|e| IdentityError::Invalid(format!("argon2 parameters: {e}")))?;
+        let params = Params::new(
+            params.memory_kib,
+            params.iterations,
+            params.parallelism,
+            None,
+        )
+        .map_err(|e| IdentityError::Invalid(format!("argon2 parameters: {e}")))?;
         Ok(Hasher {
-            argon: Argon2::new(Algorithm::Argon2id, Version::V0x13, params),
+            argon: Argon2::new(Algorithm::Argon2id, Version::V0x13, params.clone()),
+            params,
         })
     }
 
@@ -76,6 +83,30 @@ impl Hasher {
             Ok(()) => Ok(true),
             Err(argon2::password_hash::Error::Password) => Ok(false),
             Err(e) => Err(IdentityError::Internal(format!("verifying password: {e}"))),
+        }
+    }
+}
+
+impl Hasher {
+    /// Whether a stored hash was made with other parameters (or another algorithm) than the
+    /// configured ones, so it should be re-hashed at the next successful login.
+    pub(crate) fn needs_rehash(&self, phc: &str) -> bool {
+        let Ok(parsed) = PasswordHash::new(phc) else {
+            return true;
+        };
+        if parsed.algorithm != Algorithm::Argon2id.ident() {
+            return true;
+        }
+        match Params::try_from(&parsed) {
+            Ok(p) => {
+                (p.m_cost(), p.t_cost(), p.p_cost())
+                    != (
+                        self.params.m_cost(),
+                        self.params.t_cost(),
+                        self.params.p_cost(),
+                    )
+            }
+            Err(_) => true,
         }
     }
 }
@@ -114,7 +145,10 @@ fn character_classes(password: &str) -> usize {
     let other = password
         .chars()
         .any(|c| !c.is_lowercase() && !c.is_uppercase() && !c.is_ascii_digit());
-    [lower, upper, digit, other].into_iter().filter(|b| *b).count()
+    [lower, upper, digit, other]
+        .into_iter()
+        .filter(|b| *b)
+        .count()
 }
 
 /// A random 20-character password with all four classes, from the OS RNG, avoiding
@@ -173,5 +207,12 @@ mod tests {
         assert!(h.verify("Correct-Horse-9", &phc).unwrap());
         assert!(!h.verify("Correct-Horse-8", &phc).unwrap());
         assert!(h.verify("x", "not a hash").is_err());
+        assert!(!h.needs_rehash(&phc));
+        let stronger = Hasher::new(&PasswordParams::default()).unwrap();
+        assert!(stronger.needs_rehash(&phc));
+        assert!(
+            stronger.verify("Correct-Horse-9", &phc).unwrap(),
+            "old hashes still verify"
+        );
     }
 }

@@ -5,7 +5,9 @@ use sqlx::Row;
 
 use super::tokens::{random_secret, sha256_hex};
 use super::users::{end_sessions, normalize_username};
-use super::{Identity, IdentityError, Principal, PrincipalKind, Result, anonymous, attributed, millis};
+use super::{
+    Identity, IdentityError, Principal, PrincipalKind, Result, anonymous, attributed, millis,
+};
 
 /// Random bytes in a cookie secret and in a CSRF token.
 const SECRET_BYTES: usize = 32;
@@ -91,9 +93,20 @@ impl Identity {
             self.audit().record(&entry).await?;
             return Err(IdentityError::Locked { until });
         }
-        if !self.verify_password(password, Some(&user.password_hash)).await? {
-            return Err(self.record_failed_password(&user, "login", now).await?);
+        if !self
+            .verify_password(password, Some(&user.password_hash))
+            .await?
+        {
+            return Err(self.record_failed_password(&user, None, now).await?);
         }
+
+        // Hashes made with older cost parameters are upgraded at login, when the password
+        // is at hand.
+        let rehash = if self.inner.hasher.needs_rehash(&user.password_hash) {
+            Some(self.hash_password(password).await?)
+        } else {
+            None
+        };
 
         let mut tx = self.write_tx().await?;
         // Re-read under the lock: a concurrent failure may have locked the account, or an
@@ -118,6 +131,15 @@ impl Identity {
             .bind(user.id.as_str())
             .execute(&mut *tx)
             .await?;
+        if let Some(hash) = rehash {
+            // Only if the hash is still the one just verified (no concurrent change).
+            sqlx::query("UPDATE users SET password_hash = $2 WHERE id = $1 AND password_hash = $3")
+                .bind(user.id.as_str())
+                .bind(hash)
+                .bind(user.password_hash.as_str())
+                .execute(&mut *tx)
+                .await?;
+        }
         let cookie_secret = random_secret(SECRET_BYTES);
         let session = Session {
             id: sha256_hex(cookie_secret.as_bytes()),
@@ -186,11 +208,13 @@ impl Identity {
             return Err(IdentityError::Disabled);
         }
         if now.saturating_sub(last_seen_at) >= millis(self.config().touch_interval) {
-            sqlx::query("UPDATE sessions SET last_seen_at = $2 WHERE id = $1 AND last_seen_at < $2")
-                .bind(id.as_str())
-                .bind(now)
-                .execute(self.store().pool())
-                .await?;
+            sqlx::query(
+                "UPDATE sessions SET last_seen_at = $2 WHERE id = $1 AND last_seen_at < $2",
+            )
+            .bind(id.as_str())
+            .bind(now)
+            .execute(self.store().pool())
+            .await?;
         }
         Ok((user.principal(PrincipalKind::User), csrf_token))
     }

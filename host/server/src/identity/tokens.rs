@@ -80,7 +80,8 @@ pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 fn parse_token(plaintext: &str) -> Option<(&str, &str)> {
     let mut parts = plaintext.trim().splitn(3, '_');
     let (prefix, id, secret) = (parts.next()?, parts.next()?, parts.next()?);
-    let hex_of = |s: &str, bytes: usize| s.len() == bytes * 2 && s.bytes().all(|b| b.is_ascii_hexdigit());
+    let hex_of =
+        |s: &str, bytes: usize| s.len() == bytes * 2 && s.bytes().all(|b| b.is_ascii_hexdigit());
     (prefix == TOKEN_PREFIX && hex_of(id, TOKEN_ID_BYTES) && hex_of(secret, TOKEN_SECRET_BYTES))
         .then_some((id, secret))
 }
@@ -109,7 +110,9 @@ impl Identity {
         let name = clean_label("token name", name, 100)?;
         let now = now_ms();
         if expires_at.is_some_and(|e| e <= now) {
-            return Err(IdentityError::Invalid("expires_at is in the past".to_owned()));
+            return Err(IdentityError::Invalid(
+                "expires_at is in the past".to_owned(),
+            ));
         }
         let id = hex::encode(random_bytes(TOKEN_ID_BYTES));
         let secret = hex::encode(random_bytes(TOKEN_SECRET_BYTES));
@@ -165,7 +168,10 @@ impl Identity {
             .await?
             .ok_or(IdentityError::InvalidCredentials)?;
         let stored_hash: String = row.try_get("token_hash")?;
-        if !constant_time_eq(sha256_hex(secret.as_bytes()).as_bytes(), stored_hash.as_bytes()) {
+        if !constant_time_eq(
+            sha256_hex(secret.as_bytes()).as_bytes(),
+            stored_hash.as_bytes(),
+        ) {
             return Err(IdentityError::InvalidCredentials);
         }
         let token = ApiToken::from_row(&row)?;

@@ -275,7 +275,10 @@ impl Identity {
         let mut after = before.clone();
         let mut changes = serde_json::Map::new();
         if let Some(d) = display_name.filter(|d| *d != before.display_name) {
-            changes.insert("display_name".into(), json!({"from": before.display_name, "to": d}));
+            changes.insert(
+                "display_name".into(),
+                json!({"from": before.display_name, "to": d}),
+            );
             after.display_name = d;
         }
         if let Some(roles) = update.roles.map(|r| sorted_roles(&r))
@@ -291,8 +294,14 @@ impl Identity {
             changes.insert("halls".into(), json!({"from": before.halls, "to": halls}));
             after.halls = halls;
         }
-        if let Some(dw) = update.district_wide.filter(|dw| *dw != before.district_wide) {
-            changes.insert("district_wide".into(), json!({"from": before.district_wide, "to": dw}));
+        if let Some(dw) = update
+            .district_wide
+            .filter(|dw| *dw != before.district_wide)
+        {
+            changes.insert(
+                "district_wide".into(),
+                json!({"from": before.district_wide, "to": dw}),
+            );
             after.district_wide = dw;
         }
         if changes.is_empty() {
@@ -358,7 +367,11 @@ impl Identity {
         };
         user.disabled = disabled;
         user.updated_at = now;
-        let action = if disabled { "user.disable" } else { "user.enable" };
+        let action = if disabled {
+            "user.disable"
+        } else {
+            "user.enable"
+        };
         let entry = attributed(
             actor,
             action,
@@ -393,12 +406,17 @@ impl Identity {
         if let Some(until) = user.locked_until.filter(|u| *u > now) {
             return Err(IdentityError::Locked { until });
         }
-        if !self.verify_password(old_password, Some(&user.password_hash)).await? {
-            return Err(self.record_failed_password(&user, "password_change", now).await?);
+        if !self
+            .verify_password(old_password, Some(&user.password_hash))
+            .await?
+        {
+            return Err(self.record_failed_password(&user, Some(actor), now).await?);
         }
         check_password_policy(&user.username, new_password).map_err(weak)?;
         if old_password == new_password {
-            return Err(weak("the new password must differ from the old one".to_owned()));
+            return Err(weak(
+                "the new password must differ from the old one".to_owned(),
+            ));
         }
         let hash = self.hash_password(new_password).await?;
         let mut tx = self.write_tx().await?;
@@ -470,13 +488,14 @@ impl Identity {
         row.as_ref().map(UserRow::from_row).transpose()
     }
 
-    /// Counts a wrong password for `user`; locks the account at the configured maximum.
-    /// Returns the error to give the caller: `Locked` if this failure locked the account (or
-    /// it already was), `InvalidCredentials` otherwise.
+    /// Counts a wrong password for `user`, given at login (`actor` None) or by a signed-in
+    /// `actor` changing their password; locks the account at the configured maximum. Returns
+    /// the error to give the caller: `Locked` if this failure locked the account (or it
+    /// already was), `InvalidCredentials` otherwise.
     pub(super) async fn record_failed_password(
         &self,
         user: &UserRow,
-        context: &str,
+        actor: Option<&Principal>,
         now: i64,
     ) -> Result<IdentityError> {
         let max = i64::from(self.config().max_failed_logins.max(1));
@@ -507,18 +526,22 @@ impl Identity {
         let failed: i64 = row.try_get("failed_logins")?;
         let locked_until: Option<i64> = row.try_get("locked_until")?;
         let locked = failed == 0;
-        let failure = super::anonymous(
-            "session.login_failed",
-            "user",
-            &user.id,
-            json!({
-                "username": user.username,
-                "reason": "bad_password",
-                "context": context,
-                "failed_logins": if locked { max } else { failed },
-            }),
-            now,
-        );
+        let detail = json!({
+            "username": user.username,
+            "reason": "bad_password",
+            "failed_logins": if locked { max } else { failed },
+        });
+        let failure = match actor {
+            None => super::anonymous("session.login_failed", "user", &user.id, detail, now),
+            Some(actor) => attributed(
+                actor,
+                "user.password_change_failed",
+                "user",
+                &user.id,
+                detail,
+                now,
+            ),
+        };
         self.audit().record_in(&mut tx, &failure).await?;
         if locked {
             let lockout = attributed(

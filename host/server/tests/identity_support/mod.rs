@@ -48,12 +48,14 @@ where
             let admin_url =
                 std::env::var("BANTONG_TEST_PG_URL").unwrap_or_else(|_| DEFAULT_PG_URL.to_owned());
             let name = format!("bt_{}", uuid::Uuid::new_v4().simple());
-            let mut admin = sqlx::AnyConnection::connect(&admin_url).await.unwrap_or_else(|e| {
-                panic!(
-                    "PostgreSQL is unreachable at {admin_url} ({e}); start it, point \
+            let mut admin = sqlx::AnyConnection::connect(&admin_url)
+                .await
+                .unwrap_or_else(|e| {
+                    panic!(
+                        "PostgreSQL is unreachable at {admin_url} ({e}); start it, point \
                      BANTONG_TEST_PG_URL at one, or set BANTONG_SKIP_PG=1"
-                )
-            });
+                    )
+                });
             admin
                 .execute(format!("CREATE DATABASE {name}").as_str())
                 .await
@@ -151,5 +153,8 @@ fn database_url_replaces_the_database() {
         database_url("postgres://u:p@h/db?sslmode=disable", "bt_x"),
         "postgres://u:p@h/bt_x?sslmode=disable"
     );
-    assert_eq!(database_url("postgres://h:5432", "bt_x"), "postgres://h:5432/bt_x");
+    assert_eq!(
+        database_url("postgres://h:5432", "bt_x"),
+        "postgres://h:5432/bt_x"
+    );
 }
