@@ -54,10 +54,30 @@ impl Collection {
     }
 }
 
+/// Most declared fields per collection.
+pub const MAX_FIELDS: usize = 256;
+/// Most indexes per collection.
+pub const MAX_INDEXES: usize = 32;
+/// Most fields in one index.
+pub const MAX_INDEX_FIELDS: usize = 16;
+
 /// Checks names, field paths and index references.
 pub(crate) fn validate(collections: &[Collection], problems: &mut Problems) {
     for (i, collection) in collections.iter().enumerate() {
         let at = format!("collections[{i}]");
+        let fields = collection.fields.len();
+        let indexes = collection.indexes.len();
+        let longest = collection.indexes.iter().map(Vec::len).max().unwrap_or(0);
+        if fields > MAX_FIELDS || indexes > MAX_INDEXES || longest > MAX_INDEX_FIELDS {
+            problems.push(
+                at,
+                format!(
+                    "at most {MAX_FIELDS} fields, {MAX_INDEXES} indexes and \
+                     {MAX_INDEX_FIELDS} fields per index are allowed"
+                ),
+            );
+            continue;
+        }
         if !names::is_collection_name(&collection.name) {
             problems.push(
                 format!("{at}.name"),

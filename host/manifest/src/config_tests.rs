@@ -166,3 +166,38 @@ fn invalid_schemas_are_rejected() {
     assert!(ConfigSchema::new(&json!({"$ref": "https://example.com/s.json"})).is_err());
     assert!(ConfigSchema::new(&json!({"minimum": "one"})).is_err());
 }
+
+#[test]
+fn adversarial_schemas_do_not_panic() {
+    let schemas = [
+        json!({"$ref": "#/definitions/missing"}),
+        json!({"$ref": "#", "properties": {"a": {"$ref": "#"}}}),
+        json!({"type": "object", "properties": {"a": {"type": "string", "pattern": "(a+)+$"}}}),
+        json!({"type": "object", "properties": {"a": {"pattern": "(?<=x"}}}),
+        json!({"multipleOf": 0}),
+        json!({"multipleOf": 1e-300}),
+        json!({"type": "object", "properties": {"a": {"format": "regex"}}}),
+        json!({"type": "object", "properties": {"a": {"format": "date-time"}, "b": {"format": "ipv4"}}}),
+        json!({"$schema": "http://example.com/unknown"}),
+        json!({"$schema": "http://json-schema.org/draft-04/schema#", "exclusiveMinimum": true, "minimum": 1}),
+        json!({"additionalItems": false, "items": [{"type": "string"}]}),
+        json!({"dependentRequired": {"a": ["b"]}, "unevaluatedProperties": false}),
+        json!({"contentEncoding": "base64", "contentMediaType": "application/json"}),
+    ];
+    let instances = [
+        json!({"a": "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa!"}),
+        json!({"a": "[", "b": "999.1.1.1"}),
+        json!(["x", 1, 2]),
+        json!(0.5),
+        json!("not base64 %%"),
+        json!({"a": {"a": {"a": 1}}}),
+    ];
+    for schema in schemas {
+        if let Ok(compiled) = ConfigSchema::new(&schema) {
+            for instance in &instances {
+                let _ = compiled.validate(instance);
+            }
+        }
+        let _ = defaults(&schema);
+    }
+}

@@ -24,6 +24,7 @@ mod manifest;
 mod names;
 mod package;
 mod policy;
+mod request;
 mod route;
 mod schedule;
 mod signing;
@@ -43,6 +44,7 @@ pub use manifest::{ConfigSection, Limits, Manifest, Subscription, World};
 pub use names::METADATA_FIELDS;
 pub use package::{Package, PackageError, Verified};
 pub use policy::{PluginPolicy, Policy, PolicyError, PolicyLimits, ReadRule};
+pub use request::{FORWARDED_HEADERS, PluginRequest, RequestError, normalise_path, parse_method, parse_query, percent_decode, to_plugin_request};
 pub use route::{Method, Route, RouteTable};
 pub use schedule::{DEFAULT_OFFSET_MINUTES, Schedule};
 pub use signing::{

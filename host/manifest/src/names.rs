@@ -48,6 +48,9 @@ pub fn is_field_path(s: &str) -> bool {
 /// `(index, message)` pairs.
 pub fn role_problems(roles: &[String]) -> Vec<(usize, String)> {
     let mut problems = Vec::new();
+    if roles.len() > MAX_ROLES {
+        return vec![(MAX_ROLES, format!("at most {MAX_ROLES} roles are allowed"))];
+    }
     for (i, role) in roles.iter().enumerate() {
         if !is_kebab_name(role) {
             problems.push((i, format!("{role:?} is not a role name ({KEBAB_RULE})")));
@@ -71,6 +74,9 @@ pub fn toml_key(key: &str) -> String {
         format!("{key:?}")
     }
 }
+
+/// Most roles one route or view may name.
+pub const MAX_ROLES: usize = 64;
 
 /// How [`is_kebab_name`] is described in error messages.
 pub const KEBAB_RULE: &str =

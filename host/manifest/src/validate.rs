@@ -4,10 +4,89 @@ use crate::error::{Problems, Result};
 use crate::manifest::{Limits, Manifest, World};
 use crate::{collection, config, names, route, schedule, topic, view};
 
+/// Most entries each list may hold; bounds the cost of validating a manifest
+/// (schedules are the dearest: a never-firing expression is searched to 5000 AD).
+const MAX_ENTRIES: [(&str, usize); 7] = [
+    ("capabilities.events-publish", 64),
+    ("capabilities.storage-read", 64),
+    ("routes", 256),
+    ("subscriptions", 128),
+    ("schedules", 32),
+    ("collections", 64),
+    ("views", 128),
+];
+
 impl Manifest {
     /// Checks every rule and reports all problems found, in document order.
     pub fn validate(&self) -> Result<()> {
         let mut problems = Problems::default();
+        self.validate_header(&mut problems);
+        // A list over its cap is reported and not looked into.
+        let oversized: Vec<&str> = self
+            .list_lengths()
+            .into_iter()
+            .zip(MAX_ENTRIES)
+            .filter(|(len, (_, max))| len > max)
+            .map(|(len, (at, max))| {
+                problems.push(
+                    at,
+                    format!("at most {max} entries are allowed, found {len}"),
+                );
+                at
+            })
+            .collect();
+        let fits = |at: &str| !oversized.contains(&at);
+
+        if fits("capabilities.events-publish") && fits("capabilities.storage-read") {
+            self.capabilities.validate(&self.id, &mut problems);
+        }
+        if self.world == World::Edge {
+            self.edge_rules(&mut problems);
+        }
+        if fits("routes") {
+            route::validate(&self.routes, &mut problems);
+        }
+        if fits("subscriptions") {
+            self.validate_subscriptions(&mut problems);
+        }
+        if fits("schedules") {
+            schedule::validate(&self.schedules, &mut problems);
+        }
+        if self.world == World::Module && !self.collections.is_empty() && !self.capabilities.storage
+        {
+            problems.push(
+                "collections",
+                "declaring collections requires `storage = true` in [capabilities]",
+            );
+        }
+        if fits("collections") {
+            collection::validate(&self.collections, &mut problems);
+        }
+        if let Some(section) = &self.config {
+            config::check_manifest_schema(&section.schema, &mut problems);
+        }
+        if fits("views") {
+            view::validate(&self.views, &mut problems);
+        }
+        validate_limits(&self.limits, &mut problems);
+        problems.into_result()
+    }
+
+    /// Lengths of the lists in [`MAX_ENTRIES`], in its order.
+    fn list_lengths(&self) -> [usize; 7] {
+        [
+            self.capabilities.events_publish.len(),
+            self.capabilities.storage_read.len(),
+            self.routes.len(),
+            self.subscriptions.len(),
+            self.schedules.len(),
+            self.collections.len(),
+            self.views.len(),
+        ]
+    }
+
+    /// Id, WIT version, vendor, name and description.
+    fn validate_header(&self, problems: &mut Problems) {
         if !names::is_plugin_id(&self.id) {
             problems.push("id", names::PLUGIN_ID_RULE);
         }
@@ -26,15 +105,13 @@ impl Manifest {
         {
             problems.push("vendor", "must be 1 to 128 characters");
         }
-        self.name.validate("name", 64, &mut problems);
+        self.name.validate("name", 64, problems);
         if let Some(description) = &self.description {
-            description.validate("description", 2000, &mut problems);
+            description.validate("description", 2000, problems);
         }
-        self.capabilities.validate(&self.id, &mut problems);
-        if self.world == World::Edge {
-            self.edge_rules(&mut problems);
-        }
-        route::validate(&self.routes, &mut problems);
+    }
+
+    fn validate_subscriptions(&self, problems: &mut Problems) {
         for (i, subscription) in self.subscriptions.iter().enumerate() {
             let at = format!("subscriptions[{i}].topic");
             if let Some(problem) = topic::pattern_problem(&subscription.topic) {
@@ -49,21 +126,6 @@ impl Manifest {
                 );
             }
         }
-        schedule::validate(&self.schedules, &mut problems);
-        if self.world == World::Module && !self.collections.is_empty() && !self.capabilities.storage
-        {
-            problems.push(
-                "collections",
-                "declaring collections requires `storage = true` in [capabilities]",
-            );
-        }
-        collection::validate(&self.collections, &mut problems);
-        if let Some(section) = &self.config {
-            config::check_manifest_schema(&section.schema, &mut problems);
-        }
-        view::validate(&self.views, &mut problems);
-        validate_limits(&self.limits, &mut problems);
-        problems.into_result()
     }
 
     /// The edge world imports only config, clock, log and uplink, and exports
@@ -170,6 +232,25 @@ title = { zh = "列表", en = "List" }
             errors("[limits]\nmemory-mib = 0\ntimeout-ms = 700000\nmax-body-kib = 64\n"),
             "limits.memory-mib: must be between 1 and 4096\n\
              limits.timeout-ms: must be between 1 and 600000"
+        );
+    }
+
+    #[test]
+    fn long_lists_are_refused_without_looking_inside() {
+        let many: String = (0..33)
+            .map(|i| format!("[[schedules]]\nname = \"s{i}\"\ncron = \"0 0 31 2 *\"\n"))
+            .collect();
+        assert_eq!(
+            errors(&many),
+            "schedules: at most 32 entries are allowed, found 33"
+        );
+        let roles: Vec<String> = (0..65).map(|i| format!("\"r{i}\"")).collect();
+        assert_eq!(
+            errors(&format!(
+                "[[routes]]\nmethod = \"GET\"\npath = \"/\"\nroles = [{}]\n",
+                roles.join(", ")
+            )),
+            "routes[0].roles[64]: at most 64 roles are allowed"
         );
     }
 

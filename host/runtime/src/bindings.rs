@@ -21,13 +21,14 @@ pub mod wit {
         AggregateFn, AggregateQuery, Direction, Document, Filter, Group, Metric, Op, Page, DocumentQuery,
         Selection, SortKey, Write,
     };
+    pub use super::generated::bantong::platform::blobs::BlobRef;
     pub use super::generated::bantong::platform::log::Level;
     pub use super::generated::exports::bantong::platform::portal::{View, ViewKind};
 
     /// The generated host traits, implemented by [`crate::HostState`].
     pub mod traits {
         pub use super::super::generated::bantong::platform::{
-            clock, config, events, log, storage, types,
+            blobs, clock, config, events, log, storage, types,
         };
     }
 }

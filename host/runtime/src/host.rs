@@ -10,9 +10,9 @@ use wasmtime::component::ResourceTable;
 use wasmtime::{ResourceLimiter, Result as WtResult};
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
-use crate::bindings::wit::traits::{clock, config, events, log, storage, types};
+use crate::bindings::wit::traits::{blobs, clock, config, events, log, storage, types};
 use crate::bindings::wit::{
-    AggregateQuery, Document, DocumentQuery, Group, HostError, Level, Page, Write,
+    AggregateQuery, BlobRef, Document, DocumentQuery, Group, HostError, Level, Page, Write,
 };
 
 /// What the embedder provides to one plugin call.
@@ -51,6 +51,24 @@ pub trait CallHost: Send + 'static {
         hall: Option<String>,
         payload: String,
     ) -> impl Future<Output = Result<String, HostError>> + Send;
+    /// Stores a blob. The default refuses: an embedder without blob storage
+    /// need not implement it.
+    fn blob_put(
+        &mut self,
+        content_type: String,
+        content: Vec<u8>,
+    ) -> impl Future<Output = Result<BlobRef, HostError>> + Send {
+        let _ = (content_type, content);
+        async { Err(HostError::Denied("blob storage is not available here".into())) }
+    }
+    /// Reads a blob.
+    fn blob_get(
+        &mut self,
+        sha256: String,
+    ) -> impl Future<Output = Result<Option<(BlobRef, Vec<u8>)>, HostError>> + Send {
+        let _ = sha256;
+        async { Err(HostError::Denied("blob storage is not available here".into())) }
+    }
     /// The plugin's resolved config for the call's hall, as JSON text.
     fn config(&mut self) -> String;
     /// One structured log record from the plugin.
@@ -74,7 +92,9 @@ const MAX_LOG_MESSAGE: usize = 4096;
 /// The data of one wasmtime store: one plugin call.
 pub struct HostState<H> {
     pub(crate) host: H,
-    wasi: WasiCtx,
+    /// Created on first use: most calls never touch WASI, and building a
+    /// context per call is a measurable part of a call's cost.
+    wasi: Option<WasiCtx>,
     table: ResourceTable,
     pub(crate) limiter: MemoryCap,
     /// Largest JSON text or byte list accepted from the guest in one import.
@@ -85,8 +105,7 @@ impl<H> HostState<H> {
     pub(crate) fn new(host: H, memory_bytes: usize, boundary_bytes: usize) -> Self {
         HostState {
             host,
-            // No preopens, no environment, no arguments, no network, no stdio.
-            wasi: WasiCtx::builder().build(),
+            wasi: None,
             table: ResourceTable::new(),
             limiter: MemoryCap::new(memory_bytes),
             boundary_bytes,
@@ -112,7 +131,9 @@ impl<H> HostState<H> {
 
 impl<H: Send> WasiView for HostState<H> {
     fn ctx(&mut self) -> WasiCtxView<'_> {
-        WasiCtxView { ctx: &mut self.wasi, table: &mut self.table }
+        // No preopens, no environment, no arguments, no network, no stdio.
+        let ctx = self.wasi.get_or_insert_with(|| WasiCtx::builder().build());
+        WasiCtxView { ctx, table: &mut self.table }
     }
 }
 
@@ -192,6 +213,19 @@ impl<H: CallHost> storage::Host for HostState<H> {
 
     async fn aggregate(&mut self, q: AggregateQuery) -> WtResult<Result<Vec<Group>, HostError>> {
         Ok(self.host.storage_aggregate(q).await)
+    }
+}
+
+impl<H: CallHost> blobs::Host for HostState<H> {
+    async fn put(&mut self, content_type: String, content: Vec<u8>) -> WtResult<Result<BlobRef, HostError>> {
+        if let Err(e) = self.check_size("blob", content.len()) {
+            return Ok(Err(e));
+        }
+        Ok(self.host.blob_put(content_type, content).await)
+    }
+
+    async fn get(&mut self, sha256: String) -> WtResult<Result<Option<(BlobRef, Vec<u8>)>, HostError>> {
+        Ok(self.host.blob_get(sha256).await)
     }
 }
 

@@ -168,7 +168,7 @@ impl HostConfig {
             let key = if var == "DATABASE_URL" {
                 "database_url".to_owned()
             } else if let Some(rest) = var.strip_prefix("BANTONG_") {
-                if rest == "CONFIG" || rest == "LOG" {
+                if is_reserved_env(rest) {
                     continue;
                 }
                 rest.to_ascii_lowercase()
@@ -197,6 +197,12 @@ impl HostConfig {
     pub fn blob_dir(&self) -> PathBuf {
         self.data_dir.join("blobs")
     }
+}
+
+/// `BANTONG_*` variables that are not config keys: the config file path, the
+/// log filter, and the test suite's switches.
+fn is_reserved_env(rest: &str) -> bool {
+    matches!(rest, "CONFIG" | "LOG" | "WASM_DIR") || rest.starts_with("TEST_") || rest.starts_with("SKIP_")
 }
 
 fn merge(base: &mut toml::Value, overlay: toml::Value) {
@@ -270,7 +276,13 @@ mod tests {
         std::fs::write(&file, "listen = \"127.0.0.1:9000\"\n[runtime]\ndefault_timeout_ms = 500\n").unwrap();
         let cfg = HostConfig::load_from(
             Some(&file),
-            env(&[("BANTONG_RUNTIME__DEFAULT_TIMEOUT_MS", "750"), ("BANTONG_DEV_MODE", "true"), ("OTHER", "x")]),
+            env(&[
+                ("BANTONG_RUNTIME__DEFAULT_TIMEOUT_MS", "750"),
+                ("BANTONG_DEV_MODE", "true"),
+                ("OTHER", "x"),
+                ("BANTONG_SKIP_PG", "1"),
+                ("BANTONG_TEST_PG_URL", "postgres://elsewhere"),
+            ]),
         )
         .unwrap();
         assert_eq!(cfg.listen.port(), 9000);
@@ -282,6 +294,8 @@ mod tests {
     fn errors_name_the_variable_and_the_file() {
         let err = HostConfig::load_from(None, env(&[("BANTONG_RUNTIME__DEFAULT_TIMEOUT_MS", "soon")])).unwrap_err();
         assert!(err.to_string().contains("BANTONG_RUNTIME__DEFAULT_TIMEOUT_MS"), "{err}");
+        let err = HostConfig::load_from(None, env(&[("BANTONG_LISTNE", "x")])).unwrap_err();
+        assert!(err.to_string().contains("BANTONG_LISTNE"), "a typo is an error, not ignored: {err}");
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("bad.toml");
         std::fs::write(&file, "listne = \"x\"\n").unwrap();

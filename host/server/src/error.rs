@@ -1,7 +1,7 @@
 //! The one error type at the HTTP edge: every failure becomes JSON with a
 //! stable code and a message, never internals and never a panic.
 
-use axum::Json;
+
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
@@ -77,7 +77,7 @@ impl IntoResponse for AppError {
         if let Some(details) = self.details {
             body["error"]["details"] = details;
         }
-        (self.status, Json(body)).into_response()
+        (self.status, axum::Json(body)).into_response()
     }
 }
 
@@ -91,5 +91,53 @@ impl From<bantong_store::Error> for AppError {
             E::TooLarge(m) => AppError::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", m),
             other => AppError::internal("storage failure", other),
         }
+    }
+}
+
+/// `axum::Json` whose rejections are [`AppError`]s (JSON, stable codes).
+#[derive(Debug, Clone, Copy, Default, axum::extract::FromRequest)]
+#[from_request(via(axum::Json), rejection(AppError))]
+pub struct Json<T>(pub T);
+
+impl<T: serde::Serialize> IntoResponse for Json<T> {
+    fn into_response(self) -> Response {
+        axum::Json(self.0).into_response()
+    }
+}
+
+/// `axum::extract::Query` with JSON rejections.
+#[derive(Debug, Clone, Copy, Default, axum::extract::FromRequestParts)]
+#[from_request(via(axum::extract::Query), rejection(AppError))]
+pub struct Query<T>(pub T);
+
+/// `axum::extract::Path` with JSON rejections.
+#[derive(Debug, Clone, Copy, Default, axum::extract::FromRequestParts)]
+#[from_request(via(axum::extract::Path), rejection(AppError))]
+pub struct Path<T>(pub T);
+
+impl From<axum::extract::rejection::JsonRejection> for AppError {
+    fn from(r: axum::extract::rejection::JsonRejection) -> Self {
+        use axum::extract::rejection::JsonRejection as R;
+        match r {
+            R::JsonDataError(e) => AppError::validation(format!("请求内容字段有误 / invalid fields: {}", e.body_text())),
+            R::MissingJsonContentType(_) => AppError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+                "需要 Content-Type: application/json / expected Content-Type: application/json",
+            ),
+            other => AppError::bad_request(format!("请求内容不是有效的 JSON / malformed JSON: {}", other.body_text())),
+        }
+    }
+}
+
+impl From<axum::extract::rejection::QueryRejection> for AppError {
+    fn from(r: axum::extract::rejection::QueryRejection) -> Self {
+        AppError::bad_request(format!("查询参数有误 / invalid query: {}", r.body_text()))
+    }
+}
+
+impl From<axum::extract::rejection::PathRejection> for AppError {
+    fn from(r: axum::extract::rejection::PathRejection) -> Self {
+        AppError::bad_request(format!("路径参数有误 / invalid path: {}", r.body_text()))
     }
 }

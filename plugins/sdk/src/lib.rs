@@ -35,6 +35,7 @@ mod router;
 mod types;
 mod view;
 
+pub mod blobs;
 pub mod clock;
 pub mod config;
 pub mod events;

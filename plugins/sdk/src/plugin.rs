@@ -99,7 +99,7 @@ macro_rules! export_plugin {
         #[cfg(target_arch = "wasm32")]
         #[allow(unsafe_code)]
         const _: () = {
-    $crate::__export_module_impl!($plugin with_types_in $crate::__private);
+            $crate::__export_module_impl! { $plugin with_types_in $crate::__private }
         };
         #[cfg(not(target_arch = "wasm32"))]
         const _: fn() = || {

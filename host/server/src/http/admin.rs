@@ -1,8 +1,9 @@
 //! The host's own API: authentication, halls, users, API tokens and the
 //! audit log. Plugin administration lives in `plugins_admin.rs`.
 
-use axum::Json;
-use axum::extract::{Path, Query, State};
+use crate::error::Json;
+use crate::error::{Path, Query};
+use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;

@@ -3,6 +3,7 @@
 
 pub mod admin;
 pub mod auth;
+pub mod blobs;
 pub mod ops;
 pub mod plugins_admin;
 
@@ -43,6 +44,8 @@ pub fn app(state: AppState) -> Router {
         .route("/api/admin/plugins/{id}/activate", post(plugins_admin::activate))
         .route("/api/admin/plugins/{id}/config", get(plugins_admin::get_config).put(plugins_admin::put_config))
         .route("/api/portal/views", get(plugins_admin::portal_views))
+        .route("/api/blobs", post(blobs::upload).layer(DefaultBodyLimit::max(MAX_PACKAGE_BYTES)))
+        .route("/api/blobs/{sha256}", get(blobs::download))
         .route("/api/audit", get(admin::audit_log))
         .route("/api/audit/verify", get(admin::audit_verify))
         .route("/api/plugins/{id}", any(plugin_http))

@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use axum::Json;
+use crate::error::Json;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
@@ -103,6 +103,8 @@ pub const API: &[(&str, &str, &str, &str)] = &[
     ("get", "/api/admin/plugins/{id}/config", "plugins", "District or hall config (?hall=) and the resolved result"),
     ("put", "/api/admin/plugins/{id}/config", "plugins", "Set district or hall config, validated against the schema"),
     ("get", "/api/portal/views", "portal", "Views of enabled plugins visible to the caller"),
+    ("post", "/api/blobs", "blobs", "Upload a blob (body: the content; Content-Type: its media type)"),
+    ("get", "/api/blobs/{sha256}", "blobs", "Download a blob"),
     ("get", "/api/audit", "audit", "Audit log with filters"),
     ("get", "/api/audit/verify", "audit", "Verify the audit hash chain (admin)"),
     ("get", "/healthz", "ops", "Liveness"),

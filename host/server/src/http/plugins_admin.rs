@@ -1,9 +1,10 @@
 //! Plugin administration over HTTP: install, list, enable, disable,
 //! activate a version, remove, per-hall config, and the portal's view list.
 
-use axum::Json;
+use crate::error::Json;
 use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
+use crate::error::{Path, Query};
+use axum::extract::State;
 use axum::http::StatusCode;
 use serde::Deserialize;
 use serde_json::{Value, json};

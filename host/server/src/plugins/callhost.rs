@@ -13,6 +13,7 @@ use super::registry::{InstalledVersion, PluginIndex};
 
 /// Everything one call of one plugin may touch.
 pub struct ServerCallHost {
+    store: Store,
     uow: UnitOfWork,
     version: Arc<InstalledVersion>,
     index: Arc<PluginIndex>,
@@ -30,7 +31,7 @@ impl ServerCallHost {
         config: String,
         request_id: String,
     ) -> Self {
-        ServerCallHost { uow: store.begin(), version, index, scope, config, request_id }
+        ServerCallHost { store: store.clone(), uow: store.begin(), version, index, scope, config, request_id }
     }
 
     /// Commits the writes and events of the call.
@@ -240,6 +241,18 @@ impl CallHost for ServerCallHost {
         let subscribers = self.index.subscribers(&topic);
         let event = store::NewEvent { topic, source: self.plugin_id().to_owned(), hall, payload };
         self.uow.publish(event, &subscribers).await.map_err(to_host_error)
+    }
+
+    async fn blob_put(&mut self, content_type: String, content: Vec<u8>) -> Result<wit::BlobRef, HostError> {
+        self.require(&Capability::Blobs)?;
+        let b = self.store.put_blob(&content, &content_type).await.map_err(to_host_error)?;
+        Ok(wit::BlobRef { sha256: b.sha256, size: b.size, content_type: b.content_type })
+    }
+
+    async fn blob_get(&mut self, sha256: String) -> Result<Option<(wit::BlobRef, Vec<u8>)>, HostError> {
+        self.require(&Capability::Blobs)?;
+        let found = self.store.get_blob(&sha256).await.map_err(to_host_error)?;
+        Ok(found.map(|(b, bytes)| (wit::BlobRef { sha256: b.sha256, size: b.size, content_type: b.content_type }, bytes)))
     }
 
     fn config(&mut self) -> String {

@@ -4,9 +4,9 @@
 
 use axum::body::{Body, Bytes};
 use axum::extract::{Path, Request, State};
-use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
+use axum::http::{self as http, HeaderMap, HeaderName, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use bantong_manifest::Method as RouteMethod;
+use bantong_manifest::{Method as RouteMethod, RequestError, to_plugin_request};
 use bantong_runtime::CallError;
 use bantong_runtime::wit;
 use bantong_store::{HallScope, Scope};
@@ -18,29 +18,32 @@ use crate::http::auth::authenticate;
 use crate::identity::{Principal, PrincipalKind};
 use crate::state::AppState;
 
-/// Request headers a plugin may see.
-const FORWARDED_HEADERS: [&str; 3] = ["content-type", "accept", "accept-language"];
-
 /// Response headers a plugin may set.
 fn allowed_response_header(name: &str) -> bool {
     matches!(name, "content-type" | "content-disposition" | "cache-control" | "location" | "etag" | "last-modified")
         || (name.starts_with("x-") && name != "x-request-id")
 }
 
-fn route_method(m: &Method) -> Option<(RouteMethod, wit::Method)> {
-    Some(match *m {
-        Method::GET => (RouteMethod::Get, wit::Method::Get),
-        Method::POST => (RouteMethod::Post, wit::Method::Post),
-        Method::PUT => (RouteMethod::Put, wit::Method::Put),
-        Method::PATCH => (RouteMethod::Patch, wit::Method::Patch),
-        Method::DELETE => (RouteMethod::Delete, wit::Method::Delete),
-        _ => return None,
-    })
+fn wit_method(m: RouteMethod) -> wit::Method {
+    match m {
+        RouteMethod::Get => wit::Method::Get,
+        RouteMethod::Post => wit::Method::Post,
+        RouteMethod::Put => wit::Method::Put,
+        RouteMethod::Patch => wit::Method::Patch,
+        RouteMethod::Delete => wit::Method::Delete,
+    }
 }
 
-/// Decodes `a=1&b=%E4%BD%A0` into pairs; malformed escapes are an error.
-pub fn parse_query(query: &str) -> Result<Vec<(String, String)>, String> {
-    serde_urlencoded::from_str::<Vec<(String, String)>>(query).map_err(|e| format!("malformed query string: {e}"))
+/// Maps a request the plugin can never see to its HTTP error.
+fn request_error(e: RequestError) -> AppError {
+    match e {
+        RequestError::UnsupportedMethod(_) | RequestError::MethodNotAllowed { .. } => {
+            AppError::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", e.to_string())
+        }
+        RequestError::NoRoute(_) => AppError::not_found(e.to_string()),
+        RequestError::BodyTooLarge { .. } => AppError::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", e.to_string()),
+        RequestError::BadPath(_) | RequestError::BadQuery(_) => AppError::bad_request(e.to_string()),
+    }
 }
 
 /// Picks the hall a request acts for: `?hall=` or `x-bantong-hall`, else the
@@ -126,9 +129,7 @@ async fn dispatch(
     req: Request,
     request_id: &str,
 ) -> Result<Response, AppError> {
-    let id = params.iter().find(|(k, _)| k == "id").map(|(_, v)| v.clone()).unwrap_or_default();
-    let rest = params.iter().find(|(k, _)| k == "rest").map(|(_, v)| v.as_str()).unwrap_or("");
-    let path = format!("/{rest}");
+    let id = params.into_iter().find(|(k, _)| k == "id").map(|(_, v)| v).unwrap_or_default();
     let (parts, body) = req.into_parts();
     let principal = authenticate(state, &parts).await?.map(|c| c.principal);
     if principal.as_ref().is_some_and(|p| p.must_change_password) {
@@ -142,37 +143,31 @@ async fn dispatch(
         .ok_or_else(|| AppError::not_found(format!("插件 {id} 不存在或未启用 / plugin {id} is not installed or not enabled")))?;
     let plugin = entry.current();
     let meta = plugin.meta();
-    let (route_method, wit_method) = route_method(&parts.method)
-        .ok_or_else(|| AppError::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "method not allowed"))?;
-    let Some((route, _params)) = meta.routes.r#match(route_method, &path) else {
-        if meta.routes.allowed_methods(&path).is_empty() {
-            return Err(AppError::not_found(format!("no route {path} in plugin {id}")));
-        }
-        return Err(AppError::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", format!("{} is not allowed on {path}", parts.method)));
-    };
+    // The raw target below `/api/plugins/{id}`, decoded by the same code the fuzzer exercises.
+    let prefix_len = "/api/plugins/".len() + parts.uri.path().get("/api/plugins/".len()..).map_or(0, |rest| rest.split('/').next().map_or(0, str::len));
+    let target = parts.uri.path_and_query().map_or("", |pq| pq.as_str()).get(prefix_len..).unwrap_or("");
+    let limit = plugin.limits().boundary_bytes;
+    let headers: Vec<(&str, &[u8])> = parts.headers.iter().map(|(k, v)| (k.as_str(), v.as_bytes())).collect();
+    let declared_len = parts.headers.get(http::header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse().ok()).unwrap_or(0);
+    let preq = to_plugin_request(&meta.routes, parts.method.as_str(), target, &headers, declared_len, limit).map_err(request_error)?;
     match &principal {
-        None if !route.public => return Err(AppError::unauthorized()),
-        Some(p) if !route.roles.is_empty() && !p.is_admin() && !route.roles.iter().any(|r| p.roles.iter().any(|pr| pr.as_str() == r)) => {
+        None if !preq.route.public => return Err(AppError::unauthorized()),
+        Some(p) if !preq.route.roles.is_empty() && !p.is_admin() && !preq.route.roles.iter().any(|r| p.roles.iter().any(|pr| pr.as_str() == r)) => {
             return Err(AppError::forbidden("权限不足 / insufficient role"));
         }
         _ => {}
     }
-    let query = parse_query(parts.uri.query().unwrap_or("")).map_err(AppError::bad_request)?;
-    let hall = pick_hall(principal.as_ref(), &query, &parts.headers)?;
-    let limit = plugin.limits().boundary_bytes;
+    let hall = pick_hall(principal.as_ref(), &preq.query, &parts.headers)?;
     let body: Bytes = axum::body::to_bytes(body, limit).await.map_err(|_| {
         AppError::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", format!("请求内容超过 {limit} 字节 / body larger than {limit} bytes"))
     })?;
-    let headers = FORWARDED_HEADERS
-        .iter()
-        .filter_map(|h| parts.headers.get(*h).and_then(|v| v.to_str().ok()).map(|v| ((*h).to_owned(), v.to_owned())))
-        .collect();
+    let path = preq.path.clone();
     let wit_req = wit::Request {
         request_id: request_id.to_owned(),
-        method: wit_method,
-        path: path.clone(),
-        query,
-        headers,
+        method: wit_method(preq.method),
+        path: preq.path,
+        query: preq.query,
+        headers: preq.headers,
         body: body.to_vec(),
         caller: principal.as_ref().map(caller_of),
         hall: hall.clone(),
@@ -199,7 +194,8 @@ async fn dispatch(
     if status.is_success() || status.is_redirection() {
         host.commit().await.map_err(AppError::from)?;
         if wrote {
-            if let Some(p) = principal.as_ref().filter(|p| !matches!(p.kind, PrincipalKind::System)) {
+            // People, not machines: API tokens and the host itself are not audited per write.
+            if let Some(p) = principal.as_ref().filter(|p| matches!(p.kind, PrincipalKind::User)) {
                 let mut entry = AuditEntry::new(
                     p.user_id.clone(),
                     p.actor_kind(),
