@@ -39,7 +39,10 @@ struct Stats {
 fn stats(mut samples: Vec<f64>) -> Stats {
     samples.sort_by(f64::total_cmp);
     let at = |q: f64| samples[((samples.len() - 1) as f64 * q) as usize];
-    Stats { median_us: at(0.5), p90_us: at(0.9) }
+    Stats {
+        median_us: at(0.5),
+        p90_us: at(0.9),
+    }
 }
 
 fn ping_request() -> wit::Request {
@@ -58,13 +61,25 @@ fn ping_request() -> wit::Request {
 /// (a) fresh instance + call, against the native handler.
 async fn call_overhead(app: &TestApp, iters: usize) -> (Stats, Stats) {
     let state = &app.host.state;
-    let entry = state.plugins.index().get("fixture").expect("fixture installed");
+    let entry = state
+        .plugins
+        .index()
+        .get("fixture")
+        .expect("fixture installed");
     let mut wasm = Vec::with_capacity(iters);
     for i in 0..iters + iters / 10 {
         let plugin = entry.current();
-        let host = state.plugins.call_host(&plugin, Scope::all("fixture"), None, "bench".into()).await;
+        let host = state
+            .plugins
+            .call_host(&plugin, Scope::all("fixture"), None, "bench".into())
+            .await;
         let start = Instant::now();
-        let out = state.plugins.runtime().handle(&entry.slot, &plugin, host, ping_request()).await.expect("ping");
+        let out = state
+            .plugins
+            .runtime()
+            .handle(&entry.slot, &plugin, host, ping_request())
+            .await
+            .expect("ping");
         let elapsed = start.elapsed().as_secs_f64() * 1e6;
         assert_eq!(out.value.status, 200);
         if i >= iters / 10 {
@@ -86,11 +101,17 @@ async fn call_overhead(app: &TestApp, iters: usize) -> (Stats, Stats) {
 /// (b) one storage write through the plugin, against the same write native.
 async fn write_overhead(app: &TestApp, iters: usize) -> (Stats, Stats) {
     let state = &app.host.state;
-    let entry = state.plugins.index().get("fixture").expect("fixture installed");
+    let entry = state
+        .plugins
+        .index()
+        .get("fixture")
+        .expect("fixture installed");
     let mut wasm = Vec::with_capacity(iters);
     for i in 0..iters {
         let plugin = entry.current();
-        let body = json!({ "title": format!("wasm {i}"), "status": "open", "amount": i }).to_string().into_bytes();
+        let body = json!({ "title": format!("wasm {i}"), "status": "open", "amount": i })
+            .to_string()
+            .into_bytes();
         let req = wit::Request {
             method: wit::Method::Post,
             path: "/notes".into(),
@@ -100,8 +121,21 @@ async fn write_overhead(app: &TestApp, iters: usize) -> (Stats, Stats) {
             ..ping_request()
         };
         let start = Instant::now();
-        let host = state.plugins.call_host(&plugin, Scope::all("fixture"), Some("bench"), "bench".into()).await;
-        let out = state.plugins.runtime().handle(&entry.slot, &plugin, host, req).await.expect("write");
+        let host = state
+            .plugins
+            .call_host(
+                &plugin,
+                Scope::all("fixture"),
+                Some("bench"),
+                "bench".into(),
+            )
+            .await;
+        let out = state
+            .plugins
+            .runtime()
+            .handle(&entry.slot, &plugin, host, req)
+            .await
+            .expect("write");
         out.host.commit().await.expect("commit");
         wasm.push(start.elapsed().as_secs_f64() * 1e6);
         assert_eq!(out.value.status, 201);
@@ -111,8 +145,15 @@ async fn write_overhead(app: &TestApp, iters: usize) -> (Stats, Stats) {
         let start = Instant::now();
         let body = json!({ "title": format!("native {i}"), "status": "open", "amount": i });
         let mut uow = state.store.begin();
-        let write = Write { id: None, hall: Some("bench".into()), body, expected_version: None };
-        uow.put(&Scope::all("fixture"), "notes", write).await.expect("put");
+        let write = Write {
+            id: None,
+            hall: Some("bench".into()),
+            body,
+            expected_version: None,
+        };
+        uow.put(&Scope::all("fixture"), "notes", write)
+            .await
+            .expect("put");
         uow.commit().await.expect("commit");
         native.push(start.elapsed().as_secs_f64() * 1e6);
     }
@@ -120,14 +161,23 @@ async fn write_overhead(app: &TestApp, iters: usize) -> (Stats, Stats) {
 }
 
 /// The native route of (c): authenticate, parse, one write, answer.
-async fn native_note(State(state): State<AppState>, Auth(p): Auth, body: axum::body::Bytes) -> axum::response::Response {
+async fn native_note(
+    State(state): State<AppState>,
+    Auth(p): Auth,
+    body: axum::body::Bytes,
+) -> axum::response::Response {
     use axum::response::IntoResponse;
     let Ok(body) = serde_json::from_slice::<serde_json::Value>(&body) else {
         return http::StatusCode::BAD_REQUEST.into_response();
     };
     let scope = Scope::halls("fixture", p.halls.clone());
     let mut uow = state.store.begin();
-    let write = Write { id: None, hall: p.halls.first().cloned(), body, expected_version: None };
+    let write = Write {
+        id: None,
+        hall: p.halls.first().cloned(),
+        body,
+        expected_version: None,
+    };
     match uow.put(&scope, "notes", write).await {
         Ok(doc) => match uow.commit().await {
             Ok(()) => (http::StatusCode::CREATED, axum::Json(doc)).into_response(),
@@ -138,7 +188,13 @@ async fn native_note(State(state): State<AppState>, Auth(p): Auth, body: axum::b
 }
 
 /// (c) requests per second with `concurrency` clients for `duration`.
-async fn throughput(router: Router, token: &str, path: &'static str, concurrency: usize, duration: Duration) -> f64 {
+async fn throughput(
+    router: Router,
+    token: &str,
+    path: &'static str,
+    concurrency: usize,
+    duration: Duration,
+) -> f64 {
     let done = Arc::new(AtomicU64::new(0));
     let deadline = Instant::now() + duration;
     let mut tasks = Vec::new();
@@ -149,7 +205,8 @@ async fn throughput(router: Router, token: &str, path: &'static str, concurrency
         tasks.push(tokio::spawn(async move {
             let mut i = 0u64;
             while Instant::now() < deadline {
-                let body = json!({ "title": format!("c{c} {i}"), "status": "open", "amount": i }).to_string();
+                let body = json!({ "title": format!("c{c} {i}"), "status": "open", "amount": i })
+                    .to_string();
                 let req = Request::post(path)
                     .header("authorization", &auth)
                     .header("content-type", "application/json")
@@ -170,36 +227,97 @@ async fn throughput(router: Router, token: &str, path: &'static str, concurrency
 }
 
 async fn run_backend(backend: Backend, full: bool) {
-    let app = TestApp::new(TestDb::new(backend).await).await;
+    let keep = std::env::var("PLATFORM_KEEP_KIB")
+        .ok()
+        .and_then(|v| v.parse().ok());
+    let app = TestApp::with_config(TestDb::new(backend).await, |c| {
+        if let Some(kib) = keep {
+            c.runtime.pool_keep_resident_kib = kib;
+        }
+    })
+    .await;
     app.install_fixture("fixture").await;
     let (iters, secs) = if full { (20_000, 10) } else { (50, 1) };
     let (a_wasm, a_native) = call_overhead(&app, iters).await;
+    if std::env::var("PLATFORM_BENCH").is_ok_and(|v| v == "a") {
+        // Profiling aid: only (a), many times.
+        let (w, _) = call_overhead(&app, iters * 10).await;
+        println!(
+            "(a) only: median {:.1} µs, p90 {:.1} µs",
+            w.median_us, w.p90_us
+        );
+        return;
+    }
     let (b_wasm, b_native) = write_overhead(&app, iters / 10).await;
     let state = app.host.state.clone();
     let token = user_with_token(&state, "bench", vec![Role::WindowStaff], &["bench"], false).await;
-    let router = bantong_host::app(state.clone())
-        .merge(Router::new().route("/bench/native-notes", post(native_note)).with_state(state.clone()));
+    let router = bantong_host::app(state.clone()).merge(
+        Router::new()
+            .route("/bench/native-notes", post(native_note))
+            .with_state(state.clone()),
+    );
     let concurrency = 16;
     // Warm up both paths, then measure each twice, interleaved.
-    throughput(router.clone(), &token, "/api/plugins/fixture/notes", concurrency, Duration::from_millis(300)).await;
-    throughput(router.clone(), &token, "/bench/native-notes", concurrency, Duration::from_millis(300)).await;
+    throughput(
+        router.clone(),
+        &token,
+        "/api/plugins/fixture/notes",
+        concurrency,
+        Duration::from_millis(300),
+    )
+    .await;
+    throughput(
+        router.clone(),
+        &token,
+        "/bench/native-notes",
+        concurrency,
+        Duration::from_millis(300),
+    )
+    .await;
     let d = Duration::from_secs(secs);
     let mut plugin_rps = 0.0;
     let mut native_rps = 0.0;
     for _ in 0..2 {
-        plugin_rps += throughput(router.clone(), &token, "/api/plugins/fixture/notes", concurrency, d).await / 2.0;
-        native_rps += throughput(router.clone(), &token, "/bench/native-notes", concurrency, d).await / 2.0;
+        plugin_rps += throughput(
+            router.clone(),
+            &token,
+            "/api/plugins/fixture/notes",
+            concurrency,
+            d,
+        )
+        .await
+            / 2.0;
+        native_rps += throughput(
+            router.clone(),
+            &token,
+            "/bench/native-notes",
+            concurrency,
+            d,
+        )
+        .await
+            / 2.0;
     }
-    println!("\n### {backend:?} (pooling allocator: {})\n", state.plugins.runtime().is_pooling());
+    println!(
+        "\n### {backend:?} (pooling allocator: {})\n",
+        state.plugins.runtime().is_pooling()
+    );
     println!("| benchmark | plugin (wasm) | native baseline | ratio |");
     println!("|---|---|---|---|");
     println!(
         "| (a) fresh instance + call `GET /ping`, median (p90) | {:.1} µs ({:.1}) | {:.2} µs ({:.2}) | {:.0}× |",
-        a_wasm.median_us, a_wasm.p90_us, a_native.median_us, a_native.p90_us, a_wasm.median_us / a_native.median_us.max(0.001)
+        a_wasm.median_us,
+        a_wasm.p90_us,
+        a_native.median_us,
+        a_native.p90_us,
+        a_wasm.median_us / a_native.median_us.max(0.001)
     );
     println!(
         "| (b) call with one storage write + commit, median (p90) | {:.1} µs ({:.1}) | {:.1} µs ({:.1}) | {:.2}× |",
-        b_wasm.median_us, b_wasm.p90_us, b_native.median_us, b_native.p90_us, b_wasm.median_us / b_native.median_us
+        b_wasm.median_us,
+        b_wasm.p90_us,
+        b_native.median_us,
+        b_native.p90_us,
+        b_wasm.median_us / b_native.median_us
     );
     println!(
         "| (c) HTTP `POST` with one write, {concurrency} clients, requests/s | {plugin_rps:.0} | {native_rps:.0} | {:.0}% of native |",
@@ -209,7 +327,11 @@ async fn run_backend(backend: Backend, full: bool) {
 
 fn main() {
     let full = std::env::args().any(|a| a == "--bench");
-    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
     rt.block_on(async {
         run_backend(Backend::Sqlite, full).await;
         if !skip_pg() {

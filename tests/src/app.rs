@@ -30,17 +30,26 @@ pub fn repo_root() -> PathBuf {
 /// The fixture component's bytes.
 pub fn fixture_wasm() -> Vec<u8> {
     let path = wasm_dir().join("bantong_fixture.wasm");
-    std::fs::read(&path).unwrap_or_else(|e| panic!("{} is missing ({e}); run `cargo xtask wasm` first", path.display()))
+    std::fs::read(&path).unwrap_or_else(|e| {
+        panic!(
+            "{} is missing ({e}); run `cargo xtask wasm` first",
+            path.display()
+        )
+    })
 }
 
 /// The fixture manifest, optionally with another id (a second plugin from the same code).
 pub fn fixture_manifest(id: &str) -> Manifest {
-    let text = std::fs::read_to_string(repo_root().join("plugins/fixture/manifest.toml")).expect("fixture manifest");
+    let text = std::fs::read_to_string(repo_root().join("plugins/fixture/manifest.toml"))
+        .expect("fixture manifest");
     let text = text.replacen("id = \"fixture\"", &format!("id = \"{id}\""), 1);
     Manifest::parse(&text).expect("fixture manifest parses")
 }
 
 pub const POLICY: &str = r#"
+[limits]
+timeout-ms = 1000
+
 [plugins."*"]
 allow = ["storage", "config", "log", "clock"]
 
@@ -82,21 +91,32 @@ impl TestApp {
         std::fs::write(&pub_path, public.to_text()).expect("write key");
         let policy = data.join("policy.toml");
         std::fs::write(&policy, POLICY).expect("write policy");
-        let mut config = HostConfig { data_dir: data, database_url: db.url.clone(), ..HostConfig::default() };
+        let mut config = HostConfig {
+            data_dir: data,
+            database_url: db.url.clone(),
+            ..HostConfig::default()
+        };
         config.trusted_keys = vec![pub_path];
         config.policy_file = Some(policy);
         config.max_connections = 4;
-        config.runtime.default_timeout_ms = 1_000;
         config.runtime.max_instances = 64;
         tweak(&mut config);
         let host = Self::start(&config).await;
-        TestApp { db, key, config, host }
+        TestApp {
+            db,
+            key,
+            config,
+            host,
+        }
     }
 
     /// Starts another host process over the same database and data dir.
     pub async fn start(config: &HostConfig) -> TestHost {
         let state = AppState::build(config.clone()).await.expect("host starts");
-        TestHost { router: bantong_host::app(state.clone()), state }
+        TestHost {
+            router: bantong_host::app(state.clone()),
+            state,
+        }
     }
 
     /// Signs and encodes a package.
@@ -130,7 +150,8 @@ pub struct Reply {
 
 impl Reply {
     pub fn json(&self) -> Value {
-        serde_json::from_slice(&self.body).unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&self.body).into()))
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&self.body).into()))
     }
 }
 
@@ -143,7 +164,10 @@ pub struct Client {
 
 impl TestHost {
     pub fn client(&self, token: Option<&str>) -> Client {
-        Client { router: self.router.clone(), token: token.map(str::to_owned) }
+        Client {
+            router: self.router.clone(),
+            token: token.map(str::to_owned),
+        }
     }
 }
 
@@ -164,11 +188,26 @@ impl Client {
     }
 
     pub async fn raw(&self, req: Request<Body>) -> Reply {
-        let resp = self.router.clone().oneshot(req).await.expect("router never fails");
+        let resp = self
+            .router
+            .clone()
+            .oneshot(req)
+            .await
+            .expect("router never fails");
         let status = resp.status();
         let headers = resp.headers().clone();
-        let body = resp.into_body().collect().await.expect("body").to_bytes().to_vec();
-        Reply { status, headers, body }
+        let body = resp
+            .into_body()
+            .collect()
+            .await
+            .expect("body")
+            .to_bytes()
+            .to_vec();
+        Reply {
+            status,
+            headers,
+            body,
+        }
     }
 
     pub async fn get(&self, path: &str) -> Reply {
@@ -199,7 +238,11 @@ pub async fn user_with_token(
                 name_en: format!("{h} hall"),
                 grade: HallGrade::Standard,
             };
-            state.identity.create_hall(&system, hall).await.expect("create hall");
+            state
+                .identity
+                .create_hall(&system, hall)
+                .await
+                .expect("create hall");
         }
     }
     let user = state
@@ -218,7 +261,11 @@ pub async fn user_with_token(
         )
         .await
         .expect("create user");
-    let (_, token) = state.identity.create_token(&system, &user.id, "test", None).await.expect("token");
+    let (_, token) = state
+        .identity
+        .create_token(&system, &user.id, "test", None)
+        .await
+        .expect("token");
     token
 }
 

@@ -9,10 +9,16 @@ use bantong_tests::db::{TestDb, backends};
 use http::{Request, StatusCode};
 use serde_json::{Value, json};
 
-async fn login(client: &Client, username: &str, password: &str) -> (StatusCode, Option<String>, Value) {
+async fn login(
+    client: &Client,
+    username: &str,
+    password: &str,
+) -> (StatusCode, Option<String>, Value) {
     let req = Request::post("/api/auth/login")
         .header("content-type", "application/json")
-        .body(Body::from(json!({ "username": username, "password": password }).to_string()))
+        .body(Body::from(
+            json!({ "username": username, "password": password }).to_string(),
+        ))
         .unwrap();
     let r = client.raw(req).await;
     let cookie = r
@@ -24,13 +30,25 @@ async fn login(client: &Client, username: &str, password: &str) -> (StatusCode, 
     (r.status, cookie, r.json())
 }
 
-fn with_cookie(method: &str, path: &str, cookie: &str, csrf: Option<&str>, body: Option<Value>) -> Request<Body> {
-    let mut req = Request::builder().method(method).uri(path).header("cookie", cookie);
+fn with_cookie(
+    method: &str,
+    path: &str,
+    cookie: &str,
+    csrf: Option<&str>,
+    body: Option<Value>,
+) -> Request<Body> {
+    let mut req = Request::builder()
+        .method(method)
+        .uri(path)
+        .header("cookie", cookie);
     if let Some(t) = csrf {
         req = req.header("x-csrf-token", t);
     }
     match body {
-        Some(b) => req.header("content-type", "application/json").body(Body::from(b.to_string())).unwrap(),
+        Some(b) => req
+            .header("content-type", "application/json")
+            .body(Body::from(b.to_string()))
+            .unwrap(),
         None => req.body(Body::empty()).unwrap(),
     }
 }
@@ -40,7 +58,14 @@ async fn session_login_csrf_lockout_and_logout() {
     for backend in backends() {
         let app = TestApp::new(TestDb::new(backend).await).await;
         let state = &app.host.state;
-        user_with_token(state, "manager1", vec![Role::HallManager], &["bailou"], false).await;
+        user_with_token(
+            state,
+            "manager1",
+            vec![Role::HallManager],
+            &["bailou"],
+            false,
+        )
+        .await;
         let client = app.host.client(None);
 
         let (status, cookie, body) = login(&client, "manager1", "Correct-Horse-Battery-9").await;
@@ -50,19 +75,47 @@ async fn session_login_csrf_lockout_and_logout() {
         let csrf = body["csrf_token"].as_str().unwrap().to_owned();
         assert!(body.to_string().find("password_hash").is_none());
 
-        let me = client.raw(with_cookie("GET", "/api/auth/me", &cookie, None, None)).await;
+        let me = client
+            .raw(with_cookie("GET", "/api/auth/me", &cookie, None, None))
+            .await;
         assert_eq!(me.json()["user"]["username"], "manager1");
         // A state-changing request without the CSRF token is refused.
-        let r = client.raw(with_cookie("POST", "/api/tokens", &cookie, None, Some(json!({ "name": "x" })))).await;
+        let r = client
+            .raw(with_cookie(
+                "POST",
+                "/api/tokens",
+                &cookie,
+                None,
+                Some(json!({ "name": "x" })),
+            ))
+            .await;
         assert_eq!(r.status, StatusCode::FORBIDDEN);
         assert_eq!(r.json()["error"]["code"], "csrf_failed");
-        let r = client.raw(with_cookie("POST", "/api/tokens", &cookie, Some(&csrf), Some(json!({ "name": "x" })))).await;
+        let r = client
+            .raw(with_cookie(
+                "POST",
+                "/api/tokens",
+                &cookie,
+                Some(&csrf),
+                Some(json!({ "name": "x" })),
+            ))
+            .await;
         assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.json());
         assert!(r.json()["secret"].as_str().unwrap().starts_with("bt_"));
 
-        let r = client.raw(with_cookie("POST", "/api/auth/logout", &cookie, Some(&csrf), None)).await;
+        let r = client
+            .raw(with_cookie(
+                "POST",
+                "/api/auth/logout",
+                &cookie,
+                Some(&csrf),
+                None,
+            ))
+            .await;
         assert_eq!(r.status, StatusCode::NO_CONTENT);
-        let r = client.raw(with_cookie("GET", "/api/auth/me", &cookie, None, None)).await;
+        let r = client
+            .raw(with_cookie("GET", "/api/auth/me", &cookie, None, None))
+            .await;
         assert_eq!(r.status, StatusCode::UNAUTHORIZED);
 
         // Five wrong passwords lock the account, with a Chinese message.
@@ -75,7 +128,13 @@ async fn session_login_csrf_lockout_and_logout() {
         assert_eq!(s, StatusCode::LOCKED, "{b}");
         let (s, _, b) = login(&client, "manager1", "Correct-Horse-Battery-9").await;
         assert_eq!(s, StatusCode::LOCKED);
-        assert!(b["error"]["message"].as_str().unwrap().contains("账号已锁定"), "{b}");
+        assert!(
+            b["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("账号已锁定"),
+            "{b}"
+        );
         let _ = Principal::system("unused");
     }
 }
@@ -85,13 +144,33 @@ async fn roles_and_hall_scope_on_the_host_api() {
     for backend in backends() {
         let app = TestApp::new(TestDb::new(backend).await).await;
         let state = &app.host.state;
-        let admin = app.host.client(Some(&user_with_token(state, "admin1", vec![Role::DistrictAdmin], &["bailou", "wuyao"], true).await));
-        let staff = app.host.client(Some(&user_with_token(state, "staff1", vec![Role::WindowStaff], &["bailou"], false).await));
+        let admin = app.host.client(Some(
+            &user_with_token(
+                state,
+                "admin1",
+                vec![Role::DistrictAdmin],
+                &["bailou", "wuyao"],
+                true,
+            )
+            .await,
+        ));
+        let staff = app.host.client(Some(
+            &user_with_token(state, "staff1", vec![Role::WindowStaff], &["bailou"], false).await,
+        ));
 
         let halls = staff.get("/api/halls").await.json();
         assert_eq!(halls["items"].as_array().unwrap().len(), 1, "{halls}");
-        assert_eq!(staff.get("/api/halls/wuyao").await.status, StatusCode::NOT_FOUND);
-        assert_eq!(admin.get("/api/halls").await.json()["items"].as_array().unwrap().len(), 2);
+        assert_eq!(
+            staff.get("/api/halls/wuyao").await.status,
+            StatusCode::NOT_FOUND
+        );
+        assert_eq!(
+            admin.get("/api/halls").await.json()["items"]
+                .as_array()
+                .unwrap()
+                .len(),
+            2
+        );
 
         let r = staff.post("/api/halls", json!({ "id": "x1", "code": "X1", "name_zh": "某乡", "name_en": "X", "grade": "basic" })).await;
         assert_eq!(r.status, StatusCode::FORBIDDEN);
@@ -106,7 +185,11 @@ async fn roles_and_hall_scope_on_the_host_api() {
         assert!(r.status.is_client_error(), "{:?}", r.json());
         assert!(state.identity.get_user_by_username("weak").await.is_err());
         let audit = admin.get("/api/audit?action=user.create").await.json();
-        assert_eq!(audit["items"].as_array().unwrap().len(), 2, "two users created through the service: {audit}");
+        assert_eq!(
+            audit["items"].as_array().unwrap().len(),
+            2,
+            "two users created through the service: {audit}"
+        );
     }
 }
 
@@ -119,14 +202,28 @@ async fn ops_endpoints_and_openapi() {
     let doc = client.get("/api/openapi.json").await.json();
     assert_eq!(doc["openapi"], "3.1.0");
     for (method, path, _, _) in bantong_host::http::ops::API {
-        assert!(doc["paths"][*path][*method].is_object(), "{method} {path} documented");
+        assert!(
+            doc["paths"][*path][*method].is_object(),
+            "{method} {path} documented"
+        );
     }
     let r = client.get("/no/such/thing").await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
     assert_eq!(r.json()["error"]["code"], "not_found");
-    let r = client.raw(Request::post("/api/auth/login").header("content-type", "application/json").body(Body::from("{not json")).unwrap()).await;
+    let r = client
+        .raw(
+            Request::post("/api/auth/login")
+                .header("content-type", "application/json")
+                .body(Body::from("{not json"))
+                .unwrap(),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
-    assert_eq!(r.json()["error"]["code"], "bad_request", "even extractor rejections are JSON");
+    assert_eq!(
+        r.json()["error"]["code"],
+        "bad_request",
+        "even extractor rejections are JSON"
+    );
     let metrics = String::from_utf8(client.get("/metrics").await.body).unwrap();
     assert!(metrics.contains("bantong_runtime_pooling 1"), "{metrics}");
 }

@@ -30,7 +30,10 @@ fn main() -> Result<()> {
         "demo" => demo(rest),
         "ci" => ci(),
         "services" => services(),
-        "fuzz" => fuzz(rest.first().and_then(|s| s.parse().ok()).unwrap_or(30), false),
+        "fuzz" => match rest.first().and_then(|s| s.parse().ok()).unwrap_or(30) {
+            0 => fuzz(0, true),
+            secs => fuzz(secs, false),
+        },
         "fuzz-replay" => fuzz(0, true),
         _ => {
             eprintln!("usage: cargo xtask <demo|ci|wasm|services|fuzz [secs]|fuzz-replay>");
@@ -40,7 +43,10 @@ fn main() -> Result<()> {
 }
 
 fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().map(Path::to_path_buf).unwrap_or_default()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_default()
 }
 
 fn cargo() -> Command {
@@ -51,7 +57,9 @@ fn cargo() -> Command {
 
 fn run(mut cmd: Command) -> Result<()> {
     eprintln!("+ {cmd:?}");
-    let status = cmd.status().with_context(|| format!("could not start {cmd:?}"))?;
+    let status = cmd
+        .status()
+        .with_context(|| format!("could not start {cmd:?}"))?;
     if !status.success() {
         bail!("{cmd:?} failed with {status}");
     }
@@ -63,8 +71,14 @@ fn ensure_target(toolchain: Option<&str>, target: &str) -> Result<()> {
     if let Some(t) = toolchain {
         list.arg(format!("+{t}"));
     }
-    let out = list.args(["target", "list", "--installed"]).output().context("rustup is required")?;
-    if !String::from_utf8_lossy(&out.stdout).lines().any(|l| l.trim() == target) {
+    let out = list
+        .args(["target", "list", "--installed"])
+        .output()
+        .context("rustup is required")?;
+    if !String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .any(|l| l.trim() == target)
+    {
         let mut add = Command::new("rustup");
         if let Some(t) = toolchain {
             add.arg(format!("+{t}"));
@@ -96,13 +110,24 @@ fn build_wasm() -> Result<PathBuf> {
 }
 
 fn target_dir() -> PathBuf {
-    std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| root().join("target"))
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root().join("target"))
 }
 
 fn demo(rest: &[String]) -> Result<()> {
     let wasm_dir = build_wasm()?;
     let mut cmd = cargo();
-    cmd.args(["run", "--release", "-p", "bantong-host", "--bin", "bantong", "--", "demo"]);
+    cmd.args([
+        "run",
+        "--release",
+        "-p",
+        "bantong-host",
+        "--bin",
+        "bantong",
+        "--",
+        "demo",
+    ]);
     cmd.arg("--plugins").arg(root().join("plugins"));
     cmd.arg("--examples").arg(root().join("examples"));
     cmd.arg("--wasm-dir").arg(&wasm_dir);
@@ -111,7 +136,11 @@ fn demo(rest: &[String]) -> Result<()> {
 }
 
 fn port_open(port: u16) -> bool {
-    TcpStream::connect_timeout(&SocketAddr::from(([127, 0, 0, 1], port)), Duration::from_millis(300)).is_ok()
+    TcpStream::connect_timeout(
+        &SocketAddr::from(([127, 0, 0, 1], port)),
+        Duration::from_millis(300),
+    )
+    .is_ok()
 }
 
 fn wait_port(port: u16, secs: u64) -> bool {
@@ -130,7 +159,8 @@ fn wait_port(port: u16, secs: u64) -> bool {
 fn services() -> Result<()> {
     if !port_open(5432) {
         eprintln!("PostgreSQL is not running; starting it");
-        let versions = std::fs::read_dir("/etc/postgresql").context("PostgreSQL is not installed")?;
+        let versions =
+            std::fs::read_dir("/etc/postgresql").context("PostgreSQL is not installed")?;
         for v in versions.flatten() {
             let _ = Command::new("pg_ctlcluster")
                 .args(["--skip-systemctl-redirect"])
@@ -144,7 +174,9 @@ fn services() -> Result<()> {
     }
     if !port_open(1883) {
         eprintln!("Mosquitto is not running; starting it");
-        let _ = Command::new("mosquitto").args(["-d", "-c", "/etc/mosquitto/mosquitto.conf"]).status();
+        let _ = Command::new("mosquitto")
+            .args(["-d", "-c", "/etc/mosquitto/mosquitto.conf"])
+            .status();
         if !wait_port(1883, 15) {
             bail!("Mosquitto did not come up on 127.0.0.1:1883");
         }
@@ -160,15 +192,25 @@ fn ci() -> Result<()> {
     run(fmt)?;
     let wasm_dir = build_wasm()?;
     let mut clippy = cargo();
-    clippy.args(["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"]);
+    clippy.args([
+        "clippy",
+        "--workspace",
+        "--all-targets",
+        "--",
+        "-D",
+        "warnings",
+    ]);
     run(clippy)?;
     let mut test = cargo();
     test.args(["test", "--workspace", "--all-targets"]);
     test.env("BANTONG_WASM_DIR", &wasm_dir);
     run(test)?;
-    // Benches compile as part of --all-targets; run each once as a smoke test.
+    // `--all-targets` also runs the bench binaries once in their quick mode.
     fuzz(0, true)?;
-    eprintln!("xtask ci: all tiers passed in {:.0} s", started.elapsed().as_secs_f64());
+    eprintln!(
+        "xtask ci: all tiers passed in {:.0} s",
+        started.elapsed().as_secs_f64()
+    );
     Ok(())
 }
 
@@ -192,14 +234,21 @@ fn fuzz(secs: u64, replay: bool) -> Result<()> {
     }
     let mut names: Vec<String> = std::fs::read_dir(&targets_dir)?
         .flatten()
-        .filter_map(|e| e.path().file_stem().map(|s| s.to_string_lossy().into_owned()))
+        .filter_map(|e| {
+            e.path()
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+        })
         .collect();
     names.sort();
     for name in names {
         let corpus = fuzz_dir.join("corpus").join(&name);
         std::fs::create_dir_all(&corpus)?;
         let mut cmd = Command::new("cargo");
-        cmd.current_dir(&fuzz_dir).args(["+nightly", "fuzz", "run", &name]).arg(&corpus).arg("--");
+        cmd.current_dir(&fuzz_dir)
+            .args(["+nightly", "fuzz", "run", &name])
+            .arg(&corpus)
+            .arg("--");
         if replay {
             cmd.arg("-runs=0");
         } else {

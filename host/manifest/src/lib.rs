@@ -44,7 +44,10 @@ pub use manifest::{ConfigSection, Limits, Manifest, Subscription, World};
 pub use names::METADATA_FIELDS;
 pub use package::{Package, PackageError, Verified};
 pub use policy::{PluginPolicy, Policy, PolicyError, PolicyLimits, ReadRule};
-pub use request::{FORWARDED_HEADERS, PluginRequest, RequestError, normalise_path, parse_method, parse_query, percent_decode, to_plugin_request};
+pub use request::{
+    FORWARDED_HEADERS, PluginRequest, RequestError, normalise_path, parse_method, parse_query,
+    percent_decode, to_plugin_request,
+};
 pub use route::{Method, Route, RouteTable};
 pub use schedule::{DEFAULT_OFFSET_MINUTES, Schedule};
 pub use signing::{

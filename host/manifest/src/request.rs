@@ -24,7 +24,11 @@ pub enum RequestError {
     #[error("no route {0}")]
     NoRoute(String),
     #[error("{method} is not allowed on {path}")]
-    MethodNotAllowed { method: String, path: String, allowed: Vec<Method> },
+    MethodNotAllowed {
+        method: String,
+        path: String,
+        allowed: Vec<Method>,
+    },
     #[error("the body of {len} bytes exceeds the limit of {limit} bytes")]
     BodyTooLarge { len: usize, limit: usize },
 }
@@ -49,7 +53,11 @@ pub fn parse_method(m: &str) -> Result<Method, RequestError> {
         "PUT" => Method::Put,
         "PATCH" => Method::Patch,
         "DELETE" => Method::Delete,
-        other => return Err(RequestError::UnsupportedMethod(other.chars().take(16).collect())),
+        other => {
+            return Err(RequestError::UnsupportedMethod(
+                other.chars().take(16).collect(),
+            ));
+        }
     })
 }
 
@@ -95,13 +103,21 @@ pub fn percent_decode(s: &str, form: bool) -> Result<String, String> {
 /// `..` segments, no control characters, no encoded `/`.
 pub fn normalise_path(raw: &str) -> Result<String, RequestError> {
     if raw.len() > MAX_PATH {
-        return Err(RequestError::BadPath(format!("longer than {MAX_PATH} bytes")));
+        return Err(RequestError::BadPath(format!(
+            "longer than {MAX_PATH} bytes"
+        )));
     }
     let mut out = String::with_capacity(raw.len() + 1);
     for seg in raw.split('/').filter(|s| !s.is_empty()) {
         let decoded = percent_decode(seg, false).map_err(RequestError::BadPath)?;
-        if decoded == "." || decoded == ".." || decoded.contains('/') || decoded.chars().any(char::is_control) {
-            return Err(RequestError::BadPath(format!("segment {decoded:?} is not allowed")));
+        if decoded == "."
+            || decoded == ".."
+            || decoded.contains('/')
+            || decoded.chars().any(char::is_control)
+        {
+            return Err(RequestError::BadPath(format!(
+                "segment {decoded:?} is not allowed"
+            )));
         }
         out.push('/');
         out.push_str(&decoded);
@@ -115,7 +131,9 @@ pub fn normalise_path(raw: &str) -> Result<String, RequestError> {
 /// Decodes `a=1&b=%E4%BD%A0` into pairs in order.
 pub fn parse_query(query: &str) -> Result<Vec<(String, String)>, RequestError> {
     if query.len() > MAX_QUERY {
-        return Err(RequestError::BadQuery(format!("longer than {MAX_QUERY} bytes")));
+        return Err(RequestError::BadQuery(format!(
+            "longer than {MAX_QUERY} bytes"
+        )));
     }
     query
         .split('&')
@@ -150,10 +168,17 @@ pub fn to_plugin_request<'t>(
         if allowed.is_empty() {
             return Err(RequestError::NoRoute(path));
         }
-        return Err(RequestError::MethodNotAllowed { method: method.as_str().to_owned(), path, allowed });
+        return Err(RequestError::MethodNotAllowed {
+            method: method.as_str().to_owned(),
+            path,
+            allowed,
+        });
     };
     if body_len > max_body {
-        return Err(RequestError::BodyTooLarge { len: body_len, limit: max_body });
+        return Err(RequestError::BodyTooLarge {
+            len: body_len,
+            limit: max_body,
+        });
     }
     let headers = FORWARDED_HEADERS
         .iter()
@@ -163,7 +188,14 @@ pub fn to_plugin_request<'t>(
             (value.len() <= MAX_HEADER_VALUE).then(|| ((*name).to_owned(), value.to_owned()))
         })
         .collect();
-    Ok(PluginRequest { method, path, query, headers, route, params })
+    Ok(PluginRequest {
+        method,
+        path,
+        query,
+        headers,
+        route,
+        params,
+    })
 }
 
 #[cfg(test)]
@@ -192,30 +224,75 @@ path = "/notes"
     #[test]
     fn decodes_path_query_and_params() {
         let t = table();
-        let r = to_plugin_request(&t, "GET", "/notes/%E4%BD%A0?q=a+b&x=%2F", &[("Content-Type", b"application/json")], 0, 10).unwrap();
+        let r = to_plugin_request(
+            &t,
+            "GET",
+            "/notes/%E4%BD%A0?q=a+b&x=%2F",
+            &[("Content-Type", b"application/json")],
+            0,
+            10,
+        )
+        .unwrap();
         assert_eq!(r.path, "/notes/你");
         assert_eq!(r.params, vec![("id".to_owned(), "你".to_owned())]);
-        assert_eq!(r.query, vec![("q".to_owned(), "a b".to_owned()), ("x".to_owned(), "/".to_owned())]);
-        assert_eq!(r.headers, vec![("content-type".to_owned(), "application/json".to_owned())]);
+        assert_eq!(
+            r.query,
+            vec![
+                ("q".to_owned(), "a b".to_owned()),
+                ("x".to_owned(), "/".to_owned())
+            ]
+        );
+        assert_eq!(
+            r.headers,
+            vec![("content-type".to_owned(), "application/json".to_owned())]
+        );
     }
 
     #[test]
     fn refuses_traversal_bad_escapes_and_unknown_routes() {
         let t = table();
-        assert!(matches!(to_plugin_request(&t, "GET", "/notes/..", &[], 0, 10), Err(RequestError::BadPath(_))));
-        assert!(matches!(to_plugin_request(&t, "GET", "/notes/%2F", &[], 0, 10), Err(RequestError::BadPath(_))));
-        assert!(matches!(to_plugin_request(&t, "GET", "/notes/%ZZ", &[], 0, 10), Err(RequestError::BadPath(_))));
-        assert!(matches!(to_plugin_request(&t, "GET", "/x?a=%", &[], 0, 10), Err(RequestError::BadQuery(_))));
-        assert!(matches!(to_plugin_request(&t, "GET", "/nope", &[], 0, 10), Err(RequestError::NoRoute(_))));
-        assert!(matches!(to_plugin_request(&t, "DELETE", "/notes", &[], 0, 10), Err(RequestError::MethodNotAllowed { .. })));
-        assert!(matches!(to_plugin_request(&t, "TRACE", "/notes", &[], 0, 10), Err(RequestError::UnsupportedMethod(_))));
-        assert!(matches!(to_plugin_request(&t, "POST", "/notes", &[], 11, 10), Err(RequestError::BodyTooLarge { .. })));
+        assert!(matches!(
+            to_plugin_request(&t, "GET", "/notes/..", &[], 0, 10),
+            Err(RequestError::BadPath(_))
+        ));
+        assert!(matches!(
+            to_plugin_request(&t, "GET", "/notes/%2F", &[], 0, 10),
+            Err(RequestError::BadPath(_))
+        ));
+        assert!(matches!(
+            to_plugin_request(&t, "GET", "/notes/%ZZ", &[], 0, 10),
+            Err(RequestError::BadPath(_))
+        ));
+        assert!(matches!(
+            to_plugin_request(&t, "GET", "/x?a=%", &[], 0, 10),
+            Err(RequestError::BadQuery(_))
+        ));
+        assert!(matches!(
+            to_plugin_request(&t, "GET", "/nope", &[], 0, 10),
+            Err(RequestError::NoRoute(_))
+        ));
+        assert!(matches!(
+            to_plugin_request(&t, "DELETE", "/notes", &[], 0, 10),
+            Err(RequestError::MethodNotAllowed { .. })
+        ));
+        assert!(matches!(
+            to_plugin_request(&t, "TRACE", "/notes", &[], 0, 10),
+            Err(RequestError::UnsupportedMethod(_))
+        ));
+        assert!(matches!(
+            to_plugin_request(&t, "POST", "/notes", &[], 11, 10),
+            Err(RequestError::BodyTooLarge { .. })
+        ));
     }
 
     #[test]
     fn never_forwards_credentials() {
         let t = table();
-        let h: &[(&str, &[u8])] = &[("cookie", b"bt_session=x"), ("authorization", b"Bearer y"), ("accept", b"*/*")];
+        let h: &[(&str, &[u8])] = &[
+            ("cookie", b"bt_session=x"),
+            ("authorization", b"Bearer y"),
+            ("accept", b"*/*"),
+        ];
         let r = to_plugin_request(&t, "POST", "/notes", h, 0, 10).unwrap();
         assert_eq!(r.headers, vec![("accept".to_owned(), "*/*".to_owned())]);
     }

@@ -14,15 +14,15 @@ mod generated {
 pub mod wit {
     pub use super::generated::Module;
     pub use super::generated::ModulePre;
+    pub use super::generated::bantong::platform::blobs::BlobRef;
+    pub use super::generated::bantong::platform::log::Level;
+    pub use super::generated::bantong::platform::storage::{
+        AggregateFn, AggregateQuery, Direction, Document, DocumentQuery, Filter, Group, Metric, Op,
+        Page, Selection, SortKey, Write,
+    };
     pub use super::generated::bantong::platform::types::{
         Caller, Error as HostError, Event, Job, Method, Request, Response,
     };
-    pub use super::generated::bantong::platform::storage::{
-        AggregateFn, AggregateQuery, Direction, Document, Filter, Group, Metric, Op, Page, DocumentQuery,
-        Selection, SortKey, Write,
-    };
-    pub use super::generated::bantong::platform::blobs::BlobRef;
-    pub use super::generated::bantong::platform::log::Level;
     pub use super::generated::exports::bantong::platform::portal::{View, ViewKind};
 
     /// The generated host traits, implemented by [`crate::HostState`].

@@ -55,17 +55,30 @@ impl<H: CallHost> Runtime<H> {
         let boundary = plugin.limits.boundary_bytes;
         if req.body.len() > boundary {
             slot.stats().record_rejected();
-            return Err(CallError::RequestTooLarge { bytes: req.body.len(), limit: boundary });
+            return Err(CallError::RequestTooLarge {
+                bytes: req.body.len(),
+                limit: boundary,
+            });
         }
-        let outcome = self
-            .run(slot, plugin, host, move |m, s| Box::pin(async move { m.bantong_platform_handler().call_handle(s, &req).await }))
-            .await?;
-        if outcome.value.body.len() > boundary {
-            let err = CallError::ResponseTooLarge { bytes: outcome.value.body.len(), limit: boundary };
-            self.fail(slot, &err);
-            return Err(err);
-        }
-        Ok(outcome)
+        self.run_checked(
+            slot,
+            plugin,
+            host,
+            move |m, s| {
+                Box::pin(async move { m.bantong_platform_handler().call_handle(s, &req).await })
+            },
+            move |resp: &Response| {
+                if resp.body.len() > boundary {
+                    Err(CallError::ResponseTooLarge {
+                        bytes: resp.body.len(),
+                        limit: boundary,
+                    })
+                } else {
+                    Ok(())
+                }
+            },
+        )
+        .await
     }
 
     /// Delivers an event; `Ok(Err(_))` is the plugin declining it.
@@ -76,8 +89,14 @@ impl<H: CallHost> Runtime<H> {
         host: H,
         event: Event,
     ) -> Result<CallOutcome<Result<(), String>, H>, CallError> {
-        self.run(slot, plugin, host, move |m, s| Box::pin(async move { m.bantong_platform_subscriber().call_on_event(s, &event).await }))
-            .await
+        self.run(slot, plugin, host, move |m, s| {
+            Box::pin(async move {
+                m.bantong_platform_subscriber()
+                    .call_on_event(s, &event)
+                    .await
+            })
+        })
+        .await
     }
 
     /// Runs one firing of a scheduled job.
@@ -88,8 +107,10 @@ impl<H: CallHost> Runtime<H> {
         host: H,
         job: Job,
     ) -> Result<CallOutcome<Result<(), String>, H>, CallError> {
-        self.run(slot, plugin, host, move |m, s| Box::pin(async move { m.bantong_platform_scheduler().call_on_job(s, &job).await }))
-            .await
+        self.run(slot, plugin, host, move |m, s| {
+            Box::pin(async move { m.bantong_platform_scheduler().call_on_job(s, &job).await })
+        })
+        .await
     }
 
     /// Asks the plugin for its portal views.
@@ -99,14 +120,10 @@ impl<H: CallHost> Runtime<H> {
         plugin: &Arc<Plugin<H, M>>,
         host: H,
     ) -> Result<CallOutcome<Vec<View>, H>, CallError> {
-        self.run(slot, plugin, host, |m, s| Box::pin(async move { m.bantong_platform_portal().call_views(s).await }))
-            .await
-    }
-
-    fn fail<M>(&self, slot: &PluginSlot<H, M>, err: &CallError) {
-        if slot.note_failures(slot.stats().record_failure_only(err)) {
-            tracing::warn!("plugin quarantined after repeated failures");
-        }
+        self.run(slot, plugin, host, |m, s| {
+            Box::pin(async move { m.bantong_platform_portal().call_views(s).await })
+        })
+        .await
     }
 
     async fn run<T, F, M>(
@@ -119,14 +136,39 @@ impl<H: CallHost> Runtime<H> {
     where
         F: for<'a> FnOnce(&'a Module, &'a mut Store<HostState<H>>) -> CallFuture<'a, T>,
     {
+        self.run_checked(slot, plugin, host, call, |_| Ok(())).await
+    }
+
+    /// Runs a call and then `check`s its value; a failed check is a plugin
+    /// fault like a trap.
+    async fn run_checked<T, F, C, M>(
+        &self,
+        slot: &PluginSlot<H, M>,
+        plugin: &Arc<Plugin<H, M>>,
+        host: H,
+        call: F,
+        check: C,
+    ) -> Result<CallOutcome<T, H>, CallError>
+    where
+        F: for<'a> FnOnce(&'a Module, &'a mut Store<HostState<H>>) -> CallFuture<'a, T>,
+        C: FnOnce(&T) -> Result<(), CallError>,
+    {
         if slot.is_quarantined() {
             slot.stats().record_rejected();
             return Err(CallError::Quarantined);
         }
         let limits = plugin.limits;
-        let Ok(Ok(_permit)) = tokio::time::timeout(limits.timeout, slot.permits.acquire()).await else {
-            slot.stats().record_rejected();
-            return Err(CallError::Busy);
+        // Fast path without a timer; wait (up to the deadline) only when the
+        // plugin is at its concurrency limit.
+        let _permit = match slot.permits.try_acquire() {
+            Ok(p) => p,
+            Err(_) => match tokio::time::timeout(limits.timeout, slot.permits.acquire()).await {
+                Ok(Ok(p)) => p,
+                _ => {
+                    slot.stats().record_rejected();
+                    return Err(CallError::Busy);
+                }
+            },
         };
         let start = Instant::now();
         let deadline = start + limits.timeout;
@@ -153,9 +195,16 @@ impl<H: CallHost> Runtime<H> {
         let elapsed = start.elapsed();
         let timeout_ms = limits.timeout.as_millis() as u64;
         let outcome = match result {
-            Err(_) => Err(CallError::Timeout { ms: timeout_ms }),
-            Ok(Ok(value)) => Ok(value),
-            Ok(Err(e)) => Err(classify(&e, store.data().limiter.hit, limits.memory_bytes, timeout_ms)),
+            // The epoch callback traps a running guest at the deadline; only
+            // a host import can keep the call alive past deadline + grace.
+            Err(_) => Err(CallError::HostStalled),
+            Ok(Ok(value)) => check(&value).map(|()| value),
+            Ok(Err(e)) => Err(classify(
+                &e,
+                store.data().limiter.hit,
+                limits.memory_bytes,
+                timeout_ms,
+            )),
         };
         match outcome {
             Ok(value) => {
@@ -168,7 +217,7 @@ impl<H: CallHost> Runtime<H> {
                 })
             }
             Err(err) => {
-                if err == CallError::Busy {
+                if matches!(err, CallError::Busy | CallError::HostStalled) {
                     slot.stats().record_rejected();
                 } else {
                     let consecutive = slot.stats().record(elapsed, Err(&err));
@@ -182,14 +231,27 @@ impl<H: CallHost> Runtime<H> {
     }
 }
 
-fn classify(e: &wasmtime::Error, memory_hit: bool, memory_bytes: usize, timeout_ms: u64) -> CallError {
+fn classify(
+    e: &wasmtime::Error,
+    memory_hit: bool,
+    memory_bytes: usize,
+    timeout_ms: u64,
+) -> CallError {
     if e.downcast_ref::<DeadlineExceeded>().is_some()
-        || matches!(e.downcast_ref::<wasmtime::Trap>(), Some(wasmtime::Trap::Interrupt))
+        || matches!(
+            e.downcast_ref::<wasmtime::Trap>(),
+            Some(wasmtime::Trap::Interrupt)
+        )
     {
         CallError::Timeout { ms: timeout_ms }
     } else if memory_hit {
-        CallError::MemoryLimit { bytes: memory_bytes }
-    } else if e.downcast_ref::<wasmtime::PoolConcurrencyLimitError>().is_some() {
+        CallError::MemoryLimit {
+            bytes: memory_bytes,
+        }
+    } else if e
+        .downcast_ref::<wasmtime::PoolConcurrencyLimitError>()
+        .is_some()
+    {
         CallError::Busy
     } else {
         // The root cause only: backtraces stay in the host's logs.

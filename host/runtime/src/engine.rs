@@ -26,10 +26,9 @@ pub struct RuntimeConfig {
     pub max_instances: u32,
     /// Hard ceiling of one instance's linear memory, in MiB.
     pub max_memory_mib: u32,
-    /// Default memory cap of a plugin, in MiB (a manifest or policy may lower it).
-    pub default_memory_mib: u32,
-    /// Default deadline of one call, in milliseconds.
-    pub default_timeout_ms: u64,
+    /// Longest deadline any call may have, in milliseconds (a grant asking
+    /// for more is cut to this).
+    pub max_timeout_ms: u64,
     /// Epoch tick; deadlines are checked at this granularity.
     pub epoch_tick_ms: u64,
     /// Largest request/response body or JSON text crossing the boundary, KiB.
@@ -38,6 +37,9 @@ pub struct RuntimeConfig {
     pub quarantine_after: u32,
     /// Calls of one plugin that may run at once.
     pub max_concurrency_per_plugin: u32,
+    /// KiB at the start of each pooled linear memory that are zeroed in
+    /// place between instances instead of being returned to the kernel.
+    pub pool_keep_resident_kib: u32,
 }
 
 impl Default for RuntimeConfig {
@@ -46,23 +48,25 @@ impl Default for RuntimeConfig {
             pooling: true,
             max_instances: 256,
             max_memory_mib: 128,
-            default_memory_mib: 64,
-            default_timeout_ms: 2_000,
+            max_timeout_ms: 30_000,
             epoch_tick_ms: 5,
             boundary_kib: 1024,
             quarantine_after: 5,
             max_concurrency_per_plugin: 64,
+            pool_keep_resident_kib: 256,
         }
     }
 }
 
 impl RuntimeConfig {
-    /// Limits of a plugin that asked for nothing special.
-    pub fn default_limits(&self) -> PluginLimits {
+    /// Caps requested limits at this runtime's ceilings.
+    pub fn cap(&self, asked: PluginLimits) -> PluginLimits {
         PluginLimits {
-            memory_bytes: mib(self.default_memory_mib),
-            timeout: Duration::from_millis(self.default_timeout_ms),
-            boundary_bytes: self.boundary_kib as usize * 1024,
+            memory_bytes: asked.memory_bytes.min(mib(self.max_memory_mib)),
+            timeout: asked
+                .timeout
+                .min(Duration::from_millis(self.max_timeout_ms)),
+            boundary_bytes: asked.boundary_bytes.min(self.boundary_kib as usize * 1024),
         }
     }
 }
@@ -83,7 +87,9 @@ pub struct Runtime<H: 'static> {
 
 impl<H: 'static> std::fmt::Debug for Runtime<H> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Runtime").field("pooling", &self.pooling).finish_non_exhaustive()
+        f.debug_struct("Runtime")
+            .field("pooling", &self.pooling)
+            .finish_non_exhaustive()
     }
 }
 
@@ -93,15 +99,27 @@ impl<H: CallHost> Runtime<H> {
     pub fn new(config: RuntimeConfig) -> Result<Self> {
         let (engine, pooling) = build_engine(&config)?;
         let mut linker: Linker<HostState<H>> = Linker::new(&engine);
-        wasmtime_wasi::p2::add_to_linker_async(&mut linker).map_err(|e| Error::Engine(e.to_string()))?;
+        wasmtime_wasi::p2::add_to_linker_async(&mut linker)
+            .map_err(|e| Error::Engine(e.to_string()))?;
         Module::add_to_linker::<_, HasSelf<_>>(&mut linker, |s| s)
             .map_err(|e| Error::Engine(e.to_string()))?;
         let ticker = Arc::new(AtomicBool::new(true));
-        spawn_ticker(engine.clone(), ticker.clone(), Duration::from_millis(config.epoch_tick_ms.max(1)));
+        spawn_ticker(
+            engine.clone(),
+            ticker.clone(),
+            Duration::from_millis(config.epoch_tick_ms.max(1)),
+        );
         if !pooling && config.pooling {
             tracing::warn!("pooling allocator unavailable; using on-demand instance allocation");
         }
-        Ok(Runtime { engine, linker, config, pooling, ticker, _host: PhantomData })
+        Ok(Runtime {
+            engine,
+            linker,
+            config,
+            pooling,
+            ticker,
+            _host: PhantomData,
+        })
     }
 
     /// Whether the pooling allocator is in use.
@@ -119,11 +137,28 @@ impl<H: CallHost> Runtime<H> {
 
     /// Compiles a component and pre-instantiates it against the platform
     /// imports. Expensive (milliseconds to seconds); done once per version.
-    pub fn load<M>(&self, id: &str, version: &str, wasm: &[u8], limits: PluginLimits, meta: M) -> Result<Plugin<H, M>> {
-        let component = Component::new(&self.engine, wasm).map_err(|e| Error::Compile(format!("{e:#}")))?;
-        let pre = self.linker.instantiate_pre(&component).map_err(|e| Error::Link(format!("{e:#}")))?;
+    pub fn load<M>(
+        &self,
+        id: &str,
+        version: &str,
+        wasm: &[u8],
+        limits: PluginLimits,
+        meta: M,
+    ) -> Result<Plugin<H, M>> {
+        let component =
+            Component::new(&self.engine, wasm).map_err(|e| Error::Compile(format!("{e:#}")))?;
+        let pre = self
+            .linker
+            .instantiate_pre(&component)
+            .map_err(|e| Error::Link(format!("{e:#}")))?;
         let pre = ModulePre::new(pre).map_err(|e| Error::Link(format!("{e:#}")))?;
-        Ok(Plugin::new(id.to_owned(), version.to_owned(), pre, limits, meta))
+        Ok(Plugin::new(
+            id.to_owned(),
+            version.to_owned(),
+            pre,
+            limits,
+            meta,
+        ))
     }
 }
 
@@ -144,6 +179,11 @@ fn base_config(config: &RuntimeConfig) -> Config {
     c
 }
 
+/// Bytes of each pooled table and async stack kept resident (zeroed in
+/// place) between instances.
+const KEEP_RESIDENT_TABLE: usize = 64 << 10;
+const KEEP_RESIDENT_STACK: usize = 256 << 10;
+
 fn build_engine(config: &RuntimeConfig) -> Result<(Engine, bool)> {
     if config.pooling {
         let mut c = base_config(config);
@@ -157,7 +197,13 @@ fn build_engine(config: &RuntimeConfig) -> Result<(Engine, bool)> {
             .total_stacks(n)
             .max_memory_size(mib(config.max_memory_mib))
             .max_memories_per_component(2)
-            .max_tables_per_component(8);
+            .max_tables_per_component(8)
+            // Reset the first pages of a slot by memset instead of returning
+            // them to the kernel: a plugin call touches a few hundred KiB, and
+            // page faults on fresh pages dominated call cost without this.
+            .linear_memory_keep_resident(config.pool_keep_resident_kib as usize * 1024)
+            .table_keep_resident(KEEP_RESIDENT_TABLE)
+            .async_stack_keep_resident(KEEP_RESIDENT_STACK);
         c.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
         match Engine::new(&c) {
             Ok(engine) => return Ok((engine, true)),
@@ -171,12 +217,14 @@ fn build_engine(config: &RuntimeConfig) -> Result<(Engine, bool)> {
 
 /// Advances the engine's epoch every `tick` until `alive` is cleared.
 fn spawn_ticker(engine: Engine, alive: Arc<AtomicBool>, tick: Duration) {
-    let spawned = std::thread::Builder::new().name("bantong-epoch".into()).spawn(move || {
-        while alive.load(Ordering::Relaxed) {
-            std::thread::sleep(tick);
-            engine.increment_epoch();
-        }
-    });
+    let spawned = std::thread::Builder::new()
+        .name("bantong-epoch".into())
+        .spawn(move || {
+            while alive.load(Ordering::Relaxed) {
+                std::thread::sleep(tick);
+                engine.increment_epoch();
+            }
+        });
     if let Err(e) = spawned {
         tracing::error!(error = %e, "could not start the epoch ticker; deadlines rely on the async timeout only");
     }

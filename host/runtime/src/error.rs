@@ -34,6 +34,10 @@ pub enum CallError {
     /// The plugin is quarantined after repeated failures.
     #[error("the plugin is quarantined after repeated failures")]
     Quarantined,
+    /// A host import did not return in time (for example the database is
+    /// locked); not the plugin's fault.
+    #[error("the host could not complete the call in time")]
+    HostStalled,
     /// No instance slot was free in time (the host is saturated).
     #[error("no instance slot became free in time")]
     Busy,
@@ -50,6 +54,7 @@ impl CallError {
             CallError::ResponseTooLarge { .. } => "plugin_response_too_large",
             CallError::Quarantined => "plugin_quarantined",
             CallError::Busy => "plugin_busy",
+            CallError::HostStalled => "host_stalled",
         }
     }
 
@@ -57,7 +62,10 @@ impl CallError {
     pub fn is_plugin_fault(&self) -> bool {
         matches!(
             self,
-            CallError::Timeout { .. } | CallError::MemoryLimit { .. } | CallError::Trap(_) | CallError::ResponseTooLarge { .. }
+            CallError::Timeout { .. }
+                | CallError::MemoryLimit { .. }
+                | CallError::Trap(_)
+                | CallError::ResponseTooLarge { .. }
         )
     }
 }

@@ -59,7 +59,11 @@ pub trait CallHost: Send + 'static {
         content: Vec<u8>,
     ) -> impl Future<Output = Result<BlobRef, HostError>> + Send {
         let _ = (content_type, content);
-        async { Err(HostError::Denied("blob storage is not available here".into())) }
+        async {
+            Err(HostError::Denied(
+                "blob storage is not available here".into(),
+            ))
+        }
     }
     /// Reads a blob.
     fn blob_get(
@@ -67,7 +71,11 @@ pub trait CallHost: Send + 'static {
         sha256: String,
     ) -> impl Future<Output = Result<Option<(BlobRef, Vec<u8>)>, HostError>> + Send {
         let _ = sha256;
-        async { Err(HostError::Denied("blob storage is not available here".into())) }
+        async {
+            Err(HostError::Denied(
+                "blob storage is not available here".into(),
+            ))
+        }
     }
     /// The plugin's resolved config for the call's hall, as JSON text.
     fn config(&mut self) -> String;
@@ -85,6 +93,12 @@ pub trait CallHost: Send + 'static {
         480
     }
 }
+
+/// Largest `wasi:random` request served.
+const MAX_RANDOM_BYTES: u64 = 64 * 1024;
+
+/// Longest log field value kept.
+const MAX_LOG_FIELD: usize = 512;
 
 /// Longest log message kept; longer ones are cut at a character boundary.
 const MAX_LOG_MESSAGE: usize = 4096;
@@ -132,8 +146,18 @@ impl<H> HostState<H> {
 impl<H: Send> WasiView for HostState<H> {
     fn ctx(&mut self) -> WasiCtxView<'_> {
         // No preopens, no environment, no arguments, no network, no stdio.
-        let ctx = self.wasi.get_or_insert_with(|| WasiCtx::builder().build());
-        WasiCtxView { ctx, table: &mut self.table }
+        let ctx = self.wasi.get_or_insert_with(|| {
+            let mut b = WasiCtx::builder();
+            b.allow_tcp(false)
+                .allow_udp(false)
+                .allow_ip_name_lookup(false)
+                .max_random_size(MAX_RANDOM_BYTES);
+            b.build()
+        });
+        WasiCtxView {
+            ctx,
+            table: &mut self.table,
+        }
     }
 }
 
@@ -146,7 +170,10 @@ pub(crate) struct MemoryCap {
 
 impl MemoryCap {
     fn new(max_bytes: usize) -> Self {
-        MemoryCap { max_bytes, hit: false }
+        MemoryCap {
+            max_bytes,
+            hit: false,
+        }
     }
 }
 
@@ -191,7 +218,11 @@ impl<H: CallHost> storage::Host for HostState<H> {
         Ok(self.host.storage_get(collection, id).await)
     }
 
-    async fn put(&mut self, collection: String, doc: Write) -> WtResult<Result<Document, HostError>> {
+    async fn put(
+        &mut self,
+        collection: String,
+        doc: Write,
+    ) -> WtResult<Result<Document, HostError>> {
         if let Err(e) = self.check_size("document body", doc.body.len()) {
             return Ok(Err(e));
         }
@@ -204,7 +235,10 @@ impl<H: CallHost> storage::Host for HostState<H> {
         id: String,
         expected_version: Option<u64>,
     ) -> WtResult<Result<bool, HostError>> {
-        Ok(self.host.storage_delete(collection, id, expected_version).await)
+        Ok(self
+            .host
+            .storage_delete(collection, id, expected_version)
+            .await)
     }
 
     async fn query(&mut self, q: DocumentQuery) -> WtResult<Result<Page, HostError>> {
@@ -217,14 +251,21 @@ impl<H: CallHost> storage::Host for HostState<H> {
 }
 
 impl<H: CallHost> blobs::Host for HostState<H> {
-    async fn put(&mut self, content_type: String, content: Vec<u8>) -> WtResult<Result<BlobRef, HostError>> {
+    async fn put(
+        &mut self,
+        content_type: String,
+        content: Vec<u8>,
+    ) -> WtResult<Result<BlobRef, HostError>> {
         if let Err(e) = self.check_size("blob", content.len()) {
             return Ok(Err(e));
         }
         Ok(self.host.blob_put(content_type, content).await)
     }
 
-    async fn get(&mut self, sha256: String) -> WtResult<Result<Option<(BlobRef, Vec<u8>)>, HostError>> {
+    async fn get(
+        &mut self,
+        sha256: String,
+    ) -> WtResult<Result<Option<(BlobRef, Vec<u8>)>, HostError>> {
         Ok(self.host.blob_get(sha256).await)
     }
 }
@@ -263,18 +304,34 @@ impl<H: CallHost> log::Host for HostState<H> {
     async fn write(
         &mut self,
         level: Level,
-        mut message: String,
+        message: String,
         fields: Vec<(String, String)>,
     ) -> WtResult<()> {
-        if message.len() > MAX_LOG_MESSAGE {
-            let mut cut = MAX_LOG_MESSAGE;
-            while !message.is_char_boundary(cut) {
-                cut -= 1;
-            }
-            message.truncate(cut);
-        }
-        let fields = fields.into_iter().take(32).collect();
+        let message = clean_log_text(&message, MAX_LOG_MESSAGE);
+        let fields = fields
+            .into_iter()
+            .take(32)
+            .map(|(k, v)| (clean_log_text(&k, 64), clean_log_text(&v, MAX_LOG_FIELD)))
+            .collect();
         self.host.log(level, message, fields);
         Ok(())
     }
+}
+
+/// Cuts `text` to `max` bytes at a character boundary and escapes control
+/// characters, so a plugin cannot forge host log lines.
+fn clean_log_text(text: &str, max: usize) -> String {
+    let mut out = String::with_capacity(text.len().min(max));
+    for c in text.chars() {
+        if out.len() + c.len_utf8() > max {
+            out.push('…');
+            break;
+        }
+        if c.is_control() {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }

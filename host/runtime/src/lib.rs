@@ -27,4 +27,4 @@ pub use engine::{Runtime, RuntimeConfig};
 pub use error::{CallError, Error, Result};
 pub use host::{CallHost, HostState};
 pub use plugin::{Plugin, PluginLimits, PluginSlot};
-pub use stats::{PluginStats, StatsSnapshot, LATENCY_BUCKETS_MS};
+pub use stats::{LATENCY_BUCKETS_MS, PluginStats, StatsSnapshot};

@@ -39,7 +39,13 @@ impl<H: 'static, M> Plugin<H, M> {
         limits: PluginLimits,
         meta: M,
     ) -> Self {
-        Plugin { id, version, pre, limits, meta }
+        Plugin {
+            id,
+            version,
+            pre,
+            limits,
+            meta,
+        }
     }
 
     /// The embedder's metadata of this version.
@@ -81,6 +87,9 @@ pub struct PluginSlot<H: 'static, M = ()> {
     current: ArcSwap<Plugin<H, M>>,
     stats: PluginStats,
     quarantined: AtomicBool,
+    /// Set when the runtime quarantines the plugin; taken by the embedder
+    /// to persist and report the transition exactly once.
+    newly_quarantined: AtomicBool,
     quarantine_after: u64,
     pub(crate) permits: Semaphore,
 }
@@ -102,6 +111,7 @@ impl<H: 'static, M> PluginSlot<H, M> {
             current: ArcSwap::new(plugin),
             stats: PluginStats::default(),
             quarantined: AtomicBool::new(false),
+            newly_quarantined: AtomicBool::new(false),
             quarantine_after: u64::from(quarantine_after.max(1)),
             permits: Semaphore::new(concurrency.max(1) as usize),
         }
@@ -142,6 +152,16 @@ impl<H: 'static, M> PluginSlot<H, M> {
     /// Called after each failure; returns true when this failure put the
     /// plugin into quarantine.
     pub(crate) fn note_failures(&self, consecutive: u64) -> bool {
-        consecutive >= self.quarantine_after && !self.quarantined.swap(true, Ordering::AcqRel)
+        let now =
+            consecutive >= self.quarantine_after && !self.quarantined.swap(true, Ordering::AcqRel);
+        if now {
+            self.newly_quarantined.store(true, Ordering::Release);
+        }
+        now
+    }
+
+    /// True once after the runtime quarantined the plugin.
+    pub fn take_newly_quarantined(&self) -> bool {
+        self.newly_quarantined.swap(false, Ordering::AcqRel)
     }
 }

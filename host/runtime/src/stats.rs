@@ -7,8 +7,9 @@ use std::time::Duration;
 use crate::error::CallError;
 
 /// Upper bounds (inclusive, milliseconds) of the latency histogram buckets.
-pub const LATENCY_BUCKETS_MS: [f64; 12] =
-    [0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 25.0, 50.0, 100.0, 250.0, 1000.0];
+pub const LATENCY_BUCKETS_MS: [f64; 12] = [
+    0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 25.0, 50.0, 100.0, 250.0, 1000.0,
+];
 
 /// Counters of one plugin (all versions).
 #[derive(Debug, Default)]
@@ -58,7 +59,9 @@ impl PluginStats {
                 self.errors.fetch_add(1, Ordering::Relaxed);
                 match e {
                     CallError::Timeout { .. } => self.timeouts.fetch_add(1, Ordering::Relaxed),
-                    CallError::MemoryLimit { .. } => self.memory_limits.fetch_add(1, Ordering::Relaxed),
+                    CallError::MemoryLimit { .. } => {
+                        self.memory_limits.fetch_add(1, Ordering::Relaxed)
+                    }
                     _ => self.traps.fetch_add(1, Ordering::Relaxed),
                 };
                 if e.is_plugin_fault() {
@@ -67,18 +70,6 @@ impl PluginStats {
                     self.consecutive_failures.load(Ordering::Relaxed)
                 }
             }
-        }
-    }
-
-    /// Counts a failure found after the call returned (e.g. an oversized
-    /// response); returns the consecutive failure count.
-    pub(crate) fn record_failure_only(&self, err: &CallError) -> u64 {
-        self.errors.fetch_add(1, Ordering::Relaxed);
-        self.traps.fetch_add(1, Ordering::Relaxed);
-        if err.is_plugin_fault() {
-            self.consecutive_failures.fetch_add(1, Ordering::Relaxed) + 1
-        } else {
-            self.consecutive_failures.load(Ordering::Relaxed)
         }
     }
 

@@ -18,7 +18,11 @@ struct MemoryHost {
 }
 
 impl CallHost for MemoryHost {
-    async fn storage_get(&mut self, c: String, id: String) -> Result<Option<wit::Document>, HostError> {
+    async fn storage_get(
+        &mut self,
+        c: String,
+        id: String,
+    ) -> Result<Option<wit::Document>, HostError> {
         Ok(self.docs.get(&(c, id)).cloned())
     }
     async fn storage_put(&mut self, c: String, w: wit::Write) -> Result<wit::Document, HostError> {
@@ -35,17 +39,38 @@ impl CallHost for MemoryHost {
         self.docs.insert((c, id), doc.clone());
         Ok(doc)
     }
-    async fn storage_delete(&mut self, c: String, id: String, _: Option<u64>) -> Result<bool, HostError> {
+    async fn storage_delete(
+        &mut self,
+        c: String,
+        id: String,
+        _: Option<u64>,
+    ) -> Result<bool, HostError> {
         Ok(self.docs.remove(&(c, id)).is_some())
     }
     async fn storage_query(&mut self, q: wit::DocumentQuery) -> Result<wit::Page, HostError> {
-        let items: Vec<_> = self.docs.values().filter(|d| d.collection == q.selection.collection).cloned().collect();
-        Ok(wit::Page { total: items.len() as u64, items })
+        let items: Vec<_> = self
+            .docs
+            .values()
+            .filter(|d| d.collection == q.selection.collection)
+            .cloned()
+            .collect();
+        Ok(wit::Page {
+            total: items.len() as u64,
+            items,
+        })
     }
-    async fn storage_aggregate(&mut self, _: wit::AggregateQuery) -> Result<Vec<wit::Group>, HostError> {
+    async fn storage_aggregate(
+        &mut self,
+        _: wit::AggregateQuery,
+    ) -> Result<Vec<wit::Group>, HostError> {
         Err(HostError::Denied("no aggregates here".into()))
     }
-    async fn publish(&mut self, _: String, _: Option<String>, _: String) -> Result<String, HostError> {
+    async fn publish(
+        &mut self,
+        _: String,
+        _: Option<String>,
+        _: String,
+    ) -> Result<String, HostError> {
         Err(HostError::Denied("no events here".into()))
     }
     fn config(&mut self) -> String {
@@ -59,9 +84,16 @@ impl CallHost for MemoryHost {
 fn fixture() -> Vec<u8> {
     let dir = std::env::var_os("BANTONG_WASM_DIR")
         .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/wasm32-wasip2/plugin"));
+        .unwrap_or_else(|| {
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/wasm32-wasip2/plugin")
+        });
     let path = dir.join("bantong_fixture.wasm");
-    std::fs::read(&path).unwrap_or_else(|e| panic!("{} is missing ({e}); run `cargo xtask wasm`", path.display()))
+    std::fs::read(&path).unwrap_or_else(|e| {
+        panic!(
+            "{} is missing ({e}); run `cargo xtask wasm`",
+            path.display()
+        )
+    })
 }
 
 fn request(method: wit::Method, path: &str, body: &str) -> wit::Request {
@@ -84,13 +116,21 @@ fn request(method: wit::Method, path: &str, body: &str) -> wit::Request {
 }
 
 fn limits() -> PluginLimits {
-    PluginLimits { memory_bytes: 32 << 20, timeout: Duration::from_millis(300), boundary_bytes: 1 << 20 }
+    PluginLimits {
+        memory_bytes: 32 << 20,
+        timeout: Duration::from_millis(300),
+        boundary_bytes: 1 << 20,
+    }
 }
 
 #[test]
 fn falls_back_to_on_demand_allocation_when_the_pool_cannot_be_reserved() {
     // 4 GiB slots × 100 million instances cannot be reserved on any machine.
-    let config = RuntimeConfig { max_instances: 100_000_000, max_memory_mib: 4096, ..RuntimeConfig::default() };
+    let config = RuntimeConfig {
+        max_instances: 100_000_000,
+        max_memory_mib: 4096,
+        ..RuntimeConfig::default()
+    };
     let runtime = Runtime::<MemoryHost>::new(config).expect("engine with fallback");
     assert!(!runtime.is_pooling());
     let pooled = Runtime::<MemoryHost>::new(RuntimeConfig::default()).expect("engine");
@@ -100,45 +140,118 @@ fn falls_back_to_on_demand_allocation_when_the_pool_cannot_be_reserved() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn calls_the_fixture_with_imports_served_by_the_call_host() {
     let runtime = Runtime::<MemoryHost>::new(RuntimeConfig::default()).unwrap();
-    let plugin = Arc::new(runtime.load("fixture", "0.1.0", &fixture(), limits(), ()).unwrap());
+    let plugin = Arc::new(
+        runtime
+            .load("fixture", "0.1.0", &fixture(), limits(), ())
+            .unwrap(),
+    );
     let slot = PluginSlot::new(plugin.clone(), 3, 8);
-    let out = runtime.handle(&slot, &plugin, MemoryHost::default(), request(wit::Method::Get, "/ping", "")).await.unwrap();
+    let out = runtime
+        .handle(
+            &slot,
+            &plugin,
+            MemoryHost::default(),
+            request(wit::Method::Get, "/ping", ""),
+        )
+        .await
+        .unwrap();
     assert_eq!(out.value.status, 200);
     assert_eq!(out.version, "0.1.0");
 
     let out = runtime
-        .handle(&slot, &plugin, MemoryHost::default(), request(wit::Method::Post, "/notes", r#"{"id":"n1","title":"t","status":"open","amount":1}"#))
+        .handle(
+            &slot,
+            &plugin,
+            MemoryHost::default(),
+            request(
+                wit::Method::Post,
+                "/notes",
+                r#"{"id":"n1","title":"t","status":"open","amount":1}"#,
+            ),
+        )
         .await
         .unwrap();
-    assert_eq!(out.value.status, 201, "{}", String::from_utf8_lossy(&out.value.body));
-    assert!(out.host.docs.contains_key(&("notes".to_owned(), "n1".to_owned())), "the write reached the call host");
+    assert_eq!(
+        out.value.status,
+        201,
+        "{}",
+        String::from_utf8_lossy(&out.value.body)
+    );
+    assert!(
+        out.host
+            .docs
+            .contains_key(&("notes".to_owned(), "n1".to_owned())),
+        "the write reached the call host"
+    );
 
-    let views = runtime.views(&slot, &plugin, MemoryHost::default()).await.unwrap().value;
+    let views = runtime
+        .views(&slot, &plugin, MemoryHost::default())
+        .await
+        .unwrap()
+        .value;
     assert!(views.iter().any(|v| v.id == "notes"));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn deadline_memory_cap_trap_and_quarantine() {
     let runtime = Runtime::<MemoryHost>::new(RuntimeConfig::default()).unwrap();
-    let plugin = Arc::new(runtime.load("fixture", "0.1.0", &fixture(), limits(), ()).unwrap());
+    let plugin = Arc::new(
+        runtime
+            .load("fixture", "0.1.0", &fixture(), limits(), ())
+            .unwrap(),
+    );
     let slot = PluginSlot::new(plugin.clone(), 3, 8);
     let call = |path: &'static str| {
         let (runtime, slot, plugin) = (&runtime, &slot, &plugin);
-        async move { runtime.handle(slot, plugin, MemoryHost::default(), request(wit::Method::Get, path, "")).await }
+        async move {
+            runtime
+                .handle(
+                    slot,
+                    plugin,
+                    MemoryHost::default(),
+                    request(wit::Method::Get, path, ""),
+                )
+                .await
+        }
     };
-    assert_eq!(call("/loop").await.unwrap_err(), CallError::Timeout { ms: 300 });
-    assert_eq!(call("/alloc").await.unwrap_err(), CallError::MemoryLimit { bytes: 32 << 20 });
-    assert!(matches!(call("/trap").await.unwrap_err(), CallError::Trap(_)));
+    assert_eq!(
+        call("/loop").await.unwrap_err(),
+        CallError::Timeout { ms: 300 }
+    );
+    assert_eq!(
+        call("/alloc").await.unwrap_err(),
+        CallError::MemoryLimit { bytes: 32 << 20 }
+    );
+    assert!(matches!(
+        call("/trap").await.unwrap_err(),
+        CallError::Trap(_)
+    ));
     assert!(slot.is_quarantined());
     assert_eq!(call("/ping").await.unwrap_err(), CallError::Quarantined);
     let stats = slot.stats().snapshot();
-    assert_eq!((stats.timeouts, stats.memory_limits, stats.traps, stats.rejected), (1, 1, 1, 1));
+    assert_eq!(
+        (
+            stats.timeouts,
+            stats.memory_limits,
+            stats.traps,
+            stats.rejected
+        ),
+        (1, 1, 1, 1)
+    );
     slot.lift_quarantine();
     assert_eq!(call("/ping").await.unwrap().value.status, 200);
 
     // Oversized requests are the caller's fault and do not count.
     let big = "x".repeat((1 << 20) + 1);
-    let err = runtime.handle(&slot, &plugin, MemoryHost::default(), request(wit::Method::Post, "/echo", &big)).await.unwrap_err();
+    let err = runtime
+        .handle(
+            &slot,
+            &plugin,
+            MemoryHost::default(),
+            request(wit::Method::Post, "/echo", &big),
+        )
+        .await
+        .unwrap_err();
     assert!(matches!(err, CallError::RequestTooLarge { .. }));
     assert_eq!(slot.stats().snapshot().consecutive_failures, 0);
 }

@@ -97,12 +97,20 @@ pub enum PluginCmd {
         keys: Vec<PathBuf>,
     },
     /// Install a package into this installation (verified like over HTTP).
-    Install { package: PathBuf },
+    Install {
+        package: PathBuf,
+    },
     /// List installed plugins.
     List,
-    Enable { id: String },
-    Disable { id: String },
-    Remove { id: String },
+    Enable {
+        id: String,
+    },
+    Disable {
+        id: String,
+    },
+    Remove {
+        id: String,
+    },
 }
 
 /// Runs a parsed command.
@@ -115,12 +123,18 @@ pub async fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::Config(ConfigCmd::Show) => {
-            print!("{}", toml::to_string_pretty(&config)?);
+            print!("{}", config.to_redacted_toml());
             Ok(())
         }
-        Command::CreateAdmin { username, display_name } => {
+        Command::CreateAdmin {
+            username,
+            display_name,
+        } => {
             let state = AppState::build(config).await?;
-            let password = state.identity.bootstrap_admin(&username, &display_name).await?;
+            let password = state
+                .identity
+                .bootstrap_admin(&username, &display_name)
+                .await?;
             println!("created administrator {username}");
             println!("one-time password (shown once; change it at first login): {password}");
             Ok(())
@@ -131,7 +145,10 @@ pub async fn run(cli: Cli) -> Result<()> {
             let report = crate::audit::Audit::new(store).verify().await?;
             println!("{}", serde_json::to_string_pretty(&report)?);
             if !report.ok {
-                bail!("the audit log does not verify: {}", report.reason.unwrap_or_default());
+                bail!(
+                    "the audit log does not verify: {}",
+                    report.reason.unwrap_or_default()
+                );
             }
             Ok(())
         }
@@ -159,10 +176,20 @@ pub async fn serve(config: HostConfig) -> Result<()> {
     serve_state(state, listen, workers_enabled).await
 }
 
-pub async fn serve_state(state: AppState, listen: std::net::SocketAddr, workers: bool) -> Result<()> {
+pub async fn serve_state(
+    state: AppState,
+    listen: std::net::SocketAddr,
+    workers: bool,
+) -> Result<()> {
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-    let handles = if workers { crate::workers::spawn(state.clone(), stop_rx) } else { Vec::new() };
-    let listener = tokio::net::TcpListener::bind(listen).await.with_context(|| format!("binding {listen}"))?;
+    let handles = if workers {
+        crate::workers::spawn(state.clone(), stop_rx)
+    } else {
+        Vec::new()
+    };
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .with_context(|| format!("binding {listen}"))?;
     tracing::info!("listening on http://{}", listener.local_addr()?);
     axum::serve(listener, crate::app(state))
         .with_graceful_shutdown(async {
@@ -177,13 +204,19 @@ pub async fn serve_state(state: AppState, listen: std::net::SocketAddr, workers:
 }
 
 fn read_key(path: &PathBuf) -> Result<SigningKey> {
-    let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
     SigningKey::from_text(text.trim()).with_context(|| format!("parsing {}", path.display()))
 }
 
 /// Packs a manifest and a component into a package, optionally signed.
-pub fn pack(manifest: &std::path::Path, wasm: &std::path::Path, key: Option<&SigningKey>) -> Result<Package> {
-    let text = std::fs::read_to_string(manifest).with_context(|| format!("reading {}", manifest.display()))?;
+pub fn pack(
+    manifest: &std::path::Path,
+    wasm: &std::path::Path,
+    key: Option<&SigningKey>,
+) -> Result<Package> {
+    let text = std::fs::read_to_string(manifest)
+        .with_context(|| format!("reading {}", manifest.display()))?;
     let manifest = Manifest::parse(&text).with_context(|| format!("in {}", manifest.display()))?;
     let wasm = std::fs::read(wasm).with_context(|| format!("reading {}", wasm.display()))?;
     let mut package = Package::new(manifest, wasm)?;
@@ -206,9 +239,18 @@ async fn plugin(config: HostConfig, cmd: PluginCmd) -> Result<()> {
             }
             write_secret(&key_path, &secret.to_text())?;
             std::fs::write(&pub_path, format!("{}\n", public.to_text()))?;
-            println!("key id {}: {} (secret), {} (public)", public.key_id(), key_path.display(), pub_path.display());
+            println!(
+                "key id {}: {} (secret), {} (public)",
+                public.key_id(),
+                key_path.display(),
+                pub_path.display()
+            );
         }
-        PluginCmd::Pack { manifest, wasm, out } => {
+        PluginCmd::Pack {
+            manifest,
+            wasm,
+            out,
+        } => {
             let package = pack(&manifest, &wasm, None)?;
             std::fs::write(&out, package.encode())?;
             println!("{} {}", package.digest(), out.display());
@@ -220,7 +262,12 @@ async fn plugin(config: HostConfig, cmd: PluginCmd) -> Result<()> {
             pkg.sign(&key);
             let dest = out.unwrap_or(package);
             std::fs::write(&dest, pkg.encode())?;
-            println!("signed {} with key {} -> {}", pkg.digest(), key.key_id(), dest.display());
+            println!(
+                "signed {} with key {} -> {}",
+                pkg.digest(),
+                key.key_id(),
+                dest.display()
+            );
         }
         PluginCmd::Verify { package, keys } => {
             let bytes = std::fs::read(&package)?;
@@ -231,7 +278,13 @@ async fn plugin(config: HostConfig, cmd: PluginCmd) -> Result<()> {
                 crate::state::read_key_files(&keys)?
             };
             let verified = pkg.verify(&trusted)?;
-            println!("ok: {} {}@{} signed by {}", verified.digest, pkg.manifest().id, pkg.manifest().version, verified.key_id);
+            println!(
+                "ok: {} {}@{} signed by {}",
+                verified.digest,
+                pkg.manifest().id,
+                pkg.manifest().version,
+                verified.key_id
+            );
         }
         PluginCmd::Install { package } => {
             let bytes = std::fs::read(&package)?;
@@ -247,7 +300,11 @@ async fn plugin(config: HostConfig, cmd: PluginCmd) -> Result<()> {
                     p.id,
                     p.active_version.unwrap_or_else(|| "-".into()),
                     if p.enabled { "enabled" } else { "disabled" },
-                    if p.quarantined_at.is_some() { "quarantined" } else { "" }
+                    if p.quarantined_at.is_some() {
+                        "quarantined"
+                    } else {
+                        ""
+                    }
                 );
             }
         }
@@ -268,7 +325,7 @@ async fn plugin(config: HostConfig, cmd: PluginCmd) -> Result<()> {
 }
 
 /// Writes a secret key readable by the owner only.
-fn write_secret(path: &std::path::Path, text: &str) -> Result<()> {
+pub fn write_secret(path: &std::path::Path, text: &str) -> Result<()> {
     use std::io::Write;
     let mut opts = std::fs::OpenOptions::new();
     opts.write(true).create_new(true);
@@ -277,7 +334,9 @@ fn write_secret(path: &std::path::Path, text: &str) -> Result<()> {
         use std::os::unix::fs::OpenOptionsExt;
         opts.mode(0o600);
     }
-    let mut f = opts.open(path).with_context(|| format!("creating {}", path.display()))?;
+    let mut f = opts
+        .open(path)
+        .with_context(|| format!("creating {}", path.display()))?;
     writeln!(f, "{text}")?;
     Ok(())
 }

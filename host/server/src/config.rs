@@ -66,7 +66,7 @@ pub struct WorkerConfig {
     pub outbox_poll_ms: u64,
     /// How often schedules are evaluated, in milliseconds.
     pub scheduler_poll_ms: u64,
-    /// Name of this host process in leases (default: hostname-pid).
+    /// Name of this host process in leases (default: `host-<pid>-<random>`).
     pub worker_id: Option<String>,
 }
 
@@ -92,9 +92,16 @@ impl Default for BlobConfig {
     fn default() -> Self {
         BlobConfig {
             max_kib: 10 * 1024,
-            types: ["image/jpeg", "image/png", "image/webp", "application/pdf", "text/plain", "application/json"]
-                .map(String::from)
-                .to_vec(),
+            types: [
+                "image/jpeg",
+                "image/png",
+                "image/webp",
+                "application/pdf",
+                "text/plain",
+                "application/json",
+            ]
+            .map(String::from)
+            .to_vec(),
         }
     }
 }
@@ -113,7 +120,12 @@ impl Default for AuthConfig {
 
 impl Default for WorkerConfig {
     fn default() -> Self {
-        WorkerConfig { enabled: true, outbox_poll_ms: 200, scheduler_poll_ms: 1000, worker_id: None }
+        WorkerConfig {
+            enabled: true,
+            outbox_poll_ms: 200,
+            scheduler_poll_ms: 1000,
+            worker_id: None,
+        }
     }
 }
 
@@ -121,7 +133,10 @@ impl Default for WorkerConfig {
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("cannot read config file {path}: {source}")]
-    Read { path: PathBuf, source: std::io::Error },
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("config file {path}: {message}")]
     File { path: PathBuf, message: String },
     #[error("environment variable {var}: {message}")]
@@ -142,7 +157,12 @@ impl HostConfig {
 
     /// Loads defaults, then `file` (if given), then the process environment.
     pub fn load(file: Option<&Path>) -> Result<HostConfig, ConfigError> {
-        Self::load_from(file, std::env::vars())
+        // Variables that are not UTF-8 cannot be ours; skip them rather than panic.
+        Self::load_from(
+            file,
+            std::env::vars_os()
+                .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?))),
+        )
     }
 
     /// As [`HostConfig::load`] with an explicit environment (for tests).
@@ -153,16 +173,23 @@ impl HostConfig {
         let mut value = toml::Value::try_from(HostConfig::default())
             .map_err(|e| ConfigError::Invalid(e.to_string()))?;
         if let Some(path) = file {
-            let text = std::fs::read_to_string(path)
-                .map_err(|source| ConfigError::Read { path: path.to_owned(), source })?;
-            let overlay: toml::Value = toml::from_str(&text)
-                .map_err(|e| ConfigError::File { path: path.to_owned(), message: e.to_string() })?;
+            let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+                path: path.to_owned(),
+                source,
+            })?;
+            let overlay: toml::Value = toml::from_str(&text).map_err(|e| ConfigError::File {
+                path: path.to_owned(),
+                message: e.to_string(),
+            })?;
             merge(&mut value, overlay);
             // Check the file alone so its errors name the file.
             value
                 .clone()
                 .try_into::<HostConfig>()
-                .map_err(|e| ConfigError::File { path: path.to_owned(), message: e.to_string() })?;
+                .map_err(|e| ConfigError::File {
+                    path: path.to_owned(),
+                    message: e.to_string(),
+                })?;
         }
         for (var, raw) in env {
             let key = if var == "DATABASE_URL" {
@@ -176,13 +203,21 @@ impl HostConfig {
                 continue;
             };
             let path: Vec<&str> = key.split("__").collect();
-            set_path(&mut value, &path, &raw).map_err(|message| ConfigError::Env { var: var.clone(), message })?;
+            set_path(&mut value, &path, &raw).map_err(|message| ConfigError::Env {
+                var: var.clone(),
+                message,
+            })?;
             value
                 .clone()
                 .try_into::<HostConfig>()
-                .map_err(|e| ConfigError::Env { var: var.clone(), message: e.to_string() })?;
+                .map_err(|e| ConfigError::Env {
+                    var: var.clone(),
+                    message: e.to_string(),
+                })?;
         }
-        value.try_into::<HostConfig>().map_err(|e| ConfigError::Invalid(e.to_string()))
+        value
+            .try_into::<HostConfig>()
+            .map_err(|e| ConfigError::Invalid(e.to_string()))
     }
 
     /// The database URL, defaulting to a SQLite file in the data directory.
@@ -194,6 +229,13 @@ impl HostConfig {
         }
     }
 
+    /// The configuration as TOML with the database password masked.
+    pub fn to_redacted_toml(&self) -> String {
+        let mut shown = self.clone();
+        shown.database_url = redact_url(&shown.database_url);
+        toml::to_string_pretty(&shown).unwrap_or_default()
+    }
+
     pub fn blob_dir(&self) -> PathBuf {
         self.data_dir.join("blobs")
     }
@@ -202,7 +244,23 @@ impl HostConfig {
 /// `BANTONG_*` variables that are not config keys: the config file path, the
 /// log filter, and the test suite's switches.
 fn is_reserved_env(rest: &str) -> bool {
-    matches!(rest, "CONFIG" | "LOG" | "WASM_DIR") || rest.starts_with("TEST_") || rest.starts_with("SKIP_")
+    matches!(rest, "CONFIG" | "LOG" | "WASM_DIR")
+        || rest.starts_with("TEST_")
+        || rest.starts_with("SKIP_")
+}
+
+/// `postgres://user:secret@host/db` → `postgres://user:***@host/db`.
+fn redact_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let Some((userinfo, host)) = rest.split_once('@') else {
+        return url.to_owned();
+    };
+    match userinfo.split_once(':') {
+        Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
+        None => url.to_owned(),
+    }
 }
 
 fn merge(base: &mut toml::Value, overlay: toml::Value) {
@@ -236,14 +294,21 @@ fn set_path(value: &mut toml::Value, path: &[&str], raw: &str) -> Result<(), Str
     }
     let table = cur.as_table_mut().ok_or("not a section")?;
     let parsed = match table.get(*last) {
-        Some(toml::Value::Integer(_)) => {
-            toml::Value::Integer(raw.trim().parse().map_err(|_| format!("expected an integer, got {raw:?}"))?)
-        }
-        Some(toml::Value::Boolean(_)) => {
-            toml::Value::Boolean(raw.trim().parse().map_err(|_| format!("expected true or false, got {raw:?}"))?)
-        }
+        Some(toml::Value::Integer(_)) => toml::Value::Integer(
+            raw.trim()
+                .parse()
+                .map_err(|_| format!("expected an integer, got {raw:?}"))?,
+        ),
+        Some(toml::Value::Boolean(_)) => toml::Value::Boolean(
+            raw.trim()
+                .parse()
+                .map_err(|_| format!("expected true or false, got {raw:?}"))?,
+        ),
         Some(toml::Value::Array(_)) => toml::Value::Array(
-            raw.split(',').filter(|s| !s.trim().is_empty()).map(|s| toml::Value::String(s.trim().to_owned())).collect(),
+            raw.split(',')
+                .filter(|s| !s.trim().is_empty())
+                .map(|s| toml::Value::String(s.trim().to_owned()))
+                .collect(),
         ),
         Some(toml::Value::Table(_)) => return Err("is a section; set its keys with __".into()),
         Some(_) => toml::Value::String(raw.to_owned()),
@@ -259,7 +324,10 @@ mod tests {
     use super::*;
 
     fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-        pairs.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect()
+        pairs
+            .iter()
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+            .collect()
     }
 
     #[test]
@@ -273,11 +341,15 @@ mod tests {
     fn file_then_env_override_in_order() {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("bantong.toml");
-        std::fs::write(&file, "listen = \"127.0.0.1:9000\"\n[runtime]\ndefault_timeout_ms = 500\n").unwrap();
+        std::fs::write(
+            &file,
+            "listen = \"127.0.0.1:9000\"\n[runtime]\nmax_timeout_ms = 500\n",
+        )
+        .unwrap();
         let cfg = HostConfig::load_from(
             Some(&file),
             env(&[
-                ("BANTONG_RUNTIME__DEFAULT_TIMEOUT_MS", "750"),
+                ("BANTONG_RUNTIME__MAX_TIMEOUT_MS", "750"),
                 ("BANTONG_DEV_MODE", "true"),
                 ("OTHER", "x"),
                 ("BANTONG_SKIP_PG", "1"),
@@ -286,27 +358,55 @@ mod tests {
         )
         .unwrap();
         assert_eq!(cfg.listen.port(), 9000);
-        assert_eq!(cfg.runtime.default_timeout_ms, 750);
+        assert_eq!(cfg.runtime.max_timeout_ms, 750);
         assert!(cfg.dev_mode);
     }
 
     #[test]
     fn errors_name_the_variable_and_the_file() {
-        let err = HostConfig::load_from(None, env(&[("BANTONG_RUNTIME__DEFAULT_TIMEOUT_MS", "soon")])).unwrap_err();
-        assert!(err.to_string().contains("BANTONG_RUNTIME__DEFAULT_TIMEOUT_MS"), "{err}");
+        let err = HostConfig::load_from(None, env(&[("BANTONG_RUNTIME__MAX_TIMEOUT_MS", "soon")]))
+            .unwrap_err();
+        assert!(
+            err.to_string().contains("BANTONG_RUNTIME__MAX_TIMEOUT_MS"),
+            "{err}"
+        );
         let err = HostConfig::load_from(None, env(&[("BANTONG_LISTNE", "x")])).unwrap_err();
-        assert!(err.to_string().contains("BANTONG_LISTNE"), "a typo is an error, not ignored: {err}");
+        assert!(
+            err.to_string().contains("BANTONG_LISTNE"),
+            "a typo is an error, not ignored: {err}"
+        );
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("bad.toml");
         std::fs::write(&file, "listne = \"x\"\n").unwrap();
         let err = HostConfig::load_from(Some(&file), env(&[])).unwrap_err();
-        assert!(err.to_string().contains("bad.toml") && err.to_string().contains("listne"), "{err}");
+        assert!(
+            err.to_string().contains("bad.toml") && err.to_string().contains("listne"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn shown_config_masks_the_database_password() {
+        let cfg = HostConfig {
+            database_url: "postgres://bt:s3cret@db/bantong".into(),
+            ..HostConfig::default()
+        };
+        let shown = cfg.to_redacted_toml();
+        assert!(
+            shown.contains("postgres://bt:***@db/bantong") && !shown.contains("s3cret"),
+            "{shown}"
+        );
     }
 
     #[test]
     fn database_url_defaults_to_sqlite_in_data_dir() {
-        let cfg = HostConfig::load_from(None, env(&[("DATABASE_URL", "postgres://x@y/z")])).unwrap();
+        let cfg =
+            HostConfig::load_from(None, env(&[("DATABASE_URL", "postgres://x@y/z")])).unwrap();
         assert_eq!(cfg.database_url(), "postgres://x@y/z");
-        assert!(HostConfig::default().database_url().starts_with("sqlite://"));
+        assert!(
+            HostConfig::default()
+                .database_url()
+                .starts_with("sqlite://")
+        );
     }
 }

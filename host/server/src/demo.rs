@@ -29,12 +29,48 @@ pub struct DemoArgs {
 
 /// The four pilot ("demonstration") halls of the source plan, plus two others.
 const DEMO_HALLS: &[(&str, &str, &str, &str, HallGrade)] = &[
-    ("bailou", "BL01", "百楼镇行政综合服务中心", "Bailou Town Service Hall", HallGrade::Demonstration),
-    ("dongjinzhuang", "DJZ01", "东金庄乡行政综合服务中心", "Dongjinzhuang Township Service Hall", HallGrade::Demonstration),
-    ("wusilu", "WSL01", "五四路街道行政综合服务中心", "Wusilu Street Service Hall", HallGrade::Demonstration),
-    ("wuyao", "WY01", "五尧乡行政综合服务中心", "Wuyao Township Service Hall", HallGrade::Demonstration),
-    ("guofu", "GF01", "郭福乡行政综合服务中心", "Guofu Township Service Hall", HallGrade::Standard),
-    ("xinzhuang", "XZ01", "辛庄镇行政综合服务中心", "Xinzhuang Town Service Hall", HallGrade::Basic),
+    (
+        "bailou",
+        "BL01",
+        "百楼镇行政综合服务中心",
+        "Bailou Town Service Hall",
+        HallGrade::Demonstration,
+    ),
+    (
+        "dongjinzhuang",
+        "DJZ01",
+        "东金庄乡行政综合服务中心",
+        "Dongjinzhuang Township Service Hall",
+        HallGrade::Demonstration,
+    ),
+    (
+        "wusilu",
+        "WSL01",
+        "五四路街道行政综合服务中心",
+        "Wusilu Street Service Hall",
+        HallGrade::Demonstration,
+    ),
+    (
+        "wuyao",
+        "WY01",
+        "五尧乡行政综合服务中心",
+        "Wuyao Township Service Hall",
+        HallGrade::Demonstration,
+    ),
+    (
+        "guofu",
+        "GF01",
+        "郭福乡行政综合服务中心",
+        "Guofu Township Service Hall",
+        HallGrade::Standard,
+    ),
+    (
+        "xinzhuang",
+        "XZ01",
+        "辛庄镇行政综合服务中心",
+        "Xinzhuang Town Service Hall",
+        HallGrade::Basic,
+    ),
 ];
 
 /// (crate folder, wasm file stem) of the plugins the demo installs.
@@ -51,7 +87,7 @@ pub async fn run(mut config: HostConfig, args: DemoArgs) -> Result<()> {
         SigningKey::from_text(std::fs::read_to_string(&key_path)?.trim())?
     } else {
         let (secret, public) = keygen();
-        std::fs::write(&key_path, format!("{}\n", secret.to_text()))?;
+        crate::cli::write_secret(&key_path, &secret.to_text())?;
         std::fs::write(&pub_path, format!("{}\n", public.to_text()))?;
         secret
     };
@@ -71,7 +107,13 @@ pub async fn run(mut config: HostConfig, args: DemoArgs) -> Result<()> {
         if existing.iter().any(|h| h.id == *id) {
             continue;
         }
-        let hall = NewHall { id: (*id).into(), code: (*code).into(), name_zh: (*zh).into(), name_en: (*en).into(), grade: *grade };
+        let hall = NewHall {
+            id: (*id).into(),
+            code: (*code).into(),
+            name_zh: (*zh).into(),
+            name_en: (*en).into(),
+            grade: *grade,
+        };
         state.identity.create_hall(&system, hall).await?;
     }
     match state.identity.bootstrap_admin("admin", "演示管理员").await {
@@ -80,22 +122,36 @@ pub async fn run(mut config: HostConfig, args: DemoArgs) -> Result<()> {
             println!("  administrator: admin");
             println!("  password (shown once, change it at first login): {password}\n");
         }
-        Err(_) => println!("\n  办通 Bantong demo: the administrator already exists (password was printed at first start)\n"),
+        Err(_) => println!(
+            "\n  办通 Bantong demo: the administrator already exists (password was printed at first start)\n"
+        ),
     }
-    let roots: Vec<PathBuf> = [args.plugins.clone(), args.examples.clone()].into_iter().flatten().collect();
+    let roots: Vec<PathBuf> = [args.plugins.clone(), args.examples.clone()]
+        .into_iter()
+        .flatten()
+        .collect();
     if let Some(wasm_dir) = &args.wasm_dir {
         for (folder, stem) in DEMO_PLUGINS {
-            let Some(manifest) = roots.iter().map(|r| r.join(folder).join("manifest.toml")).find(|p| p.exists()) else {
+            let Some(manifest) = roots
+                .iter()
+                .map(|r| r.join(folder).join("manifest.toml"))
+                .find(|p| p.exists())
+            else {
                 continue;
             };
             let wasm = wasm_dir.join(format!("{stem}.wasm"));
-            let package = crate::cli::pack(&manifest, &wasm, Some(&key)).with_context(|| format!("packing {folder}"))?;
+            let package = crate::cli::pack(&manifest, &wasm, Some(&key))
+                .with_context(|| format!("packing {folder}"))?;
             let installed = state.plugins.index().get(&package.manifest().id);
-            if installed.is_some_and(|e| e.current().meta().digest == package.digest().to_string()) {
+            if installed.is_some_and(|e| e.current().meta().digest == package.digest().to_string())
+            {
                 continue;
             }
             let report = state.plugins.install(&package.encode(), &system).await?;
-            println!("  installed plugin {} {} ({})", report.id, report.version, report.digest);
+            println!(
+                "  installed plugin {} {} ({})",
+                report.id, report.version, report.digest
+            );
         }
     }
     if args.no_serve {

@@ -1,7 +1,6 @@
 //! The one error type at the HTTP edge: every failure becomes JSON with a
 //! stable code and a message, never internals and never a panic.
 
-
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
@@ -23,7 +22,13 @@ pub type AppResult<T> = Result<T, AppError>;
 
 impl AppError {
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
-        AppError { status, code, message: message.into(), request_id: None, details: None }
+        AppError {
+            status,
+            code,
+            message: message.into(),
+            request_id: None,
+            details: None,
+        }
     }
 
     pub fn bad_request(message: impl Into<String>) -> Self {
@@ -31,7 +36,11 @@ impl AppError {
     }
 
     pub fn validation(message: impl Into<String>) -> Self {
-        Self::new(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed", message)
+        Self::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_failed",
+            message,
+        )
     }
 
     pub fn not_found(what: impl Into<String>) -> Self {
@@ -43,7 +52,11 @@ impl AppError {
     }
 
     pub fn unauthorized() -> Self {
-        Self::new(StatusCode::UNAUTHORIZED, "unauthenticated", "请先登录 / please log in")
+        Self::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthenticated",
+            "请先登录 / please log in",
+        )
     }
 
     pub fn forbidden(message: impl Into<String>) -> Self {
@@ -53,7 +66,11 @@ impl AppError {
     /// An unexpected failure: the details go to the log, not to the client.
     pub fn internal(context: &str, err: impl std::fmt::Display) -> Self {
         tracing::error!(error = %err, "{context}");
-        Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "内部错误 / internal error")
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "内部错误 / internal error",
+        )
     }
 
     pub fn with_request_id(mut self, id: impl Into<String>) -> Self {
@@ -119,13 +136,19 @@ impl From<axum::extract::rejection::JsonRejection> for AppError {
     fn from(r: axum::extract::rejection::JsonRejection) -> Self {
         use axum::extract::rejection::JsonRejection as R;
         match r {
-            R::JsonDataError(e) => AppError::validation(format!("请求内容字段有误 / invalid fields: {}", e.body_text())),
+            R::JsonDataError(e) => AppError::validation(format!(
+                "请求内容字段有误 / invalid fields: {}",
+                e.body_text()
+            )),
             R::MissingJsonContentType(_) => AppError::new(
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 "unsupported_media_type",
                 "需要 Content-Type: application/json / expected Content-Type: application/json",
             ),
-            other => AppError::bad_request(format!("请求内容不是有效的 JSON / malformed JSON: {}", other.body_text())),
+            other => AppError::bad_request(format!(
+                "请求内容不是有效的 JSON / malformed JSON: {}",
+                other.body_text()
+            )),
         }
     }
 }
@@ -139,5 +162,35 @@ impl From<axum::extract::rejection::QueryRejection> for AppError {
 impl From<axum::extract::rejection::PathRejection> for AppError {
     fn from(r: axum::extract::rejection::PathRejection) -> Self {
         AppError::bad_request(format!("路径参数有误 / invalid path: {}", r.body_text()))
+    }
+}
+
+/// The raw request body with rejections (including the size limit) as JSON.
+#[derive(Debug, Clone, Default)]
+pub struct Body(pub axum::body::Bytes);
+
+impl<S: Send + Sync> axum::extract::FromRequest<S> for Body {
+    type Rejection = AppError;
+
+    async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, Self::Rejection> {
+        let bytes = axum::body::Bytes::from_request(req, state).await?;
+        Ok(Body(bytes))
+    }
+}
+
+impl From<axum::extract::rejection::BytesRejection> for AppError {
+    fn from(r: axum::extract::rejection::BytesRejection) -> Self {
+        if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            AppError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "payload_too_large",
+                "请求内容过大 / request body too large",
+            )
+        } else {
+            AppError::bad_request(format!(
+                "无法读取请求内容 / could not read the body: {}",
+                r.body_text()
+            ))
+        }
     }
 }

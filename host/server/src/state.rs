@@ -36,7 +36,9 @@ impl Deref for AppState {
 
 impl std::fmt::Debug for AppState {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("AppState").field("worker_id", &self.worker_id).finish_non_exhaustive()
+        f.debug_struct("AppState")
+            .field("worker_id", &self.worker_id)
+            .finish_non_exhaustive()
     }
 }
 
@@ -70,9 +72,11 @@ pub fn trusted_keys(config: &HostConfig) -> anyhow::Result<TrustedKeys> {
 pub fn read_key_files(paths: &[std::path::PathBuf]) -> anyhow::Result<TrustedKeys> {
     let mut text = String::new();
     for path in paths {
-        let one = std::fs::read_to_string(path).with_context(|| format!("reading trusted key {}", path.display()))?;
+        let one = std::fs::read_to_string(path)
+            .with_context(|| format!("reading trusted key {}", path.display()))?;
         // Parse each file alone first so an error names the file.
-        TrustedKeys::from_text(&one).with_context(|| format!("parsing trusted key {}", path.display()))?;
+        TrustedKeys::from_text(&one)
+            .with_context(|| format!("parsing trusted key {}", path.display()))?;
         text.push_str(&one);
         text.push('\n');
     }
@@ -82,7 +86,8 @@ pub fn read_key_files(paths: &[std::path::PathBuf]) -> anyhow::Result<TrustedKey
 fn policy(config: &HostConfig) -> anyhow::Result<Policy> {
     match &config.policy_file {
         Some(path) => {
-            let text = std::fs::read_to_string(path).with_context(|| format!("reading policy {}", path.display()))?;
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("reading policy {}", path.display()))?;
             Policy::parse(&text).with_context(|| format!("parsing policy {}", path.display()))
         }
         None => Ok(default_policy()),
@@ -97,7 +102,9 @@ pub fn default_policy() -> Policy {
     policy.plugins.insert(
         "*".into(),
         bantong_manifest::PluginPolicy {
-            allow: ["storage", "config", "log", "clock"].map(String::from).to_vec(),
+            allow: ["storage", "config", "log", "clock"]
+                .map(String::from)
+                .to_vec(),
             ..Default::default()
         },
     );
@@ -113,7 +120,8 @@ impl AppState {
     }
 
     pub async fn build_with_store(config: HostConfig, store: Store) -> anyhow::Result<AppState> {
-        let identity = Identity::new(store.clone(), identity_config(&config)).context("identity")?;
+        let identity =
+            Identity::new(store.clone(), identity_config(&config)).context("identity")?;
         let plugins = PluginManager::new(
             config.runtime.clone(),
             store.clone(),
@@ -126,11 +134,20 @@ impl AppState {
         for p in problems {
             tracing::error!("plugin not loaded: {p}");
         }
-        let worker_id = config
-            .workers
-            .worker_id
-            .clone()
-            .unwrap_or_else(|| format!("host-{}-{}", std::process::id(), &uuid::Uuid::new_v4().simple().to_string()[..8]));
-        Ok(AppState(Arc::new(Inner { config, store, identity, plugins, started: Instant::now(), worker_id })))
+        let worker_id = config.workers.worker_id.clone().unwrap_or_else(|| {
+            format!(
+                "host-{}-{}",
+                std::process::id(),
+                &uuid::Uuid::new_v4().simple().to_string()[..8]
+            )
+        });
+        Ok(AppState(Arc::new(Inner {
+            config,
+            store,
+            identity,
+            plugins,
+            started: Instant::now(),
+            worker_id,
+        })))
     }
 }

@@ -9,12 +9,15 @@ use tokio::sync::watch;
 
 use crate::state::AppState;
 
-/// How long a claimed delivery stays leased to this process.
-const LEASE: Duration = Duration::from_secs(30);
+/// Deliveries claimed per poll. Handled one after another, each within its
+/// plugin's deadline, so the lease below covers a whole batch.
+const BATCH: u32 = 4;
+/// How long a claimed delivery stays leased to this process: a batch at the
+/// longest deadline (30 s, plus grace) each. A crashed host's claims become
+/// due again after this.
+const LEASE: Duration = Duration::from_secs(4 * 31);
 /// Backoff before a failed delivery is retried.
 const RETRY_AFTER: Duration = Duration::from_secs(5);
-/// Deliveries claimed per poll.
-const BATCH: u32 = 64;
 
 /// Spawns the outbox dispatcher and the scheduler; both stop when `stop` flips.
 pub fn spawn(state: AppState, stop: watch::Receiver<bool>) -> Vec<tokio::task::JoinHandle<()>> {
@@ -42,7 +45,9 @@ pub async fn deliver_once(state: &AppState) -> usize {
             Ok(()) => store.ack(&d.event.id, &d.subscriber).await,
             Err(reason) => {
                 tracing::warn!(event = %d.event.id, subscriber = %d.subscriber, attempts = d.attempts, %reason, "delivery failed; will retry");
-                store.nack(&d.event.id, &d.subscriber, &reason, RETRY_AFTER).await
+                store
+                    .nack(&d.event.id, &d.subscriber, &reason, RETRY_AFTER)
+                    .await
             }
         };
         if let Err(e) = done {
@@ -54,8 +59,19 @@ pub async fn deliver_once(state: &AppState) -> usize {
 
 async fn deliver(state: &AppState, d: &bantong_store::Delivery) -> Result<(), String> {
     let Some(entry) = state.plugins.index().get(&d.subscriber) else {
-        // Uninstalled subscriber: nothing to deliver to.
-        return Ok(());
+        // Removed from the registry: nothing to deliver to. Installed but not
+        // loaded here (for example it failed to load): keep it for later.
+        return match state
+            .plugins
+            .store()
+            .registry()
+            .get_plugin(&d.subscriber)
+            .await
+        {
+            Ok(None) => Ok(()),
+            Ok(Some(_)) => Err("subscriber is installed but not loaded in this process".into()),
+            Err(e) => Err(e.to_string()),
+        };
     };
     if !entry.is_enabled() {
         return Err("subscriber is disabled".into());
@@ -71,12 +87,20 @@ async fn deliver(state: &AppState, d: &bantong_store::Delivery) -> Result<(), St
     };
     let host = state
         .plugins
-        .call_host(&plugin, Scope::all(d.subscriber.clone()), d.event.hall.as_deref(), format!("event:{}", d.event.id))
+        .call_host(
+            &plugin,
+            Scope::all(d.subscriber.clone()),
+            d.event.hall.as_deref(),
+            format!("event:{}", d.event.id),
+        )
         .await;
-    let outcome = state.plugins.runtime().on_event(&entry.slot, &plugin, host, event).await.map_err(|e| {
-        e.to_string()
-    });
-    if entry.slot.is_quarantined() {
+    let outcome = state
+        .plugins
+        .runtime()
+        .on_event(&entry.slot, &plugin, host, event)
+        .await
+        .map_err(|e| e.to_string());
+    if entry.slot.take_newly_quarantined() {
         state.plugins.persist_quarantine(&d.subscriber).await;
     }
     let outcome = outcome?;
@@ -116,12 +140,18 @@ pub async fn fire_due(state: &AppState, since_ms: i64, now_ms: i64) -> usize {
             let mut at = since_ms;
             // Bounded catch-up: at most 10 missed instants per schedule per pass.
             for _ in 0..10 {
-                let Some(next) = schedule.next_after(at) else { break };
+                let Some(next) = schedule.next_after(at) else {
+                    break;
+                };
                 if next > now_ms {
                     break;
                 }
                 at = next;
-                let claim = state.plugins.store().claim_fire(&id, &schedule.name, next, &state.worker_id).await;
+                let claim = state
+                    .plugins
+                    .store()
+                    .claim_fire(&id, &schedule.name, next, &state.worker_id)
+                    .await;
                 let fire_id = match claim {
                     Ok(Some(f)) => f,
                     Ok(None) => continue,
@@ -131,9 +161,29 @@ pub async fn fire_due(state: &AppState, since_ms: i64, now_ms: i64) -> usize {
                     }
                 };
                 fired += 1;
-                let job = wit::Job { name: schedule.name.clone(), scheduled_at: next, fire_id: fire_id.clone() };
-                let host = state.plugins.call_host(&plugin, Scope::all(id.clone()), None, format!("job:{fire_id}")).await;
-                let result = match state.plugins.runtime().on_job(&entry.slot, &plugin, host, job).await {
+                let job = wit::Job {
+                    name: schedule.name.clone(),
+                    scheduled_at: next,
+                    fire_id: fire_id.clone(),
+                };
+                let host = state
+                    .plugins
+                    .call_host(
+                        &plugin,
+                        Scope::all(id.clone()),
+                        None,
+                        format!("job:{fire_id}"),
+                    )
+                    .await;
+                let outcome = state
+                    .plugins
+                    .runtime()
+                    .on_job(&entry.slot, &plugin, host, job)
+                    .await;
+                if entry.slot.take_newly_quarantined() {
+                    state.plugins.persist_quarantine(&id).await;
+                }
+                let result = match outcome {
                     Ok(o) => match o.value {
                         Ok(()) => o.host.commit().await.map_err(|e| e.to_string()),
                         Err(e) => Err(e),

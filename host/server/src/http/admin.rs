@@ -21,8 +21,16 @@ pub struct LoginBody {
     password: String,
 }
 
-fn session_cookie(state: &AppState, value: &str, max_age_secs: i64) -> Result<HeaderValue, AppError> {
-    let secure = if state.config.auth.secure_cookie { "; Secure" } else { "" };
+fn session_cookie(
+    state: &AppState,
+    value: &str,
+    max_age_secs: i64,
+) -> Result<HeaderValue, AppError> {
+    let secure = if state.config.auth.secure_cookie {
+        "; Secure"
+    } else {
+        ""
+    };
     HeaderValue::from_str(&format!(
         "{SESSION_COOKIE}={value}; HttpOnly; SameSite=Lax; Path=/; Max-Age={max_age_secs}{secure}"
     ))
@@ -30,13 +38,23 @@ fn session_cookie(state: &AppState, value: &str, max_age_secs: i64) -> Result<He
 }
 
 /// `POST /api/auth/login`
-pub async fn login(State(state): State<AppState>, Json(body): Json<LoginBody>) -> AppResult<Response> {
-    let (session, principal) = state.identity.login(&body.username, &body.password, now_ms()).await?;
+pub async fn login(
+    State(state): State<AppState>,
+    Json(body): Json<LoginBody>,
+) -> AppResult<Response> {
+    let (session, principal) = state
+        .identity
+        .login(&body.username, &body.password, now_ms())
+        .await?;
     let max_age = (session.expires_at - now_ms()).max(0) / 1000;
     let cookie = session_cookie(&state, &session.cookie_secret, max_age)?;
     let mut headers = HeaderMap::new();
     headers.insert(header::SET_COOKIE, cookie);
-    Ok((headers, Json(json!({ "user": principal, "csrf_token": session.csrf_token }))).into_response())
+    Ok((
+        headers,
+        Json(json!({ "user": principal, "csrf_token": session.csrf_token })),
+    )
+        .into_response())
 }
 
 /// `POST /api/auth/logout`
@@ -66,14 +84,20 @@ pub async fn change_password(
     ctx: AuthContext,
     Json(body): Json<PasswordBody>,
 ) -> AppResult<StatusCode> {
-    state.identity.change_password(&ctx.principal, &body.old_password, &body.new_password).await?;
+    state
+        .identity
+        .change_password(&ctx.principal, &body.old_password, &body.new_password)
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 /// `GET /api/halls`: every hall for district-wide callers, own halls otherwise.
 pub async fn list_halls(State(state): State<AppState>, Auth(p): Auth) -> AppResult<Json<Value>> {
     let halls = state.identity.list_halls().await?;
-    let visible: Vec<_> = halls.into_iter().filter(|h| p.district_wide || p.can_access_hall(&h.id)).collect();
+    let visible: Vec<_> = halls
+        .into_iter()
+        .filter(|h| p.district_wide || p.can_access_hall(&h.id))
+        .collect();
     Ok(Json(json!({ "items": visible })))
 }
 
@@ -89,7 +113,11 @@ pub async fn create_hall(
 }
 
 /// `GET /api/halls/{id}`
-pub async fn get_hall(State(state): State<AppState>, Auth(p): Auth, Path(id): Path<String>) -> AppResult<Json<Value>> {
+pub async fn get_hall(
+    State(state): State<AppState>,
+    Auth(p): Auth,
+    Path(id): Path<String>,
+) -> AppResult<Json<Value>> {
     if !p.can_access_hall(&id) {
         return Err(AppError::not_found(format!("hall {id}")));
     }
@@ -104,7 +132,9 @@ pub async fn update_hall(
     Json(update): Json<HallUpdate>,
 ) -> AppResult<Json<Value>> {
     auth.require_admin()?;
-    Ok(Json(json!(state.identity.update_hall(&auth.0, &id, update).await?)))
+    Ok(Json(json!(
+        state.identity.update_hall(&auth.0, &id, update).await?
+    )))
 }
 
 /// `GET /api/users`: admins see everyone, hall managers the users of their halls.
@@ -114,7 +144,9 @@ pub async fn list_users(State(state): State<AppState>, auth: Auth) -> AppResult<
     let p = &auth.0;
     let visible: Vec<_> = users
         .into_iter()
-        .filter(|u| p.is_admin() || (!u.district_wide && u.halls.iter().any(|h| p.can_access_hall(h))))
+        .filter(|u| {
+            p.is_admin() || (!u.district_wide && u.halls.iter().any(|h| p.can_access_hall(h)))
+        })
         .collect();
     Ok(Json(json!({ "items": visible })))
 }
@@ -153,7 +185,11 @@ pub async fn create_user(
 }
 
 /// `GET /api/users/{id}`
-pub async fn get_user(State(state): State<AppState>, auth: Auth, Path(id): Path<String>) -> AppResult<Json<Value>> {
+pub async fn get_user(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+) -> AppResult<Json<Value>> {
     if auth.0.user_id != id {
         auth.require_admin()?;
     }
@@ -178,7 +214,12 @@ pub async fn update_user(
     Json(b): Json<UserUpdateBody>,
 ) -> AppResult<Json<Value>> {
     auth.require_admin()?;
-    let update = UserUpdate { display_name: b.display_name, roles: b.roles, halls: b.halls, district_wide: b.district_wide };
+    let update = UserUpdate {
+        display_name: b.display_name,
+        roles: b.roles,
+        halls: b.halls,
+        district_wide: b.district_wide,
+    };
     let mut user = state.identity.update_user(&auth.0, &id, update).await?;
     if let Some(disabled) = b.disabled {
         user = state.identity.set_disabled(&auth.0, &id, disabled).await?;
@@ -187,7 +228,11 @@ pub async fn update_user(
 }
 
 /// `POST /api/users/{id}/reset-password`: returns a new one-time password.
-pub async fn reset_password(State(state): State<AppState>, auth: Auth, Path(id): Path<String>) -> AppResult<Json<Value>> {
+pub async fn reset_password(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+) -> AppResult<Json<Value>> {
     auth.require_admin()?;
     let password = state.identity.admin_reset_password(&auth.0, &id).await?;
     Ok(Json(json!({ "password": password })))
@@ -203,8 +248,14 @@ pub struct TokenBody {
 
 /// `GET /api/tokens`
 pub async fn list_tokens(State(state): State<AppState>, auth: Auth) -> AppResult<Json<Value>> {
-    let filter = if auth.0.is_admin() { None } else { Some(auth.0.user_id.as_str()) };
-    Ok(Json(json!({ "items": state.identity.list_tokens(filter).await? })))
+    let filter = if auth.0.is_admin() {
+        None
+    } else {
+        Some(auth.0.user_id.as_str())
+    };
+    Ok(Json(
+        json!({ "items": state.identity.list_tokens(filter).await? }),
+    ))
 }
 
 /// `POST /api/tokens`: the plaintext token is in the answer, once.
@@ -214,13 +265,25 @@ pub async fn create_token(
     Json(b): Json<TokenBody>,
 ) -> AppResult<(StatusCode, Json<Value>)> {
     let user_id = b.user_id.unwrap_or_else(|| auth.0.user_id.clone());
-    let (token, plaintext) = state.identity.create_token(&auth.0, &user_id, &b.name, b.expires_at).await?;
-    Ok((StatusCode::CREATED, Json(json!({ "token": token, "secret": plaintext }))))
+    let (token, plaintext) = state
+        .identity
+        .create_token(&auth.0, &user_id, &b.name, b.expires_at)
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({ "token": token, "secret": plaintext })),
+    ))
 }
 
 /// `DELETE /api/tokens/{id}`
-pub async fn revoke_token(State(state): State<AppState>, auth: Auth, Path(id): Path<String>) -> AppResult<Json<Value>> {
-    Ok(Json(json!(state.identity.revoke_token(&auth.0, &id).await?)))
+pub async fn revoke_token(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+) -> AppResult<Json<Value>> {
+    Ok(Json(json!(
+        state.identity.revoke_token(&auth.0, &id).await?
+    )))
 }
 
 #[derive(Deserialize)]
@@ -237,13 +300,21 @@ pub struct AuditParams {
 }
 
 /// `GET /api/audit`: admins and leaders see everything; hall managers their halls.
-pub async fn audit_log(State(state): State<AppState>, auth: Auth, Query(q): Query<AuditParams>) -> AppResult<Json<Value>> {
+pub async fn audit_log(
+    State(state): State<AppState>,
+    auth: Auth,
+    Query(q): Query<AuditParams>,
+) -> AppResult<Json<Value>> {
     auth.require(&[Role::Leader, Role::HallManager, Role::Inspector])?;
     let p = &auth.0;
     let hall = match (&q.hall, p.district_wide) {
         (_, true) => q.hall.clone(),
         (Some(h), false) if p.can_access_hall(h) => Some(h.clone()),
-        (Some(_), false) => return Err(AppError::forbidden("该大厅不在您的权限范围内 / hall outside your scope")),
+        (Some(_), false) => {
+            return Err(AppError::forbidden(
+                "该大厅不在您的权限范围内 / hall outside your scope",
+            ));
+        }
         (None, false) => match p.halls.as_slice() {
             [only] => Some(only.clone()),
             _ => return Err(AppError::validation("请指定 hall 参数 / pass ?hall=")),
@@ -260,13 +331,23 @@ pub async fn audit_log(State(state): State<AppState>, auth: Auth, Query(q): Quer
         limit: q.limit,
         offset: q.offset,
     };
-    let rows = state.identity.audit().query(&query).await.map_err(|e| AppError::internal("audit query", e))?;
+    let rows = state
+        .identity
+        .audit()
+        .query(&query)
+        .await
+        .map_err(|e| AppError::internal("audit query", e))?;
     Ok(Json(json!({ "items": rows })))
 }
 
 /// `GET /api/audit/verify`
 pub async fn audit_verify(State(state): State<AppState>, auth: Auth) -> AppResult<Json<Value>> {
     auth.require_admin()?;
-    let report = state.identity.audit().verify().await.map_err(|e| AppError::internal("audit verify", e))?;
+    let report = state
+        .identity
+        .audit()
+        .verify()
+        .await
+        .map_err(|e| AppError::internal("audit verify", e))?;
     Ok(Json(json!(report)))
 }

@@ -29,19 +29,33 @@ pub struct AuthContext {
 impl From<IdentityError> for AppError {
     fn from(e: IdentityError) -> AppError {
         match e {
-            IdentityError::InvalidCredentials => {
-                AppError::new(StatusCode::UNAUTHORIZED, "invalid_credentials", "用户名或密码错误 / wrong username or password")
-            }
+            IdentityError::InvalidCredentials => AppError::new(
+                StatusCode::UNAUTHORIZED,
+                "invalid_credentials",
+                "用户名或密码错误 / wrong username or password",
+            ),
             IdentityError::Locked { until } => AppError::new(
                 StatusCode::LOCKED,
                 "account_locked",
-                format!("账号已锁定，请于 {} 之后重试 / account locked until {}", fmt_time(until), fmt_time(until)),
+                format!(
+                    "账号已锁定，请于 {} 之后重试 / account locked until {}",
+                    fmt_time(until),
+                    fmt_time(until)
+                ),
             ),
-            IdentityError::Expired => {
-                AppError::new(StatusCode::UNAUTHORIZED, "session_expired", "登录已超时，请重新登录 / session expired, please log in again")
+            IdentityError::Expired => AppError::new(
+                StatusCode::UNAUTHORIZED,
+                "session_expired",
+                "登录已超时，请重新登录 / session expired, please log in again",
+            ),
+            IdentityError::Disabled => AppError::new(
+                StatusCode::FORBIDDEN,
+                "account_disabled",
+                "账号已停用 / account disabled",
+            ),
+            IdentityError::WeakPassword(m) => {
+                AppError::new(StatusCode::UNPROCESSABLE_ENTITY, "weak_password", m)
             }
-            IdentityError::Disabled => AppError::new(StatusCode::FORBIDDEN, "account_disabled", "账号已停用 / account disabled"),
-            IdentityError::WeakPassword(m) => AppError::new(StatusCode::UNPROCESSABLE_ENTITY, "weak_password", m),
             IdentityError::Invalid(m) => AppError::validation(m),
             IdentityError::NotFound(m) => AppError::not_found(m),
             IdentityError::Conflict(m) => AppError::conflict(m),
@@ -56,7 +70,11 @@ fn fmt_time(ms: i64) -> String {
         return ms.to_string();
     };
     chrono::DateTime::from_timestamp_millis(ms)
-        .map(|t| t.with_timezone(&offset).format("%Y-%m-%d %H:%M").to_string())
+        .map(|t| {
+            t.with_timezone(&offset)
+                .format("%Y-%m-%d %H:%M")
+                .to_string()
+        })
         .unwrap_or_else(|| ms.to_string())
 }
 
@@ -73,7 +91,12 @@ pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
 }
 
 fn bearer(headers: &HeaderMap) -> Option<&str> {
-    headers.get(header::AUTHORIZATION)?.to_str().ok()?.strip_prefix("Bearer ").map(str::trim)
+    headers
+        .get(header::AUTHORIZATION)?
+        .to_str()
+        .ok()?
+        .strip_prefix("Bearer ")
+        .map(str::trim)
 }
 
 fn is_unsafe(method: &Method) -> bool {
@@ -81,37 +104,64 @@ fn is_unsafe(method: &Method) -> bool {
 }
 
 /// Authenticates a request, or returns `Ok(None)` when it carries no credential.
-pub async fn authenticate(state: &AppState, parts: &Parts) -> Result<Option<AuthContext>, AppError> {
+pub async fn authenticate(
+    state: &AppState,
+    parts: &Parts,
+) -> Result<Option<AuthContext>, AppError> {
     let identity = &state.identity;
     if let Some(token) = bearer(&parts.headers) {
         let principal = identity.authenticate_token(token, now_ms()).await?;
-        return Ok(Some(AuthContext { principal, csrf_token: None, cookie_secret: None }));
+        return Ok(Some(AuthContext {
+            principal,
+            csrf_token: None,
+            cookie_secret: None,
+        }));
     }
     let Some(secret) = cookie(&parts.headers, SESSION_COOKIE) else {
         return Ok(None);
     };
     let (principal, csrf) = identity.authenticate_session(&secret, now_ms()).await?;
     if is_unsafe(&parts.method) {
-        let presented = parts.headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok()).unwrap_or("");
+        let presented = parts
+            .headers
+            .get(CSRF_HEADER)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
         if !crate::identity::Identity::verify_csrf(&csrf, presented) {
-            return Err(AppError::new(StatusCode::FORBIDDEN, "csrf_failed", "缺少或错误的 CSRF 令牌 / missing or wrong CSRF token"));
+            return Err(AppError::new(
+                StatusCode::FORBIDDEN,
+                "csrf_failed",
+                "缺少或错误的 CSRF 令牌 / missing or wrong CSRF token",
+            ));
         }
     }
-    Ok(Some(AuthContext { principal, csrf_token: Some(csrf), cookie_secret: Some(secret) }))
+    Ok(Some(AuthContext {
+        principal,
+        csrf_token: Some(csrf),
+        cookie_secret: Some(secret),
+    }))
 }
 
 impl FromRequestParts<AppState> for AuthContext {
     type Rejection = AppError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        authenticate(state, parts).await?.ok_or_else(AppError::unauthorized)
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        authenticate(state, parts)
+            .await?
+            .ok_or_else(AppError::unauthorized)
     }
 }
 
 impl FromRequestParts<AppState> for Auth {
     type Rejection = AppError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         let ctx = AuthContext::from_request_parts(parts, state).await?;
         if ctx.principal.must_change_password {
             return Err(AppError::new(
@@ -127,7 +177,10 @@ impl FromRequestParts<AppState> for Auth {
 impl OptionalFromRequestParts<AppState> for Auth {
     type Rejection = AppError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Option<Self>, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Option<Self>, Self::Rejection> {
         match authenticate(state, parts).await? {
             Some(ctx) if ctx.principal.must_change_password => Err(AppError::new(
                 StatusCode::FORBIDDEN,

@@ -11,6 +11,8 @@ use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{any, get, post};
 
+use axum::response::IntoResponse;
+
 use crate::error::AppError;
 use crate::plugins::dispatch::plugin_http;
 use crate::state::AppState;
@@ -25,26 +27,65 @@ pub fn app(state: AppState) -> Router {
         .route("/api/auth/logout", post(admin::logout))
         .route("/api/auth/me", get(admin::me))
         .route("/api/auth/password", post(admin::change_password))
-        .route("/api/halls", get(admin::list_halls).post(admin::create_hall))
-        .route("/api/halls/{id}", get(admin::get_hall).patch(admin::update_hall))
-        .route("/api/users", get(admin::list_users).post(admin::create_user))
-        .route("/api/users/{id}", get(admin::get_user).patch(admin::update_user))
-        .route("/api/users/{id}/reset-password", post(admin::reset_password))
-        .route("/api/tokens", get(admin::list_tokens).post(admin::create_token))
-        .route("/api/tokens/{id}", axum::routing::delete(admin::revoke_token))
+        .route(
+            "/api/halls",
+            get(admin::list_halls).post(admin::create_hall),
+        )
+        .route(
+            "/api/halls/{id}",
+            get(admin::get_hall).patch(admin::update_hall),
+        )
+        .route(
+            "/api/users",
+            get(admin::list_users).post(admin::create_user),
+        )
+        .route(
+            "/api/users/{id}",
+            get(admin::get_user).patch(admin::update_user),
+        )
+        .route(
+            "/api/users/{id}/reset-password",
+            post(admin::reset_password),
+        )
+        .route(
+            "/api/tokens",
+            get(admin::list_tokens).post(admin::create_token),
+        )
+        .route(
+            "/api/tokens/{id}",
+            axum::routing::delete(admin::revoke_token),
+        )
         .route(
             "/api/admin/plugins",
             get(plugins_admin::list)
                 .post(plugins_admin::install)
                 .layer(DefaultBodyLimit::max(MAX_PACKAGE_BYTES)),
         )
-        .route("/api/admin/plugins/{id}", get(plugins_admin::get).delete(plugins_admin::remove))
-        .route("/api/admin/plugins/{id}/enable", post(plugins_admin::enable))
-        .route("/api/admin/plugins/{id}/disable", post(plugins_admin::disable))
-        .route("/api/admin/plugins/{id}/activate", post(plugins_admin::activate))
-        .route("/api/admin/plugins/{id}/config", get(plugins_admin::get_config).put(plugins_admin::put_config))
+        .route(
+            "/api/admin/plugins/{id}",
+            get(plugins_admin::get).delete(plugins_admin::remove),
+        )
+        .route(
+            "/api/admin/plugins/{id}/enable",
+            post(plugins_admin::enable),
+        )
+        .route(
+            "/api/admin/plugins/{id}/disable",
+            post(plugins_admin::disable),
+        )
+        .route(
+            "/api/admin/plugins/{id}/activate",
+            post(plugins_admin::activate),
+        )
+        .route(
+            "/api/admin/plugins/{id}/config",
+            get(plugins_admin::get_config).put(plugins_admin::put_config),
+        )
         .route("/api/portal/views", get(plugins_admin::portal_views))
-        .route("/api/blobs", post(blobs::upload).layer(DefaultBodyLimit::max(MAX_PACKAGE_BYTES)))
+        .route(
+            "/api/blobs",
+            post(blobs::upload).layer(DefaultBodyLimit::max(MAX_PACKAGE_BYTES)),
+        )
         .route("/api/blobs/{sha256}", get(blobs::download))
         .route("/api/audit", get(admin::audit_log))
         .route("/api/audit/verify", get(admin::audit_verify))
@@ -54,5 +95,19 @@ pub fn app(state: AppState) -> Router {
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
         .route("/metrics", get(ops::metrics));
-    api.fallback(|| async { AppError::not_found("no such endpoint") }).with_state(state)
+    api.fallback(|| async { AppError::not_found("no such endpoint") })
+        .method_not_allowed_fallback(|| async {
+            AppError::new(
+                axum::http::StatusCode::METHOD_NOT_ALLOWED,
+                "method_not_allowed",
+                "method not allowed",
+            )
+        })
+        // A panic anywhere below becomes a JSON 500, never a dropped connection.
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(
+            |_: Box<dyn std::any::Any + Send>| {
+                AppError::internal("a request handler panicked", "panic").into_response()
+            },
+        ))
+        .with_state(state)
 }

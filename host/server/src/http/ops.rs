@@ -23,7 +23,10 @@ pub async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
         Ok(_) => (StatusCode::OK, Json(json!({ "status": "ready" }))),
         Err(e) => {
             tracing::warn!(error = %e, "readiness check failed");
-            (StatusCode::SERVICE_UNAVAILABLE, Json(json!({ "status": "database unavailable" })))
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                Json(json!({ "status": "database unavailable" })),
+            )
         }
     }
 }
@@ -33,32 +36,81 @@ pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
     let mut out = String::new();
     let entries = state.plugins.index().all();
     let counters: [(&str, &str, fn(&bantong_runtime::StatsSnapshot) -> u64); 6] = [
-        ("bantong_plugin_calls_total", "Plugin calls that ran.", |s| s.calls),
-        ("bantong_plugin_errors_total", "Plugin calls that failed (trap, timeout, memory).", |s| s.errors),
-        ("bantong_plugin_timeouts_total", "Plugin calls stopped at their deadline.", |s| s.timeouts),
-        ("bantong_plugin_traps_total", "Plugin calls that trapped.", |s| s.traps),
-        ("bantong_plugin_memory_limit_total", "Plugin calls stopped at their memory cap.", |s| s.memory_limits),
-        ("bantong_plugin_rejected_total", "Plugin calls refused (quarantined or busy).", |s| s.rejected),
+        (
+            "bantong_plugin_calls_total",
+            "Plugin calls that ran.",
+            |s| s.calls,
+        ),
+        (
+            "bantong_plugin_errors_total",
+            "Plugin calls that failed (trap, timeout, memory).",
+            |s| s.errors,
+        ),
+        (
+            "bantong_plugin_timeouts_total",
+            "Plugin calls stopped at their deadline.",
+            |s| s.timeouts,
+        ),
+        (
+            "bantong_plugin_traps_total",
+            "Plugin calls that trapped.",
+            |s| s.traps,
+        ),
+        (
+            "bantong_plugin_memory_limit_total",
+            "Plugin calls stopped at their memory cap.",
+            |s| s.memory_limits,
+        ),
+        (
+            "bantong_plugin_rejected_total",
+            "Plugin calls refused (quarantined or busy).",
+            |s| s.rejected,
+        ),
     ];
-    let snapshots: Vec<_> = entries.iter().map(|(id, e)| (id, e.slot.stats().snapshot(), e)).collect();
+    let snapshots: Vec<_> = entries
+        .iter()
+        .map(|(id, e)| (id, e.slot.stats().snapshot(), e))
+        .collect();
     for (name, help, get) in counters {
         let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} counter");
         for (id, s, _) in &snapshots {
             let _ = writeln!(out, "{name}{{plugin=\"{id}\"}} {}", get(s));
         }
     }
-    let _ = writeln!(out, "# HELP bantong_plugin_quarantined 1 when the plugin is quarantined.\n# TYPE bantong_plugin_quarantined gauge");
+    let _ = writeln!(
+        out,
+        "# HELP bantong_plugin_quarantined 1 when the plugin is quarantined.\n# TYPE bantong_plugin_quarantined gauge"
+    );
     for (id, _, e) in &snapshots {
-        let _ = writeln!(out, "bantong_plugin_quarantined{{plugin=\"{id}\"}} {}", u8::from(e.slot.is_quarantined()));
+        let _ = writeln!(
+            out,
+            "bantong_plugin_quarantined{{plugin=\"{id}\"}} {}",
+            u8::from(e.slot.is_quarantined())
+        );
     }
     let name = "bantong_plugin_call_duration_seconds";
-    let _ = writeln!(out, "# HELP {name} Plugin call latency.\n# TYPE {name} histogram");
+    let _ = writeln!(
+        out,
+        "# HELP {name} Plugin call latency.\n# TYPE {name} histogram"
+    );
     for (id, s, _) in &snapshots {
         for (bound, count) in LATENCY_BUCKETS_MS.iter().zip(&s.latency_buckets) {
-            let _ = writeln!(out, "{name}_bucket{{plugin=\"{id}\",le=\"{}\"}} {count}", bound / 1000.0);
+            let _ = writeln!(
+                out,
+                "{name}_bucket{{plugin=\"{id}\",le=\"{}\"}} {count}",
+                bound / 1000.0
+            );
         }
-        let _ = writeln!(out, "{name}_bucket{{plugin=\"{id}\",le=\"+Inf\"}} {}", s.calls);
-        let _ = writeln!(out, "{name}_sum{{plugin=\"{id}\"}} {}", s.latency_sum_seconds);
+        let _ = writeln!(
+            out,
+            "{name}_bucket{{plugin=\"{id}\",le=\"+Inf\"}} {}",
+            s.calls
+        );
+        let _ = writeln!(
+            out,
+            "{name}_sum{{plugin=\"{id}\"}} {}",
+            s.latency_sum_seconds
+        );
         let _ = writeln!(out, "{name}_count{{plugin=\"{id}\"}} {}", s.calls);
     }
     let _ = writeln!(
@@ -77,36 +129,146 @@ pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
 /// The host API: (method, path, tag, summary). The OpenAPI document is built
 /// from this table; `http::tests` checks every entry is routed.
 pub const API: &[(&str, &str, &str, &str)] = &[
-    ("post", "/api/auth/login", "auth", "Log in with username and password; sets the session cookie"),
-    ("post", "/api/auth/logout", "auth", "End the current session"),
-    ("get", "/api/auth/me", "auth", "The current caller and CSRF token"),
-    ("post", "/api/auth/password", "auth", "Change one's own password"),
-    ("get", "/api/halls", "halls", "List halls in the caller's scope"),
+    (
+        "post",
+        "/api/auth/login",
+        "auth",
+        "Log in with username and password; sets the session cookie",
+    ),
+    (
+        "post",
+        "/api/auth/logout",
+        "auth",
+        "End the current session",
+    ),
+    (
+        "get",
+        "/api/auth/me",
+        "auth",
+        "The current caller and CSRF token",
+    ),
+    (
+        "post",
+        "/api/auth/password",
+        "auth",
+        "Change one's own password",
+    ),
+    (
+        "get",
+        "/api/halls",
+        "halls",
+        "List halls in the caller's scope",
+    ),
     ("post", "/api/halls", "halls", "Create a hall (admin)"),
     ("get", "/api/halls/{id}", "halls", "One hall"),
     ("patch", "/api/halls/{id}", "halls", "Update a hall (admin)"),
-    ("get", "/api/users", "users", "List users (admin, hall manager)"),
+    (
+        "get",
+        "/api/users",
+        "users",
+        "List users (admin, hall manager)",
+    ),
     ("post", "/api/users", "users", "Create a user (admin)"),
     ("get", "/api/users/{id}", "users", "One user"),
-    ("patch", "/api/users/{id}", "users", "Update roles, halls, disable (admin)"),
-    ("post", "/api/users/{id}/reset-password", "users", "Issue a one-time password (admin)"),
+    (
+        "patch",
+        "/api/users/{id}",
+        "users",
+        "Update roles, halls, disable (admin)",
+    ),
+    (
+        "post",
+        "/api/users/{id}/reset-password",
+        "users",
+        "Issue a one-time password (admin)",
+    ),
     ("get", "/api/tokens", "tokens", "List API tokens"),
-    ("post", "/api/tokens", "tokens", "Create an API token (secret shown once)"),
-    ("delete", "/api/tokens/{id}", "tokens", "Revoke an API token"),
-    ("get", "/api/admin/plugins", "plugins", "Installed plugins with state and counters"),
-    ("post", "/api/admin/plugins", "plugins", "Install a signed .btpkg package (body: the bytes)"),
-    ("get", "/api/admin/plugins/{id}", "plugins", "One plugin: manifest, grant, versions"),
-    ("delete", "/api/admin/plugins/{id}", "plugins", "Remove a plugin"),
-    ("post", "/api/admin/plugins/{id}/enable", "plugins", "Enable (and lift quarantine)"),
-    ("post", "/api/admin/plugins/{id}/disable", "plugins", "Disable"),
-    ("post", "/api/admin/plugins/{id}/activate", "plugins", "Switch to an installed version (rollback)"),
-    ("get", "/api/admin/plugins/{id}/config", "plugins", "District or hall config (?hall=) and the resolved result"),
-    ("put", "/api/admin/plugins/{id}/config", "plugins", "Set district or hall config, validated against the schema"),
-    ("get", "/api/portal/views", "portal", "Views of enabled plugins visible to the caller"),
-    ("post", "/api/blobs", "blobs", "Upload a blob (body: the content; Content-Type: its media type)"),
+    (
+        "post",
+        "/api/tokens",
+        "tokens",
+        "Create an API token (secret shown once)",
+    ),
+    (
+        "delete",
+        "/api/tokens/{id}",
+        "tokens",
+        "Revoke an API token",
+    ),
+    (
+        "get",
+        "/api/admin/plugins",
+        "plugins",
+        "Installed plugins with state and counters",
+    ),
+    (
+        "post",
+        "/api/admin/plugins",
+        "plugins",
+        "Install a signed .btpkg package (body: the bytes)",
+    ),
+    (
+        "get",
+        "/api/admin/plugins/{id}",
+        "plugins",
+        "One plugin: manifest, grant, versions",
+    ),
+    (
+        "delete",
+        "/api/admin/plugins/{id}",
+        "plugins",
+        "Remove a plugin",
+    ),
+    (
+        "post",
+        "/api/admin/plugins/{id}/enable",
+        "plugins",
+        "Enable (and lift quarantine)",
+    ),
+    (
+        "post",
+        "/api/admin/plugins/{id}/disable",
+        "plugins",
+        "Disable",
+    ),
+    (
+        "post",
+        "/api/admin/plugins/{id}/activate",
+        "plugins",
+        "Switch to an installed version (rollback)",
+    ),
+    (
+        "get",
+        "/api/admin/plugins/{id}/config",
+        "plugins",
+        "District or hall config (?hall=) and the resolved result",
+    ),
+    (
+        "put",
+        "/api/admin/plugins/{id}/config",
+        "plugins",
+        "Set district or hall config, validated against the schema",
+    ),
+    (
+        "get",
+        "/api/portal/views",
+        "portal",
+        "Views of enabled plugins visible to the caller",
+    ),
+    (
+        "post",
+        "/api/blobs",
+        "blobs",
+        "Upload a blob (body: the content; Content-Type: its media type)",
+    ),
     ("get", "/api/blobs/{sha256}", "blobs", "Download a blob"),
     ("get", "/api/audit", "audit", "Audit log with filters"),
-    ("get", "/api/audit/verify", "audit", "Verify the audit hash chain (admin)"),
+    (
+        "get",
+        "/api/audit/verify",
+        "audit",
+        "Verify the audit hash chain (admin)",
+    ),
     ("get", "/healthz", "ops", "Liveness"),
     ("get", "/readyz", "ops", "Readiness (database reachable)"),
     ("get", "/metrics", "ops", "Prometheus metrics"),

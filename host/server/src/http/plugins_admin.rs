@@ -1,8 +1,7 @@
 //! Plugin administration over HTTP: install, list, enable, disable,
 //! activate a version, remove, per-hall config, and the portal's view list.
 
-use crate::error::Json;
-use axum::body::Bytes;
+use crate::error::{Body, Json};
 use crate::error::{Path, Query};
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -17,15 +16,27 @@ use crate::state::AppState;
 impl From<PluginError> for AppError {
     fn from(e: PluginError) -> AppError {
         match e {
-            PluginError::Package(m) => AppError::new(StatusCode::UNPROCESSABLE_ENTITY, "package_invalid", m),
-            PluginError::Untrusted(m) => AppError::new(StatusCode::FORBIDDEN, "artefact_untrusted", m),
-            PluginError::Manifest(m) => AppError::new(StatusCode::UNPROCESSABLE_ENTITY, "manifest_invalid", m),
-            PluginError::Load(m) => AppError::new(StatusCode::UNPROCESSABLE_ENTITY, "component_invalid", m),
+            PluginError::Package(m) => {
+                AppError::new(StatusCode::UNPROCESSABLE_ENTITY, "package_invalid", m)
+            }
+            PluginError::Untrusted(m) => {
+                AppError::new(StatusCode::FORBIDDEN, "artefact_untrusted", m)
+            }
+            PluginError::Manifest(m) => {
+                AppError::new(StatusCode::UNPROCESSABLE_ENTITY, "manifest_invalid", m)
+            }
+            PluginError::Load(m) => {
+                AppError::new(StatusCode::UNPROCESSABLE_ENTITY, "component_invalid", m)
+            }
             PluginError::NotFound(m) => AppError::not_found(format!("plugin {m}")),
             PluginError::Conflict(m) => AppError::conflict(m),
             PluginError::Config(errors) => {
                 let zh: Vec<_> = errors.iter().map(|e| e.message_zh.clone()).collect();
-                let mut err = AppError::new(StatusCode::UNPROCESSABLE_ENTITY, "config_invalid", zh.join("；"));
+                let mut err = AppError::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "config_invalid",
+                    zh.join("；"),
+                );
                 err.details = Some(json!(errors
                     .iter()
                     .map(|e| json!({ "path": e.path, "message_zh": e.message_zh, "message_en": e.message_en }))
@@ -58,21 +69,39 @@ fn plugin_json(id: &str, entry: &crate::plugins::PluginEntry) -> Value {
 /// `GET /api/admin/plugins`
 pub async fn list(State(state): State<AppState>, auth: Auth) -> AppResult<Json<Value>> {
     auth.require_admin()?;
-    let items: Vec<Value> = state.plugins.index().all().iter().map(|(id, e)| plugin_json(id, e)).collect();
+    let items: Vec<Value> = state
+        .plugins
+        .index()
+        .all()
+        .iter()
+        .map(|(id, e)| plugin_json(id, e))
+        .collect();
     Ok(Json(json!({ "items": items })))
 }
 
 /// `POST /api/admin/plugins`: the body is a `.btpkg` package.
-pub async fn install(State(state): State<AppState>, auth: Auth, body: Bytes) -> AppResult<(StatusCode, Json<Value>)> {
+pub async fn install(
+    State(state): State<AppState>,
+    auth: Auth,
+    Body(body): Body,
+) -> AppResult<(StatusCode, Json<Value>)> {
     auth.require_admin()?;
     let report = state.plugins.install(&body, &auth.0).await?;
     Ok((StatusCode::CREATED, Json(json!(report))))
 }
 
 /// `GET /api/admin/plugins/{id}`
-pub async fn get(State(state): State<AppState>, auth: Auth, Path(id): Path<String>) -> AppResult<Json<Value>> {
+pub async fn get(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+) -> AppResult<Json<Value>> {
     auth.require_admin()?;
-    let entry = state.plugins.index().get(&id).ok_or_else(|| AppError::not_found(format!("plugin {id}")))?;
+    let entry = state
+        .plugins
+        .index()
+        .get(&id)
+        .ok_or_else(|| AppError::not_found(format!("plugin {id}")))?;
     let mut body = plugin_json(&id, &entry);
     let current = entry.current();
     body["manifest"] = json!(current.meta().manifest);
@@ -84,21 +113,33 @@ pub async fn get(State(state): State<AppState>, auth: Auth, Path(id): Path<Strin
 }
 
 /// `DELETE /api/admin/plugins/{id}`
-pub async fn remove(State(state): State<AppState>, auth: Auth, Path(id): Path<String>) -> AppResult<StatusCode> {
+pub async fn remove(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+) -> AppResult<StatusCode> {
     auth.require_admin()?;
     state.plugins.remove(&id, &auth.0).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 /// `POST /api/admin/plugins/{id}/enable`
-pub async fn enable(State(state): State<AppState>, auth: Auth, Path(id): Path<String>) -> AppResult<StatusCode> {
+pub async fn enable(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+) -> AppResult<StatusCode> {
     auth.require_admin()?;
     state.plugins.set_enabled(&id, true, &auth.0).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 /// `POST /api/admin/plugins/{id}/disable`
-pub async fn disable(State(state): State<AppState>, auth: Auth, Path(id): Path<String>) -> AppResult<StatusCode> {
+pub async fn disable(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+) -> AppResult<StatusCode> {
     auth.require_admin()?;
     state.plugins.set_enabled(&id, false, &auth.0).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -117,7 +158,10 @@ pub async fn activate(
     Json(b): Json<ActivateBody>,
 ) -> AppResult<StatusCode> {
     auth.require_admin()?;
-    state.plugins.activate_version(&id, &b.version, &auth.0).await?;
+    state
+        .plugins
+        .activate_version(&id, &b.version, &auth.0)
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -135,7 +179,9 @@ fn may_configure(auth: &Auth, hall: Option<&str>) -> Result<(), AppError> {
             if auth.0.can_access_hall(h) {
                 Ok(())
             } else {
-                Err(AppError::forbidden(format!("大厅 {h} 不在您的权限范围内 / hall {h} is outside your scope")))
+                Err(AppError::forbidden(format!(
+                    "大厅 {h} 不在您的权限范围内 / hall {h} is outside your scope"
+                )))
             }
         }
     }
@@ -149,11 +195,23 @@ pub async fn get_config(
     Query(q): Query<HallParam>,
 ) -> AppResult<Json<Value>> {
     may_configure(&auth, q.hall.as_deref())?;
-    let entry = state.plugins.index().get(&id).ok_or_else(|| AppError::not_found(format!("plugin {id}")))?;
+    let entry = state
+        .plugins
+        .index()
+        .get(&id)
+        .ok_or_else(|| AppError::not_found(format!("plugin {id}")))?;
     let current = entry.current();
     let meta = current.meta();
-    let own = state.store.registry().get_config(&id, q.hall.as_deref()).await?.map(|c| c.config);
-    let resolved = state.plugins.resolved_config(meta, q.hall.as_deref()).await?;
+    let own = state
+        .store
+        .registry()
+        .get_config(&id, q.hall.as_deref())
+        .await?
+        .map(|c| c.config);
+    let resolved = state
+        .plugins
+        .resolved_config(meta, q.hall.as_deref())
+        .await?;
     let resolved: Value = serde_json::from_str(&resolved).unwrap_or(Value::Null);
     Ok(Json(json!({
         "schema": meta.config_schema.as_ref().map(|s| s.schema().clone()),
@@ -172,7 +230,10 @@ pub async fn put_config(
     Json(config): Json<Value>,
 ) -> AppResult<Json<Value>> {
     may_configure(&auth, q.hall.as_deref())?;
-    let resolved = state.plugins.set_config(&id, q.hall.as_deref(), config, &auth.0).await?;
+    let resolved = state
+        .plugins
+        .set_config(&id, q.hall.as_deref(), config, &auth.0)
+        .await?;
     Ok(Json(json!({ "resolved": resolved })))
 }
 
@@ -185,10 +246,17 @@ pub async fn portal_views(State(state): State<AppState>, Auth(p): Auth) -> Json<
         }
         let current = entry.current();
         let meta = current.meta();
-        let Some(Value::Array(views)) = meta.views.get() else { continue };
+        let Some(Value::Array(views)) = meta.views.get() else {
+            continue;
+        };
         for view in views {
-            let roles: Vec<String> = serde_json::from_value(view["roles"].clone()).unwrap_or_default();
-            let visible = roles.is_empty() || p.is_admin() || roles.iter().any(|r| p.roles.iter().any(|pr| pr.as_str() == r));
+            let roles: Vec<String> =
+                serde_json::from_value(view["roles"].clone()).unwrap_or_default();
+            let visible = roles.is_empty()
+                || p.is_admin()
+                || roles
+                    .iter()
+                    .any(|r| p.roles.iter().any(|pr| pr.as_str() == r));
             if visible {
                 let mut v = view.clone();
                 v["plugin"] = json!(id);

@@ -31,7 +31,15 @@ impl ServerCallHost {
         config: String,
         request_id: String,
     ) -> Self {
-        ServerCallHost { store: store.clone(), uow: store.begin(), version, index, scope, config, request_id }
+        ServerCallHost {
+            store: store.clone(),
+            uow: store.begin(),
+            version,
+            index,
+            scope,
+            config,
+            request_id,
+        }
     }
 
     /// Commits the writes and events of the call.
@@ -62,20 +70,28 @@ impl ServerCallHost {
     /// The spec of one of this plugin's own collections.
     fn own_collection(&self, name: &str) -> Result<&store::CollectionSpec, HostError> {
         self.require(&Capability::Storage)?;
-        self.version
-            .collections
-            .get(name)
-            .ok_or_else(|| HostError::NotFound(format!("collection {name:?} is not declared in the manifest")))
+        self.version.collections.get(name).ok_or_else(|| {
+            HostError::NotFound(format!(
+                "collection {name:?} is not declared in the manifest"
+            ))
+        })
     }
 
     /// Resolves the collection a selection reads: own, or another plugin's
     /// when declared and granted.
-    fn readable(&self, selection: &wit::Selection) -> Result<(String, store::CollectionSpec), HostError> {
+    fn readable(
+        &self,
+        selection: &wit::Selection,
+    ) -> Result<(String, store::CollectionSpec), HostError> {
         match selection.owner.as_deref() {
-            None => Ok((self.plugin_id().to_owned(), self.own_collection(&selection.collection)?.clone())),
-            Some(owner) if owner == self.plugin_id() => {
-                Ok((owner.to_owned(), self.own_collection(&selection.collection)?.clone()))
-            }
+            None => Ok((
+                self.plugin_id().to_owned(),
+                self.own_collection(&selection.collection)?.clone(),
+            )),
+            Some(owner) if owner == self.plugin_id() => Ok((
+                owner.to_owned(),
+                self.own_collection(&selection.collection)?.clone(),
+            )),
             Some(owner) => {
                 if !self.version.grant.can_read(owner, &selection.collection) {
                     return Err(HostError::Denied(format!(
@@ -84,9 +100,15 @@ impl ServerCallHost {
                         selection.collection
                     )));
                 }
-                let spec = self.index.collection(owner, &selection.collection).ok_or_else(|| {
-                    HostError::NotFound(format!("collection {owner}/{} does not exist", selection.collection))
-                })?;
+                let spec = self
+                    .index
+                    .collection(owner, &selection.collection)
+                    .ok_or_else(|| {
+                        HostError::NotFound(format!(
+                            "collection {owner}/{} does not exist",
+                            selection.collection
+                        ))
+                    })?;
                 Ok((owner.to_owned(), spec))
             }
         }
@@ -108,7 +130,8 @@ fn to_host_error(e: store::Error) -> HostError {
 }
 
 fn parse_json(what: &str, text: &str) -> Result<serde_json::Value, HostError> {
-    serde_json::from_str(text).map_err(|e| HostError::Invalid(format!("{what} is not valid JSON: {e}")))
+    serde_json::from_str(text)
+        .map_err(|e| HostError::Invalid(format!("{what} is not valid JSON: {e}")))
 }
 
 fn to_wit_document(d: store::Document) -> wit::Document {
@@ -129,7 +152,11 @@ fn to_selection(s: wit::Selection) -> Result<store::Selection, HostError> {
         .into_iter()
         .map(|f| {
             Ok(store::Filter {
-                value: if f.value.is_empty() { serde_json::Value::Null } else { parse_json("filter value", &f.value)? },
+                value: if f.value.is_empty() {
+                    serde_json::Value::Null
+                } else {
+                    parse_json("filter value", &f.value)?
+                },
                 field: f.field,
                 op: match f.op {
                     wit::Op::Eq => store::Op::Eq,
@@ -146,17 +173,33 @@ fn to_selection(s: wit::Selection) -> Result<store::Selection, HostError> {
             })
         })
         .collect::<Result<_, HostError>>()?;
-    Ok(store::Selection { collection: s.collection, filters, halls: s.halls })
+    Ok(store::Selection {
+        collection: s.collection,
+        filters,
+        halls: s.halls,
+    })
 }
 
 impl CallHost for ServerCallHost {
-    async fn storage_get(&mut self, collection: String, id: String) -> Result<Option<wit::Document>, HostError> {
+    async fn storage_get(
+        &mut self,
+        collection: String,
+        id: String,
+    ) -> Result<Option<wit::Document>, HostError> {
         self.own_collection(&collection)?;
-        let doc = self.uow.get(&self.scope, &collection, &id).await.map_err(to_host_error)?;
+        let doc = self
+            .uow
+            .get(&self.scope, &collection, &id)
+            .await
+            .map_err(to_host_error)?;
         Ok(doc.map(to_wit_document))
     }
 
-    async fn storage_put(&mut self, collection: String, doc: wit::Write) -> Result<wit::Document, HostError> {
+    async fn storage_put(
+        &mut self,
+        collection: String,
+        doc: wit::Write,
+    ) -> Result<wit::Document, HostError> {
         self.own_collection(&collection)?;
         let write = store::Write {
             id: doc.id,
@@ -164,7 +207,11 @@ impl CallHost for ServerCallHost {
             body: parse_json("document body", &doc.body)?,
             expected_version: doc.expected_version,
         };
-        let stored = self.uow.put(&self.scope, &collection, write).await.map_err(to_host_error)?;
+        let stored = self
+            .uow
+            .put(&self.scope, &collection, write)
+            .await
+            .map_err(to_host_error)?;
         Ok(to_wit_document(stored))
     }
 
@@ -175,7 +222,10 @@ impl CallHost for ServerCallHost {
         expected_version: Option<u64>,
     ) -> Result<bool, HostError> {
         self.own_collection(&collection)?;
-        self.uow.delete(&self.scope, &collection, &id, expected_version).await.map_err(to_host_error)
+        self.uow
+            .delete(&self.scope, &collection, &id, expected_version)
+            .await
+            .map_err(to_host_error)
     }
 
     async fn storage_query(&mut self, q: wit::DocumentQuery) -> Result<wit::Page, HostError> {
@@ -196,11 +246,21 @@ impl CallHost for ServerCallHost {
             offset: q.offset,
             limit: q.limit,
         };
-        let page = self.uow.query(&self.scope, &owner, &spec, query).await.map_err(to_host_error)?;
-        Ok(wit::Page { items: page.items.into_iter().map(to_wit_document).collect(), total: page.total })
+        let page = self
+            .uow
+            .query(&self.scope, &owner, &spec, query)
+            .await
+            .map_err(to_host_error)?;
+        Ok(wit::Page {
+            items: page.items.into_iter().map(to_wit_document).collect(),
+            total: page.total,
+        })
     }
 
-    async fn storage_aggregate(&mut self, q: wit::AggregateQuery) -> Result<Vec<wit::Group>, HostError> {
+    async fn storage_aggregate(
+        &mut self,
+        q: wit::AggregateQuery,
+    ) -> Result<Vec<wit::Group>, HostError> {
         let (owner, spec) = self.readable(&q.selection)?;
         let query = store::AggregateQuery {
             selection: to_selection(q.selection)?,
@@ -220,14 +280,26 @@ impl CallHost for ServerCallHost {
                 })
                 .collect(),
         };
-        let groups = self.uow.aggregate(&self.scope, &owner, &spec, query).await.map_err(to_host_error)?;
+        let groups = self
+            .uow
+            .aggregate(&self.scope, &owner, &spec, query)
+            .await
+            .map_err(to_host_error)?;
         Ok(groups
             .into_iter()
-            .map(|g| wit::Group { keys: g.keys.iter().map(|k| k.to_string()).collect(), values: g.values })
+            .map(|g| wit::Group {
+                keys: g.keys.iter().map(|k| k.to_string()).collect(),
+                values: g.values,
+            })
             .collect())
     }
 
-    async fn publish(&mut self, topic: String, hall: Option<String>, payload: String) -> Result<String, HostError> {
+    async fn publish(
+        &mut self,
+        topic: String,
+        hall: Option<String>,
+        payload: String,
+    ) -> Result<String, HostError> {
         if !self.version.grant.can_publish(&topic) {
             return Err(HostError::Denied(format!(
                 "plugin {} may not publish on topic {topic:?}",
@@ -235,35 +307,87 @@ impl CallHost for ServerCallHost {
             )));
         }
         if !self.scope.halls.can_write(hall.as_deref()) {
-            return Err(HostError::Denied(format!("hall {hall:?} is outside the caller's scope")));
+            return Err(HostError::Denied(format!(
+                "hall {hall:?} is outside the caller's scope"
+            )));
         }
         let payload = parse_json("event payload", &payload)?;
         let subscribers = self.index.subscribers(&topic);
-        let event = store::NewEvent { topic, source: self.plugin_id().to_owned(), hall, payload };
-        self.uow.publish(event, &subscribers).await.map_err(to_host_error)
+        let event = store::NewEvent {
+            topic,
+            source: self.plugin_id().to_owned(),
+            hall,
+            payload,
+        };
+        self.uow
+            .publish(event, &subscribers)
+            .await
+            .map_err(to_host_error)
     }
 
-    async fn blob_put(&mut self, content_type: String, content: Vec<u8>) -> Result<wit::BlobRef, HostError> {
+    async fn blob_put(
+        &mut self,
+        content_type: String,
+        content: Vec<u8>,
+    ) -> Result<wit::BlobRef, HostError> {
         self.require(&Capability::Blobs)?;
-        let b = self.store.put_blob(&content, &content_type).await.map_err(to_host_error)?;
-        Ok(wit::BlobRef { sha256: b.sha256, size: b.size, content_type: b.content_type })
+        let b = self
+            .store
+            .put_blob(&content, &content_type)
+            .await
+            .map_err(to_host_error)?;
+        Ok(wit::BlobRef {
+            sha256: b.sha256,
+            size: b.size,
+            content_type: b.content_type,
+        })
     }
 
-    async fn blob_get(&mut self, sha256: String) -> Result<Option<(wit::BlobRef, Vec<u8>)>, HostError> {
+    async fn blob_get(
+        &mut self,
+        sha256: String,
+    ) -> Result<Option<(wit::BlobRef, Vec<u8>)>, HostError> {
         self.require(&Capability::Blobs)?;
         let found = self.store.get_blob(&sha256).await.map_err(to_host_error)?;
-        Ok(found.map(|(b, bytes)| (wit::BlobRef { sha256: b.sha256, size: b.size, content_type: b.content_type }, bytes)))
+        Ok(found.map(|(b, bytes)| {
+            (
+                wit::BlobRef {
+                    sha256: b.sha256,
+                    size: b.size,
+                    content_type: b.content_type,
+                },
+                bytes,
+            )
+        }))
     }
 
     fn config(&mut self) -> String {
-        self.config.clone()
+        if self.version.grant.allows(&Capability::Config) {
+            self.config.clone()
+        } else {
+            "{}".to_owned()
+        }
+    }
+
+    fn now_ms(&mut self) -> i64 {
+        if self.version.grant.allows(&Capability::Clock) {
+            crate::identity::now_ms()
+        } else {
+            0
+        }
     }
 
     fn log(&mut self, level: wit::Level, message: String, fields: Vec<(String, String)>) {
+        if !self.version.grant.allows(&Capability::Log) {
+            return;
+        }
         let plugin = self.plugin_id();
         let rid = &self.request_id;
         let fields = serde_json::Value::Object(
-            fields.into_iter().map(|(k, v)| (k, serde_json::Value::String(v))).collect(),
+            fields
+                .into_iter()
+                .map(|(k, v)| (k, serde_json::Value::String(v)))
+                .collect(),
         );
         match level {
             wit::Level::Trace => tracing::trace!(plugin, request_id = %rid, %fields, "{message}"),

@@ -3,7 +3,7 @@
 //! of work when it answered with success, audit writes by people.
 
 use axum::body::{Body, Bytes};
-use axum::extract::{Path, Request, State};
+use axum::extract::{Request, State};
 use axum::http::{self as http, HeaderMap, HeaderName, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use bantong_manifest::{Method as RouteMethod, RequestError, to_plugin_request};
@@ -13,15 +13,42 @@ use bantong_store::{HallScope, Scope};
 use serde_json::json;
 
 use crate::audit::AuditEntry;
-use crate::error::AppError;
+use crate::error::{AppError, Path};
 use crate::http::auth::authenticate;
 use crate::identity::{Principal, PrincipalKind};
 use crate::state::AppState;
 
 /// Response headers a plugin may set.
-fn allowed_response_header(name: &str) -> bool {
-    matches!(name, "content-type" | "content-disposition" | "cache-control" | "location" | "etag" | "last-modified")
-        || (name.starts_with("x-") && name != "x-request-id")
+fn allowed_response_header(name: &str, value: &str) -> bool {
+    match name {
+        "content-type" => !is_active_content(value),
+        "content-disposition" | "cache-control" | "etag" | "last-modified" => true,
+        // Same-origin paths only: no open redirects.
+        "location" => value.starts_with('/') && !value.starts_with("//") && !value.contains('\\'),
+        "x-request-id" | "x-content-type-options" | "x-frame-options" => false,
+        _ => name.starts_with("x-"),
+    }
+}
+
+/// Media types a browser would execute or render as a document; plugins
+/// answer from the host's origin, so they may not serve them.
+fn is_active_content(content_type: &str) -> bool {
+    let ty = content_type
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    matches!(
+        ty.as_str(),
+        "text/html"
+            | "application/xhtml+xml"
+            | "image/svg+xml"
+            | "text/xml"
+            | "application/xml"
+            | "text/javascript"
+            | "application/javascript"
+    )
 }
 
 fn wit_method(m: RouteMethod) -> wit::Method {
@@ -38,11 +65,21 @@ fn wit_method(m: RouteMethod) -> wit::Method {
 fn request_error(e: RequestError) -> AppError {
     match e {
         RequestError::UnsupportedMethod(_) | RequestError::MethodNotAllowed { .. } => {
-            AppError::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", e.to_string())
+            AppError::new(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "method_not_allowed",
+                e.to_string(),
+            )
         }
         RequestError::NoRoute(_) => AppError::not_found(e.to_string()),
-        RequestError::BodyTooLarge { .. } => AppError::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", e.to_string()),
-        RequestError::BadPath(_) | RequestError::BadQuery(_) => AppError::bad_request(e.to_string()),
+        RequestError::BodyTooLarge { .. } => AppError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+            e.to_string(),
+        ),
+        RequestError::BadPath(_) | RequestError::BadQuery(_) => {
+            AppError::bad_request(e.to_string())
+        }
     }
 }
 
@@ -57,10 +94,17 @@ pub fn pick_hall(
         .iter()
         .find(|(k, _)| k == "hall")
         .map(|(_, v)| v.clone())
-        .or_else(|| headers.get("x-bantong-hall").and_then(|v| v.to_str().ok()).map(str::to_owned));
+        .or_else(|| {
+            headers
+                .get("x-bantong-hall")
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned)
+        });
     match (asked, principal) {
         (Some(h), Some(p)) if p.district_wide || p.can_access_hall(&h) => Ok(Some(h)),
-        (Some(h), Some(_)) => Err(AppError::forbidden(format!("大厅 {h} 不在您的权限范围内 / hall {h} is outside your scope"))),
+        (Some(h), Some(_)) => Err(AppError::forbidden(format!(
+            "大厅 {h} 不在您的权限范围内 / hall {h} is outside your scope"
+        ))),
         (Some(_), None) => Ok(None),
         (None, Some(p)) if !p.district_wide && p.halls.len() == 1 => Ok(p.halls.first().cloned()),
         (None, _) => Ok(None),
@@ -71,7 +115,10 @@ fn scope_for(plugin: &str, principal: Option<&Principal>) -> Scope {
     match principal {
         Some(p) if p.district_wide => Scope::all(plugin),
         Some(p) => Scope::halls(plugin, p.halls.clone()),
-        None => Scope { plugin: plugin.to_owned(), halls: HallScope::Only(Vec::new()) },
+        None => Scope {
+            plugin: plugin.to_owned(),
+            halls: HallScope::Only(Vec::new()),
+        },
     }
 }
 
@@ -88,19 +135,49 @@ fn caller_of(p: &Principal) -> wit::Caller {
 /// Maps a failed call to its HTTP error.
 pub fn call_error(e: &CallError, request_id: &str) -> AppError {
     let (status, message) = match e {
-        CallError::Timeout { .. } => (StatusCode::GATEWAY_TIMEOUT, "插件处理超时 / the plugin timed out"),
-        CallError::MemoryLimit { .. } => (StatusCode::INTERNAL_SERVER_ERROR, "插件超出内存上限 / the plugin exceeded its memory cap"),
-        CallError::Trap(_) => (StatusCode::INTERNAL_SERVER_ERROR, "插件运行出错 / the plugin failed"),
-        CallError::RequestTooLarge { .. } => (StatusCode::PAYLOAD_TOO_LARGE, "请求内容过大 / request body too large"),
-        CallError::ResponseTooLarge { .. } => (StatusCode::BAD_GATEWAY, "插件响应过大 / the plugin's answer was too large"),
-        CallError::Quarantined => (StatusCode::SERVICE_UNAVAILABLE, "插件因连续故障已被隔离 / the plugin is quarantined"),
-        CallError::Busy => (StatusCode::SERVICE_UNAVAILABLE, "系统繁忙，请稍后重试 / busy, try again"),
+        CallError::Timeout { .. } => (
+            StatusCode::GATEWAY_TIMEOUT,
+            "插件处理超时 / the plugin timed out",
+        ),
+        CallError::MemoryLimit { .. } => (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "插件超出内存上限 / the plugin exceeded its memory cap",
+        ),
+        CallError::Trap(_) => (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "插件运行出错 / the plugin failed",
+        ),
+        CallError::RequestTooLarge { .. } => (
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "请求内容过大 / request body too large",
+        ),
+        CallError::ResponseTooLarge { .. } => (
+            StatusCode::BAD_GATEWAY,
+            "插件响应过大 / the plugin's answer was too large",
+        ),
+        CallError::Quarantined => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "插件因连续故障已被隔离 / the plugin is quarantined",
+        ),
+        CallError::Busy => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "系统繁忙，请稍后重试 / busy, try again",
+        ),
+        CallError::HostStalled => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "系统繁忙，请稍后重试 / the host is busy, try again",
+        ),
     };
     AppError::new(status, e.code(), message).with_request_id(request_id)
 }
 
 /// `ANY /api/plugins/{id}` and `/api/plugins/{id}/{*rest}`.
-pub async fn plugin_http(State(state): State<AppState>, Path(params): Path<Vec<(String, String)>>, req: Request) -> Response {
+pub async fn plugin_http(
+    State(state): State<AppState>,
+    Path(params): Path<Vec<(String, String)>>,
+    req: Request,
+) -> Response {
+    // (Path rejections are JSON: `crate::error::Path`.)
     let request_id = uuid::Uuid::now_v7().to_string();
     match dispatch(&state, params, req, &request_id).await {
         Ok(mut resp) => {
@@ -129,37 +206,87 @@ async fn dispatch(
     req: Request,
     request_id: &str,
 ) -> Result<Response, AppError> {
-    let id = params.into_iter().find(|(k, _)| k == "id").map(|(_, v)| v).unwrap_or_default();
+    let id = params
+        .into_iter()
+        .find(|(k, _)| k == "id")
+        .map(|(_, v)| v)
+        .unwrap_or_default();
     let (parts, body) = req.into_parts();
     let principal = authenticate(state, &parts).await?.map(|c| c.principal);
     if principal.as_ref().is_some_and(|p| p.must_change_password) {
-        return Err(AppError::new(StatusCode::FORBIDDEN, "password_change_required", "请先修改初始密码 / change your initial password first"));
+        return Err(AppError::new(
+            StatusCode::FORBIDDEN,
+            "password_change_required",
+            "请先修改初始密码 / change your initial password first",
+        ));
     }
     let entry = state
         .plugins
         .index()
         .get(&id)
         .filter(|e| e.is_enabled())
-        .ok_or_else(|| AppError::not_found(format!("插件 {id} 不存在或未启用 / plugin {id} is not installed or not enabled")))?;
+        .ok_or_else(|| {
+            AppError::not_found(format!(
+                "插件 {id} 不存在或未启用 / plugin {id} is not installed or not enabled"
+            ))
+        })?;
     let plugin = entry.current();
     let meta = plugin.meta();
     // The raw target below `/api/plugins/{id}`, decoded by the same code the fuzzer exercises.
-    let prefix_len = "/api/plugins/".len() + parts.uri.path().get("/api/plugins/".len()..).map_or(0, |rest| rest.split('/').next().map_or(0, str::len));
-    let target = parts.uri.path_and_query().map_or("", |pq| pq.as_str()).get(prefix_len..).unwrap_or("");
+    let prefix_len = "/api/plugins/".len()
+        + parts
+            .uri
+            .path()
+            .get("/api/plugins/".len()..)
+            .map_or(0, |rest| rest.split('/').next().map_or(0, str::len));
+    let target = parts
+        .uri
+        .path_and_query()
+        .map_or("", |pq| pq.as_str())
+        .get(prefix_len..)
+        .unwrap_or("");
     let limit = plugin.limits().boundary_bytes;
-    let headers: Vec<(&str, &[u8])> = parts.headers.iter().map(|(k, v)| (k.as_str(), v.as_bytes())).collect();
-    let declared_len = parts.headers.get(http::header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse().ok()).unwrap_or(0);
-    let preq = to_plugin_request(&meta.routes, parts.method.as_str(), target, &headers, declared_len, limit).map_err(request_error)?;
+    let headers: Vec<(&str, &[u8])> = parts
+        .headers
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_bytes()))
+        .collect();
+    let declared_len = parts
+        .headers
+        .get(http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok()?.parse().ok())
+        .unwrap_or(0);
+    let preq = to_plugin_request(
+        &meta.routes,
+        parts.method.as_str(),
+        target,
+        &headers,
+        declared_len,
+        limit,
+    )
+    .map_err(request_error)?;
     match &principal {
         None if !preq.route.public => return Err(AppError::unauthorized()),
-        Some(p) if !preq.route.roles.is_empty() && !p.is_admin() && !preq.route.roles.iter().any(|r| p.roles.iter().any(|pr| pr.as_str() == r)) => {
+        Some(p)
+            if !preq.route.roles.is_empty()
+                && !p.is_admin()
+                && !preq
+                    .route
+                    .roles
+                    .iter()
+                    .any(|r| p.roles.iter().any(|pr| pr.as_str() == r)) =>
+        {
             return Err(AppError::forbidden("权限不足 / insufficient role"));
         }
         _ => {}
     }
     let hall = pick_hall(principal.as_ref(), &preq.query, &parts.headers)?;
     let body: Bytes = axum::body::to_bytes(body, limit).await.map_err(|_| {
-        AppError::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", format!("请求内容超过 {limit} 字节 / body larger than {limit} bytes"))
+        AppError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+            format!("请求内容超过 {limit} 字节 / body larger than {limit} bytes"),
+        )
     })?;
     let path = preq.path.clone();
     let wit_req = wit::Request {
@@ -173,21 +300,35 @@ async fn dispatch(
         hall: hall.clone(),
     };
     let scope = scope_for(&id, principal.as_ref());
-    let host = state.plugins.call_host(&plugin, scope, hall.as_deref(), request_id.to_owned()).await;
-    let outcome = match state.plugins.runtime().handle(&entry.slot, &plugin, host, wit_req).await {
+    let host = state
+        .plugins
+        .call_host(&plugin, scope, hall.as_deref(), request_id.to_owned())
+        .await;
+    let outcome = match state
+        .plugins
+        .runtime()
+        .handle(&entry.slot, &plugin, host, wit_req)
+        .await
+    {
         Ok(o) => o,
         Err(e) => {
             tracing::warn!(plugin = %id, request_id, error = %e, "plugin call failed");
-            if entry.slot.is_quarantined() {
+            if entry.slot.take_newly_quarantined() {
                 state.plugins.persist_quarantine(&id).await;
             }
             return Err(call_error(&e, request_id));
         }
     };
     let resp = outcome.value;
-    let status = StatusCode::from_u16(resp.status).ok().filter(|s| !s.is_informational());
+    let status = StatusCode::from_u16(resp.status)
+        .ok()
+        .filter(|s| !s.is_informational());
     let Some(status) = status else {
-        return Err(AppError::new(StatusCode::BAD_GATEWAY, "plugin_bad_status", format!("the plugin answered with status {}", resp.status)));
+        return Err(AppError::new(
+            StatusCode::BAD_GATEWAY,
+            "plugin_bad_status",
+            format!("the plugin answered with status {}", resp.status),
+        ));
     };
     let host = outcome.host;
     let wrote = host.has_writes();
@@ -195,7 +336,10 @@ async fn dispatch(
         host.commit().await.map_err(AppError::from)?;
         if wrote {
             // People, not machines: API tokens and the host itself are not audited per write.
-            if let Some(p) = principal.as_ref().filter(|p| matches!(p.kind, PrincipalKind::User)) {
+            if let Some(p) = principal
+                .as_ref()
+                .filter(|p| matches!(p.kind, PrincipalKind::User))
+            {
                 let mut entry = AuditEntry::new(
                     p.user_id.clone(),
                     p.actor_kind(),
@@ -213,15 +357,24 @@ async fn dispatch(
             }
         }
     }
-    let mut response = Response::builder().status(status);
+    // Whatever the plugin says, nothing it returns runs as a page of ours.
+    let mut response = Response::builder()
+        .status(status)
+        .header("content-security-policy", "sandbox; default-src 'none'")
+        .header("x-content-type-options", "nosniff");
     for (name, value) in resp.headers {
         let lower = name.to_ascii_lowercase();
-        if !allowed_response_header(&lower) {
+        if !allowed_response_header(&lower, &value) {
             continue;
         }
-        if let (Ok(n), Ok(v)) = (HeaderName::from_bytes(lower.as_bytes()), HeaderValue::from_str(&value)) {
+        if let (Ok(n), Ok(v)) = (
+            HeaderName::from_bytes(lower.as_bytes()),
+            HeaderValue::from_str(&value),
+        ) {
             response = response.header(n, v);
         }
     }
-    response.body(Body::from(resp.body)).map_err(|e| AppError::internal("building a plugin response", e))
+    response
+        .body(Body::from(resp.body))
+        .map_err(|e| AppError::internal("building a plugin response", e))
 }

@@ -6,13 +6,17 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
-use bantong_manifest::{ConfigError as SchemaError, Manifest, Package, Policy, TrustedKeys, World, grant};
+use bantong_manifest::{
+    ConfigError as SchemaError, Manifest, Package, Policy, TrustedKeys, World, grant,
+};
 use bantong_runtime::{PluginLimits, Runtime, RuntimeConfig};
 use bantong_store::{PluginRecord, PluginVersion, Scope, Store};
 use serde_json::{Value, json};
 
 use super::callhost::ServerCallHost;
-use super::registry::{InstalledVersion, LoadedPlugin, PluginEntry, PluginIndex, Slot, collection_spec};
+use super::registry::{
+    InstalledVersion, LoadedPlugin, PluginEntry, PluginIndex, Slot, collection_spec,
+};
 use crate::audit::{ActorKind, AuditEntry};
 use crate::identity::{Identity, Principal, now_ms};
 
@@ -56,7 +60,9 @@ pub struct PluginManager {
 
 impl std::fmt::Debug for PluginManager {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("PluginManager").field("dev_mode", &self.dev_mode).finish_non_exhaustive()
+        f.debug_struct("PluginManager")
+            .field("dev_mode", &self.dev_mode)
+            .finish_non_exhaustive()
     }
 }
 
@@ -116,24 +122,29 @@ impl PluginManager {
             tracing::warn!(plugin = %package.manifest().id, "accepting an unsigned plugin (development mode)");
             return Ok(None);
         }
-        let verified = package.verify(&self.trusted).map_err(|e| PluginError::Untrusted(e.to_string()))?;
+        let verified = package
+            .verify(&self.trusted)
+            .map_err(|e| PluginError::Untrusted(e.to_string()))?;
         Ok(Some(verified.key_id.to_string()))
     }
 
     /// Effective limits: the grant's (manifest ∩ policy), capped by the runtime.
     fn limits(&self, grant: &bantong_manifest::Grant) -> PluginLimits {
-        let rc = self.runtime.config();
         let l = grant.limits();
-        PluginLimits {
-            memory_bytes: (l.memory_mib as usize * 1024 * 1024).min(rc.max_memory_mib as usize * 1024 * 1024),
+        self.runtime.config().cap(PluginLimits {
+            memory_bytes: l.memory_mib as usize * 1024 * 1024,
             timeout: Duration::from_millis(u64::from(l.timeout_ms)),
-            boundary_bytes: (l.max_body_kib as usize * 1024).min(rc.boundary_kib as usize * 1024),
-        }
+            boundary_bytes: l.max_body_kib as usize * 1024,
+        })
     }
 
     /// Compiles a verified package into a loaded version, asks it for its
     /// views and checks them against the manifest.
-    async fn load(&self, package: &Package, digest: String) -> Result<Arc<LoadedPlugin>, PluginError> {
+    async fn load(
+        &self,
+        package: &Package,
+        digest: String,
+    ) -> Result<Arc<LoadedPlugin>, PluginError> {
         let manifest = package.manifest().clone();
         if manifest.world != World::Module {
             return Err(PluginError::Manifest(format!(
@@ -142,9 +153,14 @@ impl PluginManager {
             )));
         }
         let grant = grant(&manifest, &self.policy);
-        let collections: BTreeMap<_, _> =
-            manifest.collections.iter().map(|c| (c.name.clone(), collection_spec(c))).collect();
-        let config_schema = manifest.config_schema().map_err(|e| PluginError::Manifest(e.to_string()))?;
+        let collections: BTreeMap<_, _> = manifest
+            .collections
+            .iter()
+            .map(|c| (c.name.clone(), collection_spec(c)))
+            .collect();
+        let config_schema = manifest
+            .config_schema()
+            .map_err(|e| PluginError::Manifest(e.to_string()))?;
         let meta = Arc::new(InstalledVersion {
             routes: manifest.route_table(),
             grant,
@@ -167,7 +183,9 @@ impl PluginManager {
         // Ask the new version for its views on a throwaway slot.
         let loaded = Arc::new(loaded);
         let probe = Slot::new(loaded.clone(), 1, 1);
-        let host = self.call_host(&loaded, Scope::all(id.clone()), None, "install".into()).await;
+        let host = self
+            .call_host(&loaded, Scope::all(id.clone()), None, "install".into())
+            .await;
         let outcome = self
             .runtime
             .views(&probe, &loaded, host)
@@ -184,7 +202,11 @@ impl PluginManager {
 
     /// Installs (or upgrades to) the package, verified, and makes it the
     /// active version; calls in flight finish on the old version.
-    pub async fn install(&self, bytes: &[u8], actor: &Principal) -> Result<InstallReport, PluginError> {
+    pub async fn install(
+        &self,
+        bytes: &[u8],
+        actor: &Principal,
+    ) -> Result<InstallReport, PluginError> {
         let package = Package::decode(bytes).map_err(|e| PluginError::Package(e.to_string()))?;
         let key_id = self.verify(&package)?;
         let digest = package.digest().to_string();
@@ -192,7 +214,13 @@ impl PluginManager {
         let id = manifest.id.clone();
         let version = manifest.version.to_string();
         let loaded = self.load(&package, digest.clone()).await?;
-        let granted = loaded.meta().grant.capabilities().iter().map(ToString::to_string).collect();
+        let granted = loaded
+            .meta()
+            .grant
+            .capabilities()
+            .iter()
+            .map(ToString::to_string)
+            .collect();
         let blob = self.store.put_artefact(bytes).await?;
         let registry = self.store.registry();
         let previous = registry.get_plugin(&id).await?;
@@ -221,7 +249,9 @@ impl PluginManager {
                         plugin_id: id.clone(),
                         version: version.clone(),
                         digest: digest.clone(),
-                        manifest_toml: manifest.to_toml().map_err(|e| PluginError::Manifest(e.to_string()))?,
+                        manifest_toml: manifest
+                            .to_toml()
+                            .map_err(|e| PluginError::Manifest(e.to_string()))?,
                         signature: package.signature().map(|s| s.to_string()),
                         key_id: key_id.clone(),
                         artefact_sha256: blob.sha256,
@@ -234,9 +264,21 @@ impl PluginManager {
         registry.set_active_version(&id, &version).await?;
         registry.set_quarantined(&id, false).await?;
         let replaced = self.activate(&id, loaded, enabled);
-        self.audit(actor, "plugin.install", &id, json!({ "version": version, "digest": digest, "replaced": replaced }))
-            .await?;
-        Ok(InstallReport { id, version, digest, key_id, replaced, granted })
+        self.audit(
+            actor,
+            "plugin.install",
+            &id,
+            json!({ "version": version, "digest": digest, "replaced": replaced }),
+        )
+        .await?;
+        Ok(InstallReport {
+            id,
+            version,
+            digest,
+            key_id,
+            replaced,
+            granted,
+        })
     }
 
     /// Puts a loaded version live: swaps it into an existing slot or creates one.
@@ -251,7 +293,8 @@ impl PluginManager {
             }
             None => {
                 let slot = Slot::new(loaded, rc.quarantine_after, rc.max_concurrency_per_plugin);
-                self.index.insert(id.to_owned(), Arc::new(PluginEntry::new(slot, enabled)));
+                self.index
+                    .insert(id.to_owned(), Arc::new(PluginEntry::new(slot, enabled)));
                 None
             }
         }
@@ -271,7 +314,9 @@ impl PluginManager {
     }
 
     async fn load_record(&self, record: &PluginRecord) -> Result<(), PluginError> {
-        let Some(version) = &record.active_version else { return Ok(()) };
+        let Some(version) = &record.active_version else {
+            return Ok(());
+        };
         let row = self
             .store
             .registry()
@@ -282,12 +327,17 @@ impl PluginManager {
             .store
             .get_blob(&row.artefact_sha256)
             .await?
-            .ok_or_else(|| PluginError::Untrusted(format!("artefact {} is missing", row.artefact_sha256)))?;
+            .ok_or_else(|| {
+                PluginError::Untrusted(format!("artefact {} is missing", row.artefact_sha256))
+            })?;
         let package = Package::decode(&bytes).map_err(|e| PluginError::Package(e.to_string()))?;
         self.verify(&package)?;
         let digest = package.digest().to_string();
         if digest != row.digest {
-            return Err(PluginError::Untrusted(format!("digest {digest} differs from the recorded {}", row.digest)));
+            return Err(PluginError::Untrusted(format!(
+                "digest {digest} differs from the recorded {}",
+                row.digest
+            )));
         }
         let loaded = self.load(&package, digest).await?;
         self.activate(&record.id, loaded, record.enabled);
@@ -300,29 +350,60 @@ impl PluginManager {
     }
 
     /// Switches the active version to an installed one (rollback or roll-forward).
-    pub async fn activate_version(&self, id: &str, version: &str, actor: &Principal) -> Result<(), PluginError> {
-        let mut record =
-            self.store.registry().get_plugin(id).await?.ok_or_else(|| PluginError::NotFound(id.to_owned()))?;
-        if self.store.registry().get_version(id, version).await?.is_none() {
+    pub async fn activate_version(
+        &self,
+        id: &str,
+        version: &str,
+        actor: &Principal,
+    ) -> Result<(), PluginError> {
+        let mut record = self
+            .store
+            .registry()
+            .get_plugin(id)
+            .await?
+            .ok_or_else(|| PluginError::NotFound(id.to_owned()))?;
+        if self
+            .store
+            .registry()
+            .get_version(id, version)
+            .await?
+            .is_none()
+        {
             return Err(PluginError::NotFound(format!("{id}@{version}")));
         }
         record.active_version = Some(version.to_owned());
         record.quarantined_at = None;
         self.load_record(&record).await?;
-        self.store.registry().set_active_version(id, version).await?;
+        self.store
+            .registry()
+            .set_active_version(id, version)
+            .await?;
         self.store.registry().set_quarantined(id, false).await?;
-        self.audit(actor, "plugin.activate", id, json!({ "version": version })).await
+        self.audit(actor, "plugin.activate", id, json!({ "version": version }))
+            .await
     }
 
-    pub async fn set_enabled(&self, id: &str, enabled: bool, actor: &Principal) -> Result<(), PluginError> {
-        let entry = self.index.get(id).ok_or_else(|| PluginError::NotFound(id.to_owned()))?;
+    pub async fn set_enabled(
+        &self,
+        id: &str,
+        enabled: bool,
+        actor: &Principal,
+    ) -> Result<(), PluginError> {
+        let entry = self
+            .index
+            .get(id)
+            .ok_or_else(|| PluginError::NotFound(id.to_owned()))?;
         self.store.registry().set_enabled(id, enabled).await?;
         entry.set_enabled(enabled);
         if enabled {
             entry.slot.lift_quarantine();
             self.store.registry().set_quarantined(id, false).await?;
         }
-        let action = if enabled { "plugin.enable" } else { "plugin.disable" };
+        let action = if enabled {
+            "plugin.enable"
+        } else {
+            "plugin.disable"
+        };
         self.audit(actor, action, id, json!({})).await
     }
 
@@ -342,21 +423,54 @@ impl PluginManager {
         if let Err(e) = self.store.registry().set_quarantined(id, true).await {
             tracing::error!(plugin = id, error = %e, "could not persist quarantine");
         }
-        let entry = AuditEntry::new("system:runtime", ActorKind::System, "plugin.quarantine", "plugin", id);
+        let entry = AuditEntry::new(
+            "system:runtime",
+            ActorKind::System,
+            "plugin.quarantine",
+            "plugin",
+            id,
+        );
         if let Err(e) = self.identity.audit().record(&entry).await {
             tracing::error!(plugin = id, error = %e, "could not audit quarantine");
         }
     }
 
-    async fn audit(&self, actor: &Principal, action: &str, id: &str, detail: Value) -> Result<(), PluginError> {
-        let entry = AuditEntry::new(actor.user_id.clone(), actor.actor_kind(), action, "plugin", id).detail(detail);
-        self.identity.audit().record(&entry).await.map(|_| ()).map_err(|e| PluginError::Audit(e.to_string()))
+    async fn audit(
+        &self,
+        actor: &Principal,
+        action: &str,
+        id: &str,
+        detail: Value,
+    ) -> Result<(), PluginError> {
+        let entry = AuditEntry::new(
+            actor.user_id.clone(),
+            actor.actor_kind(),
+            action,
+            "plugin",
+            id,
+        )
+        .detail(detail);
+        self.identity
+            .audit()
+            .record(&entry)
+            .await
+            .map(|_| ())
+            .map_err(|e| PluginError::Audit(e.to_string()))
     }
 
     /// The plugin's config resolved for `hall` (defaults ← district ← hall), as JSON text.
-    pub async fn resolved_config(&self, version: &InstalledVersion, hall: Option<&str>) -> Result<Arc<String>, PluginError> {
+    pub async fn resolved_config(
+        &self,
+        version: &InstalledVersion,
+        hall: Option<&str>,
+    ) -> Result<Arc<String>, PluginError> {
         let id = &version.manifest.id;
-        let key = (id.clone(), hall.unwrap_or_default().to_owned());
+        // Keyed by digest too: a call still running on the old version must
+        // not refill the cache with that version's defaults.
+        let key = (
+            format!("{id}@{}", version.digest),
+            hall.unwrap_or_default().to_owned(),
+        );
         if let Ok(cache) = self.config_cache.lock() {
             if let Some((at, text)) = cache.get(&key) {
                 if at.elapsed() < CONFIG_TTL {
@@ -370,7 +484,11 @@ impl PluginManager {
             Some(h) => registry.get_config(id, Some(h)).await?.map(|c| c.config),
             None => None,
         };
-        let resolved = bantong_manifest::resolve(&version.manifest.config_defaults(), district.as_ref(), hall_cfg.as_ref());
+        let resolved = bantong_manifest::resolve(
+            &version.manifest.config_defaults(),
+            district.as_ref(),
+            hall_cfg.as_ref(),
+        );
         let text = Arc::new(resolved.to_string());
         if let Ok(mut cache) = self.config_cache.lock() {
             cache.insert(key, (Instant::now(), text.clone()));
@@ -380,7 +498,8 @@ impl PluginManager {
 
     fn invalidate_config(&self, id: &str) {
         if let Ok(mut cache) = self.config_cache.lock() {
-            cache.retain(|(p, _), _| p != id);
+            let prefix = format!("{id}@");
+            cache.retain(|(p, _), _| !p.starts_with(&prefix));
         }
     }
 
@@ -393,7 +512,10 @@ impl PluginManager {
         config: Value,
         actor: &Principal,
     ) -> Result<Value, PluginError> {
-        let entry = self.index.get(id).ok_or_else(|| PluginError::NotFound(id.to_owned()))?;
+        let entry = self
+            .index
+            .get(id)
+            .ok_or_else(|| PluginError::NotFound(id.to_owned()))?;
         let current = entry.current();
         let version = current.meta();
         if !config.is_object() {
@@ -409,11 +531,17 @@ impl PluginManager {
             None => Some(config.clone()),
         };
         let hall_cfg = hall.map(|_| config.clone());
-        let merged = bantong_manifest::resolve(&version.manifest.config_defaults(), district.as_ref(), hall_cfg.as_ref());
+        let merged = bantong_manifest::resolve(
+            &version.manifest.config_defaults(),
+            district.as_ref(),
+            hall_cfg.as_ref(),
+        );
         if let Some(schema) = &version.config_schema {
             schema.validate(&merged).map_err(PluginError::Config)?;
         }
-        registry.set_config(id, hall, &config, &actor.user_id).await?;
+        registry
+            .set_config(id, hall, &config, &actor.user_id)
+            .await?;
         self.invalidate_config(id);
         let detail = json!({ "hall": hall, "config": config });
         self.audit(actor, "plugin.config", id, detail).await?;
@@ -436,13 +564,23 @@ impl PluginManager {
                 meta.manifest.config_defaults().to_string()
             }
         };
-        ServerCallHost::new(&self.store, meta, self.index.clone(), scope, config, request_id)
+        ServerCallHost::new(
+            &self.store,
+            meta,
+            self.index.clone(),
+            scope,
+            config,
+            request_id,
+        )
     }
 }
 
 /// Checks the exported views against the manifest's `[[views]]` and returns
 /// them as JSON for the portal.
-fn check_views(manifest: &Manifest, exported: &[bantong_runtime::wit::View]) -> Result<Value, PluginError> {
+fn check_views(
+    manifest: &Manifest,
+    exported: &[bantong_runtime::wit::View],
+) -> Result<Value, PluginError> {
     use bantong_runtime::wit::ViewKind as K;
     let mut out = Vec::new();
     for view in exported {
@@ -455,7 +593,10 @@ fn check_views(manifest: &Manifest, exported: &[bantong_runtime::wit::View]) -> 
             K::Action => "action",
         };
         let Some(declared) = manifest.views.iter().find(|v| v.id == view.id) else {
-            return Err(PluginError::Manifest(format!("view {:?} is exported but not declared in [[views]]", view.id)));
+            return Err(PluginError::Manifest(format!(
+                "view {:?} is exported but not declared in [[views]]",
+                view.id
+            )));
         };
         if declared.kind.to_string() != kind {
             return Err(PluginError::Manifest(format!(
@@ -463,8 +604,9 @@ fn check_views(manifest: &Manifest, exported: &[bantong_runtime::wit::View]) -> 
                 view.id, declared.kind
             )));
         }
-        let spec: Value = serde_json::from_str(&view.spec)
-            .map_err(|e| PluginError::Manifest(format!("view {:?} has an invalid spec: {e}", view.id)))?;
+        let spec: Value = serde_json::from_str(&view.spec).map_err(|e| {
+            PluginError::Manifest(format!("view {:?} has an invalid spec: {e}", view.id))
+        })?;
         out.push(json!({
             "id": view.id,
             "kind": kind,
@@ -475,8 +617,15 @@ fn check_views(manifest: &Manifest, exported: &[bantong_runtime::wit::View]) -> 
             "spec": spec,
         }));
     }
-    if let Some(missing) = manifest.views.iter().find(|v| !exported.iter().any(|e| e.id == v.id)) {
-        return Err(PluginError::Manifest(format!("view {:?} is declared but not exported", missing.id)));
+    if let Some(missing) = manifest
+        .views
+        .iter()
+        .find(|v| !exported.iter().any(|e| e.id == v.id))
+    {
+        return Err(PluginError::Manifest(format!(
+            "view {:?} is declared but not exported",
+            missing.id
+        )));
     }
     Ok(Value::Array(out))
 }

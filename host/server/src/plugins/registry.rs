@@ -37,7 +37,10 @@ pub struct PluginEntry {
 
 impl PluginEntry {
     pub fn new(slot: Slot, enabled: bool) -> Self {
-        PluginEntry { slot, enabled: AtomicBool::new(enabled) }
+        PluginEntry {
+            slot,
+            enabled: AtomicBool::new(enabled),
+        }
     }
 
     pub fn is_enabled(&self) -> bool {
@@ -94,7 +97,14 @@ impl PluginIndex {
         self.all()
             .into_iter()
             .filter(|(_, e)| e.is_enabled())
-            .filter(|(_, e)| e.current().meta().manifest.subscriptions.iter().any(|s| topic_matches(&s.topic, topic)))
+            .filter(|(_, e)| {
+                e.current()
+                    .meta()
+                    .manifest
+                    .subscriptions
+                    .iter()
+                    .any(|s| topic_matches(&s.topic, topic))
+            })
             .map(|(id, _)| id)
             .collect()
     }
