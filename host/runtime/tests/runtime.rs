@@ -2,6 +2,8 @@
 //! with an in-memory call host (no database), including deadline, memory cap
 //! and quarantine behaviour at this layer.
 
+#![allow(clippy::panic, clippy::expect_used, clippy::unwrap_used)] // test code: fail loudly
+
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;

@@ -77,7 +77,7 @@ const DEMO_HALLS: &[(&str, &str, &str, &str, HallGrade)] = &[
 const DEMO_PLUGINS: &[(&str, &str)] = &[("vendor-visitor-log", "vendor_visitor_log")];
 
 pub async fn run(mut config: HostConfig, args: DemoArgs) -> Result<()> {
-    if config.data_dir == PathBuf::from("data") {
+    if config.data_dir.as_os_str() == "data" {
         config.data_dir = PathBuf::from("data/demo");
     }
     std::fs::create_dir_all(&config.data_dir)?;

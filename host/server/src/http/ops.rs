@@ -31,11 +31,18 @@ pub async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
     }
 }
 
+/// A counter's name, help text and how to read it from the stats.
+type Counter = (
+    &'static str,
+    &'static str,
+    fn(&bantong_runtime::StatsSnapshot) -> u64,
+);
+
 /// `GET /metrics`: Prometheus text format.
 pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
     let mut out = String::new();
     let entries = state.plugins.index().all();
-    let counters: [(&str, &str, fn(&bantong_runtime::StatsSnapshot) -> u64); 6] = [
+    let counters: [Counter; 6] = [
         (
             "bantong_plugin_calls_total",
             "Plugin calls that ran.",

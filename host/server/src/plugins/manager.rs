@@ -55,8 +55,11 @@ pub struct PluginManager {
     policy: Policy,
     trusted: TrustedKeys,
     dev_mode: bool,
-    config_cache: Mutex<HashMap<(String, String), (Instant, Arc<String>)>>,
+    config_cache: Mutex<HashMap<ConfigKey, (Instant, Arc<String>)>>,
 }
+
+/// (`plugin@digest`, hall or "") of a cached resolved config.
+type ConfigKey = (String, String);
 
 impl std::fmt::Debug for PluginManager {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -341,10 +344,8 @@ impl PluginManager {
         }
         let loaded = self.load(&package, digest).await?;
         self.activate(&record.id, loaded, record.enabled);
-        if record.quarantined_at.is_some() {
-            if let Some(entry) = self.index.get(&record.id) {
-                entry.slot.quarantine();
-            }
+        if let (Some(_), Some(entry)) = (record.quarantined_at, self.index.get(&record.id)) {
+            entry.slot.quarantine();
         }
         Ok(())
     }
@@ -471,12 +472,11 @@ impl PluginManager {
             format!("{id}@{}", version.digest),
             hall.unwrap_or_default().to_owned(),
         );
-        if let Ok(cache) = self.config_cache.lock() {
-            if let Some((at, text)) = cache.get(&key) {
-                if at.elapsed() < CONFIG_TTL {
-                    return Ok(text.clone());
-                }
-            }
+        if let Ok(cache) = self.config_cache.lock()
+            && let Some((at, text)) = cache.get(&key)
+            && at.elapsed() < CONFIG_TTL
+        {
+            return Ok(text.clone());
         }
         let registry = self.store.registry();
         let district = registry.get_config(id, None).await?.map(|c| c.config);
