@@ -353,3 +353,117 @@ async fn a_new_version_swaps_in_without_failing_calls_in_flight() {
         "0.2.0"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_granted_read_of_another_plugins_collection_works() {
+    for backend in backends() {
+        let app = TestApp::with_config(TestDb::new(backend).await, |c| {
+            let policy = c.data_dir.join("policy-read.toml");
+            let text = format!(
+                "{}\n[plugins.visitor-log]\nallow = [\"storage\", \"config\", \"log\", \"clock\"]\n\n[[storage-read]]\nreader = \"fixture\"\ntarget = \"visitor-log/visits\"\n",
+                bantong_tests::app::POLICY
+            );
+            std::fs::write(&policy, text).unwrap();
+            c.policy_file = Some(policy);
+        })
+        .await;
+        app.install_fixture("fixture").await;
+        let manifest = std::fs::read_to_string(
+            bantong_tests::app::repo_root().join("examples/vendor-visitor-log/manifest.toml"),
+        )
+        .unwrap();
+        let wasm =
+            std::fs::read(bantong_tests::app::wasm_dir().join("vendor_visitor_log.wasm")).unwrap();
+        let bytes = app.package(bantong_manifest::Manifest::parse(&manifest).unwrap(), wasm);
+        app.host
+            .state
+            .plugins
+            .install(&bytes, &bantong_host::identity::Principal::system("test"))
+            .await
+            .unwrap();
+
+        let staff = app.host.client(Some(
+            &user_with_token(
+                &app.host.state,
+                "staff1",
+                vec![Role::WindowStaff],
+                &["bailou"],
+                false,
+            )
+            .await,
+        ));
+        let r = staff
+            .post(
+                "/api/plugins/visitor-log/visits",
+                json!({ "name": "张三", "purpose": "咨询", "phone": "13800138000" }),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.json());
+        let r = staff
+            .get("/api/plugins/fixture/foreign/visitor-log/visits")
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{backend:?}: {:?}", r.json());
+        assert_eq!(r.json()["total"], 1, "{}", r.json());
+        // Still scoped by hall: another hall's staff sees nothing.
+        let other = app.host.client(Some(
+            &user_with_token(
+                &app.host.state,
+                "staff2",
+                vec![Role::WindowStaff],
+                &["wuyao"],
+                false,
+            )
+            .await,
+        ));
+        assert_eq!(
+            other
+                .get("/api/plugins/fixture/foreign/visitor-log/visits")
+                .await
+                .json()["total"],
+            0
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_host_picks_up_installs_disables_and_removals() {
+    let app = TestApp::new(TestDb::new(bantong_tests::db::Backend::Sqlite).await).await;
+    let other = TestApp::start(&app.config).await;
+    app.install_fixture("fixture").await;
+    assert!(other.state.plugins.index().get("fixture").is_none());
+    assert_eq!(other.state.plugins.sync_from_registry().await.unwrap(), 1);
+    assert_eq!(
+        other
+            .client(None)
+            .get("/api/plugins/fixture/ping")
+            .await
+            .status,
+        StatusCode::OK
+    );
+
+    let system = bantong_host::identity::Principal::system("test");
+    app.host
+        .state
+        .plugins
+        .set_enabled("fixture", false, &system)
+        .await
+        .unwrap();
+    other.state.plugins.sync_from_registry().await.unwrap();
+    assert_eq!(
+        other
+            .client(None)
+            .get("/api/plugins/fixture/ping")
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+
+    app.host
+        .state
+        .plugins
+        .remove("fixture", &system)
+        .await
+        .unwrap();
+    other.state.plugins.sync_from_registry().await.unwrap();
+    assert!(other.state.plugins.index().get("fixture").is_none());
+}

@@ -66,6 +66,9 @@ pub struct WorkerConfig {
     pub outbox_poll_ms: u64,
     /// How often schedules are evaluated, in milliseconds.
     pub scheduler_poll_ms: u64,
+    /// How often the plugin registry is re-read for changes made by other
+    /// host processes or the CLI, in milliseconds.
+    pub registry_poll_ms: u64,
     /// Name of this host process in leases (default: `host-<pid>-<random>`).
     pub worker_id: Option<String>,
 }
@@ -124,6 +127,7 @@ impl Default for WorkerConfig {
             enabled: true,
             outbox_poll_ms: 200,
             scheduler_poll_ms: 1000,
+            registry_poll_ms: 5000,
             worker_id: None,
         }
     }

@@ -23,6 +23,7 @@ const RETRY_AFTER: Duration = Duration::from_secs(5);
 pub fn spawn(state: AppState, stop: watch::Receiver<bool>) -> Vec<tokio::task::JoinHandle<()>> {
     vec![
         tokio::spawn(outbox_loop(state.clone(), stop.clone())),
+        tokio::spawn(registry_loop(state.clone(), stop.clone())),
         tokio::spawn(scheduler_loop(state, stop)),
     ]
 }
@@ -201,6 +202,25 @@ pub async fn fire_due(state: &AppState, since_ms: i64, now_ms: i64) -> usize {
         }
     }
     fired
+}
+
+/// Picks up plugin changes made by other host processes or the CLI.
+async fn registry_loop(state: AppState, mut stop: watch::Receiver<bool>) {
+    let every = Duration::from_millis(state.config.workers.registry_poll_ms.max(100));
+    loop {
+        tokio::select! {
+            _ = tokio::time::sleep(every) => {}
+            _ = stop.changed() => break,
+        }
+        if *stop.borrow() {
+            break;
+        }
+        match state.plugins.sync_from_registry().await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!("{n} plugin(s) changed by another process"),
+            Err(e) => tracing::error!(error = %e, "could not read the plugin registry"),
+        }
+    }
 }
 
 async fn scheduler_loop(state: AppState, mut stop: watch::Receiver<bool>) {

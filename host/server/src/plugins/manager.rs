@@ -350,6 +350,56 @@ impl PluginManager {
         Ok(())
     }
 
+    /// Brings this process's index in line with the registry, which other
+    /// host processes (or the CLI) may have changed: installs, version
+    /// switches, enable/disable, quarantine and removals. Returns how many
+    /// plugins changed here.
+    pub async fn sync_from_registry(&self) -> Result<usize, PluginError> {
+        let records = self.store.registry().list_plugins().await?;
+        let mut changed = 0;
+        for record in &records {
+            let entry = self.index.get(&record.id);
+            let stale = match (&entry, &record.active_version) {
+                (_, None) => false,
+                (None, Some(_)) => true,
+                (Some(e), Some(v)) => e.current().version() != v,
+            };
+            if stale {
+                match self.load_record(record).await {
+                    Ok(()) => changed += 1,
+                    Err(e) => {
+                        tracing::error!(plugin = %record.id, error = %e, "could not load a plugin changed elsewhere")
+                    }
+                }
+                continue;
+            }
+            let Some(entry) = entry else { continue };
+            if entry.is_enabled() != record.enabled {
+                entry.set_enabled(record.enabled);
+                changed += 1;
+            }
+            match (record.quarantined_at.is_some(), entry.slot.is_quarantined()) {
+                (true, false) => {
+                    entry.slot.quarantine();
+                    changed += 1;
+                }
+                (false, true) => {
+                    entry.slot.lift_quarantine();
+                    changed += 1;
+                }
+                _ => {}
+            }
+        }
+        for (id, _) in self.index.all() {
+            if !records.iter().any(|r| r.id == id) {
+                self.index.remove(&id);
+                self.invalidate_config(&id);
+                changed += 1;
+            }
+        }
+        Ok(changed)
+    }
+
     /// Switches the active version to an installed one (rollback or roll-forward).
     pub async fn activate_version(
         &self,
