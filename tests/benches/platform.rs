@@ -99,6 +99,7 @@ async fn call_overhead(app: &TestApp, iters: usize) -> (Stats, Stats) {
 }
 
 /// (b) one storage write through the plugin, against the same write native.
+/// The two alternate, so both see the same table size and cache state.
 async fn write_overhead(app: &TestApp, iters: usize) -> (Stats, Stats) {
     let state = &app.host.state;
     let entry = state
@@ -107,6 +108,7 @@ async fn write_overhead(app: &TestApp, iters: usize) -> (Stats, Stats) {
         .get("fixture")
         .expect("fixture installed");
     let mut wasm = Vec::with_capacity(iters);
+    let mut native = Vec::with_capacity(iters);
     for i in 0..iters {
         let plugin = entry.current();
         let body = json!({ "title": format!("wasm {i}"), "status": "open", "amount": i })
@@ -139,9 +141,7 @@ async fn write_overhead(app: &TestApp, iters: usize) -> (Stats, Stats) {
         out.host.commit().await.expect("commit");
         wasm.push(start.elapsed().as_secs_f64() * 1e6);
         assert_eq!(out.value.status, 201);
-    }
-    let mut native = Vec::with_capacity(iters);
-    for i in 0..iters {
+
         let start = Instant::now();
         let body = json!({ "title": format!("native {i}"), "status": "open", "amount": i });
         let mut uow = state.store.begin();
@@ -257,7 +257,7 @@ async fn run_backend(backend: Backend, full: bool) {
             .with_state(state.clone()),
     );
     let concurrency = 16;
-    // Warm up both paths, then measure each twice, interleaved.
+    // Warm up both paths, then measure each twice.
     throughput(
         router.clone(),
         &token,

@@ -95,16 +95,7 @@ impl Default for BlobConfig {
     fn default() -> Self {
         BlobConfig {
             max_kib: 10 * 1024,
-            types: [
-                "image/jpeg",
-                "image/png",
-                "image/webp",
-                "application/pdf",
-                "text/plain",
-                "application/json",
-            ]
-            .map(String::from)
-            .to_vec(),
+            types: bantong_store::DEFAULT_BLOB_TYPES.map(String::from).to_vec(),
         }
     }
 }
