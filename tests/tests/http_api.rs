@@ -227,3 +227,75 @@ async fn ops_endpoints_and_openapi() {
     let metrics = String::from_utf8(client.get("/metrics").await.body).unwrap();
     assert!(metrics.contains("bantong_runtime_pooling 1"), "{metrics}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn blobs_are_checked_on_upload_and_scoped_by_hall_on_download() {
+    for backend in backends() {
+        let app = TestApp::with_config(TestDb::new(backend).await, |c| c.blobs.max_kib = 64).await;
+        let state = &app.host.state;
+        let a = app.host.client(Some(
+            &user_with_token(
+                state,
+                "staff-a",
+                vec![Role::WindowStaff],
+                &["hall-a"],
+                false,
+            )
+            .await,
+        ));
+        let b = app.host.client(Some(
+            &user_with_token(
+                state,
+                "staff-b",
+                vec![Role::WindowStaff],
+                &["hall-b"],
+                false,
+            )
+            .await,
+        ));
+        let admin = app.host.client(Some(
+            &user_with_token(state, "admin1", vec![Role::DistrictAdmin], &[], true).await,
+        ));
+        let upload = |client: &Client, ty: &str, bytes: Vec<u8>| {
+            let mut req = Request::post("/api/blobs").header("content-type", ty);
+            if let Some(t) = &client.token {
+                req = req.header("authorization", format!("Bearer {t}"));
+            }
+            let client = client.clone();
+            let req = req.body(Body::from(bytes)).unwrap();
+            async move { client.raw(req).await }
+        };
+        let jpeg = [&[0xFF, 0xD8, 0xFF, 0xE0][..], &[1u8; 2000][..]].concat();
+        let r = upload(&a, "image/jpeg", jpeg.clone()).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.json());
+        let sha = r.json()["sha256"].as_str().unwrap().to_owned();
+
+        let mine = a.get(&format!("/api/blobs/{sha}")).await;
+        assert_eq!(mine.status, StatusCode::OK);
+        assert_eq!(mine.body, jpeg);
+        assert_eq!(mine.headers["content-type"], "image/jpeg");
+        assert_eq!(
+            b.get(&format!("/api/blobs/{sha}")).await.status,
+            StatusCode::NOT_FOUND,
+            "{backend:?}: other hall"
+        );
+        assert_eq!(
+            admin.get(&format!("/api/blobs/{sha}")).await.status,
+            StatusCode::OK
+        );
+
+        // Declared type must match the content; size is capped; nothing stored.
+        let r = upload(&a, "image/png", jpeg.clone()).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", r.json());
+        let r = upload(
+            &a,
+            "image/jpeg",
+            [&[0xFF, 0xD8, 0xFF][..], &vec![0u8; 70 * 1024][..]].concat(),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE, "{:?}", r.json());
+        assert_eq!(r.json()["error"]["code"], "payload_too_large");
+        let r = upload(&a, "text/html", b"<script>x</script>".to_vec()).await;
+        assert!(r.status.is_client_error());
+    }
+}

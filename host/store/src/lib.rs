@@ -15,6 +15,7 @@
 
 mod aggregate;
 mod backup;
+mod blob_refs;
 mod blobs;
 mod db;
 mod documents;
@@ -32,6 +33,7 @@ mod values;
 
 pub use aggregate::{AggregateFn, AggregateQuery, Group, MAX_GROUPS, Metric};
 pub use backup::{BackupManifest, TableSummary};
+pub use blob_refs::PORTAL_OWNER;
 pub use blobs::BlobRef;
 pub use db::{DEFAULT_BLOB_TYPES, Dialect, Store, StoreConfig};
 pub use documents::{Document, MAX_BODY_BYTES, Write};

@@ -18,6 +18,10 @@ pub struct ServerCallHost {
     version: Arc<InstalledVersion>,
     index: Arc<PluginIndex>,
     scope: Scope,
+    /// The hall the call acts for, if any.
+    hall: Option<String>,
+    /// Who the call acts for (user id), for attribution.
+    actor: Option<String>,
     config: String,
     request_id: String,
 }
@@ -37,9 +41,18 @@ impl ServerCallHost {
             version,
             index,
             scope,
+            hall: None,
+            actor: None,
             config,
             request_id,
         }
+    }
+
+    /// Sets the hall and the person a call acts for.
+    pub fn acting_for(mut self, hall: Option<String>, actor: Option<String>) -> Self {
+        self.hall = hall;
+        self.actor = actor;
+        self
     }
 
     /// Commits the writes and events of the call.
