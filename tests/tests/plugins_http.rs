@@ -467,3 +467,42 @@ async fn a_second_host_picks_up_installs_disables_and_removals() {
     other.state.plugins.sync_from_registry().await.unwrap();
     assert!(other.state.plugins.index().get("fixture").is_none());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_persons_plugin_write_commits_with_its_audit_row() {
+    for backend in backends() {
+        let app = TestApp::new(TestDb::new(backend).await).await;
+        app.install_fixture("fixture").await;
+        let state = &app.host.state;
+        user_with_token(state, "staff1", vec![Role::WindowStaff], &["bailou"], false).await;
+        let (session, _) = state
+            .identity
+            .login(
+                "staff1",
+                "Correct-Horse-Battery-9",
+                bantong_host::identity::now_ms(),
+            )
+            .await
+            .unwrap();
+        let client = app.host.client(None);
+        let req = http::Request::post("/api/plugins/fixture/notes")
+            .header("cookie", format!("bt_session={}", session.cookie_secret))
+            .header("x-csrf-token", &session.csrf_token)
+            .header("content-type", "application/json")
+            .body(axum::body::Body::from(
+                json!({ "title": "审计", "status": "open", "amount": 1 }).to_string(),
+            ))
+            .unwrap();
+        let r = client.raw(req).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.json());
+        let q = bantong_host::audit::AuditQuery {
+            action: Some("plugin.post".into()),
+            ..Default::default()
+        };
+        let rows = state.identity.audit().query(&q).await.unwrap();
+        assert_eq!(rows.len(), 1, "{backend:?}");
+        assert_eq!(rows[0].target_id, "fixture/notes");
+        assert_eq!(rows[0].hall.as_deref(), Some("bailou"));
+        assert!(state.identity.audit().verify().await.unwrap().ok);
+    }
+}

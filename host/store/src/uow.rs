@@ -81,6 +81,12 @@ impl UnitOfWork {
         }
     }
 
+    /// The open transaction's connection, for writes that must commit with
+    /// this unit (for example its audit row); `None` when nothing was written.
+    pub fn open_transaction(&mut self) -> Option<&mut AnyConnection> {
+        self.tx.as_mut().map(|tx| &mut **tx)
+    }
+
     /// Makes every write of this unit durable and visible.
     pub async fn commit(self) -> Result<()> {
         if let Some(tx) = self.tx {

@@ -60,6 +60,22 @@ impl ServerCallHost {
         self.uow.commit().await
     }
 
+    /// Commits the call's writes together with their audit row: both or
+    /// neither. Without writes, nothing is recorded.
+    pub async fn commit_audited(
+        mut self,
+        audit: &crate::audit::Audit,
+        entry: crate::audit::AuditEntry,
+    ) -> Result<(), CommitError> {
+        if let Some(conn) = self.uow.open_transaction() {
+            audit
+                .record_in(conn, &entry)
+                .await
+                .map_err(CommitError::Audit)?;
+        }
+        self.uow.commit().await.map_err(CommitError::Store)
+    }
+
     /// Whether the call wrote anything (documents or events).
     pub fn has_writes(&self) -> bool {
         self.uow.has_writes()
@@ -126,6 +142,15 @@ impl ServerCallHost {
             }
         }
     }
+}
+
+/// Why committing a call's unit of work failed.
+#[derive(Debug, thiserror::Error)]
+pub enum CommitError {
+    #[error("storage: {0}")]
+    Store(store::Error),
+    #[error("audit: {0}")]
+    Audit(crate::audit::AuditError),
 }
 
 fn to_host_error(e: store::Error) -> HostError {

@@ -331,15 +331,14 @@ async fn dispatch(
         ));
     };
     let host = outcome.host;
-    let wrote = host.has_writes();
     if status.is_success() || status.is_redirection() {
-        host.commit().await.map_err(AppError::from)?;
-        if wrote {
-            // People, not machines: API tokens and the host itself are not audited per write.
-            if let Some(p) = principal
-                .as_ref()
-                .filter(|p| matches!(p.kind, PrincipalKind::User))
-            {
+        // People's writes commit together with their audit row; machines
+        // (API tokens) and the host itself are not audited per write.
+        let person = principal
+            .as_ref()
+            .filter(|p| matches!(p.kind, PrincipalKind::User));
+        match person {
+            Some(p) => {
                 let mut entry = AuditEntry::new(
                     p.user_id.clone(),
                     p.actor_kind(),
@@ -351,10 +350,11 @@ async fn dispatch(
                 if let Some(h) = &hall {
                     entry = entry.hall(h.clone());
                 }
-                if let Err(e) = state.identity.audit().record(&entry).await {
-                    tracing::error!(error = %e, "could not audit a plugin write");
-                }
+                host.commit_audited(state.identity.audit(), entry)
+                    .await
+                    .map_err(|e| AppError::internal("committing a plugin call", e))?;
             }
+            None => host.commit().await.map_err(AppError::from)?,
         }
     }
     // Whatever the plugin says, nothing it returns runs as a page of ours.
