@@ -16,8 +16,12 @@ const BATCH: u32 = 4;
 /// longest deadline (30 s, plus grace) each. A crashed host's claims become
 /// due again after this.
 const LEASE: Duration = Duration::from_secs(4 * 31);
-/// Backoff before a failed delivery is retried.
-const RETRY_AFTER: Duration = Duration::from_secs(5);
+/// Backoff before a failed delivery is retried: 5 s, doubling per attempt,
+/// at most an hour. Deliveries are never dropped.
+fn retry_after(attempts: u32) -> Duration {
+    let exp = attempts.saturating_sub(1).min(10);
+    Duration::from_secs(5u64.saturating_mul(1 << exp)).min(Duration::from_secs(3600))
+}
 
 /// Spawns the outbox dispatcher and the scheduler; both stop when `stop` flips.
 pub fn spawn(state: AppState, stop: watch::Receiver<bool>) -> Vec<tokio::task::JoinHandle<()>> {
@@ -47,7 +51,7 @@ pub async fn deliver_once(state: &AppState) -> usize {
             Err(reason) => {
                 tracing::warn!(event = %d.event.id, subscriber = %d.subscriber, attempts = d.attempts, %reason, "delivery failed; will retry");
                 store
-                    .nack(&d.event.id, &d.subscriber, &reason, RETRY_AFTER)
+                    .nack(&d.event.id, &d.subscriber, &reason, retry_after(d.attempts))
                     .await
             }
         };
@@ -237,5 +241,18 @@ async fn scheduler_loop(state: AppState, mut stop: watch::Receiver<bool>) {
         let now = crate::identity::now_ms();
         fire_due(&state, since, now).await;
         since = now;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retries_back_off_to_an_hour() {
+        assert_eq!(retry_after(1), Duration::from_secs(5));
+        assert_eq!(retry_after(2), Duration::from_secs(10));
+        assert_eq!(retry_after(8), Duration::from_secs(640));
+        assert_eq!(retry_after(100), Duration::from_secs(3600));
     }
 }
