@@ -3,7 +3,7 @@
 //! This crate is shared by the district host and the hall edge agent, so it
 //! does no I/O and pulls in no runtime: no wasmtime, no database, no async.
 //!
-//! - [`Manifest`] parses and validates `bantong.toml` (see the README for the
+//! - [`Manifest`] parses and validates a plugin's `manifest.toml` (see the README for the
 //!   format); errors name the field (`routes[2].path: must start with "/"`).
 //! - [`ConfigSchema`] validates per-district and per-hall configuration with
 //!   messages in Chinese and English; [`resolve`] merges the layers.

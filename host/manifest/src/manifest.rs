@@ -1,4 +1,4 @@
-//! The plugin manifest (`bantong.toml`): its data model, parsing and serialisation.
+//! The plugin manifest (`manifest.toml`): its data model, parsing and serialisation.
 
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;

@@ -84,7 +84,7 @@ impl UnitOfWork {
     /// The open transaction's connection, for writes that must commit with
     /// this unit (for example its audit row); `None` when nothing was written.
     pub fn open_transaction(&mut self) -> Option<&mut AnyConnection> {
-        self.tx.as_mut().map(|tx| &mut **tx)
+        self.tx.as_deref_mut()
     }
 
     /// Makes every write of this unit durable and visible.
