@@ -177,27 +177,18 @@ pub async fn plugin_http(
     Path(params): Path<Vec<(String, String)>>,
     req: Request,
 ) -> Response {
-    // (Path rejections are JSON: `crate::error::Path`.)
     let request_id = uuid::Uuid::now_v7().to_string();
-    match dispatch(&state, params, req, &request_id).await {
-        Ok(mut resp) => {
-            if let Ok(v) = HeaderValue::from_str(&request_id) {
-                resp.headers_mut().insert("x-request-id", v);
-            }
-            resp
+    let mut resp = match dispatch(&state, params, req, &request_id).await {
+        Ok(resp) => resp,
+        Err(mut e) => {
+            e.request_id.get_or_insert_with(|| request_id.clone());
+            e.into_response()
         }
-        Err(e) => {
-            let mut e = e;
-            if e.request_id.is_none() {
-                e.request_id = Some(request_id.clone());
-            }
-            let mut resp = e.into_response();
-            if let Ok(v) = HeaderValue::from_str(&request_id) {
-                resp.headers_mut().insert("x-request-id", v);
-            }
-            resp
-        }
+    };
+    if let Ok(v) = HeaderValue::from_str(&request_id) {
+        resp.headers_mut().insert("x-request-id", v);
     }
+    resp
 }
 
 async fn dispatch(
