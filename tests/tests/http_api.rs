@@ -299,3 +299,37 @@ async fn blobs_are_checked_on_upload_and_scoped_by_hall_on_download() {
         assert!(r.status.is_client_error());
     }
 }
+
+/// One HTTP/1.1 request over a real socket; returns the status code.
+async fn raw_post(addr: std::net::SocketAddr, path: &str, body: &str) -> u16 {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let req = format!(
+        "POST {path} HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    s.write_all(req.as_bytes()).await.unwrap();
+    let mut out = Vec::new();
+    s.read_to_end(&mut out).await.unwrap();
+    let text = String::from_utf8_lossy(&out);
+    text.split(' ').nth(1).and_then(|c| c.parse().ok()).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn logins_from_one_address_are_throttled() {
+    let app = TestApp::new(TestDb::new(bantong_tests::db::Backend::Sqlite).await).await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let service = app
+        .host
+        .router
+        .clone()
+        .into_make_service_with_connect_info::<std::net::SocketAddr>();
+    let server = tokio::spawn(async move { axum::serve(listener, service).await });
+    let body = json!({ "username": "nobody", "password": "Wrong-password-1" }).to_string();
+    for _ in 0..bantong_host::http::throttle::MAX_ATTEMPTS {
+        assert_eq!(raw_post(addr, "/api/auth/login", &body).await, 401);
+    }
+    assert_eq!(raw_post(addr, "/api/auth/login", &body).await, 429);
+    server.abort();
+}

@@ -191,7 +191,8 @@ pub async fn serve_state(
         .await
         .with_context(|| format!("binding {listen}"))?;
     tracing::info!("listening on http://{}", listener.local_addr()?);
-    axum::serve(listener, crate::app(state))
+    let app = crate::app(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum::serve(listener, app)
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;
         })

@@ -24,6 +24,8 @@ pub struct Inner {
     pub started: Instant,
     /// Name of this process in leases and schedule claims.
     pub worker_id: String,
+    /// Login attempts per client address.
+    pub login_throttle: crate::http::throttle::LoginThrottle,
 }
 
 impl Deref for AppState {
@@ -147,6 +149,7 @@ impl AppState {
             identity,
             plugins,
             started: Instant::now(),
+            login_throttle: Default::default(),
             worker_id,
         })))
     }

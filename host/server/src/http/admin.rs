@@ -40,8 +40,21 @@ fn session_cookie(
 /// `POST /api/auth/login`
 pub async fn login(
     State(state): State<AppState>,
+    peer: Option<axum::Extension<axum::extract::ConnectInfo<std::net::SocketAddr>>>,
     Json(body): Json<LoginBody>,
 ) -> AppResult<Response> {
+    // Per-address throttle (served with connect info; absent in in-process tests).
+    if let Some(axum::Extension(axum::extract::ConnectInfo(addr))) = peer
+        && !state
+            .login_throttle
+            .allow(addr.ip(), std::time::Instant::now())
+    {
+        return Err(AppError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "too_many_attempts",
+            "登录尝试过于频繁，请稍后再试 / too many login attempts, try again later",
+        ));
+    }
     let (session, principal) = state
         .identity
         .login(&body.username, &body.password, now_ms())

@@ -6,6 +6,7 @@ pub mod auth;
 pub mod blobs;
 pub mod ops;
 pub mod plugins_admin;
+pub mod throttle;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
