@@ -169,6 +169,18 @@ impl TestHost {
             token: token.map(str::to_owned),
         }
     }
+
+    /// A client acting as a new user with `roles` over `halls` (see [`user_with_token`]).
+    pub async fn client_as(
+        &self,
+        username: &str,
+        roles: Vec<bantong_host::identity::Role>,
+        halls: &[&str],
+        district_wide: bool,
+    ) -> Client {
+        let token = user_with_token(&self.state, username, roles, halls, district_wide).await;
+        self.client(Some(&token))
+    }
 }
 
 impl Client {
@@ -267,8 +279,4 @@ pub async fn user_with_token(
         .await
         .expect("token");
     token
-}
-
-pub fn ok(status: StatusCode) -> bool {
-    status.is_success()
 }

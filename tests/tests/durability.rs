@@ -3,7 +3,7 @@
 //! whole installation. Every test runs on SQLite and on PostgreSQL.
 
 use bantong_host::cli::{Cli, run};
-use bantong_host::identity::{Principal, Role};
+use bantong_host::identity::Role;
 use bantong_host::workers::{deliver_once, fire_due};
 use bantong_store::Scope;
 use bantong_tests::app::{TestApp, user_with_token};
@@ -142,16 +142,10 @@ async fn invalid_hall_config_is_refused_with_the_field_named_in_chinese() {
     for backend in backends() {
         let app = TestApp::new(TestDb::new(backend).await).await;
         app.install_fixture("fixture").await;
-        let admin = app.host.client(Some(
-            &user_with_token(
-                &app.host.state,
-                "admin1",
-                vec![Role::DistrictAdmin],
-                &["bailou"],
-                true,
-            )
-            .await,
-        ));
+        let admin = app
+            .host
+            .client_as("admin1", vec![Role::DistrictAdmin], &["bailou"], true)
+            .await;
         let r = admin
             .send(
                 "PUT",
@@ -190,16 +184,10 @@ async fn invalid_hall_config_is_refused_with_the_field_named_in_chinese() {
             )
             .await;
         assert_eq!(r.status, StatusCode::OK, "{:?}", r.json());
-        let staff = app.host.client(Some(
-            &user_with_token(
-                &app.host.state,
-                "staff1",
-                vec![Role::WindowStaff],
-                &["bailou"],
-                false,
-            )
-            .await,
-        ));
+        let staff = app
+            .host
+            .client_as("staff1", vec![Role::WindowStaff], &["bailou"], false)
+            .await;
         let cfg = staff.get("/api/plugins/fixture/config").await.json();
         assert_eq!(cfg, json!({ "greeting": "欢迎光临", "max_notes": 100 }));
     }
@@ -211,9 +199,10 @@ async fn backup_then_restore_into_an_empty_installation_gives_back_data_and_blob
         let app = TestApp::new(TestDb::new(Backend::Sqlite).await).await;
         app.install_fixture("fixture").await;
         let state = &app.host.state;
-        let staff = app.host.client(Some(
-            &user_with_token(state, "staff1", vec![Role::WindowStaff], &["bailou"], false).await,
-        ));
+        let staff = app
+            .host
+            .client_as("staff1", vec![Role::WindowStaff], &["bailou"], false)
+            .await;
         for i in 0..5 {
             let r = staff.post("/api/plugins/fixture/notes", json!({ "id": format!("n{i}"), "title": format!("第{i}条"), "status": "open", "amount": i })).await;
             assert_eq!(r.status, StatusCode::CREATED);
@@ -277,6 +266,5 @@ async fn backup_then_restore_into_an_empty_installation_gives_back_data_and_blob
                 .await
                 .is_ok()
         );
-        let _ = Principal::system("unused");
     }
 }

@@ -3,7 +3,7 @@
 //! OpenAPI document and the operations endpoints. SQLite and PostgreSQL.
 
 use axum::body::Body;
-use bantong_host::identity::{Principal, Role};
+use bantong_host::identity::Role;
 use bantong_tests::app::{Client, TestApp, user_with_token};
 use bantong_tests::db::{TestDb, backends};
 use http::{Request, StatusCode};
@@ -135,7 +135,6 @@ async fn session_login_csrf_lockout_and_logout() {
                 .contains("账号已锁定"),
             "{b}"
         );
-        let _ = Principal::system("unused");
     }
 }
 
@@ -144,19 +143,19 @@ async fn roles_and_hall_scope_on_the_host_api() {
     for backend in backends() {
         let app = TestApp::new(TestDb::new(backend).await).await;
         let state = &app.host.state;
-        let admin = app.host.client(Some(
-            &user_with_token(
-                state,
+        let admin = app
+            .host
+            .client_as(
                 "admin1",
                 vec![Role::DistrictAdmin],
                 &["bailou", "wuyao"],
                 true,
             )
-            .await,
-        ));
-        let staff = app.host.client(Some(
-            &user_with_token(state, "staff1", vec![Role::WindowStaff], &["bailou"], false).await,
-        ));
+            .await;
+        let staff = app
+            .host
+            .client_as("staff1", vec![Role::WindowStaff], &["bailou"], false)
+            .await;
 
         let halls = staff.get("/api/halls").await.json();
         assert_eq!(halls["items"].as_array().unwrap().len(), 1, "{halls}");
@@ -232,30 +231,18 @@ async fn ops_endpoints_and_openapi() {
 async fn blobs_are_checked_on_upload_and_scoped_by_hall_on_download() {
     for backend in backends() {
         let app = TestApp::with_config(TestDb::new(backend).await, |c| c.blobs.max_kib = 64).await;
-        let state = &app.host.state;
-        let a = app.host.client(Some(
-            &user_with_token(
-                state,
-                "staff-a",
-                vec![Role::WindowStaff],
-                &["hall-a"],
-                false,
-            )
-            .await,
-        ));
-        let b = app.host.client(Some(
-            &user_with_token(
-                state,
-                "staff-b",
-                vec![Role::WindowStaff],
-                &["hall-b"],
-                false,
-            )
-            .await,
-        ));
-        let admin = app.host.client(Some(
-            &user_with_token(state, "admin1", vec![Role::DistrictAdmin], &[], true).await,
-        ));
+        let a = app
+            .host
+            .client_as("staff-a", vec![Role::WindowStaff], &["hall-a"], false)
+            .await;
+        let b = app
+            .host
+            .client_as("staff-b", vec![Role::WindowStaff], &["hall-b"], false)
+            .await;
+        let admin = app
+            .host
+            .client_as("admin1", vec![Role::DistrictAdmin], &[], true)
+            .await;
         let upload = |client: &Client, ty: &str, bytes: Vec<u8>| {
             let mut req = Request::post("/api/blobs").header("content-type", ty);
             if let Some(t) = &client.token {

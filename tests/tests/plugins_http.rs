@@ -188,27 +188,14 @@ async fn documents_are_scoped_by_hall_and_foreign_reads_need_a_grant() {
     for backend in backends() {
         let app = TestApp::new(TestDb::new(backend).await).await;
         app.install_fixture("fixture").await;
-        let state = &app.host.state;
-        let a = app.host.client(Some(
-            &user_with_token(
-                state,
-                "staff-a",
-                vec![Role::WindowStaff],
-                &["hall-a"],
-                false,
-            )
-            .await,
-        ));
-        let b = app.host.client(Some(
-            &user_with_token(
-                state,
-                "staff-b",
-                vec![Role::WindowStaff],
-                &["hall-b"],
-                false,
-            )
-            .await,
-        ));
+        let a = app
+            .host
+            .client_as("staff-a", vec![Role::WindowStaff], &["hall-a"], false)
+            .await;
+        let b = app
+            .host
+            .client_as("staff-b", vec![Role::WindowStaff], &["hall-b"], false)
+            .await;
         let r = a
             .post(
                 "/api/plugins/fixture/notes",
@@ -382,16 +369,10 @@ async fn a_granted_read_of_another_plugins_collection_works() {
             .await
             .unwrap();
 
-        let staff = app.host.client(Some(
-            &user_with_token(
-                &app.host.state,
-                "staff1",
-                vec![Role::WindowStaff],
-                &["bailou"],
-                false,
-            )
-            .await,
-        ));
+        let staff = app
+            .host
+            .client_as("staff1", vec![Role::WindowStaff], &["bailou"], false)
+            .await;
         let r = staff
             .post(
                 "/api/plugins/visitor-log/visits",
@@ -405,16 +386,10 @@ async fn a_granted_read_of_another_plugins_collection_works() {
         assert_eq!(r.status, StatusCode::OK, "{backend:?}: {:?}", r.json());
         assert_eq!(r.json()["total"], 1, "{}", r.json());
         // Still scoped by hall: another hall's staff sees nothing.
-        let other = app.host.client(Some(
-            &user_with_token(
-                &app.host.state,
-                "staff2",
-                vec![Role::WindowStaff],
-                &["wuyao"],
-                false,
-            )
-            .await,
-        ));
+        let other = app
+            .host
+            .client_as("staff2", vec![Role::WindowStaff], &["wuyao"], false)
+            .await;
         assert_eq!(
             other
                 .get("/api/plugins/fixture/foreign/visitor-log/visits")
