@@ -10,6 +10,8 @@
 //! - Outbox: [`Store::claim_deliveries`], [`Store::ack`], [`Store::nack`].
 //! - Schedules: [`Store::claim_fire`], [`Store::finish_fire`].
 //! - Blobs: [`Store::put_blob`], [`Store::get_blob`].
+//! - Edge events, applied exactly once per agent sequence number:
+//!   [`Store::apply_edge_batches`].
 //! - Plugin registry: [`Store::registry`].
 //! - Backup: [`Store::backup`], [`Store::restore`].
 
@@ -19,6 +21,7 @@ mod blob_refs;
 mod blobs;
 mod db;
 mod documents;
+mod edge;
 mod error;
 mod filter;
 mod outbox;
@@ -37,6 +40,7 @@ pub use blob_refs::PORTAL_OWNER;
 pub use blobs::BlobRef;
 pub use db::{DEFAULT_BLOB_TYPES, Dialect, Store, StoreConfig};
 pub use documents::{Document, MAX_BODY_BYTES, Write};
+pub use edge::{Applied, EdgeBatch, EdgeEventIn};
 pub use error::{Error, Result};
 pub use filter::{Filter, Op};
 pub use outbox::{Delivery, Event, MAX_CLAIM, MAX_PAYLOAD_BYTES, NewEvent};

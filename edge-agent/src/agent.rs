@@ -1,0 +1,249 @@
+//! One hall agent: its outbox, its link to the host, and what it does with
+//! desired state and commands.
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use bantong_fabric::AgentId;
+use bantong_fabric::msg::{Command, Desired, Heartbeat, Reply};
+use serde_json::json;
+use tokio::sync::{Notify, mpsc, watch};
+
+use crate::config::EdgeConfig;
+use crate::identity::Identity;
+use crate::link::{self, Inbound, LinkSettings, Outgoing};
+use crate::outbox::{Draft, Outbox, OutboxConfig};
+use crate::sink::EventSink;
+
+/// A running agent's handles.
+pub struct Agent {
+    pub config: EdgeConfig,
+    pub identity: Identity,
+    outbox: Arc<Mutex<Outbox>>,
+    written: Arc<Notify>,
+    sink: EventSink,
+    started: Instant,
+}
+
+impl std::fmt::Debug for Agent {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Agent")
+            .field("agent", &self.identity.agent_id)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Agent {
+    /// Opens (and recovers) the outbox; starts nothing yet.
+    pub fn open(config: EdgeConfig, identity: Identity) -> anyhow::Result<Agent> {
+        let outbox = Outbox::open(
+            config.data_dir.join("outbox"),
+            OutboxConfig {
+                limit_bytes: config.outbox_limit_mib * 1024 * 1024,
+                segment_bytes: config.outbox_segment_mib * 1024 * 1024,
+            },
+        )
+        .context("opening the outbox")?;
+        if outbox.recovered_lost > 0 {
+            tracing::error!(
+                "outbox: {} events were unreadable after a crash and are reported as lost",
+                outbox.recovered_lost
+            );
+        }
+        let outbox = Arc::new(Mutex::new(outbox));
+        let written = Arc::new(Notify::new());
+        let sink = EventSink::start(outbox.clone(), written.clone());
+        Ok(Agent {
+            config,
+            identity,
+            outbox,
+            written,
+            sink,
+            started: Instant::now(),
+        })
+    }
+
+    pub fn id(&self) -> &AgentId {
+        &self.identity.agent_id
+    }
+
+    /// Where this agent's upstream events go.
+    pub fn sink(&self) -> EventSink {
+        self.sink.clone()
+    }
+
+    /// Next sequence number the outbox will assign.
+    pub fn next_seq(&self) -> u64 {
+        self.outbox
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .next_seq()
+    }
+
+    pub fn outbox_state(&self) -> bantong_fabric::msg::OutboxState {
+        self.outbox
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .state()
+    }
+
+    fn link_settings(&self) -> LinkSettings {
+        let c = &self.config;
+        LinkSettings {
+            agent: self.identity.agent_id.clone(),
+            host: c
+                .mqtt_host
+                .clone()
+                .unwrap_or_else(|| self.identity.mqtt_host.clone()),
+            port: c.mqtt_port.unwrap_or(self.identity.mqtt_port),
+            username: self.identity.username.clone(),
+            password: self.identity.password.clone(),
+            version: env!("CARGO_PKG_VERSION").into(),
+            keep_alive: Duration::from_secs(c.keep_alive_s.max(5)),
+            heartbeat: Duration::from_secs(c.heartbeat_s.max(1)),
+            batch_events: c
+                .batch_events
+                .clamp(1, bantong_fabric::msg::MAX_BATCH_EVENTS),
+            batch_bytes: (c.batch_kib * 1024)
+                .clamp(1024, bantong_fabric::msg::MAX_MESSAGE_BYTES / 2),
+            window: c.window.clamp(1, 64),
+            resend_after: Duration::from_secs(c.resend_after_s.max(1)),
+        }
+    }
+
+    /// Runs the link and the command/desired-state handler until `shutdown`.
+    pub async fn run(&self, shutdown: watch::Receiver<bool>) {
+        let (inbound_tx, mut inbound) = mpsc::channel(64);
+        let (outgoing_tx, outgoing) = mpsc::channel(64);
+        let outbox = self.outbox.clone();
+        let started = self.started;
+        let heartbeat: link::HeartbeatFn = Arc::new(move || Heartbeat {
+            ts_ms: crate::outbox::now_ms(),
+            uptime_s: started.elapsed().as_secs(),
+            outbox: outbox.lock().unwrap_or_else(|p| p.into_inner()).state(),
+            plugins: Vec::new(),
+            cameras: Vec::new(),
+        });
+        let link = link::run(
+            self.link_settings(),
+            self.outbox.clone(),
+            self.written.clone(),
+            inbound_tx,
+            outgoing,
+            heartbeat,
+            shutdown.clone(),
+        );
+        let handler = async {
+            while let Some(message) = inbound.recv().await {
+                match message {
+                    Inbound::Desired(desired) => self.desired(desired),
+                    Inbound::Command(command) => {
+                        let reply = self.command(command);
+                        let _ = outgoing_tx.send(Outgoing::Reply(reply)).await;
+                    }
+                }
+            }
+        };
+        tokio::select! {
+            _ = link => {}
+            _ = handler => {}
+        }
+    }
+
+    /// Keeps the latest desired state on disk, so a restart without the host
+    /// runs the same plugins.
+    fn desired(&self, desired: Desired) {
+        let path = self.config.data_dir.join("desired.json");
+        let current = std::fs::read(&path)
+            .ok()
+            .and_then(|b| serde_json::from_slice::<Desired>(&b).ok());
+        if current
+            .as_ref()
+            .is_some_and(|c| c.revision > desired.revision)
+        {
+            tracing::warn!(
+                "ignoring desired revision {} older than {}",
+                desired.revision,
+                current.map_or(0, |c| c.revision)
+            );
+            return;
+        }
+        let tmp = path.with_extension("json.tmp");
+        let result = std::fs::write(&tmp, bantong_fabric::encode(&desired))
+            .and_then(|_| std::fs::rename(&tmp, &path));
+        match result {
+            Ok(()) => tracing::info!(revision = desired.revision, "desired state stored"),
+            Err(e) => tracing::error!("storing desired state: {e}"),
+        }
+    }
+
+    fn command(&self, command: Command) -> Reply {
+        if command.expires_ms < crate::outbox::now_ms() {
+            return Reply {
+                id: command.id,
+                ok: false,
+                result: serde_json::Value::Null,
+                error: Some("command expired before it arrived".into()),
+            };
+        }
+        match command.name.as_str() {
+            "ping" => Reply {
+                id: command.id,
+                ok: true,
+                result: json!({
+                    "agent": self.identity.agent_id,
+                    "uptime_s": self.started.elapsed().as_secs(),
+                    "outbox": self.outbox_state(),
+                }),
+                error: None,
+            },
+            other => Reply {
+                id: command.id,
+                ok: false,
+                result: serde_json::Value::Null,
+                error: Some(format!("unknown command {other:?}")),
+            },
+        }
+    }
+}
+
+/// Emits synthetic `test.tick` events until the outbox has assigned
+/// `count` sequence numbers in all (so a restarted agent continues where the
+/// killed one stopped), `batch` per append, at most `rate` per second
+/// (0: unlimited). For load and recovery tests.
+pub async fn emit_synthetic(
+    agent: &Agent,
+    count: u64,
+    batch: usize,
+    rate: u64,
+) -> anyhow::Result<()> {
+    let sink = agent.sink();
+    let start = Instant::now();
+    let first = agent.next_seq();
+    loop {
+        let next = agent.next_seq();
+        if next > count {
+            return Ok(());
+        }
+        let n = (count + 1 - next).min(batch.max(1) as u64);
+        let drafts = (next..next + n)
+            .map(|seq| Draft {
+                ts_ms: crate::outbox::now_ms(),
+                kind: "test.tick".into(),
+                source: "agent".into(),
+                subject: None,
+                data: json!({ "n": seq }),
+                attachment: None,
+            })
+            .collect();
+        sink.emit(drafts).await.map_err(anyhow::Error::msg)?;
+        if rate > 0 {
+            let done = agent.next_seq() - first;
+            let due = Duration::from_secs_f64(done as f64 / rate as f64);
+            if let Some(wait) = due.checked_sub(start.elapsed()) {
+                tokio::time::sleep(wait).await;
+            }
+        }
+    }
+}

@@ -1,0 +1,21 @@
+//! The Bantong hall edge agent as a library; `bantong-edge` is a thin CLI
+//! over it and the simulator runs many of these in one process.
+//!
+//! - [`outbox`]: the disk-backed, sequence-numbered outbox of upstream events.
+//! - [`sink`]: group commit of events into the outbox.
+//! - [`link`]: the MQTT link (birth/death, heartbeats, acknowledged batches).
+//! - [`identity`]: enrolment with a one-time token.
+//! - [`agent`]: one agent, tying these together.
+//!
+//! Invariant: an event is published only after it is durable in the outbox,
+//! and removed only after the host acknowledged it.
+
+pub mod agent;
+pub mod config;
+pub mod identity;
+pub mod link;
+pub mod outbox;
+pub mod sink;
+
+pub use agent::Agent;
+pub use config::EdgeConfig;

@@ -1,0 +1,66 @@
+-- The edge fabric: enrolled hall agents, one-time enrolment tokens, the
+-- events they send (applied exactly once per agent sequence number), and
+-- the alerts among those events. Keep in step with ../postgres/0004_edge.sql.
+
+CREATE TABLE edge_agents (
+    id            TEXT    NOT NULL PRIMARY KEY,     -- also its MQTT username
+    hall          TEXT    NOT NULL REFERENCES halls (id),
+    secret_sha256 TEXT    NOT NULL,                 -- of its 256-bit MQTT password
+    enrolled_at   INTEGER NOT NULL,
+    enrolled_by   TEXT    NOT NULL,                 -- user id that issued the token
+    hostname      TEXT    NOT NULL DEFAULT '',
+    version       TEXT    NOT NULL DEFAULT '',
+    revoked_at    INTEGER,
+    -- Link state, from the retained status topic and heartbeats.
+    online        INTEGER NOT NULL DEFAULT 0,
+    boot          TEXT,
+    conn          INTEGER,
+    last_seen     INTEGER,
+    heartbeat     TEXT    CHECK (heartbeat IS NULL OR json_valid(heartbeat)),
+    report        TEXT    CHECK (report IS NULL OR json_valid(report)),
+    -- Highest event sequence number applied; the next applied is this + 1.
+    applied_seq   INTEGER NOT NULL DEFAULT 0 CHECK (applied_seq >= 0)
+);
+CREATE INDEX edge_agents_hall ON edge_agents (hall);
+
+CREATE TABLE edge_enrolments (
+    token_sha256 TEXT    NOT NULL PRIMARY KEY,
+    agent_id     TEXT    NOT NULL,
+    hall         TEXT    NOT NULL REFERENCES halls (id),
+    created_by   TEXT    NOT NULL,
+    created_at   INTEGER NOT NULL,
+    expires_at   INTEGER NOT NULL,
+    used_at      INTEGER
+);
+
+CREATE TABLE edge_events (
+    agent_id    TEXT    NOT NULL,
+    seq         INTEGER NOT NULL CHECK (seq >= 1),
+    hall        TEXT    NOT NULL,
+    ts_ms       INTEGER NOT NULL,                   -- agent clock
+    kind        TEXT    NOT NULL,
+    source      TEXT    NOT NULL,
+    subject     TEXT,
+    data        TEXT    NOT NULL CHECK (json_valid(data)),
+    attachment  TEXT,                               -- blob sha256
+    received_at INTEGER NOT NULL,
+    PRIMARY KEY (agent_id, seq)
+);
+CREATE INDEX edge_events_hall ON edge_events (hall, received_at);
+
+CREATE TABLE edge_alerts (
+    agent_id        TEXT    NOT NULL,
+    seq             INTEGER NOT NULL,
+    hall            TEXT    NOT NULL,
+    ts_ms           INTEGER NOT NULL,
+    kind            TEXT    NOT NULL,
+    subject         TEXT,
+    data            TEXT    NOT NULL CHECK (json_valid(data)),
+    snapshot        TEXT,                           -- blob sha256 of the JPEG
+    received_at     INTEGER NOT NULL,
+    acknowledged_at INTEGER,
+    acknowledged_by TEXT,
+    PRIMARY KEY (agent_id, seq)
+);
+CREATE INDEX edge_alerts_hall ON edge_alerts (hall, ts_ms);
+CREATE INDEX edge_alerts_open ON edge_alerts (ts_ms) WHERE acknowledged_at IS NULL;
