@@ -11,6 +11,7 @@
 //! and removed only after the host acknowledged it.
 
 pub mod agent;
+pub mod cli;
 pub mod config;
 pub mod identity;
 pub mod link;

@@ -262,7 +262,14 @@ impl Link {
         }
         match channel {
             Down::Ack => match decode::<Ack>(payload) {
-                Ok(ack) => self.ack(ack.upto).await,
+                Ok(ack) => {
+                    self.ack(ack.upto).await;
+                    if ack.resend {
+                        // The host saw a gap (it missed a batch): go back now.
+                        self.inflight.clear();
+                        self.cursor = ack.upto + 1;
+                    }
+                }
                 Err(e) => tracing::warn!("bad ack from the host: {e}"),
             },
             Down::Desired => match decode::<Desired>(payload) {

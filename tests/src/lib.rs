@@ -4,6 +4,7 @@
 
 pub mod app;
 pub mod db;
+pub mod edge;
 
 pub use app::{TestApp, TestHost};
 pub use db::TestDb;

@@ -293,12 +293,61 @@ impl Validate for EventBatch {
     }
 }
 
+/// Decodes a batch event by event, so one invalid event (an agent bug)
+/// cannot block the agent's sequence forever: each entry is the event, or
+/// its sequence number and what was wrong with it. The batch itself must
+/// still be well-formed JSON with sequence numbers in order.
+pub fn decode_batch_lenient(
+    bytes: &[u8],
+) -> Result<Vec<Result<Event, (u64, String)>>, DecodeError> {
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Raw {
+        events: Vec<Value>,
+    }
+    if bytes.len() > MAX_MESSAGE_BYTES {
+        return Err(DecodeError::TooLarge(bytes.len()));
+    }
+    let raw: Raw =
+        serde_json::from_slice(bytes).map_err(|e| DecodeError::Malformed(e.to_string()))?;
+    if raw.events.is_empty() || raw.events.len() > MAX_BATCH_EVENTS {
+        return Err(DecodeError::Invalid(format!(
+            "an event batch holds 1 to {MAX_BATCH_EVENTS} events, not {}",
+            raw.events.len()
+        )));
+    }
+    let mut out = Vec::with_capacity(raw.events.len());
+    let mut expected: Option<u64> = None;
+    for value in raw.events {
+        let seq = value
+            .get("seq")
+            .and_then(Value::as_u64)
+            .filter(|s| *s > 0)
+            .ok_or_else(|| DecodeError::Invalid("an event without a valid seq".into()))?;
+        if expected.is_some_and(|e| e != seq) {
+            return Err(DecodeError::Invalid(format!(
+                "event batch sequence is not contiguous at {seq}"
+            )));
+        }
+        expected = Some(seq + 1);
+        let event = serde_json::from_value::<Event>(value)
+            .map_err(|e| e.to_string())
+            .and_then(|e| e.validate().map(|()| e));
+        out.push(event.map_err(|why| (seq, why)));
+    }
+    Ok(out)
+}
+
 /// The host's acknowledgement on `down/ack`: every event up to and including
 /// `upto` is applied and may be deleted by the agent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Ack {
     pub upto: u64,
+    /// The host saw a gap after `upto`: resend from `upto + 1` now rather
+    /// than waiting for the resend timeout.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub resend: bool,
 }
 
 impl Validate for Ack {
@@ -546,6 +595,20 @@ mod tests {
             decode::<EventBatch>(b"{\"events\": []}"),
             Err(DecodeError::Invalid(_))
         ));
+    }
+
+    #[test]
+    fn lenient_batches_isolate_the_bad_event() -> Result<(), DecodeError> {
+        let mut bad = event(8);
+        bad.kind = "Bad Kind".into();
+        let batch = EventBatch {
+            events: vec![event(7), bad, event(9)],
+        };
+        let decoded = decode_batch_lenient(&encode(&batch))?;
+        assert!(decoded[0].is_ok() && decoded[2].is_ok());
+        assert!(matches!(&decoded[1], Err((8, why)) if why.contains("event kind")));
+        assert!(decode_batch_lenient(b"{\"events\":[{\"seq\":1},{\"seq\":3}]}").is_err());
+        Ok(())
     }
 
     #[test]

@@ -187,6 +187,17 @@ pub async fn serve_state(
     } else {
         Vec::new()
     };
+    let edge = if state.config.mqtt.enabled {
+        Some(
+            state
+                .edge
+                .start()
+                .await
+                .context("starting the edge fabric")?,
+        )
+    } else {
+        None
+    };
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .with_context(|| format!("binding {listen}"))?;
@@ -200,6 +211,9 @@ pub async fn serve_state(
     let _ = stop_tx.send(true);
     for h in handles {
         let _ = h.await;
+    }
+    if let Some(edge) = edge {
+        edge.stop().await;
     }
     Ok(())
 }

@@ -31,6 +31,85 @@ pub struct HostConfig {
     pub blobs: BlobConfig,
     pub auth: AuthConfig,
     pub workers: WorkerConfig,
+    pub mqtt: MqttConfig,
+}
+
+/// The edge fabric's MQTT side.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MqttConfig {
+    /// Run the edge fabric (broker link, ingest) in `serve`.
+    pub enabled: bool,
+    /// `embedded`: this process runs the broker on `listen`. `external`: use
+    /// the broker at `host`:`port` (Mosquitto with its dynamic-security
+    /// plugin, which the host drives to create each agent's credentials).
+    pub mode: MqttMode,
+    /// Address of the embedded broker.
+    pub listen: SocketAddr,
+    /// The external broker.
+    pub host: String,
+    pub port: u16,
+    /// The host's own login at an external broker (needs dynamic-security
+    /// admin rights). Ignored for the embedded broker, which makes a fresh
+    /// one per process.
+    pub username: String,
+    pub password: String,
+    /// What enrolling agents are told to connect to; empty: `listen` or
+    /// `host`:`port`.
+    pub public_host: String,
+    pub public_port: u16,
+    /// An agent silent for this long counts as offline even without a Last
+    /// Will (broker restart, host restart).
+    pub stale_after_s: u64,
+    /// Lifetime of an enrolment token.
+    pub enrol_token_hours: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MqttMode {
+    Embedded,
+    External,
+}
+
+impl Default for MqttConfig {
+    fn default() -> Self {
+        MqttConfig {
+            enabled: true,
+            mode: MqttMode::Embedded,
+            listen: SocketAddr::from(([127, 0, 0, 1], 1883)),
+            host: "127.0.0.1".into(),
+            port: 1883,
+            username: String::new(),
+            password: String::new(),
+            public_host: String::new(),
+            public_port: 0,
+            stale_after_s: 90,
+            enrol_token_hours: 72,
+        }
+    }
+}
+
+impl MqttConfig {
+    /// Where agents connect.
+    pub fn public_endpoint(&self) -> (String, u16) {
+        let (host, port) = match self.mode {
+            MqttMode::Embedded => (self.listen.ip().to_string(), self.listen.port()),
+            MqttMode::External => (self.host.clone(), self.port),
+        };
+        (
+            if self.public_host.is_empty() {
+                host
+            } else {
+                self.public_host.clone()
+            },
+            if self.public_port == 0 {
+                port
+            } else {
+                self.public_port
+            },
+        )
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -87,6 +166,7 @@ impl Default for HostConfig {
             blobs: BlobConfig::default(),
             auth: AuthConfig::default(),
             workers: WorkerConfig::default(),
+            mqtt: MqttConfig::default(),
         }
     }
 }
@@ -228,6 +308,9 @@ impl HostConfig {
     pub fn to_redacted_toml(&self) -> String {
         let mut shown = self.clone();
         shown.database_url = redact_url(&shown.database_url);
+        if !shown.mqtt.password.is_empty() {
+            shown.mqtt.password = "***".into();
+        }
         toml::to_string_pretty(&shown).unwrap_or_default()
     }
 

@@ -194,3 +194,15 @@ impl From<axum::extract::rejection::BytesRejection> for AppError {
         }
     }
 }
+
+impl From<sqlx::Error> for AppError {
+    fn from(e: sqlx::Error) -> Self {
+        AppError::internal("database", e)
+    }
+}
+
+impl From<crate::audit::AuditError> for AppError {
+    fn from(e: crate::audit::AuditError) -> Self {
+        AppError::internal("audit log", e)
+    }
+}

@@ -21,6 +21,7 @@ pub struct Inner {
     pub store: Store,
     pub identity: Identity,
     pub plugins: PluginManager,
+    pub edge: crate::edge::Edge,
     pub started: Instant,
     /// Name of this process in leases and schedule claims.
     pub worker_id: String,
@@ -143,11 +144,18 @@ impl AppState {
                 &uuid::Uuid::new_v4().simple().to_string()[..8]
             )
         });
+        let edge = crate::edge::Edge::new(
+            identity.clone(),
+            store.clone(),
+            plugins.index().clone(),
+            config.mqtt.clone(),
+        );
         Ok(AppState(Arc::new(Inner {
             config,
             store,
             identity,
             plugins,
+            edge,
             started: Instant::now(),
             login_throttle: Default::default(),
             worker_id,

@@ -4,6 +4,7 @@
 pub mod admin;
 pub mod auth;
 pub mod blobs;
+pub mod edge;
 pub mod ops;
 pub mod plugins_admin;
 pub mod throttle;
@@ -88,6 +89,17 @@ pub fn app(state: AppState) -> Router {
             post(blobs::upload).layer(DefaultBodyLimit::max(MAX_PACKAGE_BYTES)),
         )
         .route("/api/blobs/{sha256}", get(blobs::download))
+        .route("/api/edge/v1/enrol", post(edge::enrol))
+        .route("/api/edge/enrolments", post(edge::issue_token))
+        .route("/api/edge/agents", get(edge::list_agents))
+        .route("/api/edge/agents/{id}", get(edge::get_agent))
+        .route("/api/edge/agents/{id}/revoke", post(edge::revoke_agent))
+        .route("/api/edge/agents/{id}/commands", post(edge::command))
+        .route("/api/edge/alerts", get(edge::alerts))
+        .route(
+            "/api/edge/alerts/{agent}/{seq}/acknowledge",
+            post(edge::acknowledge_alert),
+        )
         .route("/api/audit", get(admin::audit_log))
         .route("/api/audit/verify", get(admin::audit_verify))
         .route("/api/plugins/{id}", any(plugin_http))

@@ -251,7 +251,7 @@ fn require_admin(actor: &Principal) -> Result<()> {
 
 /// An audit entry attributed to `actor`. For a token, the token id is added to the detail
 /// object so an incident can be traced to the token to revoke.
-fn attributed(
+pub(crate) fn attributed(
     actor: &Principal,
     action: &str,
     target_kind: &str,

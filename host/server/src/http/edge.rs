@@ -1,0 +1,135 @@
+//! `/api/edge/…`: enrolment, agents, commands and alerts.
+
+use std::time::Duration;
+
+use axum::extract::{Path, State};
+use http::StatusCode;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use bantong_fabric::AgentId;
+use bantong_fabric::msg::EnrolRequest;
+
+use super::auth::Auth;
+use crate::edge::registry::AlertQuery;
+use crate::error::{AppError, AppResult, Json, Query};
+use crate::state::AppState;
+
+/// `POST /api/edge/v1/enrol`: an agent redeems its one-time token. No
+/// session: the token is the credential.
+pub async fn enrol(
+    State(state): State<AppState>,
+    Json(request): Json<EnrolRequest>,
+) -> AppResult<Json<Value>> {
+    if request.token.len() > 128 {
+        return Err(AppError::validation("token is too long"));
+    }
+    let answer = state.edge.enrol(request).await?;
+    Ok(Json(json!(answer)))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewToken {
+    pub hall: String,
+    pub agent_id: String,
+}
+
+/// `POST /api/edge/enrolments`: issues a one-time enrolment token.
+pub async fn issue_token(
+    State(state): State<AppState>,
+    Auth(p): Auth,
+    Json(body): Json<NewToken>,
+) -> AppResult<(StatusCode, Json<Value>)> {
+    let agent = AgentId::parse(&body.agent_id).map_err(AppError::validation)?;
+    let ttl = Duration::from_secs(state.config.mqtt.enrol_token_hours.max(1) * 3600);
+    let token = state
+        .edge
+        .registry
+        .issue_token(&p, &body.hall, &agent, ttl)
+        .await?;
+    Ok((StatusCode::CREATED, Json(json!(token))))
+}
+
+/// `GET /api/edge/agents`: agents in the caller's halls.
+pub async fn list_agents(State(state): State<AppState>, Auth(p): Auth) -> AppResult<Json<Value>> {
+    let agents = state.edge.registry.list(&p).await?;
+    Ok(Json(json!({ "items": agents })))
+}
+
+/// `GET /api/edge/agents/{id}`
+pub async fn get_agent(
+    State(state): State<AppState>,
+    Auth(p): Auth,
+    Path(id): Path<String>,
+) -> AppResult<Json<Value>> {
+    match state.edge.registry.get(&id).await? {
+        Some(a) if p.can_access_hall(&a.hall) => Ok(Json(json!(a))),
+        _ => Err(AppError::not_found(format!("edge agent {id}"))),
+    }
+}
+
+/// `POST /api/edge/agents/{id}/revoke`
+pub async fn revoke_agent(
+    State(state): State<AppState>,
+    Auth(p): Auth,
+    Path(id): Path<String>,
+) -> AppResult<StatusCode> {
+    state.edge.revoke(&p, &id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CommandBody {
+    pub name: String,
+    #[serde(default)]
+    pub args: Value,
+    /// How long to wait for the reply (default 10 s, at most 60 s).
+    pub timeout_ms: Option<u64>,
+}
+
+/// `POST /api/edge/agents/{id}/commands`: runs a command on an agent and
+/// returns its reply. Needs `district-admin`.
+pub async fn command(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+    Json(body): Json<CommandBody>,
+) -> AppResult<Json<Value>> {
+    auth.require_admin()?;
+    let agent = AgentId::parse(&id).map_err(AppError::validation)?;
+    if state.edge.registry.get(&id).await?.is_none() {
+        return Err(AppError::not_found(format!("edge agent {id}")));
+    }
+    let timeout = Duration::from_millis(body.timeout_ms.unwrap_or(10_000).clamp(100, 60_000));
+    let reply = state
+        .edge
+        .command(&agent, &body.name, body.args, timeout)
+        .await?;
+    Ok(Json(json!(reply)))
+}
+
+/// `GET /api/edge/alerts`
+pub async fn alerts(
+    State(state): State<AppState>,
+    Auth(p): Auth,
+    Query(q): Query<AlertQuery>,
+) -> AppResult<Json<Value>> {
+    let items = state.edge.registry.alerts(&p, &q).await?;
+    Ok(Json(json!({ "items": items })))
+}
+
+/// `POST /api/edge/alerts/{agent}/{seq}/acknowledge`
+pub async fn acknowledge_alert(
+    State(state): State<AppState>,
+    Auth(p): Auth,
+    Path((agent, seq)): Path<(String, i64)>,
+) -> AppResult<StatusCode> {
+    state
+        .edge
+        .registry
+        .acknowledge_alert(&p, &agent, seq)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,355 @@
+//! Edge fabric test harness: the host with its HTTP API on a real socket,
+//! the embedded broker or a Mosquitto process of the test's own (with the
+//! dynamic-security plugin, on an ephemeral port), and edge agents as real
+//! processes that can be killed with SIGKILL.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use bantong_host::HostConfig;
+use bantong_host::config::MqttMode;
+use bantong_host::edge::EdgeRuntime;
+use serde_json::{Value, json};
+
+use crate::app::{Client, TestApp, TestHost};
+
+/// Which broker a test runs against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BrokerKind {
+    Embedded,
+    Mosquitto,
+}
+
+pub fn brokers() -> Vec<BrokerKind> {
+    vec![BrokerKind::Embedded, BrokerKind::Mosquitto]
+}
+
+/// A free TCP port on loopback (bound and released; good enough for tests).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+/// A Mosquitto broker of this test's own, with dynamic security.
+pub struct Mosquitto {
+    pub port: u16,
+    dir: PathBuf,
+    child: Option<Child>,
+}
+
+pub const MOSQUITTO_ADMIN: &str = "bantong-admin";
+pub const MOSQUITTO_PASSWORD: &str = "admin-Secret-42";
+
+impl Mosquitto {
+    pub fn start(dir: &Path) -> Mosquitto {
+        std::fs::create_dir_all(dir).expect("mosquitto dir");
+        let port = free_port();
+        let dynsec = dir.join("dynamic-security.json");
+        let status = Command::new("mosquitto_ctrl")
+            .args(["dynsec", "init"])
+            .arg(&dynsec)
+            .args([MOSQUITTO_ADMIN, MOSQUITTO_PASSWORD])
+            .stdout(Stdio::null())
+            .status()
+            .expect("mosquitto_ctrl (Debian package mosquitto-clients) is installed");
+        assert!(status.success(), "mosquitto_ctrl dynsec init failed");
+        let plugin = [
+            "/usr/lib/x86_64-linux-gnu/mosquitto_dynamic_security.so",
+            "/usr/lib/mosquitto_dynamic_security.so",
+        ]
+        .into_iter()
+        .find(|p| Path::new(p).exists())
+        .expect("the Mosquitto dynamic-security plugin");
+        std::fs::write(
+            dir.join("mosquitto.conf"),
+            format!(
+                "per_listener_settings false\nlistener {port} 127.0.0.1\nallow_anonymous false\n\
+                 plugin {plugin}\nplugin_opt_config_file {}\nlog_dest file {}\nuser root\n",
+                dynsec.display(),
+                dir.join("mosquitto.log").display()
+            ),
+        )
+        .expect("mosquitto.conf");
+        let mut m = Mosquitto {
+            port,
+            dir: dir.to_owned(),
+            child: None,
+        };
+        m.resume();
+        // The operator's one-time setup: the host's login may also use the
+        // fabric's topics (dynamic security's admin role covers only $CONTROL).
+        for args in [
+            vec!["createRole", "bantong-host"],
+            vec![
+                "addRoleACL",
+                "bantong-host",
+                "publishClientSend",
+                "bantong/#",
+                "allow",
+            ],
+            vec![
+                "addRoleACL",
+                "bantong-host",
+                "subscribePattern",
+                "bantong/#",
+                "allow",
+            ],
+            vec!["addClientRole", MOSQUITTO_ADMIN, "bantong-host"],
+        ] {
+            let status = Command::new("mosquitto_ctrl")
+                .args([
+                    "-h",
+                    "127.0.0.1",
+                    "-p",
+                    &port.to_string(),
+                    "-u",
+                    MOSQUITTO_ADMIN,
+                    "-P",
+                    MOSQUITTO_PASSWORD,
+                    "dynsec",
+                ])
+                .args(&args)
+                .stdout(Stdio::null())
+                .status()
+                .expect("mosquitto_ctrl runs");
+            assert!(status.success(), "mosquitto_ctrl dynsec {args:?} failed");
+        }
+        m
+    }
+
+    /// Starts the process (again) on the same port and config.
+    pub fn resume(&mut self) {
+        let child = Command::new("mosquitto")
+            .arg("-c")
+            .arg(self.dir.join("mosquitto.conf"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("mosquitto is installed");
+        self.child = Some(child);
+        wait_for_port(self.port);
+    }
+
+    /// Kills the broker (SIGKILL: no goodbye to anyone).
+    pub fn kill(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
+impl Drop for Mosquitto {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+fn wait_for_port(port: u16) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while Instant::now() < deadline {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    panic!("nothing listens on port {port}");
+}
+
+/// Points a host config at the broker.
+pub fn configure(
+    config: &mut HostConfig,
+    broker: BrokerKind,
+    mosquitto: Option<&Mosquitto>,
+    embedded_port: u16,
+) {
+    match (broker, mosquitto) {
+        (BrokerKind::Mosquitto, Some(m)) => {
+            config.mqtt.mode = MqttMode::External;
+            config.mqtt.host = "127.0.0.1".into();
+            config.mqtt.port = m.port;
+            config.mqtt.username = MOSQUITTO_ADMIN.into();
+            config.mqtt.password = MOSQUITTO_PASSWORD.into();
+        }
+        _ => {
+            config.mqtt.mode = MqttMode::Embedded;
+            config.mqtt.listen = SocketAddr::from(([127, 0, 0, 1], embedded_port));
+        }
+    }
+}
+
+/// A host process with its fabric started and its API on a socket.
+pub struct RunningHost {
+    pub host: TestHost,
+    pub runtime: Option<EdgeRuntime>,
+    pub http: SocketAddr,
+    server: tokio::task::JoinHandle<()>,
+}
+
+impl RunningHost {
+    pub async fn start(host: TestHost) -> RunningHost {
+        let runtime = host.state.edge.start().await.expect("edge fabric starts");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let http = listener.local_addr().expect("addr");
+        let app = bantong_host::app(host.state.clone())
+            .into_make_service_with_connect_info::<SocketAddr>();
+        let server = tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        RunningHost {
+            host,
+            runtime: Some(runtime),
+            http,
+            server,
+        }
+    }
+
+    /// Stops the fabric (and the embedded broker) and the HTTP server.
+    pub async fn stop(mut self) {
+        if let Some(r) = self.runtime.take() {
+            r.stop().await;
+        }
+        self.server.abort();
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://{}", self.http)
+    }
+}
+
+/// Issues an enrolment token through the API as an administrator.
+pub async fn issue_token(admin: &Client, hall: &str, agent: &str) -> String {
+    let r = admin
+        .post(
+            "/api/edge/enrolments",
+            json!({ "hall": hall, "agent_id": agent }),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.json());
+    r.json()["token"].as_str().expect("token").to_owned()
+}
+
+/// An edge agent process.
+pub struct AgentProcess {
+    binary: PathBuf,
+    pub data_dir: PathBuf,
+    host_url: String,
+    child: Option<Child>,
+}
+
+impl AgentProcess {
+    /// `binary`: `env!("CARGO_BIN_EXE_edge-under-test")` in an integration test.
+    pub fn new(binary: &str, data_dir: PathBuf, host_url: &str) -> AgentProcess {
+        AgentProcess {
+            binary: PathBuf::from(binary),
+            data_dir,
+            host_url: host_url.to_owned(),
+            child: None,
+        }
+    }
+
+    fn command(&self) -> Command {
+        let mut c = Command::new(&self.binary);
+        c.env("BANTONG_EDGE_DATA_DIR", &self.data_dir)
+            .env("BANTONG_EDGE_HOST_URL", &self.host_url)
+            .env("BANTONG_EDGE_HEARTBEAT_S", "1")
+            .env("BANTONG_EDGE_KEEP_ALIVE_S", "5")
+            .env("BANTONG_EDGE_RESEND_AFTER_S", "3")
+            .env("BANTONG_EDGE_LOG", "warn")
+            .stdout(Stdio::null());
+        c
+    }
+
+    pub fn enrol(&self, token: &str) {
+        let out = self
+            .command()
+            .args(["enrol", "--token", token])
+            .output()
+            .expect("agent runs");
+        assert!(
+            out.status.success(),
+            "enrolment failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    /// Starts `run`, emitting synthetic events up to sequence `emit` at `rate`/s.
+    pub fn run(&mut self, emit: u64, rate: u64) {
+        let child = self
+            .command()
+            .args([
+                "run",
+                "--emit",
+                &emit.to_string(),
+                "--emit-rate",
+                &rate.to_string(),
+                "--emit-batch",
+                "50",
+            ])
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("agent starts");
+        self.child = Some(child);
+    }
+
+    /// SIGKILL: the process gets no chance to flush or say goodbye.
+    pub fn kill9(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
+impl Drop for AgentProcess {
+    fn drop(&mut self) {
+        self.kill9();
+    }
+}
+
+/// Polls `f` until it returns `Some`, or panics with `what` after `limit`.
+pub async fn eventually<T, F, Fut>(limit: Duration, what: &str, mut f: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let deadline = Instant::now() + limit;
+    loop {
+        if let Some(v) = f().await {
+            return v;
+        }
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// The agent's applied prefix as the API reports it.
+pub async fn applied_seq(admin: &Client, agent: &str) -> i64 {
+    let r = admin.get(&format!("/api/edge/agents/{agent}")).await;
+    r.json()["applied_seq"].as_i64().unwrap_or(-1)
+}
+
+/// Every stored event of `agent` as (seq, data.n).
+pub async fn stored_events(app: &TestApp, agent: &str) -> Vec<(i64, Value)> {
+    use sqlx::Row;
+    let rows = sqlx::query("SELECT seq, data FROM edge_events WHERE agent_id = $1 ORDER BY seq")
+        .bind(agent)
+        .fetch_all(app.host.state.store.pool())
+        .await
+        .expect("query events");
+    rows.iter()
+        .map(|r| {
+            let data: String = r.try_get(1).expect("data");
+            (
+                r.try_get(0).expect("seq"),
+                serde_json::from_str(&data).expect("json"),
+            )
+        })
+        .collect()
+}
