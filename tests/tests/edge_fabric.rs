@@ -276,9 +276,8 @@ async fn survives_outage(backend: bantong_tests::db::Backend, broker: BrokerKind
     // Broker down for 30 s. With the embedded broker that is the host's
     // fabric going away; with Mosquitto the host restarts too, meanwhile.
     let http = host.url();
-    match mosquitto.as_mut() {
-        Some(m) => m.kill(),
-        None => {}
+    if let Some(m) = mosquitto.as_mut() {
+        m.kill();
     }
     host.stop().await;
     tokio::time::sleep(Duration::from_secs(10)).await;

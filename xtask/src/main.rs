@@ -156,7 +156,28 @@ fn wait_port(port: u16, secs: u64) -> bool {
 
 /// Starts PostgreSQL and Mosquitto when they are not running (the commands
 /// of this machine kind); fails clearly when they cannot be started.
+/// Whether `program` is on the PATH.
+fn have(program: &str) -> bool {
+    Command::new("sh")
+        .args(["-c", &format!("command -v {program} >/dev/null 2>&1")])
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
 fn services() -> Result<()> {
+    // The edge fabric tests start Mosquitto brokers of their own and set up
+    // their credentials with mosquitto_ctrl.
+    if !have("mosquitto") || !have("mosquitto_ctrl") {
+        eprintln!("installing Debian's mosquitto and mosquitto-clients");
+        let _ = Command::new("apt-get").args(["update", "-q"]).status();
+        let status = Command::new("apt-get")
+            .args(["install", "-y", "-q", "mosquitto", "mosquitto-clients"])
+            .status()
+            .context("running apt-get")?;
+        if !status.success() {
+            bail!("could not install mosquitto and mosquitto-clients");
+        }
+    }
     if !port_open(5432) {
         eprintln!("PostgreSQL is not running; starting it");
         let versions =

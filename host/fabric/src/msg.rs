@@ -293,13 +293,17 @@ impl Validate for EventBatch {
     }
 }
 
+/// One event of a leniently decoded batch: the event, or its sequence
+/// number and why it was refused.
+pub type LenientEvent = Result<Event, (u64, String)>;
+
 /// Decodes a batch event by event, so one invalid event (an agent bug)
 /// cannot block the agent's sequence forever: each entry is the event, or
 /// its sequence number and what was wrong with it. The batch itself must
 /// still be well-formed JSON with sequence numbers in order.
 pub fn decode_batch_lenient(
     bytes: &[u8],
-) -> Result<Vec<Result<Event, (u64, String)>>, DecodeError> {
+) -> Result<Vec<LenientEvent>, DecodeError> {
     #[derive(Deserialize)]
     #[serde(deny_unknown_fields)]
     struct Raw {

@@ -9,6 +9,7 @@ mod aggregate;
 mod backup;
 mod blobs;
 mod documents;
+mod edge;
 mod outbox;
 mod query;
 mod registry;
