@@ -301,9 +301,7 @@ pub type LenientEvent = Result<Event, (u64, String)>;
 /// cannot block the agent's sequence forever: each entry is the event, or
 /// its sequence number and what was wrong with it. The batch itself must
 /// still be well-formed JSON with sequence numbers in order.
-pub fn decode_batch_lenient(
-    bytes: &[u8],
-) -> Result<Vec<LenientEvent>, DecodeError> {
+pub fn decode_batch_lenient(bytes: &[u8]) -> Result<Vec<LenientEvent>, DecodeError> {
     #[derive(Deserialize)]
     #[serde(deny_unknown_fields)]
     struct Raw {

@@ -10,7 +10,10 @@ use sqlx::Row;
 use crate::both;
 use crate::common::{Backend, TestDb};
 
-both!(applies_each_sequence_number_once, alerts_are_stored_and_published);
+both!(
+    applies_each_sequence_number_once,
+    alerts_are_stored_and_published
+);
 
 async fn agent(store: &Store, id: &str, hall: &str) {
     sqlx::query(
@@ -74,11 +77,20 @@ async fn applies_each_sequence_number_once(backend: Backend) {
     assert_eq!((r[1].agent.as_str(), r[1].upto, r[1].applied), ("a2", 2, 2));
 
     // A resend overlapping what is applied, plus new events.
-    let r = s.apply_edge_batches(vec![batch("a1", 3..=8)], &[]).await.unwrap();
-    assert_eq!((r[0].upto, r[0].applied, r[0].duplicates, r[0].gap), (8, 3, 3, 0));
+    let r = s
+        .apply_edge_batches(vec![batch("a1", 3..=8)], &[])
+        .await
+        .unwrap();
+    assert_eq!(
+        (r[0].upto, r[0].applied, r[0].duplicates, r[0].gap),
+        (8, 3, 3, 0)
+    );
 
     // A batch after a gap applies nothing and says so.
-    let r = s.apply_edge_batches(vec![batch("a1", 10..=12)], &[]).await.unwrap();
+    let r = s
+        .apply_edge_batches(vec![batch("a1", 10..=12)], &[])
+        .await
+        .unwrap();
     assert_eq!((r[0].upto, r[0].applied, r[0].gap), (8, 0, 3));
 
     // Two batches of one agent in one call, out of order, fill the gap.
@@ -91,7 +103,10 @@ async fn applies_each_sequence_number_once(backend: Backend) {
     assert_eq!(count(s, "a1").await, 12);
 
     // Unknown agents are refused and change nothing.
-    let r = s.apply_edge_batches(vec![batch("ghost", 1..=3)], &[]).await.unwrap();
+    let r = s
+        .apply_edge_batches(vec![batch("ghost", 1..=3)], &[])
+        .await
+        .unwrap();
     assert!(r[0].refused);
     assert_eq!(count(s, "ghost").await, 0);
 }
