@@ -99,6 +99,17 @@ pub async fn run(mut config: HostConfig, args: DemoArgs) -> Result<()> {
         std::fs::write(&policy, DEMO_POLICY)?;
         config.policy_file = Some(policy);
     }
+    // The demo's embedded MQTT broker: the standard port when it is free,
+    // otherwise any free port (a machine may already run Mosquitto on 1883).
+    if config.mqtt.mode == crate::config::MqttMode::Embedded
+        && std::net::TcpListener::bind(config.mqtt.listen).is_err()
+    {
+        let free = std::net::TcpListener::bind((config.mqtt.listen.ip(), 0))
+            .and_then(|l| l.local_addr())
+            .context("finding a free port for the MQTT broker")?;
+        config.mqtt.listen = free;
+    }
+    println!("  MQTT broker for hall agents: {}", config.mqtt.listen);
     let listen = config.listen;
     let state = AppState::build(config).await?;
     let system = Principal::system("demo");
