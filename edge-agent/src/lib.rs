@@ -11,11 +11,13 @@
 //! and removed only after the host acknowledged it.
 
 pub mod agent;
+pub mod camera;
 pub mod cli;
 pub mod config;
 pub mod identity;
 pub mod link;
 pub mod outbox;
+pub mod plugins;
 pub mod sink;
 
 pub use agent::Agent;

@@ -18,6 +18,7 @@ use anyhow::{Context, Result, bail};
 const PLUGINS: &[(&str, &str)] = &[
     ("bantong-fixture", "bantong_fixture"),
     ("vendor-visitor-log", "vendor_visitor_log"),
+    ("bantong-camera-watch", "bantong_camera_watch"),
 ];
 const WASM_TARGET: &str = "wasm32-wasip2";
 

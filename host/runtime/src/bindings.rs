@@ -10,6 +10,33 @@ mod generated {
     });
 }
 
+mod generated_edge {
+    wasmtime::component::bindgen!({
+        path: "../../wit/platform",
+        world: "edge",
+        imports: { default: trappable },
+        exports: { default: async },
+    });
+}
+
+/// Generated types of the `edge` world (a separate generation: its shared
+/// interfaces are distinct Rust types from the `module` world's).
+pub mod edge_wit {
+    pub use super::generated_edge::Edge;
+    pub use super::generated_edge::EdgePre;
+    pub use super::generated_edge::bantong::platform::camera::{FrameInfo, PixelFormat};
+    pub use super::generated_edge::bantong::platform::log::Level;
+    pub use super::generated_edge::bantong::platform::peripherals::Device;
+    pub use super::generated_edge::bantong::platform::types::Error as HostError;
+
+    /// The generated host traits, implemented by [`crate::edge::EdgeState`].
+    pub mod traits {
+        pub use super::super::generated_edge::bantong::platform::{
+            camera, clock, config, log, peripherals, types, uplink,
+        };
+    }
+}
+
 /// Generated types of `bantong:platform@0.1.0`, re-exported under short names.
 pub mod wit {
     pub use super::generated::Module;

@@ -216,7 +216,7 @@ fn build_engine(config: &RuntimeConfig) -> Result<(Engine, bool)> {
 }
 
 /// Advances the engine's epoch every `tick` until `alive` is cleared.
-fn spawn_ticker(engine: Engine, alive: Arc<AtomicBool>, tick: Duration) {
+pub(crate) fn spawn_ticker(engine: Engine, alive: Arc<AtomicBool>, tick: Duration) {
     let spawned = std::thread::Builder::new()
         .name("bantong-epoch".into())
         .spawn(move || {

@@ -169,7 +169,7 @@ pub(crate) struct MemoryCap {
 }
 
 impl MemoryCap {
-    fn new(max_bytes: usize) -> Self {
+    pub(crate) fn new(max_bytes: usize) -> Self {
         MemoryCap {
             max_bytes,
             hit: false,

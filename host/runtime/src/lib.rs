@@ -15,13 +15,15 @@
 
 mod bindings;
 mod call;
+pub mod edge;
 mod engine;
 mod error;
 mod host;
 mod plugin;
 mod stats;
+pub mod vision;
 
-pub use bindings::wit;
+pub use bindings::{edge_wit, wit};
 pub use call::CallOutcome;
 pub use engine::{Runtime, RuntimeConfig};
 pub use error::{CallError, Error, Result};

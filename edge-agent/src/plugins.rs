@@ -1,0 +1,220 @@
+//! Edge plugins on the agent: verified packages, one long-lived instance
+//! each, fed with frames; what they send goes through the outbox.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use bantong_fabric::msg::Attachment;
+use bantong_manifest::{Package, TrustedKeys, World};
+use bantong_runtime::PluginLimits;
+use bantong_runtime::edge::{EdgeHost, EdgeInstance, EdgeModule, EdgeRuntime};
+use bantong_runtime::edge_wit::{HostError, Level};
+use bantong_runtime::vision::Frame;
+
+use crate::outbox::{Draft, now_ms};
+use crate::sink::EventSink;
+
+/// Most events one plugin call may queue.
+const MAX_EVENTS_PER_CALL: usize = 64;
+
+/// What one edge plugin sees of the agent.
+pub struct AgentEdgeHost {
+    plugin: String,
+    config: String,
+    drafts: Vec<Draft>,
+}
+
+impl EdgeHost for AgentEdgeHost {
+    fn config(&mut self) -> String {
+        self.config.clone()
+    }
+
+    fn log(&mut self, level: Level, message: &str, _fields: &[(String, String)]) {
+        let plugin = &self.plugin;
+        match level {
+            Level::Error => tracing::error!(plugin, "{message}"),
+            Level::Warn => tracing::warn!(plugin, "{message}"),
+            Level::Info => tracing::info!(plugin, "{message}"),
+            _ => tracing::debug!(plugin, "{message}"),
+        }
+    }
+
+    fn now_ms(&mut self) -> i64 {
+        now_ms()
+    }
+
+    fn send(
+        &mut self,
+        kind: &str,
+        subject: Option<&str>,
+        payload: &str,
+        snapshot: Option<&Frame>,
+    ) -> Result<(), HostError> {
+        if self.drafts.len() >= MAX_EVENTS_PER_CALL {
+            return Err(HostError::Unavailable(format!(
+                "at most {MAX_EVENTS_PER_CALL} events per call"
+            )));
+        }
+        let data: serde_json::Value = serde_json::from_str(payload)
+            .map_err(|e| HostError::Invalid(format!("payload is not JSON: {e}")))?;
+        let attachment = match snapshot {
+            Some(frame) => Some(Attachment::new(
+                "image/jpeg",
+                &crate::camera::jpeg(frame).map_err(HostError::Unavailable)?,
+            )),
+            None => None,
+        };
+        let draft = Draft {
+            ts_ms: now_ms(),
+            kind: kind.to_owned(),
+            source: self.plugin.clone(),
+            subject: subject.map(str::to_owned),
+            data,
+            attachment,
+        };
+        // Check it the way the host will, so a bad event fails here, in the
+        // plugin's call, rather than as a rejected event upstream.
+        let probe = bantong_fabric::msg::Event {
+            seq: 1,
+            ts_ms: draft.ts_ms,
+            kind: draft.kind.clone(),
+            source: draft.source.clone(),
+            subject: draft.subject.clone(),
+            data: draft.data.clone(),
+            attachment: draft.attachment.clone(),
+        };
+        bantong_fabric::msg::Validate::validate(&probe).map_err(HostError::Invalid)?;
+        self.drafts.push(draft);
+        Ok(())
+    }
+}
+
+/// One verified, running edge plugin.
+pub struct RunningPlugin {
+    pub id: String,
+    pub version: String,
+    pub digest: String,
+    module: EdgeModule<AgentEdgeHost>,
+    instance: EdgeInstance<AgentEdgeHost>,
+    config: String,
+    /// Calls that trapped, timed out or returned an error.
+    pub failures: u64,
+    pub calls: u64,
+}
+
+impl std::fmt::Debug for RunningPlugin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RunningPlugin")
+            .field("id", &self.id)
+            .field("version", &self.version)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Default limits of an edge plugin call.
+pub fn default_limits() -> PluginLimits {
+    PluginLimits {
+        memory_bytes: 64 * 1024 * 1024,
+        timeout: Duration::from_millis(500),
+        boundary_bytes: 1024 * 1024,
+    }
+}
+
+impl RunningPlugin {
+    /// Verifies the package (digest and signature against `trusted`),
+    /// compiles it, instantiates it and calls `init` with `config`.
+    /// Unsigned or altered packages never get this far.
+    pub async fn start(
+        runtime: &EdgeRuntime<AgentEdgeHost>,
+        package: &[u8],
+        trusted: &TrustedKeys,
+        config: &str,
+    ) -> anyhow::Result<RunningPlugin> {
+        let package = Package::decode(package)?;
+        package.verify(trusted)?;
+        let manifest = package.manifest();
+        if manifest.world != World::Edge {
+            anyhow::bail!("{} is not an edge plugin", manifest.id);
+        }
+        let module = runtime.load(package.wasm(), default_limits())?;
+        let host = AgentEdgeHost {
+            plugin: manifest.id.clone(),
+            config: config.to_owned(),
+            drafts: Vec::new(),
+        };
+        let mut instance = runtime.instantiate(&module, host).await?;
+        match instance.init(config).await {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => anyhow::bail!("{} refused its config: {e}", manifest.id),
+            Err(e) => anyhow::bail!("{} failed to start: {e}", manifest.id),
+        }
+        Ok(RunningPlugin {
+            id: manifest.id.clone(),
+            version: manifest.version.to_string(),
+            digest: package.digest().to_string(),
+            module,
+            instance,
+            config: config.to_owned(),
+            failures: 0,
+            calls: 0,
+        })
+    }
+
+    /// Replaces a poisoned instance (after a trap or timeout).
+    async fn revive(&mut self, runtime: &EdgeRuntime<AgentEdgeHost>) -> anyhow::Result<()> {
+        let host = AgentEdgeHost {
+            plugin: self.id.clone(),
+            config: self.config.clone(),
+            drafts: Vec::new(),
+        };
+        let mut instance = runtime.instantiate(&self.module, host).await?;
+        if let Ok(Ok(())) = instance.init(&self.config).await {
+            self.instance = instance;
+            Ok(())
+        } else {
+            anyhow::bail!("{} could not be restarted", self.id)
+        }
+    }
+
+    /// Shows a frame to the plugin and forwards what it sent.
+    pub async fn frame(
+        &mut self,
+        runtime: &EdgeRuntime<AgentEdgeHost>,
+        frame: Arc<Frame>,
+        sink: &EventSink,
+    ) -> Result<(), String> {
+        if self.instance.is_poisoned() {
+            self.revive(runtime).await.map_err(|e| e.to_string())?;
+        }
+        self.calls += 1;
+        let result = self.instance.on_frame(frame).await;
+        let drafts = std::mem::take(&mut self.instance.host_mut().drafts);
+        let outcome = match result {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(e)) => Err(e),
+            Err(e) => Err(e.to_string()),
+        };
+        if outcome.is_err() {
+            self.failures += 1;
+        }
+        // Events queued before a failure still happened.
+        if !drafts.is_empty() {
+            sink.emit(drafts).await?;
+        }
+        outcome
+    }
+
+    pub async fn command(&mut self, name: &str, args: &str) -> Result<String, String> {
+        match self.instance.on_command(name, args).await {
+            Ok(r) => r,
+            Err(e) => Err(e.to_string()),
+        }
+    }
+
+    pub async fn health(&mut self) -> Result<(), String> {
+        match self.instance.health().await {
+            Ok(r) => r,
+            Err(e) => Err(e.to_string()),
+        }
+    }
+}
