@@ -55,7 +55,7 @@ impl Scene {
             Scene::Lights => (
                 true,
                 1,
-                if ((t / 10.0) as u32) % 2 == 0 {
+                if ((t / 10.0) as u32).is_multiple_of(2) {
                     1.0
                 } else {
                     0.45

@@ -28,7 +28,7 @@ impl Frame {
     pub fn is_consistent(&self) -> bool {
         let px = self.width as usize * self.height as usize;
         match self.format {
-            PixelFormat::Yuyv => self.data.len() == px * 2 && self.width % 2 == 0,
+            PixelFormat::Yuyv => self.data.len() == px * 2 && self.width.is_multiple_of(2),
             PixelFormat::Gray => self.data.len() == px,
         }
     }
@@ -107,7 +107,7 @@ mod tests {
         for row in luma {
             for (i, y) in row.iter().enumerate() {
                 data.push(*y);
-                data.push(if i % 2 == 0 { 128 } else { 128 });
+                data.push(if i % 2 == 0 { 110 } else { 140 });
             }
         }
         let f = Frame {

@@ -57,8 +57,11 @@ pub struct Applied {
     pub refused: bool,
 }
 
-/// Rows per INSERT statement (SQLite allows 32,766 parameters).
-const ROWS_PER_INSERT: usize = 400;
+/// Rows per INSERT statement. Measured with `cargo bench --bench edge`:
+/// through sqlx's `Any` driver the cost per row grows with the statement's
+/// parameter count (direct ingest on SQLite: 400 rows 19.7k events/s, 100
+/// rows 63k/s, 25 rows 128k/s, 10 rows 115k/s), so small statements win.
+const ROWS_PER_INSERT: usize = 25;
 
 impl Store {
     /// Applies batches from any number of agents in one transaction and

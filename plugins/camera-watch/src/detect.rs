@@ -231,7 +231,8 @@ impl Watcher {
         }
         let settling = state.settle > 0;
         state.settle = state.settle.saturating_sub(1);
-        let gain = state.gain.max(0.05);
+        let inv_gain = 1.0 / state.gain.max(0.05);
+        let fg = f32::from(self.config.foreground_threshold);
 
         for (region, rs) in cam_cfg.regions.iter().zip(state.regions.iter_mut()) {
             let (x0, y0, x1, y1) = bounds(region.rect, w, h);
@@ -239,13 +240,12 @@ impl Watcher {
             let mut foreground = 0u32;
             for y in y0..y1 {
                 let row = y * w as usize;
-                for x in x0..x1 {
-                    let cur = f32::from(gray[row + x]) / gain;
-                    let d = (cur - f32::from(state.reference[row + x])).abs();
+                let cur = &gray[row + x0..row + x1];
+                let reference = &state.reference[row + x0..row + x1];
+                for (c, r) in cur.iter().zip(reference) {
+                    let d = (f32::from(*c) * inv_gain - f32::from(*r)).abs();
                     diff_sum += d;
-                    if d > f32::from(self.config.foreground_threshold) {
-                        foreground += 1;
-                    }
+                    foreground += u32::from(d > fg);
                 }
             }
             let area = ((x1 - x0) * (y1 - y0)) as f32;

@@ -41,7 +41,7 @@ CREATE TABLE edge_events (
     kind        TEXT    NOT NULL,
     source      TEXT    NOT NULL,
     subject     TEXT,
-    data        TEXT    NOT NULL CHECK (json_valid(data)),
+    data        TEXT    NOT NULL,                   -- JSON, validated by the fabric decoder
     attachment  TEXT,                               -- blob sha256
     received_at INTEGER NOT NULL,
     PRIMARY KEY (agent_id, seq)
