@@ -112,18 +112,99 @@ impl Agent {
         }
     }
 
-    /// Runs the link and the command/desired-state handler until `shutdown`.
+    fn saved_desired(&self) -> Option<Desired> {
+        std::fs::read(self.config.data_dir.join("desired.json"))
+            .ok()
+            .and_then(|b| serde_json::from_slice(&b).ok())
+    }
+
+    /// Starts the cameras: each sends frames into `frames` at its rate (a
+    /// frame is dropped, not queued, when the plugins fall behind).
+    fn start_cameras(
+        &self,
+        frames: mpsc::Sender<Arc<bantong_runtime::vision::Frame>>,
+        mut shutdown: watch::Receiver<bool>,
+    ) -> Vec<bantong_fabric::msg::CameraState> {
+        use crate::camera::{CameraSource, Scene, SimulatedCamera};
+        let fps = self.config.camera_fps.clamp(0.1, 60.0);
+        let speed = self.config.camera_speed.clamp(0.1, 100.0);
+        let mut states = Vec::new();
+        for spec in &self.config.cameras {
+            let Some(scene) = Scene::parse(&spec.scene) else {
+                tracing::error!(camera = %spec.id, "unknown scene {:?}; camera not started", spec.scene);
+                continue;
+            };
+            states.push(bantong_fabric::msg::CameraState {
+                id: spec.id.clone(),
+                ok: true,
+                fps,
+            });
+            let mut camera = SimulatedCamera::new(&spec.id, scene, fps, crate::outbox::now_ms());
+            let frames = frames.clone();
+            let mut shutdown = shutdown.clone();
+            tokio::spawn(async move {
+                let mut tick = tokio::time::interval(Duration::from_secs_f32(1.0 / (fps * speed)));
+                loop {
+                    tokio::select! {
+                        _ = tick.tick() => {}
+                        _ = shutdown.changed() => return,
+                    }
+                    match camera.next_frame() {
+                        Ok(frame) => {
+                            let _ = frames.try_send(Arc::new(frame));
+                        }
+                        Err(e) => tracing::warn!(camera = camera.id(), "frame failed: {e}"),
+                    }
+                }
+            });
+        }
+        let _ = shutdown.borrow_and_update();
+        states
+    }
+
+    /// Runs the link, the cameras, the plugin runner and the
+    /// command/desired-state handler until `shutdown`.
     pub async fn run(&self, shutdown: watch::Receiver<bool>) {
         let (inbound_tx, mut inbound) = mpsc::channel(64);
         let (outgoing_tx, outgoing) = mpsc::channel(64);
+        let (frames_tx, frames_rx) = mpsc::channel(16);
+        let (desired_tx, desired_rx) = watch::channel(self.saved_desired());
+        let cameras = self.start_cameras(frames_tx, shutdown.clone());
+        let trusted = bantong_manifest::TrustedKeys::from_text(&self.identity.trusted_keys)
+            .unwrap_or_default();
+        let runner = crate::runner::Runner::new(
+            crate::runner::RunnerSettings {
+                data_dir: self.config.data_dir.clone(),
+                host_url: self.config.host_url.clone(),
+                username: self.identity.username.clone(),
+                password: self.identity.password.clone(),
+                trusted,
+            },
+            self.sink(),
+            outgoing_tx.clone(),
+        );
+        let plugin_states = match runner {
+            Ok(runner) => {
+                let states = runner.states.clone();
+                tokio::spawn(runner.run(desired_rx, frames_rx));
+                states
+            }
+            Err(e) => {
+                tracing::error!("the plugin runtime did not start: {e}");
+                Arc::new(Mutex::new(Vec::new()))
+            }
+        };
         let outbox = self.outbox.clone();
         let started = self.started;
         let heartbeat: link::HeartbeatFn = Arc::new(move || Heartbeat {
             ts_ms: crate::outbox::now_ms(),
             uptime_s: started.elapsed().as_secs(),
             outbox: outbox.lock().unwrap_or_else(|p| p.into_inner()).state(),
-            plugins: Vec::new(),
-            cameras: Vec::new(),
+            plugins: plugin_states
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .clone(),
+            cameras: cameras.clone(),
         });
         let link = link::run(
             self.link_settings(),
@@ -137,7 +218,11 @@ impl Agent {
         let handler = async {
             while let Some(message) = inbound.recv().await {
                 match message {
-                    Inbound::Desired(desired) => self.desired(desired),
+                    Inbound::Desired(desired) => {
+                        if self.desired(&desired) {
+                            let _ = desired_tx.send(Some(desired));
+                        }
+                    }
                     Inbound::Command(command) => {
                         let reply = self.command(command);
                         let _ = outgoing_tx.send(Outgoing::Reply(reply)).await;
@@ -153,7 +238,8 @@ impl Agent {
 
     /// Keeps the latest desired state on disk, so a restart without the host
     /// runs the same plugins.
-    fn desired(&self, desired: Desired) {
+    /// Returns whether `desired` is new (and so should be applied).
+    fn desired(&self, desired: &Desired) -> bool {
         let path = self.config.data_dir.join("desired.json");
         let current = std::fs::read(&path)
             .ok()
@@ -167,15 +253,16 @@ impl Agent {
                 desired.revision,
                 current.map_or(0, |c| c.revision)
             );
-            return;
+            return false;
         }
         let tmp = path.with_extension("json.tmp");
-        let result = std::fs::write(&tmp, bantong_fabric::encode(&desired))
+        let result = std::fs::write(&tmp, bantong_fabric::encode(desired))
             .and_then(|_| std::fs::rename(&tmp, &path));
         match result {
             Ok(()) => tracing::info!(revision = desired.revision, "desired state stored"),
             Err(e) => tracing::error!("storing desired state: {e}"),
         }
+        true
     }
 
     fn command(&self, command: Command) -> Reply {

@@ -37,6 +37,20 @@ pub struct EdgeConfig {
     pub resend_after_s: u64,
     /// Log filter (`info`, `bantong_edge=debug`, …).
     pub log: String,
+    /// The hall's cameras. `scene` selects a simulated source
+    /// (`clerk-seated`, `empty-window`, `growing-queue`, `lights`).
+    pub cameras: Vec<CameraSpec>,
+    /// Frames per second each camera delivers.
+    pub camera_fps: f32,
+    /// Simulated time per real second (2.0 plays scenes twice as fast).
+    pub camera_speed: f32,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CameraSpec {
+    pub id: String,
+    pub scene: String,
 }
 
 impl Default for EdgeConfig {
@@ -55,6 +69,9 @@ impl Default for EdgeConfig {
             window: 4,
             resend_after_s: 10,
             log: "info".into(),
+            cameras: Vec::new(),
+            camera_fps: 5.0,
+            camera_speed: 1.0,
         }
     }
 }

@@ -18,6 +18,7 @@ pub mod identity;
 pub mod link;
 pub mod outbox;
 pub mod plugins;
+pub mod runner;
 pub mod sink;
 
 pub use agent::Agent;

@@ -123,13 +123,47 @@ pub fn default_limits() -> PluginLimits {
 impl RunningPlugin {
     /// Verifies the package (digest and signature against `trusted`),
     /// compiles it, instantiates it and calls `init` with `config`.
-    /// Unsigned or altered packages never get this far.
-    pub async fn start(
+    /// Unsigned or altered packages never get this far. Compilation happens
+    /// before the returned future is polled, so it does not borrow `runtime`.
+    pub fn start(
         runtime: &EdgeRuntime<AgentEdgeHost>,
         package: &[u8],
         trusted: &TrustedKeys,
         config: &str,
-    ) -> anyhow::Result<RunningPlugin> {
+    ) -> impl std::future::Future<Output = anyhow::Result<RunningPlugin>> + Send + 'static {
+        let prepared = Self::prepare(runtime, package, trusted);
+        let config = config.to_owned();
+        async move {
+            let (module, id, version, digest) = prepared?;
+            let host = AgentEdgeHost {
+                plugin: id.clone(),
+                config: config.clone(),
+                drafts: Vec::new(),
+            };
+            let mut instance = module.instantiate(host).await?;
+            match instance.init(&config).await {
+                Ok(Ok(())) => {}
+                Ok(Err(e)) => anyhow::bail!("{id} refused its config: {e}"),
+                Err(e) => anyhow::bail!("{id} failed to start: {e}"),
+            }
+            Ok(RunningPlugin {
+                id,
+                version,
+                digest,
+                module,
+                instance,
+                config,
+                failures: 0,
+                calls: 0,
+            })
+        }
+    }
+
+    fn prepare(
+        runtime: &EdgeRuntime<AgentEdgeHost>,
+        package: &[u8],
+        trusted: &TrustedKeys,
+    ) -> anyhow::Result<(EdgeModule<AgentEdgeHost>, String, String, String)> {
         let package = Package::decode(package)?;
         package.verify(trusted)?;
         let manifest = package.manifest();
@@ -137,37 +171,22 @@ impl RunningPlugin {
             anyhow::bail!("{} is not an edge plugin", manifest.id);
         }
         let module = runtime.load(package.wasm(), default_limits())?;
-        let host = AgentEdgeHost {
-            plugin: manifest.id.clone(),
-            config: config.to_owned(),
-            drafts: Vec::new(),
-        };
-        let mut instance = runtime.instantiate(&module, host).await?;
-        match instance.init(config).await {
-            Ok(Ok(())) => {}
-            Ok(Err(e)) => anyhow::bail!("{} refused its config: {e}", manifest.id),
-            Err(e) => anyhow::bail!("{} failed to start: {e}", manifest.id),
-        }
-        Ok(RunningPlugin {
-            id: manifest.id.clone(),
-            version: manifest.version.to_string(),
-            digest: package.digest().to_string(),
+        Ok((
             module,
-            instance,
-            config: config.to_owned(),
-            failures: 0,
-            calls: 0,
-        })
+            manifest.id.clone(),
+            manifest.version.to_string(),
+            package.digest().to_string(),
+        ))
     }
 
     /// Replaces a poisoned instance (after a trap or timeout).
-    async fn revive(&mut self, runtime: &EdgeRuntime<AgentEdgeHost>) -> anyhow::Result<()> {
+    async fn revive(&mut self) -> anyhow::Result<()> {
         let host = AgentEdgeHost {
             plugin: self.id.clone(),
             config: self.config.clone(),
             drafts: Vec::new(),
         };
-        let mut instance = runtime.instantiate(&self.module, host).await?;
+        let mut instance = self.module.instantiate(host).await?;
         if let Ok(Ok(())) = instance.init(&self.config).await {
             self.instance = instance;
             Ok(())
@@ -177,14 +196,9 @@ impl RunningPlugin {
     }
 
     /// Shows a frame to the plugin and forwards what it sent.
-    pub async fn frame(
-        &mut self,
-        runtime: &EdgeRuntime<AgentEdgeHost>,
-        frame: Arc<Frame>,
-        sink: &EventSink,
-    ) -> Result<(), String> {
+    pub async fn frame(&mut self, frame: Arc<Frame>, sink: &EventSink) -> Result<(), String> {
         if self.instance.is_poisoned() {
-            self.revive(runtime).await.map_err(|e| e.to_string())?;
+            self.revive().await.map_err(|e| e.to_string())?;
         }
         self.calls += 1;
         let result = self.instance.on_frame(frame).await;

@@ -216,7 +216,7 @@ async fn camera_watch_fps(frames: usize) -> (f64, f64) {
         .await
         .unwrap();
     for f in &rendered[..warm_up] {
-        plugin.frame(&runtime, f.clone(), &sink).await.unwrap();
+        plugin.frame(f.clone(), &sink).await.unwrap();
     }
     let start = Instant::now();
     for i in 0..frames {

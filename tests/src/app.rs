@@ -222,6 +222,16 @@ impl Client {
         }
     }
 
+    /// Sends raw bytes (e.g. a package) as the body.
+    pub async fn send_bytes(&self, method: &str, path: &str, body: Vec<u8>) -> Reply {
+        let mut req = Request::builder().method(method).uri(path);
+        if let Some(t) = &self.token {
+            req = req.header("authorization", format!("Bearer {t}"));
+        }
+        req = req.header("content-type", "application/octet-stream");
+        self.raw(req.body(Body::from(body)).expect("request")).await
+    }
+
     pub async fn get(&self, path: &str) -> Reply {
         self.send("GET", path, None).await
     }

@@ -238,6 +238,7 @@ pub async fn issue_token(admin: &Client, hall: &str, agent: &str) -> String {
 /// An edge agent process.
 pub struct AgentProcess {
     binary: PathBuf,
+    env: Vec<(String, String)>,
     pub data_dir: PathBuf,
     host_url: String,
     child: Option<Child>,
@@ -248,6 +249,7 @@ impl AgentProcess {
     pub fn new(binary: &str, data_dir: PathBuf, host_url: &str) -> AgentProcess {
         AgentProcess {
             binary: PathBuf::from(binary),
+            env: Vec::new(),
             data_dir,
             host_url: host_url.to_owned(),
             child: None,
@@ -263,7 +265,15 @@ impl AgentProcess {
             .env("BANTONG_EDGE_RESEND_AFTER_S", "3")
             .env("BANTONG_EDGE_LOG", "warn")
             .stdout(Stdio::null());
+        for (k, v) in &self.env {
+            c.env(k, v);
+        }
         c
+    }
+
+    /// Sets an environment variable for later runs.
+    pub fn env(&mut self, key: &str, value: &str) {
+        self.env.push((key.to_owned(), value.to_owned()));
     }
 
     pub fn enrol(&self, token: &str) {

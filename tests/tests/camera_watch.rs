@@ -74,7 +74,7 @@ async fn run_scene(scene: Scene, seconds: u32) -> Vec<Event> {
     let mut cam = SimulatedCamera::new("cam-1", scene, fps, 1_700_000_000_000);
     for _ in 0..(seconds as f32 * fps) as usize {
         let frame = Arc::new(cam.next_frame().unwrap());
-        plugin.frame(&runtime, frame, &sink).await.unwrap();
+        plugin.frame(frame, &sink).await.unwrap();
     }
     assert_eq!(plugin.failures, 0);
     events(&outbox)

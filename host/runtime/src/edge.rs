@@ -219,6 +219,7 @@ impl<H: 'static> Drop for EdgeRuntime<H> {
 /// A compiled edge plugin version.
 #[derive(Clone)]
 pub struct EdgeModule<H: 'static> {
+    engine: Engine,
     pre: EdgePre<EdgeState<H>>,
     pub limits: PluginLimits,
 }
@@ -261,14 +262,27 @@ impl<H: EdgeHost> EdgeRuntime<H> {
             .instantiate_pre(&component)
             .map_err(|e| Error::Link(format!("{e:#}")))?;
         let pre = EdgePre::new(pre).map_err(|e| Error::Link(format!("{e:#}")))?;
-        Ok(EdgeModule { pre, limits })
+        Ok(EdgeModule {
+            engine: self.engine.clone(),
+            pre,
+            limits,
+        })
     }
 
     /// A new instance of `module` (call `init` next).
     pub async fn instantiate(&self, module: &EdgeModule<H>, host: H) -> Result<EdgeInstance<H>> {
+        module.instantiate(host).await
+    }
+}
+
+impl<H: EdgeHost> EdgeModule<H> {
+    /// A new instance (call `init` next). Needs no runtime reference, so a
+    /// future holding only the module stays `Send`.
+    pub async fn instantiate(&self, host: H) -> Result<EdgeInstance<H>> {
+        let module = self;
         let limits = module.limits;
         let mut store = Store::new(
-            &self.engine,
+            &module.engine,
             EdgeState {
                 host,
                 frame: None,

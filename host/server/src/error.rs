@@ -31,6 +31,12 @@ impl AppError {
         }
     }
 
+    /// Adds machine-readable details (e.g. per-field errors).
+    pub fn with_details(mut self, details: serde_json::Value) -> Self {
+        self.details = Some(details);
+        self
+    }
+
     pub fn bad_request(message: impl Into<String>) -> Self {
         Self::new(StatusCode::BAD_REQUEST, "bad_request", message)
     }

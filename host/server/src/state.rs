@@ -144,11 +144,17 @@ impl AppState {
                 &uuid::Uuid::new_v4().simple().to_string()[..8]
             )
         });
+        let mut trusted_text = String::new();
+        for path in &config.trusted_keys {
+            trusted_text.push_str(&std::fs::read_to_string(path).unwrap_or_default());
+            trusted_text.push('\n');
+        }
         let edge = crate::edge::Edge::new(
             identity.clone(),
             store.clone(),
             plugins.index().clone(),
             config.mqtt.clone(),
+            trusted_text,
         );
         Ok(AppState(Arc::new(Inner {
             config,

@@ -37,6 +37,9 @@ pub struct Config {
     pub scene_change_share: f32,
     /// Frames without alerts after a recalibration.
     pub settle_frames: u32,
+    /// Health fails when a configured camera delivered no frame for this
+    /// many seconds (agent wall clock).
+    pub stale_camera_s: u32,
     pub cameras: BTreeMap<String, CameraConfig>,
 }
 
@@ -49,6 +52,7 @@ impl Default for Config {
             foreground_threshold: 30,
             scene_change_share: 0.6,
             settle_frames: 5,
+            stale_camera_s: 10,
             cameras: BTreeMap::new(),
         }
     }

@@ -14,11 +14,15 @@ mod bindings {
 }
 
 use bindings::bantong::platform::camera::{self, FrameInfo};
+use bindings::bantong::platform::clock;
 use bindings::bantong::platform::uplink;
 use bindings::exports::bantong::platform::edge_handler::Guest;
 
 thread_local! {
     static WATCHER: RefCell<Option<Watcher>> = const { RefCell::new(None) };
+    /// Wall-clock time of init and of each camera's last frame, for health.
+    static SEEN: RefCell<(i64, std::collections::BTreeMap<String, i64>)> =
+        const { RefCell::new((0, std::collections::BTreeMap::new())) };
     /// Cameras to recalibrate at their next frame.
     static RECALIBRATE: RefCell<Vec<String>> = const { RefCell::new(Vec::new()) };
 }
@@ -36,6 +40,7 @@ impl Guest for CameraWatch {
             return Err("camera-watch config: width/height must be 1-640 × 1-480".into());
         }
         WATCHER.with(|w| *w.borrow_mut() = Some(Watcher::new(config)));
+        SEEN.with(|s| *s.borrow_mut() = (clock::now(), Default::default()));
         Ok(())
     }
 
@@ -46,6 +51,7 @@ impl Guest for CameraWatch {
             if !watcher.config.cameras.contains_key(&frame.camera) {
                 return Ok(());
             }
+            SEEN.with(|s| s.borrow_mut().1.insert(frame.camera.clone(), clock::now()));
             let gray = camera::gray(watcher.config.width, watcher.config.height)
                 .map_err(|e| format!("gray frame: {e:?}"))?;
             let recalibrate = RECALIBRATE.with(|r| {
@@ -102,13 +108,27 @@ impl Guest for CameraWatch {
         Ok(())
     }
 
+    /// Healthy when initialised and every configured camera delivered a
+    /// frame within `stale_camera_s`.
     fn health() -> Result<(), String> {
         WATCHER.with(|w| {
-            if w.borrow().is_some() {
+            let w = w.borrow();
+            let watcher = w.as_ref().ok_or("not initialised")?;
+            let now = clock::now();
+            let stale_ms = i64::from(watcher.config.stale_camera_s) * 1000;
+            SEEN.with(|s| {
+                let (since, seen) = &*s.borrow();
+                for camera in watcher.config.cameras.keys() {
+                    let last = seen.get(camera).copied().unwrap_or(*since);
+                    if now - last > stale_ms {
+                        return Err(format!(
+                            "camera {camera}: no frame for {} s",
+                            (now - last) / 1000
+                        ));
+                    }
+                }
                 Ok(())
-            } else {
-                Err("not initialised".into())
-            }
+            })
         })
     }
 }

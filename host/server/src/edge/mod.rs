@@ -12,6 +12,7 @@
 //! the events it covers has committed.
 
 pub mod auth;
+pub mod deploy;
 pub mod registry;
 
 use std::collections::HashMap;
@@ -61,6 +62,9 @@ pub struct Inner {
     store: Store,
     index: Arc<PluginIndex>,
     pub config: MqttConfig,
+    /// Keys plugin signatures must verify against (also given to agents).
+    trusted: bantong_manifest::TrustedKeys,
+    trusted_text: String,
     pub auth: Arc<AgentAuth>,
     client: Mutex<Option<AsyncClient>>,
     replies: Mutex<HashMap<String, oneshot::Sender<Reply>>>,
@@ -130,8 +134,12 @@ impl Edge {
         store: Store,
         index: Arc<PluginIndex>,
         config: MqttConfig,
+        trusted_text: String,
     ) -> Edge {
+        let trusted = bantong_manifest::TrustedKeys::from_text(&trusted_text).unwrap_or_default();
         Edge(Arc::new(Inner {
+            trusted,
+            trusted_text,
             registry: Registry::new(identity, Duration::from_secs(config.stale_after_s.max(1))),
             store,
             index,
@@ -144,7 +152,7 @@ impl Edge {
         }))
     }
 
-    fn client(&self) -> Option<AsyncClient> {
+    pub(crate) fn client(&self) -> Option<AsyncClient> {
         lock(&self.client).clone()
     }
 
@@ -168,7 +176,7 @@ impl Edge {
             mqtt_host,
             mqtt_port,
             password: secret,
-            trusted_keys: String::new(),
+            trusted_keys: self.trusted_text.clone(),
         })
     }
 
@@ -402,6 +410,12 @@ impl Edge {
                 Ok(Event::Incoming(Packet::ConnAck(_))) => {
                     backoff = Duration::from_millis(100);
                     tracing::info!("edge fabric: connected to the MQTT broker");
+                    let edge = self.clone();
+                    tokio::spawn(async move {
+                        if let Err(e) = edge.publish_all_desired().await {
+                            tracing::warn!("re-publishing desired state failed: {e}");
+                        }
+                    });
                     if let Some(client) = self.client() {
                         let _ = client
                             .subscribe(topic::host_filter(), QoS::AtLeastOnce)

@@ -101,6 +101,10 @@ impl Registry {
         }
     }
 
+    pub fn identity(&self) -> &Identity {
+        &self.identity
+    }
+
     fn pool(&self) -> &sqlx::AnyPool {
         self.identity.store().pool()
     }

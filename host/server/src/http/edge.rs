@@ -133,3 +133,87 @@ pub async fn acknowledge_alert(
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }
+
+/// `POST /api/edge/artefacts`: uploads a signed edge plugin package.
+pub async fn upload_artefact(
+    State(state): State<AppState>,
+    Auth(p): Auth,
+    crate::error::Body(body): crate::error::Body,
+) -> AppResult<(StatusCode, Json<Value>)> {
+    let answer = state.edge.upload_artefact(&p, &body).await?;
+    Ok((StatusCode::CREATED, Json(answer)))
+}
+
+/// `GET /api/edge/v1/artefacts/{digest}`: an agent downloads a package
+/// (HTTP Basic with its MQTT login).
+pub async fn download_artefact(
+    State(state): State<AppState>,
+    Path(digest): Path<String>,
+    headers: http::HeaderMap,
+) -> Result<axum::response::Response, AppError> {
+    use axum::response::IntoResponse;
+    let authorization = headers
+        .get(http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok());
+    if state.edge.authenticate_agent(authorization).await.is_none() {
+        return Err(AppError::unauthorized());
+    }
+    let bytes = state.edge.artefact_bytes(&digest).await?;
+    Ok((
+        [(
+            http::header::CONTENT_TYPE,
+            "application/vnd.bantong.package",
+        )],
+        bytes,
+    )
+        .into_response())
+}
+
+/// `POST /api/edge/deployments`
+pub async fn deploy(
+    State(state): State<AppState>,
+    Auth(p): Auth,
+    Json(body): Json<crate::edge::deploy::DeployRequest>,
+) -> AppResult<Json<Value>> {
+    Ok(Json(state.edge.deploy(&p, body).await?))
+}
+
+/// `GET /api/edge/agents/{id}/desired`
+pub async fn desired(
+    State(state): State<AppState>,
+    Auth(p): Auth,
+    Path(id): Path<String>,
+) -> AppResult<Json<Value>> {
+    match state.edge.registry.get(&id).await? {
+        Some(a) if p.can_access_hall(&a.hall) => {
+            Ok(Json(json!(state.edge.desired_for(&id).await?)))
+        }
+        _ => Err(AppError::not_found(format!("edge agent {id}"))),
+    }
+}
+
+/// `POST /api/edge/agents/{id}/plugins/{plugin}/rollback`
+pub async fn rollback(
+    State(state): State<AppState>,
+    Auth(p): Auth,
+    Path((id, plugin)): Path<(String, String)>,
+) -> AppResult<Json<Value>> {
+    Ok(Json(state.edge.rollback(&p, &id, &plugin).await?))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PinBody {
+    pub pinned: bool,
+}
+
+/// `POST /api/edge/agents/{id}/plugins/{plugin}/pin`
+pub async fn pin(
+    State(state): State<AppState>,
+    Auth(p): Auth,
+    Path((id, plugin)): Path<(String, String)>,
+    Json(body): Json<PinBody>,
+) -> AppResult<StatusCode> {
+    state.edge.pin(&p, &id, &plugin, body.pinned).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -95,6 +95,24 @@ pub fn app(state: AppState) -> Router {
         .route("/api/edge/agents/{id}", get(edge::get_agent))
         .route("/api/edge/agents/{id}/revoke", post(edge::revoke_agent))
         .route("/api/edge/agents/{id}/commands", post(edge::command))
+        .route(
+            "/api/edge/artefacts",
+            post(edge::upload_artefact).layer(DefaultBodyLimit::max(MAX_PACKAGE_BYTES)),
+        )
+        .route(
+            "/api/edge/v1/artefacts/{digest}",
+            get(edge::download_artefact),
+        )
+        .route("/api/edge/deployments", post(edge::deploy))
+        .route("/api/edge/agents/{id}/desired", get(edge::desired))
+        .route(
+            "/api/edge/agents/{id}/plugins/{plugin}/rollback",
+            post(edge::rollback),
+        )
+        .route(
+            "/api/edge/agents/{id}/plugins/{plugin}/pin",
+            post(edge::pin),
+        )
         .route("/api/edge/alerts", get(edge::alerts))
         .route(
             "/api/edge/alerts/{agent}/{seq}/acknowledge",

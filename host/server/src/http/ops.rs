@@ -301,6 +301,42 @@ pub const API: &[(&str, &str, &str, &str)] = &[
         "Run a command on an agent and return its reply",
     ),
     (
+        "post",
+        "/api/edge/artefacts",
+        "edge",
+        "Upload a signed edge plugin package",
+    ),
+    (
+        "get",
+        "/api/edge/v1/artefacts/{digest}",
+        "edge",
+        "An agent downloads a package (Basic auth)",
+    ),
+    (
+        "post",
+        "/api/edge/deployments",
+        "edge",
+        "Set the plugin version and config agents should run",
+    ),
+    (
+        "get",
+        "/api/edge/agents/{id}/desired",
+        "edge",
+        "An agent's desired state",
+    ),
+    (
+        "post",
+        "/api/edge/agents/{id}/plugins/{plugin}/rollback",
+        "edge",
+        "Go back to the previous version (and pin it)",
+    ),
+    (
+        "post",
+        "/api/edge/agents/{id}/plugins/{plugin}/pin",
+        "edge",
+        "Pin or unpin a plugin's version on an agent",
+    ),
+    (
         "get",
         "/api/edge/alerts",
         "edge",

@@ -64,3 +64,34 @@ CREATE TABLE edge_alerts (
 );
 CREATE INDEX edge_alerts_hall ON edge_alerts (hall, ts_ms);
 CREATE INDEX edge_alerts_open ON edge_alerts (ts_ms) WHERE acknowledged_at IS NULL;
+
+-- Edge plugin packages uploaded for dispatch, addressed by package digest
+-- (what the signature covers); the bytes are a blob.
+CREATE TABLE edge_artefacts (
+    digest      TEXT    NOT NULL PRIMARY KEY,       -- sha256:<hex> of manifest + wasm
+    plugin      TEXT    NOT NULL,
+    version     TEXT    NOT NULL,
+    blob        TEXT    NOT NULL,                   -- blob sha256 of the .btpkg
+    uploaded_by TEXT    NOT NULL,
+    uploaded_at BIGINT NOT NULL
+);
+
+-- What each agent should run: one row per (agent, plugin). The previous
+-- digest is kept for operator rollback; a pinned row is left alone by
+-- rollouts.
+CREATE TABLE edge_desired (
+    agent_id        TEXT    NOT NULL REFERENCES edge_agents (id),
+    plugin          TEXT    NOT NULL,
+    digest          TEXT    NOT NULL REFERENCES edge_artefacts (digest),
+    previous_digest TEXT,
+    config          TEXT    NOT NULL,
+    health_window_s BIGINT NOT NULL,
+    pinned          BIGINT NOT NULL DEFAULT 0,
+    updated_at      BIGINT NOT NULL,
+    PRIMARY KEY (agent_id, plugin)
+);
+
+CREATE TABLE edge_revisions (
+    agent_id TEXT   NOT NULL PRIMARY KEY REFERENCES edge_agents (id),
+    revision BIGINT NOT NULL
+);

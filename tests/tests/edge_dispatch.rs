@@ -1,0 +1,206 @@
+//! Dispatch end to end: a signed edge plugin uploaded to the host, deployed
+//! to an agent process with simulated cameras, promoted after its health
+//! window, raising alerts with snapshots stored at the host; a deployment
+//! that fails its health check is rolled back; bytes that do not match the
+//! dispatched digest are refused by the agent; an operator rollback pins the
+//! old version.
+
+use std::time::Duration;
+
+use bantong_edge::camera::{QUEUE_ZONE, SEAT};
+use bantong_host::identity::Role;
+use bantong_manifest::{Manifest, Package};
+use bantong_tests::app::{TestApp, repo_root, wasm_dir};
+use bantong_tests::db::{TestDb, backends};
+use bantong_tests::edge::{
+    AgentProcess, BrokerKind, RunningHost, configure, eventually, free_port, issue_token,
+};
+use serde_json::{Value, json};
+
+const AGENT: &str = env!("CARGO_BIN_EXE_edge-under-test");
+
+fn package(app: &TestApp, version: &str) -> Vec<u8> {
+    let text =
+        std::fs::read_to_string(repo_root().join("plugins/camera-watch/manifest.toml")).unwrap();
+    let text = text.replacen(
+        "version = \"0.1.0\"",
+        &format!("version = \"{version}\""),
+        1,
+    );
+    let wasm = std::fs::read(wasm_dir().join("bantong_camera_watch.wasm")).unwrap();
+    let mut p = Package::new(Manifest::parse(&text).unwrap(), wasm).unwrap();
+    p.sign(&app.key);
+    p.encode()
+}
+
+fn config(cameras: &[&str]) -> Value {
+    let mut map = serde_json::Map::new();
+    for c in cameras {
+        map.insert(
+            (*c).to_owned(),
+            json!({ "regions": [
+                { "id": "window-3", "kind": "seat", "rect": SEAT, "unattended_after_s": 5 },
+                { "id": "queue", "kind": "zone", "rect": QUEUE_ZONE, "person_share": 0.047,
+                  "crowd_threshold": 6, "crowd_after_s": 3 }
+            ]}),
+        );
+    }
+    json!({ "cameras": map, "stale_camera_s": 2 })
+}
+
+async fn plugin_report(admin: &bantong_tests::app::Client, agent: &str) -> Value {
+    admin.get(&format!("/api/edge/agents/{agent}")).await.json()["report"]["plugins"][0].clone()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deploy_run_alert_roll_back_and_refuse_altered_artefacts() {
+    for backend in backends() {
+        let db = TestDb::new(backend).await;
+        let port = free_port();
+        let app =
+            TestApp::with_config(db, |c| configure(c, BrokerKind::Embedded, None, port)).await;
+        let host = RunningHost::start(app.host.clone()).await;
+        let admin = app
+            .host
+            .client_as("admin", vec![Role::DistrictAdmin], &["hall-a"], true)
+            .await;
+        let token = issue_token(&admin, "hall-a", "cw-edge").await;
+        let mut agent = AgentProcess::new(AGENT, app.db.dir.path().join("agent"), &host.url());
+        agent.enrol(&token);
+        agent.env(
+            "BANTONG_EDGE_CAMERAS",
+            r#"[{id = "cam-1", scene = "growing-queue"}]"#,
+        );
+        agent.env("BANTONG_EDGE_CAMERA_FPS", "5");
+        agent.env("BANTONG_EDGE_CAMERA_SPEED", "4");
+        agent.run(0, 0);
+
+        // Upload v0.1.0 and deploy it.
+        let up = admin
+            .send_bytes("POST", "/api/edge/artefacts", package(&app, "0.1.0"))
+            .await;
+        assert_eq!(up.status, 201, "{}", up.json());
+        let v1 = up.json()["digest"].as_str().unwrap().to_owned();
+        let bad = admin
+            .post(
+                "/api/edge/deployments",
+                json!({ "digest": v1, "agents": ["cw-edge"], "config": { "width": 0 } }),
+            )
+            .await;
+        assert_eq!(
+            bad.status,
+            422,
+            "a config outside the schema is refused: {}",
+            bad.json()
+        );
+        let d = admin
+            .post(
+                "/api/edge/deployments",
+                json!({ "digest": v1, "agents": ["cw-edge"], "config": config(&["cam-1"]), "health_window_s": 2 }),
+            )
+            .await;
+        assert_eq!(d.status, 200, "{}", d.json());
+        eventually(Duration::from_secs(60), "v0.1.0 running", || async {
+            (plugin_report(&admin, "cw-edge").await["state"] == "running").then_some(())
+        })
+        .await;
+
+        // The simulated clerk leaves: an alert with a snapshot reaches the host.
+        let alert = eventually(
+            Duration::from_secs(60),
+            "an unattended-window alert",
+            || async {
+                let items = admin.get("/api/edge/alerts?hall=hall-a").await.json()["items"].clone();
+                items.as_array().and_then(|a| {
+                    a.iter()
+                        .find(|x| x["kind"] == "alert.window-unattended")
+                        .cloned()
+                })
+            },
+        )
+        .await;
+        assert_eq!(alert["subject"], "cam-1/window-3");
+        let snapshot = alert["snapshot"].as_str().expect("snapshot blob");
+        let jpeg = admin.get(&format!("/api/blobs/{snapshot}")).await;
+        assert_eq!(jpeg.status, 200);
+        assert_eq!(&jpeg.body[..3], &[0xff, 0xd8, 0xff]);
+
+        // v0.2.0 watches a camera the hall does not have: it fails its
+        // health check and the agent goes back to v0.1.0.
+        let v2 = admin
+            .send_bytes("POST", "/api/edge/artefacts", package(&app, "0.2.0"))
+            .await
+            .json()["digest"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        admin
+            .post(
+                "/api/edge/deployments",
+                json!({ "digest": v2, "agents": ["cw-edge"], "config": config(&["cam-1", "cam-9"]), "health_window_s": 6 }),
+            )
+            .await;
+        let report = eventually(Duration::from_secs(60), "v0.2.0 rolled back", || async {
+            let r = plugin_report(&admin, "cw-edge").await;
+            (r["state"] == "rolled-back").then_some(r)
+        })
+        .await;
+        assert_eq!(report["version"], "0.2.0");
+        assert_eq!(report["running_version"], "0.1.0");
+        assert!(
+            report["error"].as_str().unwrap().contains("cam-9"),
+            "{report}"
+        );
+
+        // The host hands out other bytes than the digest it dispatched (a
+        // tampered or corrupted store): the agent checks and refuses them.
+        let v3 = admin
+            .send_bytes("POST", "/api/edge/artefacts", package(&app, "0.3.0"))
+            .await
+            .json()["digest"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        sqlx::query("UPDATE edge_artefacts SET blob = (SELECT blob FROM edge_artefacts WHERE digest = $1) WHERE digest = $2")
+            .bind(v2.as_str())
+            .bind(v3.as_str())
+            .execute(app.host.state.store.pool())
+            .await
+            .unwrap();
+        admin
+            .post(
+                "/api/edge/deployments",
+                json!({ "digest": v3, "agents": ["cw-edge"], "config": config(&["cam-1"]) }),
+            )
+            .await;
+        let report = eventually(
+            Duration::from_secs(60),
+            "the altered v0.3.0 refused",
+            || async {
+                let r = plugin_report(&admin, "cw-edge").await;
+                (r["version"] == "0.3.0" && r["state"] == "failed").then_some(r)
+            },
+        )
+        .await;
+        assert_eq!(report["running_version"], "0.1.0", "{report}");
+
+        // Operator rollback: back to the previous desired version, pinned.
+        let rb = admin
+            .post(
+                "/api/edge/agents/cw-edge/plugins/camera-watch/rollback",
+                json!({}),
+            )
+            .await;
+        assert_eq!(rb.status, 200, "{}", rb.json());
+        assert_eq!(rb.json()["pinned"], true);
+        let pinned = admin
+            .post(
+                "/api/edge/deployments",
+                json!({ "digest": v1, "agents": ["cw-edge"], "config": config(&["cam-1"]) }),
+            )
+            .await;
+        assert_eq!(pinned.json()["skipped_pinned"], json!(["cw-edge"]));
+        agent.kill9();
+        host.stop().await;
+    }
+}
