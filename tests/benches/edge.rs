@@ -222,7 +222,6 @@ async fn camera_watch_fps(frames: usize) -> (f64, f64) {
     for i in 0..frames {
         plugin
             .frame(
-                &runtime,
                 rendered[warm_up + i % (rendered.len() - warm_up)].clone(),
                 &sink,
             )
