@@ -29,7 +29,8 @@ pub fn load(data_dir: &Path) -> anyhow::Result<Identity> {
     serde_json::from_slice(&text).with_context(|| format!("parsing {}", p.display()))
 }
 
-fn save(data_dir: &Path, identity: &Identity) -> anyhow::Result<()> {
+/// Stores an identity (mode 0600).
+pub fn save(data_dir: &Path, identity: &Identity) -> anyhow::Result<()> {
     use std::io::Write;
     use std::os::unix::fs::OpenOptionsExt;
     std::fs::create_dir_all(data_dir)?;

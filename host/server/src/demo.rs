@@ -25,6 +25,10 @@ pub struct DemoArgs {
     /// Prepare the installation and exit instead of serving.
     #[arg(long)]
     pub no_serve: bool,
+    /// Do not run the simulated hall (an edge agent with five simulated
+    /// cameras and the camera-watch plugin).
+    #[arg(long)]
+    pub no_hall: bool,
 }
 
 /// The four pilot ("demonstration") halls of the source plan, plus two others.
@@ -168,8 +172,142 @@ pub async fn run(mut config: HostConfig, args: DemoArgs) -> Result<()> {
     if args.no_serve {
         return Ok(());
     }
+    if !args.no_hall {
+        let hall = SimulatedHall {
+            state: state.clone(),
+            key: key.clone(),
+            wasm: args
+                .wasm_dir
+                .as_ref()
+                .map(|d| d.join("bantong_camera_watch.wasm")),
+            manifest: args
+                .plugins
+                .as_ref()
+                .map(|d| d.join("camera-watch/manifest.toml")),
+            listen,
+        };
+        tokio::spawn(async move {
+            if let Err(e) = hall.run().await {
+                tracing::error!("the simulated hall stopped: {e:#}");
+            }
+        });
+        println!(
+            "  simulated hall: agent {DEMO_AGENT} in 百楼镇 with five cameras; alerts at http://{listen}/api/edge/alerts"
+        );
+    }
     println!("  open http://{listen}/api/openapi.json — Ctrl-C stops\n");
     crate::cli::serve_state(state, listen, true).await
+}
+
+/// The demo's edge agent.
+const DEMO_AGENT: &str = "bailou-edge-1";
+
+/// An edge agent in the first demo hall, running in the demo process:
+/// enrolled once, five simulated cameras, camera-watch deployed to it.
+struct SimulatedHall {
+    state: AppState,
+    key: SigningKey,
+    wasm: Option<PathBuf>,
+    manifest: Option<PathBuf>,
+    listen: std::net::SocketAddr,
+}
+
+impl SimulatedHall {
+    async fn run(self) -> Result<()> {
+        let edge = &self.state.edge;
+        let system = Principal::system("demo");
+        // Wait for `serve` to start the broker.
+        let broker = self.state.config.mqtt.listen;
+        while tokio::net::TcpStream::connect(broker).await.is_err() {
+            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        }
+        let data_dir = self.state.config.data_dir.join("edge").join(DEMO_AGENT);
+        let identity = match bantong_edge::identity::load(&data_dir) {
+            Ok(identity) => identity,
+            Err(_) => {
+                let id = bantong_fabric::AgentId::parse(DEMO_AGENT).map_err(anyhow::Error::msg)?;
+                let token = edge
+                    .registry
+                    .issue_token(&system, "bailou", &id, std::time::Duration::from_secs(600))
+                    .await
+                    .map_err(|e| anyhow::anyhow!("{e}"))?;
+                let identity = edge
+                    .enrol(bantong_fabric::msg::EnrolRequest {
+                        token: token.token,
+                        version: env!("CARGO_PKG_VERSION").into(),
+                        hostname: "demo".into(),
+                    })
+                    .await
+                    .map_err(|e| anyhow::anyhow!("{e}"))?;
+                bantong_edge::identity::save(&data_dir, &identity)?;
+                identity
+            }
+        };
+        if let (Some(wasm), Some(manifest)) = (&self.wasm, &self.manifest)
+            && wasm.exists()
+            && manifest.exists()
+        {
+            let package = crate::cli::pack(manifest, wasm, Some(&self.key))?;
+            let uploaded = edge
+                .upload_artefact(&system, &package.encode())
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            let region = |seat: bool| {
+                if seat {
+                    serde_json::json!({ "id": "window-1", "kind": "seat", "rect": bantong_edge::camera::SEAT, "unattended_after_s": 60 })
+                } else {
+                    serde_json::json!({ "id": "queue", "kind": "zone", "rect": bantong_edge::camera::QUEUE_ZONE,
+                                        "person_share": 0.047, "crowd_threshold": 8, "crowd_after_s": 30 })
+                }
+            };
+            let cameras: serde_json::Map<String, serde_json::Value> = (1..=5)
+                .map(|i| {
+                    (
+                        format!("cam-{i}"),
+                        serde_json::json!({ "regions": [region(true), region(false)] }),
+                    )
+                })
+                .collect();
+            edge.deploy(
+                &system,
+                crate::edge::deploy::DeployRequest {
+                    digest: uploaded["digest"].as_str().unwrap_or_default().to_owned(),
+                    agents: vec![DEMO_AGENT.to_owned()],
+                    config: Some(serde_json::json!({ "cameras": cameras })),
+                    health_window_s: Some(10),
+                    force: true,
+                },
+            )
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        }
+        let scenes = [
+            "growing-queue",
+            "clerk-seated",
+            "lights",
+            "empty-window",
+            "clerk-seated",
+        ];
+        let config = bantong_edge::EdgeConfig {
+            data_dir,
+            host_url: format!("http://{}", self.listen),
+            heartbeat_s: 10,
+            cameras: scenes
+                .iter()
+                .enumerate()
+                .map(|(i, scene)| bantong_edge::config::CameraSpec {
+                    id: format!("cam-{}", i + 1),
+                    scene: (*scene).to_owned(),
+                })
+                .collect(),
+            camera_fps: 2.0,
+            ..bantong_edge::EdgeConfig::default()
+        };
+        let agent = bantong_edge::Agent::open(config, identity)?;
+        let (_stop, shutdown) = tokio::sync::watch::channel(false);
+        agent.run(shutdown).await;
+        Ok(())
+    }
 }
 
 /// The demo's operator policy: the example plugins get what they ask for.
