@@ -167,7 +167,9 @@ impl Agent {
     pub async fn run(&self, shutdown: watch::Receiver<bool>) {
         let (inbound_tx, mut inbound) = mpsc::channel(64);
         let (outgoing_tx, outgoing) = mpsc::channel(64);
-        let (frames_tx, frames_rx) = mpsc::channel(16);
+        // Two frames of slack: a frame is 600 KB, and a late frame is
+        // better dropped than queued.
+        let (frames_tx, frames_rx) = mpsc::channel(2);
         let (desired_tx, desired_rx) = watch::channel(self.saved_desired());
         let cameras = self.start_cameras(frames_tx, shutdown.clone());
         let trusted = bantong_manifest::TrustedKeys::from_text(&self.identity.trusted_keys)

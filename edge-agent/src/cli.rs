@@ -39,6 +39,16 @@ enum Cmd {
     },
     /// Prints the configuration (defaults, file and environment applied).
     Config,
+    /// Runs many simulated agents in this process, for load tests: every
+    /// subdirectory of `--dir` holding an `identity.json` is one agent (link
+    /// and outbox only: no cameras or plugins).
+    Simulate {
+        #[arg(long)]
+        dir: PathBuf,
+        /// Events per agent per minute (synthetic `test.tick`).
+        #[arg(long, default_value_t = 0)]
+        events_per_minute: u32,
+    },
 }
 
 /// Parses the command line and runs the command.
@@ -62,6 +72,10 @@ pub fn main() -> anyhow::Result<()> {
                 print!("{}", config.to_toml());
                 Ok(())
             }
+            Cmd::Simulate {
+                dir,
+                events_per_minute,
+            } => crate::simulate::run(&config, &dir, events_per_minute).await,
             Cmd::Enrol { token } => {
                 let id = identity::enrol(&config.host_url, &token, &config.data_dir).await?;
                 println!(

@@ -19,6 +19,7 @@ pub mod link;
 pub mod outbox;
 pub mod plugins;
 pub mod runner;
+pub mod simulate;
 pub mod sink;
 
 pub use agent::Agent;

@@ -8,6 +8,14 @@
 //!     natively (`bantong_camera_watch::detect`) with the same native
 //!     downscale.
 //!
+//! (f) agents held by one host: N simulated agents (one `bantong-edge
+//!     simulate` process) connected to the embedded broker with 30 s
+//!     heartbeats; time to connect them all, the host's CPU while holding
+//!     them and its resident memory per agent (`EDGE_BENCH_AGENTS`, default
+//!     1,000);
+//! (g) resident memory of one real agent process with five simulated
+//!     cameras and three edge plugins.
+//!
 //! `cargo bench -p bantong-tests --bench edge` prints a Markdown table;
 //! without `--bench` it runs small sizes as a smoke test.
 
@@ -232,6 +240,227 @@ async fn camera_watch_fps(frames: usize) -> (f64, f64) {
     (wasm_fps, native)
 }
 
+fn proc_status_kib(pid: u32, field: &str) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .unwrap_or_default()
+        .lines()
+        .find(|l| l.starts_with(field))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0)
+}
+
+/// utime + stime of this process, in clock ticks.
+fn cpu_ticks() -> u64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    let after = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
+    let fields: Vec<&str> = after.split_whitespace().collect();
+    fields
+        .get(11)
+        .and_then(|v| v.parse::<u64>().ok())
+        .unwrap_or(0)
+        + fields
+            .get(12)
+            .and_then(|v| v.parse::<u64>().ok())
+            .unwrap_or(0)
+}
+
+const AGENT_BIN: &str = env!("CARGO_BIN_EXE_edge-under-test");
+
+/// (seconds to connect all, host CPU % while holding, host KiB per agent, simulator KiB per agent)
+async fn agents_held(n: usize, hold: Duration) -> (f64, f64, f64, f64) {
+    let db = TestDb::new(Backend::Sqlite).await;
+    let port = free_port();
+    let app = TestApp::with_config(db, |c| {
+        configure(c, BrokerKind::Embedded, None, port);
+        c.mqtt.stale_after_s = 120;
+    })
+    .await;
+    let host = RunningHost::start(app.host.clone()).await;
+    let state = &app.host.state;
+    let _ = app
+        .host
+        .client_as("bench-admin", vec![Role::DistrictAdmin], &["hall-a"], true)
+        .await;
+    let system = Principal::system("bench");
+    let dir = app.db.dir.path().join("sim");
+    for i in 0..n {
+        let id = bantong_fabric::AgentId::parse(&format!("held-{i}")).unwrap();
+        let token = state
+            .edge
+            .registry
+            .issue_token(&system, "hall-a", &id, Duration::from_secs(3600))
+            .await
+            .unwrap();
+        let identity = state
+            .edge
+            .enrol(EnrolRequest {
+                token: token.token,
+                version: "bench".into(),
+                hostname: String::new(),
+            })
+            .await
+            .unwrap();
+        bantong_edge::identity::save(&dir.join(format!("agent-{i}")), &identity).unwrap();
+    }
+    let rss_before = proc_status_kib(std::process::id(), "VmRSS:");
+    let start = Instant::now();
+    let mut child = std::process::Command::new(AGENT_BIN)
+        .args(["simulate", "--dir"])
+        .arg(&dir)
+        .env("BANTONG_EDGE_HEARTBEAT_S", "30")
+        .env("BANTONG_EDGE_LOG", "warn")
+        .env("BANTONG_EDGE_DATA_DIR", app.db.dir.path().join("unused"))
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let stats = host
+        .runtime
+        .as_ref()
+        .and_then(|r| r.broker_stats())
+        .unwrap();
+    loop {
+        let online: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM edge_agents WHERE online = 1")
+            .fetch_one(state.store.pool())
+            .await
+            .unwrap();
+        if online as usize >= n {
+            break;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(600),
+            "agents did not all come online"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let connect_s = start.elapsed().as_secs_f64();
+    assert!(stats.connections.load(std::sync::atomic::Ordering::Relaxed) as usize > n);
+    let cpu0 = cpu_ticks();
+    let t0 = Instant::now();
+    tokio::time::sleep(hold).await;
+    let ticks_per_s = 100.0;
+    let cpu_pct = (cpu_ticks() - cpu0) as f64 / ticks_per_s / t0.elapsed().as_secs_f64() * 100.0;
+    let rss_after = proc_status_kib(std::process::id(), "VmRSS:");
+    let sim_rss = proc_status_kib(child.id(), "VmRSS:");
+    let _ = child.kill();
+    let _ = child.wait();
+    host.stop().await;
+    (
+        connect_s,
+        cpu_pct,
+        rss_after.saturating_sub(rss_before) as f64 / n as f64,
+        sim_rss as f64 / n as f64,
+    )
+}
+
+/// Resident memory (KiB) of one agent process with five simulated cameras
+/// and three edge plugins (camera-watch under three ids), after they run.
+async fn agent_rss() -> u64 {
+    use bantong_tests::edge::{AgentProcess, eventually, issue_token};
+    let db = TestDb::new(Backend::Sqlite).await;
+    let port = free_port();
+    let app = TestApp::with_config(db, |c| configure(c, BrokerKind::Embedded, None, port)).await;
+    let host = RunningHost::start(app.host.clone()).await;
+    let admin = app
+        .host
+        .client_as("rss-admin", vec![Role::DistrictAdmin], &["hall-a"], true)
+        .await;
+    let token = issue_token(&admin, "hall-a", "rss-edge").await;
+    let mut agent = AgentProcess::new(AGENT_BIN, app.db.dir.path().join("agent"), &host.url());
+    agent.enrol(&token);
+    agent.env(
+        "BANTONG_EDGE_CAMERAS",
+        r#"[{id = "cam-1", scene = "growing-queue"}, {id = "cam-2", scene = "clerk-seated"}, {id = "cam-3", scene = "lights"}, {id = "cam-4", scene = "empty-window"}, {id = "cam-5", scene = "clerk-seated"}]"#,
+    );
+    agent.env("BANTONG_EDGE_CAMERA_FPS", "5");
+    // Experiment knob: glibc arenas (2 made no difference on 2026-11-27).
+    if let Ok(arenas) = std::env::var("EDGE_BENCH_ARENAS") {
+        agent.env("MALLOC_ARENA_MAX", &arenas);
+    }
+    agent.run(0, 0);
+    let text =
+        std::fs::read_to_string(repo_root().join("plugins/camera-watch/manifest.toml")).unwrap();
+    let wasm = std::fs::read(wasm_dir().join("bantong_camera_watch.wasm")).unwrap();
+    let cameras: serde_json::Map<String, serde_json::Value> = (1..=5)
+        .map(|i| {
+            (
+                format!("cam-{i}"),
+                json!({ "regions": [
+                    { "id": "window-1", "kind": "seat", "rect": SEAT },
+                    { "id": "queue", "kind": "zone", "rect": QUEUE_ZONE, "person_share": 0.047 }
+                ]}),
+            )
+        })
+        .collect();
+    for id in ["camera-watch", "camera-watch-b", "camera-watch-c"] {
+        let manifest =
+            Manifest::parse(&text.replacen("id = \"camera-watch\"", &format!("id = \"{id}\""), 1))
+                .unwrap();
+        let mut p = Package::new(manifest, wasm.clone()).unwrap();
+        p.sign(&app.key);
+        let up = admin
+            .send_bytes("POST", "/api/edge/artefacts", p.encode())
+            .await
+            .json();
+        let d = admin
+            .post(
+                "/api/edge/deployments",
+                json!({ "digest": up["digest"], "agents": ["rss-edge"], "config": { "cameras": cameras }, "health_window_s": 2 }),
+            )
+            .await;
+        assert_eq!(d.status, 200, "{}", d.json());
+    }
+    eventually(
+        Duration::from_secs(120),
+        "three plugins running",
+        || async {
+            let r = admin.get("/api/edge/agents/rss-edge").await.json();
+            let running = r["report"]["plugins"]
+                .as_array()
+                .map(|a| a.iter().filter(|p| p["state"] == "running").count())
+                .unwrap_or(0);
+            (running == 3).then_some(())
+        },
+    )
+    .await;
+    tokio::time::sleep(Duration::from_secs(10)).await;
+    let rss = agent
+        .pid()
+        .map(|pid| proc_status_kib(pid, "VmRSS:"))
+        .unwrap_or(0);
+    if std::env::var("EDGE_BENCH_SMAPS").is_ok()
+        && let Some(pid) = agent.pid()
+    {
+        let smaps = std::fs::read_to_string(format!("/proc/{pid}/smaps")).unwrap_or_default();
+        let mut current = String::new();
+        let mut rows: Vec<(u64, String)> = Vec::new();
+        for line in smaps.lines() {
+            if line.starts_with("Rss:") {
+                let kib: u64 = line
+                    .split_whitespace()
+                    .nth(1)
+                    .and_then(|v| v.parse().ok())
+                    .unwrap_or(0);
+                rows.push((kib, current.clone()));
+            } else if line.contains('-') && !line.contains(':')
+                || line
+                    .split_whitespace()
+                    .next()
+                    .is_some_and(|f| f.contains('-') && f.len() > 16)
+            {
+                current = line.to_owned();
+            }
+        }
+        rows.sort_by_key(|r| std::cmp::Reverse(r.0));
+        for (kib, m) in rows.iter().take(12) {
+            eprintln!("{kib:>8} KiB  {m}");
+        }
+    }
+    agent.kill9();
+    host.stop().await;
+    rss
+}
+
 fn main() {
     let full = std::env::args().any(|a| a == "--bench");
     // Frames are processed one after another: (e) is a one-core figure.
@@ -240,11 +469,28 @@ fn main() {
         .enable_all()
         .build()
         .unwrap();
+    // `EDGE_BENCH=g` (or `dfg`, …) runs only the named parts.
+    let only = std::env::var("EDGE_BENCH").unwrap_or_else(|_| "defg".into());
+    let want = |c: char| only.contains(c);
     rt.block_on(async {
+        if !want('d') && !want('e') && !want('f') {
+            if want('g') {
+                let rss_kib = agent_rss().await;
+                println!("| (g) agent resident memory, 5 simulated cameras at 5 fps + 3 edge plugins | {:.1} MiB | target 40 MiB | {:.2} |", rss_kib as f64 / 1024.0, rss_kib as f64 / 1024.0 / 40.0);
+            }
+            return;
+        }
         let (agents, per) = if full { (20, 5_000) } else { (2, 200) };
         let (mqtt, direct) = events_per_second(agents, per).await;
         let frames = if full { 3_000 } else { 30 };
         let (wasm_fps, native_fps) = camera_watch_fps(frames).await;
+        let held: usize = std::env::var("EDGE_BENCH_AGENTS")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(if full { 1_000 } else { 20 });
+        let hold = if full { Duration::from_secs(35) } else { Duration::from_secs(1) };
+        let (connect_s, cpu_pct, host_kib, sim_kib) = agents_held(held, hold).await;
+        let rss_kib = agent_rss().await;
         println!("| benchmark | measured | baseline (same run) | ratio |");
         println!("|---|---|---|---|");
         println!(
@@ -254,6 +500,15 @@ fn main() {
         println!(
             "| (e) camera-watch frames/s on 640×480 YUYV, one core | {wasm_fps:.0} wasm | {native_fps:.0} native | {:.2} |",
             wasm_fps / native_fps
+        );
+        println!(
+            "| (f) {held} agents held, 30 s heartbeats | all online in {connect_s:.1} s; host CPU {cpu_pct:.1}% of one core over {}s; host {host_kib:.0} KiB/agent | simulator {sim_kib:.0} KiB/agent | — |",
+            hold.as_secs()
+        );
+        println!(
+            "| (g) agent resident memory, 5 simulated cameras at 5 fps + 3 edge plugins | {:.1} MiB | target 40 MiB | {:.2} |",
+            rss_kib as f64 / 1024.0,
+            rss_kib as f64 / 1024.0 / 40.0
         );
     });
 }

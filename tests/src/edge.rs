@@ -308,6 +308,11 @@ impl AgentProcess {
         self.child = Some(child);
     }
 
+    /// The running process's id.
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(|c| c.id())
+    }
+
     /// SIGKILL: the process gets no chance to flush or say goodbye.
     pub fn kill9(&mut self) {
         if let Some(mut c) = self.child.take() {
