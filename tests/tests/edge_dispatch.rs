@@ -15,6 +15,7 @@ use bantong_tests::db::{TestDb, backends};
 use bantong_tests::edge::{
     AgentProcess, BrokerKind, RunningHost, configure, eventually, free_port, issue_token,
 };
+use clap::Parser;
 use serde_json::{Value, json};
 
 const AGENT: &str = env!("CARGO_BIN_EXE_edge-under-test");
@@ -200,6 +201,46 @@ async fn deploy_run_alert_roll_back_and_refuse_altered_artefacts() {
             )
             .await;
         assert_eq!(pinned.json()["skipped_pinned"], json!(["cw-edge"]));
+
+        // The same through the operator CLI: unpin, then the deployment applies.
+        let config_path = app.db.dir.path().join("bantong.toml");
+        std::fs::write(&config_path, toml::to_string(&app.config).unwrap()).unwrap();
+        let cli = |args: &[&str]| {
+            let mut argv = vec!["bantong", "--config", config_path.to_str().unwrap(), "edge"];
+            argv.extend_from_slice(args);
+            bantong_host::cli::Cli::parse_from(argv)
+        };
+        bantong_host::cli::run(cli(&[
+            "unpin",
+            "--agent",
+            "cw-edge",
+            "--plugin",
+            "camera-watch",
+        ]))
+        .await
+        .unwrap();
+        let again = admin
+            .post(
+                "/api/edge/deployments",
+                json!({ "digest": v1, "agents": ["cw-edge"], "config": config(&["cam-1"]) }),
+            )
+            .await;
+        assert_eq!(again.json()["deployed"], json!(["cw-edge"]));
+        bantong_host::cli::run(cli(&[
+            "rollback",
+            "--agent",
+            "cw-edge",
+            "--plugin",
+            "camera-watch",
+        ]))
+        .await
+        .unwrap();
+        let desired = admin.get("/api/edge/agents/cw-edge/desired").await.json();
+        assert_ne!(
+            desired["plugins"][0]["digest"],
+            json!(v1),
+            "the CLI rollback changed the desired version"
+        );
         agent.kill9();
         host.stop().await;
     }

@@ -41,6 +41,10 @@ pub enum Command {
     /// Audit log.
     #[command(subcommand)]
     Audit(AuditCmd),
+    /// Hall edge agents: enrolment tokens, dispatch, rollback, pinning. A
+    /// serving host picks up changes made here within seconds.
+    #[command(subcommand)]
+    Edge(EdgeCmd),
     /// Write the whole installation (database rows and blobs) to one archive.
     Backup { out: PathBuf },
     /// Restore an archive into an empty installation.
@@ -55,6 +59,58 @@ pub enum ConfigCmd {
     Default,
     /// Print the effective configuration (defaults, file, environment).
     Show,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum EdgeCmd {
+    /// Issue a one-time enrolment token for a new agent in a hall.
+    Token {
+        #[arg(long)]
+        hall: String,
+        #[arg(long)]
+        agent: String,
+    },
+    /// List agents with link state and deployed versions.
+    Agents,
+    /// Upload a signed edge plugin package; prints its digest.
+    Upload { package: PathBuf },
+    /// Set the plugin version (by package digest) agents should run.
+    Deploy {
+        #[arg(long)]
+        digest: String,
+        #[arg(long = "agent", required = true)]
+        agents: Vec<String>,
+        /// JSON file with the plugin's config for these agents.
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// Seconds the new version must stay healthy.
+        #[arg(long)]
+        health_window_s: Option<u32>,
+        /// Also replace pinned deployments.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Go back to the previous version of a plugin on an agent (and pin it).
+    Rollback {
+        #[arg(long)]
+        agent: String,
+        #[arg(long)]
+        plugin: String,
+    },
+    /// Pin a plugin's current version on an agent (rollouts leave it alone).
+    Pin {
+        #[arg(long)]
+        agent: String,
+        #[arg(long)]
+        plugin: String,
+    },
+    /// Undo `pin`.
+    Unpin {
+        #[arg(long)]
+        agent: String,
+        #[arg(long)]
+        plugin: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -140,6 +196,7 @@ pub async fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::Plugin(cmd) => plugin(config, cmd).await,
+        Command::Edge(cmd) => edge(config, cmd).await,
         Command::Audit(AuditCmd::Verify) => {
             let store = open_store(&config).await?;
             let report = crate::audit::Audit::new(store).verify().await?;
@@ -353,5 +410,67 @@ pub fn write_secret(path: &std::path::Path, text: &str) -> Result<()> {
         .open(path)
         .with_context(|| format!("creating {}", path.display()))?;
     writeln!(f, "{text}")?;
+    Ok(())
+}
+
+/// `bantong edge …`: acts as the operator (`system:cli` in the audit log).
+async fn edge(config: HostConfig, cmd: EdgeCmd) -> Result<()> {
+    let state = AppState::build(config).await?;
+    let edge = &state.edge;
+    let cli = crate::identity::Principal::system("cli");
+    let fail = |e: crate::error::AppError| anyhow::anyhow!("{}", e);
+    let value = match cmd {
+        EdgeCmd::Token { hall, agent } => {
+            let agent = bantong_fabric::AgentId::parse(&agent).map_err(anyhow::Error::msg)?;
+            let ttl =
+                std::time::Duration::from_secs(state.config.mqtt.enrol_token_hours.max(1) * 3600);
+            serde_json::json!(
+                edge.registry
+                    .issue_token(&cli, &hall, &agent, ttl)
+                    .await
+                    .map_err(fail)?
+            )
+        }
+        EdgeCmd::Agents => serde_json::json!(edge.registry.list(&cli).await.map_err(fail)?),
+        EdgeCmd::Upload { package } => {
+            let bytes = std::fs::read(&package)
+                .with_context(|| format!("reading {}", package.display()))?;
+            edge.upload_artefact(&cli, &bytes).await.map_err(fail)?
+        }
+        EdgeCmd::Deploy {
+            digest,
+            agents,
+            config,
+            health_window_s,
+            force,
+        } => {
+            let config = match config {
+                Some(path) => Some(serde_json::from_slice(
+                    &std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?,
+                )?),
+                None => None,
+            };
+            let request = crate::edge::deploy::DeployRequest {
+                digest,
+                agents,
+                config,
+                health_window_s,
+                force,
+            };
+            edge.deploy(&cli, request).await.map_err(fail)?
+        }
+        EdgeCmd::Rollback { agent, plugin } => {
+            edge.rollback(&cli, &agent, &plugin).await.map_err(fail)?
+        }
+        EdgeCmd::Pin { agent, plugin } => {
+            edge.pin(&cli, &agent, &plugin, true).await.map_err(fail)?;
+            serde_json::json!({ "agent": agent, "plugin": plugin, "pinned": true })
+        }
+        EdgeCmd::Unpin { agent, plugin } => {
+            edge.pin(&cli, &agent, &plugin, false).await.map_err(fail)?;
+            serde_json::json!({ "agent": agent, "plugin": plugin, "pinned": false })
+        }
+    };
+    println!("{}", serde_json::to_string_pretty(&value)?);
     Ok(())
 }

@@ -382,6 +382,7 @@ impl Edge {
         let (ingest_tx, ingest_rx) = mpsc::channel(256);
         let (beats_tx, beats_rx) = mpsc::channel(4096);
         let tasks = vec![
+            tokio::spawn(self.clone().watch_revisions()),
             tokio::spawn(self.clone().poll(eventloop, messages_tx, shutdown.clone())),
             tokio::spawn(self.clone().dispatch(messages, ingest_tx, beats_tx)),
             tokio::spawn(self.clone().ingest(ingest_rx)),
@@ -660,6 +661,44 @@ impl Edge {
                     tokio::time::sleep(Duration::from_millis(200)).await;
                 }
             }
+        }
+    }
+
+    /// Re-publishes an agent's desired state when its revision changes in
+    /// the database without this process publishing it (the CLI, another
+    /// host process). Polls every two seconds.
+    async fn watch_revisions(self) {
+        let mut seen: HashMap<String, i64> = HashMap::new();
+        let mut first = true;
+        let mut tick = tokio::time::interval(Duration::from_secs(2));
+        loop {
+            tick.tick().await;
+            let rows = match sqlx::query("SELECT agent_id, revision FROM edge_revisions")
+                .fetch_all(self.store.pool())
+                .await
+            {
+                Ok(rows) => rows,
+                Err(e) => {
+                    tracing::warn!("reading edge revisions failed: {e}");
+                    continue;
+                }
+            };
+            for row in rows {
+                use sqlx::Row;
+                let (Ok(agent), Ok(revision)) =
+                    (row.try_get::<String, _>(0), row.try_get::<i64, _>(1))
+                else {
+                    continue;
+                };
+                let previous = seen.insert(agent.clone(), revision);
+                if !first
+                    && previous != Some(revision)
+                    && let Err(e) = self.publish_desired(&agent).await
+                {
+                    tracing::warn!(%agent, "publishing desired state failed: {e}");
+                }
+            }
+            first = false;
         }
     }
 
