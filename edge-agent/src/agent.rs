@@ -88,30 +88,6 @@ impl Agent {
             .state()
     }
 
-    fn link_settings(&self) -> LinkSettings {
-        let c = &self.config;
-        LinkSettings {
-            agent: self.identity.agent_id.clone(),
-            host: c
-                .mqtt_host
-                .clone()
-                .unwrap_or_else(|| self.identity.mqtt_host.clone()),
-            port: c.mqtt_port.unwrap_or(self.identity.mqtt_port),
-            username: self.identity.username.clone(),
-            password: self.identity.password.clone(),
-            version: env!("CARGO_PKG_VERSION").into(),
-            keep_alive: Duration::from_secs(c.keep_alive_s.max(5)),
-            heartbeat: Duration::from_secs(c.heartbeat_s.max(1)),
-            batch_events: c
-                .batch_events
-                .clamp(1, bantong_fabric::msg::MAX_BATCH_EVENTS),
-            batch_bytes: (c.batch_kib * 1024)
-                .clamp(1024, bantong_fabric::msg::MAX_MESSAGE_BYTES / 2),
-            window: c.window.clamp(1, 64),
-            resend_after: Duration::from_secs(c.resend_after_s.max(1)),
-        }
-    }
-
     fn saved_desired(&self) -> Option<Desired> {
         std::fs::read(self.config.data_dir.join("desired.json"))
             .ok()
@@ -209,7 +185,7 @@ impl Agent {
             cameras: cameras.clone(),
         });
         let link = link::run(
-            self.link_settings(),
+            LinkSettings::new(&self.config, &self.identity),
             self.outbox.clone(),
             self.written.clone(),
             inbound_tx,

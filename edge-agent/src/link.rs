@@ -39,6 +39,34 @@ pub struct LinkSettings {
     pub resend_after: Duration,
 }
 
+impl LinkSettings {
+    /// The settings of `identity`'s link under `config`, with every knob
+    /// clamped to what the fabric accepts.
+    pub fn new(
+        config: &crate::config::EdgeConfig,
+        identity: &crate::identity::Identity,
+    ) -> LinkSettings {
+        let c = config;
+        LinkSettings {
+            agent: identity.agent_id.clone(),
+            host: c
+                .mqtt_host
+                .clone()
+                .unwrap_or_else(|| identity.mqtt_host.clone()),
+            port: c.mqtt_port.unwrap_or(identity.mqtt_port),
+            username: identity.username.clone(),
+            password: identity.password.clone(),
+            version: env!("CARGO_PKG_VERSION").into(),
+            keep_alive: Duration::from_secs(c.keep_alive_s.max(5)),
+            heartbeat: Duration::from_secs(c.heartbeat_s.max(1)),
+            batch_events: c.batch_events.clamp(1, msg::MAX_BATCH_EVENTS),
+            batch_bytes: (c.batch_kib * 1024).clamp(1024, msg::MAX_MESSAGE_BYTES / 2),
+            window: c.window.clamp(1, 64),
+            resend_after: Duration::from_secs(c.resend_after_s.max(1)),
+        }
+    }
+}
+
 /// What the link hands to the agent.
 #[derive(Debug)]
 pub enum Inbound {

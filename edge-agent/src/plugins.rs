@@ -99,7 +99,6 @@ pub struct RunningPlugin {
     config: String,
     /// Calls that trapped, timed out or returned an error.
     pub failures: u64,
-    pub calls: u64,
 }
 
 impl std::fmt::Debug for RunningPlugin {
@@ -154,7 +153,6 @@ impl RunningPlugin {
                 instance,
                 config,
                 failures: 0,
-                calls: 0,
             })
         }
     }
@@ -200,7 +198,6 @@ impl RunningPlugin {
         if self.instance.is_poisoned() {
             self.revive().await.map_err(|e| e.to_string())?;
         }
-        self.calls += 1;
         let result = self.instance.on_frame(frame).await;
         let drafts = std::mem::take(&mut self.instance.host_mut().drafts);
         let outcome = match result {

@@ -38,7 +38,6 @@ struct Slot {
     /// The version this one replaced, kept until the trial passes.
     previous: Option<(RunningPlugin, DesiredPlugin)>,
     trial_until: Option<Instant>,
-    failures_at_start: u64,
 }
 
 /// Versions that ran healthily, by plugin id (`known-good.json`).
@@ -255,7 +254,6 @@ impl Runner {
                                 desired: good.clone(),
                                 previous: None,
                                 trial_until: None,
-                                failures_at_start: 0,
                             },
                         );
                     }
@@ -280,7 +278,6 @@ impl Runner {
                             desired: p.clone(),
                             previous,
                             trial_until: Some(Instant::now() + window),
-                            failures_at_start: 0,
                         },
                     );
                     self.report(&p, DeployState::Trial, None, None);
@@ -315,7 +312,8 @@ impl Runner {
                 continue;
             };
             let health = slot.current.health().await;
-            let failed_calls = slot.current.failures - slot.failures_at_start;
+            // A plugin on trial is a fresh instance: every failure counted is its own.
+            let failed_calls = slot.current.failures;
             let verdict = match health {
                 Err(e) => Some(e),
                 Ok(()) if failed_calls > 0 => {
@@ -341,7 +339,6 @@ impl Runner {
                                 desired: prev,
                                 previous: None,
                                 trial_until: None,
-                                failures_at_start: 0,
                             },
                         );
                         self.report(&desired, DeployState::RolledBack, Some(why), Some(version));

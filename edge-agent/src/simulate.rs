@@ -38,23 +38,7 @@ pub async fn run(config: &EdgeConfig, dir: &Path, events_per_minute: u32) -> any
             },
         )?));
         let written = Arc::new(Notify::new());
-        let settings = LinkSettings {
-            agent: identity.agent_id.clone(),
-            host: config
-                .mqtt_host
-                .clone()
-                .unwrap_or(identity.mqtt_host.clone()),
-            port: config.mqtt_port.unwrap_or(identity.mqtt_port),
-            username: identity.username.clone(),
-            password: identity.password.clone(),
-            version: env!("CARGO_PKG_VERSION").into(),
-            keep_alive: Duration::from_secs(config.keep_alive_s.max(5)),
-            heartbeat: Duration::from_secs(config.heartbeat_s.max(1)),
-            batch_events: config.batch_events,
-            batch_bytes: config.batch_kib * 1024,
-            window: config.window,
-            resend_after: Duration::from_secs(config.resend_after_s.max(1)),
-        };
+        let settings = LinkSettings::new(config, &identity);
         let beat_outbox = outbox.clone();
         let heartbeat: link::HeartbeatFn = Arc::new(move || Heartbeat {
             ts_ms: now_ms(),

@@ -28,48 +28,24 @@ use bantong_edge::outbox::{Outbox, OutboxConfig};
 use bantong_edge::plugins::RunningPlugin;
 use bantong_edge::sink::EventSink;
 use bantong_edge::{Agent, EdgeConfig};
-use bantong_fabric::msg::EnrolRequest;
-use bantong_host::identity::{Principal, Role};
 use bantong_manifest::{Manifest, Package, TrustedKeys, keygen};
 use bantong_runtime::edge::EdgeRuntime;
 use bantong_runtime::vision::gray_downscale;
 use bantong_store::{EdgeBatch, EdgeEventIn};
-use bantong_tests::app::{TestApp, repo_root, wasm_dir};
-use bantong_tests::db::{Backend, TestDb};
-use bantong_tests::edge::{BrokerKind, RunningHost, configure, free_port};
+use bantong_tests::app::{repo_root, wasm_dir};
+use bantong_tests::db::Backend;
+use bantong_tests::edge::{BrokerKind, Installation, enrol_in_process};
 use serde_json::json;
 use tokio::sync::Notify;
 
 async fn events_per_second(agents: usize, per_agent: u64) -> (f64, f64) {
-    let db = TestDb::new(Backend::Sqlite).await;
-    let port = free_port();
-    let app = TestApp::with_config(db, |c| configure(c, BrokerKind::Embedded, None, port)).await;
-    let host = RunningHost::start(app.host.clone()).await;
+    let Installation { app, host, .. } =
+        Installation::start(Backend::Sqlite, BrokerKind::Embedded, &["hall-a"]).await;
     let state = &app.host.state;
-    let _ = app
-        .host
-        .client_as("bench-admin", vec![Role::DistrictAdmin], &["hall-a"], true)
-        .await;
-    let system = Principal::system("bench");
     let mut running = Vec::new();
     let (stop, shutdown) = tokio::sync::watch::channel(false);
     for i in 0..agents {
-        let id = bantong_fabric::AgentId::parse(&format!("bench-{i}")).unwrap();
-        let token = state
-            .edge
-            .registry
-            .issue_token(&system, "hall-a", &id, Duration::from_secs(600))
-            .await
-            .unwrap();
-        let identity = state
-            .edge
-            .enrol(EnrolRequest {
-                token: token.token,
-                version: "bench".into(),
-                hostname: String::new(),
-            })
-            .await
-            .unwrap();
+        let identity = enrol_in_process(state, "hall-a", &format!("bench-{i}")).await;
         let config = EdgeConfig {
             data_dir: app.db.dir.path().join(format!("agent-{i}")),
             heartbeat_s: 30,
@@ -109,33 +85,12 @@ async fn events_per_second(agents: usize, per_agent: u64) -> (f64, f64) {
     host.stop().await;
 
     // Baseline: the same events straight into the store, 500 per batch.
-    let db = TestDb::new(Backend::Sqlite).await;
-    let app = TestApp::with_config(db, |c| {
-        configure(c, BrokerKind::Embedded, None, free_port())
-    })
-    .await;
+    let Installation {
+        app, host: _idle, ..
+    } = Installation::start(Backend::Sqlite, BrokerKind::Embedded, &["hall-a"]).await;
     let state = &app.host.state;
-    let _ = app
-        .host
-        .client_as("bench-admin", vec![Role::DistrictAdmin], &["hall-a"], true)
-        .await;
     for i in 0..agents {
-        let id = bantong_fabric::AgentId::parse(&format!("bench-{i}")).unwrap();
-        let token = state
-            .edge
-            .registry
-            .issue_token(&system, "hall-a", &id, Duration::from_secs(600))
-            .await
-            .unwrap();
-        state
-            .edge
-            .enrol(EnrolRequest {
-                token: token.token,
-                version: "bench".into(),
-                hostname: String::new(),
-            })
-            .await
-            .unwrap();
+        enrol_in_process(state, "hall-a", &format!("bench-{i}")).await;
     }
     let start = Instant::now();
     for chunk_start in (1..=per_agent).step_by(500) {
@@ -161,15 +116,15 @@ async fn events_per_second(agents: usize, per_agent: u64) -> (f64, f64) {
     (through_mqtt, direct)
 }
 
-fn camera_config() -> Config {
-    serde_json::from_value(json!({
+/// One camera with a seat and a queue zone, as both sides of (e) see it.
+fn camera_config() -> serde_json::Value {
+    json!({
         "cameras": { "cam-1": { "regions": [
             { "id": "window-3", "kind": "seat", "rect": SEAT, "unattended_after_s": 5 },
             { "id": "queue", "kind": "zone", "rect": QUEUE_ZONE, "person_share": 0.047,
               "crowd_threshold": 6, "crowd_after_s": 3 }
         ]}}
-    }))
-    .unwrap()
+    })
 }
 
 async fn camera_watch_fps(frames: usize) -> (f64, f64) {
@@ -182,7 +137,7 @@ async fn camera_watch_fps(frames: usize) -> (f64, f64) {
     let warm_up = 50;
 
     // Native baseline: the same downscale and the same analysis.
-    let mut watcher = Watcher::new(camera_config());
+    let mut watcher = Watcher::new(serde_json::from_value::<Config>(camera_config()).unwrap());
     let mut sent = 0usize;
     for f in &rendered[..warm_up] {
         sent += watcher
@@ -212,14 +167,7 @@ async fn camera_watch_fps(frames: usize) -> (f64, f64) {
     ));
     let sink = EventSink::start(outbox, Arc::new(Notify::new()));
     let runtime = EdgeRuntime::new().unwrap();
-    let config = serde_json::to_string(&json!({
-        "cameras": { "cam-1": { "regions": [
-            { "id": "window-3", "kind": "seat", "rect": SEAT, "unattended_after_s": 5 },
-            { "id": "queue", "kind": "zone", "rect": QUEUE_ZONE, "person_share": 0.047,
-              "crowd_threshold": 6, "crowd_after_s": 3 }
-        ]}}
-    }))
-    .unwrap();
+    let config = camera_config().to_string();
     let mut plugin = RunningPlugin::start(&runtime, &p.encode(), &trusted, &config)
         .await
         .unwrap();
@@ -269,38 +217,15 @@ const AGENT_BIN: &str = env!("CARGO_BIN_EXE_edge-under-test");
 
 /// (seconds to connect all, host CPU % while holding, host KiB per agent, simulator KiB per agent)
 async fn agents_held(n: usize, hold: Duration) -> (f64, f64, f64, f64) {
-    let db = TestDb::new(Backend::Sqlite).await;
-    let port = free_port();
-    let app = TestApp::with_config(db, |c| {
-        configure(c, BrokerKind::Embedded, None, port);
-        c.mqtt.stale_after_s = 120;
-    })
-    .await;
-    let host = RunningHost::start(app.host.clone()).await;
-    let state = &app.host.state;
-    let _ = app
-        .host
-        .client_as("bench-admin", vec![Role::DistrictAdmin], &["hall-a"], true)
+    let Installation { app, host, .. } =
+        Installation::start_with(Backend::Sqlite, BrokerKind::Embedded, &["hall-a"], |c| {
+            c.mqtt.stale_after_s = 120
+        })
         .await;
-    let system = Principal::system("bench");
+    let state = &app.host.state;
     let dir = app.db.dir.path().join("sim");
     for i in 0..n {
-        let id = bantong_fabric::AgentId::parse(&format!("held-{i}")).unwrap();
-        let token = state
-            .edge
-            .registry
-            .issue_token(&system, "hall-a", &id, Duration::from_secs(3600))
-            .await
-            .unwrap();
-        let identity = state
-            .edge
-            .enrol(EnrolRequest {
-                token: token.token,
-                version: "bench".into(),
-                hostname: String::new(),
-            })
-            .await
-            .unwrap();
+        let identity = enrol_in_process(state, "hall-a", &format!("held-{i}")).await;
         bantong_edge::identity::save(&dir.join(format!("agent-{i}")), &identity).unwrap();
     }
     let rss_before = proc_status_kib(std::process::id(), "VmRSS:");
@@ -357,14 +282,9 @@ async fn agents_held(n: usize, hold: Duration) -> (f64, f64, f64, f64) {
 /// and three edge plugins (camera-watch under three ids), after they run.
 async fn agent_rss() -> u64 {
     use bantong_tests::edge::{AgentProcess, eventually, issue_token};
-    let db = TestDb::new(Backend::Sqlite).await;
-    let port = free_port();
-    let app = TestApp::with_config(db, |c| configure(c, BrokerKind::Embedded, None, port)).await;
-    let host = RunningHost::start(app.host.clone()).await;
-    let admin = app
-        .host
-        .client_as("rss-admin", vec![Role::DistrictAdmin], &["hall-a"], true)
-        .await;
+    let Installation {
+        app, host, admin, ..
+    } = Installation::start(Backend::Sqlite, BrokerKind::Embedded, &["hall-a"]).await;
     let token = issue_token(&admin, "hall-a", "rss-edge").await;
     let mut agent = AgentProcess::new(AGENT_BIN, app.db.dir.path().join("agent"), &host.url());
     agent.enrol(&token);

@@ -13,7 +13,13 @@ use bantong_host::config::MqttMode;
 use bantong_host::edge::EdgeRuntime;
 use serde_json::{Value, json};
 
+use bantong_fabric::AgentId;
+use bantong_fabric::msg::{EnrolRequest, EnrolResponse};
+use bantong_host::AppState;
+use bantong_host::identity::{Principal, Role};
+
 use crate::app::{Client, TestApp, TestHost};
+use crate::db::{Backend, TestDb};
 
 /// Which broker a test runs against.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -367,4 +373,71 @@ pub async fn stored_events(app: &TestApp, agent: &str) -> Vec<(i64, Value)> {
             )
         })
         .collect()
+}
+
+/// A test installation with the edge fabric running: database, broker
+/// (embedded or a Mosquitto of its own), host with its API on a socket, and
+/// a district administrator over `halls`.
+pub struct Installation {
+    pub app: TestApp,
+    pub host: RunningHost,
+    pub admin: Client,
+    /// Kept alive for the installation's lifetime.
+    pub mosquitto: Option<Mosquitto>,
+}
+
+impl Installation {
+    pub async fn start(backend: Backend, broker: BrokerKind, halls: &[&str]) -> Installation {
+        Self::start_with(backend, broker, halls, |_| {}).await
+    }
+
+    pub async fn start_with(
+        backend: Backend,
+        broker: BrokerKind,
+        halls: &[&str],
+        tweak: impl FnOnce(&mut HostConfig),
+    ) -> Installation {
+        let db = TestDb::new(backend).await;
+        let mosquitto = (broker == BrokerKind::Mosquitto)
+            .then(|| Mosquitto::start(&db.dir.path().join("mosquitto")));
+        let port = free_port();
+        let app = TestApp::with_config(db, |c| {
+            configure(c, broker, mosquitto.as_ref(), port);
+            tweak(c);
+        })
+        .await;
+        let host = RunningHost::start(app.host.clone()).await;
+        let admin = app
+            .host
+            .client_as("admin", vec![Role::DistrictAdmin], halls, true)
+            .await;
+        Installation {
+            app,
+            host,
+            admin,
+            mosquitto,
+        }
+    }
+}
+
+/// Enrols `agent` in `hall` in-process (token issued by the system, redeemed
+/// directly) and returns its identity.
+pub async fn enrol_in_process(state: &AppState, hall: &str, agent: &str) -> EnrolResponse {
+    let system = Principal::system("test");
+    let id = AgentId::parse(agent).expect("agent id");
+    let token = state
+        .edge
+        .registry
+        .issue_token(&system, hall, &id, Duration::from_secs(3600))
+        .await
+        .expect("token");
+    state
+        .edge
+        .enrol(EnrolRequest {
+            token: token.token,
+            version: "test".into(),
+            hostname: String::new(),
+        })
+        .await
+        .expect("enrol")
 }

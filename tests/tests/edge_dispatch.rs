@@ -8,13 +8,10 @@
 use std::time::Duration;
 
 use bantong_edge::camera::{QUEUE_ZONE, SEAT};
-use bantong_host::identity::Role;
 use bantong_manifest::{Manifest, Package};
 use bantong_tests::app::{TestApp, repo_root, wasm_dir};
-use bantong_tests::db::{TestDb, backends};
-use bantong_tests::edge::{
-    AgentProcess, BrokerKind, RunningHost, configure, eventually, free_port, issue_token,
-};
+use bantong_tests::db::backends;
+use bantong_tests::edge::{AgentProcess, BrokerKind, Installation, eventually, issue_token};
 use clap::Parser;
 use serde_json::{Value, json};
 
@@ -49,6 +46,15 @@ fn config(cameras: &[&str]) -> Value {
     json!({ "cameras": map, "stale_camera_s": 2 })
 }
 
+/// Uploads `version` of camera-watch and returns its digest.
+async fn upload(app: &TestApp, admin: &bantong_tests::app::Client, version: &str) -> String {
+    let up = admin
+        .send_bytes("POST", "/api/edge/artefacts", package(app, version))
+        .await;
+    assert_eq!(up.status, 201, "{}", up.json());
+    up.json()["digest"].as_str().unwrap().to_owned()
+}
+
 async fn plugin_report(admin: &bantong_tests::app::Client, agent: &str) -> Value {
     admin.get(&format!("/api/edge/agents/{agent}")).await.json()["report"]["plugins"][0].clone()
 }
@@ -56,15 +62,9 @@ async fn plugin_report(admin: &bantong_tests::app::Client, agent: &str) -> Value
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn deploy_run_alert_roll_back_and_refuse_altered_artefacts() {
     for backend in backends() {
-        let db = TestDb::new(backend).await;
-        let port = free_port();
-        let app =
-            TestApp::with_config(db, |c| configure(c, BrokerKind::Embedded, None, port)).await;
-        let host = RunningHost::start(app.host.clone()).await;
-        let admin = app
-            .host
-            .client_as("admin", vec![Role::DistrictAdmin], &["hall-a"], true)
-            .await;
+        let Installation {
+            app, host, admin, ..
+        } = Installation::start(backend, BrokerKind::Embedded, &["hall-a"]).await;
         let token = issue_token(&admin, "hall-a", "cw-edge").await;
         let mut agent = AgentProcess::new(AGENT, app.db.dir.path().join("agent"), &host.url());
         agent.enrol(&token);
@@ -77,11 +77,7 @@ async fn deploy_run_alert_roll_back_and_refuse_altered_artefacts() {
         agent.run(0, 0);
 
         // Upload v0.1.0 and deploy it.
-        let up = admin
-            .send_bytes("POST", "/api/edge/artefacts", package(&app, "0.1.0"))
-            .await;
-        assert_eq!(up.status, 201, "{}", up.json());
-        let v1 = up.json()["digest"].as_str().unwrap().to_owned();
+        let v1 = upload(&app, &admin, "0.1.0").await;
         let bad = admin
             .post(
                 "/api/edge/deployments",
@@ -128,13 +124,7 @@ async fn deploy_run_alert_roll_back_and_refuse_altered_artefacts() {
 
         // v0.2.0 watches a camera the hall does not have: it fails its
         // health check and the agent goes back to v0.1.0.
-        let v2 = admin
-            .send_bytes("POST", "/api/edge/artefacts", package(&app, "0.2.0"))
-            .await
-            .json()["digest"]
-            .as_str()
-            .unwrap()
-            .to_owned();
+        let v2 = upload(&app, &admin, "0.2.0").await;
         admin
             .post(
                 "/api/edge/deployments",
@@ -155,13 +145,7 @@ async fn deploy_run_alert_roll_back_and_refuse_altered_artefacts() {
 
         // The host hands out other bytes than the digest it dispatched (a
         // tampered or corrupted store): the agent checks and refuses them.
-        let v3 = admin
-            .send_bytes("POST", "/api/edge/artefacts", package(&app, "0.3.0"))
-            .await
-            .json()["digest"]
-            .as_str()
-            .unwrap()
-            .to_owned();
+        let v3 = upload(&app, &admin, "0.3.0").await;
         sqlx::query("UPDATE edge_artefacts SET blob = (SELECT blob FROM edge_artefacts WHERE digest = $1) WHERE digest = $2")
             .bind(v2.as_str())
             .bind(v3.as_str())

@@ -5,12 +5,11 @@ use std::time::Duration;
 
 use bantong_fabric::msg::{EnrolRequest, EventBatch};
 use bantong_fabric::topic::{self, Down, Up};
-use bantong_host::identity::Role;
 use bantong_tests::app::TestApp;
-use bantong_tests::db::{TestDb, backends};
+use bantong_tests::db::backends;
 use bantong_tests::edge::{
-    AgentProcess, BrokerKind, Mosquitto, RunningHost, applied_seq, brokers, configure, eventually,
-    free_port, issue_token, stored_events,
+    AgentProcess, BrokerKind, Installation, RunningHost, applied_seq, brokers, eventually,
+    issue_token, stored_events,
 };
 use rumqttc::{AsyncClient, Event, MqttOptions, Packet, QoS, SubscribeReasonCode};
 use serde_json::json;
@@ -21,17 +20,12 @@ const AGENT: &str = env!("CARGO_BIN_EXE_edge-under-test");
 async fn enrol_deliver_exactly_once_and_answer_commands() {
     for backend in backends() {
         for broker in brokers() {
-            let db = TestDb::new(backend).await;
-            let mosquitto = (broker == BrokerKind::Mosquitto)
-                .then(|| Mosquitto::start(&db.dir.path().join("mosquitto")));
-            let port = free_port();
-            let app =
-                TestApp::with_config(db, |c| configure(c, broker, mosquitto.as_ref(), port)).await;
-            let host = RunningHost::start(app.host.clone()).await;
-            let admin = app
-                .host
-                .client_as("admin", vec![Role::DistrictAdmin], &["hall-a"], true)
-                .await;
+            let Installation {
+                app,
+                host,
+                admin,
+                mosquitto: _mosquitto,
+            } = Installation::start(backend, broker, &["hall-a"]).await;
 
             let token = issue_token(&admin, "hall-a", "hall-a-edge").await;
             let mut agent = AgentProcess::new(AGENT, app.db.dir.path().join("agent"), &host.url());
@@ -122,22 +116,12 @@ async fn suback(el: &mut rumqttc::EventLoop) -> Vec<SubscribeReasonCode> {
 async fn an_agent_cannot_touch_another_halls_topics() {
     for backend in backends() {
         for broker in brokers() {
-            let db = TestDb::new(backend).await;
-            let mosquitto = (broker == BrokerKind::Mosquitto)
-                .then(|| Mosquitto::start(&db.dir.path().join("mosquitto")));
-            let port = free_port();
-            let app =
-                TestApp::with_config(db, |c| configure(c, broker, mosquitto.as_ref(), port)).await;
-            let host = RunningHost::start(app.host.clone()).await;
-            let admin = app
-                .host
-                .client_as(
-                    "admin",
-                    vec![Role::DistrictAdmin],
-                    &["hall-a", "hall-b"],
-                    true,
-                )
-                .await;
+            let Installation {
+                app,
+                host,
+                admin,
+                mosquitto: _mosquitto,
+            } = Installation::start(backend, broker, &["hall-a", "hall-b"]).await;
             let edge = &app.host.state.edge;
             let mut creds = Vec::new();
             for (hall, agent) in [("hall-a", "a-edge"), ("hall-b", "b-edge")] {
@@ -252,16 +236,12 @@ async fn an_agent_cannot_touch_another_halls_topics() {
 /// restarts; each event must arrive exactly once.
 async fn survives_outage(backend: bantong_tests::db::Backend, broker: BrokerKind) {
     const TOTAL: u64 = 10_000;
-    let db = TestDb::new(backend).await;
-    let mut mosquitto = (broker == BrokerKind::Mosquitto)
-        .then(|| Mosquitto::start(&db.dir.path().join("mosquitto")));
-    let port = free_port();
-    let app = TestApp::with_config(db, |c| configure(c, broker, mosquitto.as_ref(), port)).await;
-    let host = RunningHost::start(app.host.clone()).await;
-    let admin = app
-        .host
-        .client_as("admin", vec![Role::DistrictAdmin], &["hall-a"], true)
-        .await;
+    let Installation {
+        app,
+        host,
+        admin,
+        mut mosquitto,
+    } = Installation::start(backend, broker, &["hall-a"]).await;
     let token = issue_token(&admin, "hall-a", "outage-edge").await;
     let mut agent = AgentProcess::new(AGENT, app.db.dir.path().join("agent"), &host.url());
     agent.enrol(&token);

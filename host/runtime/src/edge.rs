@@ -56,14 +56,7 @@ pub struct EdgeState<H> {
 
 impl<H: Send> WasiView for EdgeState<H> {
     fn ctx(&mut self) -> WasiCtxView<'_> {
-        let ctx = self.wasi.get_or_insert_with(|| {
-            let mut b = WasiCtx::builder();
-            b.allow_tcp(false)
-                .allow_udp(false)
-                .allow_ip_name_lookup(false)
-                .max_random_size(64 * 1024);
-            b.build()
-        });
+        let ctx = self.wasi.get_or_insert_with(crate::host::deny_all_wasi);
         WasiCtxView {
             ctx,
             table: &mut self.table,

@@ -143,17 +143,21 @@ impl<H> HostState<H> {
     }
 }
 
+/// The WASI context every plugin gets (district and edge alike): no
+/// preopens, no environment, no arguments, no network, no stdio, and
+/// `wasi:random` capped per request.
+pub(crate) fn deny_all_wasi() -> WasiCtx {
+    let mut b = WasiCtx::builder();
+    b.allow_tcp(false)
+        .allow_udp(false)
+        .allow_ip_name_lookup(false)
+        .max_random_size(MAX_RANDOM_BYTES);
+    b.build()
+}
+
 impl<H: Send> WasiView for HostState<H> {
     fn ctx(&mut self) -> WasiCtxView<'_> {
-        // No preopens, no environment, no arguments, no network, no stdio.
-        let ctx = self.wasi.get_or_insert_with(|| {
-            let mut b = WasiCtx::builder();
-            b.allow_tcp(false)
-                .allow_udp(false)
-                .allow_ip_name_lookup(false)
-                .max_random_size(MAX_RANDOM_BYTES);
-            b.build()
-        });
+        let ctx = self.wasi.get_or_insert_with(deny_all_wasi);
         WasiCtxView {
             ctx,
             table: &mut self.table,

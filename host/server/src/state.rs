@@ -73,6 +73,12 @@ pub fn trusted_keys(config: &HostConfig) -> anyhow::Result<TrustedKeys> {
 
 /// Reads public key files into one trusted set.
 pub fn read_key_files(paths: &[std::path::PathBuf]) -> anyhow::Result<TrustedKeys> {
+    Ok(TrustedKeys::from_text(&read_key_text(paths)?)?)
+}
+
+/// The text of public key files, each checked on its own so an error names
+/// the file (the edge fabric hands this text to enrolling agents).
+pub fn read_key_text(paths: &[std::path::PathBuf]) -> anyhow::Result<String> {
     let mut text = String::new();
     for path in paths {
         let one = std::fs::read_to_string(path)
@@ -83,7 +89,7 @@ pub fn read_key_files(paths: &[std::path::PathBuf]) -> anyhow::Result<TrustedKey
         text.push_str(&one);
         text.push('\n');
     }
-    Ok(TrustedKeys::from_text(&text)?)
+    Ok(text)
 }
 
 fn policy(config: &HostConfig) -> anyhow::Result<Policy> {
@@ -125,12 +131,13 @@ impl AppState {
     pub async fn build_with_store(config: HostConfig, store: Store) -> anyhow::Result<AppState> {
         let identity =
             Identity::new(store.clone(), identity_config(&config)).context("identity")?;
+        let trusted_text = read_key_text(&config.trusted_keys)?;
         let plugins = PluginManager::new(
             config.runtime.clone(),
             store.clone(),
             identity.clone(),
             policy(&config)?,
-            trusted_keys(&config)?,
+            TrustedKeys::from_text(&trusted_text)?,
             config.dev_mode,
         )?;
         let problems = plugins.load_installed().await?;
@@ -144,11 +151,6 @@ impl AppState {
                 &uuid::Uuid::new_v4().simple().to_string()[..8]
             )
         });
-        let mut trusted_text = String::new();
-        for path in &config.trusted_keys {
-            trusted_text.push_str(&std::fs::read_to_string(path).unwrap_or_default());
-            trusted_text.push('\n');
-        }
         let edge = crate::edge::Edge::new(
             identity.clone(),
             store.clone(),

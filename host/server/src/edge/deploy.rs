@@ -2,8 +2,6 @@
 //! each agent (retained on its `down/desired` topic), operator rollback and
 //! pinning, and the artefact download for agents.
 
-use std::time::Duration;
-
 use bantong_fabric::msg::{Desired, DesiredPlugin};
 use bantong_fabric::topic::{self, Down};
 use bantong_fabric::{AgentId, encode};
@@ -46,11 +44,7 @@ impl Edge {
         actor: &Principal,
         bytes: &[u8],
     ) -> Result<Value, AppError> {
-        if !actor.is_admin() {
-            return Err(AppError::forbidden(
-                "uploading edge plugins needs the district-admin role",
-            ));
-        }
+        super::require_admin(actor, "uploading edge plugins")?;
         let package = Package::decode(bytes).map_err(|e| AppError::validation(e.to_string()))?;
         package
             .verify(&self.trusted)
@@ -141,11 +135,7 @@ impl Edge {
 
     /// Sets what `agents` should run and publishes their desired state.
     pub async fn deploy(&self, actor: &Principal, req: DeployRequest) -> Result<Value, AppError> {
-        if !actor.is_admin() {
-            return Err(AppError::forbidden(
-                "deploying edge plugins needs the district-admin role",
-            ));
-        }
+        super::require_admin(actor, "deploying edge plugins")?;
         let (plugin, version, blob) = self.artefact(&req.digest).await?;
         let (_, bytes) = self
             .store
@@ -251,11 +241,7 @@ impl Edge {
         agent: &str,
         plugin: &str,
     ) -> Result<Value, AppError> {
-        if !actor.is_admin() {
-            return Err(AppError::forbidden(
-                "rolling back edge plugins needs the district-admin role",
-            ));
-        }
+        super::require_admin(actor, "rolling back edge plugins")?;
         let now = now_ms();
         let mut tx = self.registry.identity().audit().begin().await?;
         let row = sqlx::query(
@@ -310,11 +296,7 @@ impl Edge {
         plugin: &str,
         pinned: bool,
     ) -> Result<(), AppError> {
-        if !actor.is_admin() {
-            return Err(AppError::forbidden(
-                "pinning edge plugins needs the district-admin role",
-            ));
-        }
+        super::require_admin(actor, "pinning edge plugins")?;
         let now = now_ms();
         let mut tx = self.registry.identity().audit().begin().await?;
         let changed = sqlx::query("UPDATE edge_desired SET pinned = $1, updated_at = $2 WHERE agent_id = $3 AND plugin = $4")
@@ -426,6 +408,3 @@ async fn bump_revision(conn: &mut sqlx::AnyConnection, agent: &str) -> Result<()
     }
     Ok(())
 }
-
-/// How long an agent's artefact download may take before the host gives up.
-pub const DOWNLOAD_TIMEOUT: Duration = Duration::from_secs(60);

@@ -37,7 +37,7 @@ use crate::error::AppError;
 use crate::identity::Identity;
 use crate::plugins::registry::PluginIndex;
 use auth::AgentAuth;
-use registry::Registry;
+use registry::{Registry, random_hex};
 
 /// Topic of the Mosquitto dynamic-security plugin's commands.
 const DYNSEC: &str = "$CONTROL/dynamic-security/v1";
@@ -91,11 +91,19 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
-fn random_hex(bytes: usize) -> String {
-    use rand::RngCore;
-    let mut buf = vec![0u8; bytes];
-    rand::rngs::OsRng.fill_bytes(&mut buf);
-    hex::encode(buf)
+/// Refuses `actor` unless it is a district administrator; `what` completes
+/// "… needs the district-admin role".
+pub(crate) fn require_admin(
+    actor: &crate::identity::Principal,
+    what: &str,
+) -> Result<(), AppError> {
+    if actor.is_admin() {
+        Ok(())
+    } else {
+        Err(AppError::forbidden(format!(
+            "{what} needs the district-admin role"
+        )))
+    }
 }
 
 /// The running parts of the fabric; stop them with [`EdgeRuntime::stop`].
@@ -473,11 +481,14 @@ impl Edge {
                         .map_err(|e| e.to_string()),
                     Err(e) => Err(e.to_string()),
                 },
+                // Heartbeats and reports are stored as received: the
+                // decoder has just proved them valid UTF-8 JSON of the
+                // right shape, so there is no need to encode them again.
                 Up::Heartbeat => match decode::<Heartbeat>(&payload) {
-                    Ok(beat) => {
+                    Ok(_) => {
                         let _ = beats.try_send((
                             agent.to_string(),
-                            String::from_utf8_lossy(&encode(&beat)).into_owned(),
+                            String::from_utf8_lossy(&payload).into_owned(),
                             crate::identity::now_ms(),
                         ));
                         Ok(())
@@ -485,9 +496,9 @@ impl Edge {
                     Err(e) => Err(e.to_string()),
                 },
                 Up::Report => match decode::<Report>(&payload) {
-                    Ok(report) => self
+                    Ok(_) => self
                         .registry
-                        .record_report(agent.as_str(), &String::from_utf8_lossy(&encode(&report)))
+                        .record_report(agent.as_str(), &String::from_utf8_lossy(&payload))
                         .await
                         .map_err(|e| e.to_string()),
                     Err(e) => Err(e.to_string()),

@@ -47,7 +47,8 @@ pub fn sha256_hex(s: &str) -> String {
     hex::encode(Sha256::digest(s.as_bytes()))
 }
 
-fn random_hex(bytes: usize) -> String {
+/// `bytes` random bytes from the OS, hex-encoded (tokens, secrets, ids).
+pub(crate) fn random_hex(bytes: usize) -> String {
     use rand::RngCore;
     let mut buf = vec![0u8; bytes];
     rand::rngs::OsRng.fill_bytes(&mut buf);
@@ -122,11 +123,7 @@ impl Registry {
         agent: &AgentId,
         ttl: Duration,
     ) -> Result<IssuedToken, AppError> {
-        if !actor.is_admin() {
-            return Err(AppError::forbidden(
-                "enrolling edge agents needs the district-admin role",
-            ));
-        }
+        super::require_admin(actor, "enrolling edge agents")?;
         self.identity
             .get_hall(hall)
             .await
@@ -289,11 +286,7 @@ impl Registry {
 
     /// Revokes an agent: it can no longer connect, and its id is retired.
     pub async fn revoke(&self, actor: &Principal, id: &str) -> Result<(), AppError> {
-        if !actor.is_admin() {
-            return Err(AppError::forbidden(
-                "revoking edge agents needs the district-admin role",
-            ));
-        }
+        super::require_admin(actor, "revoking edge agents")?;
         let now = now_ms();
         let mut tx = self.identity.audit().begin().await?;
         let row = sqlx::query("SELECT hall FROM edge_agents WHERE id = $1 AND revoked_at IS NULL")
