@@ -213,7 +213,9 @@ fn ci() -> Result<()> {
     fmt.args(["fmt", "--all", "--", "--check"]);
     run(fmt)?;
     let wasm_dir = build_wasm()?;
+    // CI builds once from clean: incremental caches would only cost disk.
     let mut clippy = cargo();
+    clippy.env("CARGO_INCREMENTAL", "0");
     clippy.args([
         "clippy",
         "--workspace",
@@ -224,9 +226,11 @@ fn ci() -> Result<()> {
     ]);
     run(clippy)?;
     let mut test = cargo();
+    test.env("CARGO_INCREMENTAL", "0");
     test.args(["test", "--workspace", "--all-targets"]);
     test.env("BANTONG_WASM_DIR", &wasm_dir);
     run(test)?;
+    report_disk_use(&root().join("target"));
     // `--all-targets` also runs the bench binaries once in their quick mode.
     fuzz(0, true)?;
     eprintln!(
@@ -279,4 +283,15 @@ fn fuzz(secs: u64, replay: bool) -> Result<()> {
         run(cmd)?;
     }
     Ok(())
+}
+
+/// Prints how much disk the build directory takes, so CI logs show the
+/// trend (a clean CI run once ran out of disk).
+fn report_disk_use(dir: &Path) {
+    if let Ok(out) = Command::new("du").arg("-sh").arg(dir).output() {
+        eprint!(
+            "xtask ci: build directory {}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+    }
 }
