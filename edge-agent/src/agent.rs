@@ -150,17 +150,21 @@ impl Agent {
         let cameras = self.start_cameras(frames_tx, shutdown.clone());
         let trusted = bantong_manifest::TrustedKeys::from_text(&self.identity.trusted_keys)
             .unwrap_or_default();
-        let runner = crate::runner::Runner::new(
-            crate::runner::RunnerSettings {
-                data_dir: self.config.data_dir.clone(),
-                host_url: self.config.host_url.clone(),
-                username: self.identity.username.clone(),
-                password: self.identity.password.clone(),
-                trusted,
-            },
-            self.sink(),
-            outgoing_tx.clone(),
-        );
+        let runner = bantong_runtime::edge::EdgeRuntime::new().map(|runtime| {
+            crate::runner::Runner::new(
+                crate::runner::RunnerSettings {
+                    data_dir: self.config.data_dir.clone(),
+                    host_url: self.config.host_url.clone(),
+                    username: self.identity.username.clone(),
+                    password: self.identity.password.clone(),
+                    trusted,
+                    modules: None,
+                },
+                Arc::new(runtime),
+                self.sink(),
+                outgoing_tx.clone(),
+            )
+        });
         let plugin_states = match runner {
             Ok(runner) => {
                 let states = runner.states.clone();

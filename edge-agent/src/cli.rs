@@ -41,13 +41,16 @@ enum Cmd {
     Config,
     /// Runs many simulated agents in this process, for load tests: every
     /// subdirectory of `--dir` holding an `identity.json` is one agent (link
-    /// and outbox only: no cameras or plugins).
+    /// and outbox; no cameras; plugins with `--plugins`).
     Simulate {
         #[arg(long)]
         dir: PathBuf,
         /// Events per agent per minute (synthetic `test.tick`).
         #[arg(long, default_value_t = 0)]
         events_per_minute: u32,
+        /// Run the plugins the host dispatches (one shared engine).
+        #[arg(long)]
+        plugins: bool,
     },
 }
 
@@ -75,7 +78,14 @@ pub fn main() -> anyhow::Result<()> {
             Cmd::Simulate {
                 dir,
                 events_per_minute,
-            } => crate::simulate::run(&config, &dir, events_per_minute).await,
+                plugins,
+            } => {
+                let options = crate::simulate::SimOptions {
+                    events_per_minute,
+                    plugins,
+                };
+                crate::simulate::run(&config, &dir, options).await
+            }
             Cmd::Enrol { token } => {
                 let id = identity::enrol(&config.host_url, &token, &config.data_dir).await?;
                 println!(

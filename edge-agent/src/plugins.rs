@@ -1,6 +1,7 @@
 //! Edge plugins on the agent: verified packages, one long-lived instance
 //! each, fed with frames; what they send goes through the outbox.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -89,6 +90,35 @@ impl EdgeHost for AgentEdgeHost {
     }
 }
 
+/// Compiled modules by package digest, shared by the runners of one
+/// process (the simulator's agents). Only verified packages are loaded
+/// into it: the digest and signature check comes first, every time.
+#[derive(Clone, Default)]
+pub struct ModuleCache(Arc<std::sync::Mutex<HashMap<String, EdgeModule<AgentEdgeHost>>>>);
+
+impl std::fmt::Debug for ModuleCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ModuleCache").finish_non_exhaustive()
+    }
+}
+
+impl ModuleCache {
+    fn get_or_load(
+        &self,
+        digest: &str,
+        load: impl FnOnce() -> bantong_runtime::Result<EdgeModule<AgentEdgeHost>>,
+    ) -> bantong_runtime::Result<EdgeModule<AgentEdgeHost>> {
+        // Held while compiling, so concurrent agents compile a version once.
+        let mut map = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(m) = map.get(digest) {
+            return Ok(m.clone());
+        }
+        let module = load()?;
+        map.insert(digest.to_owned(), module.clone());
+        Ok(module)
+    }
+}
+
 /// One verified, running edge plugin.
 pub struct RunningPlugin {
     pub id: String,
@@ -126,11 +156,12 @@ impl RunningPlugin {
     /// before the returned future is polled, so it does not borrow `runtime`.
     pub fn start(
         runtime: &EdgeRuntime<AgentEdgeHost>,
+        modules: Option<&ModuleCache>,
         package: &[u8],
         trusted: &TrustedKeys,
         config: &str,
     ) -> impl std::future::Future<Output = anyhow::Result<RunningPlugin>> + Send + 'static {
-        let prepared = Self::prepare(runtime, package, trusted);
+        let prepared = Self::prepare(runtime, modules, package, trusted);
         let config = config.to_owned();
         async move {
             let (module, id, version, digest) = prepared?;
@@ -159,6 +190,7 @@ impl RunningPlugin {
 
     fn prepare(
         runtime: &EdgeRuntime<AgentEdgeHost>,
+        modules: Option<&ModuleCache>,
         package: &[u8],
         trusted: &TrustedKeys,
     ) -> anyhow::Result<(EdgeModule<AgentEdgeHost>, String, String, String)> {
@@ -168,7 +200,13 @@ impl RunningPlugin {
         if manifest.world != World::Edge {
             anyhow::bail!("{} is not an edge plugin", manifest.id);
         }
-        let module = runtime.load(package.wasm(), default_limits())?;
+        let digest = package.digest().to_string();
+        let module = match modules {
+            Some(cache) => {
+                cache.get_or_load(&digest, || runtime.load(package.wasm(), default_limits()))?
+            }
+            None => runtime.load(package.wasm(), default_limits())?,
+        };
         Ok((
             module,
             manifest.id.clone(),

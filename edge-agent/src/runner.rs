@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::{mpsc, watch};
 
 use crate::link::Outgoing;
-use crate::plugins::{AgentEdgeHost, RunningPlugin};
+use crate::plugins::{AgentEdgeHost, ModuleCache, RunningPlugin};
 use crate::sink::EventSink;
 
 /// Where the runner finds packages and keeps state.
@@ -30,6 +30,9 @@ pub struct RunnerSettings {
     pub username: String,
     pub password: String,
     pub trusted: TrustedKeys,
+    /// Compiled modules shared by digest (the simulator's agents share one;
+    /// a real agent compiles for itself and keeps nothing extra).
+    pub modules: Option<ModuleCache>,
 }
 
 struct Slot {
@@ -50,7 +53,7 @@ struct KnownGood {
 
 pub struct Runner {
     settings: RunnerSettings,
-    runtime: EdgeRuntime<AgentEdgeHost>,
+    runtime: Arc<EdgeRuntime<AgentEdgeHost>>,
     slots: BTreeMap<String, Slot>,
     known: KnownGood,
     revision: u64,
@@ -74,17 +77,19 @@ fn hex_of(digest: &str) -> &str {
 }
 
 impl Runner {
+    /// A runner on `runtime` (one engine can serve many runners).
     pub fn new(
         settings: RunnerSettings,
+        runtime: Arc<EdgeRuntime<AgentEdgeHost>>,
         sink: EventSink,
         outgoing: mpsc::Sender<Outgoing>,
-    ) -> anyhow::Result<Runner> {
+    ) -> Runner {
         let known = std::fs::read(settings.data_dir.join("known-good.json"))
             .ok()
             .and_then(|b| serde_json::from_slice(&b).ok())
             .unwrap_or_default();
-        Ok(Runner {
-            runtime: EdgeRuntime::new()?,
+        Runner {
+            runtime,
             settings,
             slots: BTreeMap::new(),
             known,
@@ -93,7 +98,7 @@ impl Runner {
             sink,
             outgoing,
             states: Arc::new(Mutex::new(Vec::new())),
-        })
+        }
     }
 
     fn save_known(&self) {
@@ -222,6 +227,7 @@ impl Runner {
         let bytes = package(&settings, &p.digest).await?;
         let starting = RunningPlugin::start(
             &self.runtime,
+            self.settings.modules.as_ref(),
             &bytes,
             &self.settings.trusted,
             &p.config.to_string(),

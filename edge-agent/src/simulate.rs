@@ -1,6 +1,14 @@
 //! Many agents in one process, for load tests of a host: each gets its own
 //! outbox and MQTT link (birth, Last Will, heartbeats, acknowledged event
-//! batches), but no cameras or plugins, so thousands fit on one machine.
+//! batches), but no cameras, so thousands fit on one machine.
+//!
+//! With `plugins`, each agent also runs what the host dispatches to it
+//! through its own [`Runner`]: it downloads the package, checks digest and
+//! signature, starts its own instance, health-checks it through the trial
+//! window and reports. The agents share one engine and compile each
+//! version once (a real hall box compiles for itself, in parallel with the
+//! others), so rollout timings measure the host and the fabric rather than
+//! one process compiling the same module a thousand times.
 
 use std::path::Path;
 use std::sync::{Arc, Mutex};
@@ -12,12 +20,32 @@ use serde_json::json;
 use tokio::sync::{Notify, mpsc, watch};
 
 use crate::config::EdgeConfig;
-use crate::link::{self, LinkSettings};
+use bantong_manifest::TrustedKeys;
+
+use crate::link::{self, Inbound, LinkSettings};
 use crate::outbox::{Draft, Outbox, OutboxConfig, now_ms};
+use crate::plugins::ModuleCache;
+use crate::runner::{Runner, RunnerSettings};
 use crate::sink::EventSink;
 
+/// What the simulated agents do besides holding their link.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SimOptions {
+    /// Synthetic `test.tick` events per agent per minute.
+    pub events_per_minute: u32,
+    /// Run dispatched plugins.
+    pub plugins: bool,
+}
+
 /// Runs every agent found under `dir` until Ctrl-C.
-pub async fn run(config: &EdgeConfig, dir: &Path, events_per_minute: u32) -> anyhow::Result<()> {
+pub async fn run(config: &EdgeConfig, dir: &Path, options: SimOptions) -> anyhow::Result<()> {
+    let events_per_minute = options.events_per_minute;
+    let runtime = if options.plugins {
+        Some(Arc::new(bantong_runtime::edge::EdgeRuntime::new()?))
+    } else {
+        None
+    };
+    let modules = ModuleCache::default();
     let mut identities = Vec::new();
     for entry in std::fs::read_dir(dir).with_context(|| format!("reading {}", dir.display()))? {
         let path = entry?.path();
@@ -39,6 +67,34 @@ pub async fn run(config: &EdgeConfig, dir: &Path, events_per_minute: u32) -> any
         )?));
         let written = Arc::new(Notify::new());
         let settings = LinkSettings::new(config, &identity);
+        let (outgoing_tx, outgoing) = mpsc::channel(8);
+        let (desired_tx, desired_rx) = watch::channel(None);
+        let plugin_states = match &runtime {
+            Some(runtime) => {
+                let runner = Runner::new(
+                    RunnerSettings {
+                        data_dir: path.clone(),
+                        host_url: config.host_url.clone(),
+                        username: identity.username.clone(),
+                        password: identity.password.clone(),
+                        trusted: TrustedKeys::from_text(&identity.trusted_keys).unwrap_or_default(),
+                        modules: Some(modules.clone()),
+                    },
+                    runtime.clone(),
+                    EventSink::start(outbox.clone(), written.clone()),
+                    outgoing_tx.clone(),
+                );
+                let states = runner.states.clone();
+                // No cameras: the frame sender lives as long as the runner.
+                let (frames_tx, frames_rx) = mpsc::channel(1);
+                tasks.push(tokio::spawn(async move {
+                    runner.run(desired_rx, frames_rx).await;
+                    drop(frames_tx);
+                }));
+                states
+            }
+            None => Arc::new(Mutex::new(Vec::new())),
+        };
         let beat_outbox = outbox.clone();
         let heartbeat: link::HeartbeatFn = Arc::new(move || Heartbeat {
             ts_ms: now_ms(),
@@ -47,11 +103,13 @@ pub async fn run(config: &EdgeConfig, dir: &Path, events_per_minute: u32) -> any
                 .lock()
                 .unwrap_or_else(|p| p.into_inner())
                 .state(),
-            plugins: Vec::new(),
+            plugins: plugin_states
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .clone(),
             cameras: Vec::new(),
         });
         let (inbound_tx, mut inbound) = mpsc::channel(8);
-        let (_outgoing_tx, outgoing) = mpsc::channel(8);
         tasks.push(tokio::spawn(link::run(
             settings,
             outbox.clone(),
@@ -61,9 +119,14 @@ pub async fn run(config: &EdgeConfig, dir: &Path, events_per_minute: u32) -> any
             heartbeat,
             shutdown.clone(),
         )));
-        // Desired state and commands are accepted and ignored.
+        // Desired state goes to the runner (when plugins run); commands
+        // are accepted and ignored.
         tasks.push(tokio::spawn(async move {
-            while inbound.recv().await.is_some() {}
+            while let Some(message) = inbound.recv().await {
+                if let Inbound::Desired(desired) = message {
+                    let _ = desired_tx.send(Some(desired));
+                }
+            }
         }));
         if events_per_minute > 0 {
             let sink = EventSink::start(outbox, written);

@@ -168,7 +168,7 @@ async fn camera_watch_fps(frames: usize) -> (f64, f64) {
     let sink = EventSink::start(outbox, Arc::new(Notify::new()));
     let runtime = EdgeRuntime::new().unwrap();
     let config = camera_config().to_string();
-    let mut plugin = RunningPlugin::start(&runtime, &p.encode(), &trusted, &config)
+    let mut plugin = RunningPlugin::start(&runtime, None, &p.encode(), &trusted, &config)
         .await
         .unwrap();
     for f in &rendered[..warm_up] {

@@ -441,3 +441,116 @@ pub async fn enrol_in_process(state: &AppState, hall: &str, agent: &str) -> Enro
         .await
         .expect("enrol")
 }
+
+/// camera-watch packaged as `version` and signed with `key`. With `pad_to`,
+/// a custom section (ignored by the engine) makes the component that many
+/// bytes, for transfer-bound benchmarks of a plugin of a given size.
+pub fn camera_watch_package(
+    key: &bantong_manifest::SigningKey,
+    version: &str,
+    pad_to: Option<usize>,
+) -> Vec<u8> {
+    use bantong_manifest::{Manifest, Package};
+    let root = crate::app::repo_root();
+    let text = std::fs::read_to_string(root.join("plugins/camera-watch/manifest.toml"))
+        .expect("camera-watch manifest");
+    let text = text.replacen(
+        "version = \"0.1.0\"",
+        &format!("version = \"{version}\""),
+        1,
+    );
+    let mut wasm = std::fs::read(crate::app::wasm_dir().join("bantong_camera_watch.wasm"))
+        .expect("camera-watch wasm (cargo xtask wasm)");
+    if let Some(size) = pad_to {
+        pad_component(&mut wasm, size);
+    }
+    let mut p = Package::new(Manifest::parse(&text).expect("manifest"), wasm).expect("package");
+    p.sign(key);
+    p.encode()
+}
+
+/// Appends a custom section named `padding` so `wasm` reaches `size` bytes.
+fn pad_component(wasm: &mut Vec<u8>, size: usize) {
+    fn leb(mut n: usize, out: &mut Vec<u8>) {
+        loop {
+            let byte = (n & 0x7f) as u8;
+            n >>= 7;
+            if n == 0 {
+                out.push(byte);
+                return;
+            }
+            out.push(byte | 0x80);
+        }
+    }
+    let name = b"padding";
+    // id + 5-byte size bound + name length + name.
+    let overhead = 1 + 5 + 1 + name.len();
+    let Some(fill) = size.checked_sub(wasm.len() + overhead) else {
+        return;
+    };
+    let mut body = vec![name.len() as u8];
+    body.extend_from_slice(name);
+    body.extend(std::iter::repeat_n(0xA5u8, fill));
+    wasm.push(0);
+    leb(body.len(), wasm);
+    wasm.extend_from_slice(&body);
+}
+
+/// Many simulated agents in one `bantong-edge simulate --plugins` process:
+/// each downloads, verifies, runs and health-checks what it is dispatched.
+pub struct Simulator {
+    child: Child,
+}
+
+impl Simulator {
+    /// Enrols `agents` (`prefix-0` …) in `hall` in-process and starts them.
+    pub async fn start(
+        binary: &str,
+        state: &AppState,
+        host_url: &str,
+        dir: &Path,
+        hall: &str,
+        prefix: &str,
+        agents: usize,
+    ) -> Simulator {
+        for i in 0..agents {
+            let identity = enrol_in_process(state, hall, &format!("{prefix}-{i}")).await;
+            bantong_edge::identity::save(&dir.join(format!("{prefix}-{i}")), &identity)
+                .expect("identity saved");
+        }
+        let child = Command::new(binary)
+            .args(["simulate", "--plugins", "--dir"])
+            .arg(dir)
+            .env("BANTONG_EDGE_HOST_URL", host_url)
+            .env("BANTONG_EDGE_HEARTBEAT_S", "30")
+            .env("BANTONG_EDGE_LOG", "warn")
+            .env("BANTONG_EDGE_DATA_DIR", dir.join("unused"))
+            .stdout(Stdio::null())
+            .spawn()
+            .expect("simulator starts");
+        Simulator { child }
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+}
+
+impl Drop for Simulator {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Waits until `n` agents are online.
+pub async fn wait_online(state: &AppState, n: usize, limit: Duration) {
+    eventually(limit, &format!("{n} agents online"), || async {
+        let online: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM edge_agents WHERE online = 1")
+            .fetch_one(state.store.pool())
+            .await
+            .ok()?;
+        (online as usize >= n).then_some(())
+    })
+    .await
+}

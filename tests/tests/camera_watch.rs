@@ -65,7 +65,7 @@ async fn run_scene(scene: Scene, seconds: u32) -> Vec<Event> {
     let sink = EventSink::start(outbox.clone(), Arc::new(Notify::new()));
     let runtime = EdgeRuntime::new().unwrap();
     let (bytes, trusted) = package(true);
-    let mut plugin = RunningPlugin::start(&runtime, &bytes, &trusted, &config())
+    let mut plugin = RunningPlugin::start(&runtime, None, &bytes, &trusted, &config())
         .await
         .unwrap();
     assert_eq!(plugin.id, "camera-watch");
@@ -147,20 +147,20 @@ async fn altered_or_unsigned_packages_never_run() {
     let (mut bytes, trusted) = package(true);
     let last = bytes.len() - 100;
     bytes[last] ^= 0x55;
-    let altered = RunningPlugin::start(&runtime, &bytes, &trusted, &config()).await;
+    let altered = RunningPlugin::start(&runtime, None, &bytes, &trusted, &config()).await;
     assert!(altered.is_err(), "altered artefact refused");
     let (unsigned, trusted) = package(false);
-    let unsigned = RunningPlugin::start(&runtime, &unsigned, &trusted, &config()).await;
+    let unsigned = RunningPlugin::start(&runtime, None, &unsigned, &trusted, &config()).await;
     assert!(unsigned.is_err(), "unsigned artefact refused");
     let (other, _) = package(true);
     let (_, someone_else) = package(true);
     assert!(
-        RunningPlugin::start(&runtime, &other, &someone_else, &config())
+        RunningPlugin::start(&runtime, None, &other, &someone_else, &config())
             .await
             .is_err()
     );
     let (ok, trusted) = package(true);
-    let bad_config = RunningPlugin::start(&runtime, &ok, &trusted, "{\"width\": 0}").await;
+    let bad_config = RunningPlugin::start(&runtime, None, &ok, &trusted, "{\"width\": 0}").await;
     assert!(
         bad_config.is_err(),
         "a config the plugin refuses fails the start"

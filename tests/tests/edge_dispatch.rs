@@ -8,27 +8,18 @@
 use std::time::Duration;
 
 use bantong_edge::camera::{QUEUE_ZONE, SEAT};
-use bantong_manifest::{Manifest, Package};
-use bantong_tests::app::{TestApp, repo_root, wasm_dir};
+use bantong_tests::app::TestApp;
 use bantong_tests::db::backends;
-use bantong_tests::edge::{AgentProcess, BrokerKind, Installation, eventually, issue_token};
+use bantong_tests::edge::{
+    AgentProcess, BrokerKind, Installation, camera_watch_package, eventually, issue_token,
+};
 use clap::Parser;
 use serde_json::{Value, json};
 
 const AGENT: &str = env!("CARGO_BIN_EXE_edge-under-test");
 
 fn package(app: &TestApp, version: &str) -> Vec<u8> {
-    let text =
-        std::fs::read_to_string(repo_root().join("plugins/camera-watch/manifest.toml")).unwrap();
-    let text = text.replacen(
-        "version = \"0.1.0\"",
-        &format!("version = \"{version}\""),
-        1,
-    );
-    let wasm = std::fs::read(wasm_dir().join("bantong_camera_watch.wasm")).unwrap();
-    let mut p = Package::new(Manifest::parse(&text).unwrap(), wasm).unwrap();
-    p.sign(&app.key);
-    p.encode()
+    camera_watch_package(&app.key, version, None)
 }
 
 fn config(cameras: &[&str]) -> Value {

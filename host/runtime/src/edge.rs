@@ -209,12 +209,22 @@ impl<H: 'static> Drop for EdgeRuntime<H> {
     }
 }
 
-/// A compiled edge plugin version.
-#[derive(Clone)]
+/// A compiled edge plugin version. Cloning is cheap (shared code).
 pub struct EdgeModule<H: 'static> {
     engine: Engine,
     pre: EdgePre<EdgeState<H>>,
     pub limits: PluginLimits,
+}
+
+// By hand: a derive would demand `H: Clone`, which the shared parts do not need.
+impl<H: 'static> Clone for EdgeModule<H> {
+    fn clone(&self) -> Self {
+        EdgeModule {
+            engine: self.engine.clone(),
+            pre: self.pre.clone(),
+            limits: self.limits,
+        }
+    }
 }
 
 impl<H: 'static> std::fmt::Debug for EdgeModule<H> {

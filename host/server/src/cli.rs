@@ -90,6 +90,48 @@ pub enum EdgeCmd {
         #[arg(long)]
         force: bool,
     },
+    /// Roll a version out in waves (a canary, then 10 %, then everyone by
+    /// default), aborting and reverting when too many agents fail.
+    Rollout {
+        #[arg(long)]
+        digest: String,
+        #[arg(long = "agent")]
+        agents: Vec<String>,
+        #[arg(long = "hall")]
+        halls: Vec<String>,
+        /// Every agent.
+        #[arg(long)]
+        all: bool,
+        /// Cumulative wave sizes, e.g. `1,10%,100%`.
+        #[arg(long, value_delimiter = ',')]
+        waves: Option<Vec<String>>,
+        /// Failed agents tolerated before aborting: a count or `N%`.
+        #[arg(long)]
+        abort_threshold: Option<String>,
+        /// JSON file with the plugin's config.
+        #[arg(long)]
+        config: Option<PathBuf>,
+        #[arg(long)]
+        health_window_s: Option<u32>,
+        /// Seconds a wave may take before silent agents count as failed.
+        #[arg(long)]
+        wave_timeout_s: Option<u32>,
+        /// Also replace pinned versions.
+        #[arg(long)]
+        force: bool,
+    },
+    /// List rollouts, or show one with its targets.
+    Rollouts {
+        #[arg(long)]
+        id: Option<String>,
+    },
+    /// Abort a running rollout and revert the agents it reached.
+    Abort {
+        #[arg(long)]
+        id: String,
+        #[arg(long)]
+        reason: Option<String>,
+    },
     /// Go back to the previous version of a plugin on an agent (and pin it).
     Rollback {
         #[arg(long)]
@@ -413,6 +455,15 @@ pub fn write_secret(path: &std::path::Path, text: &str) -> Result<()> {
     Ok(())
 }
 
+/// The JSON in `path`, if one is given.
+fn read_json_file(path: Option<&std::path::Path>) -> Result<Option<serde_json::Value>> {
+    let Some(path) = path else { return Ok(None) };
+    let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+    serde_json::from_slice(&bytes)
+        .map(Some)
+        .with_context(|| format!("{} is not JSON", path.display()))
+}
+
 /// `bantong edge …`: acts as the operator (`system:cli` in the audit log).
 async fn edge(config: HostConfig, cmd: EdgeCmd) -> Result<()> {
     let state = AppState::build(config).await?;
@@ -444,21 +495,63 @@ async fn edge(config: HostConfig, cmd: EdgeCmd) -> Result<()> {
             health_window_s,
             force,
         } => {
-            let config = match config {
-                Some(path) => Some(serde_json::from_slice(
-                    &std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?,
-                )?),
-                None => None,
-            };
             let request = crate::edge::deploy::DeployRequest {
                 digest,
                 agents,
-                config,
+                config: read_json_file(config.as_deref())?,
                 health_window_s,
                 force,
             };
             edge.deploy(&cli, request).await.map_err(fail)?
         }
+        EdgeCmd::Rollout {
+            digest,
+            agents,
+            halls,
+            all,
+            waves,
+            abort_threshold,
+            config,
+            health_window_s,
+            wave_timeout_s,
+            force,
+        } => {
+            use crate::edge::rollout::Amount;
+            let waves = match waves {
+                Some(w) => Some(
+                    w.iter()
+                        .map(|a| Amount::parse(a))
+                        .collect::<Result<Vec<_>, _>>()
+                        .map_err(anyhow::Error::msg)?,
+                ),
+                None => None,
+            };
+            let request = crate::edge::rollout::RolloutRequest {
+                digest,
+                agents,
+                halls,
+                all,
+                config: read_json_file(config.as_deref())?,
+                health_window_s,
+                force,
+                waves,
+                abort_threshold: abort_threshold
+                    .as_deref()
+                    .map(Amount::parse)
+                    .transpose()
+                    .map_err(anyhow::Error::msg)?,
+                wave_timeout_s,
+            };
+            edge.start_rollout(&cli, request).await.map_err(fail)?
+        }
+        EdgeCmd::Rollouts { id: Some(id) } => edge.rollout(&cli, &id).await.map_err(fail)?,
+        EdgeCmd::Rollouts { id: None } => {
+            serde_json::json!(edge.rollouts(&cli).await.map_err(fail)?)
+        }
+        EdgeCmd::Abort { id, reason } => edge
+            .abort_rollout(&cli, &id, reason.as_deref())
+            .await
+            .map_err(fail)?,
         EdgeCmd::Rollback { agent, plugin } => {
             edge.rollback(&cli, &agent, &plugin).await.map_err(fail)?
         }

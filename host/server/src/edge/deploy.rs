@@ -133,10 +133,15 @@ impl Edge {
             .flatten()
     }
 
-    /// Sets what `agents` should run and publishes their desired state.
-    pub async fn deploy(&self, actor: &Principal, req: DeployRequest) -> Result<Value, AppError> {
-        super::require_admin(actor, "deploying edge plugins")?;
-        let (plugin, version, blob) = self.artefact(&req.digest).await?;
+    /// The plugin, version and effective config of a deployment of
+    /// `digest`: `config` validated against the plugin's JSON Schema, with
+    /// its defaults filled in.
+    pub(crate) async fn deployable(
+        &self,
+        digest: &str,
+        config: Option<&Value>,
+    ) -> Result<(String, String, Value), AppError> {
+        let (plugin, version, blob) = self.artefact(digest).await?;
         let (_, bytes) = self
             .store
             .get_blob(&blob)
@@ -146,7 +151,7 @@ impl Edge {
             Package::decode(&bytes).map_err(|e| AppError::internal("stored artefact", e))?;
         let config = match package.manifest().config_schema() {
             Ok(Some(schema)) => schema
-                .resolve(req.config.as_ref(), None)
+                .resolve(config, None)
                 .map_err(|errors| {
                     let details: Vec<Value> = errors
                         .iter()
@@ -154,60 +159,36 @@ impl Edge {
                         .collect();
                     AppError::validation(format!("invalid config for {plugin}")).with_details(json!(details))
                 })?,
-            Ok(None) => req.config.clone().unwrap_or_else(|| json!({})),
+            Ok(None) => config.cloned().unwrap_or_else(|| json!({})),
             Err(e) => return Err(AppError::internal("artefact schema", e)),
         };
-        let window = i64::from(req.health_window_s.unwrap_or(30).clamp(1, 3600));
+        Ok((plugin, version, config))
+    }
+
+    /// Sets what `agents` should run and publishes their desired state.
+    pub async fn deploy(&self, actor: &Principal, req: DeployRequest) -> Result<Value, AppError> {
+        super::require_admin(actor, "deploying edge plugins")?;
+        let (plugin, version, config) = self.deployable(&req.digest, req.config.as_ref()).await?;
+        let target = Target {
+            plugin: &plugin,
+            digest: &req.digest,
+            config: &config.to_string(),
+            health_window_s: health_window(req.health_window_s),
+            force: req.force,
+        };
         let now = now_ms();
         let mut changed = Vec::new();
         let mut skipped = Vec::new();
         let mut tx = self.registry.identity().audit().begin().await?;
         for agent in &req.agents {
-            let hall: Option<String> =
-                sqlx::query("SELECT hall FROM edge_agents WHERE id = $1 AND revoked_at IS NULL")
-                    .bind(agent)
-                    .fetch_optional(&mut *tx)
-                    .await?
-                    .map(|r| r.try_get(0))
-                    .transpose()?;
-            let Some(hall) = hall.filter(|h| actor.can_access_hall(h)) else {
-                return Err(AppError::validation(format!("unknown edge agent {agent}")));
-            };
-            let current = sqlx::query(
-                "SELECT digest, pinned FROM edge_desired WHERE agent_id = $1 AND plugin = $2",
-            )
-            .bind(agent)
-            .bind(plugin.as_str())
-            .fetch_optional(&mut *tx)
-            .await?;
-            let (previous, pinned) = match &current {
-                Some(r) => (
-                    Some(r.try_get::<String, _>(0)?),
-                    r.try_get::<i64, _>(1)? != 0,
-                ),
-                None => (None, false),
-            };
-            if pinned && !req.force {
-                skipped.push(agent.clone());
-                continue;
+            let hall = agent_hall(&mut tx, actor, agent).await?;
+            match assign(&mut tx, agent, &target, now).await? {
+                Assigned::Pinned => {
+                    skipped.push(agent.clone());
+                    continue;
+                }
+                Assigned::Changed { .. } => {}
             }
-            let previous = previous.filter(|p| *p != req.digest);
-            sqlx::query(
-                "INSERT INTO edge_desired (agent_id, plugin, digest, previous_digest, config, health_window_s, pinned, updated_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, 0, $7) \
-                 ON CONFLICT (agent_id, plugin) DO UPDATE SET digest = $3, \
-                 previous_digest = COALESCE($4, edge_desired.previous_digest), config = $5, health_window_s = $6, updated_at = $7",
-            )
-            .bind(agent)
-            .bind(plugin.as_str())
-            .bind(req.digest.as_str())
-            .bind(previous)
-            .bind(config.to_string())
-            .bind(window)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
-            bump_revision(&mut tx, agent).await?;
             let entry = attributed(
                 actor,
                 "edge.deploy",
@@ -393,7 +374,99 @@ impl Edge {
     }
 }
 
-async fn bump_revision(conn: &mut sqlx::AnyConnection, agent: &str) -> Result<(), AppError> {
+/// Seconds a new version must stay healthy (default 30, at most an hour).
+pub(crate) fn health_window(requested: Option<u32>) -> i64 {
+    i64::from(requested.unwrap_or(30).clamp(1, 3600))
+}
+
+/// The hall of a live agent `actor` may manage, or a validation error
+/// naming the agent (unknown and out-of-scope agents look the same).
+pub(crate) async fn agent_hall(
+    conn: &mut sqlx::AnyConnection,
+    actor: &Principal,
+    agent: &str,
+) -> Result<String, AppError> {
+    let hall: Option<String> =
+        sqlx::query("SELECT hall FROM edge_agents WHERE id = $1 AND revoked_at IS NULL")
+            .bind(agent)
+            .fetch_optional(&mut *conn)
+            .await?
+            .map(|r| r.try_get(0))
+            .transpose()?;
+    hall.filter(|h| actor.can_access_hall(h))
+        .ok_or_else(|| AppError::validation(format!("unknown edge agent {agent}")))
+}
+
+/// One plugin version and config to put into agents' desired state.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Target<'a> {
+    pub plugin: &'a str,
+    pub digest: &'a str,
+    /// Effective config as JSON text.
+    pub config: &'a str,
+    pub health_window_s: i64,
+    /// Also replace a pinned version.
+    pub force: bool,
+}
+
+/// What [`assign`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Assigned {
+    /// The desired state now names the target; `previous` is the digest it
+    /// named before, if any and different.
+    Changed { previous: Option<String> },
+    /// The agent's version is pinned and the target is not forced.
+    Pinned,
+}
+
+/// Puts `target` into `agent`'s desired state (the caller publishes it
+/// after commit). The replaced digest is kept as the rollback version.
+pub(crate) async fn assign(
+    conn: &mut sqlx::AnyConnection,
+    agent: &str,
+    target: &Target<'_>,
+    now: i64,
+) -> Result<Assigned, AppError> {
+    let current =
+        sqlx::query("SELECT digest, pinned FROM edge_desired WHERE agent_id = $1 AND plugin = $2")
+            .bind(agent)
+            .bind(target.plugin)
+            .fetch_optional(&mut *conn)
+            .await?;
+    let (previous, pinned) = match &current {
+        Some(r) => (
+            Some(r.try_get::<String, _>(0)?),
+            r.try_get::<i64, _>(1)? != 0,
+        ),
+        None => (None, false),
+    };
+    if pinned && !target.force {
+        return Ok(Assigned::Pinned);
+    }
+    let previous = previous.filter(|p| p != target.digest);
+    sqlx::query(
+        "INSERT INTO edge_desired (agent_id, plugin, digest, previous_digest, config, health_window_s, pinned, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, 0, $7) \
+         ON CONFLICT (agent_id, plugin) DO UPDATE SET digest = $3, \
+         previous_digest = COALESCE($4, edge_desired.previous_digest), config = $5, health_window_s = $6, updated_at = $7",
+    )
+    .bind(agent)
+    .bind(target.plugin)
+    .bind(target.digest)
+    .bind(previous.as_deref())
+    .bind(target.config)
+    .bind(target.health_window_s)
+    .bind(now)
+    .execute(&mut *conn)
+    .await?;
+    bump_revision(conn, agent).await?;
+    Ok(Assigned::Changed { previous })
+}
+
+pub(crate) async fn bump_revision(
+    conn: &mut sqlx::AnyConnection,
+    agent: &str,
+) -> Result<(), AppError> {
     let updated =
         sqlx::query("UPDATE edge_revisions SET revision = revision + 1 WHERE agent_id = $1")
             .bind(agent)

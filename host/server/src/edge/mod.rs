@@ -14,6 +14,7 @@
 pub mod auth;
 pub mod deploy;
 pub mod registry;
+pub mod rollout;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -70,6 +71,10 @@ pub struct Inner {
     replies: Mutex<HashMap<String, oneshot::Sender<Reply>>>,
     control: Mutex<HashMap<String, oneshot::Sender<Value>>>,
     pub stats: EdgeStats,
+    /// Serialises rollout steps in this process.
+    rollout_lock: tokio::sync::Mutex<()>,
+    /// Wakes the rollout driver when a report changed an outcome.
+    rollout_wake: tokio::sync::Notify,
 }
 
 impl std::ops::Deref for Edge {
@@ -157,6 +162,8 @@ impl Edge {
             replies: Mutex::new(HashMap::new()),
             control: Mutex::new(HashMap::new()),
             stats: EdgeStats::default(),
+            rollout_lock: tokio::sync::Mutex::new(()),
+            rollout_wake: tokio::sync::Notify::new(),
         }))
     }
 
@@ -391,6 +398,7 @@ impl Edge {
         let (beats_tx, beats_rx) = mpsc::channel(4096);
         let tasks = vec![
             tokio::spawn(self.clone().watch_revisions()),
+            tokio::spawn(self.clone().rollout_driver()),
             tokio::spawn(self.clone().poll(eventloop, messages_tx, shutdown.clone())),
             tokio::spawn(self.clone().dispatch(messages, ingest_tx, beats_tx)),
             tokio::spawn(self.clone().ingest(ingest_rx)),
@@ -496,11 +504,19 @@ impl Edge {
                     Err(e) => Err(e.to_string()),
                 },
                 Up::Report => match decode::<Report>(&payload) {
-                    Ok(_) => self
-                        .registry
-                        .record_report(agent.as_str(), &String::from_utf8_lossy(&payload))
-                        .await
-                        .map_err(|e| e.to_string()),
+                    Ok(report) => {
+                        let stored = self
+                            .registry
+                            .record_report(agent.as_str(), &String::from_utf8_lossy(&payload))
+                            .await;
+                        match stored {
+                            Ok(()) => self
+                                .rollout_report(agent.as_str(), &report)
+                                .await
+                                .map_err(|e| e.to_string()),
+                            Err(e) => Err(e.to_string()),
+                        }
+                    }
                     Err(e) => Err(e.to_string()),
                 },
                 Up::Reply => match decode::<Reply>(&payload) {

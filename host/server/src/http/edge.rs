@@ -217,3 +217,59 @@ pub async fn pin(
     state.edge.pin(&p, &id, &plugin, body.pinned).await?;
     Ok(StatusCode::NO_CONTENT)
 }
+
+/// `POST /api/edge/rollouts`: a staged rollout of one version to many agents.
+pub async fn start_rollout(
+    State(state): State<AppState>,
+    Auth(p): Auth,
+    Json(body): Json<crate::edge::rollout::RolloutRequest>,
+) -> AppResult<(StatusCode, Json<Value>)> {
+    Ok((
+        StatusCode::CREATED,
+        Json(state.edge.start_rollout(&p, body).await?),
+    ))
+}
+
+/// `GET /api/edge/rollouts`
+pub async fn rollouts(State(state): State<AppState>, Auth(p): Auth) -> AppResult<Json<Value>> {
+    Ok(Json(json!(state.edge.rollouts(&p).await?)))
+}
+
+/// `GET /api/edge/rollouts/{id}`
+pub async fn rollout(
+    State(state): State<AppState>,
+    Auth(p): Auth,
+    Path(id): Path<String>,
+) -> AppResult<Json<Value>> {
+    Ok(Json(state.edge.rollout(&p, &id).await?))
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AbortBody {
+    #[serde(default)]
+    pub reason: Option<String>,
+}
+
+/// `POST /api/edge/rollouts/{id}/abort`
+pub async fn abort_rollout(
+    State(state): State<AppState>,
+    Auth(p): Auth,
+    Path(id): Path<String>,
+    body: axum::body::Bytes,
+) -> AppResult<Json<Value>> {
+    // The body is optional: an empty one aborts without a stated reason.
+    let reason = if body.iter().all(u8::is_ascii_whitespace) {
+        None
+    } else {
+        serde_json::from_slice::<AbortBody>(&body)
+            .map_err(|e| AppError::validation(format!("abort request: {e}")))?
+            .reason
+    };
+    if reason.as_ref().is_some_and(|r| r.chars().count() > 500) {
+        return Err(AppError::validation("reason: at most 500 characters"));
+    }
+    Ok(Json(
+        state.edge.abort_rollout(&p, &id, reason.as_deref()).await?,
+    ))
+}

@@ -104,6 +104,12 @@ pub fn app(state: AppState) -> Router {
             get(edge::download_artefact),
         )
         .route("/api/edge/deployments", post(edge::deploy))
+        .route(
+            "/api/edge/rollouts",
+            get(edge::rollouts).post(edge::start_rollout),
+        )
+        .route("/api/edge/rollouts/{id}", get(edge::rollout))
+        .route("/api/edge/rollouts/{id}/abort", post(edge::abort_rollout))
         .route("/api/edge/agents/{id}/desired", get(edge::desired))
         .route(
             "/api/edge/agents/{id}/plugins/{plugin}/rollback",
