@@ -14,7 +14,13 @@
 //!     them and its resident memory per agent (`EDGE_BENCH_AGENTS`, default
 //!     1,000);
 //! (g) resident memory of one real agent process with five simulated
-//!     cameras and three edge plugins.
+//!     cameras and three edge plugins;
+//! (h) time to roll a 1 MB plugin out to N simulated agents (one `simulate
+//!     --plugins` process; each agent downloads, verifies, starts and
+//!     health-checks its own instance through a 1 s window): a staged
+//!     rollout (canary, 10 %, everyone) against the same version change
+//!     sent to everyone in one wave (`EDGE_BENCH_ROLLOUT`, default
+//!     `100,1000`).
 //!
 //! `cargo bench -p bantong-tests --bench edge` prints a Markdown table;
 //! without `--bench` it runs small sizes as a smoke test.
@@ -34,7 +40,10 @@ use bantong_runtime::vision::gray_downscale;
 use bantong_store::{EdgeBatch, EdgeEventIn};
 use bantong_tests::app::{repo_root, wasm_dir};
 use bantong_tests::db::Backend;
-use bantong_tests::edge::{BrokerKind, Installation, enrol_in_process};
+use bantong_tests::edge::{
+    BrokerKind, Installation, Simulator, camera_watch_package, enrol_in_process, eventually,
+    wait_online,
+};
 use serde_json::json;
 use tokio::sync::Notify;
 
@@ -281,7 +290,7 @@ async fn agents_held(n: usize, hold: Duration) -> (f64, f64, f64, f64) {
 /// Resident memory (KiB) of one agent process with five simulated cameras
 /// and three edge plugins (camera-watch under three ids), after they run.
 async fn agent_rss() -> u64 {
-    use bantong_tests::edge::{AgentProcess, eventually, issue_token};
+    use bantong_tests::edge::{AgentProcess, issue_token};
     let Installation {
         app, host, admin, ..
     } = Installation::start(Backend::Sqlite, BrokerKind::Embedded, &["hall-a"]).await;
@@ -381,6 +390,67 @@ async fn agent_rss() -> u64 {
     rss
 }
 
+/// Seconds from starting a rollout to its completion.
+async fn timed_rollout(admin: &bantong_tests::app::Client, body: serde_json::Value) -> f64 {
+    let start = Instant::now();
+    let r = admin.post("/api/edge/rollouts", body).await;
+    assert_eq!(r.status, 201, "{}", r.json());
+    let id = r.json()["id"].as_str().unwrap().to_owned();
+    let done = eventually(Duration::from_secs(900), "rollout done", || async {
+        let r = admin.get(&format!("/api/edge/rollouts/{id}")).await.json();
+        (r["state"] != "running").then_some(r)
+    })
+    .await;
+    let secs = start.elapsed().as_secs_f64();
+    assert_eq!(done["state"], "completed", "{done}");
+    secs
+}
+
+/// (staged seconds, one-wave seconds, package bytes) for `n` agents.
+async fn rollout_time(n: usize) -> (f64, f64, usize) {
+    let Installation {
+        app, host, admin, ..
+    } = Installation::start_with(Backend::Sqlite, BrokerKind::Embedded, &["hall-a"], |c| {
+        c.mqtt.stale_after_s = 120
+    })
+    .await;
+    let state = &app.host.state;
+    let sim = Simulator::start(
+        AGENT_BIN,
+        state,
+        &host.url(),
+        &app.db.dir.path().join("sim"),
+        "hall-a",
+        "roll",
+        n,
+    )
+    .await;
+    wait_online(state, n, Duration::from_secs(600)).await;
+    let mut digests = Vec::new();
+    let mut size = 0;
+    for version in ["1.0.0", "1.1.0", "1.2.0"] {
+        let bytes = camera_watch_package(&app.key, version, Some(1024 * 1024));
+        size = bytes.len();
+        let up = admin
+            .send_bytes("POST", "/api/edge/artefacts", bytes)
+            .await
+            .json();
+        digests.push(up["digest"].as_str().unwrap().to_owned());
+    }
+    let body = |digest: &str, waves: serde_json::Value| {
+        json!({ "digest": digest, "all": true, "health_window_s": 1,
+                "config": { "cameras": {} }, "waves": waves })
+    };
+    // Every agent gets a first version, so both measured changes replace
+    // a running plugin.
+    timed_rollout(&admin, body(&digests[0], json!(["100%"]))).await;
+    let one_wave = timed_rollout(&admin, body(&digests[1], json!(["100%"]))).await;
+    let staged = timed_rollout(&admin, body(&digests[2], json!([1, "10%", "100%"]))).await;
+    drop(sim);
+    host.stop().await;
+    (staged, one_wave, size)
+}
+
 fn main() {
     let full = std::env::args().any(|a| a == "--bench");
     // Frames are processed one after another: (e) is a one-core figure.
@@ -390,45 +460,60 @@ fn main() {
         .build()
         .unwrap();
     // `EDGE_BENCH=g` (or `dfg`, …) runs only the named parts.
-    let only = std::env::var("EDGE_BENCH").unwrap_or_else(|_| "defg".into());
+    let only = std::env::var("EDGE_BENCH").unwrap_or_else(|_| "defgh".into());
     let want = |c: char| only.contains(c);
     rt.block_on(async {
-        if !want('d') && !want('e') && !want('f') {
-            if want('g') {
-                let rss_kib = agent_rss().await;
-                println!("| (g) agent resident memory, 5 simulated cameras at 5 fps + 3 edge plugins | {:.1} MiB | target 40 MiB | {:.2} |", rss_kib as f64 / 1024.0, rss_kib as f64 / 1024.0 / 40.0);
-            }
-            return;
-        }
-        let (agents, per) = if full { (20, 5_000) } else { (2, 200) };
-        let (mqtt, direct) = events_per_second(agents, per).await;
-        let frames = if full { 3_000 } else { 30 };
-        let (wasm_fps, native_fps) = camera_watch_fps(frames).await;
-        let held: usize = std::env::var("EDGE_BENCH_AGENTS")
-            .ok()
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(if full { 1_000 } else { 20 });
-        let hold = if full { Duration::from_secs(35) } else { Duration::from_secs(1) };
-        let (connect_s, cpu_pct, host_kib, sim_kib) = agents_held(held, hold).await;
-        let rss_kib = agent_rss().await;
         println!("| benchmark | measured | baseline (same run) | ratio |");
         println!("|---|---|---|---|");
-        println!(
-            "| (d) events/s, {agents} agents × {per} events → embedded broker → SQLite | {mqtt:.0}/s | {direct:.0}/s direct `apply_edge_batches` | {:.2} |",
-            mqtt / direct
-        );
-        println!(
-            "| (e) camera-watch frames/s on 640×480 YUYV, one core | {wasm_fps:.0} wasm | {native_fps:.0} native | {:.2} |",
-            wasm_fps / native_fps
-        );
-        println!(
-            "| (f) {held} agents held, 30 s heartbeats | all online in {connect_s:.1} s; host CPU {cpu_pct:.1}% of one core over {}s; host {host_kib:.0} KiB/agent | simulator {sim_kib:.0} KiB/agent | — |",
-            hold.as_secs()
-        );
-        println!(
-            "| (g) agent resident memory, 5 simulated cameras at 5 fps + 3 edge plugins | {:.1} MiB | target 40 MiB | {:.2} |",
-            rss_kib as f64 / 1024.0,
-            rss_kib as f64 / 1024.0 / 40.0
-        );
+        if want('d') {
+            let (agents, per) = if full { (20, 5_000) } else { (2, 200) };
+            let (mqtt, direct) = events_per_second(agents, per).await;
+            println!(
+                "| (d) events/s, {agents} agents × {per} events → embedded broker → SQLite | {mqtt:.0}/s | {direct:.0}/s direct `apply_edge_batches` | {:.2} |",
+                mqtt / direct
+            );
+        }
+        if want('e') {
+            let frames = if full { 3_000 } else { 30 };
+            let (wasm_fps, native_fps) = camera_watch_fps(frames).await;
+            println!(
+                "| (e) camera-watch frames/s on 640×480 YUYV, one core | {wasm_fps:.0} wasm | {native_fps:.0} native | {:.2} |",
+                wasm_fps / native_fps
+            );
+        }
+        if want('f') {
+            let held: usize = std::env::var("EDGE_BENCH_AGENTS")
+                .ok()
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(if full { 1_000 } else { 20 });
+            let hold = if full { Duration::from_secs(35) } else { Duration::from_secs(1) };
+            let (connect_s, cpu_pct, host_kib, sim_kib) = agents_held(held, hold).await;
+            println!(
+                "| (f) {held} agents held, 30 s heartbeats | all online in {connect_s:.1} s; host CPU {cpu_pct:.1}% of one core over {}s; host {host_kib:.0} KiB/agent | simulator {sim_kib:.0} KiB/agent | — |",
+                hold.as_secs()
+            );
+        }
+        if want('g') {
+            let rss_kib = agent_rss().await;
+            println!(
+                "| (g) agent resident memory, 5 simulated cameras at 5 fps + 3 edge plugins | {:.1} MiB | target 40 MiB | {:.2} |",
+                rss_kib as f64 / 1024.0,
+                rss_kib as f64 / 1024.0 / 40.0
+            );
+        }
+        if want('h') {
+            let sizes: Vec<usize> = std::env::var("EDGE_BENCH_ROLLOUT")
+                .ok()
+                .map(|v| v.split(',').filter_map(|n| n.trim().parse().ok()).collect())
+                .unwrap_or_else(|| if full { vec![100, 1_000] } else { vec![4] });
+            for n in sizes {
+                let (staged, one_wave, bytes) = rollout_time(n).await;
+                println!(
+                    "| (h) {:.2} MB plugin to {n} agents, staged 1 / 10 % / 100 %, 1 s health window | {staged:.1} s | {one_wave:.1} s in one wave | {:.2} |",
+                    bytes as f64 / 1e6,
+                    staged / one_wave
+                );
+            }
+        }
     });
 }
