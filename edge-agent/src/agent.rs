@@ -95,46 +95,67 @@ impl Agent {
     }
 
     /// Starts the cameras: each sends frames into `frames` at its rate (a
-    /// frame is dropped, not queued, when the plugins fall behind).
+    /// frame is dropped, not queued, when the plugins fall behind). The
+    /// returned states are kept current for the heartbeat.
     fn start_cameras(
         &self,
         frames: mpsc::Sender<Arc<bantong_runtime::vision::Frame>>,
-        mut shutdown: watch::Receiver<bool>,
-    ) -> Vec<bantong_fabric::msg::CameraState> {
-        use crate::camera::{CameraSource, Scene, SimulatedCamera};
+        shutdown: watch::Receiver<bool>,
+    ) -> CameraStates {
+        use crate::config::CameraKind;
         let fps = self.config.camera_fps.clamp(0.1, 60.0);
         let speed = self.config.camera_speed.clamp(0.1, 100.0);
-        let mut states = Vec::new();
+        let states: CameraStates = Arc::new(Mutex::new(Vec::new()));
         for spec in &self.config.cameras {
-            let Some(scene) = Scene::parse(&spec.scene) else {
-                tracing::error!(camera = %spec.id, "unknown scene {:?}; camera not started", spec.scene);
-                continue;
+            let kind = match spec.kind(fps) {
+                Ok(kind) => kind,
+                Err(e) => {
+                    tracing::error!("{e}; camera not started");
+                    continue;
+                }
             };
-            states.push(bantong_fabric::msg::CameraState {
-                id: spec.id.clone(),
-                ok: true,
-                fps,
-            });
-            let mut camera = SimulatedCamera::new(&spec.id, scene, fps, crate::outbox::now_ms());
-            let frames = frames.clone();
-            let mut shutdown = shutdown.clone();
-            tokio::spawn(async move {
-                let mut tick = tokio::time::interval(Duration::from_secs_f32(1.0 / (fps * speed)));
-                loop {
-                    tokio::select! {
-                        _ = tick.tick() => {}
-                        _ = shutdown.changed() => return,
-                    }
-                    match camera.next_frame() {
-                        Ok(frame) => {
-                            let _ = frames.try_send(Arc::new(frame));
-                        }
-                        Err(e) => tracing::warn!(camera = camera.id(), "frame failed: {e}"),
+            let slot = {
+                let mut s = states.lock().unwrap_or_else(|p| p.into_inner());
+                s.push(bantong_fabric::msg::CameraState {
+                    id: spec.id.clone(),
+                    ok: matches!(kind, CameraKind::Simulated(_)),
+                    fps,
+                });
+                s.len() - 1
+            };
+            match kind {
+                CameraKind::Simulated(scene) => {
+                    let camera = crate::camera::SimulatedCamera::new(
+                        &spec.id,
+                        scene,
+                        fps,
+                        crate::outbox::now_ms(),
+                    );
+                    tokio::spawn(simulated_camera(
+                        camera,
+                        Duration::from_secs_f32(1.0 / (fps * speed)),
+                        frames.clone(),
+                        shutdown.clone(),
+                    ));
+                }
+                CameraKind::V4l2(request) => {
+                    let (id, frames, shutdown, states) = (
+                        spec.id.clone(),
+                        frames.clone(),
+                        shutdown.clone(),
+                        states.clone(),
+                    );
+                    let spawned = std::thread::Builder::new()
+                        .name(format!("camera-{id}"))
+                        .spawn(move || {
+                            device_camera(&id, &request, &frames, &shutdown, &states, slot)
+                        });
+                    if let Err(e) = spawned {
+                        tracing::error!(camera = %spec.id, "camera thread not started: {e}");
                     }
                 }
-            });
+            }
         }
-        let _ = shutdown.borrow_and_update();
         states
     }
 
@@ -186,7 +207,7 @@ impl Agent {
                 .lock()
                 .unwrap_or_else(|p| p.into_inner())
                 .clone(),
-            cameras: cameras.clone(),
+            cameras: cameras.lock().unwrap_or_else(|p| p.into_inner()).clone(),
         });
         let link = link::run(
             LinkSettings::new(&self.config, &self.identity),
@@ -273,6 +294,82 @@ impl Agent {
                 result: serde_json::Value::Null,
                 error: Some(format!("unknown command {other:?}")),
             },
+        }
+    }
+}
+
+/// Cameras as the heartbeat reports them.
+type CameraStates = Arc<Mutex<Vec<bantong_fabric::msg::CameraState>>>;
+
+/// A simulated camera: a frame per tick.
+async fn simulated_camera(
+    mut camera: crate::camera::SimulatedCamera,
+    period: Duration,
+    frames: mpsc::Sender<Arc<bantong_runtime::vision::Frame>>,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    use crate::camera::CameraSource;
+    let mut tick = tokio::time::interval(period);
+    loop {
+        tokio::select! {
+            _ = tick.tick() => {}
+            _ = shutdown.changed() => return,
+        }
+        match camera.next_frame() {
+            Ok(frame) => {
+                let _ = frames.try_send(Arc::new(frame));
+            }
+            Err(e) => tracing::warn!(camera = camera.id(), "frame failed: {e}"),
+        }
+    }
+}
+
+/// A V4L2 camera on its own thread (capture blocks): frames as the device
+/// delivers them; on failure the camera is reported down and reopened
+/// every five seconds.
+fn device_camera(
+    id: &str,
+    request: &crate::v4l2::V4l2Request,
+    frames: &mpsc::Sender<Arc<bantong_runtime::vision::Frame>>,
+    shutdown: &watch::Receiver<bool>,
+    states: &CameraStates,
+    slot: usize,
+) {
+    use crate::camera::CameraSource;
+    let set_ok = |ok: bool| {
+        if let Some(s) = states
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get_mut(slot)
+        {
+            s.ok = ok;
+        }
+    };
+    while !*shutdown.borrow() {
+        let mut camera = match crate::v4l2::V4l2Camera::open(id, request) {
+            Ok(camera) => camera,
+            Err(e) => {
+                tracing::warn!(camera = id, "{e}; retrying in 5 s");
+                set_ok(false);
+                std::thread::sleep(Duration::from_secs(5));
+                continue;
+            }
+        };
+        set_ok(true);
+        while !*shutdown.borrow() {
+            match camera.next_frame() {
+                Ok(frame) => {
+                    if frames.is_closed() {
+                        return;
+                    }
+                    let _ = frames.try_send(Arc::new(frame));
+                }
+                Err(e) => {
+                    tracing::warn!(camera = id, "capture failed: {e}; reopening");
+                    set_ok(false);
+                    break;
+                }
+            }
         }
     }
 }

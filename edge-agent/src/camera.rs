@@ -4,8 +4,8 @@
 //! queue that grows, and lights that switch. Frame `n` of a scene is always
 //! the same bytes.
 //!
-//! A V4L2 source (YUYV and MJPEG, reading back the negotiated format)
-//! implements the same trait; it is not built yet (see the edge issue).
+//! [`crate::v4l2::V4l2Camera`] implements the same trait for real devices
+//! (YUYV and MJPEG, reading back the negotiated format).
 
 use bantong_runtime::vision::{Frame, PixelFormat};
 

@@ -56,6 +56,7 @@ enum Cmd {
 
 /// Parses the command line and runs the command.
 pub fn main() -> anyhow::Result<()> {
+    crate::memory::configure();
     let cli = Cli::parse();
     let config = EdgeConfig::load(cli.config.as_deref())?;
     tracing_subscriber::fmt()

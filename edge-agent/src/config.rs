@@ -46,11 +46,75 @@ pub struct EdgeConfig {
     pub camera_speed: f32,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CameraSpec {
     pub id: String,
-    pub scene: String,
+    /// A simulated scene (`clerk-seated`, `empty-window`, `growing-queue`,
+    /// `lights`)…
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scene: Option<String>,
+    /// …or a V4L2 device such as `/dev/video0`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device: Option<String>,
+    /// `yuyv` (default) or `mjpeg`: what to ask the device for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub format: Option<String>,
+    /// Requested frame size (default 640×480); the device may choose another.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub width: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub height: Option<u32>,
+}
+
+/// Where a camera's frames come from.
+#[derive(Debug, Clone, PartialEq)]
+pub enum CameraKind {
+    Simulated(crate::camera::Scene),
+    V4l2(crate::v4l2::V4l2Request),
+}
+
+impl CameraSpec {
+    /// A simulated camera playing `scene`.
+    pub fn simulated(id: &str, scene: &str) -> CameraSpec {
+        CameraSpec {
+            id: id.to_owned(),
+            scene: Some(scene.to_owned()),
+            ..CameraSpec::default()
+        }
+    }
+
+    /// What this entry describes, or why it is unusable.
+    pub fn kind(&self, fps: f32) -> Result<CameraKind, String> {
+        match (&self.scene, &self.device) {
+            (Some(scene), None) => crate::camera::Scene::parse(scene)
+                .map(CameraKind::Simulated)
+                .ok_or_else(|| format!("camera {}: unknown scene {scene:?}", self.id)),
+            (None, Some(device)) => {
+                let pixelformat = match self.format.as_deref().unwrap_or("yuyv") {
+                    "yuyv" => crate::v4l2::YUYV,
+                    "mjpeg" => crate::v4l2::MJPG,
+                    other => {
+                        return Err(format!(
+                            "camera {}: format {other:?} (use yuyv or mjpeg)",
+                            self.id
+                        ));
+                    }
+                };
+                Ok(CameraKind::V4l2(crate::v4l2::V4l2Request {
+                    device: device.clone(),
+                    width: self.width.unwrap_or(640).clamp(16, 8192),
+                    height: self.height.unwrap_or(480).clamp(16, 8192),
+                    pixelformat,
+                    fps,
+                }))
+            }
+            _ => Err(format!(
+                "camera {}: give exactly one of scene and device",
+                self.id
+            )),
+        }
+    }
 }
 
 impl Default for EdgeConfig {
@@ -119,6 +183,43 @@ impl EdgeConfig {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn cameras_are_simulated_or_devices() {
+        use crate::camera::Scene;
+        let spec = |text: &str| -> CameraSpec { toml::from_str(text).unwrap() };
+        assert_eq!(
+            spec(
+                r#"id = "c1"
+scene = "lights""#
+            )
+            .kind(5.0),
+            Ok(CameraKind::Simulated(Scene::Lights))
+        );
+        let CameraKind::V4l2(req) = spec(
+            r#"id = "c1"
+device = "/dev/video2"
+format = "mjpeg"
+width = 1280
+height = 720"#,
+        )
+        .kind(5.0)
+        .unwrap() else {
+            panic!("a device camera")
+        };
+        assert_eq!(
+            (req.device.as_str(), req.pixelformat, req.width, req.height),
+            ("/dev/video2", crate::v4l2::MJPG, 1280, 720)
+        );
+        for bad in [
+            "id = \"c1\"",
+            "id = \"c1\"\nscene = \"lights\"\ndevice = \"/dev/video0\"",
+            "id = \"c1\"\nscene = \"disco\"",
+            "id = \"c1\"\ndevice = \"/dev/video0\"\nformat = \"h264\"",
+        ] {
+            assert!(spec(bad).kind(5.0).is_err(), "{bad}");
+        }
+    }
 
     #[test]
     fn file_values_override_defaults_and_unknown_keys_are_refused() -> anyhow::Result<()> {

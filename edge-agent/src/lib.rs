@@ -16,11 +16,13 @@ pub mod cli;
 pub mod config;
 pub mod identity;
 pub mod link;
+pub mod memory;
 pub mod outbox;
 pub mod plugins;
 pub mod runner;
 pub mod simulate;
 pub mod sink;
+pub mod v4l2;
 
 pub use agent::Agent;
 pub use config::EdgeConfig;

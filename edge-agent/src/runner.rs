@@ -22,6 +22,9 @@ use crate::link::Outgoing;
 use crate::plugins::{AgentEdgeHost, ModuleCache, RunningPlugin};
 use crate::sink::EventSink;
 
+/// How often freed heap is handed back to the system while running.
+const TRIM_EVERY: Duration = Duration::from_secs(5);
+
 /// Where the runner finds packages and keeps state.
 #[derive(Debug, Clone)]
 pub struct RunnerSettings {
@@ -232,7 +235,10 @@ impl Runner {
             &self.settings.trusted,
             &p.config.to_string(),
         );
-        starting.await.map_err(|e| e.to_string())
+        let started = starting.await.map_err(|e| e.to_string());
+        // Compilation's scratch memory is free now: give it back.
+        crate::memory::trim();
+        started
     }
 
     /// Brings the running plugins in line with `desired`.
@@ -387,6 +393,7 @@ impl Runner {
             self.apply(d).await;
         }
         let mut tick = tokio::time::interval(Duration::from_secs(1));
+        let mut trim = tokio::time::interval(TRIM_EVERY);
         loop {
             tokio::select! {
                 changed = desired.changed() => {
@@ -399,6 +406,7 @@ impl Runner {
                     None => return,
                 },
                 _ = tick.tick() => self.check().await,
+                _ = trim.tick() => crate::memory::trim(),
             }
         }
     }

@@ -295,9 +295,8 @@ impl SimulatedHall {
             cameras: scenes
                 .iter()
                 .enumerate()
-                .map(|(i, scene)| bantong_edge::config::CameraSpec {
-                    id: format!("cam-{}", i + 1),
-                    scene: (*scene).to_owned(),
+                .map(|(i, scene)| {
+                    bantong_edge::config::CameraSpec::simulated(&format!("cam-{}", i + 1), scene)
                 })
                 .collect(),
             camera_fps: 2.0,
