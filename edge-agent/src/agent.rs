@@ -179,7 +179,9 @@ impl Agent {
                     username: self.identity.username.clone(),
                     password: self.identity.password.clone(),
                     trusted,
-                    modules: None,
+                    loader: crate::plugins::Loader::Child {
+                        dir: self.config.data_dir.join("compiled"),
+                    },
                 },
                 Arc::new(runtime),
                 self.sink(),

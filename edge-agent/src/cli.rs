@@ -39,6 +39,15 @@ enum Cmd {
     },
     /// Prints the configuration (defaults, file and environment applied).
     Config,
+    /// Compiles a plugin's wasm for this agent (run by the agent itself in
+    /// a child process; the output is native code, kept in the data dir).
+    #[command(hide = true)]
+    Compile {
+        #[arg(long)]
+        input: PathBuf,
+        #[arg(long)]
+        output: PathBuf,
+    },
     /// Runs many simulated agents in this process, for load tests: every
     /// subdirectory of `--dir` holding an `identity.json` is one agent (link
     /// and outbox; no cameras; plugins with `--plugins`).
@@ -72,6 +81,7 @@ pub fn main() -> anyhow::Result<()> {
         .build()?;
     runtime.block_on(async move {
         match cli.command {
+            Cmd::Compile { input, output } => crate::plugins::compile_file(&input, &output),
             Cmd::Config => {
                 print!("{}", config.to_toml());
                 Ok(())

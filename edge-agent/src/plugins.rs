@@ -2,6 +2,7 @@
 //! each, fed with frames; what they send goes through the outbox.
 
 use std::collections::HashMap;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -90,6 +91,22 @@ impl EdgeHost for AgentEdgeHost {
     }
 }
 
+/// How a verified package becomes a loaded module.
+#[derive(Debug, Clone, Default)]
+pub enum Loader {
+    /// Compile in this process.
+    #[default]
+    InProcess,
+    /// Compile once per digest and share the result (the simulator).
+    Shared(ModuleCache),
+    /// Compile in a short-lived child process (`bantong-edge compile`)
+    /// into `dir` and map the result: the long-running agent never holds
+    /// the compiler's code or memory, and a compiler crash on a hostile
+    /// module takes down only the child. Compiled files are kept, so a
+    /// restart loads them without compiling.
+    Child { dir: PathBuf },
+}
+
 /// Compiled modules by package digest, shared by the runners of one
 /// process (the simulator's agents). Only verified packages are loaded
 /// into it: the digest and signature check comes first, every time.
@@ -117,6 +134,73 @@ impl ModuleCache {
         map.insert(digest.to_owned(), module.clone());
         Ok(module)
     }
+}
+
+/// Loads the compiled form of `wasm` (package `digest`) from `dir`,
+/// compiling it in a child process first when it is not there. A file is
+/// used only if its SHA-256 matches the one recorded when the child
+/// finished, so a damaged file is recompiled rather than mapped.
+fn compile_in_child(
+    runtime: &EdgeRuntime<AgentEdgeHost>,
+    dir: &Path,
+    digest: &str,
+    wasm: &[u8],
+) -> anyhow::Result<EdgeModule<AgentEdgeHost>> {
+    use anyhow::Context;
+    let hex = digest.strip_prefix("sha256:").unwrap_or(digest);
+    let compiled = dir.join(format!("{hex}.cwasm"));
+    let sum_file = dir.join(format!("{hex}.cwasm.sha256"));
+    let intact = std::fs::read(&compiled)
+        .ok()
+        .zip(std::fs::read_to_string(&sum_file).ok())
+        .is_some_and(|(bytes, sum)| sha256_hex(&bytes) == sum.trim());
+    if !intact {
+        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+        let input = dir.join(format!("{hex}.wasm.tmp"));
+        let output = dir.join(format!("{hex}.cwasm.tmp"));
+        std::fs::write(&input, wasm).with_context(|| format!("writing {}", input.display()))?;
+        let exe = std::env::current_exe().context("locating the agent binary")?;
+        let status = std::process::Command::new(exe)
+            .arg("compile")
+            .arg("--input")
+            .arg(&input)
+            .arg("--output")
+            .arg(&output)
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .status()
+            .context("starting the compiler process");
+        let _ = std::fs::remove_file(&input);
+        let status = status?;
+        if !status.success() {
+            let _ = std::fs::remove_file(&output);
+            anyhow::bail!("compiling {digest} failed ({status})");
+        }
+        let bytes = std::fs::read(&output)?;
+        std::fs::write(&sum_file, sha256_hex(&bytes))?;
+        std::fs::rename(&output, &compiled)?;
+    }
+    // SAFETY: `compiled` was written by this binary's own `compile`
+    // command (`EdgeRuntime::precompile` with the same engine settings)
+    // into the agent's private data directory, and its bytes still hash to
+    // what was recorded when that command succeeded.
+    #[allow(unsafe_code)]
+    let module = unsafe { runtime.load_compiled(&compiled, default_limits()) }?;
+    Ok(module)
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(bytes))
+}
+
+/// `bantong-edge compile`: what the child process does.
+pub fn compile_file(input: &Path, output: &Path) -> anyhow::Result<()> {
+    let wasm = std::fs::read(input)?;
+    let runtime: EdgeRuntime<AgentEdgeHost> = EdgeRuntime::new()?;
+    let compiled = runtime.precompile(&wasm)?;
+    std::fs::write(output, compiled)?;
+    Ok(())
 }
 
 /// One verified, running edge plugin.
@@ -156,12 +240,12 @@ impl RunningPlugin {
     /// before the returned future is polled, so it does not borrow `runtime`.
     pub fn start(
         runtime: &EdgeRuntime<AgentEdgeHost>,
-        modules: Option<&ModuleCache>,
+        loader: &Loader,
         package: &[u8],
         trusted: &TrustedKeys,
         config: &str,
     ) -> impl std::future::Future<Output = anyhow::Result<RunningPlugin>> + Send + 'static {
-        let prepared = Self::prepare(runtime, modules, package, trusted);
+        let prepared = Self::prepare(runtime, loader, package, trusted);
         let config = config.to_owned();
         async move {
             let (module, id, version, digest) = prepared?;
@@ -190,7 +274,7 @@ impl RunningPlugin {
 
     fn prepare(
         runtime: &EdgeRuntime<AgentEdgeHost>,
-        modules: Option<&ModuleCache>,
+        loader: &Loader,
         package: &[u8],
         trusted: &TrustedKeys,
     ) -> anyhow::Result<(EdgeModule<AgentEdgeHost>, String, String, String)> {
@@ -201,11 +285,12 @@ impl RunningPlugin {
             anyhow::bail!("{} is not an edge plugin", manifest.id);
         }
         let digest = package.digest().to_string();
-        let module = match modules {
-            Some(cache) => {
+        let module = match loader {
+            Loader::InProcess => runtime.load(package.wasm(), default_limits())?,
+            Loader::Shared(cache) => {
                 cache.get_or_load(&digest, || runtime.load(package.wasm(), default_limits()))?
             }
-            None => runtime.load(package.wasm(), default_limits())?,
+            Loader::Child { dir } => compile_in_child(runtime, dir, &digest, package.wasm())?,
         };
         Ok((
             module,

@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::{mpsc, watch};
 
 use crate::link::Outgoing;
-use crate::plugins::{AgentEdgeHost, ModuleCache, RunningPlugin};
+use crate::plugins::{AgentEdgeHost, Loader, RunningPlugin};
 use crate::sink::EventSink;
 
 /// How often freed heap is handed back to the system while running.
@@ -33,9 +33,8 @@ pub struct RunnerSettings {
     pub username: String,
     pub password: String,
     pub trusted: TrustedKeys,
-    /// Compiled modules shared by digest (the simulator's agents share one;
-    /// a real agent compiles for itself and keeps nothing extra).
-    pub modules: Option<ModuleCache>,
+    /// How packages are compiled and loaded.
+    pub loader: Loader,
 }
 
 struct Slot {
@@ -230,7 +229,7 @@ impl Runner {
         let bytes = package(&settings, &p.digest).await?;
         let starting = RunningPlugin::start(
             &self.runtime,
-            self.settings.modules.as_ref(),
+            &self.settings.loader,
             &bytes,
             &self.settings.trusted,
             &p.config.to_string(),

@@ -24,7 +24,7 @@ use bantong_manifest::TrustedKeys;
 
 use crate::link::{self, Inbound, LinkSettings};
 use crate::outbox::{Draft, Outbox, OutboxConfig, now_ms};
-use crate::plugins::ModuleCache;
+use crate::plugins::{Loader, ModuleCache};
 use crate::runner::{Runner, RunnerSettings};
 use crate::sink::EventSink;
 
@@ -78,7 +78,7 @@ pub async fn run(config: &EdgeConfig, dir: &Path, options: SimOptions) -> anyhow
                         username: identity.username.clone(),
                         password: identity.password.clone(),
                         trusted: TrustedKeys::from_text(&identity.trusted_keys).unwrap_or_default(),
-                        modules: Some(modules.clone()),
+                        loader: Loader::Shared(modules.clone()),
                     },
                     runtime.clone(),
                     EventSink::start(outbox.clone(), written.clone()),

@@ -6,8 +6,8 @@
 //! the standard Huffman tables supplied when the camera leaves them out
 //! (most do). The format the driver actually chose is read back and used.
 //!
-//! Everything `unsafe` in the agent is in this file: `ioctl`, `mmap`,
-//! `munmap` and `poll` on a descriptor this struct owns, on `#[repr(C)]`
+//! The `unsafe` here is `ioctl`, `mmap`, `munmap` and `poll` on a
+//! descriptor this struct owns, on `#[repr(C)]`
 //! structs whose sizes are checked against the kernel's in the tests.
 #![allow(unsafe_code)]
 

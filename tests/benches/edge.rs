@@ -31,7 +31,7 @@ use std::time::{Duration, Instant};
 use bantong_camera_watch::detect::{Config, Watcher};
 use bantong_edge::camera::{QUEUE_ZONE, SEAT, Scene, SimulatedCamera};
 use bantong_edge::outbox::{Outbox, OutboxConfig};
-use bantong_edge::plugins::RunningPlugin;
+use bantong_edge::plugins::{Loader, RunningPlugin};
 use bantong_edge::sink::EventSink;
 use bantong_edge::{Agent, EdgeConfig};
 use bantong_manifest::{Manifest, Package, TrustedKeys, keygen};
@@ -177,9 +177,10 @@ async fn camera_watch_fps(frames: usize) -> (f64, f64) {
     let sink = EventSink::start(outbox, Arc::new(Notify::new()));
     let runtime = EdgeRuntime::new().unwrap();
     let config = camera_config().to_string();
-    let mut plugin = RunningPlugin::start(&runtime, None, &p.encode(), &trusted, &config)
-        .await
-        .unwrap();
+    let mut plugin =
+        RunningPlugin::start(&runtime, &Loader::InProcess, &p.encode(), &trusted, &config)
+            .await
+            .unwrap();
     for f in &rendered[..warm_up] {
         plugin.frame(f.clone(), &sink).await.unwrap();
     }

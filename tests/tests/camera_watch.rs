@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 
 use bantong_edge::camera::{CameraSource, QUEUE_ZONE, SEAT, Scene, SimulatedCamera};
 use bantong_edge::outbox::{Outbox, OutboxConfig};
-use bantong_edge::plugins::RunningPlugin;
+use bantong_edge::plugins::{Loader, RunningPlugin};
 use bantong_edge::sink::EventSink;
 use bantong_fabric::msg::Event;
 use bantong_manifest::{Manifest, Package, TrustedKeys, keygen};
@@ -65,9 +65,10 @@ async fn run_scene(scene: Scene, seconds: u32) -> Vec<Event> {
     let sink = EventSink::start(outbox.clone(), Arc::new(Notify::new()));
     let runtime = EdgeRuntime::new().unwrap();
     let (bytes, trusted) = package(true);
-    let mut plugin = RunningPlugin::start(&runtime, None, &bytes, &trusted, &config())
-        .await
-        .unwrap();
+    let mut plugin =
+        RunningPlugin::start(&runtime, &Loader::InProcess, &bytes, &trusted, &config())
+            .await
+            .unwrap();
     assert_eq!(plugin.id, "camera-watch");
     plugin.health().await.unwrap();
     let fps = 5.0;
@@ -147,20 +148,35 @@ async fn altered_or_unsigned_packages_never_run() {
     let (mut bytes, trusted) = package(true);
     let last = bytes.len() - 100;
     bytes[last] ^= 0x55;
-    let altered = RunningPlugin::start(&runtime, None, &bytes, &trusted, &config()).await;
+    let altered =
+        RunningPlugin::start(&runtime, &Loader::InProcess, &bytes, &trusted, &config()).await;
     assert!(altered.is_err(), "altered artefact refused");
     let (unsigned, trusted) = package(false);
-    let unsigned = RunningPlugin::start(&runtime, None, &unsigned, &trusted, &config()).await;
+    let unsigned =
+        RunningPlugin::start(&runtime, &Loader::InProcess, &unsigned, &trusted, &config()).await;
     assert!(unsigned.is_err(), "unsigned artefact refused");
     let (other, _) = package(true);
     let (_, someone_else) = package(true);
     assert!(
-        RunningPlugin::start(&runtime, None, &other, &someone_else, &config())
-            .await
-            .is_err()
+        RunningPlugin::start(
+            &runtime,
+            &Loader::InProcess,
+            &other,
+            &someone_else,
+            &config()
+        )
+        .await
+        .is_err()
     );
     let (ok, trusted) = package(true);
-    let bad_config = RunningPlugin::start(&runtime, None, &ok, &trusted, "{\"width\": 0}").await;
+    let bad_config = RunningPlugin::start(
+        &runtime,
+        &Loader::InProcess,
+        &ok,
+        &trusted,
+        "{\"width\": 0}",
+    )
+    .await;
     assert!(
         bad_config.is_err(),
         "a config the plugin refuses fails the start"

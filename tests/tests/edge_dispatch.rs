@@ -113,6 +113,36 @@ async fn deploy_run_alert_roll_back_and_refuse_altered_artefacts() {
         assert_eq!(jpeg.status, 200);
         assert_eq!(&jpeg.body[..3], &[0xff, 0xd8, 0xff]);
 
+        // The agent compiled the plugin in a child process and keeps the
+        // result with its hash; a damaged file is compiled again on restart,
+        // never mapped.
+        let compiled_dir = agent.data_dir.join("compiled");
+        let cwasm = std::fs::read_dir(&compiled_dir)
+            .unwrap()
+            .flatten()
+            .map(|e| e.path())
+            .find(|p| p.extension().is_some_and(|x| x == "cwasm"))
+            .expect("a compiled plugin");
+        let recorded = std::fs::read_to_string(cwasm.with_extension("cwasm.sha256")).unwrap();
+        agent.kill9();
+        let mut damaged = std::fs::read(&cwasm).unwrap();
+        let middle = damaged.len() / 2;
+        damaged[middle] ^= 0xff;
+        std::fs::write(&cwasm, &damaged).unwrap();
+        agent.run(0, 0);
+        eventually(
+            Duration::from_secs(60),
+            "v0.1.0 running after restart",
+            || async {
+                let bytes = std::fs::read(&cwasm).ok()?;
+                let r = plugin_report(&admin, "cw-edge").await;
+                (bytes != damaged && r["state"] == "running").then_some(())
+            },
+        )
+        .await;
+        let rewritten = std::fs::read_to_string(cwasm.with_extension("cwasm.sha256")).unwrap();
+        assert_eq!(rewritten, recorded, "recompiled to the same code");
+
         // v0.2.0 watches a camera the hall does not have: it fails its
         // health check and the agent goes back to v0.1.0.
         let v2 = upload(&app, &admin, "0.2.0").await;

@@ -260,6 +260,40 @@ impl<H: EdgeHost> EdgeRuntime<H> {
     pub fn load(&self, wasm: &[u8], limits: PluginLimits) -> Result<EdgeModule<H>> {
         let component =
             Component::new(&self.engine, wasm).map_err(|e| Error::Compile(format!("{e:#}")))?;
+        self.link(component, limits)
+    }
+
+    /// Compiles `wasm` to this engine's native form, for
+    /// [`EdgeRuntime::load_compiled`] in another process with the same
+    /// configuration (the edge agent compiles in a short-lived child so the
+    /// long-running agent never holds the compiler's memory).
+    pub fn precompile(&self, wasm: &[u8]) -> Result<Vec<u8>> {
+        self.engine
+            .precompile_component(wasm)
+            .map_err(|e| Error::Compile(format!("{e:#}")))
+    }
+
+    /// Loads a component [`EdgeRuntime::precompile`] wrote to `path`, mapping
+    /// its code from the file instead of compiling. Wasmtime refuses files
+    /// from another version or configuration.
+    ///
+    /// # Safety
+    /// The file is native code: it must be exactly what `precompile` of an
+    /// engine configured like this one produced, unaltered. Never pass bytes
+    /// from the network.
+    #[allow(unsafe_code)]
+    pub unsafe fn load_compiled(
+        &self,
+        path: &std::path::Path,
+        limits: PluginLimits,
+    ) -> Result<EdgeModule<H>> {
+        // SAFETY: the caller guarantees the file came from `precompile`.
+        let component = unsafe { Component::deserialize_file(&self.engine, path) }
+            .map_err(|e| Error::Compile(format!("{e:#}")))?;
+        self.link(component, limits)
+    }
+
+    fn link(&self, component: Component, limits: PluginLimits) -> Result<EdgeModule<H>> {
         let pre = self
             .linker
             .instantiate_pre(&component)
