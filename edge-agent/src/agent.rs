@@ -169,6 +169,7 @@ impl Agent {
         let (frames_tx, frames_rx) = mpsc::channel(2);
         let (desired_tx, desired_rx) = watch::channel(self.saved_desired());
         let cameras = self.start_cameras(frames_tx, shutdown.clone());
+        let (commands_tx, commands_rx) = mpsc::channel(16);
         let trusted = bantong_manifest::TrustedKeys::from_text(&self.identity.trusted_keys)
             .unwrap_or_default();
         let runner = bantong_runtime::edge::EdgeRuntime::new().map(|runtime| {
@@ -191,7 +192,7 @@ impl Agent {
         let plugin_states = match runner {
             Ok(runner) => {
                 let states = runner.states.clone();
-                tokio::spawn(runner.run(desired_rx, frames_rx));
+                tokio::spawn(runner.run(desired_rx, frames_rx, commands_rx));
                 states
             }
             Err(e) => {
@@ -227,6 +228,35 @@ impl Agent {
                         if self.desired(&desired) {
                             let _ = desired_tx.send(Some(desired));
                         }
+                    }
+                    Inbound::Command(command) if command.plugin.is_some() => {
+                        // The plugin answers through the runner; the reply
+                        // is sent when it comes, without holding this loop.
+                        if let Some(reply) = expired(&command) {
+                            let _ = outgoing_tx.send(Outgoing::Reply(reply)).await;
+                            continue;
+                        }
+                        let (reply_tx, reply_rx) = tokio::sync::oneshot::channel();
+                        let id = command.id.clone();
+                        let routed = commands_tx
+                            .send(crate::runner::PluginCommand {
+                                command,
+                                reply: reply_tx,
+                            })
+                            .await;
+                        let outgoing = outgoing_tx.clone();
+                        tokio::spawn(async move {
+                            let reply = match (routed, reply_rx.await) {
+                                (Ok(()), Ok(reply)) => reply,
+                                _ => Reply {
+                                    id,
+                                    ok: false,
+                                    result: serde_json::Value::Null,
+                                    error: Some("the plugin runtime is not running".into()),
+                                },
+                            };
+                            let _ = outgoing.send(Outgoing::Reply(reply)).await;
+                        });
                     }
                     Inbound::Command(command) => {
                         let reply = self.command(command);
@@ -271,13 +301,8 @@ impl Agent {
     }
 
     fn command(&self, command: Command) -> Reply {
-        if command.expires_ms < crate::outbox::now_ms() {
-            return Reply {
-                id: command.id,
-                ok: false,
-                result: serde_json::Value::Null,
-                error: Some("command expired before it arrived".into()),
-            };
+        if let Some(reply) = expired(&command) {
+            return reply;
         }
         match command.name.as_str() {
             "ping" => Reply {
@@ -298,6 +323,16 @@ impl Agent {
             },
         }
     }
+}
+
+/// The refusal of a command that arrived after its deadline.
+fn expired(command: &Command) -> Option<Reply> {
+    (command.expires_ms < crate::outbox::now_ms()).then(|| Reply {
+        id: command.id.clone(),
+        ok: false,
+        result: serde_json::Value::Null,
+        error: Some("command expired before it arrived".into()),
+    })
 }
 
 /// Cameras as the heartbeat reports them.

@@ -321,27 +321,64 @@ impl RunningPlugin {
         if self.instance.is_poisoned() {
             self.revive().await.map_err(|e| e.to_string())?;
         }
-        let result = self.instance.on_frame(frame).await;
-        let drafts = std::mem::take(&mut self.instance.host_mut().drafts);
-        let outcome = match result {
-            Ok(Ok(())) => Ok(()),
-            Ok(Err(e)) => Err(e),
+        let outcome = match self.instance.on_frame(frame).await {
+            Ok(r) => r,
             Err(e) => Err(e.to_string()),
         };
         if outcome.is_err() {
             self.failures += 1;
         }
         // Events queued before a failure still happened.
-        if !drafts.is_empty() {
-            sink.emit(drafts).await?;
-        }
+        self.forward(sink).await?;
         outcome
     }
 
-    pub async fn command(&mut self, name: &str, args: &str) -> Result<String, String> {
-        match self.instance.on_command(name, args).await {
+    /// Runs a host command in the plugin; events it sends go upstream.
+    pub async fn command(
+        &mut self,
+        name: &str,
+        args: &str,
+        sink: &EventSink,
+    ) -> Result<String, String> {
+        if self.instance.is_poisoned() {
+            self.revive().await.map_err(|e| e.to_string())?;
+        }
+        let outcome = match self.instance.on_command(name, args).await {
+            Ok(r) => r,
+            // A trap or timeout counts against the plugin; a refusal
+            // (`Err` from the plugin) is an answer.
+            Err(e) => {
+                self.failures += 1;
+                Err(e.to_string())
+            }
+        };
+        self.forward(sink).await?;
+        outcome
+    }
+
+    /// The periodic tick; events it sends go upstream.
+    pub async fn timer(&mut self, now_ms: i64, sink: &EventSink) -> Result<(), String> {
+        if self.instance.is_poisoned() {
+            self.revive().await.map_err(|e| e.to_string())?;
+        }
+        let outcome = match self.instance.on_timer(now_ms).await {
             Ok(r) => r,
             Err(e) => Err(e.to_string()),
+        };
+        if outcome.is_err() {
+            self.failures += 1;
+        }
+        self.forward(sink).await?;
+        outcome
+    }
+
+    /// Sends what the last call queued.
+    async fn forward(&mut self, sink: &EventSink) -> Result<(), String> {
+        let drafts = std::mem::take(&mut self.instance.host_mut().drafts);
+        if drafts.is_empty() {
+            Ok(())
+        } else {
+            sink.emit(drafts).await.map(|_| ())
         }
     }
 

@@ -22,6 +22,16 @@ use crate::link::Outgoing;
 use crate::plugins::{AgentEdgeHost, Loader, RunningPlugin};
 use crate::sink::EventSink;
 
+/// A host command for one plugin, with where its reply goes.
+#[derive(Debug)]
+pub struct PluginCommand {
+    pub command: bantong_fabric::msg::Command,
+    pub reply: tokio::sync::oneshot::Sender<bantong_fabric::msg::Reply>,
+}
+
+/// How often each running plugin gets its `on-timer` tick.
+const TIMER_EVERY: Duration = Duration::from_secs(10);
+
 /// How often freed heap is handed back to the system while running.
 const TRIM_EVERY: Duration = Duration::from_secs(5);
 
@@ -302,6 +312,47 @@ impl Runner {
         self.send_report().await;
     }
 
+    /// Runs a host command in the plugin it names.
+    pub async fn command(
+        &mut self,
+        command: &bantong_fabric::msg::Command,
+    ) -> bantong_fabric::msg::Reply {
+        use bantong_fabric::msg::Reply;
+        let plugin = command.plugin.as_deref().unwrap_or_default();
+        let outcome = match self.slots.get_mut(plugin) {
+            Some(slot) => {
+                slot.current
+                    .command(&command.name, &command.args.to_string(), &self.sink)
+                    .await
+            }
+            None => Err(format!("plugin {plugin:?} is not running on this agent")),
+        };
+        match outcome {
+            Ok(text) => Reply {
+                id: command.id.clone(),
+                ok: true,
+                result: serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text)),
+                error: None,
+            },
+            Err(e) => Reply {
+                id: command.id.clone(),
+                ok: false,
+                result: serde_json::Value::Null,
+                error: Some(e.chars().take(4000).collect()),
+            },
+        }
+    }
+
+    /// The periodic tick for every plugin.
+    pub async fn timer(&mut self) {
+        let now = crate::outbox::now_ms();
+        for slot in self.slots.values_mut() {
+            if let Err(e) = slot.current.timer(now, &self.sink).await {
+                tracing::debug!(plugin = %slot.current.id, "timer failed: {e}");
+            }
+        }
+    }
+
     /// Shows a frame to every plugin.
     pub async fn frame(&mut self, frame: Arc<Frame>) {
         for slot in self.slots.values_mut() {
@@ -385,6 +436,7 @@ impl Runner {
         mut self,
         mut desired: watch::Receiver<Option<Desired>>,
         mut frames: mpsc::Receiver<Arc<Frame>>,
+        mut commands: mpsc::Receiver<PluginCommand>,
     ) {
         // Boot with what the host last wanted, if it is unreachable now.
         let initial = desired.borrow_and_update().clone();
@@ -393,6 +445,8 @@ impl Runner {
         }
         let mut tick = tokio::time::interval(Duration::from_secs(1));
         let mut trim = tokio::time::interval(TRIM_EVERY);
+        let mut timer = tokio::time::interval(TIMER_EVERY);
+        timer.tick().await;
         loop {
             tokio::select! {
                 changed = desired.changed() => {
@@ -406,6 +460,11 @@ impl Runner {
                 },
                 _ = tick.tick() => self.check().await,
                 _ = trim.tick() => crate::memory::trim(),
+                _ = timer.tick() => self.timer().await,
+                Some(c) = commands.recv() => {
+                    let reply = self.command(&c.command).await;
+                    let _ = c.reply.send(reply);
+                }
             }
         }
     }

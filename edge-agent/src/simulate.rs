@@ -86,10 +86,12 @@ pub async fn run(config: &EdgeConfig, dir: &Path, options: SimOptions) -> anyhow
                 );
                 let states = runner.states.clone();
                 // No cameras: the frame sender lives as long as the runner.
+                // Commands are not routed to simulated agents' plugins.
                 let (frames_tx, frames_rx) = mpsc::channel(1);
+                let (commands_tx, commands_rx) = mpsc::channel(1);
                 tasks.push(tokio::spawn(async move {
-                    runner.run(desired_rx, frames_rx).await;
-                    drop(frames_tx);
+                    runner.run(desired_rx, frames_rx, commands_rx).await;
+                    drop((frames_tx, commands_tx));
                 }));
                 states
             }

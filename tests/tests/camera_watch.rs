@@ -77,6 +77,9 @@ async fn run_scene(scene: Scene, seconds: u32) -> Vec<Event> {
         let frame = Arc::new(cam.next_frame().unwrap());
         plugin.frame(frame, &sink).await.unwrap();
     }
+    // The periodic tick: the first one sends the region summary.
+    plugin.timer(1_800_000_000_000, &sink).await.unwrap();
+    plugin.timer(1_800_000_001_000, &sink).await.unwrap();
     assert_eq!(plugin.failures, 0);
     events(&outbox)
 }
@@ -116,6 +119,22 @@ async fn an_empty_window_and_a_crowded_queue_raise_alerts_with_snapshots() {
     assert_eq!(counts.first(), Some(&0));
     assert_eq!(counts.last(), Some(&12), "{counts:?}");
     assert!(counts.windows(2).all(|w| w[1] >= w[0]), "{counts:?}");
+    // The summary after the scene: the window left unattended, twelve
+    // people in a crowded queue. One summary per interval, not per tick.
+    let summaries: Vec<&Event> = events
+        .iter()
+        .filter(|e| e.kind == "watch.summary")
+        .collect();
+    assert_eq!(summaries.len(), 1, "{summaries:?}");
+    let regions = &summaries[0].data["cameras"]["cam-1"]["regions"];
+    assert_eq!(
+        regions[0],
+        serde_json::json!({ "id": "window-3", "kind": "seat", "occupied": false, "staffed": true, "unattended": true })
+    );
+    assert_eq!(
+        regions[1],
+        serde_json::json!({ "id": "queue", "kind": "zone", "people": 12, "crowded": true })
+    );
     // Only the alerts carry pixels.
     assert_eq!(
         events.iter().filter(|e| e.attachment.is_some()).count(),
@@ -126,6 +145,14 @@ async fn an_empty_window_and_a_crowded_queue_raise_alerts_with_snapshots() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_seated_clerk_raises_nothing_and_lights_recalibrate() {
     let seated = run_scene(Scene::ClerkSeated, 30).await;
+    let summary = seated
+        .iter()
+        .find(|e| e.kind == "watch.summary")
+        .expect("a summary");
+    assert_eq!(
+        summary.data["cameras"]["cam-1"]["regions"][0]["occupied"], true,
+        "{summary:?}"
+    );
     assert!(
         seated.iter().all(|e| !e.kind.starts_with("alert.")),
         "{seated:?}"

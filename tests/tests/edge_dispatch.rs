@@ -113,6 +113,41 @@ async fn deploy_run_alert_roll_back_and_refuse_altered_artefacts() {
         assert_eq!(jpeg.status, 200);
         assert_eq!(&jpeg.body[..3], &[0xff, 0xd8, 0xff]);
 
+        // Host commands reach the plugin's `on-command`; the periodic tick
+        // makes camera-watch send its region summary upstream.
+        let reply = admin
+            .post(
+                "/api/edge/agents/cw-edge/commands",
+                json!({ "plugin": "camera-watch", "name": "calibrate", "args": { "camera": "cam-1" } }),
+            )
+            .await;
+        assert_eq!(reply.status, 200, "{}", reply.json());
+        assert_eq!(reply.json()["ok"], true, "{}", reply.json());
+        assert_eq!(reply.json()["result"], json!({ "calibrating": ["cam-1"] }));
+        let missing = admin
+            .post(
+                "/api/edge/agents/cw-edge/commands",
+                json!({ "plugin": "no-such-plugin", "name": "calibrate" }),
+            )
+            .await
+            .json();
+        assert_eq!(missing["ok"], false);
+        assert!(
+            missing["error"].as_str().unwrap().contains("not running"),
+            "{missing}"
+        );
+        eventually(Duration::from_secs(30), "a watch.summary event", || async {
+            let pool = app.host.state.store.pool().clone();
+            let n: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM edge_events WHERE agent_id = 'cw-edge' AND kind = 'watch.summary'",
+            )
+            .fetch_one(&pool)
+            .await
+            .ok()?;
+            (n > 0).then_some(())
+        })
+        .await;
+
         // The agent compiled the plugin in a child process and keeps the
         // result with its hash; a damaged file is compiled again on restart,
         // never mapped.

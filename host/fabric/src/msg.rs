@@ -418,12 +418,20 @@ pub struct Command {
     pub args: Value,
     /// Host clock after which the command must not run.
     pub expires_ms: i64,
+    /// The edge plugin to run it (its `on-command` export); none for the
+    /// agent's own commands.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub plugin: Option<String>,
 }
 
 impl Validate for Command {
     fn validate(&self) -> Result<(), String> {
         short_name("command id", &self.id, 64)?;
-        short_name("command name", &self.name, 64)
+        short_name("command name", &self.name, 64)?;
+        if let Some(plugin) = &self.plugin {
+            short_name("command plugin", plugin, 64)?;
+        }
+        Ok(())
     }
 }
 

@@ -40,6 +40,9 @@ pub struct Config {
     /// Health fails when a configured camera delivered no frame for this
     /// many seconds (agent wall clock).
     pub stale_camera_s: u32,
+    /// Seconds between `watch.summary` events (window occupancy and queue
+    /// counts for dashboards); 0 sends none.
+    pub summary_every_s: u32,
     pub cameras: BTreeMap<String, CameraConfig>,
 }
 
@@ -53,6 +56,7 @@ impl Default for Config {
             scene_change_share: 0.6,
             settle_frames: 5,
             stale_camera_s: 10,
+            summary_every_s: 60,
             cameras: BTreeMap::new(),
         }
     }
@@ -126,6 +130,8 @@ struct RegionState {
     /// Someone has sat here since calibration: the window is staffed, and
     /// an empty seat from now on means it was left unattended.
     staffed: bool,
+    /// The seat looked occupied in the last frame.
+    occupied: bool,
     empty_since: Option<i64>,
     unattended: bool,
     count: Option<u32>,
@@ -199,6 +205,35 @@ impl Watcher {
         );
     }
 
+    /// The state of every watched region: seats (occupied now, staffed
+    /// since calibration, unattended) and zones (people, crowded). Cameras
+    /// not calibrated yet are left out.
+    pub fn summary(&self) -> Value {
+        let mut cameras = serde_json::Map::new();
+        for (camera, state) in &self.cameras {
+            let Some(cfg) = self.config.cameras.get(camera) else {
+                continue;
+            };
+            let regions: Vec<Value> = cfg
+                .regions
+                .iter()
+                .zip(&state.regions)
+                .map(|(region, rs)| match region.kind {
+                    RegionKind::Seat => json!({
+                        "id": region.id, "kind": "seat", "occupied": rs.occupied,
+                        "staffed": rs.staffed, "unattended": rs.unattended,
+                    }),
+                    RegionKind::Zone => json!({
+                        "id": region.id, "kind": "zone",
+                        "people": rs.count.unwrap_or(0), "crowded": rs.crowded,
+                    }),
+                })
+                .collect();
+            cameras.insert(camera.clone(), json!({ "regions": regions }));
+        }
+        json!({ "cameras": cameras })
+    }
+
     /// Analyses one frame (`gray` at the configured size) taken at `ts_ms`.
     pub fn process(&mut self, camera: &str, ts_ms: i64, gray: &[u8]) -> Vec<Action> {
         let (w, h) = (self.config.width, self.config.height);
@@ -257,6 +292,7 @@ impl Watcher {
             match region.kind {
                 RegionKind::Seat => {
                     let occupied = diff_sum / area > self.config.occupancy_threshold;
+                    rs.occupied = occupied;
                     if occupied {
                         rs.staffed = true;
                         rs.empty_since = None;

@@ -25,6 +25,8 @@ thread_local! {
         const { RefCell::new((0, std::collections::BTreeMap::new())) };
     /// Cameras to recalibrate at their next frame.
     static RECALIBRATE: RefCell<Vec<String>> = const { RefCell::new(Vec::new()) };
+    /// Agent clock of the last `watch.summary`.
+    static LAST_SUMMARY: RefCell<i64> = const { RefCell::new(0) };
 }
 
 struct CameraWatch;
@@ -104,8 +106,30 @@ impl Guest for CameraWatch {
         }
     }
 
-    fn on_timer(_now: i64) -> Result<(), String> {
-        Ok(())
+    /// Every `summary_every_s`: a `watch.summary` event with each
+    /// region's state, for dashboards (window occupancy, queue counts).
+    fn on_timer(now: i64) -> Result<(), String> {
+        WATCHER.with(|w| {
+            let w = w.borrow();
+            let watcher = w.as_ref().ok_or("not initialised")?;
+            let every_ms = i64::from(watcher.config.summary_every_s) * 1000;
+            if every_ms == 0 {
+                return Ok(());
+            }
+            let due = LAST_SUMMARY.with(|l| {
+                let mut l = l.borrow_mut();
+                let due = now - *l >= every_ms;
+                if due {
+                    *l = now;
+                }
+                due
+            });
+            if due {
+                uplink::send("watch.summary", None, &watcher.summary().to_string())
+                    .map_err(|e| format!("uplink: {e:?}"))?;
+            }
+            Ok(())
+        })
     }
 
     /// Healthy when initialised and every configured camera delivered a

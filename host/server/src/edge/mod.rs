@@ -295,10 +295,12 @@ impl Edge {
         Ok(())
     }
 
-    /// Sends a command to an agent and waits for its reply.
+    /// Sends a command to an agent (or to one of its plugins) and waits for
+    /// its reply.
     pub async fn command(
         &self,
         agent: &AgentId,
+        plugin: Option<&str>,
         name: &str,
         args: Value,
         timeout: Duration,
@@ -315,6 +317,7 @@ impl Edge {
             name: name.to_owned(),
             args,
             expires_ms: crate::identity::now_ms() + timeout.as_millis() as i64,
+            plugin: plugin.map(str::to_owned),
         };
         msg::Validate::validate(&command).map_err(AppError::validation)?;
         let (tx, rx) = oneshot::channel();

@@ -87,6 +87,9 @@ pub struct CommandBody {
     pub args: Value,
     /// How long to wait for the reply (default 10 s, at most 60 s).
     pub timeout_ms: Option<u64>,
+    /// Run it in this edge plugin (its `on-command`) instead of the agent.
+    #[serde(default)]
+    pub plugin: Option<String>,
 }
 
 /// `POST /api/edge/agents/{id}/commands`: runs a command on an agent and
@@ -105,7 +108,13 @@ pub async fn command(
     let timeout = Duration::from_millis(body.timeout_ms.unwrap_or(10_000).clamp(100, 60_000));
     let reply = state
         .edge
-        .command(&agent, &body.name, body.args, timeout)
+        .command(
+            &agent,
+            body.plugin.as_deref(),
+            &body.name,
+            body.args,
+            timeout,
+        )
         .await?;
     Ok(Json(json!(reply)))
 }
