@@ -1,4 +1,5 @@
-//! Dispatch end to end: a signed edge plugin uploaded to the host, deployed
+//! Dispatch end to end (SQLite with the embedded broker, PostgreSQL with
+//! Mosquitto): a signed edge plugin uploaded to the host, deployed
 //! to an agent process with simulated cameras, promoted after its health
 //! window, raising alerts with snapshots stored at the host; a deployment
 //! that fails its health check is rolled back; bytes that do not match the
@@ -52,10 +53,19 @@ async fn plugin_report(admin: &bantong_tests::app::Client, agent: &str) -> Value
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn deploy_run_alert_roll_back_and_refuse_altered_artefacts() {
+    // SQLite with the embedded broker, PostgreSQL with Mosquitto: each
+    // database and each broker once, without running everything four times.
     for backend in backends() {
+        let broker = match backend {
+            bantong_tests::db::Backend::Sqlite => BrokerKind::Embedded,
+            _ => BrokerKind::Mosquitto,
+        };
         let Installation {
-            app, host, admin, ..
-        } = Installation::start(backend, BrokerKind::Embedded, &["hall-a"]).await;
+            app,
+            host,
+            admin,
+            mosquitto: _mosquitto,
+        } = Installation::start(backend, broker, &["hall-a"]).await;
         let token = issue_token(&admin, "hall-a", "cw-edge").await;
         let mut agent = AgentProcess::new(AGENT, app.db.dir.path().join("agent"), &host.url());
         agent.enrol(&token);

@@ -1,4 +1,5 @@
-//! Staged rollouts end to end: five simulated agents in one
+//! Staged rollouts end to end (SQLite with the embedded broker, PostgreSQL
+//! with Mosquitto): five simulated agents in one
 //! `bantong-edge simulate --plugins` process each download, verify, run and
 //! health-check what the host dispatches. A good version goes out wave by
 //! wave (the canary alone first) and completes; a version that fails its
@@ -81,9 +82,16 @@ async fn rollout_count(admin: &Client) -> usize {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn waves_complete_failures_abort_and_revert() {
     for backend in backends() {
+        let broker = match backend {
+            bantong_tests::db::Backend::Sqlite => BrokerKind::Embedded,
+            _ => BrokerKind::Mosquitto,
+        };
         let Installation {
-            app, host, admin, ..
-        } = Installation::start(backend, BrokerKind::Embedded, &["hall-a"]).await;
+            app,
+            host,
+            admin,
+            mosquitto: _mosquitto,
+        } = Installation::start(backend, broker, &["hall-a"]).await;
         let state = &app.host.state;
         let _sim = Simulator::start(
             AGENT,
