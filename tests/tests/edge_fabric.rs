@@ -206,9 +206,12 @@ async fn an_agent_cannot_touch_another_halls_topics() {
                 )
                 .await
                 .expect("queue");
+            let link_errors = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+            let errors = link_errors.clone();
             let drive = tokio::spawn(async move {
                 loop {
                     if el.poll().await.is_err() {
+                        errors.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
                         tokio::time::sleep(Duration::from_millis(50)).await;
                     }
                 }
@@ -224,6 +227,26 @@ async fn an_agent_cannot_touch_another_halls_topics() {
             );
             let alerts = admin.get("/api/edge/alerts?hall=hall-a").await.json();
             assert_eq!(alerts["items"].as_array().map(Vec::len), Some(0));
+
+            // Revoking b-edge closes its live connection, and it cannot
+            // come back.
+            use std::sync::atomic::Ordering::SeqCst;
+            assert_eq!(link_errors.load(SeqCst), 0, "{broker:?}: link steady");
+            let revoked = admin
+                .post("/api/edge/agents/b-edge/revoke", json!({}))
+                .await;
+            assert!(revoked.status.is_success(), "{}", revoked.json());
+            eventually(
+                Duration::from_secs(10),
+                "the revoked agent's connection closed",
+                || async { (link_errors.load(SeqCst) > 0).then_some(()) },
+            )
+            .await;
+            let seen = link_errors.load(SeqCst);
+            eventually(Duration::from_secs(10), "reconnection refused", || async {
+                (link_errors.load(SeqCst) > seen + 1).then_some(())
+            })
+            .await;
             drive.abort();
             drop(client);
             host.stop().await;

@@ -29,6 +29,17 @@ pub(crate) struct SessionEntry {
     done: watch::Receiver<bool>,
 }
 
+/// Closes the live connection of `client_id`; returns whether there was one.
+pub(crate) fn kill_session(shared: &Shared, client_id: &str) -> bool {
+    match lock(&shared.sessions).get(client_id) {
+        Some(session) => {
+            session.kill.notify_one();
+            true
+        }
+        None => false,
+    }
+}
+
 /// Why a connection ended; only a DISCONNECT suppresses the Last Will.
 #[derive(Debug, PartialEq, Eq)]
 enum End {

@@ -139,6 +139,7 @@ pub(crate) struct Shared {
 #[derive(Debug)]
 pub struct BrokerHandle {
     local_addr: SocketAddr,
+    disconnector: Disconnector,
     stats: Arc<Stats>,
     stop: watch::Sender<bool>,
     task: tokio::task::JoinHandle<()>,
@@ -153,11 +154,35 @@ impl BrokerHandle {
         self.stats.clone()
     }
 
+    /// A handle that closes clients' connections (e.g. after revocation).
+    pub fn disconnector(&self) -> Disconnector {
+        self.disconnector.clone()
+    }
+
     /// Closes the listener and every connection (without publishing wills:
     /// there is nobody left to receive them) and waits for the accept loop.
     pub async fn shutdown(self) {
         let _ = self.stop.send(true);
         let _ = self.task.await;
+    }
+}
+
+/// Closes live connections by client id. Cheap to clone.
+#[derive(Clone)]
+pub struct Disconnector(Arc<Shared>);
+
+impl std::fmt::Debug for Disconnector {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Disconnector").finish_non_exhaustive()
+    }
+}
+
+impl Disconnector {
+    /// Closes `client_id`'s connection, if it has one, as if the network
+    /// dropped it (its Last Will is published). Returns whether it had one.
+    /// Whether it may connect again is the authenticator's business.
+    pub fn disconnect(&self, client_id: &str) -> bool {
+        conn::kill_session(&self.0, client_id)
     }
 }
 
@@ -179,10 +204,12 @@ pub async fn start(
         stats: stats.clone(),
         shutdown: shutdown.clone(),
     });
+    let disconnector = Disconnector(shared.clone());
     let task = tokio::spawn(accept_loop(listener, shared, shutdown));
     tracing::info!(%local_addr, "MQTT broker listening");
     Ok(BrokerHandle {
         local_addr,
+        disconnector,
         stats,
         stop,
         task,

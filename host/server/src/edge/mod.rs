@@ -68,6 +68,8 @@ pub struct Inner {
     trusted_text: String,
     pub auth: Arc<AgentAuth>,
     client: Mutex<Option<AsyncClient>>,
+    /// Closes agents' live connections on the embedded broker.
+    disconnector: Mutex<Option<bantong_broker::Disconnector>>,
     replies: Mutex<HashMap<String, oneshot::Sender<Reply>>>,
     control: Mutex<HashMap<String, oneshot::Sender<Value>>>,
     pub stats: EdgeStats,
@@ -159,6 +161,7 @@ impl Edge {
             config,
             auth: Arc::new(AgentAuth::default()),
             client: Mutex::new(None),
+            disconnector: Mutex::new(None),
             replies: Mutex::new(HashMap::new()),
             control: Mutex::new(HashMap::new()),
             stats: EdgeStats::default(),
@@ -228,7 +231,14 @@ impl Edge {
     ) -> Result<(), AppError> {
         self.registry.revoke(actor, id).await?;
         match self.config.mode {
-            MqttMode::Embedded => self.auth.remove(id),
+            // Refuse new connections, then close the live one (its Will
+            // marks the agent offline). Mosquitto's `disableClient` does both.
+            MqttMode::Embedded => {
+                self.auth.remove(id);
+                if let Some(d) = lock(&self.disconnector).as_ref() {
+                    d.disconnect(id);
+                }
+            }
             MqttMode::External => {
                 self.dynsec(json!([
                     {"command": "disableClient", "username": id},
@@ -370,6 +380,7 @@ impl Edge {
                     anyhow::anyhow!("starting the MQTT broker on {}: {e}", self.config.listen)
                 })?;
                 let addr = broker.local_addr();
+                *lock(&self.disconnector) = Some(broker.disconnector());
                 (
                     Some(broker),
                     addr.ip().to_string(),
