@@ -4,6 +4,7 @@
 //!   demo halls, a demo admin and the example plugins installed.
 //! - `cargo xtask ci`    — every check and test tier (what `.ci/run` runs).
 //! - `cargo xtask wasm`  — build the guest plugins for `wasm32-wasip2`.
+//! - `cargo xtask firmware` — build the peripheral-controller firmware image.
 //! - `cargo xtask services` — start PostgreSQL and Mosquitto when not running.
 //! - `cargo xtask fuzz [seconds]` — run each fuzz target (nightly) briefly.
 
@@ -28,6 +29,7 @@ fn main() -> Result<()> {
     let rest = &args[args.len().min(1)..];
     match task {
         "wasm" => build_wasm().map(|_| ()),
+        "firmware" => build_firmware().map(|path| eprintln!("{}", path.display())),
         "demo" => demo(rest),
         "ci" => ci(),
         "services" => services(),
@@ -37,7 +39,9 @@ fn main() -> Result<()> {
         },
         "fuzz-replay" => fuzz(0, true),
         _ => {
-            eprintln!("usage: cargo xtask <demo|ci|wasm|services|fuzz [secs]|fuzz-replay>");
+            eprintln!(
+                "usage: cargo xtask <demo|ci|wasm|firmware|services|fuzz [secs]|fuzz-replay>"
+            );
             Ok(())
         }
     }
@@ -92,6 +96,20 @@ fn ensure_target(toolchain: Option<&str>, target: &str) -> Result<()> {
 
 /// Builds every guest plugin once and returns the directory holding the
 /// `.wasm` files (`target/wasm32-wasip2/plugin`).
+const FIRMWARE_TARGET: &str = "thumbv7m-none-eabi";
+
+/// Builds the peripheral-controller firmware image (its own workspace under
+/// `firmware/lm3s6965`, target thumbv7m-none-eabi); returns its path.
+fn build_firmware() -> Result<PathBuf> {
+    ensure_target(None, FIRMWARE_TARGET)?;
+    let dir = root().join("firmware/lm3s6965");
+    let mut cmd = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    cmd.current_dir(&dir)
+        .args(["build", "--release", "--locked"]);
+    run(cmd)?;
+    Ok(dir.join(format!("target/{FIRMWARE_TARGET}/release/bantong-firmware")))
+}
+
 fn build_wasm() -> Result<PathBuf> {
     ensure_target(None, WASM_TARGET)?;
     let mut cmd = cargo();
@@ -168,15 +186,25 @@ fn have(program: &str) -> bool {
 fn services() -> Result<()> {
     // The edge fabric tests start Mosquitto brokers of their own and set up
     // their credentials with mosquitto_ctrl.
+    // The firmware test runs the controller image in QEMU.
+    let mut missing = Vec::new();
     if !have("mosquitto") || !have("mosquitto_ctrl") {
-        eprintln!("installing Debian's mosquitto and mosquitto-clients");
+        missing.extend(["mosquitto", "mosquitto-clients"]);
+    }
+    if !have("qemu-system-arm") {
+        missing.push("qemu-system-arm");
+    }
+    if !missing.is_empty() {
+        eprintln!("installing Debian's {}", missing.join(", "));
         let _ = Command::new("apt-get").args(["update", "-q"]).status();
         let status = Command::new("apt-get")
-            .args(["install", "-y", "-q", "mosquitto", "mosquitto-clients"])
+            .args(["install", "-y", "-q", "--no-install-recommends"])
+            .args(&missing)
+            .env("DEBIAN_FRONTEND", "noninteractive")
             .status()
             .context("running apt-get")?;
         if !status.success() {
-            bail!("could not install mosquitto and mosquitto-clients");
+            bail!("could not install {}", missing.join(", "));
         }
     }
     if !port_open(5432) {
@@ -213,6 +241,7 @@ fn ci() -> Result<()> {
     fmt.args(["fmt", "--all", "--", "--check"]);
     run(fmt)?;
     let wasm_dir = build_wasm()?;
+    let firmware = build_firmware()?;
     // CI builds once from clean: incremental caches would only cost disk.
     let mut clippy = cargo();
     clippy.env("CARGO_INCREMENTAL", "0");
@@ -229,6 +258,7 @@ fn ci() -> Result<()> {
     test.env("CARGO_INCREMENTAL", "0");
     test.args(["test", "--workspace", "--all-targets"]);
     test.env("BANTONG_WASM_DIR", &wasm_dir);
+    test.env("BANTONG_FIRMWARE_IMAGE", &firmware);
     run(test)?;
     report_disk_use(&root().join("target"));
     // `--all-targets` also runs the bench binaries once in their quick mode.
