@@ -170,6 +170,11 @@ impl Agent {
         let (desired_tx, desired_rx) = watch::channel(self.saved_desired());
         let cameras = self.start_cameras(frames_tx, shutdown.clone());
         let (commands_tx, commands_rx) = mpsc::channel(16);
+        let controllers = crate::serial::Controllers::start(
+            &self.config.controllers,
+            self.sink(),
+            shutdown.clone(),
+        );
         let trusted = bantong_manifest::TrustedKeys::from_text(&self.identity.trusted_keys)
             .unwrap_or_default();
         let runner = bantong_runtime::edge::EdgeRuntime::new().map(|runtime| {
@@ -228,6 +233,34 @@ impl Agent {
                         if self.desired(&desired) {
                             let _ = desired_tx.send(Some(desired));
                         }
+                    }
+                    Inbound::Command(command)
+                        if command.plugin.is_none() && command.name.starts_with("peripheral.") =>
+                    {
+                        // Carried to the controller's line; answered when it acks.
+                        if let Some(reply) = expired(&command) {
+                            let _ = outgoing_tx.send(Outgoing::Reply(reply)).await;
+                            continue;
+                        }
+                        let (controllers, outgoing) = (controllers.clone(), outgoing_tx.clone());
+                        tokio::spawn(async move {
+                            let outcome = match crate::serial::Request::from_command(
+                                &command.name,
+                                &command.args,
+                            ) {
+                                Ok((controller, request)) => {
+                                    controllers.request(&controller, request).await
+                                }
+                                Err(e) => Err(e),
+                            };
+                            let reply = Reply {
+                                id: command.id,
+                                ok: outcome.is_ok(),
+                                result: serde_json::Value::Null,
+                                error: outcome.err(),
+                            };
+                            let _ = outgoing.send(Outgoing::Reply(reply)).await;
+                        });
                     }
                     Inbound::Command(command) if command.plugin.is_some() => {
                         // The plugin answers through the runner; the reply

@@ -44,6 +44,9 @@ pub struct EdgeConfig {
     pub camera_fps: f32,
     /// Simulated time per real second (2.0 plays scenes twice as fast).
     pub camera_speed: f32,
+    /// Peripheral controllers on serial lines:
+    /// `[{ id = "hub-1", port = "/dev/ttyUSB0" }]`.
+    pub controllers: Vec<crate::serial::ControllerSpec>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -136,6 +139,7 @@ impl Default for EdgeConfig {
             cameras: Vec::new(),
             camera_fps: 5.0,
             camera_speed: 1.0,
+            controllers: Vec::new(),
         }
     }
 }

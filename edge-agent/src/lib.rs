@@ -20,6 +20,7 @@ pub mod memory;
 pub mod outbox;
 pub mod plugins;
 pub mod runner;
+pub mod serial;
 pub mod simulate;
 pub mod sink;
 pub mod v4l2;

@@ -5,6 +5,7 @@
 pub mod app;
 pub mod db;
 pub mod edge;
+pub mod firmware;
 
 pub use app::{TestApp, TestHost};
 pub use db::TestDb;

@@ -11,74 +11,20 @@
 
 use std::io::{Read, Write};
 use std::os::unix::net::UnixStream;
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use bantong_tests::firmware::{LinkPort, Qemu, connect, expect_text, firmware_image};
 use bantong_wire::{Decoder, DeviceClass, Frame, MAX_FRAME, Message, Rating, encode_frame};
 
-struct Qemu(Child);
-
-impl Drop for Qemu {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn image() -> Option<PathBuf> {
-    let path = std::env::var_os("BANTONG_FIRMWARE_IMAGE")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            bantong_tests::app::repo_root()
-                .join("firmware/lm3s6965/target/thumbv7m-none-eabi/release/bantong-firmware")
-        });
-    let qemu = Command::new("qemu-system-arm")
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if path.exists() && qemu {
-        return Some(path);
-    }
-    assert!(
-        std::env::var_os("CI").is_none(),
-        "CI must run the firmware test: image {} present: {}, qemu-system-arm: {qemu}",
-        path.display(),
-        path.exists()
-    );
-    eprintln!("skipped: run `cargo xtask firmware` and install qemu-system-arm");
-    None
-}
-
-fn connect(path: &std::path::Path) -> UnixStream {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        match UnixStream::connect(path) {
-            Ok(s) => {
-                s.set_read_timeout(Some(Duration::from_millis(100)))
-                    .unwrap();
-                return s;
-            }
-            Err(e) => {
-                assert!(
-                    Instant::now() < deadline,
-                    "QEMU socket {}: {e}",
-                    path.display()
-                );
-                std::thread::sleep(Duration::from_millis(50));
-            }
-        }
-    }
-}
-
-/// Reads frames from the link until `want` matches one (or 15 s pass).
+/// Reads frames from the link until `want` matches one (or 40 s pass).
 fn expect_frame(
     link: &mut UnixStream,
     decoder: &mut Decoder,
     what: &str,
     want: impl Fn(&Frame<'_>) -> bool,
 ) {
-    let deadline = Instant::now() + Duration::from_secs(15);
+    // Generous: an emulated clock on a loaded machine runs slow.
+    let deadline = Instant::now() + Duration::from_secs(40);
     let mut seen = Vec::new();
     let mut buf = [0u8; 256];
     while Instant::now() < deadline {
@@ -97,26 +43,7 @@ fn expect_frame(
             }
         }
     }
-    panic!("no {what} within 15 s; saw {seen:?}");
-}
-
-/// Reads the local line until it contains `text`.
-fn expect_text(local: &mut UnixStream, text: &str) {
-    let deadline = Instant::now() + Duration::from_secs(15);
-    let mut got = Vec::new();
-    let mut buf = [0u8; 256];
-    while Instant::now() < deadline {
-        if let Ok(n) = local.read(&mut buf) {
-            got.extend_from_slice(&buf[..n]);
-            if String::from_utf8_lossy(&got).contains(text) {
-                return;
-            }
-        }
-    }
-    panic!(
-        "{text:?} not shown; got {:?}",
-        String::from_utf8_lossy(&got)
-    );
+    panic!("no {what} within 40 s; saw {seen:?}");
 }
 
 fn send(link: &mut UnixStream, seq: u8, message: Message<'_>) {
@@ -127,25 +54,12 @@ fn send(link: &mut UnixStream, seq: u8, message: Message<'_>) {
 
 #[test]
 fn firmware_talks_the_wire_protocol_in_qemu() {
-    let Some(image) = image() else { return };
+    let Some(image) = firmware_image() else {
+        return;
+    };
     let dir = tempfile::tempdir().unwrap();
     let (link_path, local_path) = (dir.path().join("link.sock"), dir.path().join("local.sock"));
-    let serial = |p: &PathBuf| format!("unix:{},server=on,wait=off", p.display());
-    let _qemu = Qemu(
-        Command::new("qemu-system-arm")
-            .args(["-cpu", "cortex-m3", "-machine", "lm3s6965evb"])
-            .args(["-nographic", "-monitor", "none"])
-            .arg("-kernel")
-            .arg(&image)
-            .arg("-serial")
-            .arg(serial(&link_path))
-            .arg("-serial")
-            .arg(serial(&local_path))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("qemu-system-arm starts"),
-    );
+    let _qemu = Qemu::start(&image, &LinkPort::Socket(link_path.clone()), &local_path);
     let mut link = connect(&link_path);
     let mut local = connect(&local_path);
     let mut decoder = Decoder::new();

@@ -10,8 +10,9 @@
 
 use bantong_controller::{Controller, Output, Outputs};
 use bantong_wire::DeviceClass;
+use core::sync::atomic::{AtomicU32, Ordering};
 use cortex_m::peripheral::syst::SystClkSource;
-use cortex_m_rt::entry;
+use cortex_m_rt::{entry, exception};
 use panic_halt as _;
 
 /// A Stellaris UART (PL011-like): data and flag registers only.
@@ -54,6 +55,15 @@ impl Uart {
 /// The core clock QEMU gives the board (12 MHz), ticks per millisecond.
 const TICKS_PER_MS: u32 = 12_000;
 
+/// Milliseconds since boot, counted by the SysTick exception (so no tick is
+/// lost while the main loop is busy).
+static MILLIS: AtomicU32 = AtomicU32::new(0);
+
+#[exception]
+fn SysTick() {
+    MILLIS.fetch_add(1, Ordering::Relaxed);
+}
+
 fn emit(outputs: Outputs, link: &Uart, local: &Uart) {
     for output in outputs.iter() {
         match output {
@@ -71,13 +81,15 @@ fn main() -> ! {
         cp.SYST.set_clock_source(SystClkSource::Core);
         cp.SYST.set_reload(TICKS_PER_MS - 1);
         cp.SYST.clear_current();
+        cp.SYST.enable_interrupt();
         cp.SYST.enable_counter();
         let mut controller = Controller::new(DeviceClass::Hub, 0x6965_0001);
         let mut now: u64 = 0;
         emit(controller.boot(now), &link, &local);
         loop {
-            if cp.SYST.has_wrapped() {
-                now += 1;
+            let millis = u64::from(MILLIS.load(Ordering::Relaxed));
+            if millis != now {
+                now = millis;
                 emit(controller.tick(now), &link, &local);
             }
             while let Some(byte) = link.read() {

@@ -1,0 +1,148 @@
+//! The firmware image in QEMU with its link UART on a pseudo-terminal that
+//! a real edge agent process opens as a serial port: a key press on the
+//! keypad reaches the host as a 好差评 rating event; a call from the host
+//! reaches the display; when the controller goes away the host gets an
+//! alert, and when it is back the agent reconnects by itself.
+
+use std::io::Write;
+use std::time::Duration;
+
+use bantong_tests::edge::{AgentProcess, BrokerKind, Installation, eventually, issue_token};
+use bantong_tests::firmware::{LinkPort, Qemu, connect, expect_text, firmware_image};
+use serde_json::{Value, json};
+
+const AGENT: &str = env!("CARGO_BIN_EXE_edge-under-test");
+
+async fn events(app: &bantong_tests::app::TestApp, kind: &str) -> Vec<Value> {
+    use sqlx::Row;
+    let rows = sqlx::query(
+        "SELECT subject, data FROM edge_events WHERE agent_id = 'kiosk-edge' AND kind = $1 ORDER BY seq",
+    )
+    .bind(kind)
+    .fetch_all(app.host.state.store.pool())
+    .await
+    .unwrap();
+    rows.iter()
+        .map(|r| {
+            let data: String = r.try_get(1).unwrap();
+            json!({ "subject": r.try_get::<Option<String>, _>(0).unwrap(),
+                    "data": serde_json::from_str::<Value>(&data).unwrap() })
+        })
+        .collect()
+}
+
+/// Points the stable port name the agent is configured with at QEMU's
+/// pseudo-terminal (what a udev rule does for a USB serial adapter).
+fn link_port(stable: &std::path::Path, qemu: &Qemu) {
+    let _ = std::fs::remove_file(stable);
+    std::os::unix::fs::symlink(qemu.pty.as_ref().unwrap(), stable).unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ratings_calls_and_a_lost_controller_through_the_agent() {
+    let Some(image) = firmware_image() else {
+        return;
+    };
+    let Installation {
+        app, host, admin, ..
+    } = Installation::start(
+        bantong_tests::db::Backend::Sqlite,
+        BrokerKind::Embedded,
+        &["hall-a"],
+    )
+    .await;
+    let dir = app.db.dir.path().to_path_buf();
+    let (stable, local_path) = (dir.join("tty-hub"), dir.join("local.sock"));
+    let qemu = Qemu::start(&image, &LinkPort::Pty, &local_path);
+    link_port(&stable, &qemu);
+    let mut local = connect(&local_path);
+
+    let token = issue_token(&admin, "hall-a", "kiosk-edge").await;
+    let mut agent = AgentProcess::new(AGENT, dir.join("agent"), &host.url());
+    agent.enrol(&token);
+    agent.env(
+        "BANTONG_EDGE_CONTROLLERS",
+        &format!(r#"[{{id = "hub-1", port = "{}"}}]"#, stable.display()),
+    );
+    agent.run(0, 0);
+    eventually(Duration::from_secs(30), "the controller online", || async {
+        (!events(&app, "peripheral.online").await.is_empty()).then_some(())
+    })
+    .await;
+
+    // A citizen presses 5 (非常满意): a rating event at the host.
+    local.write_all(b"5").unwrap();
+    let rating = eventually(
+        Duration::from_secs(30),
+        "the rating at the host",
+        || async { events(&app, "peripheral.rating").await.pop() },
+    )
+    .await;
+    assert_eq!(rating["data"]["score"], 5, "{rating}");
+    assert_eq!(rating["data"]["level"], "非常满意");
+    assert_eq!(rating["subject"], "hub-1");
+    // Key presses themselves never leave the box.
+    assert!(events(&app, "peripheral.key").await.is_empty());
+
+    // The host calls ticket 12 to window 3: the display shows it.
+    let reply = admin
+        .post(
+            "/api/edge/agents/kiosk-edge/commands",
+            json!({ "name": "peripheral.call",
+                    "args": { "controller": "hub-1", "number": 12, "window": 3 } }),
+        )
+        .await;
+    assert_eq!(reply.status, 200, "{}", reply.json());
+    assert_eq!(reply.json()["ok"], true, "{}", reply.json());
+    expect_text(&mut local, "请 0012 号到 3 号窗口");
+    let unknown = admin
+        .post(
+            "/api/edge/agents/kiosk-edge/commands",
+            json!({ "name": "peripheral.call",
+                    "args": { "controller": "hub-9", "number": 1, "window": 1 } }),
+        )
+        .await
+        .json();
+    assert_eq!(unknown["ok"], false, "{unknown}");
+
+    // The controller goes away: an alert at the host.
+    drop(local);
+    drop(qemu);
+    let alert = eventually(Duration::from_secs(40), "the offline alert", || async {
+        let items = admin.get("/api/edge/alerts?hall=hall-a").await.json()["items"].clone();
+        items.as_array().and_then(|a| {
+            a.iter()
+                .find(|x| x["kind"] == "alert.peripheral-offline")
+                .cloned()
+        })
+    })
+    .await;
+    assert_eq!(alert["subject"], "hub-1", "{alert}");
+
+    // It comes back on a new pseudo-terminal behind the same name: the agent
+    // reconnects and ratings flow again.
+    let qemu = Qemu::start(&image, &LinkPort::Pty, &local_path);
+    link_port(&stable, &qemu);
+    let mut local = connect(&local_path);
+    eventually(
+        Duration::from_secs(30),
+        "the controller online again",
+        || async { (events(&app, "peripheral.online").await.len() >= 2).then_some(()) },
+    )
+    .await;
+    local.write_all(b"2").unwrap();
+    eventually(
+        Duration::from_secs(30),
+        "a rating after reconnecting",
+        || async {
+            events(&app, "peripheral.rating")
+                .await
+                .iter()
+                .any(|e| e["data"]["score"] == 2)
+                .then_some(())
+        },
+    )
+    .await;
+    agent.kill9();
+    host.stop().await;
+}
