@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 /// The firmware image, when it and `qemu-system-arm` are there. Under CI
 /// (`CI` set) their absence fails the test instead.
 pub fn firmware_image() -> Option<PathBuf> {
-    let path = std::env::var_os("BANTONG_FIRMWARE_IMAGE")
+    let path = std::env::var_os("BANTONG_TEST_FIRMWARE_IMAGE")
         .map(PathBuf::from)
         .unwrap_or_else(|| {
             crate::app::repo_root()

@@ -6,7 +6,7 @@
 //! from the SysTick clock.
 //!
 //! Needs `qemu-system-arm` and the image (`cargo xtask firmware`); `cargo
-//! xtask ci` provides both and sets `BANTONG_FIRMWARE_IMAGE`. Without them
+//! xtask ci` provides both and sets `BANTONG_TEST_FIRMWARE_IMAGE`. Without them
 //! the test says so and passes only outside CI.
 
 use std::io::{Read, Write};

@@ -258,7 +258,7 @@ fn ci() -> Result<()> {
     test.env("CARGO_INCREMENTAL", "0");
     test.args(["test", "--workspace", "--all-targets"]);
     test.env("BANTONG_WASM_DIR", &wasm_dir);
-    test.env("BANTONG_FIRMWARE_IMAGE", &firmware);
+    test.env("BANTONG_TEST_FIRMWARE_IMAGE", &firmware);
     run(test)?;
     report_disk_use(&root().join("target"));
     // `--all-targets` also runs the bench binaries once in their quick mode.
