@@ -103,11 +103,22 @@ const FIRMWARE_TARGET: &str = "thumbv7m-none-eabi";
 fn build_firmware() -> Result<PathBuf> {
     ensure_target(None, FIRMWARE_TARGET)?;
     let dir = root().join("firmware/lm3s6965");
-    let mut cmd = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
-    cmd.current_dir(&dir)
-        .args(["build", "--release", "--locked"]);
-    run(cmd)?;
+    firmware_cargo(&["build", "--release", "--locked"])?;
     Ok(dir.join(format!("target/{FIRMWARE_TARGET}/release/bantong-firmware")))
+}
+
+/// Runs cargo in the firmware's own workspace.
+fn firmware_cargo(args: &[&str]) -> Result<()> {
+    let mut cmd = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    cmd.current_dir(root().join("firmware/lm3s6965")).args(args);
+    run(cmd)
+}
+
+/// The firmware workspace's own format and lint checks (it is not a member
+/// of the main workspace, so `cargo fmt --all` and clippy miss it).
+fn check_firmware() -> Result<()> {
+    firmware_cargo(&["fmt", "--", "--check"])?;
+    firmware_cargo(&["clippy", "--release", "--locked", "--", "-D", "warnings"])
 }
 
 fn build_wasm() -> Result<PathBuf> {
@@ -242,6 +253,7 @@ fn ci() -> Result<()> {
     run(fmt)?;
     let wasm_dir = build_wasm()?;
     let firmware = build_firmware()?;
+    check_firmware()?;
     // CI builds once from clean: incremental caches would only cost disk.
     let mut clippy = cargo();
     clippy.env("CARGO_INCREMENTAL", "0");

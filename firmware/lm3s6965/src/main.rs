@@ -26,6 +26,8 @@ const DR: usize = 0x000;
 const FR: usize = 0x018;
 const FR_RXFE: u32 = 1 << 4;
 const FR_TXFF: u32 = 1 << 5;
+/// Polls of a full TX FIFO before a write gives up (about 10 ms at 12 MHz).
+const TX_SPINS: u32 = 20_000;
 
 impl Uart {
     fn flags(&self) -> u32 {
@@ -43,9 +45,18 @@ impl Uart {
         Some(word as u8)
     }
 
+    /// Queues `bytes`. A FIFO that stays full (a display that stopped
+    /// taking bytes) costs the bytes, not the controller: after a bounded
+    /// wait they are dropped, and the link's checksums catch what is lost.
     fn write(&self, bytes: &[u8]) {
         for &b in bytes {
-            while self.flags() & FR_TXFF != 0 {}
+            let mut spins = 0u32;
+            while self.flags() & FR_TXFF != 0 {
+                spins += 1;
+                if spins > TX_SPINS {
+                    return;
+                }
+            }
             // SAFETY: DR is this UART's data register; writing queues a byte.
             unsafe { core::ptr::write_volatile((self.base + DR) as *mut u32, u32::from(b)) };
         }
