@@ -12,8 +12,10 @@ use std::io::{Read, Write};
 use std::time::{Duration, Instant};
 
 use bantong_tests::db::Backend;
-use bantong_tests::edge::{AgentProcess, BrokerKind, Installation, eventually, issue_token};
-use bantong_tests::firmware::{LinkPort, Qemu, connect, firmware_image};
+use bantong_tests::edge::{BrokerKind, Installation, events_of_kind, eventually};
+use bantong_tests::firmware::{
+    LinkPort, Qemu, agent_with_controller, connect, firmware_image, link_port,
+};
 use bantong_wire::{Decoder, Frame, Message};
 
 const AGENT: &str = env!("CARGO_BIN_EXE_edge-under-test");
@@ -107,13 +109,10 @@ fn firmware_only(image: &std::path::Path, presses: usize) -> Vec<f64> {
     out
 }
 
-async fn ratings(app: &bantong_tests::app::TestApp) -> i64 {
-    sqlx::query_scalar(
-        "SELECT COUNT(*) FROM edge_events WHERE agent_id = 'lat-edge' AND kind = 'peripheral.rating'",
-    )
-    .fetch_one(app.host.state.store.pool())
-    .await
-    .unwrap()
+async fn ratings(app: &bantong_tests::app::TestApp) -> usize {
+    events_of_kind(app, "lat-edge", "peripheral.rating")
+        .await
+        .len()
 }
 
 /// Key → `peripheral.rating` row at the host, through the agent.
@@ -124,25 +123,24 @@ async fn through_the_agent(image: &std::path::Path, presses: usize) -> Vec<f64> 
     let dir = app.db.dir.path().to_path_buf();
     let (stable, local_path) = (dir.join("tty-hub"), dir.join("local.sock"));
     let qemu = Qemu::start(image, &LinkPort::Pty, &local_path);
-    std::os::unix::fs::symlink(qemu.pty.as_ref().unwrap(), &stable).unwrap();
+    link_port(&stable, &qemu);
     let mut local = connect(&local_path);
     drain(&local);
-    let token = issue_token(&admin, "hall-a", "lat-edge").await;
-    let mut agent = AgentProcess::new(AGENT, dir.join("agent"), &host.url());
-    agent.enrol(&token);
-    agent.env(
-        "BANTONG_EDGE_CONTROLLERS",
-        &format!(r#"[{{id = "hub-1", port = "{}"}}]"#, stable.display()),
-    );
-    agent.run(0, 0);
+    let mut agent = agent_with_controller(
+        AGENT,
+        &admin,
+        &host.url(),
+        dir.join("agent"),
+        "hall-a",
+        "lat-edge",
+        &stable,
+    )
+    .await;
     eventually(Duration::from_secs(30), "the controller online", || async {
-        let n: i64 = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM edge_events WHERE agent_id = 'lat-edge' AND kind = 'peripheral.online'",
-        )
-        .fetch_one(app.host.state.store.pool())
-        .await
-        .ok()?;
-        (n > 0).then_some(())
+        (!events_of_kind(&app, "lat-edge", "peripheral.online")
+            .await
+            .is_empty())
+        .then_some(())
     })
     .await;
     let mut out = Vec::new();

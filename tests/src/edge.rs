@@ -554,3 +554,35 @@ pub async fn wait_online(state: &AppState, n: usize, limit: Duration) {
     })
     .await
 }
+
+impl BrokerKind {
+    /// The broker a suite pairs with `backend` to cover each database and
+    /// each broker once: the embedded broker with SQLite, Mosquitto with
+    /// PostgreSQL.
+    pub fn paired_with(backend: Backend) -> BrokerKind {
+        match backend {
+            Backend::Sqlite => BrokerKind::Embedded,
+            Backend::Postgres => BrokerKind::Mosquitto,
+        }
+    }
+}
+
+/// `agent`'s stored events of `kind`, in order, as `{subject, data}`.
+pub async fn events_of_kind(app: &TestApp, agent: &str, kind: &str) -> Vec<Value> {
+    use sqlx::Row;
+    let rows = sqlx::query(
+        "SELECT subject, data FROM edge_events WHERE agent_id = $1 AND kind = $2 ORDER BY seq",
+    )
+    .bind(agent)
+    .bind(kind)
+    .fetch_all(app.host.state.store.pool())
+    .await
+    .expect("query events");
+    rows.iter()
+        .map(|r| {
+            let data: String = r.try_get(1).expect("data");
+            json!({ "subject": r.try_get::<Option<String>, _>(0).expect("subject"),
+                    "data": serde_json::from_str::<Value>(&data).expect("json") })
+        })
+        .collect()
+}

@@ -140,3 +140,33 @@ pub fn expect_text(local: &mut UnixStream, text: &str) {
         String::from_utf8_lossy(&got)
     );
 }
+
+/// Points `stable` (the port name an agent is configured with) at QEMU's
+/// pseudo-terminal, as a udev rule names a USB serial adapter.
+pub fn link_port(stable: &Path, qemu: &Qemu) {
+    let _ = std::fs::remove_file(stable);
+    std::os::unix::fs::symlink(qemu.pty.as_ref().expect("a pty link"), stable)
+        .expect("symlink to the pty");
+}
+
+/// Starts an enrolled agent process (`agent` in `hall`) whose controller
+/// `hub-1` is on `port`.
+pub async fn agent_with_controller(
+    binary: &str,
+    admin: &crate::app::Client,
+    host_url: &str,
+    data_dir: PathBuf,
+    hall: &str,
+    agent: &str,
+    port: &Path,
+) -> crate::edge::AgentProcess {
+    let token = crate::edge::issue_token(admin, hall, agent).await;
+    let mut process = crate::edge::AgentProcess::new(binary, data_dir, host_url);
+    process.enrol(&token);
+    process.env(
+        "BANTONG_EDGE_CONTROLLERS",
+        &format!(r#"[{{id = "hub-1", port = "{}"}}]"#, port.display()),
+    );
+    process.run(0, 0);
+    process
+}

@@ -56,10 +56,7 @@ async fn deploy_run_alert_roll_back_and_refuse_altered_artefacts() {
     // SQLite with the embedded broker, PostgreSQL with Mosquitto: each
     // database and each broker once, without running everything four times.
     for backend in backends() {
-        let broker = match backend {
-            bantong_tests::db::Backend::Sqlite => BrokerKind::Embedded,
-            _ => BrokerKind::Mosquitto,
-        };
+        let broker = BrokerKind::paired_with(backend);
         let Installation {
             app,
             host,

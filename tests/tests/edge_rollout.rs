@@ -82,10 +82,7 @@ async fn rollout_count(admin: &Client) -> usize {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn waves_complete_failures_abort_and_revert() {
     for backend in backends() {
-        let broker = match backend {
-            bantong_tests::db::Backend::Sqlite => BrokerKind::Embedded,
-            _ => BrokerKind::Mosquitto,
-        };
+        let broker = BrokerKind::paired_with(backend);
         let Installation {
             app,
             host,

@@ -7,35 +7,16 @@
 use std::io::Write;
 use std::time::Duration;
 
-use bantong_tests::edge::{AgentProcess, BrokerKind, Installation, eventually, issue_token};
-use bantong_tests::firmware::{LinkPort, Qemu, connect, expect_text, firmware_image};
+use bantong_tests::edge::{BrokerKind, Installation, events_of_kind, eventually};
+use bantong_tests::firmware::{
+    LinkPort, Qemu, agent_with_controller, connect, expect_text, firmware_image, link_port,
+};
 use serde_json::{Value, json};
 
 const AGENT: &str = env!("CARGO_BIN_EXE_edge-under-test");
 
 async fn events(app: &bantong_tests::app::TestApp, kind: &str) -> Vec<Value> {
-    use sqlx::Row;
-    let rows = sqlx::query(
-        "SELECT subject, data FROM edge_events WHERE agent_id = 'kiosk-edge' AND kind = $1 ORDER BY seq",
-    )
-    .bind(kind)
-    .fetch_all(app.host.state.store.pool())
-    .await
-    .unwrap();
-    rows.iter()
-        .map(|r| {
-            let data: String = r.try_get(1).unwrap();
-            json!({ "subject": r.try_get::<Option<String>, _>(0).unwrap(),
-                    "data": serde_json::from_str::<Value>(&data).unwrap() })
-        })
-        .collect()
-}
-
-/// Points the stable port name the agent is configured with at QEMU's
-/// pseudo-terminal (what a udev rule does for a USB serial adapter).
-fn link_port(stable: &std::path::Path, qemu: &Qemu) {
-    let _ = std::fs::remove_file(stable);
-    std::os::unix::fs::symlink(qemu.pty.as_ref().unwrap(), stable).unwrap();
+    events_of_kind(app, "kiosk-edge", kind).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -57,14 +38,16 @@ async fn ratings_calls_and_a_lost_controller_through_the_agent() {
     link_port(&stable, &qemu);
     let mut local = connect(&local_path);
 
-    let token = issue_token(&admin, "hall-a", "kiosk-edge").await;
-    let mut agent = AgentProcess::new(AGENT, dir.join("agent"), &host.url());
-    agent.enrol(&token);
-    agent.env(
-        "BANTONG_EDGE_CONTROLLERS",
-        &format!(r#"[{{id = "hub-1", port = "{}"}}]"#, stable.display()),
-    );
-    agent.run(0, 0);
+    let mut agent = agent_with_controller(
+        AGENT,
+        &admin,
+        &host.url(),
+        dir.join("agent"),
+        "hall-a",
+        "kiosk-edge",
+        &stable,
+    )
+    .await;
     eventually(Duration::from_secs(30), "the controller online", || async {
         (!events(&app, "peripheral.online").await.is_empty()).then_some(())
     })

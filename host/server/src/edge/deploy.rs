@@ -80,11 +80,7 @@ impl Edge {
             json!({ "plugin": manifest.id, "version": manifest.version.to_string() }),
             now,
         );
-        self.registry
-            .identity()
-            .audit()
-            .record_in(&mut tx, &entry)
-            .await?;
+        self.audit_in(&mut tx, &entry).await?;
         tx.commit().await?;
         Ok(
             json!({ "plugin": manifest.id, "version": manifest.version.to_string(), "digest": digest }),
@@ -198,11 +194,7 @@ impl Edge {
                 now,
             )
             .hall(hall.as_str());
-            self.registry
-                .identity()
-                .audit()
-                .record_in(&mut tx, &entry)
-                .await?;
+            self.audit_in(&mut tx, &entry).await?;
             changed.push(agent.clone());
         }
         tx.commit().await?;
@@ -259,11 +251,7 @@ impl Edge {
             json!({ "plugin": plugin, "from": current, "to": previous }),
             now,
         );
-        self.registry
-            .identity()
-            .audit()
-            .record_in(&mut tx, &entry)
-            .await?;
+        self.audit_in(&mut tx, &entry).await?;
         tx.commit().await?;
         self.publish_desired(agent).await?;
         Ok(json!({ "agent": agent, "plugin": plugin, "digest": previous, "pinned": true }))
@@ -299,12 +287,22 @@ impl Edge {
             json!({ "plugin": plugin }),
             now,
         );
+        self.audit_in(&mut tx, &entry).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Appends `entry` to the audit log inside the caller's transaction.
+    pub(crate) async fn audit_in(
+        &self,
+        conn: &mut sqlx::AnyConnection,
+        entry: &crate::audit::AuditEntry,
+    ) -> Result<(), AppError> {
         self.registry
             .identity()
             .audit()
-            .record_in(&mut tx, &entry)
+            .record_in(conn, entry)
             .await?;
-        tx.commit().await?;
         Ok(())
     }
 
@@ -387,12 +385,10 @@ pub(crate) async fn agent_hall(
     agent: &str,
 ) -> Result<String, AppError> {
     let hall: Option<String> =
-        sqlx::query("SELECT hall FROM edge_agents WHERE id = $1 AND revoked_at IS NULL")
+        sqlx::query_scalar("SELECT hall FROM edge_agents WHERE id = $1 AND revoked_at IS NULL")
             .bind(agent)
             .fetch_optional(&mut *conn)
-            .await?
-            .map(|r| r.try_get(0))
-            .transpose()?;
+            .await?;
     hall.filter(|h| actor.can_access_hall(h))
         .ok_or_else(|| AppError::validation(format!("unknown edge agent {agent}")))
 }

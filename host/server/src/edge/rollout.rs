@@ -258,13 +258,12 @@ impl Edge {
 
         let _serial = self.rollout_lock.lock().await;
         let mut tx = self.registry.identity().audit().begin().await?;
-        let running: Option<String> =
-            sqlx::query("SELECT id FROM edge_rollouts WHERE state = 'running' AND plugin = $1")
-                .bind(plugin.as_str())
-                .fetch_optional(&mut *tx)
-                .await?
-                .map(|r| r.try_get(0))
-                .transpose()?;
+        let running: Option<String> = sqlx::query_scalar(
+            "SELECT id FROM edge_rollouts WHERE state = 'running' AND plugin = $1",
+        )
+        .bind(plugin.as_str())
+        .fetch_optional(&mut *tx)
+        .await?;
         if let Some(id) = running {
             return Err(AppError::conflict(format!(
                 "rollout {id} of {plugin} is still running; abort it first"
@@ -330,11 +329,7 @@ impl Edge {
                     "targets": total, "waves": waves, "max_failures": max_failures }),
             now,
         );
-        self.registry
-            .identity()
-            .audit()
-            .record_in(&mut tx, &entry)
-            .await?;
+        self.audit_in(&mut tx, &entry).await?;
         let rollout = Rollout {
             id: id.clone(),
             plugin,
@@ -424,13 +419,12 @@ impl Edge {
             let mut dispatched = 0usize;
             for r in rows {
                 let agent: String = r.try_get(0)?;
-                let live: Option<i64> =
-                    sqlx::query("SELECT 1 FROM edge_agents WHERE id = $1 AND revoked_at IS NULL")
-                        .bind(agent.as_str())
-                        .fetch_optional(&mut *conn)
-                        .await?
-                        .map(|r| r.try_get(0))
-                        .transpose()?;
+                let live: Option<i64> = sqlx::query_scalar(
+                    "SELECT 1 FROM edge_agents WHERE id = $1 AND revoked_at IS NULL",
+                )
+                .bind(agent.as_str())
+                .fetch_optional(&mut *conn)
+                .await?;
                 let prior = sqlx::query(
                     "SELECT digest, config, health_window_s FROM edge_desired WHERE agent_id = $1 AND plugin = $2",
                 )
@@ -525,11 +519,7 @@ impl Edge {
                     "targets": counts_by_state(&counts) }),
             now,
         );
-        self.registry
-            .identity()
-            .audit()
-            .record_in(conn, &entry)
-            .await?;
+        self.audit_in(conn, &entry).await?;
         Ok(())
     }
 
@@ -557,14 +547,13 @@ impl Edge {
             let previous: Option<String> = r.try_get(2)?;
             let previous_config: Option<String> = r.try_get(3)?;
             let previous_window: Option<i64> = r.try_get(4)?;
-            let current: Option<String> =
-                sqlx::query("SELECT digest FROM edge_desired WHERE agent_id = $1 AND plugin = $2")
-                    .bind(agent.as_str())
-                    .bind(rollout.plugin.as_str())
-                    .fetch_optional(&mut *conn)
-                    .await?
-                    .map(|r| r.try_get(0))
-                    .transpose()?;
+            let current: Option<String> = sqlx::query_scalar(
+                "SELECT digest FROM edge_desired WHERE agent_id = $1 AND plugin = $2",
+            )
+            .bind(agent.as_str())
+            .bind(rollout.plugin.as_str())
+            .fetch_optional(&mut *conn)
+            .await?;
             if current.as_deref() != Some(rollout.digest.as_str()) {
                 continue; // someone decided otherwise since
             }
@@ -647,11 +636,7 @@ impl Edge {
             json!({ "reason": reason }),
             now,
         );
-        self.registry
-            .identity()
-            .audit()
-            .record_in(&mut tx, &entry)
-            .await?;
+        self.audit_in(&mut tx, &entry).await?;
         tx.commit().await?;
         drop(serial);
         self.publish_touched(&touched).await;
