@@ -170,9 +170,24 @@ impl Agent {
         let (desired_tx, desired_rx) = watch::channel(self.saved_desired());
         let cameras = self.start_cameras(frames_tx, shutdown.clone());
         let (commands_tx, commands_rx) = mpsc::channel(16);
+        let (inputs_tx, inputs_rx) = mpsc::unbounded_channel();
         let controllers = crate::serial::Controllers::start(
             &self.config.controllers,
             self.sink(),
+            inputs_tx,
+            shutdown.clone(),
+        );
+        let (device_events_tx, device_events_rx) = mpsc::unbounded_channel();
+        let devices = crate::devices::Devices::start(
+            &self.config.devices,
+            crate::devices::Env {
+                data_dir: self.config.data_dir.clone(),
+                sink: self.sink(),
+                controllers: controllers.clone(),
+                events: device_events_tx,
+                secret: Arc::new(crate::devices::load_secret(&self.config.data_dir)),
+            },
+            inputs_rx,
             shutdown.clone(),
         );
         let trusted = bantong_manifest::TrustedKeys::from_text(&self.identity.trusted_keys)
@@ -193,6 +208,7 @@ impl Agent {
                 self.sink(),
                 outgoing_tx.clone(),
             )
+            .with_devices(devices.clone(), device_events_rx)
         });
         let plugin_states = match runner {
             Ok(runner) => {
@@ -259,6 +275,19 @@ impl Agent {
                                 result: serde_json::Value::Null,
                                 error: outcome.err(),
                             };
+                            let _ = outgoing.send(Outgoing::Reply(reply)).await;
+                        });
+                    }
+                    Inbound::Command(command)
+                        if command.plugin.is_none() && command.name.starts_with("device.") =>
+                    {
+                        if let Some(reply) = expired(&command) {
+                            let _ = outgoing_tx.send(Outgoing::Reply(reply)).await;
+                            continue;
+                        }
+                        let (devices, outgoing) = (devices.clone(), outgoing_tx.clone());
+                        tokio::spawn(async move {
+                            let reply = device_command(&devices, command).await;
                             let _ = outgoing.send(Outgoing::Reply(reply)).await;
                         });
                     }
@@ -355,6 +384,58 @@ impl Agent {
                 error: Some(format!("unknown command {other:?}")),
             },
         }
+    }
+}
+
+/// `device.list`, `device.status`, `device.execute` and `device.simulate`
+/// from the host.
+async fn device_command(devices: &crate::devices::Devices, command: Command) -> Reply {
+    let args = &command.args;
+    let device = args.get("device").and_then(|d| d.as_str());
+    let outcome: Result<serde_json::Value, String> = match (command.name.as_str(), device) {
+        ("device.list", _) => Ok(json!(devices.list(None))),
+        ("device.status", Some(d)) => devices
+            .status(d)
+            .map(|(class, status)| json!({ "device": d, "class": class, "status": status }))
+            .ok_or_else(|| format!("no device {d:?} on this agent")),
+        ("device.execute", Some(d)) => {
+            let op = args.get("op").and_then(|o| o.as_str()).unwrap_or_default();
+            let op_args = args.get("args").cloned().unwrap_or(serde_json::Value::Null);
+            devices
+                .execute(d, op, op_args)
+                .await
+                .and_then(|o| match o.kind.as_str() {
+                    "result" => Ok(o.data),
+                    _ => Err(o
+                        .data
+                        .get("error")
+                        .and_then(|e| e.as_str())
+                        .unwrap_or(&o.kind)
+                        .to_owned()),
+                })
+        }
+        ("device.simulate", Some(d)) => {
+            let input = args.get("input").cloned().unwrap_or(serde_json::Value::Null);
+            devices.simulate(d, input).await
+        }
+        ("device.status" | "device.execute" | "device.simulate", None) => {
+            Err("args.device is required".into())
+        }
+        (other, _) => Err(format!("unknown command {other:?}")),
+    };
+    match outcome {
+        Ok(result) => Reply {
+            id: command.id,
+            ok: true,
+            result,
+            error: None,
+        },
+        Err(e) => Reply {
+            id: command.id,
+            ok: false,
+            result: serde_json::Value::Null,
+            error: Some(e),
+        },
     }
 }
 

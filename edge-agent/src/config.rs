@@ -47,6 +47,8 @@ pub struct EdgeConfig {
     /// Peripheral controllers on serial lines:
     /// `[{ id = "hub-1", port = "/dev/ttyUSB0" }]`.
     pub controllers: Vec<crate::serial::ControllerSpec>,
+    /// The hall's devices (see [`crate::devices::DeviceSpec`]).
+    pub devices: Vec<crate::devices::DeviceSpec>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -140,6 +142,7 @@ impl Default for EdgeConfig {
             camera_fps: 5.0,
             camera_speed: 1.0,
             controllers: Vec::new(),
+            devices: Vec::new(),
         }
     }
 }
@@ -174,9 +177,18 @@ impl EdgeConfig {
                 table.insert(field, parsed);
             }
         }
-        toml::Value::Table(table)
+        let config: EdgeConfig = toml::Value::Table(table)
             .try_into()
-            .context("invalid edge agent configuration")
+            .context("invalid edge agent configuration")?;
+        config.check()?;
+        Ok(config)
+    }
+
+    /// Checks what the types cannot: devices name known controllers.
+    pub fn check(&self) -> anyhow::Result<()> {
+        let controllers: Vec<String> = self.controllers.iter().map(|c| c.id.clone()).collect();
+        crate::devices::check_specs(&self.devices, &controllers)
+            .map_err(|e| anyhow::anyhow!("invalid edge agent configuration: {e}"))
     }
 
     pub fn to_toml(&self) -> String {

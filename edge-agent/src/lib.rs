@@ -14,6 +14,7 @@ pub mod agent;
 pub mod camera;
 pub mod cli;
 pub mod config;
+pub mod devices;
 pub mod identity;
 pub mod link;
 pub mod memory;

@@ -423,7 +423,14 @@ impl Link {
 
     async fn publish_outgoing(&mut self, out: Outgoing) {
         let (channel, payload) = match out {
-            Outgoing::Reply(r) => (Up::Reply, encode(&r)),
+            // Replies leave the box too: no ID number in them either.
+            Outgoing::Reply(mut r) => {
+                bantong_hall_kit::scrub::scrub_json(&mut r.result);
+                if let Some(e) = &r.error {
+                    r.error = Some(bantong_hall_kit::scrub::scrub_text(e).into_owned());
+                }
+                (Up::Reply, encode(&r))
+            }
             Outgoing::Report(r) => (Up::Report, encode(&r)),
         };
         if self.connected {

@@ -10,9 +10,10 @@ use bantong_fabric::msg::Attachment;
 use bantong_manifest::{Package, TrustedKeys, World};
 use bantong_runtime::PluginLimits;
 use bantong_runtime::edge::{EdgeHost, EdgeInstance, EdgeModule, EdgeRuntime};
-use bantong_runtime::edge_wit::{HostError, Level};
+use bantong_runtime::edge_wit::{Device, DeviceEvent, HostError, Level};
 use bantong_runtime::vision::Frame;
 
+use crate::devices::{Devices, Owner};
 use crate::outbox::{Draft, now_ms};
 use crate::sink::EventSink;
 
@@ -24,6 +25,33 @@ pub struct AgentEdgeHost {
     plugin: String,
     config: String,
     drafts: Vec<Draft>,
+    /// Topic patterns the manifest may send under (`events-publish`).
+    publish: Vec<String>,
+    /// Device classes the manifest asks for (`peripherals`).
+    classes: Vec<String>,
+    devices: Devices,
+}
+
+impl AgentEdgeHost {
+    fn new(plugin: &Identity, devices: Devices) -> AgentEdgeHost {
+        AgentEdgeHost {
+            plugin: plugin.id.clone(),
+            config: plugin.config.clone(),
+            drafts: Vec::new(),
+            publish: plugin.publish.clone(),
+            classes: plugin.classes.clone(),
+            devices,
+        }
+    }
+}
+
+/// What a plugin is allowed, from its verified manifest.
+#[derive(Debug, Clone)]
+struct Identity {
+    id: String,
+    config: String,
+    publish: Vec<String>,
+    classes: Vec<String>,
 }
 
 impl EdgeHost for AgentEdgeHost {
@@ -52,6 +80,17 @@ impl EdgeHost for AgentEdgeHost {
         payload: &str,
         snapshot: Option<&Frame>,
     ) -> Result<(), HostError> {
+        let topic = kind.strip_prefix("alert.").unwrap_or(kind);
+        let allowed = kind.starts_with("alert.")
+            || self
+                .publish
+                .iter()
+                .any(|p| bantong_manifest::topic_matches(p, topic));
+        if !allowed {
+            return Err(HostError::Denied(format!(
+                "{kind:?} is not under the manifest's events-publish"
+            )));
+        }
         if self.drafts.len() >= MAX_EVENTS_PER_CALL {
             return Err(HostError::Unavailable(format!(
                 "at most {MAX_EVENTS_PER_CALL} events per call"
@@ -88,6 +127,44 @@ impl EdgeHost for AgentEdgeHost {
         bantong_fabric::msg::Validate::validate(&probe).map_err(HostError::Invalid)?;
         self.drafts.push(draft);
         Ok(())
+    }
+
+    fn devices(&mut self) -> Vec<Device> {
+        self.devices
+            .list(Some(&self.classes))
+            .into_iter()
+            .map(|d| Device {
+                id: d.id,
+                class: d.class,
+                healthy: d.healthy,
+                detail: d.detail,
+            })
+            .collect()
+    }
+
+    fn submit(&mut self, device: &str, op: &str, args: &str) -> Result<u64, HostError> {
+        let granted = self
+            .devices
+            .class_of(device)
+            .is_some_and(|c| self.classes.iter().any(|g| g == c));
+        if !granted {
+            return Err(HostError::NotFound(format!(
+                "no device {device:?} among this plugin's peripherals"
+            )));
+        }
+        let args: serde_json::Value = if args.trim().is_empty() {
+            serde_json::Value::Null
+        } else {
+            serde_json::from_str(args)
+                .map_err(|e| HostError::Invalid(format!("args are not JSON: {e}")))?
+        };
+        self.devices
+            .submit(device, op, args, Owner::Plugin(self.plugin.clone()))
+            .map_err(HostError::Invalid)
+    }
+
+    fn cancel(&mut self, request: u64) -> bool {
+        self.devices.cancel_now(request, &self.plugin)
     }
 }
 
@@ -210,7 +287,8 @@ pub struct RunningPlugin {
     pub digest: String,
     module: EdgeModule<AgentEdgeHost>,
     instance: EdgeInstance<AgentEdgeHost>,
-    config: String,
+    identity: Identity,
+    devices: Devices,
     /// Calls that trapped, timed out or returned an error.
     pub failures: u64,
 }
@@ -245,15 +323,26 @@ impl RunningPlugin {
         trusted: &TrustedKeys,
         config: &str,
     ) -> impl std::future::Future<Output = anyhow::Result<RunningPlugin>> + Send + 'static {
+        Self::start_with(runtime, loader, package, trusted, config, Devices::default())
+    }
+
+    /// [`RunningPlugin::start`] with the hall's devices, of which the
+    /// plugin sees the classes its manifest asks for.
+    pub fn start_with(
+        runtime: &EdgeRuntime<AgentEdgeHost>,
+        loader: &Loader,
+        package: &[u8],
+        trusted: &TrustedKeys,
+        config: &str,
+        devices: Devices,
+    ) -> impl std::future::Future<Output = anyhow::Result<RunningPlugin>> + Send + 'static {
         let prepared = Self::prepare(runtime, loader, package, trusted);
         let config = config.to_owned();
         async move {
-            let (module, id, version, digest) = prepared?;
-            let host = AgentEdgeHost {
-                plugin: id.clone(),
-                config: config.clone(),
-                drafts: Vec::new(),
-            };
+            let (module, mut identity, version, digest) = prepared?;
+            identity.config = config.clone();
+            let id = identity.id.clone();
+            let host = AgentEdgeHost::new(&identity, devices.clone());
             let mut instance = module.instantiate(host).await?;
             match instance.init(&config).await {
                 Ok(Ok(())) => {}
@@ -266,7 +355,8 @@ impl RunningPlugin {
                 digest,
                 module,
                 instance,
-                config,
+                identity,
+                devices,
                 failures: 0,
             })
         }
@@ -277,7 +367,7 @@ impl RunningPlugin {
         loader: &Loader,
         package: &[u8],
         trusted: &TrustedKeys,
-    ) -> anyhow::Result<(EdgeModule<AgentEdgeHost>, String, String, String)> {
+    ) -> anyhow::Result<(EdgeModule<AgentEdgeHost>, Identity, String, String)> {
         let package = Package::decode(package)?;
         package.verify(trusted)?;
         let manifest = package.manifest();
@@ -292,9 +382,15 @@ impl RunningPlugin {
             }
             Loader::Child { dir } => compile_in_child(runtime, dir, &digest, package.wasm())?,
         };
+        let identity = Identity {
+            id: manifest.id.clone(),
+            config: String::new(),
+            publish: manifest.capabilities.events_publish.clone(),
+            classes: manifest.capabilities.peripherals.clone(),
+        };
         Ok((
             module,
-            manifest.id.clone(),
+            identity,
             manifest.version.to_string(),
             package.digest().to_string(),
         ))
@@ -302,13 +398,9 @@ impl RunningPlugin {
 
     /// Replaces a poisoned instance (after a trap or timeout).
     async fn revive(&mut self) -> anyhow::Result<()> {
-        let host = AgentEdgeHost {
-            plugin: self.id.clone(),
-            config: self.config.clone(),
-            drafts: Vec::new(),
-        };
+        let host = AgentEdgeHost::new(&self.identity, self.devices.clone());
         let mut instance = self.module.instantiate(host).await?;
-        if let Ok(Ok(())) = instance.init(&self.config).await {
+        if let Ok(Ok(())) = instance.init(&self.identity.config).await {
             self.instance = instance;
             Ok(())
         } else {
@@ -352,6 +444,43 @@ impl RunningPlugin {
                 Err(e.to_string())
             }
         };
+        self.forward(sink).await?;
+        outcome
+    }
+
+    /// Whether this plugin hears `event`: an answer to its own request, or
+    /// input from a class its manifest asks for.
+    pub fn hears(&self, event: &crate::devices::DeviceEvent) -> bool {
+        match &event.owner {
+            Some(owner) => *owner == self.id,
+            None => self.identity.classes.iter().any(|c| c == event.class),
+        }
+    }
+
+    /// Hands a device event to the plugin; events it sends go upstream.
+    pub async fn device(
+        &mut self,
+        event: &crate::devices::DeviceEvent,
+        sink: &EventSink,
+    ) -> Result<(), String> {
+        if self.instance.is_poisoned() {
+            self.revive().await.map_err(|e| e.to_string())?;
+        }
+        let event = DeviceEvent {
+            device: event.device.clone(),
+            class: event.class.to_owned(),
+            kind: event.kind.clone(),
+            request: event.request,
+            data: event.data.to_string(),
+            ts: event.ts_ms,
+        };
+        let outcome = match self.instance.on_device(event).await {
+            Ok(r) => r,
+            Err(e) => Err(e.to_string()),
+        };
+        if outcome.is_err() {
+            self.failures += 1;
+        }
         self.forward(sink).await?;
         outcome
     }

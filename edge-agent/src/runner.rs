@@ -18,6 +18,7 @@ use http_body_util::{BodyExt, Empty};
 use serde::{Deserialize, Serialize};
 use tokio::sync::{mpsc, watch};
 
+use crate::devices::{DeviceEvent, Devices};
 use crate::link::Outgoing;
 use crate::plugins::{AgentEdgeHost, Loader, RunningPlugin};
 use crate::sink::EventSink;
@@ -74,6 +75,8 @@ pub struct Runner {
     outgoing: mpsc::Sender<Outgoing>,
     /// What the heartbeat shows.
     pub states: Arc<Mutex<Vec<PluginState>>>,
+    devices: Devices,
+    device_events: Option<mpsc::UnboundedReceiver<DeviceEvent>>,
 }
 
 impl std::fmt::Debug for Runner {
@@ -110,7 +113,20 @@ impl Runner {
             sink,
             outgoing,
             states: Arc::new(Mutex::new(Vec::new())),
+            devices: Devices::default(),
+            device_events: None,
         }
+    }
+
+    /// Gives plugins the hall's devices; their events arrive on `events`.
+    pub fn with_devices(
+        mut self,
+        devices: Devices,
+        events: mpsc::UnboundedReceiver<DeviceEvent>,
+    ) -> Runner {
+        self.devices = devices;
+        self.device_events = Some(events);
+        self
     }
 
     fn save_known(&self) {
@@ -121,6 +137,16 @@ impl Runner {
         {
             let _ = std::fs::rename(&tmp, &path);
         }
+    }
+}
+
+/// The next device event, or never when there are no devices.
+async fn next_event(
+    events: &mut Option<mpsc::UnboundedReceiver<DeviceEvent>>,
+) -> Option<DeviceEvent> {
+    match events {
+        Some(rx) => rx.recv().await,
+        None => std::future::pending().await,
     }
 }
 
@@ -237,12 +263,13 @@ impl Runner {
     async fn start_plugin(&mut self, p: &DesiredPlugin) -> Result<RunningPlugin, String> {
         let settings = self.settings.clone();
         let bytes = package(&settings, &p.digest).await?;
-        let starting = RunningPlugin::start(
+        let starting = RunningPlugin::start_with(
             &self.runtime,
             &self.settings.loader,
             &bytes,
             &self.settings.trusted,
             &p.config.to_string(),
+            self.devices.clone(),
         );
         let started = starting.await.map_err(|e| e.to_string());
         // Compilation's scratch memory is free now: give it back.
@@ -353,6 +380,18 @@ impl Runner {
         }
     }
 
+    /// Hands a device event to the plugins that hear it.
+    pub async fn device(&mut self, event: DeviceEvent) {
+        for slot in self.slots.values_mut() {
+            if !slot.current.hears(&event) {
+                continue;
+            }
+            if let Err(e) = slot.current.device(&event, &self.sink).await {
+                tracing::debug!(plugin = %slot.current.id, "device event failed: {e}");
+            }
+        }
+    }
+
     /// Shows a frame to every plugin.
     pub async fn frame(&mut self, frame: Arc<Frame>) {
         for slot in self.slots.values_mut() {
@@ -447,6 +486,7 @@ impl Runner {
         let mut trim = tokio::time::interval(TRIM_EVERY);
         let mut timer = tokio::time::interval(TIMER_EVERY);
         timer.tick().await;
+        let mut device_events = self.device_events.take();
         loop {
             tokio::select! {
                 changed = desired.changed() => {
@@ -465,6 +505,7 @@ impl Runner {
                     let reply = self.command(&c.command).await;
                     let _ = c.reply.send(reply);
                 }
+                Some(e) = next_event(&mut device_events) => self.device(e).await,
             }
         }
     }

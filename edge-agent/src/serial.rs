@@ -15,7 +15,9 @@ use std::fs::{File, OpenOptions};
 use std::io::{Read, Write};
 use std::os::fd::AsRawFd;
 use std::os::unix::fs::OpenOptionsExt;
+use std::collections::BTreeMap;
 use std::sync::mpsc as std_mpsc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use bantong_wire::{Decoder, Frame, MAX_FRAME, Message, Rating, encode_frame};
@@ -118,6 +120,18 @@ impl Request {
     }
 }
 
+/// Input from a device on a controller (a rating key), for the device layer.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ControllerInput {
+    pub controller: String,
+    /// The device number on the controller.
+    pub unit: u8,
+    pub data: serde_json::Value,
+}
+
+/// Each controller's link: `Ok` while frames arrive, else why not.
+type LinkStates = Arc<Mutex<BTreeMap<String, Result<(), String>>>>;
+
 /// Where a request's outcome goes.
 type Answer = oneshot::Sender<Result<(), String>>;
 
@@ -132,36 +146,50 @@ pub struct Pending {
 #[derive(Debug, Clone, Default)]
 pub struct Controllers {
     lines: Vec<(String, std_mpsc::Sender<Pending>)>,
+    links: LinkStates,
 }
 
 impl Controllers {
     /// Starts a thread per controller.
+    /// Input from the controllers' devices goes to `inputs`.
     pub fn start(
         specs: &[ControllerSpec],
         sink: EventSink,
+        inputs: tokio::sync::mpsc::UnboundedSender<ControllerInput>,
         shutdown: watch::Receiver<bool>,
     ) -> Controllers {
         let runtime = tokio::runtime::Handle::current();
+        let links: LinkStates = Arc::default();
         let mut lines = Vec::new();
         for spec in specs {
             let (tx, rx) = std_mpsc::channel();
+            lock(&links).insert(spec.id.clone(), Err("not connected yet".into()));
             let (spec2, sink, shutdown, runtime) = (
                 spec.clone(),
                 sink.clone(),
                 shutdown.clone(),
                 runtime.clone(),
             );
+            let (inputs, links2) = (inputs.clone(), links.clone());
             let started = std::thread::Builder::new()
                 .name(format!("controller-{}", spec.id))
                 .spawn(move || {
-                    Line::new(spec2, sink, runtime).run(&rx, &shutdown);
+                    Line::new(spec2, sink, runtime, inputs, links2).run(&rx, &shutdown);
                 });
             match started {
                 Ok(_) => lines.push((spec.id.clone(), tx)),
                 Err(e) => tracing::error!(controller = %spec.id, "thread not started: {e}"),
             }
         }
-        Controllers { lines }
+        Controllers { lines, links }
+    }
+
+    /// Whether `controller`'s link works, or why not.
+    pub fn link(&self, controller: &str) -> Result<(), String> {
+        lock(&self.links)
+            .get(controller)
+            .cloned()
+            .unwrap_or_else(|| Err(format!("no controller {controller:?} on this agent")))
     }
 
     /// Sends `request` to `controller` and waits for its answer.
@@ -213,11 +241,17 @@ enum Reported {
     Offline,
 }
 
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
 /// One controller's line.
 struct Line {
     spec: ControllerSpec,
     sink: EventSink,
     runtime: tokio::runtime::Handle,
+    inputs: tokio::sync::mpsc::UnboundedSender<ControllerInput>,
+    links: LinkStates,
     seq: u8,
     reported: Reported,
     /// Requests sent and not yet answered.
@@ -235,11 +269,19 @@ fn level_zh(rating: Rating) -> &'static str {
 }
 
 impl Line {
-    fn new(spec: ControllerSpec, sink: EventSink, runtime: tokio::runtime::Handle) -> Line {
+    fn new(
+        spec: ControllerSpec,
+        sink: EventSink,
+        runtime: tokio::runtime::Handle,
+        inputs: tokio::sync::mpsc::UnboundedSender<ControllerInput>,
+        links: LinkStates,
+    ) -> Line {
         Line {
             spec,
             sink,
             runtime,
+            inputs,
+            links,
             seq: 0,
             reported: Reported::Nothing,
             waiting: Vec::new(),
@@ -264,6 +306,7 @@ impl Line {
         for (_, _, reply) in self.waiting.drain(..) {
             let _ = reply.send(Err(format!("link down: {reason}")));
         }
+        lock(&self.links).insert(self.spec.id.clone(), Err(format!("link down: {reason}")));
         if self.reported != Reported::Offline {
             tracing::warn!(controller = %self.spec.id, "controller offline: {reason}");
             self.reported = Reported::Offline;
@@ -377,6 +420,7 @@ impl Line {
     fn handle(&mut self, seq: u8, message: Message<'_>) {
         if self.reported != Reported::Online {
             self.reported = Reported::Online;
+            lock(&self.links).insert(self.spec.id.clone(), Ok(()));
             tracing::info!(controller = %self.spec.id, "controller online");
             self.emit(
                 "peripheral.online",
@@ -384,11 +428,18 @@ impl Line {
             );
         }
         match message {
-            Message::Rating { device, rating } => self.emit(
-                "peripheral.rating",
-                json!({ "controller": self.spec.id, "device": device,
-                        "score": rating.score(), "level": level_zh(rating) }),
-            ),
+            Message::Rating { device, rating } => {
+                self.emit(
+                    "peripheral.rating",
+                    json!({ "controller": self.spec.id, "device": device,
+                            "score": rating.score(), "level": level_zh(rating) }),
+                );
+                let _ = self.inputs.send(ControllerInput {
+                    controller: self.spec.id.clone(),
+                    unit: device,
+                    data: json!({ "key": rating.score() }),
+                });
+            }
             Message::DeviceInfo {
                 class,
                 firmware,

@@ -1,10 +1,28 @@
 //! What a Bantong peripheral controller does, apart from its hardware: the
 //! wire protocol towards the edge agent, the rating keypad, the queue call
-//! display and the ticket-printer bridge. A pure state machine (STYLE 7):
-//! the board crate feeds it bytes from its UARTs and the time, and writes
-//! out what it returns. Nothing here touches a register, so every rule is
-//! tested on the host.
+//! display and the ticket-printer bridge. [`Controller`] is a pure state
+//! machine (STYLE 7): it takes bytes, key presses and the time, and returns
+//! what to send. Around it, drivers generic over the `embedded-hal` and
+//! `embedded-io` traits (STYLE 8): a debounced [`Keypad`] on input pins
+//! (or [`SerialKeys`] on a line), the agent's [`LinkPort`], the display's
+//! [`LocalPort`], and the [`EventLoop`] that owns them. A board crate only
+//! implements the traits for its registers; nothing here touches one, so
+//! every rule is tested on the host against small fakes.
 #![cfg_attr(not(test), no_std)]
+
+mod bounded_write;
+mod event_loop;
+pub mod keypad;
+pub mod link;
+pub mod local;
+#[cfg(test)]
+mod mock;
+
+pub use bounded_write::{Sent, TX_SPINS, write_bounded};
+pub use event_loop::{EventLoop, KEYS_PER_POLL, LINK_BYTES_PER_POLL};
+pub use keypad::{ActiveLevel, KeySource, Keypad, SerialKeys};
+pub use link::{LinkPort, LinkStats};
+pub use local::LocalPort;
 
 use bantong_wire::{
     Decoder, DeviceClass, ErrorCode, Frame, MAX_BODY, MAX_FRAME, Message, Rating, encode_frame,
@@ -28,6 +46,17 @@ pub struct Wire {
 }
 
 impl Wire {
+    /// Encodes `message` with sequence number `seq`.
+    fn encode(seq: u8, message: Message<'_>) -> Wire {
+        let mut wire = Wire {
+            bytes: [0; MAX_FRAME],
+            len: 0,
+        };
+        // Every message this controller sends fits a frame.
+        wire.len = encode_frame(&Frame { seq, message }, &mut wire.bytes).unwrap_or(0);
+        wire
+    }
+
     pub fn as_bytes(&self) -> &[u8] {
         &self.bytes[..self.len]
     }
@@ -128,13 +157,7 @@ impl Controller {
     }
 
     fn frame(seq: u8, message: Message<'_>) -> Output {
-        let mut wire = Wire {
-            bytes: [0; MAX_FRAME],
-            len: 0,
-        };
-        // Every message this controller sends fits a frame.
-        wire.len = encode_frame(&Frame { seq, message }, &mut wire.bytes).unwrap_or(0);
-        Output::Link(wire)
+        Output::Link(Wire::encode(seq, message))
     }
 
     fn info(&self, seq: u8) -> Output {

@@ -2,66 +2,30 @@
 //! QEMU's `lm3s6965evb` machine emulates it. UART0 is the link to the hall's
 //! edge agent (the `bantong-wire` protocol); UART1 is the local device line:
 //! key presses of the rating keypad come in on it, and what the call display
-//! shows (and the ticket printer prints) goes out on it. All behaviour lives
-//! in `bantong-controller`, tested on the host; this file only moves bytes
-//! between registers and that state machine, and keeps time with SysTick.
+//! shows (and the ticket printer prints) goes out on it. With the
+//! `gpio-keypad` feature the board's five navigation buttons rate too.
+//!
+//! All behaviour lives in `bantong-controller`, tested on the host: its
+//! drivers and event loop run here on the `embedded-io`/`embedded-hal`
+//! implementations in [`hal`]. This file only wires them up and keeps time
+//! with SysTick.
 #![no_std]
 #![no_main]
 
-use bantong_controller::{Controller, Output, Outputs};
+mod hal;
+
+use bantong_controller::{
+    ActiveLevel, Controller, EventLoop, KeySource, Keypad, LinkPort, LocalPort, SerialKeys,
+};
 use bantong_wire::DeviceClass;
 use core::sync::atomic::{AtomicU32, Ordering};
+use cortex_m::peripheral::SYST;
 use cortex_m::peripheral::syst::SystClkSource;
 use cortex_m_rt::{entry, exception};
 use panic_halt as _;
 
-/// A Stellaris UART (PL011-like): data and flag registers only.
-struct Uart {
-    base: usize,
-}
-
-const UART0: usize = 0x4000_C000;
-const UART1: usize = 0x4000_D000;
-const DR: usize = 0x000;
-const FR: usize = 0x018;
-const FR_RXFE: u32 = 1 << 4;
-const FR_TXFF: u32 = 1 << 5;
-/// Polls of a full TX FIFO before a write gives up (about 10 ms at 12 MHz).
-const TX_SPINS: u32 = 20_000;
-
-impl Uart {
-    fn flags(&self) -> u32 {
-        // SAFETY: FR is a read-only, always-mapped register of this UART.
-        unsafe { core::ptr::read_volatile((self.base + FR) as *const u32) }
-    }
-
-    /// The next received byte, if any.
-    fn read(&self) -> Option<u8> {
-        if self.flags() & FR_RXFE != 0 {
-            return None;
-        }
-        // SAFETY: DR is this UART's data register; reading pops the FIFO.
-        let word = unsafe { core::ptr::read_volatile((self.base + DR) as *const u32) };
-        Some(word as u8)
-    }
-
-    /// Queues `bytes`. A FIFO that stays full (a display that stopped
-    /// taking bytes) costs the bytes, not the controller: after a bounded
-    /// wait they are dropped, and the link's checksums catch what is lost.
-    fn write(&self, bytes: &[u8]) {
-        for &b in bytes {
-            let mut spins = 0u32;
-            while self.flags() & FR_TXFF != 0 {
-                spins += 1;
-                if spins > TX_SPINS {
-                    return;
-                }
-            }
-            // SAFETY: DR is this UART's data register; writing queues a byte.
-            unsafe { core::ptr::write_volatile((self.base + DR) as *mut u32, u32::from(b)) };
-        }
-    }
-}
+/// The serial number this controller reports.
+const SERIAL: u32 = 0x6965_0001;
 
 /// The core clock QEMU gives the board (12 MHz), ticks per millisecond.
 const TICKS_PER_MS: u32 = 12_000;
@@ -75,40 +39,47 @@ fn SysTick() {
     MILLIS.fetch_add(1, Ordering::Relaxed);
 }
 
-fn emit(outputs: Outputs, link: &Uart, local: &Uart) {
-    for output in outputs.iter() {
-        match output {
-            Output::Link(wire) => link.write(wire.as_bytes()),
-            Output::Local(line) => local.write(line.as_bytes()),
-        }
+fn millis() -> u64 {
+    u64::from(MILLIS.load(Ordering::Relaxed))
+}
+
+/// Starts the millisecond clock.
+fn start_clock(syst: &mut SYST) {
+    syst.set_clock_source(SystClkSource::Core);
+    syst.set_reload(TICKS_PER_MS - 1);
+    syst.clear_current();
+    syst.enable_interrupt();
+    syst.enable_counter();
+}
+
+/// Boots the controller and turns its event loop forever.
+fn run<K: KeySource>(mut event_loop: EventLoop<hal::Uart, hal::UartTx, K>) -> ! {
+    event_loop.boot(millis());
+    loop {
+        event_loop.poll(millis());
     }
 }
 
 #[entry]
 fn main() -> ! {
-    let link = Uart { base: UART0 };
-    let local = Uart { base: UART1 };
-    if let Some(mut cp) = cortex_m::Peripherals::take() {
-        cp.SYST.set_clock_source(SystClkSource::Core);
-        cp.SYST.set_reload(TICKS_PER_MS - 1);
-        cp.SYST.clear_current();
-        cp.SYST.enable_interrupt();
-        cp.SYST.enable_counter();
-        let mut controller = Controller::new(DeviceClass::Hub, 0x6965_0001);
-        let mut now: u64 = 0;
-        emit(controller.boot(now), &link, &local);
-        loop {
-            let millis = u64::from(MILLIS.load(Ordering::Relaxed));
-            if millis != now {
-                now = millis;
-                emit(controller.tick(now), &link, &local);
-            }
-            while let Some(byte) = link.read() {
-                emit(controller.link(byte), &link, &local);
-            }
-            while let Some(byte) = local.read() {
-                emit(controller.key(byte, now), &link, &local);
-            }
+    if let (Some(mut cp), Some(board)) = (cortex_m::Peripherals::take(), hal::Board::take()) {
+        start_clock(&mut cp.SYST);
+        let controller = Controller::new(DeviceClass::Hub, SERIAL);
+        let link = LinkPort::new(board.uart0);
+        let (keys_in, display_out) = board.uart1.split();
+        let local = LocalPort::new(display_out);
+        let line_keys = SerialKeys::new(keys_in);
+        // Both branches are compiled (and linted); the feature picks one.
+        if cfg!(feature = "gpio-keypad") {
+            let buttons = Keypad::new(board.buttons.enable(), ActiveLevel::Low);
+            run(EventLoop::new(
+                controller,
+                link,
+                local,
+                (buttons, line_keys),
+            ))
+        } else {
+            run(EventLoop::new(controller, link, local, line_keys))
         }
     }
     loop {

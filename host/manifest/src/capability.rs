@@ -36,7 +36,22 @@ pub struct Capabilities {
     /// Wall-clock time.
     #[serde(default = "yes")]
     pub clock: bool,
+    /// Hall device classes an edge plugin drives ([`PERIPHERAL_CLASSES`]).
+    #[serde(default)]
+    pub peripherals: Vec<String>,
 }
+
+/// The device classes an edge agent drives.
+pub const PERIPHERAL_CLASSES: [&str; 8] = [
+    "rating-keypad",
+    "queue-display",
+    "ticket-printer",
+    "receipt-printer",
+    "id-reader",
+    "fingerprint",
+    "scanner",
+    "pin-pad",
+];
 
 impl Default for Capabilities {
     fn default() -> Self {
@@ -48,6 +63,7 @@ impl Default for Capabilities {
             config: false,
             log: true,
             clock: true,
+            peripherals: Vec::new(),
         }
     }
 }
@@ -55,7 +71,8 @@ impl Default for Capabilities {
 /// One capability, as requested by a manifest and granted by policy.
 ///
 /// Written as text (in policies and logs) as `storage`, `blobs`, `config`,
-/// `log`, `clock`, `events-publish:<pattern>` or `storage-read:<owner>/<collection>`.
+/// `log`, `clock`, `events-publish:<pattern>`, `storage-read:<owner>/<collection>`
+/// or `peripheral:<class>`.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Capability {
     /// The plugin's own document storage.
@@ -77,11 +94,13 @@ pub enum Capability {
     Log,
     /// Wall-clock time.
     Clock,
+    /// Driving the hall's devices of one class (edge plugins).
+    Peripheral(String),
 }
 
 impl Capability {
-    /// Whether the capability has no parameter (everything but
-    /// `events-publish` and `storage-read`).
+    /// Whether a policy grants it by naming it in `allow` (everything but
+    /// `events-publish` and `storage-read`, which have their own rules).
     pub fn is_simple(&self) -> bool {
         !matches!(self, Self::EventsPublish(_) | Self::StorageRead { .. })
     }
@@ -99,6 +118,7 @@ impl fmt::Display for Capability {
             Self::Config => f.write_str("config"),
             Self::Log => f.write_str("log"),
             Self::Clock => f.write_str("clock"),
+            Self::Peripheral(class) => write!(f, "peripheral:{class}"),
         }
     }
 }
@@ -135,13 +155,23 @@ impl FromStr for Capability {
                 Some(problem) => Err(fail(problem)),
             };
         }
+        if let Some(class) = text.strip_prefix("peripheral:") {
+            return if PERIPHERAL_CLASSES.contains(&class) {
+                Ok(Self::Peripheral(class.to_owned()))
+            } else {
+                Err(fail(format!(
+                    "unknown device class {class:?}; expected one of {}",
+                    PERIPHERAL_CLASSES.join(", ")
+                )))
+            };
+        }
         if let Some(target) = text.strip_prefix("storage-read:") {
             return parse_read_target(target)
                 .map(|(owner, collection)| Self::StorageRead { owner, collection })
                 .map_err(fail);
         }
         Err(fail(
-            "expected storage, blobs, config, log, clock, events-publish:<pattern> or storage-read:<owner>/<collection>"
+            "expected storage, blobs, config, log, clock, events-publish:<pattern>, storage-read:<owner>/<collection> or peripheral:<class>"
                 .to_owned(),
         ))
     }
@@ -172,6 +202,20 @@ impl Capabilities {
                 problems.push(at, problem);
             } else if self.events_publish[..i].contains(pattern) {
                 problems.push(at, format!("duplicate pattern {pattern:?}"));
+            }
+        }
+        for (i, class) in self.peripherals.iter().enumerate() {
+            let at = format!("capabilities.peripherals[{i}]");
+            if !PERIPHERAL_CLASSES.contains(&class.as_str()) {
+                problems.push(
+                    at,
+                    format!(
+                        "unknown device class {class:?}; expected one of {}",
+                        PERIPHERAL_CLASSES.join(", ")
+                    ),
+                );
+            } else if self.peripherals[..i].contains(class) {
+                problems.push(at, format!("duplicate class {class:?}"));
             }
         }
         for (i, target) in self.storage_read.iter().enumerate() {

@@ -12,6 +12,7 @@ fn text_round_trips() {
         "clock",
         "events-publish:hotline.order.*",
         "storage-read:hotline/work_orders",
+        "peripheral:id-reader",
     ] {
         let capability: Capability = text.parse().unwrap();
         assert_eq!(capability.to_string(), text);
@@ -26,11 +27,12 @@ fn bad_text_is_explained() {
     assert_eq!(
         error.to_string(),
         "\"camera\" is not a capability: expected storage, blobs, config, log, clock, \
-         events-publish:<pattern> or storage-read:<owner>/<collection>"
+         events-publish:<pattern>, storage-read:<owner>/<collection> or peripheral:<class>"
     );
     assert!("events-publish:".parse::<Capability>().is_err());
     assert!("storage-read:hotline".parse::<Capability>().is_err());
     assert!("storage-read:Hot/orders".parse::<Capability>().is_err());
+    assert!("peripheral:toaster".parse::<Capability>().is_err());
     assert!("storage-read:hotline/Orders".parse::<Capability>().is_err());
 }
 
@@ -51,6 +53,7 @@ fn section_is_validated() {
             "hotline/orders".into(),
             "orders".into(),
         ],
+        peripherals: vec!["id-reader".into(), "toaster".into(), "id-reader".into()],
         ..Capabilities::default()
     };
     let mut problems = Problems::default();
@@ -64,6 +67,8 @@ fn section_is_validated() {
         vec![
             "capabilities.events-publish[1]: duplicate pattern \"a.*\"",
             "capabilities.events-publish[2]: \"A\": every dot-separated segment must be lowercase letters, digits, '_' or '-', or a single \"*\"",
+            "capabilities.peripherals[1]: unknown device class \"toaster\"; expected one of rating-keypad, queue-display, ticket-printer, receipt-printer, id-reader, fingerprint, scanner, pin-pad",
+            "capabilities.peripherals[2]: duplicate class \"id-reader\"",
             "capabilities.storage-read[0]: names the plugin itself; its own collections need only `storage`",
             "capabilities.storage-read[2]: duplicate entry \"hotline/orders\"",
             "capabilities.storage-read[3]: \"orders\" must be written owner/collection",

@@ -32,7 +32,7 @@ mod topic;
 mod validate;
 mod view;
 
-pub use capability::{Capabilities, Capability, CapabilityParseError};
+pub use capability::{Capabilities, Capability, CapabilityParseError, PERIPHERAL_CLASSES};
 pub use collection::{Collection, FieldType};
 pub use config::{
     ConfigError, ConfigSchema, ConfigSchemaError, defaults as config_defaults, resolve,

@@ -206,6 +206,11 @@ impl Manifest {
         for pattern in &c.events_publish {
             set.insert(Capability::EventsPublish(pattern.clone()));
         }
+        for class in &c.peripherals {
+            if crate::capability::PERIPHERAL_CLASSES.contains(&class.as_str()) {
+                set.insert(Capability::Peripheral(class.clone()));
+            }
+        }
         for target in &c.storage_read {
             if let Ok((owner, collection)) = crate::capability::parse_read_target(target) {
                 set.insert(Capability::StorageRead { owner, collection });

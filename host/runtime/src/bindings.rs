@@ -26,7 +26,7 @@ pub mod edge_wit {
     pub use super::generated_edge::EdgePre;
     pub use super::generated_edge::bantong::platform::camera::{FrameInfo, PixelFormat};
     pub use super::generated_edge::bantong::platform::log::Level;
-    pub use super::generated_edge::bantong::platform::peripherals::Device;
+    pub use super::generated_edge::bantong::platform::peripherals::{Device, DeviceEvent};
     pub use super::generated_edge::bantong::platform::types::Error as HostError;
 
     /// The generated host traits, implemented by [`crate::edge::EdgeState`].

@@ -15,7 +15,7 @@ use wasmtime::{Config, Engine, Store, UpdateDeadline};
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
 use crate::bindings::edge_wit::traits::{camera, clock, config, log, peripherals, types, uplink};
-use crate::bindings::edge_wit::{Device, Edge, EdgePre, FrameInfo, HostError, Level};
+use crate::bindings::edge_wit::{Device, DeviceEvent, Edge, EdgePre, FrameInfo, HostError, Level};
 use crate::error::{CallError, Error, Result};
 use crate::host::MemoryCap;
 use crate::plugin::PluginLimits;
@@ -36,11 +36,22 @@ pub trait EdgeHost: Send + 'static {
         payload: &str,
         snapshot: Option<&Frame>,
     ) -> std::result::Result<(), HostError>;
+    /// The devices this plugin may use.
     fn devices(&mut self) -> Vec<Device> {
         Vec::new()
     }
-    fn execute(&mut self, device: &str, _request: &str) -> std::result::Result<String, HostError> {
+    /// Starts a device request; its outcome arrives later as a device event.
+    fn submit(
+        &mut self,
+        device: &str,
+        _op: &str,
+        _args: &str,
+    ) -> std::result::Result<u64, HostError> {
         Err(HostError::NotFound(format!("no device {device}")))
+    }
+    /// Cancels one of this plugin's pending requests.
+    fn cancel(&mut self, _request: u64) -> bool {
+        false
     }
 }
 
@@ -180,12 +191,21 @@ impl<H: EdgeHost> peripherals::Host for EdgeState<H> {
     fn devices(&mut self) -> wasmtime::Result<Vec<Device>> {
         Ok(self.host.devices())
     }
-    fn execute(
+    fn submit(
         &mut self,
         device: String,
-        request: String,
-    ) -> wasmtime::Result<std::result::Result<String, HostError>> {
-        Ok(self.host.execute(&device, &request))
+        op: String,
+        args: String,
+    ) -> wasmtime::Result<std::result::Result<u64, HostError>> {
+        if args.len() > self.boundary_bytes {
+            return Ok(Err(HostError::Invalid(
+                "args are larger than the boundary".into(),
+            )));
+        }
+        Ok(self.host.submit(&device, &op, &args))
+    }
+    fn cancel(&mut self, request: u64) -> wasmtime::Result<bool> {
+        Ok(self.host.cancel(request))
     }
 }
 
@@ -498,6 +518,21 @@ impl<H: EdgeHost> EdgeInstance<H> {
             Box::pin(async move {
                 b.bantong_platform_edge_handler()
                     .call_on_command(s, &name, &args)
+                    .await
+            })
+        })
+        .await
+    }
+
+    /// Delivers a device event.
+    pub async fn on_device(
+        &mut self,
+        event: DeviceEvent,
+    ) -> std::result::Result<std::result::Result<(), String>, CallError> {
+        self.call(move |b, s| {
+            Box::pin(async move {
+                b.bantong_platform_edge_handler()
+                    .call_on_device(s, &event)
                     .await
             })
         })

@@ -106,6 +106,11 @@ impl Guest for CameraWatch {
         }
     }
 
+    /// Camera-watch drives no devices.
+    fn on_device(_event: bindings::bantong::platform::peripherals::DeviceEvent) -> Result<(), String> {
+        Ok(())
+    }
+
     /// Every `summary_every_s`: a `watch.summary` event with each
     /// region's state, for dashboards (window occupancy, queue counts).
     fn on_timer(now: i64) -> Result<(), String> {

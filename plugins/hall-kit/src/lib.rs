@@ -1,0 +1,31 @@
+//! Hall domain helpers shared by the edge agent and the hall edge plugins.
+//!
+//! The agent and every plugin that runs in a government service hall link
+//! this one crate, so that the rules a citizen's data meets are the same
+//! everywhere:
+//!
+//! - [`id_number`]: resident ID numbers (GB 11643-1999) — validation, birth
+//!   date, age, sex, and the one masking rule ([`mask`]:
+//!   `110101********123X`);
+//! - [`scrub`]: the agent's last line of defence, masking every ID number
+//!   left in text or JSON before anything leaves the hall box;
+//! - [`rating`]: the five 好差评 levels with their scores and labels, and
+//!   which of them call for a callback and rectification;
+//! - [`escpos`]: queue tickets and receipts for ESC/POS thermal printers in
+//!   GB18030, and the decoder the printer simulator and tests read them
+//!   with.
+//!
+//! Pure and synchronous (no I/O), it builds for the host and for
+//! `wasm32-wasip2`.
+
+#![forbid(unsafe_code)]
+
+pub mod escpos;
+pub mod id_number;
+pub mod rating;
+pub mod scrub;
+
+pub use escpos::{Align, Decoded, EscPosError, Line, Receipt, decode, wrap};
+pub use id_number::{IdError, IdNumber, Sex, mask};
+pub use rating::Level;
+pub use scrub::{scrub_json, scrub_text};
