@@ -20,6 +20,9 @@ const PLUGINS: &[(&str, &str)] = &[
     ("bantong-fixture", "bantong_fixture"),
     ("vendor-visitor-log", "vendor_visitor_log"),
     ("bantong-camera-watch", "bantong_camera_watch"),
+    ("bantong-queue", "bantong_queue"),
+    ("bantong-rating", "bantong_rating"),
+    ("bantong-kiosk", "bantong_kiosk"),
 ];
 const WASM_TARGET: &str = "wasm32-wasip2";
 

@@ -804,8 +804,8 @@ impl IdReader {
         let name = text(input, "name", 90)?;
         let id = IdNumber::parse(text(input, "id_number", 18)?)
             .map_err(|e| format!("id_number: {e}"))?;
-        let today = crate::outbox::now_ms() / 1000 / 86_400 + 719_468; // days since 0000-03-01
-        let (y, m, d) = civil_from_days(today);
+        let (y, m, d) = bantong_hall_kit::time::local_date(crate::outbox::now_ms());
+        let y = u16::try_from(y).unwrap_or(u16::MAX);
         let mut fields = input.clone();
         fields["name"] = json!(name);
         fields["id_number"] = json!(id.as_str());
@@ -815,19 +815,6 @@ impl IdReader {
         fields["birth"] = json!(format!("{by:04}-{bm:02}-{bd:02}"));
         Ok(Card { fields })
     }
-}
-
-/// (year, month, day) of a day count since 0000-03-01 (civil calendar).
-pub(super) fn civil_from_days(z: i64) -> (u16, u8, u8) {
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    (y as u16, m as u8, d as u8)
 }
 
 impl Driver for IdReader {

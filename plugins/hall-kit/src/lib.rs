@@ -24,6 +24,7 @@ pub mod escpos;
 pub mod id_number;
 pub mod rating;
 pub mod scrub;
+pub mod time;
 
 pub use escpos::{Align, Decoded, EscPosError, Line, Receipt, decode, wrap};
 pub use id_number::{IdError, IdNumber, Sex, mask};

@@ -9,3 +9,7 @@
 //! as the agent clock (`now_ms`), so the same code runs natively in tests.
 
 pub mod queue;
+pub mod hall;
+
+#[cfg(target_arch = "wasm32")]
+mod plugin;

@@ -51,31 +51,10 @@ const MANDATORY_PREFIXES: [char; 5] = ['A', 'B', 'C', 'D', 'E'];
 /// The highest ticket number of a category on one day.
 pub const MAX_NUMBER: u16 = 999;
 
-const UTC8_OFFSET_MS: i64 = 8 * 3_600_000;
-const DAY_MS: i64 = 86_400_000;
 const MAX_NAME_CHARS: usize = 32;
 const MAX_ID_CHARS: usize = 32;
 
-/// The local day (UTC+8) of an instant, as days since 1970-01-01.
-pub fn local_day(now_ms: i64) -> i64 {
-    now_ms.saturating_add(UTC8_OFFSET_MS).div_euclid(DAY_MS)
-}
-
-/// The date (`YYYY-MM-DD`) of a day counted since 1970-01-01 (days beyond
-/// ±2^40, far past any clock, are clamped).
-pub fn date_of_day(day: i64) -> String {
-    // Howard Hinnant's civil_from_days; with the clamp nothing overflows.
-    let z = day.clamp(-(1 << 40), 1 << 40) + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!("{y:04}-{m:02}-{d:02}")
-}
+pub use bantong_hall_kit::time::{date_of_day, local_day};
 
 // ---------------------------------------------------------------------------
 // Configuration
