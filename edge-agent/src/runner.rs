@@ -140,6 +140,14 @@ impl Runner {
     }
 }
 
+/// The next frame, or never once the cameras are gone.
+async fn next_frame(frames: &mut Option<mpsc::Receiver<Arc<Frame>>>) -> Option<Arc<Frame>> {
+    match frames {
+        Some(rx) => rx.recv().await,
+        None => std::future::pending().await,
+    }
+}
+
 /// The next device event, or never when there are no devices.
 async fn next_event(
     events: &mut Option<mpsc::UnboundedReceiver<DeviceEvent>>,
@@ -469,12 +477,13 @@ impl Runner {
         }
     }
 
-    /// Runs until `frames` closes: desired-state changes, frames, and a
-    /// health check every second.
+    /// Runs until the desired-state sender goes away: desired-state
+    /// changes, frames, commands, device events, and a health check every
+    /// second.
     pub async fn run(
         mut self,
         mut desired: watch::Receiver<Option<Desired>>,
-        mut frames: mpsc::Receiver<Arc<Frame>>,
+        frames: mpsc::Receiver<Arc<Frame>>,
         mut commands: mpsc::Receiver<PluginCommand>,
     ) {
         // Boot with what the host last wanted, if it is unreachable now.
@@ -487,6 +496,7 @@ impl Runner {
         let mut timer = tokio::time::interval(TIMER_EVERY);
         timer.tick().await;
         let mut device_events = self.device_events.take();
+        let mut frames = Some(frames);
         loop {
             tokio::select! {
                 changed = desired.changed() => {
@@ -494,9 +504,10 @@ impl Runner {
                     let d = desired.borrow_and_update().clone();
                     if let Some(d) = d { self.apply(d).await; }
                 }
-                frame = frames.recv() => match frame {
+                // No cameras (or they all stopped): keep serving the rest.
+                frame = next_frame(&mut frames) => match frame {
                     Some(f) => self.frame(f).await,
-                    None => return,
+                    None => frames = None,
                 },
                 _ = tick.tick() => self.check().await,
                 _ = trim.tick() => crate::memory::trim(),

@@ -450,17 +450,29 @@ pub fn camera_watch_package(
     version: &str,
     pad_to: Option<usize>,
 ) -> Vec<u8> {
+    edge_package(key, "camera-watch", version, pad_to)
+}
+
+/// The first-party edge plugin in `plugins/<dir>` (built by `cargo xtask
+/// wasm`) packaged as `version` and signed with `key`.
+pub fn edge_package(
+    key: &bantong_manifest::SigningKey,
+    dir: &str,
+    version: &str,
+    pad_to: Option<usize>,
+) -> Vec<u8> {
     use bantong_manifest::{Manifest, Package};
     let root = crate::app::repo_root();
-    let text = std::fs::read_to_string(root.join("plugins/camera-watch/manifest.toml"))
-        .expect("camera-watch manifest");
+    let text = std::fs::read_to_string(root.join("plugins").join(dir).join("manifest.toml"))
+        .expect("plugin manifest");
     let text = text.replacen(
         "version = \"0.1.0\"",
         &format!("version = \"{version}\""),
         1,
     );
-    let mut wasm = std::fs::read(crate::app::wasm_dir().join("bantong_camera_watch.wasm"))
-        .expect("camera-watch wasm (cargo xtask wasm)");
+    let wasm_name = format!("bantong_{}.wasm", dir.replace('-', "_"));
+    let mut wasm = std::fs::read(crate::app::wasm_dir().join(&wasm_name))
+        .unwrap_or_else(|e| panic!("{wasm_name} (cargo xtask wasm): {e}"));
     if let Some(size) = pad_to {
         pad_component(&mut wasm, size);
     }

@@ -653,7 +653,8 @@ impl ReceiptPrinter {
             r = r
                 .align(Align::Center)
                 .bold(true)
-                .size(2, 2)
+                // Double height only: a hall's name still fits one line.
+                .size(1, 2)
                 .line(title)
                 .size(1, 1)
                 .bold(false)
