@@ -223,6 +223,7 @@ impl Agent {
         };
         let outbox = self.outbox.clone();
         let started = self.started;
+        let beat_devices = devices.clone();
         let heartbeat: link::HeartbeatFn = Arc::new(move || Heartbeat {
             ts_ms: crate::outbox::now_ms(),
             uptime_s: started.elapsed().as_secs(),
@@ -232,6 +233,16 @@ impl Agent {
                 .unwrap_or_else(|p| p.into_inner())
                 .clone(),
             cameras: cameras.lock().unwrap_or_else(|p| p.into_inner()).clone(),
+            devices: beat_devices
+                .list(None)
+                .into_iter()
+                .map(|d| bantong_fabric::msg::DeviceState {
+                    id: d.id,
+                    class: d.class,
+                    healthy: d.healthy,
+                    detail: d.detail,
+                })
+                .collect(),
         });
         let link = link::run(
             LinkSettings::new(&self.config, &self.identity),

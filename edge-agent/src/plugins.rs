@@ -19,6 +19,8 @@ use crate::sink::EventSink;
 
 /// Most events one plugin call may queue.
 const MAX_EVENTS_PER_CALL: usize = 64;
+/// Most device requests one plugin call may start.
+const MAX_SUBMITS_PER_CALL: usize = 16;
 
 /// What one edge plugin sees of the agent.
 pub struct AgentEdgeHost {
@@ -30,6 +32,8 @@ pub struct AgentEdgeHost {
     /// Device classes the manifest asks for (`peripherals`).
     classes: Vec<String>,
     devices: Devices,
+    /// Device requests started in the current call.
+    submits: usize,
 }
 
 impl AgentEdgeHost {
@@ -41,6 +45,7 @@ impl AgentEdgeHost {
             publish: plugin.publish.clone(),
             classes: plugin.classes.clone(),
             devices,
+            submits: 0,
         }
     }
 }
@@ -152,15 +157,23 @@ impl EdgeHost for AgentEdgeHost {
                 "no device {device:?} among this plugin's peripherals"
             )));
         }
+        if self.submits >= MAX_SUBMITS_PER_CALL {
+            return Err(HostError::Unavailable(format!(
+                "at most {MAX_SUBMITS_PER_CALL} device requests per call"
+            )));
+        }
         let args: serde_json::Value = if args.trim().is_empty() {
             serde_json::Value::Null
         } else {
             serde_json::from_str(args)
                 .map_err(|e| HostError::Invalid(format!("args are not JSON: {e}")))?
         };
-        self.devices
+        let id = self
+            .devices
             .submit(device, op, args, Owner::Plugin(self.plugin.clone()))
-            .map_err(HostError::Invalid)
+            .map_err(HostError::Invalid)?;
+        self.submits += 1;
+        Ok(id)
     }
 
     fn cancel(&mut self, request: u64) -> bool {
@@ -503,6 +516,7 @@ impl RunningPlugin {
 
     /// Sends what the last call queued.
     async fn forward(&mut self, sink: &EventSink) -> Result<(), String> {
+        self.instance.host_mut().submits = 0;
         let drafts = std::mem::take(&mut self.instance.host_mut().drafts);
         if drafts.is_empty() {
             Ok(())

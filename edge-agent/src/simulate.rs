@@ -110,6 +110,7 @@ pub async fn run(config: &EdgeConfig, dir: &Path, options: SimOptions) -> anyhow
                 .unwrap_or_else(|p| p.into_inner())
                 .clone(),
             cameras: Vec::new(),
+            devices: Vec::new(),
         });
         let (inbound_tx, mut inbound) = mpsc::channel(8);
         tasks.push(tokio::spawn(link::run(

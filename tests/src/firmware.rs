@@ -167,6 +167,12 @@ pub async fn agent_with_controller(
         "BANTONG_EDGE_CONTROLLERS",
         &format!(r#"[{{id = "hub-1", port = "{}"}}]"#, port.display()),
     );
+    // The controller's keypad and display, as devices plugins can drive.
+    process.env(
+        "BANTONG_EDGE_DEVICES",
+        r#"[{id = "keypad-1", class = "rating-keypad", controller = "hub-1", unit = 0},
+            {id = "display-1", class = "queue-display", controller = "hub-1", unit = 0}]"#,
+    );
     process.run(0, 0);
     process
 }

@@ -283,6 +283,16 @@ async fn queue_kiosk_and_ratings_through_real_plugins_and_simulated_devices() {
         })
         .await;
 
+        eventually(Duration::from_secs(10), "the fault in the heartbeat", || async {
+            let agent = admin.get(&format!("/api/edge/agents/{EDGE}")).await.json();
+            let devices = agent["heartbeat"]["devices"].as_array()?.clone();
+            devices
+                .iter()
+                .find(|d| d["id"] == "receipt-1" && d["healthy"] == false)
+                .cloned()
+        })
+        .await;
+
         // Nothing stored at the host holds the whole ID number.
         let pool = app.host.state.store.pool().clone();
         let rows: Vec<(Option<String>, String)> =

@@ -7,7 +7,7 @@
 use std::io::Write;
 use std::time::Duration;
 
-use bantong_tests::edge::{BrokerKind, Installation, events_of_kind, eventually};
+use bantong_tests::edge::{BrokerKind, Installation, edge_package, events_of_kind, eventually};
 use bantong_tests::firmware::{
     LinkPort, Qemu, agent_with_controller, connect, expect_text, firmware_image, link_port,
 };
@@ -87,6 +87,66 @@ async fn ratings_calls_and_a_lost_controller_through_the_agent() {
         .await
         .json();
     assert_eq!(unknown["ok"], false, "{unknown}");
+
+    // The same keypad and display as devices: the rating plugin, deployed
+    // from the host, turns the firmware's key into a 好差评 record about the
+    // service the keypad was armed with; the display shows a queue call.
+    let up = admin
+        .send_bytes(
+            "POST",
+            "/api/edge/artefacts",
+            edge_package(&app.key, "rating", "0.1.0", None),
+        )
+        .await;
+    assert_eq!(up.status, 201, "{}", up.json());
+    let deployed = admin
+        .post(
+            "/api/edge/deployments",
+            json!({ "digest": up.json()["digest"], "agents": ["kiosk-edge"],
+                    "config": { "hall": "hall-a" }, "health_window_s": 1 }),
+        )
+        .await;
+    assert_eq!(deployed.status, 200, "{}", deployed.json());
+    eventually(Duration::from_secs(60), "the rating plugin running", || async {
+        let agent = admin.get("/api/edge/agents/kiosk-edge").await.json();
+        (agent["report"]["plugins"][0]["state"] == "running").then_some(())
+    })
+    .await;
+    let device = |name: &str, args: Value| {
+        admin.post(
+            "/api/edge/agents/kiosk-edge/commands",
+            json!({ "name": name, "args": args, "timeout_ms": 10_000 }),
+        )
+    };
+    let shown = device(
+        "device.execute",
+        json!({ "device": "display-1", "op": "call", "args": { "number": "A012", "window": 3 } }),
+    )
+    .await
+    .json();
+    assert_eq!(shown["ok"], true, "{shown}");
+    expect_text(&mut local, "请A012号到3号窗口");
+    let armed = device(
+        "device.execute",
+        json!({ "device": "keypad-1", "op": "prompt",
+                "args": { "context": { "window": 3, "ticket": "A012", "item": "market-access" } } }),
+    )
+    .await
+    .json();
+    assert_eq!(armed["ok"], true, "{armed}");
+    expect_text(&mut local, "请您对本次服务进行评价");
+    local.write_all(b"4").unwrap();
+    let record = eventually(Duration::from_secs(30), "the 好差评 record", || async {
+        events(&app, "haocha.rating").await.pop()
+    })
+    .await;
+    assert_eq!(
+        (record["data"]["ticket"].as_str(), record["data"]["window"].as_u64()),
+        (Some("A012"), Some(3)),
+        "{record}"
+    );
+    assert_eq!(record["data"]["level"], "满意");
+    assert_eq!(record["data"]["prompted"], true);
 
     // The controller goes away: an alert at the host.
     drop(local);

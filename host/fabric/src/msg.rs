@@ -125,6 +125,9 @@ pub struct Heartbeat {
     pub plugins: Vec<PluginState>,
     #[serde(default)]
     pub cameras: Vec<CameraState>,
+    /// The hall's devices and their health.
+    #[serde(default)]
+    pub devices: Vec<DeviceState>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -161,10 +164,26 @@ pub struct CameraState {
     pub fps: f32,
 }
 
+/// A peripheral as the heartbeat reports it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeviceState {
+    pub id: String,
+    pub class: String,
+    pub healthy: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+}
+
 impl Validate for Heartbeat {
     fn validate(&self) -> Result<(), String> {
-        if self.plugins.len() > 64 || self.cameras.len() > 64 {
-            return Err("too many plugins or cameras in a heartbeat".into());
+        if self.plugins.len() > 64 || self.cameras.len() > 64 || self.devices.len() > 64 {
+            return Err("too many plugins, cameras or devices in a heartbeat".into());
+        }
+        for d in &self.devices {
+            short_name("device id", &d.id, 64)?;
+            bounded_text("device class", &d.class, 32)?;
+            bounded_text("device detail", d.detail.as_deref().unwrap_or(""), 512)?;
         }
         for p in &self.plugins {
             short_name("plugin id", &p.id, 64)?;

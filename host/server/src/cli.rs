@@ -51,6 +51,16 @@ pub enum Command {
     Restore { archive: PathBuf },
     /// Run a demonstration installation (SQLite, demo halls, example plugins).
     Demo(crate::demo::DemoArgs),
+    /// Compiles an edge plugin's wasm to native code: what an edge agent
+    /// running inside this binary (the demo's simulated hall) starts as its
+    /// compiler child process, exactly as `bantong-edge compile`.
+    #[command(hide = true)]
+    Compile {
+        #[arg(long)]
+        input: PathBuf,
+        #[arg(long)]
+        output: PathBuf,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -264,6 +274,7 @@ pub async fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::Demo(args) => crate::demo::run(config, args).await,
+        Command::Compile { input, output } => bantong_edge::plugins::compile_file(&input, &output),
     }
 }
 

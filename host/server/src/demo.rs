@@ -176,14 +176,8 @@ pub async fn run(mut config: HostConfig, args: DemoArgs) -> Result<()> {
         let hall = SimulatedHall {
             state: state.clone(),
             key: key.clone(),
-            wasm: args
-                .wasm_dir
-                .as_ref()
-                .map(|d| d.join("bantong_camera_watch.wasm")),
-            manifest: args
-                .plugins
-                .as_ref()
-                .map(|d| d.join("camera-watch/manifest.toml")),
+            wasm_dir: args.wasm_dir.clone(),
+            plugins: args.plugins.clone(),
             listen,
         };
         tokio::spawn(async move {
@@ -192,7 +186,7 @@ pub async fn run(mut config: HostConfig, args: DemoArgs) -> Result<()> {
             }
         });
         println!(
-            "  simulated hall: agent {DEMO_AGENT} in 百楼镇 with five cameras; alerts at http://{listen}/api/edge/alerts"
+            "  simulated hall: agent {DEMO_AGENT} in 百楼镇 with five cameras, a ticket machine, call display, rating keypads and a kiosk, visited by simulated citizens; alerts at http://{listen}/api/edge/alerts"
         );
     }
     println!("  open http://{listen}/api/openapi.json — Ctrl-C stops\n");
@@ -203,12 +197,14 @@ pub async fn run(mut config: HostConfig, args: DemoArgs) -> Result<()> {
 const DEMO_AGENT: &str = "bailou-edge-1";
 
 /// An edge agent in the first demo hall, running in the demo process:
-/// enrolled once, five simulated cameras, camera-watch deployed to it.
+/// enrolled once, five simulated cameras and the hall's simulated devices,
+/// with camera-watch, queue, rating and kiosk deployed to it, and citizens
+/// coming by ([`visitors`]).
 struct SimulatedHall {
     state: AppState,
     key: SigningKey,
-    wasm: Option<PathBuf>,
-    manifest: Option<PathBuf>,
+    wasm_dir: Option<PathBuf>,
+    plugins: Option<PathBuf>,
     listen: std::net::SocketAddr,
 }
 
@@ -243,43 +239,10 @@ impl SimulatedHall {
                 identity
             }
         };
-        if let (Some(wasm), Some(manifest)) = (&self.wasm, &self.manifest)
-            && wasm.exists()
-            && manifest.exists()
-        {
-            let package = crate::cli::pack(manifest, wasm, Some(&self.key))?;
-            let uploaded = edge
-                .upload_artefact(&system, &package.encode())
-                .await
-                .map_err(|e| anyhow::anyhow!("{e}"))?;
-            let region = |seat: bool| {
-                if seat {
-                    serde_json::json!({ "id": "window-1", "kind": "seat", "rect": bantong_edge::camera::SEAT, "unattended_after_s": 60 })
-                } else {
-                    serde_json::json!({ "id": "queue", "kind": "zone", "rect": bantong_edge::camera::QUEUE_ZONE,
-                                        "person_share": 0.047, "crowd_threshold": 8, "crowd_after_s": 30 })
-                }
-            };
-            let cameras: serde_json::Map<String, serde_json::Value> = (1..=5)
-                .map(|i| {
-                    (
-                        format!("cam-{i}"),
-                        serde_json::json!({ "regions": [region(true), region(false)] }),
-                    )
-                })
-                .collect();
-            edge.deploy(
-                &system,
-                crate::edge::deploy::DeployRequest {
-                    digest: uploaded["digest"].as_str().unwrap_or_default().to_owned(),
-                    agents: vec![DEMO_AGENT.to_owned()],
-                    config: Some(serde_json::json!({ "cameras": cameras })),
-                    health_window_s: Some(10),
-                    force: true,
-                },
-            )
-            .await
-            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        for (plugin, config) in demo_plugins() {
+            if let Err(e) = self.deploy(plugin, config).await {
+                tracing::warn!("demo plugin {plugin} not deployed: {e:#}");
+            }
         }
         let scenes = [
             "growing-queue",
@@ -300,12 +263,261 @@ impl SimulatedHall {
                 })
                 .collect(),
             camera_fps: 2.0,
+            devices: demo_devices(),
             ..bantong_edge::EdgeConfig::default()
         };
         let agent = bantong_edge::Agent::open(config, identity)?;
         let (_stop, shutdown) = tokio::sync::watch::channel(false);
+        tokio::spawn(visitors(self.state.clone()));
         agent.run(shutdown).await;
         Ok(())
+    }
+
+    /// Packs, signs, uploads and deploys a first-party edge plugin.
+    async fn deploy(&self, plugin: &str, config: serde_json::Value) -> Result<()> {
+        let (Some(wasm_dir), Some(plugins)) = (&self.wasm_dir, &self.plugins) else {
+            return Ok(());
+        };
+        let wasm = wasm_dir.join(format!("bantong_{}.wasm", plugin.replace('-', "_")));
+        let manifest = plugins.join(plugin).join("manifest.toml");
+        if !wasm.exists() || !manifest.exists() {
+            anyhow::bail!("{} or {} is missing", wasm.display(), manifest.display());
+        }
+        let system = Principal::system("demo");
+        let edge = &self.state.edge;
+        let package = crate::cli::pack(&manifest, &wasm, Some(&self.key))?;
+        let uploaded = edge
+            .upload_artefact(&system, &package.encode())
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        edge.deploy(
+            &system,
+            crate::edge::deploy::DeployRequest {
+                digest: uploaded["digest"].as_str().unwrap_or_default().to_owned(),
+                agents: vec![DEMO_AGENT.to_owned()],
+                config: Some(config),
+                health_window_s: Some(10),
+                force: true,
+            },
+        )
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+        Ok(())
+    }
+}
+
+/// The "5+X" windows of the demo hall: the five mandatory ones and a
+/// comprehensive window (一窗通办).
+const DEMO_WINDOWS: [(u16, &str, &str); 6] = [
+    (1, "市场准入", "market-access"),
+    (2, "城乡建设", "urban-rural-construction"),
+    (3, "卫生健康", "health"),
+    (4, "民生保障", "livelihood"),
+    (5, "涉军事务", "military-affairs"),
+    (6, "综合窗口", "comprehensive"),
+];
+
+/// Service items at the demo kiosk.
+const DEMO_ITEMS: [(&str, &str); 4] = [
+    ("SB-001", "社保卡补办"),
+    ("HJ-002", "户籍证明开具"),
+    ("YL-003", "城乡居民医保参保登记"),
+    ("ZL-004", "个体工商户营业执照补领"),
+];
+
+/// The demo hall's edge plugins and their hall config.
+fn demo_plugins() -> Vec<(&'static str, serde_json::Value)> {
+    use serde_json::json;
+    let region = |seat: bool| {
+        if seat {
+            json!({ "id": "window-1", "kind": "seat", "rect": bantong_edge::camera::SEAT, "unattended_after_s": 60 })
+        } else {
+            json!({ "id": "queue", "kind": "zone", "rect": bantong_edge::camera::QUEUE_ZONE,
+                    "person_share": 0.047, "crowd_threshold": 8, "crowd_after_s": 30 })
+        }
+    };
+    let cameras: serde_json::Map<String, serde_json::Value> = (1..=5)
+        .map(|i| {
+            (
+                format!("cam-{i}"),
+                json!({ "regions": [region(true), region(false)] }),
+            )
+        })
+        .collect();
+    let windows: Vec<_> = DEMO_WINDOWS
+        .iter()
+        .map(|(no, name, category)| json!({ "no": no, "name": name, "category": category }))
+        .collect();
+    let keypads: serde_json::Map<String, serde_json::Value> = DEMO_WINDOWS
+        .iter()
+        .map(|(no, _, _)| (no.to_string(), json!(format!("keypad-{no}"))))
+        .collect();
+    let items: Vec<_> = DEMO_ITEMS
+        .iter()
+        .map(|(code, name)| json!({ "code": code, "name": name }))
+        .collect();
+    vec![
+        ("camera-watch", json!({ "cameras": cameras })),
+        (
+            "queue",
+            json!({
+                "layout": { "windows": windows,
+                            "extra_categories": [{ "id": "comprehensive", "name_zh": "综合受理" }] },
+                "devices": { "reader": "ticket-reader", "printer": "ticket-printer",
+                             "display": "call-display", "keypads": keypads },
+                "summary_every_s": 30
+            }),
+        ),
+        ("rating", json!({ "hall": "百楼镇行政综合服务中心" })),
+        (
+            "kiosk",
+            json!({ "kiosk": "百楼镇自助终端1", "hall": "百楼镇行政综合服务中心", "items": items,
+                    "devices": { "reader": "kiosk-reader", "printer": "kiosk-printer" } }),
+        ),
+    ]
+}
+
+/// The demo hall's devices, all simulated.
+fn demo_devices() -> Vec<bantong_edge::devices::DeviceSpec> {
+    use bantong_edge::devices::DeviceSpec;
+    let mut devices = vec![
+        DeviceSpec::simulated("ticket-reader", "id-reader"),
+        DeviceSpec::simulated("ticket-printer", "ticket-printer"),
+        DeviceSpec::simulated("call-display", "queue-display"),
+        DeviceSpec::simulated("kiosk-reader", "id-reader"),
+        DeviceSpec::simulated("kiosk-printer", "receipt-printer"),
+        DeviceSpec::simulated("kiosk-finger", "fingerprint"),
+        DeviceSpec::simulated("kiosk-pin", "pin-pad"),
+        DeviceSpec::simulated("kiosk-scanner", "scanner"),
+    ];
+    for (no, _, _) in DEMO_WINDOWS {
+        devices.push(DeviceSpec::simulated(
+            &format!("keypad-{no}"),
+            "rating-keypad",
+        ));
+    }
+    devices
+}
+
+/// A small deterministic random source for the simulated citizens.
+struct Dice(u64);
+
+impl Dice {
+    fn below(&mut self, n: u64) -> u64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        (self.0 >> 33) % n.max(1)
+    }
+}
+
+/// A valid ID number (GB 11643) for a made-up citizen born in `year`.
+fn citizen_id(dice: &mut Dice, year: u64) -> String {
+    let stem = format!(
+        "130602{year:04}{:02}{:02}{:03}",
+        1 + dice.below(12),
+        1 + dice.below(28),
+        dice.below(1000)
+    );
+    "0123456789X"
+        .chars()
+        .map(|c| format!("{stem}{c}"))
+        .find(|id| bantong_hall_kit::IdNumber::parse(id).is_ok())
+        .unwrap_or(stem)
+}
+
+/// Citizens visiting the demo hall: every few seconds someone takes a
+/// ticket (by ID card, appointment or as a walk-in), a window calls, serves
+/// and gets rated, and now and then someone uses the kiosk. Everything goes
+/// through the host's command path to the agent, as staff terminals would.
+async fn visitors(state: AppState) {
+    use serde_json::json;
+    const NAMES: [&str; 8] = ["王芳", "李强", "张伟", "刘洋", "陈静", "杨磊", "赵敏", "黄勇"];
+    let Ok(agent) = bantong_fabric::AgentId::parse(DEMO_AGENT) else {
+        return;
+    };
+    let edge = state.edge.clone();
+    let wait = std::time::Duration::from_secs(10);
+    let run = |plugin: Option<&'static str>, name: &'static str, args: serde_json::Value| {
+        let (edge, agent) = (edge.clone(), agent.clone());
+        async move {
+            match edge.command(&agent, plugin, name, args, wait).await {
+                Ok(reply) if reply.ok => Some(reply.result),
+                Ok(reply) => {
+                    tracing::debug!(name, "demo visitor: {:?}", reply.error);
+                    None
+                }
+                Err(e) => {
+                    tracing::debug!(name, "demo visitor: {e}");
+                    None
+                }
+            }
+        }
+    };
+    let mut dice = Dice(crate::identity::now_ms() as u64);
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(6));
+    let mut round = 0u64;
+    loop {
+        tick.tick().await;
+        round += 1;
+        let name = NAMES[dice.below(NAMES.len() as u64) as usize];
+        let card = |dice: &mut Dice| {
+            let year = 1940 + dice.below(65);
+            json!({ "card": { "name": name, "sex": "女", "nation": "汉",
+                              "address": "河北省保定市竞秀区百楼镇", "issuer": "保定市公安局竞秀分局",
+                              "id_number": citizen_id(dice, year),
+                              "valid_from": "2020-01-01", "valid_to": "2040-01-01" } })
+        };
+        // Someone takes a ticket.
+        let (_, _, category) = DEMO_WINDOWS[dice.below(DEMO_WINDOWS.len() as u64) as usize];
+        match dice.below(3) {
+            0 => {
+                if run(Some("queue"), "ticket", json!({ "category": category, "by_card": true }))
+                    .await
+                    .is_some()
+                {
+                    let input = card(&mut dice);
+                    run(None, "device.simulate", json!({ "device": "ticket-reader", "input": input }))
+                        .await;
+                    run(None, "device.simulate", json!({ "device": "ticket-reader", "input": { "remove": true } }))
+                        .await;
+                }
+            }
+            1 => {
+                let code = format!("YY-{:06}", dice.below(1_000_000));
+                run(Some("queue"), "ticket", json!({ "category": category, "appointment": code })).await;
+            }
+            _ => {
+                run(Some("queue"), "ticket", json!({ "category": category })).await;
+            }
+        }
+        // A window serves the next citizen, who rates the service.
+        let (no, _, _) = DEMO_WINDOWS[dice.below(DEMO_WINDOWS.len() as u64) as usize];
+        let called = run(Some("queue"), "call", json!({ "window": no })).await;
+        if called.is_some_and(|c| !c["number"].is_null()) {
+            if dice.below(8) == 0 {
+                run(Some("queue"), "missed", json!({ "window": no })).await;
+            } else {
+                run(Some("queue"), "start", json!({ "window": no })).await;
+                run(Some("queue"), "finish", json!({ "window": no })).await;
+                let key = [5, 5, 5, 4, 4, 3, 2, 1][dice.below(8) as usize];
+                run(None, "device.simulate", json!({ "device": format!("keypad-{no}"), "input": { "key": key } }))
+                    .await;
+            }
+        }
+        // Every fifth round, someone uses the kiosk.
+        if round % 5 == 0 && run(Some("kiosk"), "start", json!({})).await.is_some() {
+            let input = card(&mut dice);
+            run(None, "device.simulate", json!({ "device": "kiosk-reader", "input": input })).await;
+            let (item, _) = DEMO_ITEMS[dice.below(DEMO_ITEMS.len() as u64) as usize];
+            tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+            run(Some("kiosk"), "choose", json!({ "item": item })).await;
+            tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+            run(Some("kiosk"), "rate", json!({ "score": 3 + dice.below(3) })).await;
+            run(None, "device.simulate", json!({ "device": "kiosk-reader", "input": { "remove": true } }))
+                .await;
+        }
     }
 }
 
