@@ -426,7 +426,10 @@ async fn device_command(devices: &crate::devices::Devices, command: Command) -> 
                 })
         }
         ("device.simulate", Some(d)) => {
-            let input = args.get("input").cloned().unwrap_or(serde_json::Value::Null);
+            let input = args
+                .get("input")
+                .cloned()
+                .unwrap_or(serde_json::Value::Null);
             devices.simulate(d, input).await
         }
         ("device.status" | "device.execute" | "device.simulate", None) => {

@@ -336,7 +336,14 @@ impl RunningPlugin {
         trusted: &TrustedKeys,
         config: &str,
     ) -> impl std::future::Future<Output = anyhow::Result<RunningPlugin>> + Send + 'static {
-        Self::start_with(runtime, loader, package, trusted, config, Devices::default())
+        Self::start_with(
+            runtime,
+            loader,
+            package,
+            trusted,
+            config,
+            Devices::default(),
+        )
     }
 
     /// [`RunningPlugin::start`] with the hall's devices, of which the

@@ -43,10 +43,15 @@ async fn the_demo_hall_runs_its_plugins_and_citizens_come_by() {
             .await
             .ok()?;
             pool.close().await;
-            ["queue.ticket", "queue.call", "haocha.rating", "queue.summary"]
-                .iter()
-                .all(|k| kinds.iter().any(|x| x == k))
-                .then_some(kinds)
+            [
+                "queue.ticket",
+                "queue.call",
+                "haocha.rating",
+                "queue.summary",
+            ]
+            .iter()
+            .all(|k| kinds.iter().any(|x| x == k))
+            .then_some(kinds)
         },
     )
     .await;
@@ -58,7 +63,10 @@ async fn the_demo_hall_runs_its_plugins_and_citizens_come_by() {
     .await
     .unwrap();
     for plugin in ["camera-watch", "queue", "rating", "kiosk"] {
-        assert!(plugins.contains(&format!("\"{plugin}\"")), "{plugin} in {plugins}");
+        assert!(
+            plugins.contains(&format!("\"{plugin}\"")),
+            "{plugin} in {plugins}"
+        );
     }
     assert!(!plugins.contains("\"failed\""), "{plugins}");
     // Citizens' cards carry whole ID numbers; none reached the host.

@@ -36,7 +36,8 @@ fn card(name: &str) -> Value {
 }
 
 fn devices(printer: &std::path::Path) -> String {
-    let sim = |id: &str, class: &str| format!(r#"{{id = "{id}", class = "{class}", simulated = true}}"#);
+    let sim =
+        |id: &str, class: &str| format!(r#"{{id = "{id}", class = "{class}", simulated = true}}"#);
     let list = [
         sim("reader-1", "id-reader"),
         sim("ticket-1", "ticket-printer"),
@@ -142,22 +143,39 @@ async fn queue_kiosk_and_ratings_through_real_plugins_and_simulated_devices() {
         agent.run(0, 0);
 
         deploy(&app, &admin, "queue", queue_config()).await;
-        deploy(&app, &admin, "rating", json!({ "hall": "百楼镇便民服务中心" })).await;
+        deploy(
+            &app,
+            &admin,
+            "rating",
+            json!({ "hall": "百楼镇便民服务中心" }),
+        )
+        .await;
         deploy(&app, &admin, "kiosk", kiosk_config()).await;
         eventually(Duration::from_secs(90), "three plugins running", || async {
             let report = admin.get(&format!("/api/edge/agents/{EDGE}")).await.json();
             let plugins = report["report"]["plugins"].as_array()?.clone();
-            (plugins.len() == 3 && plugins.iter().all(|p| p["state"] == "running"))
-                .then_some(())
+            (plugins.len() == 3 && plugins.iter().all(|p| p["state"] == "running")).then_some(())
         })
         .await;
         let listed = ok(&admin, None, "device.list", json!({})).await;
         assert_eq!(listed.as_array().unwrap().len(), 7, "{listed}");
 
         // The ticket machine: choose 卫生健康, swipe the card.
-        let pending = ok(&admin, Some("queue"), "ticket", json!({ "category": "health", "by_card": true })).await;
+        let pending = ok(
+            &admin,
+            Some("queue"),
+            "ticket",
+            json!({ "category": "health", "by_card": true }),
+        )
+        .await;
         assert_eq!(pending["prompt"], "请将身份证放在读卡区");
-        ok(&admin, None, "device.simulate", json!({ "device": "reader-1", "input": card("张三") })).await;
+        ok(
+            &admin,
+            None,
+            "device.simulate",
+            json!({ "device": "reader-1", "input": card("张三") }),
+        )
+        .await;
         let ticket = one_event(&app, "queue.ticket", "the ticket at the host").await;
         assert_eq!(ticket["subject"], "C001");
         assert_eq!(ticket["data"]["green_channel"], true, "aged 76: {ticket}");
@@ -169,7 +187,10 @@ async fn queue_kiosk_and_ratings_through_real_plugins_and_simulated_devices() {
         let call = ok(&admin, Some("queue"), "call", json!({ "window": 3 })).await;
         assert_eq!(call["number"], "C001");
         let shown = status(&admin, "display-1").await;
-        assert!(shown["lines"][0].as_str().unwrap().contains("C001"), "{shown}");
+        assert!(
+            shown["lines"][0].as_str().unwrap().contains("C001"),
+            "{shown}"
+        );
         assert!(shown["lines"][0].as_str().unwrap().contains('3'), "{shown}");
         ok(&admin, Some("queue"), "start", json!({ "window": 3 })).await;
         ok(&admin, Some("queue"), "finish", json!({ "window": 3 })).await;
@@ -180,15 +201,31 @@ async fn queue_kiosk_and_ratings_through_real_plugins_and_simulated_devices() {
 
         // The citizen presses 2 (不满意): a 好差评 record about C001 at window 3,
         // and a bad-rating alert for callback and rectification.
-        ok(&admin, None, "device.simulate", json!({ "device": "keypad-3", "input": { "key": 2 } })).await;
+        ok(
+            &admin,
+            None,
+            "device.simulate",
+            json!({ "device": "keypad-3", "input": { "key": 2 } }),
+        )
+        .await;
         let record = one_event(&app, "haocha.rating", "the 好差评 record").await["data"].clone();
-        assert_eq!((record["ticket"].as_str(), record["window"].as_u64()), (Some("C001"), Some(3)));
-        assert_eq!((record["level"].as_str(), record["bad"].as_bool()), (Some("不满意"), Some(true)));
+        assert_eq!(
+            (record["ticket"].as_str(), record["window"].as_u64()),
+            (Some("C001"), Some(3))
+        );
+        assert_eq!(
+            (record["level"].as_str(), record["bad"].as_bool()),
+            (Some("不满意"), Some(true))
+        );
         assert_eq!(record["item"], "health");
         assert_eq!(record["masked_id"], MASKED);
         let alerts = admin.get("/api/edge/alerts?hall=bailou").await.json()["items"].clone();
         assert!(
-            alerts.as_array().unwrap().iter().any(|a| a["kind"] == "alert.haocha-bad"),
+            alerts
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|a| a["kind"] == "alert.haocha-bad"),
             "{alerts}"
         );
         eventually(Duration::from_secs(30), "a queue summary", || async {
@@ -199,11 +236,21 @@ async fn queue_kiosk_and_ratings_through_real_plugins_and_simulated_devices() {
 
         // The kiosk: card, item, receipt, rating.
         ok(&admin, Some("kiosk"), "start", json!({})).await;
-        ok(&admin, None, "device.simulate", json!({ "device": "kiosk-reader", "input": card("李四光") })).await;
-        eventually(Duration::from_secs(10), "the kiosk asks for an item", || async {
-            let s = ok(&admin, Some("kiosk"), "status", json!({})).await;
-            (s["session"]["stage"] == "choosing").then_some(s)
-        })
+        ok(
+            &admin,
+            None,
+            "device.simulate",
+            json!({ "device": "kiosk-reader", "input": card("李四光") }),
+        )
+        .await;
+        eventually(
+            Duration::from_secs(10),
+            "the kiosk asks for an item",
+            || async {
+                let s = ok(&admin, Some("kiosk"), "status", json!({})).await;
+                (s["session"]["stage"] == "choosing").then_some(s)
+            },
+        )
         .await;
         ok(&admin, Some("kiosk"), "choose", json!({ "item": "SB-001" })).await;
         let receipt = eventually(Duration::from_secs(10), "the receipt printed", || async {
@@ -218,31 +265,65 @@ async fn queue_kiosk_and_ratings_through_real_plugins_and_simulated_devices() {
         }
         assert!(!text.contains(ID) && !text.contains("李四光"), "{text}");
         let (gb, _, _) = encoding_rs::GB18030.encode("社保卡补办");
-        assert!(receipt.windows(gb.len()).any(|w| w == &gb[..]), "GB18030 on the wire");
-        eventually(Duration::from_secs(10), "the kiosk asks for a rating", || async {
-            let s = ok(&admin, Some("kiosk"), "status", json!({})).await;
-            (s["session"]["stage"] == "rating").then_some(())
-        })
+        assert!(
+            receipt.windows(gb.len()).any(|w| w == &gb[..]),
+            "GB18030 on the wire"
+        );
+        eventually(
+            Duration::from_secs(10),
+            "the kiosk asks for a rating",
+            || async {
+                let s = ok(&admin, Some("kiosk"), "status", json!({})).await;
+                (s["session"]["stage"] == "rating").then_some(())
+            },
+        )
         .await;
         let done = ok(&admin, Some("kiosk"), "rate", json!({ "score": 5 })).await;
         assert_eq!(done["outcome"], "completed");
         let session = one_event(&app, "kiosk.session", "the kiosk session").await["data"].clone();
-        assert_eq!((session["item"].as_str(), session["masked_id"].as_str()), (Some("SB-001"), Some(MASKED)));
-        eventually(Duration::from_secs(30), "the kiosk's 好差评 record", || async {
-            events_of_kind(&app, EDGE, "haocha.rating")
-                .await
-                .into_iter()
-                .find(|r| r["data"]["channel"] == "自助终端" && r["data"]["score"] == 5)
-        })
+        assert_eq!(
+            (session["item"].as_str(), session["masked_id"].as_str()),
+            (Some("SB-001"), Some(MASKED))
+        );
+        eventually(
+            Duration::from_secs(30),
+            "the kiosk's 好差评 record",
+            || async {
+                events_of_kind(&app, EDGE, "haocha.rating")
+                    .await
+                    .into_iter()
+                    .find(|r| r["data"]["channel"] == "自助终端" && r["data"]["score"] == 5)
+            },
+        )
         .await;
 
         // Bad input gets a clear error and changes nothing.
         for (plugin, name, args, why) in [
-            (None, "device.execute", json!({ "device": "receipt-1", "op": "burn" }), "has no op"),
-            (None, "device.execute", json!({ "device": "nope", "op": "read" }), "no device"),
-            (None, "device.simulate", json!({ "device": "receipt-1", "input": {} }), "hardware"),
+            (
+                None,
+                "device.execute",
+                json!({ "device": "receipt-1", "op": "burn" }),
+                "has no op",
+            ),
+            (
+                None,
+                "device.execute",
+                json!({ "device": "nope", "op": "read" }),
+                "no device",
+            ),
+            (
+                None,
+                "device.simulate",
+                json!({ "device": "receipt-1", "input": {} }),
+                "hardware",
+            ),
             (Some("queue"), "call", json!({ "window": 42 }), "42"),
-            (Some("kiosk"), "choose", json!({ "item": "SB-001" }), "no session"),
+            (
+                Some("kiosk"),
+                "choose",
+                json!({ "item": "SB-001" }),
+                "no session",
+            ),
         ] {
             let reply = command(&admin, plugin, name, args.clone()).await;
             assert_eq!(reply["ok"], false, "{name} {args}: {reply}");
@@ -251,25 +332,55 @@ async fn queue_kiosk_and_ratings_through_real_plugins_and_simulated_devices() {
         }
         let mut bad = card("王五");
         bad["card"]["id_number"] = json!("110105194912310021");
-        let refused = command(&admin, None, "device.simulate", json!({ "device": "kiosk-reader", "input": bad })).await;
-        assert!(refused["error"].as_str().unwrap().contains("check"), "{refused}");
+        let refused = command(
+            &admin,
+            None,
+            "device.simulate",
+            json!({ "device": "kiosk-reader", "input": bad }),
+        )
+        .await;
+        assert!(
+            refused["error"].as_str().unwrap().contains("check"),
+            "{refused}"
+        );
 
         // The host reads a card itself: the reply leaves the box masked.
-        let read = ok(&admin, None, "device.execute", json!({ "device": "kiosk-reader", "op": "read" })).await;
+        let read = ok(
+            &admin,
+            None,
+            "device.execute",
+            json!({ "device": "kiosk-reader", "op": "read" }),
+        )
+        .await;
         assert_eq!(read["id_number"], MASKED, "{read}");
 
         // Fingerprint enrolment: a handle comes back, the template stays.
         let (enrolled, placed) = tokio::join!(
-            ok(&admin, None, "device.execute", json!({ "device": "finger-1", "op": "enroll" })),
+            ok(
+                &admin,
+                None,
+                "device.execute",
+                json!({ "device": "finger-1", "op": "enroll" })
+            ),
             async {
                 tokio::time::sleep(Duration::from_millis(500)).await;
-                ok(&admin, None, "device.simulate", json!({ "device": "finger-1", "input": { "finger": "right-index" } })).await
+                ok(
+                    &admin,
+                    None,
+                    "device.simulate",
+                    json!({ "device": "finger-1", "input": { "finger": "right-index" } }),
+                )
+                .await
             }
         );
         assert_eq!(placed["captured"], true);
         let handle = enrolled["handle"].as_str().unwrap();
         assert_eq!(handle.len(), 32, "{enrolled}");
-        assert_eq!(enrolled.as_object().unwrap().len(), 2, "only handle and quality: {enrolled}");
+        assert_eq!(
+            enrolled.as_object().unwrap().len(),
+            2,
+            "only handle and quality: {enrolled}"
+        );
 
         // The printer's device file goes away: a fault alert at the host.
         std::fs::remove_file(&printer).unwrap();
@@ -283,14 +394,18 @@ async fn queue_kiosk_and_ratings_through_real_plugins_and_simulated_devices() {
         })
         .await;
 
-        eventually(Duration::from_secs(10), "the fault in the heartbeat", || async {
-            let agent = admin.get(&format!("/api/edge/agents/{EDGE}")).await.json();
-            let devices = agent["heartbeat"]["devices"].as_array()?.clone();
-            devices
-                .iter()
-                .find(|d| d["id"] == "receipt-1" && d["healthy"] == false)
-                .cloned()
-        })
+        eventually(
+            Duration::from_secs(10),
+            "the fault in the heartbeat",
+            || async {
+                let agent = admin.get(&format!("/api/edge/agents/{EDGE}")).await.json();
+                let devices = agent["heartbeat"]["devices"].as_array()?.clone();
+                devices
+                    .iter()
+                    .find(|d| d["id"] == "receipt-1" && d["healthy"] == false)
+                    .cloned()
+            },
+        )
         .await;
 
         // Nothing stored at the host holds the whole ID number.
@@ -303,8 +418,14 @@ async fn queue_kiosk_and_ratings_through_real_plugins_and_simulated_devices() {
                 .unwrap();
         assert!(rows.len() >= 8, "{} events", rows.len());
         for (subject, data) in &rows {
-            assert!(!data.contains(ID) && !subject.as_deref().unwrap_or("").contains(ID), "{data}");
-            assert!(!data.contains("张三") && !data.contains("李四光"), "no names upstream: {data}");
+            assert!(
+                !data.contains(ID) && !subject.as_deref().unwrap_or("").contains(ID),
+                "{data}"
+            );
+            assert!(
+                !data.contains("张三") && !data.contains("李四光"),
+                "no names upstream: {data}"
+            );
         }
         drop(agent);
         host.stop().await;

@@ -107,10 +107,14 @@ async fn ratings_calls_and_a_lost_controller_through_the_agent() {
         )
         .await;
     assert_eq!(deployed.status, 200, "{}", deployed.json());
-    eventually(Duration::from_secs(60), "the rating plugin running", || async {
-        let agent = admin.get("/api/edge/agents/kiosk-edge").await.json();
-        (agent["report"]["plugins"][0]["state"] == "running").then_some(())
-    })
+    eventually(
+        Duration::from_secs(60),
+        "the rating plugin running",
+        || async {
+            let agent = admin.get("/api/edge/agents/kiosk-edge").await.json();
+            (agent["report"]["plugins"][0]["state"] == "running").then_some(())
+        },
+    )
     .await;
     let device = |name: &str, args: Value| {
         admin.post(
@@ -141,7 +145,10 @@ async fn ratings_calls_and_a_lost_controller_through_the_agent() {
     })
     .await;
     assert_eq!(
-        (record["data"]["ticket"].as_str(), record["data"]["window"].as_u64()),
+        (
+            record["data"]["ticket"].as_str(),
+            record["data"]["window"].as_u64()
+        ),
         (Some("A012"), Some(3)),
         "{record}"
     );

@@ -106,10 +106,7 @@ pub fn find(name: &str) -> Option<&'static Class> {
 // ---- argument checks ------------------------------------------------------
 
 fn unknown_op(class: &str, op: &str, known: &[&str]) -> String {
-    format!(
-        "a {class} has no op {op:?}; it has {}",
-        known.join(", ")
-    )
+    format!("a {class} has no op {op:?}; it has {}", known.join(", "))
 }
 
 /// `args.key` as text of 1..=max bytes.
@@ -167,7 +164,9 @@ fn only(args: &Value, keys: &[&str]) -> Result<(), String> {
 /// A ticket number as halls print it: `A012`.
 fn ticket_number(args: &Value) -> Result<&str, String> {
     let n = text(args, "number", 8)?;
-    if n.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit()) {
+    if n.bytes()
+        .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+    {
         Ok(n)
     } else {
         Err("number: 1-8 of A-Z 0-9".into())
@@ -275,7 +274,11 @@ impl Keypad {
                 text(args, "text", bantong_wire::MAX_TEXT).map(|_| ())
             }
             "clear" => only(args, &[]),
-            other => Err(unknown_op("rating-keypad", other, &["prompt", "show", "clear"])),
+            other => Err(unknown_op(
+                "rating-keypad",
+                other,
+                &["prompt", "show", "clear"],
+            )),
         }
     }
 
@@ -340,7 +343,8 @@ impl Driver for Keypad {
             unit,
         } = &self.line
         {
-            let (controllers, controller, device) = (controllers.clone(), controller.clone(), *unit);
+            let (controllers, controller, device) =
+                (controllers.clone(), controller.clone(), *unit);
             tokio::spawn(async move {
                 let _ = controllers
                     .request(
@@ -395,7 +399,11 @@ impl Display {
                 text(args, "text", bantong_wire::MAX_TEXT).map(|_| ())
             }
             "clear" => only(args, &[]),
-            other => Err(unknown_op("queue-display", other, &["call", "show", "clear"])),
+            other => Err(unknown_op(
+                "queue-display",
+                other,
+                &["call", "show", "clear"],
+            )),
         }
     }
 
@@ -548,7 +556,10 @@ impl Driver for TicketPrinter {
     }
 
     fn status(&self) -> Status {
-        let mut s = status(&self.line, json!({ "printed": self.printed, "paper": self.paper }));
+        let mut s = status(
+            &self.line,
+            json!({ "printed": self.printed, "paper": self.paper }),
+        );
         if !self.paper {
             s.healthy = false;
             s.detail = Some("缺纸 (out of paper)".into());
@@ -562,7 +573,12 @@ fn paper_input(input: &Value, paper: &mut bool) -> (Result<Value, String>, Vec<E
     match input.get("paper").and_then(Value::as_str) {
         Some("out") => *paper = false,
         Some("ok") => *paper = true,
-        _ => return (Err("input: {\"paper\": \"out\" | \"ok\"}".into()), Vec::new()),
+        _ => {
+            return (
+                Err("input: {\"paper\": \"out\" | \"ok\"}".into()),
+                Vec::new(),
+            );
+        }
     }
     (Ok(json!({ "paper": *paper })), Vec::new())
 }
@@ -660,7 +676,12 @@ impl ReceiptPrinter {
                 .bold(false)
                 .align(Align::Left);
         }
-        for line in args.get("lines").and_then(Value::as_array).into_iter().flatten() {
+        for line in args
+            .get("lines")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
             match line {
                 Value::String(s) => r = r.line(s),
                 other => {
@@ -670,7 +691,10 @@ impl ReceiptPrinter {
                         _ => Align::Left,
                     };
                     let bold = other.get("bold").and_then(Value::as_bool).unwrap_or(false);
-                    let text = other.get("text").and_then(Value::as_str).unwrap_or_default();
+                    let text = other
+                        .get("text")
+                        .and_then(Value::as_str)
+                        .unwrap_or_default();
                     r = r
                         .align(align)
                         .bold(bold)
@@ -698,16 +722,14 @@ impl Driver for ReceiptPrinter {
         }
         let bytes = self.render(&job.args);
         let outcome = match &mut self.out {
-            ReceiptOut::Simulated { receipts } => {
-                match bantong_hall_kit::escpos::decode(&bytes) {
-                    Ok(decoded) => {
-                        receipts.push_front(decoded.lines.into_iter().map(|l| l.text).collect());
-                        receipts.truncate(5);
-                        Ok(())
-                    }
-                    Err(e) => Err(format!("the receipt did not decode: {e}")),
+            ReceiptOut::Simulated { receipts } => match bantong_hall_kit::escpos::decode(&bytes) {
+                Ok(decoded) => {
+                    receipts.push_front(decoded.lines.into_iter().map(|l| l.text).collect());
+                    receipts.truncate(5);
+                    Ok(())
                 }
-            }
+                Err(e) => Err(format!("the receipt did not decode: {e}")),
+            },
             ReceiptOut::File(path) => write_device(path, &bytes),
         };
         self.last_error = outcome.as_ref().err().cloned();
@@ -892,7 +914,11 @@ impl Fingerprint {
                 only(args, &["handle"])?;
                 handle(args).map(|_| ())
             }
-            other => Err(unknown_op("fingerprint", other, &["enroll", "verify", "delete"])),
+            other => Err(unknown_op(
+                "fingerprint",
+                other,
+                &["enroll", "verify", "delete"],
+            )),
         }
     }
 
@@ -933,7 +959,10 @@ impl Fingerprint {
 /// A template handle: 32 lowercase hex digits (never a path).
 fn handle(args: &Value) -> Result<&str, String> {
     let h = text(args, "handle", 32)?;
-    if h.len() == 32 && h.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)) {
+    if h.len() == 32
+        && h.bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    {
         Ok(h)
     } else {
         Err("handle: 32 hex digits, as enroll returned it".into())
@@ -979,7 +1008,10 @@ impl Driver for Fingerprint {
 
     fn input(&mut self, input: &Value, waiting: &[Job]) -> (Result<Value, String>, Vec<Effect>) {
         let Some(finger) = input.get("finger").and_then(Value::as_str) else {
-            return (Err("input: {\"finger\": \"<which finger>\"}".into()), Vec::new());
+            return (
+                Err("input: {\"finger\": \"<which finger>\"}".into()),
+                Vec::new(),
+            );
         };
         let Some(job) = waiting.first() else {
             return (Ok(json!({ "captured": false })), Vec::new());
@@ -1210,7 +1242,10 @@ impl Driver for PinPad {
                     outcome = Some(if pin.len() >= min {
                         Ok(json!({ "length": pin.len(), "digest": self.digest(&pin) }))
                     } else {
-                        Err(format!("the PIN has {} digits; at least {min} are needed", pin.len()))
+                        Err(format!(
+                            "the PIN has {} digits; at least {min} are needed",
+                            pin.len()
+                        ))
                     });
                     break;
                 }

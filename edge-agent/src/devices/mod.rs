@@ -107,16 +107,17 @@ impl DeviceSpec {
     pub fn transport(&self) -> Result<Transport, String> {
         let at = format!("device {}", self.id);
         if !valid_id(&self.id) {
-            return Err(format!(
-                "device {:?}: ids are 1-64 of a-z 0-9 - _",
-                self.id
-            ));
+            return Err(format!("device {:?}: ids are 1-64 of a-z 0-9 - _", self.id));
         }
         let Some(class) = classes::find(&self.class) else {
             return Err(format!(
                 "{at}: unknown class {:?}; expected one of {}",
                 self.class,
-                CLASSES.iter().map(|c| c.name).collect::<Vec<_>>().join(", ")
+                CLASSES
+                    .iter()
+                    .map(|c| c.name)
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ));
         };
         let transport = match (self.simulated, &self.controller, &self.path) {
@@ -220,6 +221,9 @@ impl Outcome {
     }
 }
 
+/// Pending requests: id → (device, the plugin that owns it; `None`: the host).
+type Owners = Arc<Mutex<HashMap<u64, (String, Option<String>)>>>;
+
 /// Who asked.
 #[derive(Debug)]
 pub enum Owner {
@@ -279,8 +283,7 @@ pub struct Env {
 pub struct Devices {
     handles: Arc<BTreeMap<String, Handle>>,
     next: Arc<AtomicU64>,
-    /// Pending requests: id → (device, plugin that owns it).
-    owners: Arc<Mutex<HashMap<u64, (String, Option<String>)>>>,
+    owners: Owners,
 }
 
 impl std::fmt::Debug for Devices {
@@ -473,8 +476,7 @@ impl Devices {
             .tx
             .send(Msg::Input(input, tx))
             .map_err(|_| format!("device {device} is not running"))?;
-        rx.await
-            .map_err(|_| format!("device {device} stopped"))?
+        rx.await.map_err(|_| format!("device {device} stopped"))?
     }
 }
 
@@ -574,7 +576,7 @@ struct Task {
     driver: Box<dyn DynDriver>,
     env: Env,
     status: Arc<Mutex<Status>>,
-    owners: Arc<Mutex<HashMap<u64, (String, Option<String>)>>>,
+    owners: Owners,
     waiting: Vec<Job>,
     reported_healthy: Option<bool>,
 }

@@ -87,7 +87,10 @@ async fn a_read_waits_for_the_card_and_answers_only_its_owner() {
     let id = rig.plugin("reader-1", "read", json!({})).unwrap();
     rig.devices.simulate("reader-1", card()).await.unwrap();
     let e = rig.next().await;
-    assert_eq!((e.kind.as_str(), e.request, e.owner.as_deref()), ("result", Some(id), Some("kiosk")));
+    assert_eq!(
+        (e.kind.as_str(), e.request, e.owner.as_deref()),
+        ("result", Some(id), Some("kiosk"))
+    );
     assert_eq!(e.data["name"], "张三");
     assert_eq!(e.data["masked_id"], "110105********002X");
     assert!(e.data["age"].as_u64().unwrap() >= 76);
@@ -96,7 +99,10 @@ async fn a_read_waits_for_the_card_and_answers_only_its_owner() {
     let e = rig.next().await;
     assert_eq!((e.kind.as_str(), e.request), ("result", Some(again)));
     // Removed, then placed with no read pending: everyone hears of it.
-    rig.devices.simulate("reader-1", json!({ "remove": true })).await.unwrap();
+    rig.devices
+        .simulate("reader-1", json!({ "remove": true }))
+        .await
+        .unwrap();
     assert_eq!(rig.next().await.kind, "card-removed");
     rig.devices.simulate("reader-1", card()).await.unwrap();
     let e = rig.next().await;
@@ -115,11 +121,31 @@ async fn bad_requests_and_bad_cards_change_nothing() {
     for (device, op, args, why) in [
         ("reader-9", "read", json!({}), "no device"),
         ("reader-1", "print", json!({}), "has no op"),
-        ("reader-1", "read", json!({ "colour": 1 }), "unknown argument"),
+        (
+            "reader-1",
+            "read",
+            json!({ "colour": 1 }),
+            "unknown argument",
+        ),
         ("reader-1", "read", json!({ "timeout_s": 0 }), "timeout_s"),
-        ("display-1", "call", json!({ "number": "a-1", "window": 3 }), "A-Z"),
-        ("display-1", "call", json!({ "number": "A001", "window": 0 }), "window"),
-        ("display-1", "show", json!({ "text": "号".repeat(40) }), "at most"),
+        (
+            "display-1",
+            "call",
+            json!({ "number": "a-1", "window": 3 }),
+            "A-Z",
+        ),
+        (
+            "display-1",
+            "call",
+            json!({ "number": "A001", "window": 0 }),
+            "window",
+        ),
+        (
+            "display-1",
+            "show",
+            json!({ "text": "号".repeat(40) }),
+            "at most",
+        ),
         ("display-1", "show", json!("text"), "object"),
     ] {
         let e = rig.plugin(device, op, args.clone()).unwrap_err();
@@ -133,32 +159,49 @@ async fn bad_requests_and_bad_cards_change_nothing() {
     assert_eq!(status.state["card_present"], false);
     assert!(rig.events.try_recv().is_err(), "no event for refused input");
     // Hardware cannot be "simulated".
-    let e = rig.devices.simulate("reader-9", json!({})).await.unwrap_err();
+    let e = rig
+        .devices
+        .simulate("reader-9", json!({}))
+        .await
+        .unwrap_err();
     assert!(e.contains("no device"));
 }
 
 #[tokio::test]
 async fn requests_time_out_and_can_be_cancelled_by_their_owner_only() {
     let mut rig = Rig::new(&[DeviceSpec::simulated("pin-1", "pin-pad")]);
-    let id = rig.plugin("pin-1", "read-pin", json!({ "timeout_s": 1 })).unwrap();
+    let id = rig
+        .plugin("pin-1", "read-pin", json!({ "timeout_s": 1 }))
+        .unwrap();
     let e = rig.next().await;
     assert_eq!((e.kind.as_str(), e.request), ("failed", Some(id)));
     assert!(e.data["error"].as_str().unwrap().contains("timed out"));
 
     let id = rig.plugin("pin-1", "read-pin", json!({})).unwrap();
-    assert!(!rig.devices.cancel(id, Some("queue")).await, "not its request");
+    assert!(
+        !rig.devices.cancel(id, Some("queue")).await,
+        "not its request"
+    );
     assert!(!rig.devices.cancel(id, None).await, "nor the host's");
     assert!(rig.devices.cancel(id, Some("kiosk")).await);
     let e = rig.next().await;
     assert_eq!((e.kind.as_str(), e.request), ("cancelled", Some(id)));
-    assert!(!rig.devices.cancel(id, Some("kiosk")).await, "already finished");
+    assert!(
+        !rig.devices.cancel(id, Some("kiosk")).await,
+        "already finished"
+    );
 }
 
 #[tokio::test]
 async fn a_pin_becomes_a_keyed_digest_and_never_leaves_the_driver() {
     let mut rig = Rig::new(&[DeviceSpec::simulated("pin-1", "pin-pad")]);
-    let id = rig.plugin("pin-1", "read-pin", json!({ "min": 6 })).unwrap();
-    rig.devices.simulate("pin-1", json!({ "keys": "135790#" })).await.unwrap();
+    let id = rig
+        .plugin("pin-1", "read-pin", json!({ "min": 6 }))
+        .unwrap();
+    rig.devices
+        .simulate("pin-1", json!({ "keys": "135790#" }))
+        .await
+        .unwrap();
     let e = rig.next().await;
     assert_eq!((e.kind.as_str(), e.request), ("result", Some(id)));
     assert_eq!(e.data["length"], 6);
@@ -167,16 +210,25 @@ async fn a_pin_becomes_a_keyed_digest_and_never_leaves_the_driver() {
     assert!(!e.data.to_string().contains("135790"));
     // The same PIN gives the same digest; a short one is refused.
     rig.plugin("pin-1", "read-pin", json!({})).unwrap();
-    rig.devices.simulate("pin-1", json!({ "keys": "135790#" })).await.unwrap();
+    rig.devices
+        .simulate("pin-1", json!({ "keys": "135790#" }))
+        .await
+        .unwrap();
     assert_eq!(rig.next().await.data["digest"], digest.as_str());
     rig.plugin("pin-1", "read-pin", json!({})).unwrap();
-    rig.devices.simulate("pin-1", json!({ "keys": "12#" })).await.unwrap();
+    rig.devices
+        .simulate("pin-1", json!({ "keys": "12#" }))
+        .await
+        .unwrap();
     let e = rig.next().await;
     assert_eq!(e.kind, "failed");
     assert!(e.data["error"].as_str().unwrap().contains("at least 6"));
     // The customer presses cancel.
     rig.plugin("pin-1", "read-pin", json!({})).unwrap();
-    rig.devices.simulate("pin-1", json!({ "keys": "12*" })).await.unwrap();
+    rig.devices
+        .simulate("pin-1", json!({ "keys": "12*" }))
+        .await
+        .unwrap();
     assert_eq!(rig.next().await.kind, "failed");
 }
 
@@ -184,26 +236,52 @@ async fn a_pin_becomes_a_keyed_digest_and_never_leaves_the_driver() {
 async fn fingerprints_match_by_handle_and_templates_stay_on_disk() {
     let mut rig = Rig::new(&[DeviceSpec::simulated("finger-1", "fingerprint")]);
     rig.plugin("finger-1", "enroll", json!({})).unwrap();
-    rig.devices.simulate("finger-1", json!({ "finger": "alice-right-index" })).await.unwrap();
+    rig.devices
+        .simulate("finger-1", json!({ "finger": "alice-right-index" }))
+        .await
+        .unwrap();
     let e = rig.next().await;
     let handle = e.data["handle"].as_str().unwrap().to_owned();
-    assert_eq!(e.data.as_object().unwrap().len(), 2, "handle and quality only: {}", e.data);
+    assert_eq!(
+        e.data.as_object().unwrap().len(),
+        2,
+        "handle and quality only: {}",
+        e.data
+    );
     let template = std::fs::read(
-        rig.dir.path().join("devices/finger-1/templates").join(&handle),
+        rig.dir
+            .path()
+            .join("devices/finger-1/templates")
+            .join(&handle),
     )
     .unwrap();
     assert_eq!(template.len(), 64);
 
-    rig.plugin("finger-1", "verify", json!({ "handle": handle })).unwrap();
-    rig.devices.simulate("finger-1", json!({ "finger": "alice-right-index" })).await.unwrap();
+    rig.plugin("finger-1", "verify", json!({ "handle": handle }))
+        .unwrap();
+    rig.devices
+        .simulate("finger-1", json!({ "finger": "alice-right-index" }))
+        .await
+        .unwrap();
     let e = rig.next().await;
     assert_eq!(e.data["matched"], true, "{}", e.data);
-    rig.plugin("finger-1", "verify", json!({ "handle": handle })).unwrap();
-    rig.devices.simulate("finger-1", json!({ "finger": "mallory" })).await.unwrap();
+    rig.plugin("finger-1", "verify", json!({ "handle": handle }))
+        .unwrap();
+    rig.devices
+        .simulate("finger-1", json!({ "finger": "mallory" }))
+        .await
+        .unwrap();
     let e = rig.next().await;
     assert_eq!(e.data["matched"], false, "{}", e.data);
     // A path is not a handle.
-    assert!(rig.plugin("finger-1", "verify", json!({ "handle": "../../identity.json" })).is_err());
+    assert!(
+        rig.plugin(
+            "finger-1",
+            "verify",
+            json!({ "handle": "../../identity.json" })
+        )
+        .is_err()
+    );
     assert!(score(&[0; 8], &[0xff; 8]) == 0 && score(&[1; 8], &[1; 8]) == 100);
 }
 
@@ -217,14 +295,25 @@ async fn receipts_are_gb18030_esc_pos_and_paper_out_is_a_fault_upstream() {
     let args = json!({ "title": "办通政务服务中心",
                        "lines": ["事项：社保卡补办", { "text": "A012", "align": "center", "bold": true }],
                        "qr": "https://example.invalid/r/1" });
-    let outcome = rig.devices.execute("receipt-sim", "print", args.clone()).await.unwrap();
+    let outcome = rig
+        .devices
+        .execute("receipt-sim", "print", args.clone())
+        .await
+        .unwrap();
     assert_eq!(outcome.kind, "result");
     let (_, status) = rig.devices.status("receipt-sim").unwrap();
     let receipt = status.state["receipts"][0].to_string();
-    assert!(receipt.contains("办通政务服务中心") && receipt.contains("社保卡补办"), "{receipt}");
+    assert!(
+        receipt.contains("办通政务服务中心") && receipt.contains("社保卡补办"),
+        "{receipt}"
+    );
 
     // The real transport: bytes to a device file, GB18030 inside.
-    let outcome = rig.devices.execute("receipt-1", "print", args).await.unwrap();
+    let outcome = rig
+        .devices
+        .execute("receipt-1", "print", args)
+        .await
+        .unwrap();
     assert_eq!(outcome.kind, "result", "{outcome:?}");
     let bytes = std::fs::read(&printer.1).unwrap();
     assert_eq!(&bytes[..2], &[0x1b, b'@']);
@@ -233,20 +322,32 @@ async fn receipts_are_gb18030_esc_pos_and_paper_out_is_a_fault_upstream() {
     let decoded = bantong_hall_kit::escpos::decode(&bytes).unwrap();
     assert!(decoded.lines.iter().any(|l| l.text.contains("社保卡补办")));
 
-    rig.devices.simulate("receipt-sim", json!({ "paper": "out" })).await.unwrap();
+    rig.devices
+        .simulate("receipt-sim", json!({ "paper": "out" }))
+        .await
+        .unwrap();
     let e = rig.next().await;
-    assert_eq!((e.kind.as_str(), &e.data["healthy"]), ("health", &json!(false)));
+    assert_eq!(
+        (e.kind.as_str(), &e.data["healthy"]),
+        ("health", &json!(false))
+    );
     let failed = rig
         .devices
         .execute("receipt-sim", "print", json!({ "lines": ["x"] }))
         .await
         .unwrap();
     assert_eq!(failed.kind, "failed");
-    rig.devices.simulate("receipt-sim", json!({ "paper": "ok" })).await.unwrap();
+    rig.devices
+        .simulate("receipt-sim", json!({ "paper": "ok" }))
+        .await
+        .unwrap();
     assert_eq!(rig.next().await.data["healthy"], true);
     tokio::time::sleep(Duration::from_millis(300)).await;
     let kinds: Vec<String> = rig.upstream().into_iter().map(|(k, _)| k).collect();
-    assert!(kinds.contains(&"alert.device-fault".to_owned()), "{kinds:?}");
+    assert!(
+        kinds.contains(&"alert.device-fault".to_owned()),
+        "{kinds:?}"
+    );
     assert!(kinds.contains(&"device.recovered".to_owned()), "{kinds:?}");
 }
 
@@ -267,18 +368,33 @@ fn rig_file_printer() -> (DeviceSpec, std::path::PathBuf) {
 async fn an_armed_keypad_rates_that_service_then_disarms() {
     let mut rig = Rig::new(&[DeviceSpec::simulated("keypad-3", "rating-keypad")]);
     let context = json!({ "window": 3, "ticket": "A012", "item": "market-access" });
-    rig.plugin("keypad-3", "prompt", json!({ "context": context })).unwrap();
+    rig.plugin("keypad-3", "prompt", json!({ "context": context }))
+        .unwrap();
     assert_eq!(rig.next().await.kind, "result");
-    rig.devices.simulate("keypad-3", json!({ "key": 2 })).await.unwrap();
+    rig.devices
+        .simulate("keypad-3", json!({ "key": 2 }))
+        .await
+        .unwrap();
     let e = rig.next().await;
     assert_eq!((e.kind.as_str(), e.owner.as_deref()), ("rating", None));
     assert_eq!(e.data["score"], 2);
     assert_eq!(e.data["level"], "不满意");
     assert_eq!(e.data["context"], context);
-    rig.devices.simulate("keypad-3", json!({ "key": 5 })).await.unwrap();
+    rig.devices
+        .simulate("keypad-3", json!({ "key": 5 }))
+        .await
+        .unwrap();
     let e = rig.next().await;
-    assert_eq!((e.data["prompted"].clone(), e.data["context"].clone()), (json!(false), Value::Null));
-    assert!(rig.devices.simulate("keypad-3", json!({ "key": 6 })).await.is_err());
+    assert_eq!(
+        (e.data["prompted"].clone(), e.data["context"].clone()),
+        (json!(false), Value::Null)
+    );
+    assert!(
+        rig.devices
+            .simulate("keypad-3", json!({ "key": 6 }))
+            .await
+            .is_err()
+    );
 }
 
 #[tokio::test]
@@ -309,21 +425,43 @@ fn config_entries_are_checked() {
     let spec = |t: &str| -> DeviceSpec { toml::from_str(t).unwrap() };
     assert_eq!(
         spec("id = \"k\"\nclass = \"rating-keypad\"\ncontroller = \"hub-1\"\nunit = 2").transport(),
-        Ok(Transport::Controller { controller: "hub-1".into(), unit: 2 })
+        Ok(Transport::Controller {
+            controller: "hub-1".into(),
+            unit: 2
+        })
     );
     for (text, why) in [
-        ("id = \"k\"\nclass = \"toaster\"\nsimulated = true", "unknown class"),
-        ("id = \"K\"\nclass = \"pin-pad\"\nsimulated = true", "ids are"),
+        (
+            "id = \"k\"\nclass = \"toaster\"\nsimulated = true",
+            "unknown class",
+        ),
+        (
+            "id = \"K\"\nclass = \"pin-pad\"\nsimulated = true",
+            "ids are",
+        ),
         ("id = \"k\"\nclass = \"pin-pad\"", "exactly one"),
-        ("id = \"k\"\nclass = \"id-reader\"\npath = \"/dev/x\"", "cannot be reached"),
-        ("id = \"k\"\nclass = \"receipt-printer\"\ncontroller = \"hub-1\"", "cannot be reached"),
+        (
+            "id = \"k\"\nclass = \"id-reader\"\npath = \"/dev/x\"",
+            "cannot be reached",
+        ),
+        (
+            "id = \"k\"\nclass = \"receipt-printer\"\ncontroller = \"hub-1\"",
+            "cannot be reached",
+        ),
     ] {
         let e = spec(text).transport().unwrap_err();
         assert!(e.contains(why), "{text}: {e}");
     }
     let keypad = spec("id = \"k\"\nclass = \"rating-keypad\"\ncontroller = \"hub-9\"");
-    assert!(check_specs(&[keypad], &["hub-1".into()]).unwrap_err().contains("hub-9"));
-    let twice = [DeviceSpec::simulated("a", "pin-pad"), DeviceSpec::simulated("a", "scanner")];
+    assert!(
+        check_specs(&[keypad], &["hub-1".into()])
+            .unwrap_err()
+            .contains("hub-9")
+    );
+    let twice = [
+        DeviceSpec::simulated("a", "pin-pad"),
+        DeviceSpec::simulated("a", "scanner"),
+    ];
     assert!(check_specs(&twice, &[]).unwrap_err().contains("twice"));
 }
 
@@ -340,10 +478,17 @@ fn helpers_agree_with_known_values() {
 async fn scans_stay_on_disk_and_a_scan_waits_for_a_page() {
     let mut rig = Rig::new(&[DeviceSpec::simulated("scan-1", "scanner")]);
     let id = rig.plugin("scan-1", "scan", json!({})).unwrap();
-    rig.devices.simulate("scan-1", json!({ "document": "户口簿首页" })).await.unwrap();
+    rig.devices
+        .simulate("scan-1", json!({ "document": "户口簿首页" }))
+        .await
+        .unwrap();
     let e = rig.next().await;
     assert_eq!((e.kind.as_str(), e.request), ("result", Some(id)));
-    let file = rig.dir.path().join("devices/scan-1/scans").join(e.data["scan"].as_str().unwrap());
+    let file = rig
+        .dir
+        .path()
+        .join("devices/scan-1/scans")
+        .join(e.data["scan"].as_str().unwrap());
     let jpeg = std::fs::read(file).unwrap();
     assert_eq!(&jpeg[..2], &[0xff, 0xd8]);
     assert_eq!(e.data["bytes"], jpeg.len());

@@ -433,7 +433,9 @@ fn citizen_id(dice: &mut Dice, year: u64) -> String {
 /// through the host's command path to the agent, as staff terminals would.
 async fn visitors(state: AppState) {
     use serde_json::json;
-    const NAMES: [&str; 8] = ["王芳", "李强", "张伟", "刘洋", "陈静", "杨磊", "赵敏", "黄勇"];
+    const NAMES: [&str; 8] = [
+        "王芳", "李强", "张伟", "刘洋", "陈静", "杨磊", "赵敏", "黄勇",
+    ];
     let Ok(agent) = bantong_fabric::AgentId::parse(DEMO_AGENT) else {
         return;
     };
@@ -473,20 +475,37 @@ async fn visitors(state: AppState) {
         let (_, _, category) = DEMO_WINDOWS[dice.below(DEMO_WINDOWS.len() as u64) as usize];
         match dice.below(3) {
             0 => {
-                if run(Some("queue"), "ticket", json!({ "category": category, "by_card": true }))
-                    .await
-                    .is_some()
+                if run(
+                    Some("queue"),
+                    "ticket",
+                    json!({ "category": category, "by_card": true }),
+                )
+                .await
+                .is_some()
                 {
                     let input = card(&mut dice);
-                    run(None, "device.simulate", json!({ "device": "ticket-reader", "input": input }))
-                        .await;
-                    run(None, "device.simulate", json!({ "device": "ticket-reader", "input": { "remove": true } }))
-                        .await;
+                    run(
+                        None,
+                        "device.simulate",
+                        json!({ "device": "ticket-reader", "input": input }),
+                    )
+                    .await;
+                    run(
+                        None,
+                        "device.simulate",
+                        json!({ "device": "ticket-reader", "input": { "remove": true } }),
+                    )
+                    .await;
                 }
             }
             1 => {
                 let code = format!("YY-{:06}", dice.below(1_000_000));
-                run(Some("queue"), "ticket", json!({ "category": category, "appointment": code })).await;
+                run(
+                    Some("queue"),
+                    "ticket",
+                    json!({ "category": category, "appointment": code }),
+                )
+                .await;
             }
             _ => {
                 run(Some("queue"), "ticket", json!({ "category": category })).await;
@@ -502,21 +521,34 @@ async fn visitors(state: AppState) {
                 run(Some("queue"), "start", json!({ "window": no })).await;
                 run(Some("queue"), "finish", json!({ "window": no })).await;
                 let key = [5, 5, 5, 4, 4, 3, 2, 1][dice.below(8) as usize];
-                run(None, "device.simulate", json!({ "device": format!("keypad-{no}"), "input": { "key": key } }))
-                    .await;
+                run(
+                    None,
+                    "device.simulate",
+                    json!({ "device": format!("keypad-{no}"), "input": { "key": key } }),
+                )
+                .await;
             }
         }
         // Every fifth round, someone uses the kiosk.
-        if round % 5 == 0 && run(Some("kiosk"), "start", json!({})).await.is_some() {
+        if round.is_multiple_of(5) && run(Some("kiosk"), "start", json!({})).await.is_some() {
             let input = card(&mut dice);
-            run(None, "device.simulate", json!({ "device": "kiosk-reader", "input": input })).await;
+            run(
+                None,
+                "device.simulate",
+                json!({ "device": "kiosk-reader", "input": input }),
+            )
+            .await;
             let (item, _) = DEMO_ITEMS[dice.below(DEMO_ITEMS.len() as u64) as usize];
             tokio::time::sleep(std::time::Duration::from_millis(500)).await;
             run(Some("kiosk"), "choose", json!({ "item": item })).await;
             tokio::time::sleep(std::time::Duration::from_millis(500)).await;
             run(Some("kiosk"), "rate", json!({ "score": 3 + dice.below(3) })).await;
-            run(None, "device.simulate", json!({ "device": "kiosk-reader", "input": { "remove": true } }))
-                .await;
+            run(
+                None,
+                "device.simulate",
+                json!({ "device": "kiosk-reader", "input": { "remove": true } }),
+            )
+            .await;
         }
     }
 }

@@ -107,7 +107,9 @@ impl Guest for CameraWatch {
     }
 
     /// Camera-watch drives no devices.
-    fn on_device(_event: bindings::bantong::platform::peripherals::DeviceEvent) -> Result<(), String> {
+    fn on_device(
+        _event: bindings::bantong::platform::peripherals::DeviceEvent,
+    ) -> Result<(), String> {
         Ok(())
     }
 

@@ -45,8 +45,9 @@ fn run(actions: Vec<Action>) -> Result<(), String> {
             Action::Cancel(request) => {
                 peripherals::cancel(request);
             }
-            Action::Send { kind, data } => uplink::send(kind, None, &data.to_string())
-                .map_err(|e| format!("uplink: {e:?}"))?,
+            Action::Send { kind, data } => {
+                uplink::send(kind, None, &data.to_string()).map_err(|e| format!("uplink: {e:?}"))?
+            }
             Action::Alert { kind, data } => uplink::alert(kind, None, &data.to_string(), false)
                 .map_err(|e| format!("uplink: {e:?}"))?,
         }

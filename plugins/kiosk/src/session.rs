@@ -59,10 +59,15 @@ impl Config {
         }
         for (i, item) in c.items.iter().enumerate() {
             if item.code.is_empty() || item.code.len() > 32 || item.name.is_empty() {
-                return Err(format!("kiosk config: items[{i}]: a code (1-32) and a name"));
+                return Err(format!(
+                    "kiosk config: items[{i}]: a code (1-32) and a name"
+                ));
             }
             if c.items[..i].iter().any(|o| o.code == item.code) {
-                return Err(format!("kiosk config: items[{i}]: code {} twice", item.code));
+                return Err(format!(
+                    "kiosk config: items[{i}]: code {} twice",
+                    item.code
+                ));
             }
         }
         if !(10..=3600).contains(&c.idle_s) {
@@ -351,7 +356,13 @@ impl Kiosk {
     }
 
     /// A device event: the card read, the receipt printed, or a failure.
-    pub fn device(&mut self, kind: &str, request: Option<u64>, data: &Value, now: i64) -> Vec<Action> {
+    pub fn device(
+        &mut self,
+        kind: &str,
+        request: Option<u64>,
+        data: &Value,
+        now: i64,
+    ) -> Vec<Action> {
         let Some(s) = &mut self.session else {
             return Vec::new();
         };
@@ -441,25 +452,53 @@ mod tests {
     fn a_whole_session_keeps_only_masked_identity() {
         let mut k = kiosk();
         let (_, actions) = k.command("start", &Value::Null, NOW).unwrap();
-        assert!(matches!(&actions[0], Action::Submit { device, op: "read", .. } if device == "reader-1"));
+        assert!(
+            matches!(&actions[0], Action::Submit { device, op: "read", .. } if device == "reader-1")
+        );
         k.submitted(11);
-        assert!(k.command("choose", &json!({ "item": "SB-001" }), NOW).is_err(), "no card yet");
-        assert!(k.device("result", Some(12), &card(), NOW).is_empty(), "not its request");
+        assert!(
+            k.command("choose", &json!({ "item": "SB-001" }), NOW)
+                .is_err(),
+            "no card yet"
+        );
+        assert!(
+            k.device("result", Some(12), &card(), NOW).is_empty(),
+            "not its request"
+        );
         k.device("result", Some(11), &card(), NOW + 5_000);
-        let status = k.command("status", &Value::Null, NOW).unwrap().0.to_string();
-        assert!(status.contains("张**") && !status.contains("张三丰"), "{status}");
+        let status = k
+            .command("status", &Value::Null, NOW)
+            .unwrap()
+            .0
+            .to_string();
+        assert!(
+            status.contains("张**") && !status.contains("张三丰"),
+            "{status}"
+        );
         assert!(!status.contains("11010519491231002X"), "{status}");
 
-        let (_, actions) = k.command("choose", &json!({ "item": "SB-001" }), NOW + 10_000).unwrap();
-        let Action::Submit { op: "print", args, .. } = &actions[0] else { panic!("a print") };
+        let (_, actions) = k
+            .command("choose", &json!({ "item": "SB-001" }), NOW + 10_000)
+            .unwrap();
+        let Action::Submit {
+            op: "print", args, ..
+        } = &actions[0]
+        else {
+            panic!("a print")
+        };
         let lines = args["lines"].to_string();
-        assert!(lines.contains("社保卡补办") && lines.contains("110105********002X"), "{lines}");
+        assert!(
+            lines.contains("社保卡补办") && lines.contains("110105********002X"),
+            "{lines}"
+        );
         assert!(lines.contains("2025-11-27 12:00"), "{lines}");
         assert!(!lines.contains("11010519491231002X"));
         k.submitted(12);
         k.device("result", Some(12), &json!({ "bytes": 300 }), NOW + 12_000);
 
-        let (summary, actions) = k.command("rate", &json!({ "score": 1 }), NOW + 20_000).unwrap();
+        let (summary, actions) = k
+            .command("rate", &json!({ "score": 1 }), NOW + 20_000)
+            .unwrap();
         assert_eq!(summary["outcome"], "completed");
         assert_eq!(summary["duration_s"], 20);
         let kinds: Vec<&str> = actions
@@ -477,20 +516,37 @@ mod tests {
     fn failures_idle_and_cancel_end_or_rewind_the_session() {
         let mut k = kiosk();
         k.command("start", &Value::Null, NOW).unwrap();
-        assert!(k.command("start", &Value::Null, NOW).is_err(), "one at a time");
+        assert!(
+            k.command("start", &Value::Null, NOW).is_err(),
+            "one at a time"
+        );
         k.submitted(1);
         let actions = k.device("failed", Some(1), &json!({ "error": "timed out" }), NOW);
-        assert!(matches!(&actions[0], Action::Send { kind: "kiosk.session", data } if data["outcome"] == "no-card"));
+        assert!(
+            matches!(&actions[0], Action::Send { kind: "kiosk.session", data } if data["outcome"] == "no-card")
+        );
 
         k.command("start", &Value::Null, NOW).unwrap();
         k.submitted(2);
         k.device("result", Some(2), &card(), NOW);
-        k.command("choose", &json!({ "item": "HJ-002" }), NOW).unwrap();
+        k.command("choose", &json!({ "item": "HJ-002" }), NOW)
+            .unwrap();
         k.submitted(3);
-        k.device("failed", Some(3), &json!({ "error": "缺纸 (out of paper)" }), NOW);
+        k.device(
+            "failed",
+            Some(3),
+            &json!({ "error": "缺纸 (out of paper)" }),
+            NOW,
+        );
         let s = k.session().unwrap();
-        assert_eq!((&s.stage, s.error.as_deref()), (&Stage::Choosing, Some("缺纸 (out of paper)")));
-        assert!(k.command("rate", &json!({ "score": 5 }), NOW).is_err(), "nothing printed");
+        assert_eq!(
+            (&s.stage, s.error.as_deref()),
+            (&Stage::Choosing, Some("缺纸 (out of paper)"))
+        );
+        assert!(
+            k.command("rate", &json!({ "score": 5 }), NOW).is_err(),
+            "nothing printed"
+        );
         assert!(k.command("choose", &json!({ "item": "XX" }), NOW).is_err());
 
         assert!(k.timer(NOW + 60_000).is_empty());
@@ -500,12 +556,21 @@ mod tests {
         k.command("start", &Value::Null, NOW).unwrap();
         k.submitted(4);
         let (_, actions) = k.command("cancel", &Value::Null, NOW).unwrap();
-        assert_eq!(actions[0], Action::Cancel(4), "the pending read is cancelled");
+        assert_eq!(
+            actions[0],
+            Action::Cancel(4),
+            "the pending read is cancelled"
+        );
     }
 
     #[test]
     fn config_is_checked_and_time_is_local() {
-        assert!(Config::from_json(r#"{"kiosk": "", "items": [], "devices": {"reader": "r", "printer": "p"}}"#).is_err());
+        assert!(
+            Config::from_json(
+                r#"{"kiosk": "", "items": [], "devices": {"reader": "r", "printer": "p"}}"#
+            )
+            .is_err()
+        );
         assert!(Config::from_json(
             r#"{"kiosk": "k", "items": [{"code": "a", "name": "A"}, {"code": "a", "name": "B"}], "devices": {"reader": "r", "printer": "p"}}"#
         )

@@ -109,7 +109,9 @@ impl Hall {
         if let Some(c) = &config.card_category
             && !config.layout.categories().iter().any(|k| &k.id == c)
         {
-            return Err(format!("queue config: card_category {c:?} is not a category"));
+            return Err(format!(
+                "queue config: card_category {c:?} is not a category"
+            ));
         }
         for no in config.devices.keypads.keys() {
             if !config.layout.windows.iter().any(|w| w.no == *no) {
@@ -218,7 +220,8 @@ impl Hall {
                 args: json!({ "timeout_s": 60 }),
                 purpose: Purpose::CardFor(category.clone()),
             };
-            let reply = json!({ "pending": true, "category": category, "prompt": "请将身份证放在读卡区" });
+            let reply =
+                json!({ "pending": true, "category": category, "prompt": "请将身份证放在读卡区" });
             return Ok((reply, vec![action]));
         }
         let source = match args.get("appointment").and_then(Value::as_str) {
@@ -434,29 +437,61 @@ mod tests {
     fn a_card_ticket_is_read_printed_called_and_rated() {
         let mut h = hall();
         let (reply, actions) = h
-            .command("ticket", &json!({ "category": "health", "by_card": true }), NOW)
+            .command(
+                "ticket",
+                &json!({ "category": "health", "by_card": true }),
+                NOW,
+            )
             .unwrap();
         assert_eq!(reply["pending"], true);
-        let Action::Submit { device, op, purpose, .. } = &actions[0] else {
+        let Action::Submit {
+            device,
+            op,
+            purpose,
+            ..
+        } = &actions[0]
+        else {
             panic!("a read")
         };
         assert_eq!((device.as_str(), *op), ("reader-1", "read"));
         h.submitted(7, purpose.clone());
         let card = json!({ "masked_id": "110105********002X", "age": 76, "name": "张三" });
         let actions = h.device("result", Some(7), &card, NOW).unwrap();
-        assert!(matches!(&actions[0], Action::Submit { device, op: "print", args, .. }
-            if device == "ticket-1" && args["number"] == "C001" && args["text"] == "卫生健康 前面还有0人"));
-        let Action::Send { data, .. } = &actions[1] else { panic!("an event") };
-        assert_eq!((data["green_channel"].as_bool(), data["masked_id"].as_str()), (Some(true), Some("110105********002X")));
+        assert!(
+            matches!(&actions[0], Action::Submit { device, op: "print", args, .. }
+            if device == "ticket-1" && args["number"] == "C001" && args["text"] == "卫生健康 前面还有0人")
+        );
+        let Action::Send { data, .. } = &actions[1] else {
+            panic!("an event")
+        };
+        assert_eq!(
+            (data["green_channel"].as_bool(), data["masked_id"].as_str()),
+            (Some(true), Some("110105********002X"))
+        );
         assert!(!data.to_string().contains("张三"), "the name is not kept");
 
-        let (call, actions) = h.command("call", &json!({ "window": 3 }), NOW + 60_000).unwrap();
+        let (call, actions) = h
+            .command("call", &json!({ "window": 3 }), NOW + 60_000)
+            .unwrap();
         assert_eq!(call["number"], "C001");
-        assert!(matches!(&actions[0], Action::Submit { device, op: "call", .. } if device == "display-1"));
-        h.command("start", &json!({ "window": 3 }), NOW + 90_000).unwrap();
-        let (done, actions) = h.command("finish", &json!({ "window": 3 }), NOW + 390_000).unwrap();
-        assert_eq!((done["wait_ms"].as_i64(), done["service_ms"].as_i64()), (Some(60_000), Some(300_000)));
-        let Action::Submit { device, op, args, .. } = &actions[0] else { panic!("a prompt") };
+        assert!(
+            matches!(&actions[0], Action::Submit { device, op: "call", .. } if device == "display-1")
+        );
+        h.command("start", &json!({ "window": 3 }), NOW + 90_000)
+            .unwrap();
+        let (done, actions) = h
+            .command("finish", &json!({ "window": 3 }), NOW + 390_000)
+            .unwrap();
+        assert_eq!(
+            (done["wait_ms"].as_i64(), done["service_ms"].as_i64()),
+            (Some(60_000), Some(300_000))
+        );
+        let Action::Submit {
+            device, op, args, ..
+        } = &actions[0]
+        else {
+            panic!("a prompt")
+        };
         assert_eq!((device.as_str(), *op), ("keypad-3", "prompt"));
         assert_eq!(args["context"]["ticket"], "C001");
         assert_eq!(args["context"]["masked_id"], "110105********002X");
@@ -475,14 +510,25 @@ mod tests {
         // A whole ID number never becomes the ticket's holder.
         let whole = json!({ "masked_id": "11010519491231002X", "age": 30 });
         h.device("card", None, &whole, NOW).unwrap();
-        assert!(h.queue().tickets().iter().all(|t| t.masked_id.as_deref() != Some("11010519491231002X")));
+        assert!(
+            h.queue()
+                .tickets()
+                .iter()
+                .all(|t| t.masked_id.as_deref() != Some("11010519491231002X"))
+        );
     }
 
     #[test]
     fn missed_calls_and_bad_commands_are_explained() {
         let mut h = hall();
-        h.command("ticket", &json!({ "category": "market-access" }), NOW).unwrap();
-        h.command("ticket", &json!({ "category": "market-access", "appointment": "YY-2025-001" }), NOW).unwrap();
+        h.command("ticket", &json!({ "category": "market-access" }), NOW)
+            .unwrap();
+        h.command(
+            "ticket",
+            &json!({ "category": "market-access", "appointment": "YY-2025-001" }),
+            NOW,
+        )
+        .unwrap();
         let (call, _) = h.command("call", &json!({ "window": 1 }), NOW).unwrap();
         assert_eq!(call["number"], "A002", "appointments first");
         let (missed, actions) = h.command("missed", &json!({ "window": 1 }), NOW).unwrap();
@@ -500,7 +546,11 @@ mod tests {
         assert!(Hall::new(&json!({ "layout": { "windows": [] } }).to_string()).is_err());
         let mut bad = config();
         bad["devices"]["keypads"] = json!({ "9": "keypad-9" });
-        assert!(Hall::new(&bad.to_string()).unwrap_err().contains("no window 9"));
+        assert!(
+            Hall::new(&bad.to_string())
+                .unwrap_err()
+                .contains("no window 9")
+        );
     }
 
     #[test]

@@ -8,8 +8,8 @@
 //! [`queue`] is the whole state machine and has no bindings: time comes in
 //! as the agent clock (`now_ms`), so the same code runs natively in tests.
 
-pub mod queue;
 pub mod hall;
+pub mod queue;
 
 #[cfg(target_arch = "wasm32")]
 mod plugin;

@@ -2,7 +2,7 @@
 
 use std::cell::RefCell;
 
-use crate::record::{Config, Outcome, Tally, rate};
+use crate::record::{Config, Tally, rate};
 
 // Generated glue: the canonical ABI needs `unsafe`, confined to this module.
 #[allow(unsafe_code, clippy::all)]
@@ -26,7 +26,11 @@ thread_local! {
 struct Rating;
 
 fn config() -> Result<Config, String> {
-    CONFIG.with(|c| c.borrow().clone().ok_or_else(|| "not initialised".to_owned()))
+    CONFIG.with(|c| {
+        c.borrow()
+            .clone()
+            .ok_or_else(|| "not initialised".to_owned())
+    })
 }
 
 impl Guest for Rating {
@@ -46,7 +50,7 @@ impl Guest for Rating {
         }
         let data: serde_json::Value =
             serde_json::from_str(&event.data).map_err(|e| format!("event data: {e}"))?;
-        let Outcome::Record(record) = rate(&config()?, &event.device, &data, event.ts)? else {
+        let Some(record) = rate(&config()?, &event.device, &data, event.ts)? else {
             return Ok(());
         };
         TALLY.with(|t| t.borrow_mut().add(&record));
@@ -80,7 +84,10 @@ impl Guest for Rating {
                     .find(|(_, k)| u64::from(k.window) == window)
                     .map(|(id, _)| id.clone())
                     .ok_or_else(|| format!("no keypad at window {window}"))?;
-                let mut context = args.get("context").cloned().unwrap_or(serde_json::json!({}));
+                let mut context = args
+                    .get("context")
+                    .cloned()
+                    .unwrap_or(serde_json::json!({}));
                 context["window"] = serde_json::json!(window);
                 let request = peripherals::submit(
                     &keypad,

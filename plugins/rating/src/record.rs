@@ -76,26 +76,27 @@ pub struct Record {
     pub rated_at: i64,
 }
 
-/// What to send for one keypad `rating` event.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Outcome {
-    Record(Record),
-    /// Ignored (unprompted and the config drops those).
-    Ignored,
-}
-
 /// Builds the record of a keypad's `rating` event (`data` as the agent
-/// gives it: score, prompted, context).
-pub fn rate(config: &Config, device: &str, data: &Value, ts: i64) -> Result<Outcome, String> {
+/// gives it: score, prompted, context); `None` when it is to be ignored
+/// (unprompted, and the config drops those).
+pub fn rate(
+    config: &Config,
+    device: &str,
+    data: &Value,
+    ts: i64,
+) -> Result<Option<Record>, String> {
     let score = data
         .get("score")
         .and_then(Value::as_u64)
         .and_then(|s| u8::try_from(s).ok())
         .ok_or("rating event without a score")?;
     let level = Level::from_score(score).ok_or_else(|| format!("score {score} is not 1-5"))?;
-    let prompted = data.get("prompted").and_then(Value::as_bool).unwrap_or(false);
+    let prompted = data
+        .get("prompted")
+        .and_then(Value::as_bool)
+        .unwrap_or(false);
     if !prompted && !config.unprompted {
-        return Ok(Outcome::Ignored);
+        return Ok(None);
     }
     let context = data.get("context").cloned().unwrap_or(Value::Null);
     let text = |k: &str| context.get(k).and_then(Value::as_str).map(str::to_owned);
@@ -104,7 +105,7 @@ pub fn rate(config: &Config, device: &str, data: &Value, ts: i64) -> Result<Outc
         .and_then(Value::as_u64)
         .and_then(|w| u16::try_from(w).ok())
         .or_else(|| config.keypads.get(device).map(|k| k.window));
-    Ok(Outcome::Record(Record {
+    Ok(Some(Record {
         id: format!("{device}:{ts}"),
         hall: config.hall.clone(),
         channel: "现场服务·评价器".into(),
@@ -131,7 +132,10 @@ pub struct Tally {
 
 impl Tally {
     pub fn add(&mut self, record: &Record) {
-        if let Some(n) = self.by_score.get_mut(usize::from(record.score.saturating_sub(1))) {
+        if let Some(n) = self
+            .by_score
+            .get_mut(usize::from(record.score.saturating_sub(1)))
+        {
             *n += 1;
         }
         if record.bad {
@@ -161,20 +165,28 @@ mod tests {
     use super::*;
 
     fn config() -> Config {
-        Config::from_json(r#"{"hall": "百楼镇便民服务中心", "keypads": {"keypad-3": {"window": 3}}}"#)
-            .unwrap()
+        Config::from_json(
+            r#"{"hall": "百楼镇便民服务中心", "keypads": {"keypad-3": {"window": 3}}}"#,
+        )
+        .unwrap()
     }
 
     #[test]
     fn a_prompted_rating_names_what_was_rated() {
         let data = json!({ "score": 2, "prompted": true,
             "context": { "window": 5, "ticket": "C007", "item": "health", "masked_id": "110105********002X" } });
-        let Outcome::Record(r) = rate(&config(), "keypad-3", &data, 1_000).unwrap() else {
+        let Some(r) = rate(&config(), "keypad-3", &data, 1_000).unwrap() else {
             panic!("a record")
         };
         assert_eq!(r.window, Some(5), "the prompt's window wins");
-        assert_eq!((r.ticket.as_deref(), r.item.as_deref()), (Some("C007"), Some("health")));
-        assert_eq!((r.level.as_str(), r.bad, r.prompted), ("不满意", true, true));
+        assert_eq!(
+            (r.ticket.as_deref(), r.item.as_deref()),
+            (Some("C007"), Some("health"))
+        );
+        assert_eq!(
+            (r.level.as_str(), r.bad, r.prompted),
+            ("不满意", true, true)
+        );
         assert_eq!(r.masked_id.as_deref(), Some("110105********002X"));
         assert_eq!(r.id, "keypad-3:1000");
     }
@@ -182,7 +194,7 @@ mod tests {
     #[test]
     fn an_unprompted_rating_uses_the_keypads_window_or_is_dropped() {
         let data = json!({ "score": 5, "prompted": false, "context": null });
-        let Outcome::Record(r) = rate(&config(), "keypad-3", &data, 1).unwrap() else {
+        let Some(r) = rate(&config(), "keypad-3", &data, 1).unwrap() else {
             panic!("a record")
         };
         assert_eq!((r.window, r.prompted, r.bad), (Some(3), false, false));
@@ -190,13 +202,13 @@ mod tests {
             unprompted: false,
             ..config()
         };
-        assert_eq!(rate(&strict, "keypad-3", &data, 1).unwrap(), Outcome::Ignored);
+        assert_eq!(rate(&strict, "keypad-3", &data, 1).unwrap(), None);
     }
 
     #[test]
     fn a_whole_id_in_the_context_is_masked_and_bad_input_refused() {
         let data = json!({ "score": 4, "prompted": true, "context": { "masked_id": "11010519491231002X" } });
-        let Outcome::Record(r) = rate(&config(), "k", &data, 1).unwrap() else {
+        let Some(r) = rate(&config(), "k", &data, 1).unwrap() else {
             panic!("a record")
         };
         assert_eq!(r.masked_id.as_deref(), Some("110105********002X"));
@@ -211,7 +223,7 @@ mod tests {
         let mut t = Tally::default();
         for score in [5, 5, 4, 3, 1] {
             let data = json!({ "score": score, "prompted": true });
-            if let Outcome::Record(r) = rate(&config(), "k", &data, 1).unwrap() {
+            if let Some(r) = rate(&config(), "k", &data, 1).unwrap() {
                 t.add(&r);
             }
         }
