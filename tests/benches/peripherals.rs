@@ -5,6 +5,9 @@
 //! the rating frame read straight off the link UART (firmware and QEMU
 //! alone), so the difference is what the agent, MQTT and the database add.
 //!
+//! The same presses also go through the device layer and the wasm `rating`
+//! plugin to a 好差评 record, measured against the agent's own event.
+//!
 //! `cargo xtask firmware && cargo bench -p bantong-tests --bench
 //! peripherals`; without `--bench`, five presses as a smoke test.
 
@@ -12,7 +15,7 @@ use std::io::{Read, Write};
 use std::time::{Duration, Instant};
 
 use bantong_tests::db::Backend;
-use bantong_tests::edge::{BrokerKind, Installation, events_of_kind, eventually};
+use bantong_tests::edge::{BrokerKind, Installation, edge_package, events_of_kind, eventually};
 use bantong_tests::firmware::{
     LinkPort, Qemu, agent_with_controller, connect, firmware_image, link_port,
 };
@@ -109,14 +112,14 @@ fn firmware_only(image: &std::path::Path, presses: usize) -> Vec<f64> {
     out
 }
 
-async fn ratings(app: &bantong_tests::app::TestApp) -> usize {
-    events_of_kind(app, "lat-edge", "peripheral.rating")
-        .await
-        .len()
+async fn count(app: &bantong_tests::app::TestApp, kind: &str) -> usize {
+    events_of_kind(app, "lat-edge", kind).await.len()
 }
 
-/// Key → `peripheral.rating` row at the host, through the agent.
-async fn through_the_agent(image: &std::path::Path, presses: usize) -> Vec<f64> {
+/// Key → `peripheral.rating` row at the host, through the agent (the
+/// agent's own event), and key → `haocha.rating` row (the same press
+/// through the device layer and the wasm `rating` plugin), per press.
+async fn through_the_agent(image: &std::path::Path, presses: usize) -> (Vec<f64>, Vec<f64>) {
     let Installation {
         app, host, admin, ..
     } = Installation::start(Backend::Sqlite, BrokerKind::Embedded, &["hall-a"]).await;
@@ -143,26 +146,68 @@ async fn through_the_agent(image: &std::path::Path, presses: usize) -> Vec<f64> 
         .then_some(())
     })
     .await;
-    let mut out = Vec::new();
+    deploy_rating(&app, &admin).await;
+    let (mut native, mut plugin) = (Vec::new(), Vec::new());
     for i in 0..presses {
         tokio::time::sleep(Duration::from_millis(50)).await;
-        let before = ratings(&app).await;
+        let before = (
+            count(&app, "peripheral.rating").await,
+            count(&app, "haocha.rating").await,
+        );
         let key = if i % 2 == 0 { b'4' } else { b'5' };
         let start = Instant::now();
         local.write_all(&[key]).unwrap();
-        while ratings(&app).await == before {
+        let (mut at_native, mut at_plugin) = (None, None);
+        while at_native.is_none() || at_plugin.is_none() {
             assert!(
                 start.elapsed() < Duration::from_secs(10),
                 "rating not stored"
             );
             tokio::time::sleep(Duration::from_millis(1)).await;
+            let ms = start.elapsed().as_secs_f64() * 1000.0;
+            if at_native.is_none() && count(&app, "peripheral.rating").await > before.0 {
+                at_native = Some(ms);
+            }
+            if at_plugin.is_none() && count(&app, "haocha.rating").await > before.1 {
+                at_plugin = Some(ms);
+            }
         }
-        out.push(start.elapsed().as_secs_f64() * 1000.0);
+        native.extend(at_native);
+        plugin.extend(at_plugin);
     }
     agent.kill9();
     drop(qemu);
     host.stop().await;
-    out
+    (native, plugin)
+}
+
+/// The `rating` edge plugin, uploaded, deployed and running.
+async fn deploy_rating(app: &bantong_tests::app::TestApp, admin: &bantong_tests::app::Client) {
+    let up = admin
+        .send_bytes(
+            "POST",
+            "/api/edge/artefacts",
+            edge_package(&app.key, "rating", "0.1.0", None),
+        )
+        .await;
+    assert_eq!(up.status, 201);
+    let deployed = admin
+        .post(
+            "/api/edge/deployments",
+            serde_json::json!({ "digest": up.json()["digest"], "agents": ["lat-edge"],
+                                "config": {}, "health_window_s": 1 }),
+        )
+        .await;
+    assert_eq!(deployed.status, 200);
+    eventually(
+        Duration::from_secs(60),
+        "the rating plugin running",
+        || async {
+            let agent = admin.get("/api/edge/agents/lat-edge").await.json();
+            (agent["report"]["plugins"][0]["state"] == "running").then_some(())
+        },
+    )
+    .await;
 }
 
 fn main() {
@@ -177,13 +222,18 @@ fn main() {
         .enable_all()
         .build()
         .unwrap();
-    let end_to_end = rt.block_on(through_the_agent(&image, presses));
+    let (end_to_end, plugin) = rt.block_on(through_the_agent(&image, presses));
     let (m, p) = median_p95(end_to_end);
     let (fm, fp) = median_p95(floor);
+    let (pm, pp) = median_p95(plugin);
     println!("| benchmark | measured | baseline (same run) | ratio |");
     println!("|---|---|---|---|");
     println!(
         "| key press → stored rating at the host, {presses} presses (QEMU firmware → pty → agent → embedded MQTT → SQLite) | median {m:.1} ms, p95 {p:.1} ms | key → rating frame on the link UART: median {fm:.1} ms, p95 {fp:.1} ms | {:.1} |",
         m / fm.max(0.001)
+    );
+    println!(
+        "| key press → stored 好差评 record through the device layer and the wasm `rating` plugin, same presses | median {pm:.1} ms, p95 {pp:.1} ms | the agent's own `peripheral.rating` of the same press: median {m:.1} ms, p95 {p:.1} ms | {:.2} |",
+        pm / m.max(0.001)
     );
 }

@@ -250,9 +250,14 @@ fn status(line: &Line, state: Value) -> Status {
 struct Keypad {
     line: Line,
     display: String,
-    /// What the next rating is about (window, ticket, service item).
-    armed: Option<Value>,
+    /// What the next rating is about (window, ticket, service item), and
+    /// when the keypad was armed.
+    armed: Option<(Value, std::time::Instant)>,
 }
+
+/// A prompt nobody answered is forgotten after this long, so a later,
+/// unrelated rating is not filed against that service.
+const ARMED_FOR: std::time::Duration = std::time::Duration::from_secs(300);
 
 const RATE_PROMPT: &str = "请您对本次服务进行评价";
 const RATE_THANKS: &str = "感谢您的评价";
@@ -308,7 +313,8 @@ impl Driver for Keypad {
         self.display = shown;
         match job.op.as_str() {
             "prompt" => {
-                self.armed = Some(job.args.get("context").cloned().unwrap_or(json!({})));
+                let context = job.args.get("context").cloned().unwrap_or(json!({}));
+                self.armed = Some((context, std::time::Instant::now()));
                 Step::Done(Ok(json!({ "armed": true })))
             }
             "clear" => {
@@ -328,7 +334,11 @@ impl Driver for Keypad {
         else {
             return (Err("input: {\"key\": 1-5}".into()), Vec::new());
         };
-        let context = self.armed.take();
+        let context = self
+            .armed
+            .take()
+            .filter(|(_, at)| at.elapsed() < ARMED_FOR)
+            .map(|(context, _)| context);
         let rating = json!({
             "score": level.score(),
             "level": level.zh(),
@@ -367,7 +377,8 @@ impl Driver for Keypad {
     fn status(&self) -> Status {
         status(
             &self.line,
-            json!({ "display": self.display, "armed": self.armed.is_some() }),
+            json!({ "display": self.display,
+                    "armed": self.armed.as_ref().is_some_and(|(_, at)| at.elapsed() < ARMED_FOR) }),
         )
     }
 }
