@@ -297,6 +297,24 @@ async fn queue_kiosk_and_ratings_through_real_plugins_and_simulated_devices() {
         )
         .await;
 
+        // A session given up while the reader waits: the plugin cancels its
+        // read (WIT `cancel`), and the reader stops waiting.
+        ok(
+            &admin,
+            None,
+            "device.simulate",
+            json!({ "device": "kiosk-reader", "input": { "remove": true } }),
+        )
+        .await;
+        ok(&admin, Some("kiosk"), "start", json!({})).await;
+        assert_eq!(status(&admin, "kiosk-reader").await["waiting"], 1);
+        let cancelled = ok(&admin, Some("kiosk"), "cancel", json!({})).await;
+        assert_eq!(cancelled["outcome"], "cancelled");
+        eventually(Duration::from_secs(10), "the read cancelled", || async {
+            (status(&admin, "kiosk-reader").await["waiting"] == 0).then_some(())
+        })
+        .await;
+
         // Bad input gets a clear error and changes nothing.
         for (plugin, name, args, why) in [
             (
@@ -345,6 +363,13 @@ async fn queue_kiosk_and_ratings_through_real_plugins_and_simulated_devices() {
         );
 
         // The host reads a card itself: the reply leaves the box masked.
+        ok(
+            &admin,
+            None,
+            "device.simulate",
+            json!({ "device": "kiosk-reader", "input": card("王五") }),
+        )
+        .await;
         let read = ok(
             &admin,
             None,

@@ -336,6 +336,7 @@ impl Devices {
                 owners: owners.clone(),
                 waiting: Vec::new(),
                 reported_healthy: None,
+                started: Instant::now(),
             };
             tokio::spawn(task.run(rx, shutdown.clone()));
             handles.insert(
@@ -579,7 +580,12 @@ struct Task {
     owners: Owners,
     waiting: Vec<Job>,
     reported_healthy: Option<bool>,
+    started: Instant,
 }
+
+/// A device may take this long after the agent starts to come up (a
+/// controller must answer its first query) before it counts as faulty.
+const GRACE: Duration = Duration::from_secs(10);
 
 impl Task {
     async fn run(
@@ -716,11 +722,17 @@ impl Task {
     /// Publishes the driver's status; a change of health goes upstream
     /// (`alert.device-fault`, `device.recovered`) and to plugins (`health`).
     fn refresh(&mut self) {
-        let status = self.driver.status();
+        let mut status = self.driver.status();
+        if let Value::Object(state) = &mut status.state {
+            state.insert("waiting".into(), json!(self.waiting.len()));
+        }
         let healthy = status.healthy;
         let detail = status.detail.clone();
         *lock(&self.status) = status;
         if self.reported_healthy == Some(healthy) {
+            return;
+        }
+        if self.reported_healthy.is_none() && !healthy && self.started.elapsed() < GRACE {
             return;
         }
         let first = self.reported_healthy.is_none();

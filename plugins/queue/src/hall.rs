@@ -310,9 +310,10 @@ impl Hall {
     }
 
     /// A device event: a card for a waiting ticket screen, or a card placed
-    /// with nothing waiting (`card_category`).
+    /// on the queue's own reader with nothing waiting (`card_category`).
     pub fn device(
         &mut self,
+        device: &str,
         kind: &str,
         request: Option<u64>,
         data: &Value,
@@ -333,10 +334,13 @@ impl Hall {
                 json!({ "purpose": match purpose { Purpose::CardFor(_) => "card", Purpose::Output => "output" },
                         "error": data.get("error") }),
             )]),
-            ("card", None) => match self.config.card_category.clone() {
-                Some(category) => self.card(&category, data, now),
-                None => Ok(Vec::new()),
-            },
+            // Cards on other readers (the kiosk's) are not the queue's.
+            ("card", None) if self.config.devices.reader.as_deref() == Some(device) => {
+                match self.config.card_category.clone() {
+                    Some(category) => self.card(&category, data, now),
+                    None => Ok(Vec::new()),
+                }
+            }
             _ => Ok(Vec::new()),
         }
     }
@@ -456,7 +460,7 @@ mod tests {
         assert_eq!((device.as_str(), *op), ("reader-1", "read"));
         h.submitted(7, purpose.clone());
         let card = json!({ "masked_id": "110105********002X", "age": 76, "name": "张三" });
-        let actions = h.device("result", Some(7), &card, NOW).unwrap();
+        let actions = h.device("reader-1", "result", Some(7), &card, NOW).unwrap();
         assert!(
             matches!(&actions[0], Action::Submit { device, op: "print", args, .. }
             if device == "ticket-1" && args["number"] == "C001" && args["text"] == "卫生健康 前面还有0人")
@@ -502,14 +506,21 @@ mod tests {
     fn a_card_placed_unasked_takes_a_ticket_once() {
         let mut h = hall();
         let card = json!({ "masked_id": "110105********002X", "age": 30 });
-        let actions = h.device("card", None, &card, NOW).unwrap();
+        let actions = h.device("reader-1", "card", None, &card, NOW).unwrap();
         assert_eq!(sends(&actions), ["queue.ticket"]);
-        let again = h.device("card", None, &card, NOW).unwrap();
+        let again = h.device("reader-1", "card", None, &card, NOW).unwrap();
         assert_eq!(sends(&again), ["queue.refused"], "already waiting");
         assert_eq!(h.queue().waiting("livelihood").len(), 1);
+        // A card on another reader (the kiosk's) is not a ticket.
+        let other = json!({ "masked_id": "110105********003X", "age": 30 });
+        assert!(
+            h.device("kiosk-reader", "card", None, &other, NOW)
+                .unwrap()
+                .is_empty()
+        );
         // A whole ID number never becomes the ticket's holder.
         let whole = json!({ "masked_id": "11010519491231002X", "age": 30 });
-        h.device("card", None, &whole, NOW).unwrap();
+        h.device("reader-1", "card", None, &whole, NOW).unwrap();
         assert!(
             h.queue()
                 .tickets()

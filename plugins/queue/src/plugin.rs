@@ -86,7 +86,8 @@ impl Guest for QueuePlugin {
     fn on_device(event: DeviceEvent) -> Result<(), String> {
         let data: serde_json::Value =
             serde_json::from_str(&event.data).map_err(|e| format!("event data: {e}"))?;
-        let actions = with_hall(|h| h.device(&event.kind, event.request, &data, event.ts))?;
+        let actions =
+            with_hall(|h| h.device(&event.device, &event.kind, event.request, &data, event.ts))?;
         run(actions).map(|_| ())
     }
 
