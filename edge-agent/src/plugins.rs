@@ -428,21 +428,35 @@ impl RunningPlugin {
         }
     }
 
-    /// Shows a frame to the plugin and forwards what it sent.
-    pub async fn frame(&mut self, frame: Arc<Frame>, sink: &EventSink) -> Result<(), String> {
+    /// Replaces the instance first if the last call poisoned it.
+    async fn ready(&mut self) -> Result<(), String> {
         if self.instance.is_poisoned() {
             self.revive().await.map_err(|e| e.to_string())?;
         }
-        let outcome = match self.instance.on_frame(frame).await {
-            Ok(r) => r,
-            Err(e) => Err(e.to_string()),
-        };
+        Ok(())
+    }
+
+    /// Ends a call that returns nothing: any failure (trap, timeout, or an
+    /// error from the plugin) counts against it, and the events it queued
+    /// before failing still go upstream.
+    async fn settle(
+        &mut self,
+        outcome: Result<Result<(), String>, bantong_runtime::CallError>,
+        sink: &EventSink,
+    ) -> Result<(), String> {
+        let outcome = outcome.unwrap_or_else(|e| Err(e.to_string()));
         if outcome.is_err() {
             self.failures += 1;
         }
-        // Events queued before a failure still happened.
         self.forward(sink).await?;
         outcome
+    }
+
+    /// Shows a frame to the plugin and forwards what it sent.
+    pub async fn frame(&mut self, frame: Arc<Frame>, sink: &EventSink) -> Result<(), String> {
+        self.ready().await?;
+        let outcome = self.instance.on_frame(frame).await;
+        self.settle(outcome, sink).await
     }
 
     /// Runs a host command in the plugin; events it sends go upstream.
@@ -452,9 +466,7 @@ impl RunningPlugin {
         args: &str,
         sink: &EventSink,
     ) -> Result<String, String> {
-        if self.instance.is_poisoned() {
-            self.revive().await.map_err(|e| e.to_string())?;
-        }
+        self.ready().await?;
         let outcome = match self.instance.on_command(name, args).await {
             Ok(r) => r,
             // A trap or timeout counts against the plugin; a refusal
@@ -483,9 +495,7 @@ impl RunningPlugin {
         event: &crate::devices::DeviceEvent,
         sink: &EventSink,
     ) -> Result<(), String> {
-        if self.instance.is_poisoned() {
-            self.revive().await.map_err(|e| e.to_string())?;
-        }
+        self.ready().await?;
         let event = DeviceEvent {
             device: event.device.clone(),
             class: event.class.to_owned(),
@@ -494,31 +504,15 @@ impl RunningPlugin {
             data: event.data.to_string(),
             ts: event.ts_ms,
         };
-        let outcome = match self.instance.on_device(event).await {
-            Ok(r) => r,
-            Err(e) => Err(e.to_string()),
-        };
-        if outcome.is_err() {
-            self.failures += 1;
-        }
-        self.forward(sink).await?;
-        outcome
+        let outcome = self.instance.on_device(event).await;
+        self.settle(outcome, sink).await
     }
 
     /// The periodic tick; events it sends go upstream.
     pub async fn timer(&mut self, now_ms: i64, sink: &EventSink) -> Result<(), String> {
-        if self.instance.is_poisoned() {
-            self.revive().await.map_err(|e| e.to_string())?;
-        }
-        let outcome = match self.instance.on_timer(now_ms).await {
-            Ok(r) => r,
-            Err(e) => Err(e.to_string()),
-        };
-        if outcome.is_err() {
-            self.failures += 1;
-        }
-        self.forward(sink).await?;
-        outcome
+        self.ready().await?;
+        let outcome = self.instance.on_timer(now_ms).await;
+        self.settle(outcome, sink).await
     }
 
     /// Sends what the last call queued.

@@ -15,7 +15,9 @@ use std::io::{Read, Write};
 use std::time::{Duration, Instant};
 
 use bantong_tests::db::Backend;
-use bantong_tests::edge::{BrokerKind, Installation, edge_package, events_of_kind, eventually};
+use bantong_tests::edge::{
+    BrokerKind, Installation, deploy_edge_plugin, events_of_kind, eventually,
+};
 use bantong_tests::firmware::{
     LinkPort, Qemu, agent_with_controller, connect, firmware_image, link_port,
 };
@@ -146,7 +148,7 @@ async fn through_the_agent(image: &std::path::Path, presses: usize) -> (Vec<f64>
         .then_some(())
     })
     .await;
-    deploy_rating(&app, &admin).await;
+    deploy_edge_plugin(&app, &admin, "lat-edge", "rating", serde_json::json!({})).await;
     let (mut native, mut plugin) = (Vec::new(), Vec::new());
     for i in 0..presses {
         tokio::time::sleep(Duration::from_millis(50)).await;
@@ -179,35 +181,6 @@ async fn through_the_agent(image: &std::path::Path, presses: usize) -> (Vec<f64>
     drop(qemu);
     host.stop().await;
     (native, plugin)
-}
-
-/// The `rating` edge plugin, uploaded, deployed and running.
-async fn deploy_rating(app: &bantong_tests::app::TestApp, admin: &bantong_tests::app::Client) {
-    let up = admin
-        .send_bytes(
-            "POST",
-            "/api/edge/artefacts",
-            edge_package(&app.key, "rating", "0.1.0", None),
-        )
-        .await;
-    assert_eq!(up.status, 201);
-    let deployed = admin
-        .post(
-            "/api/edge/deployments",
-            serde_json::json!({ "digest": up.json()["digest"], "agents": ["lat-edge"],
-                                "config": {}, "health_window_s": 1 }),
-        )
-        .await;
-    assert_eq!(deployed.status, 200);
-    eventually(
-        Duration::from_secs(60),
-        "the rating plugin running",
-        || async {
-            let agent = admin.get("/api/edge/agents/lat-edge").await.json();
-            (agent["report"]["plugins"][0]["state"] == "running").then_some(())
-        },
-    )
-    .await;
 }
 
 fn main() {

@@ -481,6 +481,48 @@ pub fn edge_package(
     p.encode()
 }
 
+/// Uploads the first-party edge plugin in `plugins/<dir>` signed with the
+/// installation's key, deploys it to `agent` with `config` and a 1 s
+/// health window, and waits until the agent reports it running.
+pub async fn deploy_edge_plugin(
+    app: &TestApp,
+    admin: &crate::app::Client,
+    agent: &str,
+    dir: &str,
+    config: Value,
+) {
+    let up = admin
+        .send_bytes(
+            "POST",
+            "/api/edge/artefacts",
+            edge_package(&app.key, dir, "0.1.0", None),
+        )
+        .await;
+    assert_eq!(up.status, 201, "{dir}: {}", up.json());
+    let deployed = admin
+        .post(
+            "/api/edge/deployments",
+            json!({ "digest": up.json()["digest"], "agents": [agent],
+                    "config": config, "health_window_s": 1 }),
+        )
+        .await;
+    assert_eq!(deployed.status, 200, "{dir}: {}", deployed.json());
+    let id = dir.to_owned();
+    eventually(
+        Duration::from_secs(90),
+        &format!("{dir} running on {agent}"),
+        || async {
+            let report = admin.get(&format!("/api/edge/agents/{agent}")).await.json();
+            report["report"]["plugins"]
+                .as_array()?
+                .iter()
+                .any(|p| p["id"] == id.as_str() && p["state"] == "running")
+                .then_some(())
+        },
+    )
+    .await;
+}
+
 /// Appends a custom section named `padding` so `wasm` reaches `size` bytes.
 fn pad_component(wasm: &mut Vec<u8>, size: usize) {
     fn leb(mut n: usize, out: &mut Vec<u8>) {

@@ -19,7 +19,8 @@ use std::time::Duration;
 use bantong_tests::app::{Client, TestApp};
 use bantong_tests::db::backends;
 use bantong_tests::edge::{
-    AgentProcess, BrokerKind, Installation, edge_package, events_of_kind, eventually, issue_token,
+    AgentProcess, BrokerKind, Installation, deploy_edge_plugin, events_of_kind, eventually,
+    issue_token,
 };
 use serde_json::{Value, json};
 
@@ -75,25 +76,6 @@ fn kiosk_config() -> Value {
             "devices": { "reader": "kiosk-reader", "printer": "receipt-1" } })
 }
 
-async fn deploy(app: &TestApp, admin: &Client, plugin: &str, config: Value) {
-    let up = admin
-        .send_bytes(
-            "POST",
-            "/api/edge/artefacts",
-            edge_package(&app.key, plugin, "0.1.0", None),
-        )
-        .await;
-    assert_eq!(up.status, 201, "{}", up.json());
-    let digest = up.json()["digest"].as_str().unwrap().to_owned();
-    let d = admin
-        .post(
-            "/api/edge/deployments",
-            json!({ "digest": digest, "agents": [EDGE], "config": config, "health_window_s": 1 }),
-        )
-        .await;
-    assert_eq!(d.status, 200, "{plugin}: {}", d.json());
-}
-
 /// A command to the agent (`plugin`: to that plugin) and its reply.
 async fn command(admin: &Client, plugin: Option<&str>, name: &str, args: Value) -> Value {
     let mut body = json!({ "name": name, "args": args, "timeout_ms": 20_000 });
@@ -142,15 +124,16 @@ async fn queue_kiosk_and_ratings_through_real_plugins_and_simulated_devices() {
         agent.env("BANTONG_EDGE_DEVICES", &devices(&printer));
         agent.run(0, 0);
 
-        deploy(&app, &admin, "queue", queue_config()).await;
-        deploy(
+        deploy_edge_plugin(&app, &admin, EDGE, "queue", queue_config()).await;
+        deploy_edge_plugin(
             &app,
             &admin,
+            EDGE,
             "rating",
             json!({ "hall": "百楼镇便民服务中心" }),
         )
         .await;
-        deploy(&app, &admin, "kiosk", kiosk_config()).await;
+        deploy_edge_plugin(&app, &admin, EDGE, "kiosk", kiosk_config()).await;
         eventually(Duration::from_secs(90), "three plugins running", || async {
             let report = admin.get(&format!("/api/edge/agents/{EDGE}")).await.json();
             let plugins = report["report"]["plugins"].as_array()?.clone();

@@ -7,7 +7,9 @@
 use std::io::Write;
 use std::time::Duration;
 
-use bantong_tests::edge::{BrokerKind, Installation, edge_package, events_of_kind, eventually};
+use bantong_tests::edge::{
+    BrokerKind, Installation, deploy_edge_plugin, events_of_kind, eventually,
+};
 use bantong_tests::firmware::{
     LinkPort, Qemu, agent_with_controller, connect, expect_text, firmware_image, link_port,
 };
@@ -91,29 +93,12 @@ async fn ratings_calls_and_a_lost_controller_through_the_agent() {
     // The same keypad and display as devices: the rating plugin, deployed
     // from the host, turns the firmware's key into a 好差评 record about the
     // service the keypad was armed with; the display shows a queue call.
-    let up = admin
-        .send_bytes(
-            "POST",
-            "/api/edge/artefacts",
-            edge_package(&app.key, "rating", "0.1.0", None),
-        )
-        .await;
-    assert_eq!(up.status, 201, "{}", up.json());
-    let deployed = admin
-        .post(
-            "/api/edge/deployments",
-            json!({ "digest": up.json()["digest"], "agents": ["kiosk-edge"],
-                    "config": { "hall": "hall-a" }, "health_window_s": 1 }),
-        )
-        .await;
-    assert_eq!(deployed.status, 200, "{}", deployed.json());
-    eventually(
-        Duration::from_secs(60),
-        "the rating plugin running",
-        || async {
-            let agent = admin.get("/api/edge/agents/kiosk-edge").await.json();
-            (agent["report"]["plugins"][0]["state"] == "running").then_some(())
-        },
+    deploy_edge_plugin(
+        &app,
+        &admin,
+        "kiosk-edge",
+        "rating",
+        json!({ "hall": "hall-a" }),
     )
     .await;
     let device = |name: &str, args: Value| {

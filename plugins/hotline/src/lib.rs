@@ -1,0 +1,23 @@
+//! `hotline`: the work orders (工单) of the district's one-number hotline
+//! (一号统领: 一号响应、一号受理、一线通答、分级解答、分派工单、统一督办), as pure
+//! logic with no storage, clock or bindings.
+//!
+//! - [`calendar`]: the working-day calendar deadlines are counted on —
+//!   weekends, Chinese public holidays and make-up working days (调休), in
+//!   hall time (UTC+8). Only the 2025 State Council arrangement is built in;
+//!   operators load each year's notice into the configuration.
+//! - [`order`]: the dispatch catalogue (派单目录: request category → lead and
+//!   assisting units, department or hall level, time limits), and the work
+//!   order state machine — received, dispatched, signed, in progress,
+//!   replied, closed, returned, merged; returns (退单) and reassignments (改派)
+//!   approved by a supervisor; reopening after a dissatisfied callback;
+//!   confidential callers hidden from units; every transition in an audit
+//!   trail; supervision (督办) levels from the deadlines.
+//!
+//! Time always comes in as milliseconds since the Unix epoch (`now_ms`), so
+//! the same code runs natively in tests and in the plugin.
+
+#![forbid(unsafe_code)]
+
+pub mod calendar;
+pub mod order;
