@@ -269,6 +269,15 @@ fn ci() -> Result<()> {
         "warnings",
     ]);
     run(clippy)?;
+    // The guests' wasm glue (`cfg(target_arch = "wasm32")`) too.
+    let mut guests = cargo();
+    guests.env("CARGO_INCREMENTAL", "0");
+    guests.args(["clippy", "--target", WASM_TARGET]);
+    for (package, _) in PLUGINS {
+        guests.args(["-p", package]);
+    }
+    guests.args(["--", "-D", "warnings"]);
+    run(guests)?;
     let mut test = cargo();
     test.env("CARGO_INCREMENTAL", "0");
     test.args(["test", "--workspace", "--all-targets"]);
