@@ -13,6 +13,11 @@
 //!   approved by a supervisor; reopening after a dissatisfied callback;
 //!   confidential callers hidden from units; every transition in an audit
 //!   trail; supervision (督办) levels from the deadlines.
+//! - [`calls`]: call records from the telephony (wait, handling time,
+//!   abandoned), the agent seats' status machine, missed calls to call back.
+//! - [`kpi`]: the hotline's KPIs per day or month (接通率, 15秒接通率, 呼损率,
+//!   按时办结率, 满意率, …), each with its numerator, denominator and
+//!   definition, overall, by hall and by category.
 //!
 //! Time always comes in as milliseconds since the Unix epoch (`now_ms`), so
 //! the same code runs natively in tests and in the plugin.
@@ -20,4 +25,6 @@
 #![forbid(unsafe_code)]
 
 pub mod calendar;
+pub mod calls;
+pub mod kpi;
 pub mod order;
