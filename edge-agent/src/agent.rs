@@ -233,16 +233,7 @@ impl Agent {
                 .unwrap_or_else(|p| p.into_inner())
                 .clone(),
             cameras: cameras.lock().unwrap_or_else(|p| p.into_inner()).clone(),
-            devices: beat_devices
-                .list(None)
-                .into_iter()
-                .map(|d| bantong_fabric::msg::DeviceState {
-                    id: d.id,
-                    class: d.class,
-                    healthy: d.healthy,
-                    detail: d.detail,
-                })
-                .collect(),
+            devices: beat_devices.list(None),
         });
         let link = link::run(
             LinkSettings::new(&self.config, &self.identity),

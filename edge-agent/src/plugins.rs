@@ -24,48 +24,43 @@ const MAX_SUBMITS_PER_CALL: usize = 16;
 
 /// What one edge plugin sees of the agent.
 pub struct AgentEdgeHost {
-    plugin: String,
-    config: String,
+    identity: Arc<Identity>,
     drafts: Vec<Draft>,
-    /// Topic patterns the manifest may send under (`events-publish`).
-    publish: Vec<String>,
-    /// Device classes the manifest asks for (`peripherals`).
-    classes: Vec<String>,
     devices: Devices,
     /// Device requests started in the current call.
     submits: usize,
 }
 
 impl AgentEdgeHost {
-    fn new(plugin: &Identity, devices: Devices) -> AgentEdgeHost {
+    fn new(identity: Arc<Identity>, devices: Devices) -> AgentEdgeHost {
         AgentEdgeHost {
-            plugin: plugin.id.clone(),
-            config: plugin.config.clone(),
+            identity,
             drafts: Vec::new(),
-            publish: plugin.publish.clone(),
-            classes: plugin.classes.clone(),
             devices,
             submits: 0,
         }
     }
 }
 
-/// What a plugin is allowed, from its verified manifest.
+/// Who a plugin is and what it is allowed, from its verified manifest.
 #[derive(Debug, Clone)]
 struct Identity {
     id: String,
+    /// Its effective config as JSON.
     config: String,
+    /// Topic patterns it may send under (`events-publish`).
     publish: Vec<String>,
+    /// Device classes it asks for (`peripherals`).
     classes: Vec<String>,
 }
 
 impl EdgeHost for AgentEdgeHost {
     fn config(&mut self) -> String {
-        self.config.clone()
+        self.identity.config.clone()
     }
 
     fn log(&mut self, level: Level, message: &str, _fields: &[(String, String)]) {
-        let plugin = &self.plugin;
+        let plugin = &self.identity.id;
         match level {
             Level::Error => tracing::error!(plugin, "{message}"),
             Level::Warn => tracing::warn!(plugin, "{message}"),
@@ -85,12 +80,13 @@ impl EdgeHost for AgentEdgeHost {
         payload: &str,
         snapshot: Option<&Frame>,
     ) -> Result<(), HostError> {
-        let topic = kind.strip_prefix("alert.").unwrap_or(kind);
+        // Alerts are always allowed; other kinds must be declared.
         let allowed = kind.starts_with("alert.")
             || self
+                .identity
                 .publish
                 .iter()
-                .any(|p| bantong_manifest::topic_matches(p, topic));
+                .any(|p| bantong_manifest::topic_matches(p, kind));
         if !allowed {
             return Err(HostError::Denied(format!(
                 "{kind:?} is not under the manifest's events-publish"
@@ -113,7 +109,7 @@ impl EdgeHost for AgentEdgeHost {
         let draft = Draft {
             ts_ms: now_ms(),
             kind: kind.to_owned(),
-            source: self.plugin.clone(),
+            source: self.identity.id.clone(),
             subject: subject.map(str::to_owned),
             data,
             attachment,
@@ -136,7 +132,7 @@ impl EdgeHost for AgentEdgeHost {
 
     fn devices(&mut self) -> Vec<Device> {
         self.devices
-            .list(Some(&self.classes))
+            .list(Some(&self.identity.classes))
             .into_iter()
             .map(|d| Device {
                 id: d.id,
@@ -151,7 +147,7 @@ impl EdgeHost for AgentEdgeHost {
         let granted = self
             .devices
             .class_of(device)
-            .is_some_and(|c| self.classes.iter().any(|g| g == c));
+            .is_some_and(|c| self.identity.classes.iter().any(|g| g == c));
         if !granted {
             return Err(HostError::NotFound(format!(
                 "no device {device:?} among this plugin's peripherals"
@@ -170,14 +166,14 @@ impl EdgeHost for AgentEdgeHost {
         };
         let id = self
             .devices
-            .submit(device, op, args, Owner::Plugin(self.plugin.clone()))
+            .submit(device, op, args, Owner::Plugin(self.identity.id.clone()))
             .map_err(HostError::Invalid)?;
         self.submits += 1;
         Ok(id)
     }
 
     fn cancel(&mut self, request: u64) -> bool {
-        self.devices.cancel_now(request, &self.plugin)
+        self.devices.cancel(request, Some(&self.identity.id))
     }
 }
 
@@ -300,7 +296,7 @@ pub struct RunningPlugin {
     pub digest: String,
     module: EdgeModule<AgentEdgeHost>,
     instance: EdgeInstance<AgentEdgeHost>,
-    identity: Identity,
+    identity: Arc<Identity>,
     devices: Devices,
     /// Calls that trapped, timed out or returned an error.
     pub failures: u64,
@@ -362,7 +358,8 @@ impl RunningPlugin {
             let (module, mut identity, version, digest) = prepared?;
             identity.config = config.clone();
             let id = identity.id.clone();
-            let host = AgentEdgeHost::new(&identity, devices.clone());
+            let identity = Arc::new(identity);
+            let host = AgentEdgeHost::new(identity.clone(), devices.clone());
             let mut instance = module.instantiate(host).await?;
             match instance.init(&config).await {
                 Ok(Ok(())) => {}
@@ -418,7 +415,7 @@ impl RunningPlugin {
 
     /// Replaces a poisoned instance (after a trap or timeout).
     async fn revive(&mut self) -> anyhow::Result<()> {
-        let host = AgentEdgeHost::new(&self.identity, self.devices.clone());
+        let host = AgentEdgeHost::new(self.identity.clone(), self.devices.clone());
         let mut instance = self.module.instantiate(host).await?;
         if let Ok(Ok(())) = instance.init(&self.identity.config).await {
             self.instance = instance;

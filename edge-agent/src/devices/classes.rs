@@ -176,6 +176,7 @@ fn ticket_number(args: &Value) -> Result<&str, String> {
 // ---- the controller line ---------------------------------------------------
 
 /// How a keypad, display or ticket printer is reached.
+#[derive(Clone)]
 enum Line {
     Simulated,
     Controller {
@@ -346,28 +347,12 @@ impl Driver for Keypad {
             "context": context.unwrap_or(Value::Null),
         });
         self.display = RATE_THANKS.into();
-        // The thank-you is best effort: the line may be down.
-        if let Line::Controller {
-            controllers,
-            controller,
-            unit,
-        } = &self.line
-        {
-            let (controllers, controller, device) =
-                (controllers.clone(), controller.clone(), *unit);
-            tokio::spawn(async move {
-                let _ = controllers
-                    .request(
-                        &controller,
-                        Request::Show {
-                            device,
-                            line: 0,
-                            text: RATE_THANKS.into(),
-                        },
-                    )
-                    .await;
-            });
-        }
+        // The thank-you is best effort (the line may be down) and not waited
+        // for: input handling stays synchronous.
+        let line = self.line.clone();
+        tokio::spawn(async move {
+            let _ = line.show(0, RATE_THANKS).await;
+        });
         (
             Ok(rating.clone()),
             vec![Effect::Emit("rating".into(), rating)],
@@ -1209,24 +1194,15 @@ impl PinPad {
     }
 }
 
-/// HMAC-SHA-256 (RFC 2104) over sha2.
+/// HMAC-SHA-256 (RFC 2104).
 pub(super) fn hmac_sha256(key: &[u8], message: &[u8]) -> [u8; 32] {
-    let mut block = [0u8; 64];
-    if key.len() > 64 {
-        block[..32].copy_from_slice(&Sha256::digest(key));
-    } else {
-        block[..key.len()].copy_from_slice(key);
-    }
-    let pad = |byte: u8| block.map(|b| b ^ byte);
-    let inner = Sha256::new()
-        .chain_update(pad(0x36))
-        .chain_update(message)
-        .finalize();
-    Sha256::new()
-        .chain_update(pad(0x5c))
-        .chain_update(inner)
-        .finalize()
-        .into()
+    use hmac::Mac;
+    // Any key length is valid for HMAC, so this cannot fail.
+    let Ok(mut mac) = hmac::Hmac::<Sha256>::new_from_slice(key) else {
+        return [0; 32];
+    };
+    mac.update(message);
+    mac.finalize().into_bytes().into()
 }
 
 impl Driver for PinPad {

@@ -174,15 +174,8 @@ pub fn check_specs(specs: &[DeviceSpec], controllers: &[String]) -> Result<(), S
     Ok(())
 }
 
-/// A device as plugins and the host see it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct DeviceInfo {
-    pub id: String,
-    pub class: String,
-    pub healthy: bool,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub detail: Option<String>,
-}
+/// A device as plugins, the host and the heartbeat see it.
+pub use bantong_fabric::msg::DeviceState as DeviceInfo;
 
 /// What a device reports to plugins.
 #[derive(Debug, Clone, PartialEq)]
@@ -256,7 +249,7 @@ pub struct Status {
 
 enum Msg {
     Job(Job),
-    Cancel(u64, oneshot::Sender<bool>),
+    Cancel(u64),
     Input(Value, oneshot::Sender<Result<Value, String>>),
 }
 
@@ -430,36 +423,18 @@ impl Devices {
     }
 
     /// Cancels request `id` if `owner` (a plugin, or `None` for the host)
-    /// owns it and it has not finished.
-    pub async fn cancel(&self, id: u64, owner: Option<&str>) -> bool {
-        let device = {
-            let owners = lock(&self.owners);
-            match owners.get(&id) {
-                Some((device, o)) if o.as_deref() == owner => device.clone(),
-                _ => return false,
-            }
-        };
-        let Some(handle) = self.handles.get(&device) else {
-            return false;
-        };
-        let (tx, rx) = oneshot::channel();
-        if handle.tx.send(Msg::Cancel(id, tx)).is_err() {
-            return false;
-        }
-        rx.await.unwrap_or(false)
-    }
-
-    /// Cancels from synchronous code (a plugin call): the device answers
-    /// with a `cancelled` event; returns whether the request was pending.
-    pub fn cancel_now(&self, id: u64, owner: &str) -> bool {
+    /// owns it and it has not finished; returns whether it was pending. A
+    /// request waiting for a person ends with a `cancelled` answer; one the
+    /// device is already carrying out (a print under way) finishes and
+    /// answers as usual.
+    pub fn cancel(&self, id: u64, owner: Option<&str>) -> bool {
         let device = match lock(&self.owners).get(&id) {
-            Some((device, Some(o))) if o == owner => device.clone(),
+            Some((device, o)) if o.as_deref() == owner => device.clone(),
             _ => return false,
         };
-        let (tx, _rx) = oneshot::channel();
         self.handles
             .get(&device)
-            .is_some_and(|h| h.tx.send(Msg::Cancel(id, tx)).is_ok())
+            .is_some_and(|h| h.tx.send(Msg::Cancel(id)).is_ok())
     }
 
     /// Feeds a simulated device input as a person would (place a card,
@@ -599,9 +574,7 @@ impl Task {
             tokio::select! {
                 msg = rx.recv() => match msg {
                     Some(Msg::Job(job)) => self.job(job).await,
-                    Some(Msg::Cancel(id, reply)) => {
-                        let _ = reply.send(self.cancel(id));
-                    }
+                    Some(Msg::Cancel(id)) => self.cancel(id),
                     Some(Msg::Input(input, reply)) => {
                         let (answer, effects) = self.driver.input(&input, &self.waiting);
                         let _ = reply.send(answer);
@@ -635,9 +608,9 @@ impl Task {
         }
     }
 
-    fn cancel(&mut self, id: u64) -> bool {
+    fn cancel(&mut self, id: u64) {
         let Some(i) = self.waiting.iter().position(|j| j.id == id) else {
-            return false;
+            return;
         };
         let job = self.waiting.remove(i);
         self.driver.abandoned(&job);
@@ -648,7 +621,6 @@ impl Task {
                 data: Value::Null,
             },
         );
-        true
     }
 
     fn expire(&mut self) {

@@ -178,18 +178,12 @@ async fn requests_time_out_and_can_be_cancelled_by_their_owner_only() {
     assert!(e.data["error"].as_str().unwrap().contains("timed out"));
 
     let id = rig.plugin("pin-1", "read-pin", json!({})).unwrap();
-    assert!(
-        !rig.devices.cancel(id, Some("queue")).await,
-        "not its request"
-    );
-    assert!(!rig.devices.cancel(id, None).await, "nor the host's");
-    assert!(rig.devices.cancel(id, Some("kiosk")).await);
+    assert!(!rig.devices.cancel(id, Some("queue")), "not its request");
+    assert!(!rig.devices.cancel(id, None), "nor the host's");
+    assert!(rig.devices.cancel(id, Some("kiosk")));
     let e = rig.next().await;
     assert_eq!((e.kind.as_str(), e.request), ("cancelled", Some(id)));
-    assert!(
-        !rig.devices.cancel(id, Some("kiosk")).await,
-        "already finished"
-    );
+    assert!(!rig.devices.cancel(id, Some("kiosk")), "already finished");
 }
 
 #[tokio::test]
