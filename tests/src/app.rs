@@ -60,6 +60,10 @@ events-publish = ["fixture.note.*"]
 [plugins.fixture-b]
 allow = ["storage", "config", "log", "clock"]
 events-publish = ["fixture.note.*"]
+
+[plugins.hotline]
+allow = ["storage", "config", "log", "clock"]
+events-publish = ["hotline.*.*"]
 "#;
 
 /// One host process of a test installation.

@@ -23,6 +23,7 @@ const PLUGINS: &[(&str, &str)] = &[
     ("bantong-queue", "bantong_queue"),
     ("bantong-rating", "bantong_rating"),
     ("bantong-kiosk", "bantong_kiosk"),
+    ("bantong-hotline", "bantong_hotline"),
 ];
 const WASM_TARGET: &str = "wasm32-wasip2";
 
@@ -207,6 +208,11 @@ fn services() -> Result<()> {
     }
     if !have("qemu-system-arm") {
         missing.push("qemu-system-arm");
+    }
+    // The telephony adapter's integration test drives it with a real SIP
+    // peer, sipp.
+    if !have("sipp") {
+        missing.push("sip-tester");
     }
     if !missing.is_empty() {
         eprintln!("installing Debian's {}", missing.join(", "));

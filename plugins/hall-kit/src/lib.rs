@@ -13,7 +13,10 @@
 //!   which of them call for a callback and rectification;
 //! - [`escpos`]: queue tickets and receipts for ESC/POS thermal printers in
 //!   GB18030, and the decoder the printer simulator and tests read them
-//!   with.
+//!   with;
+//! - [`xlsx`]: Excel workbooks (`.xlsx`) from rows of cells — text, numbers,
+//!   percentages, hall-time dates — with a bold frozen header, autofilter
+//!   and column widths, in a ZIP container written by hand.
 //!
 //! Pure and synchronous (no I/O), it builds for the host and for
 //! `wasm32-wasip2`.
@@ -25,6 +28,7 @@ pub mod id_number;
 pub mod rating;
 pub mod scrub;
 pub mod time;
+pub mod xlsx;
 
 pub use escpos::{Align, Decoded, EscPosError, Line, Receipt, decode, wrap};
 pub use id_number::{IdError, IdNumber, Sex, mask};

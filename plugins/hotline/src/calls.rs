@@ -188,12 +188,22 @@ fn check_key(field: &str, id: &str, extra: &[u8]) -> Result<(), CallError> {
     })
 }
 
+/// Whether `number` is a caller ID as telephony presents it: an optional
+/// `+` and 3 to 20 ASCII digits (international numbers, short service
+/// numbers such as 95566). Work orders need a callable Chinese number
+/// ([`classify_phone`]); call records take what the network delivered.
+pub fn is_caller_id(number: &str) -> bool {
+    let digits = number.strip_prefix('+').unwrap_or(number);
+    (3..=20).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit())
+}
+
 impl Call {
     /// Checks the record:
     ///
     /// - `id`, `seat`, `order_id`, `knowledge_article`: 1-64 characters
     ///   without spaces; `hall`: a unit id, `category`: a catalogue key;
-    /// - `caller_number`: [`classify_phone`];
+    /// - `caller_number`: [`classify_phone`], or a caller ID as the network
+    ///   presents it ([`is_caller_id`]: `+` and 3-20 digits, or 3-20 digits);
     /// - `offered_ms <= answered_ms <= ended_ms` (or `offered_ms <=
     ///   ended_ms` when abandoned), and at most [`MAX_CALL_MS`] from offer
     ///   to end;
@@ -203,13 +213,20 @@ impl Call {
     /// - `recording`: 1-512 characters without control characters.
     pub fn validate(&self) -> Result<(), CallError> {
         check_id("id", &self.id)?;
-        classify_phone(&self.caller_number).map_err(|e| match e {
-            OrderError::InvalidPhone { value, reason } => CallError::InvalidPhone { value, reason },
-            other => CallError::InvalidPhone {
-                value: self.caller_number.clone(),
-                reason: other.to_string(),
-            },
-        })?;
+        // A caller ID as the network presents it (international numbers,
+        // short service numbers) is a call too; anything else must be a
+        // Chinese number.
+        if !is_caller_id(&self.caller_number) {
+            classify_phone(&self.caller_number).map_err(|e| match e {
+                OrderError::InvalidPhone { value, reason } => {
+                    CallError::InvalidPhone { value, reason }
+                }
+                other => CallError::InvalidPhone {
+                    value: self.caller_number.clone(),
+                    reason: other.to_string(),
+                },
+            })?;
+        }
         if let Some(seat) = &self.seat {
             check_id("seat", seat)?;
         }
@@ -621,6 +638,30 @@ impl Seats {
         self.seats.get(seat).and_then(|s| s.call.as_ref())
     }
 
+    /// Forces a seat offline, as when the telephony restarted and logs
+    /// the seat in again: the time up to `at_ms` is accrued and the call
+    /// the seat held, if any, is returned so that the caller can end it.
+    pub fn reset(&mut self, seat: &str, at_ms: i64) -> Result<Option<SeatCall>, SeatError> {
+        let Some(s) = self.seats.get_mut(seat) else {
+            return Err(SeatError::UnknownSeat {
+                seat: seat.to_owned(),
+            });
+        };
+        if let Some(last_ms) = s.since_ms
+            && at_ms < last_ms
+        {
+            return Err(SeatError::ClockWentBack {
+                seat: seat.to_owned(),
+                at_ms,
+                last_ms,
+            });
+        }
+        s.accrue(at_ms);
+        s.status = SeatStatus::Offline;
+        s.since_ms = Some(at_ms);
+        Ok(s.call.take())
+    }
+
     /// Applies an event: on success returns the seat's new status; on error
     /// nothing changes.
     pub fn apply(&mut self, event: &SeatEvent) -> Result<SeatStatus, SeatError> {
@@ -807,10 +848,10 @@ mod tests {
             ),
             (
                 Call {
-                    caller_number: "+8613812345678".into(),
+                    caller_number: "138 1234 5678".into(),
                     ..ok.clone()
                 },
-                "caller_number: \"+8613812345678\" has a country code: give the number without +86",
+                "caller_number: \"138 1234 5678\" contains spaces",
             ),
             (
                 Call {

@@ -538,14 +538,18 @@ pub struct Report {
 
 macro_rules! tally {
     ($($field:ident),* $(,)?) => {
-        /// Counters of one group; every figure derives from them.
-        #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
-        struct Tally {
-            $($field: u64,)*
+        /// Counters of one group; every figure derives from them. Public
+        /// so that a store that counts in SQL (the plugin's aggregates) can
+        /// hand its counts to [`assemble`] and get the same figures and
+        /// definitions as [`compute`].
+        #[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+        pub struct Tally {
+            $(#[allow(missing_docs)] pub $field: u64,)*
         }
 
         impl Tally {
-            fn add(&mut self, other: &Tally) {
+            /// Adds `other`'s counters to these (saturating).
+            pub fn add(&mut self, other: &Tally) {
                 $(self.$field = self.$field.saturating_add(other.$field);)*
             }
         }
@@ -575,7 +579,8 @@ tally!(
 );
 
 impl Tally {
-    fn kpis(&self, config: &KpiConfig) -> Kpis {
+    /// The figures these counters give under `config`.
+    pub fn kpis(&self, config: &KpiConfig) -> Kpis {
         let excl = config.exclude_short_abandons;
         let short = if excl { self.short_abandons } else { 0 };
         let offered = self.offered.saturating_sub(short);
@@ -870,6 +875,55 @@ pub fn compute(
         groups.add(hall, category, &t);
     }
 
+    let to_kpis = |map: BTreeMap<String, Tally>| -> BTreeMap<String, Kpis> {
+        map.into_iter()
+            .map(|(key, t)| (key, t.kpis(config)))
+            .collect()
+    };
+    Ok(Report {
+        period,
+        start_ms,
+        end_ms,
+        as_of_ms,
+        config: config.clone(),
+        overall: groups.overall.kpis(config),
+        by_hall: to_kpis(groups.by_hall),
+        by_category: to_kpis(groups.by_category),
+        excluded,
+    })
+}
+
+/// The report of `period` from counters already tallied elsewhere — one
+/// [`Tally`] per (hall, category) cell, e.g. from grouped SQL aggregates —
+/// with the same figures and definitions as [`compute`]. Cells with the
+/// same keys are added together; `None` keys go to [`UNSPECIFIED`].
+pub fn assemble<I, H, C>(
+    cells: I,
+    period: Period,
+    as_of_ms: i64,
+    config: &KpiConfig,
+    excluded: Excluded,
+) -> Result<Report, KpiError>
+where
+    I: IntoIterator<Item = (Option<H>, Option<C>, Tally)>,
+    H: AsRef<str>,
+    C: AsRef<str>,
+{
+    config.validate()?;
+    let Some((start_ms, end_ms)) = period.range_ms() else {
+        return Err(KpiError::InvalidPeriod {
+            text: period.to_string(),
+            reason: "is outside the years 0001-9999 or does not exist".into(),
+        });
+    };
+    let mut groups = Groups::default();
+    for (hall, category, tally) in cells {
+        groups.add(
+            hall.as_ref().map(AsRef::as_ref),
+            category.as_ref().map(AsRef::as_ref),
+            &tally,
+        );
+    }
     let to_kpis = |map: BTreeMap<String, Tally>| -> BTreeMap<String, Kpis> {
         map.into_iter()
             .map(|(key, t)| (key, t.kpis(config)))

@@ -18,13 +18,19 @@
 //! - [`kpi`]: the hotline's KPIs per day or month (接通率, 15秒接通率, 呼损率,
 //!   按时办结率, 满意率, …), each with its numerator, denominator and
 //!   definition, overall, by hall and by category.
+//! - [`knowledge`]: the knowledge base (知识库) — versioned articles per
+//!   service item (a category of the dispatch catalogue), index terms for
+//!   Chinese full-text search from character unigrams and bigrams, and BM25
+//!   ranking of search candidates with highlighted snippets.
 //!
 //! Time always comes in as milliseconds since the Unix epoch (`now_ms`), so
 //! the same code runs natively in tests and in the plugin.
 
-#![forbid(unsafe_code)]
+#![deny(unsafe_code)]
 
 pub mod calendar;
 pub mod calls;
+pub mod knowledge;
 pub mod kpi;
 pub mod order;
+pub mod plugin;

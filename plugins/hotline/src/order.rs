@@ -138,6 +138,9 @@ pub enum Level {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CatalogueEntry {
+    /// What callers and agents see, e.g. `路灯不亮`; the key when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
     /// The lead unit (主办) orders of this category go to by default.
     pub lead: String,
     /// Assisting units (协办).

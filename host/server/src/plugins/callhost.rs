@@ -409,7 +409,7 @@ impl CallHost for ServerCallHost {
 
     fn now_ms(&mut self) -> i64 {
         if self.version.grant.allows(&Capability::Clock) {
-            crate::identity::now_ms()
+            self.index.plugin_now_ms()
         } else {
             0
         }

@@ -61,9 +61,34 @@ impl PluginEntry {
 #[derive(Debug, Default)]
 pub struct PluginIndex {
     entries: RwLock<BTreeMap<String, Arc<PluginEntry>>>,
+    /// When non-zero, the instant the plugins' `clock.now` returns (ms);
+    /// 0 means the wall clock, as in production. Tests of deadlines across
+    /// holidays stop the plugins' time with [`PluginIndex::set_plugin_clock`];
+    /// there is no HTTP or configuration path to it.
+    frozen_clock_ms: std::sync::atomic::AtomicI64,
 }
 
 impl PluginIndex {
+    /// The plugins' clock: the wall clock, unless stopped.
+    pub fn plugin_now_ms(&self) -> i64 {
+        match self
+            .frozen_clock_ms
+            .load(std::sync::atomic::Ordering::Relaxed)
+        {
+            0 => crate::identity::now_ms(),
+            frozen => frozen,
+        }
+    }
+
+    /// Stops the plugins' clock at `at_ms`, or lets it run again with
+    /// `None` (tests and simulations only).
+    pub fn set_plugin_clock(&self, at_ms: Option<i64>) {
+        self.frozen_clock_ms.store(
+            at_ms.filter(|ms| *ms != 0).unwrap_or(0),
+            std::sync::atomic::Ordering::Relaxed,
+        );
+    }
+
     pub fn get(&self, id: &str) -> Option<Arc<PluginEntry>> {
         self.entries.read().ok()?.get(id).cloned()
     }
