@@ -78,7 +78,10 @@ const DEMO_HALLS: &[(&str, &str, &str, &str, HallGrade)] = &[
 ];
 
 /// (crate folder, wasm file stem) of the plugins the demo installs.
-const DEMO_PLUGINS: &[(&str, &str)] = &[("vendor-visitor-log", "vendor_visitor_log")];
+const DEMO_PLUGINS: &[(&str, &str)] = &[
+    ("vendor-visitor-log", "vendor_visitor_log"),
+    ("hotline", "bantong_hotline"),
+];
 
 pub async fn run(mut config: HostConfig, args: DemoArgs) -> Result<()> {
     if config.data_dir.as_os_str() == "data" {
@@ -189,8 +192,138 @@ pub async fn run(mut config: HostConfig, args: DemoArgs) -> Result<()> {
             "  simulated hall: agent {DEMO_AGENT} in 百楼镇 with five cameras, a ticket machine, call display, rating keypads and a kiosk, visited by simulated citizens; alerts at http://{listen}/api/edge/alerts"
         );
     }
+    if state.plugins.index().get("hotline").is_some() {
+        match telephony_token(&state, &system).await {
+            Ok(token) => {
+                tokio::spawn(hotline_calls(state.clone(), token));
+                println!(
+                    "  hotline: simulated calls on seats 1-3 through the telephony webhook; orders at http://{listen}/api/plugins/hotline/orders"
+                );
+            }
+            Err(e) => tracing::warn!("demo hotline calls not started: {e:#}"),
+        }
+    }
     println!("  open http://{listen}/api/openapi.json — Ctrl-C stops\n");
     crate::cli::serve_state(state, listen, true).await
+}
+
+/// The account the demo's simulated telephony posts with, and a new token.
+async fn telephony_token(state: &AppState, system: &Principal) -> Result<String> {
+    use crate::identity::{NewUser, Role};
+    let user = match state.identity.get_user_by_username("demo-telephony").await {
+        Ok(user) => user,
+        Err(_) => {
+            state
+                .identity
+                .create_user(
+                    system,
+                    NewUser {
+                        username: "demo-telephony".into(),
+                        display_name: "演示话务系统".into(),
+                        password: crate::identity::generate_password(),
+                        roles: vec![Role::HotlineAgent],
+                        halls: Vec::new(),
+                        district_wide: true,
+                        must_change_password: false,
+                    },
+                )
+                .await?
+        }
+    };
+    let (_, token) = state
+        .identity
+        .create_token(system, &user.id, "demo telephony", None)
+        .await?;
+    Ok(token)
+}
+
+/// Simulated hotline traffic: every 20 s a call on one of three seats,
+/// answered after a few seconds (or abandoned), and every third answered
+/// call becomes a dispatched work order — all through the plugin's HTTP
+/// routes, as a real telephony adapter and agent would.
+async fn hotline_calls(state: AppState, token: String) {
+    use serde_json::json;
+    use tower::ServiceExt;
+    const CATEGORIES: [(&str, &str); 4] = [
+        ("town.streetlight", "村口路灯不亮"),
+        ("town.sanitation", "垃圾清运不及时"),
+        ("social.pension", "咨询养老保险缴费"),
+        ("housing.property", "小区物业不作为"),
+    ];
+    let router = crate::app(state);
+    let post = |path: String, body: serde_json::Value| {
+        let (router, token) = (router.clone(), token.clone());
+        async move {
+            let req = http::Request::post(format!("/api/plugins/hotline{path}"))
+                .header("authorization", format!("Bearer {token}"))
+                .header("content-type", "application/json")
+                .body(axum::body::Body::from(body.to_string()));
+            match req {
+                Ok(req) => match router.oneshot(req).await {
+                    Ok(resp) if resp.status().is_success() => true,
+                    Ok(resp) => {
+                        tracing::debug!(status = %resp.status(), path, "demo hotline call refused");
+                        false
+                    }
+                    Err(_) => false,
+                },
+                Err(_) => false,
+            }
+        }
+    };
+    let now = crate::identity::now_ms;
+    let seats = ["seat-1", "seat-2", "seat-3"];
+    let logins: Vec<_> = seats
+        .iter()
+        .map(|s| json!({ "event": "login", "seat": s, "at_ms": now() }))
+        .collect();
+    post("/telephony/events".into(), json!({ "events": logins })).await;
+    let mut dice = Dice(now() as u64 ^ 0x5eed);
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(20));
+    let mut answered_calls = 0u64;
+    loop {
+        tick.tick().await;
+        let seat = seats[dice.below(seats.len() as u64) as usize];
+        let call_id = format!("demo-{}", now());
+        let caller = format!("139{:08}", dice.below(100_000_000));
+        let offered = now();
+        let wait = 2_000 + 1_000 * dice.below(25) as i64;
+        let abandoned = dice.below(10) == 0;
+        let mut events = vec![json!({ "event": "offered", "call_id": call_id, "caller_number": caller,
+                                      "seat": seat, "at_ms": offered })];
+        if abandoned {
+            events.push(json!({ "event": "ended", "call_id": call_id, "at_ms": offered + wait }));
+        } else {
+            events.push(json!({ "event": "answered", "call_id": call_id, "seat": seat, "at_ms": offered + wait }));
+        }
+        if !post("/telephony/events".into(), json!({ "events": events })).await {
+            continue;
+        }
+        if abandoned {
+            continue;
+        }
+        tokio::time::sleep(std::time::Duration::from_secs(8)).await;
+        answered_calls += 1;
+        if answered_calls % 3 == 0 {
+            let (category, title) = CATEGORIES[dice.below(CATEGORIES.len() as u64) as usize];
+            let hall = DEMO_HALLS[dice.below(DEMO_HALLS.len() as u64) as usize].0;
+            post(
+                "/orders".into(),
+                json!({ "category": category, "title": title, "caller_number": caller,
+                        "hall": hall, "call_id": call_id, "dispatch": true, "separate": true }),
+            )
+            .await;
+        }
+        let ended = now();
+        post(
+            "/telephony/events".into(),
+            json!({ "events": [
+                { "event": "ended", "call_id": call_id, "at_ms": ended },
+                { "event": "wrap_up_done", "seat": seat, "at_ms": ended + 1 },
+            ] }),
+        )
+        .await;
+    }
 }
 
 /// The demo's edge agent.
@@ -565,4 +698,8 @@ events-publish = ["visitor.*"]
 [plugins.fixture]
 allow = ["storage", "config", "log", "clock", "blobs"]
 events-publish = ["fixture.note.*"]
+
+[plugins.hotline]
+allow = ["storage", "config", "log", "clock"]
+events-publish = ["hotline.*.*"]
 "#;

@@ -32,5 +32,6 @@ pub mod calendar;
 pub mod calls;
 pub mod knowledge;
 pub mod kpi;
+pub mod kpi_queries;
 pub mod order;
 pub mod plugin;

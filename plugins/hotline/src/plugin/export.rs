@@ -173,7 +173,10 @@ fn figure_cells(f: &Figure) -> [Cell; 3] {
     ]
 }
 
-const FIGURES: &[(&str, fn(&Kpis) -> &Figure)] = &[
+/// A figure's column title and how to find it in a group's KPIs.
+type FigureColumn = (&'static str, fn(&Kpis) -> &Figure);
+
+const FIGURES: &[FigureColumn] = &[
     ("人工接通率", |k| &k.answer_rate),
     ("15秒接通率", |k| &k.answered_within),
     ("呼损率", |k| &k.abandon_rate),

@@ -25,9 +25,9 @@ use bantong_sdk::{Caller, Job, Plugin, Request, Response, Router, View, export_p
 
 use crate::order::{OrderError, Role};
 
-pub use docs::{CallDoc, CallbackDoc, Channel, DispatchDoc, OrderDoc, caller_key};
+pub use docs::{CallDoc, CallStatus, CallbackDoc, Channel, DispatchDoc, OrderDoc, caller_key};
 pub use settings::{Settings, default_catalogue};
-pub use stats::{Cell, KPI_QUERIES};
+pub use stats::Cell;
 
 /// The plugin.
 pub struct Hotline;

@@ -256,7 +256,7 @@ fn intake(
                         r.settings.repeat_window_days, repeats.len(), r.settings.repeat_window_days
                     ),
                 },
-                "repeats": repeats.iter().map(|d| brief(d)).collect::<Vec<_>>(),
+                "repeats": repeats.iter().map(brief).collect::<Vec<_>>(),
             }),
         ));
     }
