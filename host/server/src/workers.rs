@@ -28,8 +28,28 @@ pub fn spawn(state: AppState, stop: watch::Receiver<bool>) -> Vec<tokio::task::J
     vec![
         tokio::spawn(outbox_loop(state.clone(), stop.clone())),
         tokio::spawn(registry_loop(state.clone(), stop.clone())),
-        tokio::spawn(scheduler_loop(state, stop)),
+        tokio::spawn(scheduler_loop(state.clone(), stop.clone())),
+        tokio::spawn(statistics_loop(state, stop)),
     ]
+}
+
+/// Refreshes the database's planner statistics at start and every hour
+/// (`Store::refresh_statistics`), so that reports keep using their indexes
+/// as collections grow.
+async fn statistics_loop(state: AppState, mut stop: watch::Receiver<bool>) {
+    const EVERY: Duration = Duration::from_secs(3600);
+    loop {
+        if let Err(e) = state.store.refresh_statistics().await {
+            tracing::warn!(error = %e, "could not refresh the planner statistics");
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(EVERY) => {}
+            _ = stop.changed() => break,
+        }
+        if *stop.borrow() {
+            break;
+        }
+    }
 }
 
 /// Delivers one batch of due events; returns how many were handled.

@@ -195,7 +195,7 @@ fn pg_path(path: &str, as_text: bool) -> String {
 }
 
 /// A stable, safe index name for one index of one collection.
-fn index_name(plugin: &str, collection: &str, fields: &[String]) -> String {
+pub(crate) fn index_name(plugin: &str, collection: &str, fields: &[String]) -> String {
     let mut h = Sha256::new();
     h.update(plugin.as_bytes());
     h.update([0]);

@@ -137,8 +137,10 @@ pub fn kpi_queries(start_ms: i64, end_ms: i64, as_of_ms: i64, config: &KpiConfig
             extra,
         )
     };
+    // Two queries where one would do, so that each reads a single covering
+    // index (an index holds at most eight fields).
     queries.push(KpiQuery {
-        what: "calls offered in the period: count, Σ answered, abandoned, answered_wait_ms, handle_ms, fcr",
+        what: "calls offered in the period: count, Σ answered, abandoned, answered_wait_ms",
         collection: "calls",
         unit_field: "hall",
         filters: calls(vec![]),
@@ -147,16 +149,23 @@ pub fn kpi_queries(start_ms: i64, end_ms: i64, as_of_ms: i64, config: &KpiConfig
             Metric::Sum("answered"),
             Metric::Sum("abandoned"),
             Metric::Sum("answered_wait_ms"),
-            Metric::Sum("handle_ms"),
-            Metric::Sum("fcr"),
         ],
         fold: |t, v| {
             t.offered += at(v, 0);
             t.answered += at(v, 1);
             t.abandoned += at(v, 2);
             t.wait_ms += at(v, 3);
-            t.handle_ms += at(v, 4);
-            t.fcr += at(v, 5);
+        },
+    });
+    queries.push(KpiQuery {
+        what: "calls offered in the period: Σ handle_ms, fcr",
+        collection: "calls",
+        unit_field: "hall",
+        filters: calls(vec![]),
+        metrics: vec![Metric::Sum("handle_ms"), Metric::Sum("fcr")],
+        fold: |t, v| {
+            t.handle_ms += at(v, 0);
+            t.fcr += at(v, 1);
         },
     });
     queries.push(KpiQuery {
@@ -213,10 +222,10 @@ mod tests {
     use super::*;
 
     #[test]
-    fn ten_queries_for_a_past_period_and_fewer_before_deadlines_pass() {
+    fn eleven_queries_for_a_past_period_and_fewer_before_deadlines_pass() {
         let c = KpiConfig::default();
-        assert_eq!(kpi_queries(0, 100, 200, &c).len(), 10);
-        assert_eq!(kpi_queries(100, 200, 50, &c).len(), 8, "no deadline has passed yet");
+        assert_eq!(kpi_queries(0, 100, 200, &c).len(), 11);
+        assert_eq!(kpi_queries(100, 200, 50, &c).len(), 9, "no deadline has passed yet");
         let q = kpi_queries(0, 100, 50, &c);
         let sign = q.iter().find(|q| q.what.starts_with("orders whose sign-for")).unwrap();
         assert_eq!(sign.filters[1], f("sign_due_ms", Cmp::Lt, 50), "judged as of as_of");
@@ -230,7 +239,8 @@ mod tests {
             let values: Vec<u64> = (1..=q.metrics.len() as u64).collect();
             (q.fold)(&mut t, &values);
         }
-        assert_eq!((t.offered, t.answered, t.fcr), (1, 2, 6));
+        assert_eq!((t.offered, t.answered, t.wait_ms), (1, 2, 4));
+        assert_eq!((t.handle_ms, t.fcr), (1, 2));
         assert_eq!((t.sign_due, t.sign_on_time, t.dispatches, t.returned), (1, 2, 1, 2));
         assert_eq!((t.rated, t.satisfied, t.within, t.short_abandons), (1, 1, 1, 1));
         assert_eq!(whole(Some(2.6)), 3);

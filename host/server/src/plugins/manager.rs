@@ -200,6 +200,11 @@ impl PluginManager {
         for spec in meta.collections.values() {
             self.store.ensure_collection(&id, spec).await?;
         }
+        if !meta.collections.is_empty()
+            && let Err(e) = self.store.refresh_statistics().await
+        {
+            tracing::warn!(error = %e, "could not refresh the planner statistics");
+        }
         Ok(loaded)
     }
 
