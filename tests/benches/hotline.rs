@@ -24,7 +24,9 @@ use bantong_hotline::calendar::{Calendar, day_of, start_of_day};
 use bantong_hotline::kpi::{Excluded, KpiConfig, Period, Tally, assemble};
 use bantong_hotline::kpi_queries::{CATEGORY, Cmp, kpi_queries, whole};
 use bantong_hotline::order::{Action, Actor, Level, NewOrder, Order, Role as OrderRole, apply};
-use bantong_hotline::plugin::{CallDoc, CallbackDoc, Channel, DispatchDoc, OrderDoc, caller_key, default_catalogue};
+use bantong_hotline::plugin::{
+    CallDoc, CallbackDoc, Channel, DispatchDoc, OrderDoc, caller_key, default_catalogue,
+};
 use bantong_store::{AggregateFn, AggregateQuery, Filter, Metric, Op, Scope, Selection, Write};
 use bantong_tests::db::{Backend, skip_pg};
 use bantong_tests::{TestApp, TestDb};
@@ -33,7 +35,14 @@ use serde_json::Value;
 const MIN: i64 = 60_000;
 const HOUR: i64 = 60 * MIN;
 const BATCH: usize = 5_000;
-const HALLS: [&str; 6] = ["bailou", "dongjinzhuang", "wusilu", "wuyao", "guofu", "xinzhuang"];
+const HALLS: [&str; 6] = [
+    "bailou",
+    "dongjinzhuang",
+    "wusilu",
+    "wuyao",
+    "guofu",
+    "xinzhuang",
+];
 
 fn local(y: i64, mo: u8, d: u8) -> i64 {
     start_of_day(day_of(y, mo, d).expect("date"))
@@ -49,11 +58,21 @@ struct Seeded {
 
 /// Order `i` of `n`: created, dispatched, signed, handled, replied and
 /// closed by the state machine, with the times spread over 2025.
-fn seed_one(i: usize, n: usize, cal: &Calendar, cat: &bantong_hotline::order::Catalogue, keys: &[String], oct: (i64, i64)) -> Seeded {
+fn seed_one(
+    i: usize,
+    n: usize,
+    cal: &Calendar,
+    cat: &bantong_hotline::order::Catalogue,
+    keys: &[String],
+    oct: (i64, i64),
+) -> Seeded {
     let start = local(2025, 1, 2) + 9 * HOUR;
     let span = local(2025, 12, 20) - start;
     let received = start + (span as i128 * i as i128 / n as i128) as i64;
-    let agent = Actor { id: "agent-bench".into(), role: OrderRole::Agent };
+    let agent = Actor {
+        id: "agent-bench".into(),
+        role: OrderRole::Agent,
+    };
     let category = keys[i % keys.len()].clone();
     let hall_level = cat.entry(&category).is_some_and(|e| e.level == Level::Hall);
     let hall = HALLS[i % HALLS.len()];
@@ -64,7 +83,7 @@ fn seed_one(i: usize, n: usize, cal: &Calendar, cat: &bantong_hotline::order::Ca
             category: category.clone(),
             title: "批量测试工单：路灯、物业、社保等诉求".into(),
             caller_number: format!("138{:08}", i % 5_000_000),
-            confidential: i % 20 == 0,
+            confidential: i.is_multiple_of(20),
         },
         &agent,
         received,
@@ -73,18 +92,59 @@ fn seed_one(i: usize, n: usize, cal: &Calendar, cat: &bantong_hotline::order::Ca
     .expect("order");
     let dispatched = received + 5 * MIN;
     let to = hall_level.then(|| hall.to_owned());
-    apply(&mut order, &agent, Action::Dispatch { to }, dispatched, cat, cal).expect("dispatch");
+    apply(
+        &mut order,
+        &agent,
+        Action::Dispatch { to },
+        dispatched,
+        cat,
+        cal,
+    )
+    .expect("dispatch");
     let lead = order.lead.clone().expect("lead");
-    let unit = Actor { id: "unit-bench".into(), role: OrderRole::Unit(lead.clone()) };
-    let signed = dispatched + if i % 10 == 0 { 30 * HOUR } else { HOUR };
+    let unit = Actor {
+        id: "unit-bench".into(),
+        role: OrderRole::Unit(lead.clone()),
+    };
+    let signed = dispatched
+        + if i.is_multiple_of(10) {
+            30 * HOUR
+        } else {
+            HOUR
+        };
     apply(&mut order, &unit, Action::Sign, signed, cat, cal).expect("sign");
     apply(&mut order, &unit, Action::Start, signed + MIN, cat, cal).expect("start");
     let due = order.due_ms.expect("due");
-    let reply_at = if i % 8 == 0 { due + 24 * HOUR } else { due - 3 * HOUR }.max(signed + 2 * MIN);
-    apply(&mut order, &unit, Action::Reply { text: "已处理并答复来电人。".into() }, reply_at, cat, cal).expect("reply");
-    let rated = i % 2 == 0;
+    let reply_at = if i.is_multiple_of(8) {
+        due + 24 * HOUR
+    } else {
+        due - 3 * HOUR
+    }
+    .max(signed + 2 * MIN);
+    apply(
+        &mut order,
+        &unit,
+        Action::Reply {
+            text: "已处理并答复来电人。".into(),
+        },
+        reply_at,
+        cat,
+        cal,
+    )
+    .expect("reply");
+    let rated = i.is_multiple_of(2);
     let close_at = reply_at + 2 * HOUR;
-    apply(&mut order, &agent, Action::Close { resolution: "回访后办结".into() }, close_at, cat, cal).expect("close");
+    apply(
+        &mut order,
+        &agent,
+        Action::Close {
+            resolution: "回访后办结".into(),
+        },
+        close_at,
+        cat,
+        cal,
+    )
+    .expect("close");
     let mut doc = OrderDoc {
         caller_key: caller_key(&order.caller_number),
         order,
@@ -127,7 +187,7 @@ fn seed_one(i: usize, n: usize, cal: &Calendar, cat: &bantong_hotline::order::Ca
     });
     let call = (oct.0..oct.1).contains(&received).then(|| {
         let offered = received - 3 * MIN;
-        let abandoned = i % 12 == 0;
+        let abandoned = i.is_multiple_of(12);
         let wait = (i % 30) as i64 * 1_000;
         let mut c = CallDoc {
             status: bantong_hotline::plugin::CallStatus::Ended,
@@ -157,8 +217,16 @@ fn seed_one(i: usize, n: usize, cal: &Calendar, cat: &bantong_hotline::order::Ca
         (format!("call-{i}"), serde_json::to_value(c).expect("json"))
     });
     Seeded {
-        order: (id.clone(), doc.storage_hall(), serde_json::to_value(&doc).expect("json")),
-        dispatch: (format!("{id}-1"), Some(lead), serde_json::to_value(dispatch).expect("json")),
+        order: (
+            id.clone(),
+            doc.storage_hall(),
+            serde_json::to_value(&doc).expect("json"),
+        ),
+        dispatch: (
+            format!("{id}-1"),
+            Some(lead),
+            serde_json::to_value(dispatch).expect("json"),
+        ),
         callback,
         call,
     }
@@ -178,7 +246,15 @@ async fn seed(app: &TestApp, n: usize) -> (usize, Duration) {
         for j in i..(i + BATCH).min(n) {
             let s = seed_one(j, n, &cal, &cat, &keys, oct);
             let put = |collection: &str, id: Option<String>, hall: Option<String>, body: Value| {
-                (collection.to_owned(), Write { id, hall, body, expected_version: None })
+                (
+                    collection.to_owned(),
+                    Write {
+                        id,
+                        hall,
+                        body,
+                        expected_version: None,
+                    },
+                )
             };
             let mut writes = vec![
                 put("orders", Some(s.order.0), s.order.1, s.order.2),
@@ -207,10 +283,13 @@ async fn native_report(app: &TestApp, period: Period, as_of: i64) -> Value {
     let config = KpiConfig::default();
     let index = app.host.state.plugins.index();
     let scope = Scope::all("hotline");
-    let mut cells: std::collections::BTreeMap<(Option<String>, Option<String>), Tally> = Default::default();
+    let mut cells: std::collections::BTreeMap<(Option<String>, Option<String>), Tally> =
+        Default::default();
     let mut uow = app.host.state.store.begin();
     for q in kpi_queries(start, end, as_of, &config) {
-        let spec = index.collection("hotline", q.collection).expect("collection");
+        let spec = index
+            .collection("hotline", q.collection)
+            .expect("collection");
         let filters = q
             .filters
             .iter()
@@ -229,17 +308,30 @@ async fn native_report(app: &TestApp, period: Period, as_of: i64) -> Value {
             .metrics
             .iter()
             .map(|m| match m {
-                bantong_hotline::kpi_queries::Metric::Count => Metric { func: AggregateFn::Count, field: None },
-                bantong_hotline::kpi_queries::Metric::Sum(f) => Metric { func: AggregateFn::Sum, field: Some((*f).to_owned()) },
+                bantong_hotline::kpi_queries::Metric::Count => Metric {
+                    func: AggregateFn::Count,
+                    field: None,
+                },
+                bantong_hotline::kpi_queries::Metric::Sum(f) => Metric {
+                    func: AggregateFn::Sum,
+                    field: Some((*f).to_owned()),
+                },
             })
             .collect();
         let query = AggregateQuery {
-            selection: Selection { collection: q.collection.to_owned(), filters, halls: None },
+            selection: Selection {
+                collection: q.collection.to_owned(),
+                filters,
+                halls: None,
+            },
             group_by: vec![q.unit_field.to_owned(), CATEGORY.to_owned()],
             metrics,
         };
         let t = Instant::now();
-        let groups = uow.aggregate(&scope, "hotline", &spec, query).await.expect("aggregate");
+        let groups = uow
+            .aggregate(&scope, "hotline", &spec, query)
+            .await
+            .expect("aggregate");
         if std::env::var("BANTONG_BENCH_TRACE").is_ok() {
             eprintln!("  {:>7.1} ms  {}", t.elapsed().as_secs_f64() * 1e3, q.what);
         }
@@ -264,7 +356,11 @@ fn diff(path: &str, a: &Value, b: &Value) -> Vec<String> {
             keys.into_iter()
                 .flat_map(|k| {
                     let null = Value::Null;
-                    diff(&format!("{path}.{k}"), x.get(k).unwrap_or(&null), y.get(k).unwrap_or(&null))
+                    diff(
+                        &format!("{path}.{k}"),
+                        x.get(k).unwrap_or(&null),
+                        y.get(k).unwrap_or(&null),
+                    )
                 })
                 .collect()
         }
@@ -272,7 +368,9 @@ fn diff(path: &str, a: &Value, b: &Value) -> Vec<String> {
         // figures cross the HTTP body as text); numerators and
         // denominators are integers and must be equal.
         (Value::Number(x), Value::Number(y))
-            if x.as_f64().zip(y.as_f64()).is_some_and(|(x, y)| (x - y).abs() <= 1e-12 * x.abs().max(1.0)) =>
+            if x.as_f64()
+                .zip(y.as_f64())
+                .is_some_and(|(x, y)| (x - y).abs() <= 1e-12 * x.abs().max(1.0)) =>
         {
             Vec::new()
         }
@@ -295,10 +393,14 @@ async fn run_backend(backend: Backend, n: usize, runs: usize) {
     })
     .await;
     let root = bantong_tests::app::repo_root();
-    let manifest = std::fs::read_to_string(root.join("plugins/hotline/manifest.toml")).expect("manifest");
+    let manifest =
+        std::fs::read_to_string(root.join("plugins/hotline/manifest.toml")).expect("manifest");
     let wasm = std::fs::read(bantong_tests::app::wasm_dir().join("bantong_hotline.wasm"))
         .expect("bantong_hotline.wasm: run `cargo xtask wasm` first");
-    let bytes = app.package(bantong_manifest::Manifest::parse(&manifest).expect("parse"), wasm);
+    let bytes = app.package(
+        bantong_manifest::Manifest::parse(&manifest).expect("parse"),
+        wasm,
+    );
     app.host
         .state
         .plugins
@@ -306,9 +408,22 @@ async fn run_backend(backend: Backend, n: usize, runs: usize) {
         .await
         .expect("install");
     let (docs, took) = seed(&app, n).await;
+    eprintln!(
+        "{backend:?}: seeded {n} orders ({docs} documents) in {:.1} s ({:.0} documents/s)",
+        took.as_secs_f64(),
+        docs as f64 / took.as_secs_f64()
+    );
     // What the host's hourly statistics refresh would have done by now.
-    app.host.state.store.refresh_statistics().await.expect("statistics");
-    let agent = app.host.client_as("agent1", vec![Role::HotlineAgent], &[], true).await;
+    app.host
+        .state
+        .store
+        .refresh_statistics()
+        .await
+        .expect("statistics");
+    let agent = app
+        .host
+        .client_as("agent1", vec![Role::HotlineAgent], &[], true)
+        .await;
     let period = Period::parse("2025-10").expect("period");
     let as_of = local(2026, 1, 1);
     let path = format!("/api/plugins/hotline/kpi?period=2025-10&as_of={as_of}");
@@ -322,7 +437,9 @@ async fn run_backend(backend: Backend, n: usize, runs: usize) {
         differences.is_empty(),
         "the plugin's report differs from the native aggregates' at {differences:?}"
     );
-    let received = via_plugin["overall"]["orders_received"].as_u64().unwrap_or(0);
+    let received = via_plugin["overall"]["orders_received"]
+        .as_u64()
+        .unwrap_or(0);
     let (mut plugin_ms, mut native_ms) = (Vec::new(), Vec::new());
     for _ in 0..runs {
         let t = Instant::now();
@@ -345,16 +462,22 @@ async fn run_backend(backend: Backend, n: usize, runs: usize) {
     let o = &via_plugin["overall"];
     eprintln!(
         "  October: on-time completion {} / {}, satisfaction {} / {}, answer rate {} / {}",
-        o["on_time_completion"]["numerator"], o["on_time_completion"]["denominator"],
-        o["satisfaction"]["numerator"], o["satisfaction"]["denominator"],
-        o["answer_rate"]["numerator"], o["answer_rate"]["denominator"],
+        o["on_time_completion"]["numerator"],
+        o["on_time_completion"]["denominator"],
+        o["satisfaction"]["numerator"],
+        o["satisfaction"]["denominator"],
+        o["answer_rate"]["numerator"],
+        o["answer_rate"]["denominator"],
     );
 }
 
 fn main() {
     let full = std::env::args().any(|a| a == "--bench");
     let n = if full {
-        std::env::var("BANTONG_BENCH_ORDERS").ok().and_then(|v| v.parse().ok()).unwrap_or(1_000_000)
+        std::env::var("BANTONG_BENCH_ORDERS")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(1_000_000)
     } else {
         2_000
     };
@@ -364,7 +487,9 @@ fn main() {
         .enable_all()
         .build()
         .expect("runtime");
-    println!("| database | orders (2025) | received in 2025-10 | month's KPIs via plugin (median) | same aggregates natively | ratio |");
+    println!(
+        "| database | orders (2025) | received in 2025-10 | month's KPIs via plugin (median) | same aggregates natively | ratio |"
+    );
     println!("|---|---|---|---|---|---|");
     rt.block_on(async {
         run_backend(Backend::Sqlite, n, runs).await;

@@ -289,8 +289,10 @@ async fn hotline_calls(state: AppState, token: String) {
         let offered = now();
         let wait = 2_000 + 1_000 * dice.below(25) as i64;
         let abandoned = dice.below(10) == 0;
-        let mut events = vec![json!({ "event": "offered", "call_id": call_id, "caller_number": caller,
-                                      "seat": seat, "at_ms": offered })];
+        let mut events = vec![
+            json!({ "event": "offered", "call_id": call_id, "caller_number": caller,
+                                      "seat": seat, "at_ms": offered }),
+        ];
         if abandoned {
             events.push(json!({ "event": "ended", "call_id": call_id, "at_ms": offered + wait }));
         } else {
@@ -304,7 +306,7 @@ async fn hotline_calls(state: AppState, token: String) {
         }
         tokio::time::sleep(std::time::Duration::from_secs(8)).await;
         answered_calls += 1;
-        if answered_calls % 3 == 0 {
+        if answered_calls.is_multiple_of(3) {
             let (category, title) = CATEGORIES[dice.below(CATEGORIES.len() as u64) as usize];
             let hall = DEMO_HALLS[dice.below(DEMO_HALLS.len() as u64) as usize].0;
             post(

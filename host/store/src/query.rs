@@ -146,10 +146,13 @@ fn index_for<'a>(spec: &'a CollectionSpec, filters: &[Filter]) -> Option<&'a [St
         .map(|fields| (score(fields), fields.len(), fields))
         .filter(|(score, _, _)| *score > 0)
         // Highest score, then the longer index, then the first declared.
-        .fold(None, |best: Option<(u32, usize, &Vec<String>)>, c| match best {
-            Some(b) if (b.0, b.1) >= (c.0, c.1) => Some(b),
-            _ => Some(c),
-        })
+        .fold(
+            None,
+            |best: Option<(u32, usize, &Vec<String>)>, c| match best {
+                Some(b) if (b.0, b.1) >= (c.0, c.1) => Some(b),
+                _ => Some(c),
+            },
+        )
         .map(|(_, _, fields)| fields.as_slice())
 }
 
@@ -280,7 +283,12 @@ mod tests {
             halls: None,
         };
         let lite = from_where(Dialect::Sqlite, &scope, "hotline", &spec, &selection).unwrap();
-        assert!(lite.text.starts_with(" FROM documents INDEXED BY \"bt_doc_hotline_orders_"), "{}", lite.text);
+        assert!(
+            lite.text
+                .starts_with(" FROM documents INDEXED BY \"bt_doc_hotline_orders_"),
+            "{}",
+            lite.text
+        );
         let pg = from_where(Dialect::Postgres, &scope, "hotline", &spec, &selection).unwrap();
         assert!(pg.text.starts_with(" FROM documents WHERE"), "{}", pg.text);
     }

@@ -71,7 +71,8 @@ fn at(values: &[u64], i: usize) -> u64 {
 /// The aggregates of one report over `[start_ms, end_ms)` with deadlines
 /// judged as of `as_of_ms`.
 pub fn kpi_queries(start_ms: i64, end_ms: i64, as_of_ms: i64, config: &KpiConfig) -> Vec<KpiQuery> {
-    let range = |field: &'static str, to: i64| vec![f(field, Cmp::Ge, start_ms), f(field, Cmp::Lt, to)];
+    let range =
+        |field: &'static str, to: i64| vec![f(field, Cmp::Ge, start_ms), f(field, Cmp::Lt, to)];
     let with = |mut v: Vec<Filter>, extra: Vec<Filter>| {
         v.extend(extra);
         v
@@ -133,7 +134,10 @@ pub fn kpi_queries(start_ms: i64, end_ms: i64, as_of_ms: i64, config: &KpiConfig
     });
     let calls = |extra: Vec<Filter>| {
         with(
-            with(range("offered_ms", end_ms), vec![f("status", Cmp::Eq, "ended")]),
+            with(
+                range("offered_ms", end_ms),
+                vec![f("status", Cmp::Eq, "ended")],
+            ),
             extra,
         )
     };
@@ -174,7 +178,11 @@ pub fn kpi_queries(start_ms: i64, end_ms: i64, as_of_ms: i64, config: &KpiConfig
         unit_field: "hall",
         filters: calls(vec![
             f("answered", Cmp::Eq, 1),
-            f("wait_ms", Cmp::Le, i64::from(config.answer_within_s) * 1_000),
+            f(
+                "wait_ms",
+                Cmp::Le,
+                i64::from(config.answer_within_s) * 1_000,
+            ),
         ]),
         metrics: vec![Metric::Count],
         fold: |t, v| t.within += at(v, 0),
@@ -185,12 +193,21 @@ pub fn kpi_queries(start_ms: i64, end_ms: i64, as_of_ms: i64, config: &KpiConfig
         unit_field: "hall",
         filters: calls(vec![
             f("abandoned", Cmp::Eq, 1),
-            f("wait_ms", Cmp::Lt, i64::from(config.short_abandon_s) * 1_000),
+            f(
+                "wait_ms",
+                Cmp::Lt,
+                i64::from(config.short_abandon_s) * 1_000,
+            ),
         ]),
         metrics: vec![Metric::Count],
         fold: |t, v| t.short_abandons += at(v, 0),
     });
-    let rated = |extra: Vec<Filter>| with(with(range("at_ms", end_ms), vec![f("score", Cmp::Ge, 1)]), extra);
+    let rated = |extra: Vec<Filter>| {
+        with(
+            with(range("at_ms", end_ms), vec![f("score", Cmp::Ge, 1)]),
+            extra,
+        )
+    };
     queries.push(KpiQuery {
         what: "callbacks rated in the period: count",
         collection: "callbacks",
@@ -199,7 +216,11 @@ pub fn kpi_queries(start_ms: i64, end_ms: i64, as_of_ms: i64, config: &KpiConfig
         metrics: vec![Metric::Count],
         fold: |t, v| t.rated += at(v, 0),
     });
-    let satisfied_from = if config.basic_counts_as_satisfied { 3 } else { 4 };
+    let satisfied_from = if config.basic_counts_as_satisfied {
+        3
+    } else {
+        4
+    };
     queries.push(KpiQuery {
         what: "callbacks with a satisfied score in the period: count",
         collection: "callbacks",
@@ -214,7 +235,13 @@ pub fn kpi_queries(start_ms: i64, end_ms: i64, as_of_ms: i64, config: &KpiConfig
 /// A group's value as a whole count (sums of 0/1 flags and milliseconds
 /// are whole numbers; a missing or negative value counts 0).
 pub fn whole(v: Option<f64>) -> u64 {
-    v.map_or(0, |v| if v.is_finite() && v > 0.0 { v.round() as u64 } else { 0 })
+    v.map_or(0, |v| {
+        if v.is_finite() && v > 0.0 {
+            v.round() as u64
+        } else {
+            0
+        }
+    })
 }
 
 #[cfg(test)]
@@ -225,10 +252,21 @@ mod tests {
     fn eleven_queries_for_a_past_period_and_fewer_before_deadlines_pass() {
         let c = KpiConfig::default();
         assert_eq!(kpi_queries(0, 100, 200, &c).len(), 11);
-        assert_eq!(kpi_queries(100, 200, 50, &c).len(), 9, "no deadline has passed yet");
+        assert_eq!(
+            kpi_queries(100, 200, 50, &c).len(),
+            9,
+            "no deadline has passed yet"
+        );
         let q = kpi_queries(0, 100, 50, &c);
-        let sign = q.iter().find(|q| q.what.starts_with("orders whose sign-for")).unwrap();
-        assert_eq!(sign.filters[1], f("sign_due_ms", Cmp::Lt, 50), "judged as of as_of");
+        let sign = q
+            .iter()
+            .find(|q| q.what.starts_with("orders whose sign-for"))
+            .unwrap();
+        assert_eq!(
+            sign.filters[1],
+            f("sign_due_ms", Cmp::Lt, 50),
+            "judged as of as_of"
+        );
     }
 
     #[test]
@@ -241,8 +279,14 @@ mod tests {
         }
         assert_eq!((t.offered, t.answered, t.wait_ms), (1, 2, 4));
         assert_eq!((t.handle_ms, t.fcr), (1, 2));
-        assert_eq!((t.sign_due, t.sign_on_time, t.dispatches, t.returned), (1, 2, 1, 2));
-        assert_eq!((t.rated, t.satisfied, t.within, t.short_abandons), (1, 1, 1, 1));
+        assert_eq!(
+            (t.sign_due, t.sign_on_time, t.dispatches, t.returned),
+            (1, 2, 1, 2)
+        );
+        assert_eq!(
+            (t.rated, t.satisfied, t.within, t.short_abandons),
+            (1, 1, 1, 1)
+        );
         assert_eq!(whole(Some(2.6)), 3);
         assert_eq!(whole(Some(f64::NAN)), 0);
         assert_eq!(whole(None), 0);

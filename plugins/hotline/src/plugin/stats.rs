@@ -52,7 +52,10 @@ pub fn cells(start: i64, end: i64, as_of: i64, config: &KpiConfig) -> Result<Vec
     for q in kpi_queries(start, end, as_of, config) {
         for g in run(&q)? {
             let values: Vec<u64> = g.values.iter().map(|v| whole(*v)).collect();
-            let key = (g.key_str(0).map(str::to_owned), g.key_str(1).map(str::to_owned));
+            let key = (
+                g.key_str(0).map(str::to_owned),
+                g.key_str(1).map(str::to_owned),
+            );
             (q.fold)(cells.entry(key).or_default(), &values);
         }
     }
