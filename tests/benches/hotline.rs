@@ -15,7 +15,9 @@
 //! `cargo xtask wasm && cargo bench -p bantong-tests --bench hotline`
 //! (`BANTONG_BENCH_ORDERS=…` to change the count, `BANTONG_SKIP_PG=1` to
 //! skip PostgreSQL). Without `--bench`: 2,000 orders, as a smoke test that
-//! the plugin's figures equal the baseline's.
+//! the plugin's figures equal the baseline's. `BANTONG_BENCH_TRACE=1`
+//! prints each native aggregate's time; `BANTONG_BENCH_KEEP=1` keeps the
+//! SQLite database and prints its path (for `EXPLAIN QUERY PLAN`).
 
 use std::time::{Duration, Instant};
 
