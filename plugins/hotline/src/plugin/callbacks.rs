@@ -89,14 +89,13 @@ pub fn record(req: Request) -> HandlerResult {
     if input.score.is_some() {
         doc.rating = input.score;
     }
-    storage::put(
+    let stored = storage::put(
         ORDERS,
         Write::new(doc.clone())
             .id(&id)
             .hall(doc.storage_hall())
             .expected_version(stored.version),
     )?;
-    let version = stored.version + 1;
     let mut outcome = json!({ "callback": callback });
     if let Some(score) = input.score {
         let level = Rating::from_score(score);
@@ -128,10 +127,7 @@ pub fn record(req: Request) -> HandlerResult {
                 .collect();
             match r.settings.on_dissatisfied {
                 OnDissatisfied::Reopen => {
-                    let mut current = stored;
-                    current.body = doc;
-                    current.version = version;
-                    let reopened = orders::reopen_as(caller, current, reason, now, &r)?;
+                    let reopened = orders::reopen_as(caller, stored, reason, now, &r)?;
                     if let Some(obj) = outcome.as_object_mut() {
                         obj.insert("reopened".into(), json!(reopened.order.id));
                         obj.insert("due_ms".into(), json!(reopened.order.due_ms));

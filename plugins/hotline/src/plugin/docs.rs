@@ -12,6 +12,7 @@
 //! | `articles`, `article_versions`, `article_terms` | knowledge base | none |
 //! | `state` | the seats ([`crate::calls::Seats`]) and daily order counters | none |
 
+use bantong_sdk::storage::{self, Write};
 use serde::{Deserialize, Serialize};
 
 use crate::calls::Call;
@@ -93,6 +94,29 @@ pub struct OrderDoc {
 }
 
 impl OrderDoc {
+    /// A new order as stored, with no flags set yet.
+    pub fn new(order: Order, channel: Channel) -> OrderDoc {
+        OrderDoc {
+            caller_key: caller_key(&order.caller_number),
+            order,
+            channel,
+            caller_name: None,
+            description: None,
+            hall: None,
+            call_id: None,
+            knowledge_article: None,
+            repeat_of: Vec::new(),
+            rectification_of: None,
+            signed_on_time: 0,
+            replied_on_time: 0,
+            called_back: 0,
+            supervision: 0,
+            rating: None,
+            merged: 0,
+            current_dispatch: None,
+        }
+    }
+
     /// Recomputes the KPI flags from the order after a transition.
     pub fn refresh(&mut self) {
         let o = &self.order;
@@ -255,4 +279,25 @@ pub struct SupervisionDoc {
 /// Digits of a phone number: the caller-history key.
 pub fn caller_key(number: &str) -> String {
     number.chars().filter(char::is_ascii_digit).collect()
+}
+
+/// Takes the next number of the counter document `key` in `state`
+/// (1, 2, 3 …). Two callers at the same instant clash on the document's
+/// version: one gets a 409 and retries.
+pub fn next_seq(key: &str) -> Result<u64, bantong_sdk::Error> {
+    #[derive(Serialize, Deserialize)]
+    struct Seq {
+        n: u64,
+    }
+    let (n, write) = match storage::get::<Seq>(STATE, key)? {
+        Some(doc) => (
+            doc.body.n + 1,
+            Write::new(Seq { n: doc.body.n + 1 })
+                .id(key)
+                .expected_version(doc.version),
+        ),
+        None => (1, Write::new(Seq { n: 1 }).id(key).create_only()),
+    };
+    storage::put(STATE, write)?;
+    Ok(n)
 }

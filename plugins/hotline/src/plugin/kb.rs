@@ -11,7 +11,7 @@ use bantong_sdk::{HandlerResult, Request, Response, clock};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use super::docs::{ARTICLE_TERMS, ARTICLE_VERSIONS, ARTICLES, STATE};
+use super::docs::{ARTICLE_TERMS, ARTICLE_VERSIONS, ARTICLES, next_seq};
 use super::{forbidden, invalid, param, settings};
 use crate::knowledge::{
     Article, ArticleInput, create as create_article, query_terms, rank, revise as revise_article,
@@ -116,22 +116,7 @@ fn store(article: &Article, expected: Option<u64>) -> Result<Document<Article>, 
 }
 
 fn next_article_id() -> Result<String, Response> {
-    #[derive(Serialize, Deserialize)]
-    struct Seq {
-        n: u64,
-    }
-    let key = "seq-articles";
-    let (n, w) = match storage::get::<Seq>(STATE, key)? {
-        Some(d) => (
-            d.body.n + 1,
-            Write::new(Seq { n: d.body.n + 1 })
-                .id(key)
-                .expected_version(d.version),
-        ),
-        None => (1, Write::new(Seq { n: 1 }).id(key).create_only()),
-    };
-    storage::put(STATE, w)?;
-    Ok(format!("KB{n:05}"))
+    Ok(format!("KB{:05}", next_seq("seq-articles")?))
 }
 
 /// `POST /knowledge`: a new article (version 1).

@@ -4,12 +4,12 @@
 use bantong_hall_kit::time::local_date;
 use bantong_sdk::storage::{self, Document, Op, Query, Write};
 use bantong_sdk::{Caller, HandlerResult, Request, Response, clock, events};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::docs::{
-    CALLS, CallDoc, Channel, DISPATCHES, DispatchDoc, ORDERS, OrderDoc, STATE, SUPERVISIONS,
-    SupervisionDoc, caller_key,
+    CALLS, CallDoc, Channel, DISPATCHES, DispatchDoc, ORDERS, OrderDoc, SUPERVISIONS,
+    SupervisionDoc, caller_key, next_seq,
 };
 use super::settings::{self, Resolved};
 use super::{SUPERVISOR, forbidden, invalid, is_agent, order_error, paging, param, sees_all};
@@ -270,29 +270,15 @@ fn intake(
     let id = next_id(now)?;
     let mut order = probe;
     order.id = id.clone();
-    let mut doc = OrderDoc {
-        order,
-        channel,
-        caller_key: key,
-        caller_name: input.caller_name,
-        description: input.description,
-        hall: input.hall,
-        call_id: input.call_id.clone(),
-        knowledge_article: input.knowledge_article,
-        repeat_of: if offer_merge {
-            Vec::new()
-        } else {
-            repeats.iter().map(|d| d.id.clone()).collect()
-        },
-        rectification_of: None,
-        signed_on_time: 0,
-        replied_on_time: 0,
-        called_back: 0,
-        supervision: 0,
-        rating: None,
-        merged: 0,
-        current_dispatch: None,
-    };
+    let mut doc = OrderDoc::new(order, channel);
+    doc.caller_name = input.caller_name;
+    doc.description = input.description;
+    doc.hall = input.hall;
+    doc.call_id = input.call_id.clone();
+    doc.knowledge_article = input.knowledge_article;
+    if !offer_merge {
+        doc.repeat_of = repeats.iter().map(|d| d.id.clone()).collect();
+    }
     let mut published = vec![("hotline.order.created", created_payload(&doc))];
     if let Some(into) = input.merge_into {
         let action = Action::Merge { into };
@@ -349,24 +335,9 @@ fn find_repeats(
 /// sequence, e.g. `GD202510150001` (a counter document per day; two agents
 /// creating at the same instant get a 409 and retry).
 fn next_id(now: i64) -> Result<String, Response> {
-    #[derive(Serialize, Deserialize)]
-    struct Seq {
-        n: u64,
-    }
     let (y, m, d) = local_date(now);
     let date = format!("{y:04}{m:02}{d:02}");
-    let key = format!("seq-{date}");
-    let current = storage::get::<Seq>(STATE, &key)?;
-    let (n, write) = match current {
-        Some(doc) => (
-            doc.body.n + 1,
-            Write::new(Seq { n: doc.body.n + 1 })
-                .id(&key)
-                .expected_version(doc.version),
-        ),
-        None => (1, Write::new(Seq { n: 1 }).id(&key).create_only()),
-    };
-    storage::put(STATE, write)?;
+    let n = next_seq(&format!("seq-{date}"))?;
     Ok(format!("GD{date}{n:04}"))
 }
 
@@ -422,7 +393,6 @@ fn perform(
             Some(_) => {}
         }
     }
-    let before = doc.order.state;
     let t = apply(
         &mut doc.order,
         actor,
@@ -433,14 +403,10 @@ fn perform(
     )
     .map_err(order_error)?;
     let mut out = Vec::new();
-    let starts_dispatch = match kind {
-        ActionKind::Dispatch | ActionKind::Reopen => true,
-        ActionKind::Approve => t.to == State::Dispatched && before != State::Dispatched,
-        _ => false,
-    };
-    // A reassignment approval moves the order to a new unit too.
-    let reassigned =
-        kind == ActionKind::Approve && t.from != State::Returned && t.to == State::Dispatched;
+    // A dispatch, a reopening or an approved reassignment sends the order
+    // to a unit: a new dispatch record.
+    let starts_dispatch = matches!(kind, ActionKind::Dispatch | ActionKind::Reopen)
+        || (kind == ActionKind::Approve && t.to == State::Dispatched);
     if kind == ActionKind::Approve
         && t.from == State::Returned
         && let Some(id) = doc.current_dispatch.take()
@@ -456,7 +422,7 @@ fn perform(
                 .expected_version(d.version),
         )?;
     }
-    if starts_dispatch || reassigned {
+    if starts_dispatch {
         let n = doc
             .order
             .history
@@ -905,6 +871,7 @@ pub fn caller_history(req: Request) -> HandlerResult {
             .sort_desc("offered_ms")
             .limit(50),
     )?;
+    let calls_total = calls.total;
     let calls: Vec<Value> = calls
         .items
         .iter()
@@ -926,15 +893,8 @@ pub fn caller_history(req: Request) -> HandlerResult {
         "orders": orders.items.iter().map(brief).collect::<Vec<_>>(),
         "orders_total": orders.total,
         "calls": calls,
-        "calls_total": calls_total(&key)?,
+        "calls_total": calls_total,
     })))
-}
-
-fn calls_total(key: &str) -> Result<u64, Response> {
-    Ok(
-        storage::query::<Value>(&Query::new(CALLS).filter("caller_key", Op::Eq, key).limit(1))?
-            .total,
-    )
 }
 
 /// For callbacks: load an order for an agent, apply an action as the
@@ -996,25 +956,11 @@ pub fn rectification(
         &r.catalogue,
     )
     .map_err(order_error)?;
-    let mut doc = OrderDoc {
-        order,
-        channel: of.channel,
-        caller_key: of.caller_key.clone(),
-        caller_name: of.caller_name.clone(),
-        description: Some(reason.chars().take(MAX_REPLY_CHARS).collect()),
-        hall: of.hall.clone(),
-        call_id: None,
-        knowledge_article: None,
-        repeat_of: Vec::new(),
-        rectification_of: Some(of.order.id.clone()),
-        signed_on_time: 0,
-        replied_on_time: 0,
-        called_back: 0,
-        supervision: 0,
-        rating: None,
-        merged: 0,
-        current_dispatch: None,
-    };
+    let mut doc = OrderDoc::new(order, of.channel);
+    doc.caller_name = of.caller_name.clone();
+    doc.description = Some(reason.chars().take(MAX_REPLY_CHARS).collect());
+    doc.hall = of.hall.clone();
+    doc.rectification_of = Some(of.order.id.clone());
     let mut published = vec![("hotline.order.created", created_payload(&doc))];
     published.extend(perform(
         &mut doc,
