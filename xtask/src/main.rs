@@ -4,6 +4,8 @@
 //!   demo halls, a demo admin and the example plugins installed.
 //! - `cargo xtask ci`    — every check and test tier (what `.ci/run` runs).
 //! - `cargo xtask wasm`  — build the guest plugins for `wasm32-wasip2`.
+//! - `cargo xtask portal` — build the portal's browser bundle (hydration)
+//!   into `target/portal/pkg`.
 //! - `cargo xtask firmware` — build the peripheral-controller firmware image.
 //! - `cargo xtask services` — start PostgreSQL and Mosquitto when not running.
 //! - `cargo xtask fuzz [seconds]` — run each fuzz target (nightly) briefly.
@@ -33,6 +35,7 @@ fn main() -> Result<()> {
     let rest = &args[args.len().min(1)..];
     match task {
         "wasm" => build_wasm().map(|_| ()),
+        "portal" => build_portal().map(|dir| eprintln!("{}", dir.display())),
         "firmware" => build_firmware().map(|path| eprintln!("{}", path.display())),
         "demo" => demo(rest),
         "ci" => ci(),
@@ -44,7 +47,7 @@ fn main() -> Result<()> {
         "fuzz-replay" => fuzz(0, true),
         _ => {
             eprintln!(
-                "usage: cargo xtask <demo|ci|wasm|firmware|services|fuzz [secs]|fuzz-replay>"
+                "usage: cargo xtask <demo|ci|wasm|portal|firmware|services|fuzz [secs]|fuzz-replay>"
             );
             Ok(())
         }
@@ -149,8 +152,62 @@ fn target_dir() -> PathBuf {
         .unwrap_or_else(|| root().join("target"))
 }
 
+const PORTAL_TARGET: &str = "wasm32-unknown-unknown";
+/// The wasm-bindgen output name the portal's hydration script loads.
+const PORTAL_NAME: &str = "bantong_portal";
+
+/// Builds the portal for the browser (`--features hydrate`, profile
+/// `portal`), generates its JavaScript glue with wasm-bindgen (a library
+/// here, so its version is the `wasm-bindgen` crate's, pinned in both
+/// manifests) and writes gzip copies beside each file for the host to
+/// serve precompressed. Returns `target/portal/pkg`.
+fn build_portal() -> Result<PathBuf> {
+    ensure_target(None, PORTAL_TARGET)?;
+    let mut cmd = cargo();
+    cmd.args([
+        "build",
+        "-p",
+        "bantong-portal",
+        "--lib",
+        "--target",
+        PORTAL_TARGET,
+        "--profile",
+        "portal",
+        "--features",
+        "hydrate",
+    ]);
+    run(cmd)?;
+    let wasm = target_dir()
+        .join(PORTAL_TARGET)
+        .join("portal")
+        .join(format!("{PORTAL_NAME}.wasm"));
+    let out = target_dir().join("portal").join("pkg");
+    std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
+    wasm_bindgen_cli_support::Bindgen::new()
+        .input_path(&wasm)
+        .web(true)?
+        .typescript(false)
+        .out_name(PORTAL_NAME)
+        .generate(&out)
+        .with_context(|| format!("wasm-bindgen on {}", wasm.display()))?;
+    for file in [
+        format!("{PORTAL_NAME}.js"),
+        format!("{PORTAL_NAME}_bg.wasm"),
+    ] {
+        let path = out.join(&file);
+        let bytes = std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+        std::io::Write::write_all(&mut gz, &bytes)?;
+        let packed = gz.finish()?;
+        std::fs::write(out.join(format!("{file}.gz")), &packed)?;
+        eprintln!("{file}: {} bytes, {} gzipped", bytes.len(), packed.len());
+    }
+    Ok(out)
+}
+
 fn demo(rest: &[String]) -> Result<()> {
     let wasm_dir = build_wasm()?;
+    build_portal()?;
     let mut cmd = cargo();
     cmd.args([
         "run",
@@ -261,6 +318,7 @@ fn ci() -> Result<()> {
     fmt.args(["fmt", "--all", "--", "--check"]);
     run(fmt)?;
     let wasm_dir = build_wasm()?;
+    let portal_dir = build_portal()?;
     let firmware = build_firmware()?;
     check_firmware()?;
     // CI builds once from clean: incremental caches would only cost disk.
@@ -288,6 +346,7 @@ fn ci() -> Result<()> {
     test.env("CARGO_INCREMENTAL", "0");
     test.args(["test", "--workspace", "--all-targets"]);
     test.env("BANTONG_WASM_DIR", &wasm_dir);
+    test.env("BANTONG_PORTAL_PKG_DIR", &portal_dir);
     test.env("BANTONG_TEST_FIRMWARE_IMAGE", &firmware);
     run(test)?;
     report_disk_use(&root().join("target"));

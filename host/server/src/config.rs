@@ -32,6 +32,10 @@ pub struct HostConfig {
     pub auth: AuthConfig,
     pub workers: WorkerConfig,
     pub mqtt: MqttConfig,
+    /// The portal's browser bundle (`bantong_portal.js` and
+    /// `bantong_portal_bg.wasm`, built by `cargo xtask portal`), served at
+    /// `/pkg/`. Without it the pages still work, rendered on the server.
+    pub portal_pkg_dir: PathBuf,
 }
 
 /// The edge fabric's MQTT side.
@@ -167,6 +171,7 @@ impl Default for HostConfig {
             auth: AuthConfig::default(),
             workers: WorkerConfig::default(),
             mqtt: MqttConfig::default(),
+            portal_pkg_dir: PathBuf::from("target/portal/pkg"),
         }
     }
 }

@@ -56,12 +56,31 @@ pub struct Group {
     pub values: Vec<Option<f64>>,
 }
 
-/// The SELECT list, GROUP BY and the declared types of the keys.
-fn select_list(
+/// The aggregate's SQL around a `FROM documents WHERE …` clause, and the
+/// declared types of the keys.
+///
+/// The typed values are selected in a subquery and aggregated outside it:
+/// `SELECT k0, COUNT(*) AS m0, SUM(v1) AS m1 FROM (SELECT <k0> AS k0,
+/// CAST(<f> AS REAL) AS v1 FROM documents … LIMIT -1) AS s GROUP BY 1`. On
+/// SQLite the `LIMIT -1` keeps the subquery from being flattened, so it
+/// runs as a co-routine that reads the declared index alone (the index
+/// holds every typed value). Flattened, SQLite's GROUP BY sorter copies the
+/// raw `body` column and evaluates the expressions from it, reading and
+/// parsing every matching row's JSON (ADR 0011).
+#[derive(Debug)]
+struct AggregateSql {
+    /// `SELECT k0, …, m0, … FROM (SELECT … AS k0, … AS v0, …`
+    head: String,
+    /// ` LIMIT -1) AS s GROUP BY … ORDER BY …`
+    tail: String,
+    key_types: Vec<FieldType>,
+}
+
+fn aggregate_sql(
     dialect: Dialect,
     spec: &CollectionSpec,
     query: &AggregateQuery,
-) -> Result<(String, Vec<FieldType>)> {
+) -> Result<AggregateSql> {
     if query.group_by.len() > MAX_GROUP_BY {
         return Err(Error::invalid(format!(
             "at most {MAX_GROUP_BY} group-by fields"
@@ -76,11 +95,13 @@ fn select_list(
         Dialect::Sqlite => "REAL",
         Dialect::Postgres => "double precision",
     };
-    let mut cols = Vec::new();
+    let mut outer = Vec::new();
+    let mut inner = Vec::new();
     let mut key_types = Vec::new();
     for (i, name) in query.group_by.iter().enumerate() {
         let f = spec.field(name)?;
-        cols.push(format!("{} AS k{i}", f.typed_expr(dialect)));
+        inner.push(format!("{} AS k{i}", f.typed_expr(dialect)));
+        outer.push(format!("k{i}"));
         key_types.push(f.ty);
     }
     for (i, m) in query.metrics.iter().enumerate() {
@@ -101,11 +122,28 @@ fn select_list(
                 AggregateFn::Min => "MIN",
                 _ => "MAX",
             };
-            format!("{func}(CAST({} AS {real}))", f.typed_expr(dialect))
+            inner.push(format!("CAST({} AS {real}) AS v{i}", f.typed_expr(dialect)));
+            format!("{func}(v{i})")
         };
-        cols.push(format!("{expr} AS m{i}"));
+        outer.push(format!("{expr} AS m{i}"));
     }
-    Ok((format!("SELECT {}", cols.join(", ")), key_types))
+    if inner.is_empty() {
+        // Only COUNT(*) and no keys: the subquery still needs a column.
+        inner.push("1 AS one".to_owned());
+    }
+    let fence = match dialect {
+        Dialect::Sqlite => " LIMIT -1",
+        Dialect::Postgres => "",
+    };
+    Ok(AggregateSql {
+        head: format!(
+            "SELECT {} FROM (SELECT {}",
+            outer.join(", "),
+            inner.join(", ")
+        ),
+        tail: format!("{fence}) AS s{}", group_order(key_types.len())),
+        key_types,
+    })
 }
 
 /// `GROUP BY 1, 2 ORDER BY 1 ASC NULLS LAST, 2 ASC NULLS LAST`.
@@ -129,9 +167,13 @@ impl UnitOfWork {
         query: AggregateQuery,
     ) -> Result<Vec<Group>> {
         let dialect = self.dialect();
-        let (select, key_types) = select_list(dialect, spec, &query)?;
+        let AggregateSql {
+            head,
+            tail,
+            key_types,
+        } = aggregate_sql(dialect, spec, &query)?;
         let mut sql = from_where(dialect, scope, owner_plugin, spec, &query.selection)?;
-        sql.text = format!("{select}{}{}", sql.text, group_order(key_types.len()));
+        sql.text = format!("{head}{}{tail}", sql.text);
         sql.push(" LIMIT ")
             .bind(i64::try_from(MAX_GROUPS + 1).unwrap_or(i64::MAX));
         let rows = self.read_all(&sql).await?;
@@ -203,7 +245,7 @@ mod tests {
                 field: Some("s".into()),
             }],
         );
-        assert!(select_list(Dialect::Sqlite, &spec(), &sum_s).is_err());
+        assert!(aggregate_sql(Dialect::Sqlite, &spec(), &sum_s).is_err());
         let sum_x = agg(
             &[],
             vec![Metric {
@@ -212,13 +254,13 @@ mod tests {
             }],
         );
         assert!(
-            select_list(Dialect::Sqlite, &spec(), &sum_x)
+            aggregate_sql(Dialect::Sqlite, &spec(), &sum_x)
                 .unwrap_err()
                 .to_string()
                 .contains("\"x\"")
         );
         let none = agg(&["s"], vec![]);
-        assert!(select_list(Dialect::Sqlite, &spec(), &none).is_err());
+        assert!(aggregate_sql(Dialect::Sqlite, &spec(), &none).is_err());
         let bad_group = agg(
             &["zz"],
             vec![Metric {
@@ -226,7 +268,7 @@ mod tests {
                 field: None,
             }],
         );
-        assert!(select_list(Dialect::Postgres, &spec(), &bad_group).is_err());
+        assert!(aggregate_sql(Dialect::Postgres, &spec(), &bad_group).is_err());
     }
 
     #[test]
@@ -236,7 +278,11 @@ mod tests {
             group_order(2),
             " GROUP BY 1, 2 ORDER BY 1 ASC NULLS LAST, 2 ASC NULLS LAST"
         );
-        let (sql, types) = select_list(
+        let AggregateSql {
+            head,
+            tail,
+            key_types,
+        } = aggregate_sql(
             Dialect::Postgres,
             &spec(),
             &agg(
@@ -248,7 +294,70 @@ mod tests {
             ),
         )
         .unwrap();
-        assert!(sql.contains("AVG(CAST("), "{sql}");
-        assert_eq!(types, vec![FieldType::String]);
+        assert!(
+            head.starts_with("SELECT k0, AVG(v0) AS m0 FROM (SELECT "),
+            "{head}"
+        );
+        assert!(head.ends_with("AS v0"), "{head}");
+        assert_eq!(tail, ") AS s GROUP BY 1 ORDER BY 1 ASC NULLS LAST");
+        assert_eq!(key_types, vec![FieldType::String]);
+    }
+
+    /// On SQLite a grouped aggregate over a declared index reads the index
+    /// alone: the plan evaluates no JSON function (which would mean it
+    /// loaded and parsed each row's body). A regression guard for the month
+    /// of KPIs in docs/benchmarks.md.
+    #[tokio::test]
+    async fn sqlite_aggregate_reads_only_the_index() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}/a.db", dir.path().display());
+        let store = crate::Store::open(crate::StoreConfig::new(url, dir.path().join("blobs")))
+            .await
+            .unwrap();
+        let spec = CollectionSpec {
+            indexes: vec![vec!["n".into(), "s".into()]],
+            ..spec()
+        };
+        store.ensure_collection("p", &spec).await.unwrap();
+        let mut query = agg(
+            &["s"],
+            vec![
+                Metric {
+                    func: AggregateFn::Count,
+                    field: None,
+                },
+                Metric {
+                    func: AggregateFn::Sum,
+                    field: Some("n".into()),
+                },
+            ],
+        );
+        query.selection.filters.push(crate::filter::Filter {
+            field: "n".into(),
+            op: crate::filter::Op::Ge,
+            value: serde_json::json!(1),
+        });
+        let parts = aggregate_sql(Dialect::Sqlite, &spec, &query).unwrap();
+        let from = from_where(
+            Dialect::Sqlite,
+            &Scope::all("p"),
+            "p",
+            &spec,
+            &query.selection,
+        )
+        .unwrap();
+        let text = format!("EXPLAIN {}{}{}", parts.head, from.text, parts.tail);
+        let ops = sqlx::query(&text).fetch_all(store.pool()).await.unwrap();
+        let functions: Vec<String> = ops
+            .iter()
+            .filter(|r| r.get::<String, _>("opcode") == "Function")
+            .map(|r| r.get::<Option<String>, _>("p4").unwrap_or_default())
+            .collect();
+        assert!(functions.is_empty(), "{text}\nevaluates {functions:?}");
+        assert!(
+            ops.iter()
+                .any(|r| r.get::<String, _>("opcode") == "AggStep"),
+            "{text}"
+        );
     }
 }

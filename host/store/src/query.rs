@@ -93,7 +93,12 @@ pub(crate) fn from_where(
     let hint = match (dialect, index_for(spec, &selection.filters)) {
         (Dialect::Sqlite, Some(fields)) => format!(
             " INDEXED BY {}",
-            sql::ident(&crate::spec::index_name(owner_plugin, &spec.name, fields))?
+            sql::ident(&crate::spec::index_name(
+                dialect,
+                owner_plugin,
+                spec,
+                fields
+            )?)?
         ),
         _ => String::new(),
     };

@@ -139,9 +139,11 @@ impl FieldRef {
                     FieldType::Number | FieldType::Timestamp => "IN ('integer', 'real')",
                     FieldType::Bool => "IN ('true', 'false')",
                 };
-                format!(
-                    "(CASE WHEN json_type(body, {path}) {types} THEN json_extract(body, {path}) END)"
-                )
+                // `->>` rather than `json_extract`: the same SQL value for a
+                // scalar, but no JSON subtype, so SQLite may read it from an
+                // index on the expression instead of re-parsing the body
+                // (SQLite does not substitute subtype-returning functions).
+                format!("(CASE WHEN json_type(body, {path}) {types} THEN body ->> {path} END)")
             }
             Dialect::Postgres => {
                 let json = pg_path(&self.name, false);
@@ -169,7 +171,7 @@ impl FieldRef {
         match dialect {
             Dialect::Sqlite => {
                 format!(
-                    "json_extract(body, {}) IS NULL",
+                    "(body ->> {}) IS NULL",
                     sql::literal(&format!("$.{}", self.name))
                 )
             }
@@ -194,15 +196,37 @@ fn pg_path(path: &str, as_text: bool) -> String {
     out
 }
 
-/// A stable, safe index name for one index of one collection.
-pub(crate) fn index_name(plugin: &str, collection: &str, fields: &[String]) -> String {
+/// A stable, safe name for the index on `fields`, derived from the indexed
+/// expressions: when they change (a field's declared type, or how the store
+/// reads JSON) the index gets a new name and is rebuilt, instead of being
+/// kept under the old name and no longer matching any query.
+pub(crate) fn index_name(
+    dialect: Dialect,
+    plugin: &str,
+    spec: &CollectionSpec,
+    fields: &[String],
+) -> Result<String> {
+    let mut parts = Vec::with_capacity(fields.len());
+    for f in fields {
+        parts.push(spec.field(f)?.typed_expr(dialect));
+    }
+    Ok(name_from_hash(plugin, &spec.name, &parts))
+}
+
+/// The name the store gave the index on `fields` before names were derived
+/// from the expressions (they hashed the field names); dropped on upgrade.
+fn legacy_index_name(plugin: &str, collection: &str, fields: &[String]) -> String {
+    name_from_hash(plugin, collection, fields)
+}
+
+fn name_from_hash(plugin: &str, collection: &str, parts: &[String]) -> String {
     let mut h = Sha256::new();
     h.update(plugin.as_bytes());
     h.update([0]);
     h.update(collection.as_bytes());
-    for f in fields {
+    for p in parts {
         h.update([0]);
-        h.update(f.as_bytes());
+        h.update(p.as_bytes());
     }
     let digest = hex::encode(h.finalize());
     format!(
@@ -245,7 +269,7 @@ pub(crate) fn index_ddl(
     }
     Ok(format!(
         "CREATE INDEX IF NOT EXISTS {} ON documents ({}) WHERE plugin = {} AND collection = {}",
-        sql::ident(&index_name(plugin, &spec.name, fields))?,
+        sql::ident(&index_name(dialect, plugin, spec, fields)?)?,
         exprs.join(", "),
         sql::literal(plugin),
         sql::literal(&spec.name),
@@ -265,6 +289,11 @@ impl Store {
                 // moment (PostgreSQL then reports a duplicate); try once more.
                 tracing::debug!(error = %first, "retrying CREATE INDEX");
                 sql::execute(self.pool(), &ddl).await?;
+            }
+            let legacy = legacy_index_name(plugin, &spec.name, fields);
+            if legacy != index_name(self.dialect(), plugin, spec, fields)? {
+                let drop = Sql::new(format!("DROP INDEX IF EXISTS {}", sql::ident(&legacy)?));
+                sql::execute(self.pool(), &drop).await?;
             }
         }
         Ok(())
@@ -333,10 +362,7 @@ mod tests {
             lite.starts_with("CREATE INDEX IF NOT EXISTS \"bt_doc_acme_shop_orders_"),
             "{lite}"
         );
-        assert!(
-            lite.contains("json_extract(body, '$.cost.total')"),
-            "{lite}"
-        );
+        assert!(lite.contains("body ->> '$.cost.total'"), "{lite}");
         assert!(
             lite.ends_with("WHERE plugin = 'acme.shop' AND collection = 'orders'"),
             "{lite}"
@@ -346,18 +372,66 @@ mod tests {
         assert!(pg.contains("double precision"), "{pg}");
         assert!(index_ddl(Dialect::Sqlite, "bad'id", &s, &fields).is_err());
         assert_eq!(
-            index_name("p", "c", &fields),
-            index_name("p", "c", &fields),
+            index_name(Dialect::Sqlite, "p", &s, &fields).unwrap(),
+            index_name(Dialect::Sqlite, "p", &s, &fields).unwrap(),
             "names are deterministic"
+        );
+        let mut retyped = spec();
+        retyped
+            .fields
+            .insert("cost.total".to_owned(), FieldType::String);
+        assert_ne!(
+            index_name(Dialect::Sqlite, "p", &s, &fields).unwrap(),
+            index_name(Dialect::Sqlite, "p", &retyped, &fields).unwrap(),
+            "another expression is another index"
+        );
+        assert_ne!(
+            index_name(Dialect::Sqlite, "p", &s, &fields).unwrap(),
+            legacy_index_name("p", &s.name, &fields)
         );
         assert!(
             index_name(
+                Dialect::Postgres,
                 "a-very-long-plugin-identifier",
-                "and-a-long-collection",
+                &CollectionSpec {
+                    name: "and-a-long-collection".into(),
+                    ..spec()
+                },
                 &fields
             )
+            .unwrap()
             .len()
                 <= 63
         );
+    }
+
+    /// An index named the old way (by field names) is replaced by the one
+    /// named after its expressions when the collection is ensured again.
+    #[tokio::test]
+    async fn legacy_index_is_replaced() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}/a.db", dir.path().display());
+        let store = Store::open(crate::StoreConfig::new(url, dir.path().join("blobs")))
+            .await
+            .unwrap();
+        let s = spec();
+        let fields = &s.indexes[0];
+        let legacy = legacy_index_name("p", &s.name, fields);
+        sqlx::query(&format!(
+            "CREATE INDEX \"{legacy}\" ON documents (json_extract(body, '$.status')) \
+             WHERE plugin = 'p' AND collection = 'orders'"
+        ))
+        .execute(store.pool())
+        .await
+        .unwrap();
+        store.ensure_collection("p", &s).await.unwrap();
+        let names: Vec<String> = sqlx::query_scalar(
+            "SELECT name FROM sqlite_master WHERE type = 'index' AND name LIKE 'bt_doc_p_%'",
+        )
+        .fetch_all(store.pool())
+        .await
+        .unwrap();
+        let current = index_name(Dialect::Sqlite, "p", &s, fields).unwrap();
+        assert_eq!(names, vec![current]);
     }
 }

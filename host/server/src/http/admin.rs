@@ -37,17 +37,17 @@ fn session_cookie(
     .map_err(|e| AppError::internal("session cookie", e))
 }
 
-/// `POST /api/auth/login`
-pub async fn login(
-    State(state): State<AppState>,
-    peer: Option<axum::Extension<axum::extract::ConnectInfo<std::net::SocketAddr>>>,
-    Json(body): Json<LoginBody>,
-) -> AppResult<Response> {
-    // Per-address throttle (served with connect info; absent in in-process tests).
-    if let Some(axum::Extension(axum::extract::ConnectInfo(addr))) = peer
-        && !state
-            .login_throttle
-            .allow(addr.ip(), std::time::Instant::now())
+/// Checks a password login (throttled per address when the peer is known)
+/// and opens a browser session: the `Set-Cookie` value, the caller and the
+/// session's CSRF token. Shared by the JSON API and the portal's form.
+pub(crate) async fn open_session(
+    state: &AppState,
+    peer: Option<std::net::IpAddr>,
+    username: &str,
+    password: &str,
+) -> AppResult<(HeaderValue, crate::identity::Principal, String)> {
+    if let Some(ip) = peer
+        && !state.login_throttle.allow(ip, std::time::Instant::now())
     {
         return Err(AppError::new(
             StatusCode::TOO_MANY_REQUESTS,
@@ -55,28 +55,48 @@ pub async fn login(
             "登录尝试过于频繁，请稍后再试 / too many login attempts, try again later",
         ));
     }
-    let (session, principal) = state
-        .identity
-        .login(&body.username, &body.password, now_ms())
-        .await?;
+    let (session, principal) = state.identity.login(username, password, now_ms()).await?;
     let max_age = (session.expires_at - now_ms()).max(0) / 1000;
-    let cookie = session_cookie(&state, &session.cookie_secret, max_age)?;
+    let cookie = session_cookie(state, &session.cookie_secret, max_age)?;
+    Ok((cookie, principal, session.csrf_token))
+}
+
+/// Ends the session behind `cookie_secret` (if any) and returns the
+/// `Set-Cookie` value that clears the browser's cookie.
+pub(crate) async fn close_session(
+    state: &AppState,
+    cookie_secret: Option<&str>,
+) -> AppResult<HeaderValue> {
+    if let Some(secret) = cookie_secret {
+        state.identity.logout(secret, now_ms()).await?;
+    }
+    session_cookie(state, "", 0)
+}
+
+/// `POST /api/auth/login`
+pub async fn login(
+    State(state): State<AppState>,
+    peer: Option<axum::Extension<axum::extract::ConnectInfo<std::net::SocketAddr>>>,
+    Json(body): Json<LoginBody>,
+) -> AppResult<Response> {
+    // Served with connect info; absent in in-process tests.
+    let ip = peer.map(|axum::Extension(axum::extract::ConnectInfo(addr))| addr.ip());
+    let (cookie, principal, csrf) =
+        open_session(&state, ip, &body.username, &body.password).await?;
     let mut headers = HeaderMap::new();
     headers.insert(header::SET_COOKIE, cookie);
     Ok((
         headers,
-        Json(json!({ "user": principal, "csrf_token": session.csrf_token })),
+        Json(json!({ "user": principal, "csrf_token": csrf })),
     )
         .into_response())
 }
 
 /// `POST /api/auth/logout`
 pub async fn logout(State(state): State<AppState>, ctx: AuthContext) -> AppResult<Response> {
-    if let Some(secret) = &ctx.cookie_secret {
-        state.identity.logout(secret, now_ms()).await?;
-    }
+    let cookie = close_session(&state, ctx.cookie_secret.as_deref()).await?;
     let mut headers = HeaderMap::new();
-    headers.insert(header::SET_COOKIE, session_cookie(&state, "", 0)?);
+    headers.insert(header::SET_COOKIE, cookie);
     Ok((StatusCode::NO_CONTENT, headers).into_response())
 }
 

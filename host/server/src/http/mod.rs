@@ -7,6 +7,7 @@ pub mod blobs;
 pub mod edge;
 pub mod ops;
 pub mod plugins_admin;
+pub mod portal;
 pub mod throttle;
 
 use axum::Router;
@@ -22,8 +23,14 @@ use crate::state::AppState;
 /// Largest package accepted by the install endpoint.
 const MAX_PACKAGE_BYTES: usize = 64 * 1024 * 1024;
 
-/// The host's router.
+/// The host's router: the JSON API under `/api/` and the portal's pages.
 pub fn app(state: AppState) -> Router {
+    let api = api(state.clone());
+    portal::router(state, api.clone()).merge(api)
+}
+
+/// The JSON API alone (the portal's pages read it in-process).
+fn api(state: AppState) -> Router {
     let api = Router::new()
         .route("/api/auth/login", post(admin::login))
         .route("/api/auth/logout", post(admin::logout))

@@ -410,7 +410,7 @@ async fn ensure_collection_is_idempotent(backend: Backend) {
             .unwrap();
         let rows = sqlx::query(
             "EXPLAIN QUERY PLAN SELECT id FROM documents WHERE plugin = 'acme.shop' AND collection = 'orders' \
-             AND (CASE WHEN json_type(body, '$.status') = 'text' THEN json_extract(body, '$.status') END) = 'new'",
+             AND (CASE WHEN json_type(body, '$.status') = 'text' THEN body ->> '$.status' END) = 'new'",
         )
         .fetch_all(db.store.pool())
         .await

@@ -1,0 +1,322 @@
+//! The portal reads everything through the host's own JSON API, as the
+//! logged-in user: the same routes, checks and hall scoping as any other
+//! client. Rendered on the server, a request goes straight into the host's
+//! router in the same process, carrying the browser's cookie; in the
+//! browser it is a `fetch` to the same path.
+
+use std::future::Future;
+
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+
+/// A failed API call: the host's `{"error": {"code", "message"}}`, or a
+/// transport failure (`status` 0).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApiError {
+    pub status: u16,
+    pub code: String,
+    pub message: String,
+}
+
+impl ApiError {
+    fn transport(message: impl Into<String>) -> ApiError {
+        ApiError {
+            status: 0,
+            code: "unavailable".into(),
+            message: message.into(),
+        }
+    }
+
+    /// Reads the host's error body; falls back to the status line.
+    pub fn from_body(status: u16, body: &[u8]) -> ApiError {
+        let parsed: Option<serde_json::Value> = serde_json::from_slice(body).ok();
+        let err = parsed.as_ref().and_then(|v| v.get("error"));
+        let text = |k: &str| {
+            err.and_then(|e| e.get(k))
+                .and_then(|v| v.as_str())
+                .map(str::to_owned)
+        };
+        ApiError {
+            status,
+            code: text("code").unwrap_or_else(|| format!("http_{status}")),
+            message: text("message").unwrap_or_default(),
+        }
+    }
+
+    pub fn is_unauthenticated(&self) -> bool {
+        self.status == 401
+    }
+}
+
+/// Percent-encodes one path segment or query value.
+pub fn encode_component(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// Decodes `a=1&b=%E5%BC%A0` (with or without the `?`) into pairs; `+` is
+/// a space, as browsers send GET forms.
+pub fn parse_query(search: &str) -> Vec<(String, String)> {
+    fn decode(s: &str) -> String {
+        let bytes = s.as_bytes();
+        let mut out = Vec::with_capacity(bytes.len());
+        let mut i = 0;
+        while i < bytes.len() {
+            match bytes[i] {
+                b'+' => out.push(b' '),
+                b'%' if i + 2 < bytes.len() => {
+                    let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).ok();
+                    match hex.and_then(|h| u8::from_str_radix(h, 16).ok()) {
+                        Some(b) => {
+                            out.push(b);
+                            i += 2;
+                        }
+                        None => out.push(b'%'),
+                    }
+                }
+                b => out.push(b),
+            }
+            i += 1;
+        }
+        String::from_utf8_lossy(&out).into_owned()
+    }
+    search
+        .trim_start_matches('?')
+        .split('&')
+        .filter(|kv| !kv.is_empty())
+        .map(|kv| {
+            let (k, v) = kv.split_once('=').unwrap_or((kv, ""));
+            (decode(k), decode(v))
+        })
+        .collect()
+}
+
+/// `?a=1&b=x` from pairs, skipping empty values.
+pub fn query_string(pairs: &[(String, String)]) -> String {
+    let parts: Vec<String> = pairs
+        .iter()
+        .filter(|(_, v)| !v.is_empty())
+        .map(|(k, v)| format!("{}={}", encode_component(k), encode_component(v)))
+        .collect();
+    if parts.is_empty() {
+        String::new()
+    } else {
+        format!("?{}", parts.join("&"))
+    }
+}
+
+/// Calls the host's API as the current request's user. Take one with
+/// [`Client::current`] while rendering (it reads the request's cookie from
+/// the reactive context) and use it inside async code.
+#[derive(Clone)]
+pub struct Client {
+    inner: backend::Inner,
+}
+
+impl Client {
+    pub fn current() -> Client {
+        Client {
+            inner: backend::Inner::current(),
+        }
+    }
+
+    /// `GET path` decoded as `T`.
+    pub fn get<T>(
+        &self,
+        path: String,
+    ) -> impl Future<Output = Result<T, ApiError>> + Send + 'static + use<T>
+    where
+        T: DeserializeOwned + Send + 'static,
+    {
+        let call = self.inner.get(path);
+        async move {
+            let (status, body) = call.await?;
+            if (200..300).contains(&status) {
+                serde_json::from_slice(&body)
+                    .map_err(|e| ApiError::transport(format!("unexpected answer: {e}")))
+            } else {
+                Err(ApiError::from_body(status, &body))
+            }
+        }
+    }
+}
+
+/// `GET path` as the current user (see [`Client`]).
+pub fn get<T>(path: String) -> impl Future<Output = Result<T, ApiError>> + Send + 'static
+where
+    T: DeserializeOwned + Send + 'static,
+{
+    Client::current().get(path)
+}
+
+#[cfg(feature = "ssr")]
+mod backend {
+    use super::ApiError;
+    use axum::body::Body;
+    use http::{Request, header};
+    use leptos::prelude::use_context;
+    use std::future::Future;
+    use tower::ServiceExt;
+
+    /// Largest API answer the portal reads while rendering.
+    const MAX_BODY: usize = 16 * 1024 * 1024;
+
+    /// The host's API router, given to the portal by the host.
+    #[derive(Clone)]
+    pub struct Backend(pub axum::Router);
+
+    #[derive(Clone)]
+    pub struct Inner {
+        backend: Option<Backend>,
+        cookie: Option<http::HeaderValue>,
+    }
+
+    impl Inner {
+        pub fn current() -> Inner {
+            Inner {
+                backend: use_context::<Backend>(),
+                cookie: use_context::<http::request::Parts>()
+                    .and_then(|p| p.headers.get(header::COOKIE).cloned()),
+            }
+        }
+
+        pub fn get(
+            &self,
+            path: String,
+        ) -> impl Future<Output = Result<(u16, Vec<u8>), ApiError>> + Send + 'static + use<>
+        {
+            let backend = self.backend.clone();
+            let cookie = self.cookie.clone();
+            async move {
+                let Some(Backend(router)) = backend else {
+                    return Err(ApiError::transport("no API backend"));
+                };
+                let mut req = Request::get(path)
+                    .header(header::ACCEPT, "application/json")
+                    .body(Body::empty())
+                    .map_err(|e| ApiError::transport(e.to_string()))?;
+                if let Some(c) = cookie {
+                    req.headers_mut().insert(header::COOKIE, c);
+                }
+                let resp = match router.oneshot(req).await {
+                    Ok(r) => r,
+                    Err(never) => match never {},
+                };
+                let status = resp.status().as_u16();
+                let body = axum::body::to_bytes(resp.into_body(), MAX_BODY)
+                    .await
+                    .map_err(|e| ApiError::transport(e.to_string()))?;
+                Ok((status, body.to_vec()))
+            }
+        }
+    }
+}
+
+#[cfg(all(feature = "hydrate", not(feature = "ssr")))]
+mod backend {
+    use super::ApiError;
+    use std::future::Future;
+
+    #[derive(Clone)]
+    pub struct Inner;
+
+    impl Inner {
+        pub fn current() -> Inner {
+            Inner
+        }
+
+        pub fn get(
+            &self,
+            path: String,
+        ) -> impl Future<Output = Result<(u16, Vec<u8>), ApiError>> + Send + 'static + use<>
+        {
+            send_wrapper::SendWrapper::new(async move {
+                let resp = gloo_net::http::Request::get(&path)
+                    .header("accept", "application/json")
+                    .send()
+                    .await
+                    .map_err(|e| ApiError::transport(e.to_string()))?;
+                let status = resp.status();
+                let body = resp
+                    .binary()
+                    .await
+                    .map_err(|e| ApiError::transport(e.to_string()))?;
+                Ok((status, body))
+            })
+        }
+    }
+}
+
+#[cfg(not(any(feature = "ssr", feature = "hydrate")))]
+mod backend {
+    use super::ApiError;
+    use std::future::Future;
+
+    #[derive(Clone)]
+    pub struct Inner;
+
+    impl Inner {
+        pub fn current() -> Inner {
+            Inner
+        }
+
+        pub fn get(
+            &self,
+            _path: String,
+        ) -> impl Future<Output = Result<(u16, Vec<u8>), ApiError>> + Send + 'static + use<>
+        {
+            std::future::ready(Err(ApiError::transport(
+                "the portal was built without `ssr` or `hydrate`",
+            )))
+        }
+    }
+}
+
+#[cfg(feature = "ssr")]
+pub use backend::Backend;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errors_read_the_host_body() {
+        let e = ApiError::from_body(
+            423,
+            br#"{"error":{"code":"account_locked","message":"locked"}}"#,
+        );
+        assert_eq!(e.code, "account_locked");
+        assert_eq!(e.message, "locked");
+        let e = ApiError::from_body(502, b"<html>");
+        assert_eq!(e.code, "http_502");
+    }
+
+    #[test]
+    fn queries_are_encoded() {
+        assert_eq!(
+            query_string(&[
+                ("q".into(), "张 三&x".into()),
+                ("empty".into(), String::new()),
+                ("offset".into(), "20".into())
+            ]),
+            "?q=%E5%BC%A0%20%E4%B8%89%26x&offset=20"
+        );
+        assert_eq!(query_string(&[]), "");
+        assert_eq!(
+            parse_query("?q=%E5%BC%A0+%E4%B8%89%26x&offset=20&bad=%zz&flag"),
+            vec![
+                ("q".to_owned(), "张 三&x".to_owned()),
+                ("offset".to_owned(), "20".to_owned()),
+                ("bad".to_owned(), "%zz".to_owned()),
+                ("flag".to_owned(), String::new()),
+            ]
+        );
+    }
+}

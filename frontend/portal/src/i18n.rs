@@ -1,0 +1,376 @@
+//! The portal's languages: Simplified Chinese by default, English second.
+//!
+//! Every fixed string of the portal is a [`Msg`] with its two texts in one
+//! table, so a missing translation is a compile error rather than a key
+//! shown to a user. Texts that plugins supply arrive already bilingual
+//! (`{"zh": …, "en": …}` or `title_zh` / `title_en`) and are picked with
+//! [`Locale::pick`].
+//!
+//! Dates and times are shown in China Standard Time (UTC+8, no daylight
+//! saving), the Chinese way in Chinese (`2025年10月10日 17:30`, weekdays
+//! 周一…周日) and ISO-like in English; numbers get thousands separators.
+
+use leptos::prelude::*;
+
+/// The cookie that remembers the chosen language.
+pub const LANG_COOKIE: &str = "bantong_lang";
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub enum Locale {
+    #[default]
+    Zh,
+    En,
+}
+
+impl Locale {
+    /// `zh-CN` or `en`, for `<html lang>` and the cookie.
+    pub fn tag(self) -> &'static str {
+        match self {
+            Locale::Zh => "zh-CN",
+            Locale::En => "en",
+        }
+    }
+
+    /// Parses a cookie value or `lang` attribute; anything but English is
+    /// Chinese.
+    pub fn from_tag(tag: &str) -> Locale {
+        if tag.trim().to_ascii_lowercase().starts_with("en") {
+            Locale::En
+        } else {
+            Locale::Zh
+        }
+    }
+
+    /// The language a request asked for through the cookie.
+    pub fn from_cookie_header(header: &str) -> Locale {
+        header
+            .split(';')
+            .filter_map(|kv| kv.trim().split_once('='))
+            .find(|(k, _)| *k == LANG_COOKIE)
+            .map(|(_, v)| Locale::from_tag(v))
+            .unwrap_or_default()
+    }
+
+    /// The other language, for the switch.
+    pub fn other(self) -> Locale {
+        match self {
+            Locale::Zh => Locale::En,
+            Locale::En => Locale::Zh,
+        }
+    }
+
+    /// The text of `msg` in this locale.
+    pub fn t(self, msg: Msg) -> &'static str {
+        msg.text(self)
+    }
+
+    /// Picks one of a plugin's two texts.
+    pub fn pick<'a>(self, zh: &'a str, en: &'a str) -> &'a str {
+        match self {
+            Locale::Zh => zh,
+            Locale::En => en,
+        }
+    }
+
+    /// Picks from a JSON object `{"zh": …, "en": …}` or from `{prefix}_zh` /
+    /// `{prefix}_en` keys of `obj`; the other language when one is missing.
+    pub fn pick_json(self, obj: &serde_json::Value, prefix: &str) -> String {
+        let (zh, en) = if prefix.is_empty() {
+            (obj.get("zh"), obj.get("en"))
+        } else {
+            (
+                obj.get(format!("{prefix}_zh")),
+                obj.get(format!("{prefix}_en")),
+            )
+        };
+        let (first, second) = match self {
+            Locale::Zh => (zh, en),
+            Locale::En => (en, zh),
+        };
+        first
+            .and_then(|v| v.as_str())
+            .or_else(|| second.and_then(|v| v.as_str()))
+            .unwrap_or_default()
+            .to_owned()
+    }
+}
+
+/// The current locale, provided by the app root.
+pub fn locale() -> Locale {
+    use_context::<Locale>().unwrap_or_default()
+}
+
+/// The text of `msg` in the current locale.
+pub fn t(msg: Msg) -> &'static str {
+    msg.text(locale())
+}
+
+macro_rules! catalogue {
+    ($($key:ident => $zh:literal, $en:literal;)*) => {
+        /// Every fixed text of the portal.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum Msg { $($key),* }
+
+        impl Msg {
+            pub const ALL: &'static [Msg] = &[$(Msg::$key),*];
+
+            pub fn text(self, locale: Locale) -> &'static str {
+                match (self, locale) {
+                    $((Msg::$key, Locale::Zh) => $zh, (Msg::$key, Locale::En) => $en,)*
+                }
+            }
+        }
+    };
+}
+
+catalogue! {
+    AppName => "办通", "Bantong";
+    AppSubtitle => "区政务服务中心一体化平台", "District government service platform";
+    SkipToContent => "跳到正文", "Skip to content";
+    Home => "首页", "Home";
+    Username => "用户名", "Username";
+    Password => "密码", "Password";
+    LogIn => "登录", "Log in";
+    LogOut => "退出登录", "Log out";
+    LoginTitle => "登录办通", "Log in to Bantong";
+    LoginHint => "请使用区政务中心分配的账号登录。", "Use the account the district centre gave you.";
+    ErrInvalidCredentials => "用户名或密码错误。", "Wrong username or password.";
+    ErrAccountLocked => "登录失败次数过多，账号已暂时锁定，请稍后再试。", "Too many failed attempts: the account is locked for a while. Try again later.";
+    ErrAccountDisabled => "账号已停用，请联系管理员。", "The account is disabled. Contact an administrator.";
+    ErrTooManyAttempts => "登录尝试过于频繁，请稍后再试。", "Too many login attempts. Try again later.";
+    ErrSessionExpired => "长时间未操作，登录已超时，请重新登录。", "You were idle too long and have been logged out. Please log in again.";
+    ErrLoggedOut => "已安全退出。", "You have logged out.";
+    ErrGeneric => "操作失败，请稍后重试。", "Something went wrong. Please try again.";
+    ErrForbidden => "您没有权限查看此页面。", "You are not allowed to see this page.";
+    ErrNotFound => "页面不存在。", "Page not found.";
+    PasswordChanged => "密码已修改。", "Your password has been changed.";
+    ChangePassword => "修改密码", "Change password";
+    OldPassword => "原密码", "Current password";
+    NewPassword => "新密码", "New password";
+    MustChangePassword => "首次登录或密码被重置后，请先修改密码。", "Please change the password you were given before going on.";
+    Save => "保存", "Save";
+    Language => "语言", "Language";
+    LanguageName => "中文", "English";
+    SwitchLanguage => "English", "中文";
+    Welcome => "欢迎", "Welcome";
+    YourHalls => "所属服务中心", "Your halls";
+    AllHalls => "全区", "Whole district";
+    YourRoles => "角色", "Roles";
+    Menu => "功能菜单", "Menu";
+    Administration => "系统管理", "Administration";
+    Halls => "服务中心", "Halls";
+    Users => "用户", "Users";
+    Plugins => "插件", "Plugins";
+    EdgeAgents => "边缘节点", "Edge agents";
+    AuditLog => "审计日志", "Audit log";
+    Dashboard => "指挥大屏", "Command dashboard";
+    NoViews => "暂无可用功能。", "Nothing is available to you yet.";
+    Filter => "筛选", "Filter";
+    Reset => "重置", "Reset";
+    All => "全部", "All";
+    Previous => "上一页", "Previous";
+    Next => "下一页", "Next";
+    PageOf => "第 {page} / {pages} 页，共 {total} 条", "Page {page} of {pages}, {total} in all";
+    NoRecords => "没有记录。", "No records.";
+    SortAscending => "升序", "ascending";
+    SortDescending => "降序", "descending";
+    Yes => "是", "Yes";
+    No => "否", "No";
+    Loading => "加载中…", "Loading…";
+    Back => "返回", "Back";
+    Details => "详情", "Details";
+    History => "历史记录", "History";
+    Unsupported => "此类视图暂不支持显示。", "This kind of view cannot be shown yet.";
+    RoleDistrictAdmin => "区级管理员", "District administrator";
+    RoleHotlineAgent => "热线坐席", "Hotline agent";
+    RoleHallManager => "服务中心负责人", "Hall manager";
+    RoleWindowStaff => "综合窗口人员", "Window staff";
+    RoleDoorService => "上门办人员", "Door-to-door service";
+    RoleInspector => "督查人员", "Inspector";
+    RoleHrOfficer => "人事培训专员", "HR and training officer";
+    RoleLeader => "领导", "Leader";
+    RoleVendor => "开发商", "Vendor";
+}
+
+impl Msg {
+    /// The role's name, or `None` for a role the portal does not know.
+    pub fn role(role: &str) -> Option<Msg> {
+        Some(match role {
+            "district-admin" => Msg::RoleDistrictAdmin,
+            "hotline-agent" => Msg::RoleHotlineAgent,
+            "hall-manager" => Msg::RoleHallManager,
+            "window-staff" => Msg::RoleWindowStaff,
+            "door-service" => Msg::RoleDoorService,
+            "inspector" => Msg::RoleInspector,
+            "hr-officer" => Msg::RoleHrOfficer,
+            "leader" => Msg::RoleLeader,
+            "vendor" => Msg::RoleVendor,
+            _ => return None,
+        })
+    }
+
+    /// The message for an error code of the host's API.
+    pub fn for_error(code: &str) -> Msg {
+        match code {
+            "invalid_credentials" => Msg::ErrInvalidCredentials,
+            "account_locked" => Msg::ErrAccountLocked,
+            "account_disabled" => Msg::ErrAccountDisabled,
+            "too_many_attempts" => Msg::ErrTooManyAttempts,
+            "session_expired" => Msg::ErrSessionExpired,
+            "logged_out" => Msg::ErrLoggedOut,
+            "forbidden" => Msg::ErrForbidden,
+            "not_found" => Msg::ErrNotFound,
+            "password_changed" => Msg::PasswordChanged,
+            _ => Msg::ErrGeneric,
+        }
+    }
+}
+
+/// Replaces `{name}` placeholders.
+pub fn fill(template: &str, args: &[(&str, String)]) -> String {
+    let mut out = template.to_owned();
+    for (name, value) in args {
+        out = out.replace(&format!("{{{name}}}"), value);
+    }
+    out
+}
+
+/// China Standard Time, in milliseconds.
+const CST_OFFSET_MS: i64 = 8 * 3_600_000;
+
+/// Civil date from days since 1970-01-01 (proleptic Gregorian).
+fn civil_from_days(days: i64) -> (i64, u32, u32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    (y, m, d)
+}
+
+/// A moment (ms since the epoch) as a date and time in China Standard Time.
+pub fn format_datetime(ms: i64, locale: Locale) -> String {
+    let local = ms + CST_OFFSET_MS;
+    let days = local.div_euclid(86_400_000);
+    let in_day = local.rem_euclid(86_400_000) / 60_000;
+    let (y, m, d) = civil_from_days(days);
+    let (hh, mm) = (in_day / 60, in_day % 60);
+    match locale {
+        Locale::Zh => format!("{y}年{m}月{d}日 {hh:02}:{mm:02}"),
+        Locale::En => format!("{y}-{m:02}-{d:02} {hh:02}:{mm:02}"),
+    }
+}
+
+/// A moment's date with its weekday, in China Standard Time.
+pub fn format_date(ms: i64, locale: Locale) -> String {
+    let local = ms + CST_OFFSET_MS;
+    let days = local.div_euclid(86_400_000);
+    let (y, m, d) = civil_from_days(days);
+    // 1970-01-01 was a Thursday.
+    let weekday = (days + 3).rem_euclid(7) as usize;
+    match locale {
+        Locale::Zh => {
+            const NAMES: [&str; 7] = ["一", "二", "三", "四", "五", "六", "日"];
+            format!("{y}年{m}月{d}日（周{}）", NAMES[weekday])
+        }
+        Locale::En => {
+            const NAMES: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+            format!("{} {y}-{m:02}-{d:02}", NAMES[weekday])
+        }
+    }
+}
+
+/// A number with thousands separators and at most two decimals.
+pub fn format_number(n: f64) -> String {
+    if !n.is_finite() {
+        return "—".to_owned();
+    }
+    let rounded = (n * 100.0).round() / 100.0;
+    let negative = rounded < 0.0;
+    let abs = rounded.abs();
+    let int = abs.trunc() as u64;
+    let frac = ((abs - abs.trunc()) * 100.0).round() as u64;
+    let digits = int.to_string();
+    let mut grouped = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(c);
+    }
+    let mut out = if negative {
+        format!("-{grouped}")
+    } else {
+        grouped
+    };
+    if frac > 0 {
+        let f = format!("{frac:02}");
+        out.push('.');
+        out.push_str(f.trim_end_matches('0'));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_message_has_both_languages() {
+        for m in Msg::ALL {
+            for l in [Locale::Zh, Locale::En] {
+                assert!(!m.text(l).trim().is_empty(), "{m:?} {l:?}");
+            }
+            assert_ne!(m.text(Locale::Zh), m.text(Locale::En), "{m:?} untranslated");
+        }
+    }
+
+    #[test]
+    fn chinese_is_the_default() {
+        assert_eq!(Locale::default(), Locale::Zh);
+        assert_eq!(Locale::from_cookie_header(""), Locale::Zh);
+        assert_eq!(
+            Locale::from_cookie_header("a=b; bantong_lang=en; c=d"),
+            Locale::En
+        );
+        assert_eq!(Locale::from_cookie_header("bantong_lang=fr"), Locale::Zh);
+    }
+
+    #[test]
+    fn dates_in_china_standard_time() {
+        // 2025-10-10T09:30:00Z is 17:30 in Beijing, a Friday.
+        let ms = 1_760_088_600_000;
+        assert_eq!(format_datetime(ms, Locale::Zh), "2025年10月10日 17:30");
+        assert_eq!(format_datetime(ms, Locale::En), "2025-10-10 17:30");
+        assert_eq!(format_date(ms, Locale::Zh), "2025年10月10日（周五）");
+        assert_eq!(format_date(ms, Locale::En), "Fri 2025-10-10");
+        // 16:30 UTC on 31 Dec is already 1 Jan in Beijing.
+        assert_eq!(
+            format_datetime(1_767_198_600_000, Locale::En),
+            "2026-01-01 00:30"
+        );
+    }
+
+    #[test]
+    fn numbers_are_grouped() {
+        assert_eq!(format_number(0.0), "0");
+        assert_eq!(format_number(1234567.0), "1,234,567");
+        assert_eq!(format_number(-1234.5), "-1,234.5");
+        assert_eq!(format_number(66.666), "66.67");
+        assert_eq!(format_number(f64::NAN), "—");
+    }
+
+    #[test]
+    fn plugin_texts_fall_back() {
+        let v = serde_json::json!({"title_zh": "工单", "title_en": "Orders", "only_zh": "仅中文"});
+        assert_eq!(Locale::En.pick_json(&v, "title"), "Orders");
+        assert_eq!(Locale::Zh.pick_json(&v, "title"), "工单");
+        assert_eq!(Locale::En.pick_json(&v, "only"), "仅中文");
+        let t = serde_json::json!({"zh": "来访", "en": "Visits"});
+        assert_eq!(Locale::Zh.pick_json(&t, ""), "来访");
+    }
+}

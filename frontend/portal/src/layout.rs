@@ -1,0 +1,191 @@
+//! The frame of every signed-in page: the header (who, where, language,
+//! logout), the menu built from the caller's roles and the views of the
+//! enabled plugins, and the main area.
+
+use std::collections::BTreeMap;
+
+use leptos::prelude::*;
+use leptos_router::components::Redirect;
+use leptos_router::hooks::use_location;
+
+use crate::api::{self, encode_component};
+use crate::i18n::{Locale, Msg, locale};
+use crate::model::{Me, User, ViewDef, Views};
+
+/// What a signed-in page knows about its caller.
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub me: Me,
+    pub views: Vec<ViewDef>,
+    pub locale: Locale,
+}
+
+/// Loads the caller and their views, then renders `body` inside the frame;
+/// an anonymous or expired session goes to the login page, which says why.
+pub fn signed_in<F>(body: F) -> impl IntoView
+where
+    F: Fn(Session) -> AnyView + Send + Sync + Clone + 'static,
+{
+    let l = locale();
+    let location = use_location();
+    let here = move || {
+        let search = location.search.get_untracked();
+        let search = search.trim_start_matches('?');
+        let path = location.pathname.get_untracked();
+        if search.is_empty() {
+            path
+        } else {
+            format!("{path}?{search}")
+        }
+    };
+    let me = Resource::new(|| (), |_| api::get::<Me>("/api/auth/me".into()));
+    let views = Resource::new(|| (), |_| api::get::<Views>("/api/portal/views".into()));
+    view! {
+        <Suspense fallback=move || view! { <p class="loading">{l.t(Msg::Loading)}</p> }>
+            {move || {
+                let body = body.clone();
+                let back = here();
+                Suspend::new(async move {
+                    match me.await {
+                        Err(e) if e.is_unauthenticated() => {
+                            let mut target = format!("/login?next={}", encode_component(&back));
+                            if e.code == "session_expired" {
+                                target.push_str("&error=session_expired");
+                            }
+                            view! { <Redirect path=target /> }.into_any()
+                        }
+                        Err(e) => {
+                            view! {
+                                <main id="main" class="error-page">
+                                    <p class="alert" role="alert">
+                                        {l.t(Msg::for_error(&e.code))}
+                                    </p>
+                                </main>
+                            }
+                                .into_any()
+                        }
+                        Ok(me) => {
+                            let views = views.await.map(|v| v.items).unwrap_or_default();
+                            let session = Session {
+                                me,
+                                views,
+                                locale: l,
+                            };
+                            frame(session, back, body).into_any()
+                        }
+                    }
+                })
+            }}
+        </Suspense>
+    }
+}
+
+fn frame<F>(session: Session, back: String, body: F) -> impl IntoView
+where
+    F: Fn(Session) -> AnyView,
+{
+    let l = session.locale;
+    let user = session.me.user.clone();
+    let csrf = session.me.csrf_token.clone().unwrap_or_default();
+    let lang_href = format!(
+        "/auth/lang?to={}&back={}",
+        l.other().tag(),
+        encode_component(&back)
+    );
+    let nav = menu(&session.views, l);
+    let main = body(session);
+    view! {
+        <a class="skip" href="#main">
+            {l.t(Msg::SkipToContent)}
+        </a>
+        <header class="topbar">
+            <a class="brand" href="/">
+                <span class="brand-name">{l.t(Msg::AppName)}</span>
+                <span class="brand-sub">{l.t(Msg::AppSubtitle)}</span>
+            </a>
+            <div class="who">
+                <span class="user-name">{user.display_name.clone()}</span>
+                <span class="user-scope">{scope_label(&user, l)}</span>
+                <a class="lang" href=lang_href rel="external" hreflang=l.other().tag()>
+                    {l.t(Msg::SwitchLanguage)}
+                </a>
+                <a class="password-link" href="/password">
+                    {l.t(Msg::ChangePassword)}
+                </a>
+                <form class="logout" method="post" action="/auth/logout">
+                    <input type="hidden" name="csrf" value=csrf />
+                    <button type="submit">{l.t(Msg::LogOut)}</button>
+                </form>
+            </div>
+        </header>
+        <div class="layout">
+            <nav class="menu" aria-label=l.t(Msg::Menu)>
+                {nav}
+            </nav>
+            <main id="main" tabindex="-1">
+                {main}
+            </main>
+        </div>
+    }
+}
+
+/// "Whole district" or the caller's hall ids.
+pub fn scope_label(user: &User, l: Locale) -> String {
+    if user.district_wide {
+        l.t(Msg::AllHalls).to_owned()
+    } else {
+        user.halls.join("、")
+    }
+}
+
+/// Home, then the plugins' views grouped by their menu (or plugin).
+fn menu(views: &[ViewDef], l: Locale) -> AnyView {
+    let mut groups: BTreeMap<String, Vec<&ViewDef>> = BTreeMap::new();
+    for v in views {
+        // Details are reached from their list, not the menu.
+        if v.kind == "detail" {
+            continue;
+        }
+        let group = v.menu.clone().unwrap_or_else(|| {
+            if v.plugin_name.is_empty() {
+                v.plugin.clone()
+            } else {
+                v.plugin_name.clone()
+            }
+        });
+        groups.entry(group).or_default().push(v);
+    }
+    let groups: Vec<AnyView> = groups
+        .into_iter()
+        .map(|(name, items)| {
+            let links: Vec<AnyView> = items
+                .into_iter()
+                .map(|v| {
+                    let title = l.pick_json(&v.title, "");
+                    view! {
+                        <li>
+                            <a href=v.href()>{title}</a>
+                        </li>
+                    }
+                    .into_any()
+                })
+                .collect();
+            view! {
+                <li class="menu-group">
+                    <span class="menu-title">{name}</span>
+                    <ul>{links}</ul>
+                </li>
+            }
+            .into_any()
+        })
+        .collect();
+    view! {
+        <ul>
+            <li>
+                <a href="/">{l.t(Msg::Home)}</a>
+            </li>
+            {groups}
+        </ul>
+    }
+    .into_any()
+}

@@ -1,0 +1,144 @@
+//! The host API's answers, as the portal reads them. Unknown fields are
+//! ignored so the host can add to its answers without breaking the portal.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// `GET /api/auth/me`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Me {
+    pub user: User,
+    /// Present for a browser session; sent back as `x-csrf-token`.
+    #[serde(default)]
+    pub csrf_token: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct User {
+    pub user_id: String,
+    pub username: String,
+    pub display_name: String,
+    #[serde(default)]
+    pub roles: Vec<String>,
+    #[serde(default)]
+    pub halls: Vec<String>,
+    #[serde(default)]
+    pub district_wide: bool,
+    #[serde(default)]
+    pub must_change_password: bool,
+}
+
+impl User {
+    pub fn has_role(&self, role: &str) -> bool {
+        self.roles.iter().any(|r| r == role)
+    }
+
+    pub fn is_admin(&self) -> bool {
+        self.has_role("district-admin")
+    }
+}
+
+/// `GET /api/portal/views`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Views {
+    pub items: Vec<ViewDef>,
+}
+
+/// One view a plugin contributes (see the SDK's README, "Portal views").
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ViewDef {
+    pub plugin: String,
+    #[serde(default)]
+    pub plugin_name: String,
+    pub id: String,
+    pub kind: String,
+    pub title: Value,
+    /// Relative to `/api/plugins/{plugin}`.
+    pub route: String,
+    #[serde(default)]
+    pub roles: Vec<String>,
+    #[serde(default)]
+    pub menu: Option<String>,
+    #[serde(default)]
+    pub spec: Value,
+}
+
+impl ViewDef {
+    /// The portal page that shows this view.
+    pub fn href(&self) -> String {
+        format!("/v/{}/{}", self.plugin, self.id)
+    }
+
+    /// The plugin route behind the view, with `{id}` replaced when given.
+    pub fn api_path(&self, id: Option<&str>) -> String {
+        let mut route = self.route.clone();
+        if let Some(id) = id {
+            route = route.replace("{id}", &crate::api::encode_component(id));
+        }
+        format!("/api/plugins/{}{}", self.plugin, route)
+    }
+}
+
+/// A list route's answer: `{"items": [...], "total": n}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ListPage {
+    #[serde(default)]
+    pub items: Vec<Value>,
+    #[serde(default)]
+    pub total: u64,
+}
+
+/// Reads a field of a document: metadata (`_id`, `_created`, …) or a dotted
+/// body path. Documents arrive either flat (body fields beside `_id`) or as
+/// `{"id", "body": {…}, …}`; both are tried.
+pub fn field<'a>(doc: &'a Value, path: &str) -> Option<&'a Value> {
+    if let Some(meta) = path.strip_prefix('_') {
+        let alt = match meta {
+            "created" => "created_at",
+            "updated" => "updated_at",
+            other => other,
+        };
+        return doc
+            .get(path)
+            .or_else(|| doc.get(meta))
+            .or_else(|| doc.get(alt));
+    }
+    let walk = |root: &'a Value| {
+        path.split('.')
+            .try_fold(root, |v, seg| v.get(seg))
+            .filter(|v| !v.is_null())
+    };
+    walk(doc).or_else(|| doc.get("body").and_then(walk))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn fields_from_flat_and_wrapped_documents() {
+        let flat = json!({"_id": "a1", "name": "张三", "applicant": {"phone": "138"}});
+        assert_eq!(field(&flat, "_id"), Some(&json!("a1")));
+        assert_eq!(field(&flat, "applicant.phone"), Some(&json!("138")));
+        assert_eq!(field(&flat, "missing"), None);
+        let wrapped = json!({"id": "b2", "created_at": 5, "body": {"name": "李四"}});
+        assert_eq!(field(&wrapped, "_id"), Some(&json!("b2")));
+        assert_eq!(field(&wrapped, "_created"), Some(&json!(5)));
+        assert_eq!(field(&wrapped, "name"), Some(&json!("李四")));
+    }
+
+    #[test]
+    fn view_paths() {
+        let v: ViewDef = serde_json::from_value(json!({
+            "plugin": "visitor-log", "id": "note", "kind": "detail",
+            "title": {"zh": "详情", "en": "Detail"}, "route": "/notes/{id}"
+        }))
+        .unwrap();
+        assert_eq!(v.href(), "/v/visitor-log/note");
+        assert_eq!(
+            v.api_path(Some("a b/c")),
+            "/api/plugins/visitor-log/notes/a%20b%2Fc"
+        );
+    }
+}

@@ -1,0 +1,223 @@
+//! `/v/{plugin}/{view}[/{id}]`: one view a plugin declared, rendered by the
+//! renderer for its kind. The portal knows nothing of the plugin: the view
+//! definition (route, spec) comes from `/api/portal/views`, the data from
+//! the plugin's own route, both as the logged-in user.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::{use_location, use_params_map};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use super::list;
+use crate::api::{ApiError, Client, parse_query};
+use crate::i18n::{Locale, Msg, format_datetime, format_number, locale};
+use crate::layout::{Session, signed_in};
+use crate::model::{ListPage, ViewDef, Views, field};
+
+/// A view and the data it shows.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Loaded {
+    List {
+        view: ViewDef,
+        page: ListPage,
+        params: Vec<(String, String)>,
+    },
+    Detail {
+        view: ViewDef,
+        doc: Value,
+    },
+    /// A kind this portal version does not render yet.
+    Other {
+        view: ViewDef,
+    },
+}
+
+impl Loaded {
+    fn view(&self) -> &ViewDef {
+        match self {
+            Loaded::List { view, .. } | Loaded::Detail { view, .. } | Loaded::Other { view } => {
+                view
+            }
+        }
+    }
+}
+
+async fn load(
+    client: Client,
+    plugin: String,
+    view_id: String,
+    id: Option<String>,
+    search: String,
+) -> Result<Loaded, ApiError> {
+    let views: Views = client.get("/api/portal/views".into()).await?;
+    let view = views
+        .items
+        .into_iter()
+        .find(|v| v.plugin == plugin && v.id == view_id)
+        .ok_or_else(|| ApiError {
+            status: 404,
+            code: "not_found".into(),
+            message: String::new(),
+        })?;
+    let params = parse_query(&search);
+    match view.kind.as_str() {
+        "list" => {
+            let query = list::api_query(&view.spec, &params);
+            let page = client
+                .get(format!("{}{query}", view.api_path(None)))
+                .await?;
+            Ok(Loaded::List { view, page, params })
+        }
+        "detail" => {
+            let doc = client.get(view.api_path(id.as_deref())).await?;
+            Ok(Loaded::Detail { view, doc })
+        }
+        _ => Ok(Loaded::Other { view }),
+    }
+}
+
+#[component]
+pub fn PluginViewPage() -> impl IntoView {
+    let params = use_params_map();
+    let location = use_location();
+    let key = move || {
+        params.with(|p| {
+            (
+                p.get("plugin").unwrap_or_default(),
+                p.get("view").unwrap_or_default(),
+                p.get("id"),
+                location.search.get(),
+            )
+        })
+    };
+    let client = Client::current();
+    let data = Resource::new(key, move |(plugin, view, id, search)| {
+        load(client.clone(), plugin, view, id, search)
+    });
+    let l = locale();
+    signed_in(move |s: Session| {
+        view! {
+            <Suspense fallback=move || view! { <p class="loading">{l.t(Msg::Loading)}</p> }>
+                {
+                    let s = s.clone();
+                    move || {
+                        let s = s.clone();
+                        Suspend::new(async move {
+                            match data.await {
+                                Ok(loaded) => render(&s, &loaded),
+                                Err(e) => failure(&e, l),
+                            }
+                        })
+                    }
+                }
+            </Suspense>
+        }
+        .into_any()
+    })
+}
+
+fn failure(e: &ApiError, l: Locale) -> AnyView {
+    let detail = (!e.message.is_empty()).then(|| e.message.clone());
+    view! {
+        <p class="alert" role="alert">
+            {l.t(Msg::for_error(&e.code))}
+        </p>
+        {detail.map(|d| view! { <p class="alert-detail">{d}</p> })}
+    }
+    .into_any()
+}
+
+fn render(s: &Session, loaded: &Loaded) -> AnyView {
+    let l = s.locale;
+    let title = l.pick_json(&loaded.view().title, "");
+    let body = match loaded {
+        Loaded::List { view, page, params } => list::render(s, view, page, params),
+        Loaded::Detail { view, doc } => detail(view, doc, l),
+        Loaded::Other { .. } => {
+            view! { <p class="notice" role="status">{l.t(Msg::Unsupported)}</p> }.into_any()
+        }
+    };
+    view! {
+        <Title text=title.clone() />
+        <h1>{title}</h1>
+        {body}
+    }
+    .into_any()
+}
+
+/// One record: the spec's fields in order.
+fn detail(view: &ViewDef, doc: &Value, l: Locale) -> AnyView {
+    let columns = list::columns(&view.spec);
+    let rows: Vec<AnyView> = columns
+        .iter()
+        .map(|c| {
+            let value = cell(field(doc, &c.field), &c.kind, &[], l);
+            view! {
+                <dt>{l.pick(&c.title_zh, &c.title_en).to_owned()}</dt>
+                <dd>{value}</dd>
+            }
+            .into_any()
+        })
+        .collect();
+    view! {
+        <dl class="card detail">{rows}</dl>
+    }
+    .into_any()
+}
+
+/// A value shown as its column type says; `labels` name the values of a
+/// tag column (from the select filter on the same field).
+pub fn cell(value: Option<&Value>, kind: &str, labels: &[(String, String)], l: Locale) -> AnyView {
+    let Some(value) = value.filter(|v| !v.is_null()) else {
+        return view! { <span class="none">"—"</span> }.into_any();
+    };
+    match kind {
+        "datetime" => match value.as_i64() {
+            Some(ms) => {
+                let text = format_datetime(ms, l);
+                view! { <time>{text}</time> }.into_any()
+            }
+            None => plain(value),
+        },
+        "number" => match value.as_f64() {
+            Some(n) => view! { <span class="num">{format_number(n)}</span> }.into_any(),
+            None => plain(value),
+        },
+        "bool" => {
+            let yes = value.as_bool().unwrap_or(false);
+            view! { <span>{l.t(if yes { Msg::Yes } else { Msg::No })}</span> }.into_any()
+        }
+        "tag" => {
+            let raw = text_of(value);
+            let label = labels
+                .iter()
+                .find(|(v, _)| *v == raw)
+                .map(|(_, label)| label.clone())
+                .unwrap_or_else(|| raw.clone());
+            let class = format!("badge badge-{}", badge_colour(&raw));
+            view! { <span class=class>{label}</span> }.into_any()
+        }
+        _ => plain(value),
+    }
+}
+
+fn plain(value: &Value) -> AnyView {
+    view! { <span>{text_of(value)}</span> }.into_any()
+}
+
+pub fn text_of(value: &Value) -> String {
+    match value {
+        Value::String(s) => s.clone(),
+        Value::Null => String::new(),
+        other => other.to_string(),
+    }
+}
+
+/// One of six badge colours, stable for a value.
+fn badge_colour(value: &str) -> u32 {
+    value
+        .bytes()
+        .fold(0u32, |h, b| h.wrapping_mul(31).wrapping_add(u32::from(b)))
+        % 6
+}

@@ -1,0 +1,249 @@
+//! The portal's pages rendered by the host, driven in-process like a browser
+//! without JavaScript would: form posts, redirects and cookies. On SQLite
+//! and PostgreSQL. (The same pages in a real browser: `portal_browser.rs`.)
+
+use axum::body::Body;
+use bantong_host::identity::Role;
+use bantong_tests::app::{Client, Reply};
+use bantong_tests::db::backends;
+use bantong_tests::{TestApp, TestDb};
+use http::{Request, StatusCode, header};
+use serde_json::json;
+
+const PASSWORD: &str = "Correct-Horse-Battery-9";
+
+async fn request(
+    client: &Client,
+    method: &str,
+    path: &str,
+    cookies: &str,
+    form: Option<&str>,
+    extra: &[(&str, &str)],
+) -> Reply {
+    let mut req = Request::builder().method(method).uri(path);
+    if !cookies.is_empty() {
+        req = req.header(header::COOKIE, cookies);
+    }
+    for (k, v) in extra {
+        req = req.header(*k, *v);
+    }
+    let body = match form {
+        Some(f) => {
+            req = req.header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+            Body::from(f.to_owned())
+        }
+        None => Body::empty(),
+    };
+    client.raw(req.body(body).expect("request")).await
+}
+
+fn location(r: &Reply) -> String {
+    r.headers
+        .get(header::LOCATION)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// `name=value` of the first `Set-Cookie` named `name`.
+fn set_cookie(r: &Reply, name: &str) -> Option<String> {
+    r.headers
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|c| c.starts_with(&format!("{name}=")))
+        .and_then(|c| c.split(';').next())
+        .map(str::to_owned)
+}
+
+fn html(r: &Reply) -> String {
+    String::from_utf8_lossy(&r.body).into_owned()
+}
+
+async fn log_in(client: &Client, username: &str) -> String {
+    let r = request(
+        client,
+        "POST",
+        "/auth/login",
+        "",
+        Some(&format!("username={username}&password={PASSWORD}&next=%2F")),
+        &[],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", html(&r));
+    assert_eq!(location(&r), "/");
+    set_cookie(&r, "bt_session").expect("session cookie")
+}
+
+async fn install_visitor_log(app: &TestApp) {
+    let manifest = std::fs::read_to_string(
+        bantong_tests::app::repo_root().join("examples/vendor-visitor-log/manifest.toml"),
+    )
+    .expect("manifest");
+    let wasm = std::fs::read(bantong_tests::app::wasm_dir().join("vendor_visitor_log.wasm"))
+        .expect("vendor_visitor_log.wasm (run `cargo xtask wasm`)");
+    let bytes = app.package(
+        bantong_manifest::Manifest::parse(&manifest).expect("parse"),
+        wasm,
+    );
+    app.host
+        .state
+        .plugins
+        .install(&bytes, &bantong_host::identity::Principal::system("test"))
+        .await
+        .expect("install visitor-log");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pages_log_in_show_own_hall_and_log_out() {
+    for backend in backends() {
+        let app = TestApp::with_config(TestDb::new(backend).await, |c| {
+            let policy = c.data_dir.join("policy-portal.toml");
+            let text = format!(
+                "{}\n[plugins.visitor-log]\nallow = [\"storage\", \"config\", \"log\", \"clock\"]\n",
+                bantong_tests::app::POLICY
+            );
+            std::fs::write(&policy, text).expect("policy");
+            c.policy_file = Some(policy);
+        })
+        .await;
+        install_visitor_log(&app).await;
+        let host = &app.host;
+        let bailou = host
+            .client_as("staff1", vec![Role::WindowStaff], &["bailou"], false)
+            .await;
+        let wuyao = host
+            .client_as("staff2", vec![Role::WindowStaff], &["wuyao"], false)
+            .await;
+        for (client, name) in [(&bailou, "张三"), (&wuyao, "李四")] {
+            let r = client
+                .post(
+                    "/api/plugins/visitor-log/visits",
+                    json!({ "name": name, "purpose": "咨询", "phone": "13800138000" }),
+                )
+                .await;
+            assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.json());
+        }
+        let browser = host.client(None);
+
+        // Anonymous: every page sends you to the login page, in Chinese.
+        let r = request(&browser, "GET", "/", "", None, &[]).await;
+        assert!(r.status.is_redirection(), "{backend:?}: {}", r.status);
+        assert_eq!(location(&r), "/login?next=%2F");
+        let r = request(&browser, "GET", "/login", "", None, &[]).await;
+        assert_eq!(r.status, StatusCode::OK);
+        let page = html(&r);
+        assert!(page.contains(r#"<html lang="zh-CN""#), "{page}");
+        assert!(page.contains("登录办通"), "{page}");
+        assert!(page.contains("/pkg/bantong_portal.js"), "hydration script");
+
+        // A wrong password comes back with the reason, changing nothing.
+        let r = request(
+            &browser,
+            "POST",
+            "/auth/login",
+            "",
+            Some("username=staff1&password=wrong&next=%2F"),
+            &[],
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER);
+        assert!(set_cookie(&r, "bt_session").is_none());
+        let back = location(&r);
+        assert_eq!(back, "/login?error=invalid_credentials&next=%2F");
+        let page = html(&request(&browser, "GET", &back, "", None, &[]).await);
+        assert!(page.contains("用户名或密码错误"), "{page}");
+
+        // A cross-site post is refused outright.
+        let r = request(
+            &browser,
+            "POST",
+            "/auth/login",
+            "",
+            Some(&format!("username=staff1&password={PASSWORD}")),
+            &[
+                ("origin", "https://evil.example"),
+                ("host", "bantong.local"),
+            ],
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN);
+
+        // Logged in: the start page, the menu, and only one's own hall.
+        let session = log_in(&browser, "staff1").await;
+        let page = html(&request(&browser, "GET", "/", &session, None, &[]).await);
+        assert!(page.contains("欢迎，staff1"), "{page}");
+        assert!(page.contains("综合窗口人员"), "role name: {page}");
+        assert!(page.contains(r#"href="/v/visitor-log/visits""#), "{page}");
+        let r = request(
+            &browser,
+            "GET",
+            "/v/visitor-log/visits",
+            &session,
+            None,
+            &[],
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::OK);
+        let page = html(&r);
+        assert!(page.contains("访客登记"), "{page}");
+        assert!(
+            page.contains("张三"),
+            "{backend:?}: own hall's visit: {page}"
+        );
+        assert!(
+            !page.contains("李四"),
+            "{backend:?}: another hall's visit: {page}"
+        );
+        assert!(page.contains("共 1 条"), "{page}");
+        let other = log_in(&browser, "staff2").await;
+        let page =
+            html(&request(&browser, "GET", "/v/visitor-log/visits", &other, None, &[]).await);
+        assert!(page.contains("李四") && !page.contains("张三"), "{page}");
+
+        // English on request, remembered by a cookie.
+        let r = request(
+            &browser,
+            "GET",
+            "/auth/lang?to=en&back=%2F",
+            &session,
+            None,
+            &[],
+        )
+        .await;
+        assert_eq!(location(&r), "/");
+        let lang = set_cookie(&r, "bantong_lang").expect("language cookie");
+        let both = format!("{session}; {lang}");
+        let page = html(&request(&browser, "GET", "/", &both, None, &[]).await);
+        assert!(page.contains(r#"<html lang="en""#), "{page}");
+        assert!(page.contains("Welcome, staff1"), "{page}");
+
+        // Log out needs the session's CSRF token; then the cookie is dead.
+        let r = request(
+            &browser,
+            "POST",
+            "/auth/logout",
+            &session,
+            Some("csrf=forged"),
+            &[],
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN);
+        let me = request(&browser, "GET", "/api/auth/me", &session, None, &[]).await;
+        let csrf = me.json()["csrf_token"].as_str().expect("csrf").to_owned();
+        let r = request(
+            &browser,
+            "POST",
+            "/auth/logout",
+            &session,
+            Some(&format!("csrf={csrf}")),
+            &[],
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER);
+        assert_eq!(location(&r), "/login?error=logged_out");
+        let r = request(&browser, "GET", "/", &session, None, &[]).await;
+        assert!(r.status.is_redirection());
+        assert!(location(&r).starts_with("/login"), "{}", location(&r));
+    }
+}
