@@ -20,7 +20,12 @@ async fn request(
     form: Option<&str>,
     extra: &[(&str, &str)],
 ) -> Reply {
-    let mut req = Request::builder().method(method).uri(path);
+    // As a browser navigating: leptos answers a redirect with 302 only to
+    // requests that accept HTML.
+    let mut req = Request::builder()
+        .method(method)
+        .uri(path)
+        .header(header::ACCEPT, "text/html,application/xhtml+xml");
     if !cookies.is_empty() {
         req = req.header(header::COOKIE, cookies);
     }

@@ -146,13 +146,7 @@ fn menu(views: &[ViewDef], l: Locale) -> AnyView {
         if v.kind == "detail" {
             continue;
         }
-        let group = v.menu.clone().unwrap_or_else(|| {
-            if v.plugin_name.is_empty() {
-                v.plugin.clone()
-            } else {
-                v.plugin_name.clone()
-            }
-        });
+        let group = v.menu.clone().unwrap_or_else(|| v.plugin_label(l));
         groups.entry(group).or_default().push(v);
     }
     let groups: Vec<AnyView> = groups

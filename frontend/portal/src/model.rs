@@ -48,8 +48,9 @@ pub struct Views {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ViewDef {
     pub plugin: String,
+    /// The plugin's name, `{"zh": …, "en": …}`.
     #[serde(default)]
-    pub plugin_name: String,
+    pub plugin_name: Value,
     pub id: String,
     pub kind: String,
     pub title: Value,
@@ -64,6 +65,16 @@ pub struct ViewDef {
 }
 
 impl ViewDef {
+    /// The plugin's name in `locale`, else its id.
+    pub fn plugin_label(&self, locale: crate::i18n::Locale) -> String {
+        let name = locale.pick_json(&self.plugin_name, "");
+        if name.is_empty() {
+            self.plugin.clone()
+        } else {
+            name
+        }
+    }
+
     /// The portal page that shows this view.
     pub fn href(&self) -> String {
         format!("/v/{}/{}", self.plugin, self.id)

@@ -25,11 +25,7 @@ pub fn HomePage() -> impl IntoView {
             .filter(|v| v.kind != "detail")
             .map(|v| {
                 let title = l.pick_json(&v.title, "");
-                let plugin = if v.plugin_name.is_empty() {
-                    v.plugin.clone()
-                } else {
-                    v.plugin_name.clone()
-                };
+                let plugin = v.plugin_label(l);
                 view! {
                     <li class="card view-card">
                         <a href=v.href()>
