@@ -271,6 +271,15 @@ fn services() -> Result<()> {
     if !have("sipp") {
         missing.push("sip-tester");
     }
+    // The portal's browser tests drive Debian's Chromium through its
+    // WebDriver.
+    if !have("chromium") || !have("chromedriver") {
+        missing.extend(["chromium", "chromium-driver"]);
+    }
+    // A Chinese font, or the portal's screenshots show boxes for 汉字.
+    if !Path::new("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc").exists() {
+        missing.push("fonts-wqy-microhei");
+    }
     if !missing.is_empty() {
         eprintln!("installing Debian's {}", missing.join(", "));
         let _ = Command::new("apt-get").args(["update", "-q"]).status();

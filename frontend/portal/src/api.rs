@@ -16,6 +16,19 @@ pub struct ApiError {
     pub status: u16,
     pub code: String,
     pub message: String,
+    /// Per-field problems (`error.details`), e.g. of a config or form.
+    #[serde(default)]
+    pub details: Vec<FieldProblem>,
+}
+
+/// One field's problem: a JSON pointer (`/max_notes`) and the message in
+/// both languages (the host's `message_zh` / `message_en`, or one
+/// `message` for both).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldProblem {
+    pub path: String,
+    pub zh: String,
+    pub en: String,
 }
 
 impl ApiError {
@@ -24,6 +37,7 @@ impl ApiError {
             status: 0,
             code: "unavailable".into(),
             message: message.into(),
+            details: Vec::new(),
         }
     }
 
@@ -36,10 +50,28 @@ impl ApiError {
                 .and_then(|v| v.as_str())
                 .map(str::to_owned)
         };
+        let details = err
+            .and_then(|e| e.get("details"))
+            .and_then(|d| d.as_array())
+            .map(|items| {
+                items
+                    .iter()
+                    .filter_map(|d| {
+                        let get = |k: &str| d.get(k).and_then(|v| v.as_str()).map(str::to_owned);
+                        let path = get("path")?;
+                        let one = get("message");
+                        let zh = get("message_zh").or_else(|| one.clone())?;
+                        let en = get("message_en").or(one).unwrap_or_else(|| zh.clone());
+                        Some(FieldProblem { path, zh, en })
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
         ApiError {
             status,
             code: text("code").unwrap_or_else(|| format!("http_{status}")),
             message: text("message").unwrap_or_default(),
+            details,
         }
     }
 
@@ -282,6 +314,100 @@ mod backend {
 #[cfg(feature = "ssr")]
 pub use backend::Backend;
 
+/// Sends a JSON body (or none) with the session's CSRF token, from the
+/// browser; answers the parsed JSON body (`null` for an empty one).
+#[cfg(feature = "hydrate")]
+pub async fn send_json(
+    method: &str,
+    path: &str,
+    body: Option<&serde_json::Value>,
+    csrf: &str,
+) -> Result<serde_json::Value, ApiError> {
+    use gloo_net::http::Request;
+    let builder = match method.to_ascii_uppercase().as_str() {
+        "PUT" => Request::put(path),
+        "PATCH" => Request::patch(path),
+        "DELETE" => Request::delete(path),
+        _ => Request::post(path),
+    }
+    .header("accept", "application/json")
+    .header("x-csrf-token", csrf);
+    let request = match body {
+        Some(b) => builder
+            .json(b)
+            .map_err(|e| ApiError::transport(e.to_string()))?,
+        None => builder
+            .build()
+            .map_err(|e| ApiError::transport(e.to_string()))?,
+    };
+    let resp = request
+        .send()
+        .await
+        .map_err(|e| ApiError::transport(e.to_string()))?;
+    read_answer(resp).await
+}
+
+/// Uploads a file as a blob (`POST /api/blobs`); answers the blob record
+/// (`sha256`, `size`, `content_type`).
+#[cfg(feature = "hydrate")]
+pub async fn upload(file: web_sys::File, csrf: &str) -> Result<serde_json::Value, ApiError> {
+    let content_type = file.type_();
+    send_file("/api/blobs", file, &content_type, csrf).await
+}
+
+/// Posts a file's bytes as the body, with `content_type` (the file's own
+/// when empty).
+#[cfg(feature = "hydrate")]
+pub async fn send_file(
+    path: &str,
+    file: web_sys::File,
+    content_type: &str,
+    csrf: &str,
+) -> Result<serde_json::Value, ApiError> {
+    let own = file.type_();
+    let content_type = if !content_type.is_empty() {
+        content_type.to_owned()
+    } else {
+        own
+    };
+    let resp = gloo_net::http::Request::post(path)
+        .header("accept", "application/json")
+        .header("x-csrf-token", csrf)
+        .header(
+            "content-type",
+            if content_type.is_empty() {
+                "application/octet-stream"
+            } else {
+                &content_type
+            },
+        )
+        .body(file)
+        .map_err(|e| ApiError::transport(e.to_string()))?
+        .send()
+        .await
+        .map_err(|e| ApiError::transport(e.to_string()))?;
+    read_answer(resp).await
+}
+
+#[cfg(feature = "hydrate")]
+async fn read_answer(resp: gloo_net::http::Response) -> Result<serde_json::Value, ApiError> {
+    let status = resp.status();
+    let bytes = resp
+        .binary()
+        .await
+        .map_err(|e| ApiError::transport(e.to_string()))?;
+    if (200..300).contains(&status) {
+        if bytes.is_empty() {
+            Ok(serde_json::Value::Null)
+        } else {
+            serde_json::from_slice(&bytes)
+                .map_err(|e| ApiError::transport(format!("unexpected answer: {e}")))
+        }
+    } else {
+        Err(ApiError::from_body(status, &bytes))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -294,6 +420,18 @@ mod tests {
         );
         assert_eq!(e.code, "account_locked");
         assert_eq!(e.message, "locked");
+        let e = ApiError::from_body(
+            422,
+            r#"{"error":{"code":"config_invalid","message":"m","details":[{"path":"/max_notes","message_zh":"字段 max_notes 不能大于 1000","message_en":"max_notes must be at most 1000"}]}}"#.as_bytes(),
+        );
+        assert_eq!(
+            e.details,
+            vec![FieldProblem {
+                path: "/max_notes".into(),
+                zh: "字段 max_notes 不能大于 1000".into(),
+                en: "max_notes must be at most 1000".into(),
+            }]
+        );
         let e = ApiError::from_body(502, b"<html>");
         assert_eq!(e.code, "http_502");
     }

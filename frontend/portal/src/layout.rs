@@ -92,7 +92,7 @@ where
         l.other().tag(),
         encode_component(&back)
     );
-    let nav = menu(&session.views, l);
+    let nav = menu(&user, &session.views, l);
     let main = body(session);
     view! {
         <a class="skip" href="#main">
@@ -138,8 +138,9 @@ pub fn scope_label(user: &User, l: Locale) -> String {
     }
 }
 
-/// Home, then the plugins' views grouped by their menu (or plugin).
-fn menu(views: &[ViewDef], l: Locale) -> AnyView {
+/// Home and the dashboard, the plugins' views grouped by their menu (or
+/// plugin), then administration for those allowed.
+fn menu(user: &User, views: &[ViewDef], l: Locale) -> AnyView {
     let mut groups: BTreeMap<String, Vec<&ViewDef>> = BTreeMap::new();
     for v in views {
         // Details are reached from their list, not the menu.
@@ -173,12 +174,32 @@ fn menu(views: &[ViewDef], l: Locale) -> AnyView {
             .into_any()
         })
         .collect();
+    let may_audit = ["leader", "hall-manager", "inspector"]
+        .iter()
+        .any(|r| user.has_role(r));
+    let admin_links = crate::pages::admin::menu(l, user.is_admin(), may_audit);
+    let admin = (!admin_links.is_empty()).then(|| {
+        let links: Vec<AnyView> = admin_links
+            .into_iter()
+            .map(|(href, label)| view! { <li><a href=href>{label}</a></li> }.into_any())
+            .collect();
+        view! {
+            <li class="menu-group">
+                <span class="menu-title">{l.t(Msg::Administration)}</span>
+                <ul>{links}</ul>
+            </li>
+        }
+    });
     view! {
         <ul>
             <li>
                 <a href="/">{l.t(Msg::Home)}</a>
             </li>
+            <li>
+                <a href="/dashboard">{l.t(Msg::Dashboard)}</a>
+            </li>
             {groups}
+            {admin}
         </ul>
     }
     .into_any()

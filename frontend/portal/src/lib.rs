@@ -91,6 +91,14 @@ pub fn App() -> impl IntoView {
     provide_meta_context();
     let locale = request_locale();
     provide_context(locale);
+    // Effects run only in the browser: mark the page as hydrated (the
+    // browser tests wait for it; a style could use it too).
+    Effect::new(|_| {
+        #[cfg(feature = "hydrate")]
+        if let Some(body) = document().body() {
+            let _ = body.set_attribute("data-hydrated", "true");
+        }
+    });
     view! {
         <Title formatter=move |page: String| {
             if page.is_empty() {
@@ -103,6 +111,26 @@ pub fn App() -> impl IntoView {
             <Routes fallback=pages::NotFound>
                 <Route path=path!("/login") view=pages::login::LoginPage ssr=SsrMode::Async />
                 <Route path=path!("/") view=pages::home::HomePage ssr=SsrMode::Async />
+                <Route
+                    path=path!("/dashboard")
+                    view=pages::dashboard::DashboardPage
+                    ssr=SsrMode::Async
+                />
+                <Route
+                    path=path!("/admin/plugins")
+                    view=pages::admin::PluginsPage
+                    ssr=SsrMode::Async
+                />
+                <Route
+                    path=path!("/admin/plugins/:id/config")
+                    view=pages::admin::ConfigPage
+                    ssr=SsrMode::Async
+                />
+                <Route
+                    path=path!("/admin/:view")
+                    view=pages::admin::AdminPage
+                    ssr=SsrMode::Async
+                />
                 <Route
                     path=path!("/password")
                     view=pages::password::PasswordPage

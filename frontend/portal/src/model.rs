@@ -75,28 +75,43 @@ impl ViewDef {
         }
     }
 
-    /// The portal page that shows this view.
-    pub fn href(&self) -> String {
-        format!("/v/{}/{}", self.plugin, self.id)
+    /// A view of the portal's own (administration), whose route is a host
+    /// API path rather than a plugin route.
+    pub fn is_builtin(&self) -> bool {
+        self.plugin.is_empty()
     }
 
-    /// The plugin route behind the view, with `{id}` replaced when given.
+    /// The portal page that shows this view.
+    pub fn href(&self) -> String {
+        if self.is_builtin() {
+            format!("/admin/{}", self.id)
+        } else {
+            format!("/v/{}/{}", self.plugin, self.id)
+        }
+    }
+
+    /// The route behind the view, with `{id}` replaced when given.
     pub fn api_path(&self, id: Option<&str>) -> String {
         let mut route = self.route.clone();
         if let Some(id) = id {
             route = route.replace("{id}", &crate::api::encode_component(id));
         }
-        format!("/api/plugins/{}{}", self.plugin, route)
+        if self.is_builtin() {
+            route
+        } else {
+            format!("/api/plugins/{}{}", self.plugin, route)
+        }
     }
 }
 
-/// A list route's answer: `{"items": [...], "total": n}`.
+/// A list route's answer: `{"items": [...], "total": n}` (`total` may be
+/// missing: then paging goes on while pages are full).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ListPage {
     #[serde(default)]
     pub items: Vec<Value>,
     #[serde(default)]
-    pub total: u64,
+    pub total: Option<u64>,
 }
 
 /// Reads a field of a document: metadata (`_id`, `_created`, …) or a dotted

@@ -7,7 +7,7 @@ use sqlx::Row;
 
 use crate::db::Dialect;
 use crate::error::{Error, Result};
-use crate::query::{Selection, from_where};
+use crate::query::{Selection, from_where, from_where_reading};
 use crate::scope::Scope;
 use crate::spec::{CollectionSpec, FieldType};
 use crate::uow::UnitOfWork;
@@ -172,7 +172,20 @@ impl UnitOfWork {
             tail,
             key_types,
         } = aggregate_sql(dialect, spec, &query)?;
-        let mut sql = from_where(dialect, scope, owner_plugin, spec, &query.selection)?;
+        let wanted: Vec<&str> = query
+            .group_by
+            .iter()
+            .map(String::as_str)
+            .chain(query.metrics.iter().filter_map(|m| m.field.as_deref()))
+            .collect();
+        let mut sql = from_where_reading(
+            dialect,
+            scope,
+            owner_plugin,
+            spec,
+            &query.selection,
+            &wanted,
+        )?;
         sql.text = format!("{head}{}{tail}", sql.text);
         sql.push(" LIMIT ")
             .bind(i64::try_from(MAX_GROUPS + 1).unwrap_or(i64::MAX));

@@ -79,6 +79,21 @@ pub(crate) fn from_where(
     spec: &CollectionSpec,
     selection: &Selection,
 ) -> Result<Sql> {
+    from_where_reading(dialect, scope, owner_plugin, spec, selection, &[])
+}
+
+/// [`from_where`] for a statement that reads `wanted` fields besides the
+/// filtered ones: among the indexes that serve the filters equally well,
+/// SQLite is pointed at one holding all of them (it then never reads a
+/// row's JSON).
+pub(crate) fn from_where_reading(
+    dialect: Dialect,
+    scope: &Scope,
+    owner_plugin: &str,
+    spec: &CollectionSpec,
+    selection: &Selection,
+    wanted: &[&str],
+) -> Result<Sql> {
     sql::check_plugin_id(owner_plugin)?;
     sql::check_collection(&spec.name)?;
     if selection.collection != spec.name {
@@ -90,7 +105,7 @@ pub(crate) fn from_where(
     if selection.filters.len() > MAX_TERMS {
         return Err(Error::invalid(format!("at most {MAX_TERMS} filters")));
     }
-    let hint = match (dialect, index_for(spec, &selection.filters)) {
+    let hint = match (dialect, index_for(spec, &selection.filters, wanted)) {
         (Dialect::Sqlite, Some(fields)) => format!(
             " INDEXED BY {}",
             sql::ident(&crate::spec::index_name(
@@ -120,13 +135,17 @@ pub(crate) fn from_where(
 
 /// The declared index that serves `filters` best, for SQLite's `INDEXED
 /// BY`: the most leading fields compared with `eq`/`any-of`, then one more
-/// with a range, preferring the longer index (it may cover the query) and
-/// then the first declared. `None` when no index starts with a filtered
+/// with a range; on a tie, an index that holds every `wanted` field (it
+/// covers the statement), then the longer index, then the first declared. `None` when no index starts with a filtered
 /// field. SQLite's planner cannot be trusted here: with fresh statistics
 /// it still preferred the table's `(plugin, collection, …)` indexes, which
 /// scan a plugin's whole collection, over a declared partial index that
 /// reads only the range asked for.
-fn index_for<'a>(spec: &'a CollectionSpec, filters: &[Filter]) -> Option<&'a [String]> {
+fn index_for<'a>(
+    spec: &'a CollectionSpec,
+    filters: &[Filter],
+    wanted: &[&str],
+) -> Option<&'a [String]> {
     let op_on = |field: &str, ops: &[Op]| {
         filters
             .iter()
@@ -146,19 +165,21 @@ fn index_for<'a>(spec: &'a CollectionSpec, filters: &[Filter]) -> Option<&'a [St
         }
         score
     };
+    let covers = |fields: &[String]| wanted.iter().all(|w| fields.iter().any(|f| f == w));
     spec.indexes
         .iter()
-        .map(|fields| (score(fields), fields.len(), fields))
-        .filter(|(score, _, _)| *score > 0)
-        // Highest score, then the longer index, then the first declared.
+        .map(|fields| ((score(fields), covers(fields), fields.len()), fields))
+        .filter(|((score, _, _), _)| *score > 0)
+        // Highest score, then covering, then the longer index, then the
+        // first declared.
         .fold(
             None,
-            |best: Option<(u32, usize, &Vec<String>)>, c| match best {
-                Some(b) if (b.0, b.1) >= (c.0, c.1) => Some(b),
+            |best: Option<((u32, bool, usize), &Vec<String>)>, c| match best {
+                Some(b) if b.0 >= c.0 => Some(b),
                 _ => Some(c),
             },
         )
-        .map(|(_, _, fields)| fields.as_slice())
+        .map(|(_, fields)| fields.as_slice())
 }
 
 /// `ORDER BY` for the sort keys, with `id` as the final tiebreak.
@@ -256,6 +277,8 @@ mod tests {
                 strings(&["due_ms", "merged", "lead"]),
                 strings(&["state", "due_ms"]),
                 strings(&["lead", "state"]),
+                strings(&["state", "due_ms", "lead", "merged", "a", "b"]),
+                strings(&["state", "due_ms", "lead", "c"]),
             ],
         };
         let f = |field: &str, op| Filter {
@@ -265,22 +288,28 @@ mod tests {
         };
         // A range on the first field: the longer index (it may cover).
         assert_eq!(
-            index_for(&spec, &[f("due_ms", Op::Ge), f("due_ms", Op::Lt)]),
+            index_for(&spec, &[f("due_ms", Op::Ge), f("due_ms", Op::Lt)], &[]),
             Some(strings(&["due_ms", "merged", "lead"]).as_slice())
         );
-        // Equality first, then the range.
+        // Equality first, then the range; the longest such index...
+        let eq_range = [f("due_ms", Op::Le), f("state", Op::AnyOf)];
         assert_eq!(
-            index_for(&spec, &[f("due_ms", Op::Le), f("state", Op::AnyOf)]),
-            Some(strings(&["state", "due_ms"]).as_slice())
+            index_for(&spec, &eq_range, &[]),
+            Some(strings(&["state", "due_ms", "lead", "merged", "a", "b"]).as_slice())
+        );
+        // ...unless a shorter one holds every field the statement reads.
+        assert_eq!(
+            index_for(&spec, &eq_range, &["lead", "c"]),
+            Some(strings(&["state", "due_ms", "lead", "c"]).as_slice())
         );
         assert_eq!(
-            index_for(&spec, &[f("lead", Op::Eq), f("state", Op::Eq)]),
+            index_for(&spec, &[f("lead", Op::Eq), f("state", Op::Eq)], &[]),
             Some(strings(&["lead", "state"]).as_slice())
         );
         // Nothing usable: no hint.
-        assert_eq!(index_for(&spec, &[f("merged", Op::Eq)]), None);
-        assert_eq!(index_for(&spec, &[f("lead", Op::Contains)]), None);
-        assert_eq!(index_for(&spec, &[]), None);
+        assert_eq!(index_for(&spec, &[f("merged", Op::Eq)], &[]), None);
+        assert_eq!(index_for(&spec, &[f("lead", Op::Contains)], &[]), None);
+        assert_eq!(index_for(&spec, &[], &[]), None);
         let scope = Scope::all("hotline");
         let selection = Selection {
             collection: "orders".into(),

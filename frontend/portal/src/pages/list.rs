@@ -153,10 +153,14 @@ pub fn render(
     let from = offset(params);
     let detail = detail_view(s, view);
 
+    let sortable = spec.get("sortable").and_then(Value::as_bool) != Some(false);
     let head: Vec<AnyView> = cols
         .iter()
         .map(|c| {
             let title = l.pick(&c.title_zh, &c.title_en).to_owned();
+            if !sortable {
+                return view! { <th scope="col">{title}</th> }.into_any();
+            }
             let (aria, next, mark) = if current_sort == c.field {
                 ("ascending", format!("-{}", c.field), " ▲")
             } else if current_sort == format!("-{}", c.field) {
@@ -202,16 +206,22 @@ pub fn render(
         .items
         .is_empty()
         .then(|| view! { <p class="empty">{l.t(Msg::NoRecords)}</p> });
-    let pages = page.total.div_ceil(size).max(1);
     let current = from / size + 1;
-    let summary = fill(
-        l.t(Msg::PageOf),
-        &[
-            ("page", current.to_string()),
-            ("pages", pages.to_string()),
-            ("total", page.total.to_string()),
-        ],
-    );
+    let summary = match page.total {
+        Some(total) => fill(
+            l.t(Msg::PageOf),
+            &[
+                ("page", current.to_string()),
+                ("pages", total.div_ceil(size).max(1).to_string()),
+                ("total", total.to_string()),
+            ],
+        ),
+        None => fill(l.t(Msg::PageN), &[("page", current.to_string())]),
+    };
+    let more = match page.total {
+        Some(total) => from + size < total,
+        None => page.items.len() as u64 >= size,
+    };
     let prev = (from > 0).then(|| {
         let href = link(
             view,
@@ -220,7 +230,7 @@ pub fn render(
         );
         view! { <a class="button" rel="prev" href=href>{l.t(Msg::Previous)}</a> }
     });
-    let next = (from + size < page.total).then(|| {
+    let next = more.then(|| {
         let href = link(view, params, &[("offset", (from + size).to_string())]);
         view! { <a class="button" rel="next" href=href>{l.t(Msg::Next)}</a> }
     });

@@ -1,5 +1,10 @@
 //! The portal's pages.
 
+pub mod admin;
+pub mod board;
+pub mod chart;
+pub mod dashboard;
+pub mod form;
 pub mod home;
 pub mod list;
 pub mod login;

@@ -9,6 +9,9 @@ use leptos_router::hooks::{use_location, use_params_map};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use super::board::{self, BOARD_LIMIT};
+use super::chart::{self, Groups};
+use super::form::{ActionButton, SchemaForm};
 use super::list;
 use crate::api::{ApiError, Client, parse_query};
 use crate::i18n::{Locale, Msg, format_datetime, format_number, locale};
@@ -27,6 +30,22 @@ pub enum Loaded {
         view: ViewDef,
         doc: Value,
     },
+    Board {
+        view: ViewDef,
+        page: ListPage,
+    },
+    Chart {
+        view: ViewDef,
+        data: Groups,
+    },
+    Form {
+        view: ViewDef,
+        /// Drop-down choices per field, from the spec's `options` routes.
+        options: Vec<(String, Vec<String>)>,
+    },
+    Action {
+        view: ViewDef,
+    },
     /// A kind this portal version does not render yet.
     Other {
         view: ViewDef,
@@ -36,9 +55,13 @@ pub enum Loaded {
 impl Loaded {
     fn view(&self) -> &ViewDef {
         match self {
-            Loaded::List { view, .. } | Loaded::Detail { view, .. } | Loaded::Other { view } => {
-                view
-            }
+            Loaded::List { view, .. }
+            | Loaded::Detail { view, .. }
+            | Loaded::Board { view, .. }
+            | Loaded::Chart { view, .. }
+            | Loaded::Form { view, .. }
+            | Loaded::Action { view }
+            | Loaded::Other { view } => view,
         }
     }
 }
@@ -59,7 +82,18 @@ async fn load(
             status: 404,
             code: "not_found".into(),
             message: String::new(),
+            details: Vec::new(),
         })?;
+    load_view(client, view, id, search).await
+}
+
+/// Fetches what `view` shows, by its kind.
+pub async fn load_view(
+    client: Client,
+    view: ViewDef,
+    id: Option<String>,
+    search: String,
+) -> Result<Loaded, ApiError> {
     let params = parse_query(&search);
     match view.kind.as_str() {
         "list" => {
@@ -73,6 +107,45 @@ async fn load(
             let doc = client.get(view.api_path(id.as_deref())).await?;
             Ok(Loaded::Detail { view, doc })
         }
+        "board" => {
+            let path = format!("{}?offset=0&limit={BOARD_LIMIT}", view.api_path(None));
+            let page = client.get(path).await?;
+            Ok(Loaded::Board { view, page })
+        }
+        "chart" => {
+            let data = client.get(view.api_path(None)).await?;
+            Ok(Loaded::Chart { view, data })
+        }
+        "form" => {
+            let mut options = Vec::new();
+            if let Some(map) = view.spec.get("options").and_then(Value::as_object) {
+                for (field, route) in map {
+                    let Some(route) = route.as_str() else {
+                        continue;
+                    };
+                    let path = if view.is_builtin() {
+                        route.to_owned()
+                    } else {
+                        format!("/api/plugins/{}{route}", view.plugin)
+                    };
+                    // A list of strings, or a list answer whose items have ids.
+                    let answer: Value = client.get(path).await?;
+                    let choices: Vec<String> = match &answer {
+                        Value::Array(a) => a.iter().map(text_of).collect(),
+                        other => other
+                            .get("items")
+                            .and_then(Value::as_array)
+                            .into_iter()
+                            .flatten()
+                            .filter_map(|i| i.get("id").map(text_of))
+                            .collect(),
+                    };
+                    options.push((field.clone(), choices));
+                }
+            }
+            Ok(Loaded::Form { view, options })
+        }
+        "action" => Ok(Loaded::Action { view }),
         _ => Ok(Loaded::Other { view }),
     }
 }
@@ -117,7 +190,7 @@ pub fn PluginViewPage() -> impl IntoView {
     })
 }
 
-fn failure(e: &ApiError, l: Locale) -> AnyView {
+pub fn failure(e: &ApiError, l: Locale) -> AnyView {
     let detail = (!e.message.is_empty()).then(|| e.message.clone());
     view! {
         <p class="alert" role="alert">
@@ -128,12 +201,22 @@ fn failure(e: &ApiError, l: Locale) -> AnyView {
     .into_any()
 }
 
-fn render(s: &Session, loaded: &Loaded) -> AnyView {
+pub fn render(s: &Session, loaded: &Loaded) -> AnyView {
     let l = s.locale;
     let title = l.pick_json(&loaded.view().title, "");
     let body = match loaded {
         Loaded::List { view, page, params } => list::render(s, view, page, params),
         Loaded::Detail { view, doc } => detail(view, doc, l),
+        Loaded::Board { view, page } => board::render(view, page, l),
+        Loaded::Chart { view, data } => chart::render(view, data, l),
+        Loaded::Form { view, options } => {
+            let csrf = s.me.csrf_token.clone().unwrap_or_default();
+            view! { <SchemaForm view=view.clone() csrf options=options.clone() /> }.into_any()
+        }
+        Loaded::Action { view } => {
+            let csrf = s.me.csrf_token.clone().unwrap_or_default();
+            view! { <ActionButton view=view.clone() csrf /> }.into_any()
+        }
         Loaded::Other { .. } => {
             view! { <p class="notice" role="status">{l.t(Msg::Unsupported)}</p> }.into_any()
         }
@@ -172,7 +255,19 @@ pub fn cell(value: Option<&Value>, kind: &str, labels: &[(String, String)], l: L
     let Some(value) = value.filter(|v| !v.is_null()) else {
         return view! { <span class="none">"—"</span> }.into_any();
     };
+    if let Value::Array(items) = value {
+        let parts: Vec<AnyView> = items
+            .iter()
+            .map(|v| cell(Some(v), kind, labels, l))
+            .collect();
+        return view! { <span class="many">{parts}</span> }.into_any();
+    }
     match kind {
+        "role" => {
+            let raw = text_of(value);
+            let label = Msg::role(&raw).map_or(raw, |m| l.t(m).to_owned());
+            view! { <span class="badge badge-5">{label}</span> }.into_any()
+        }
         "datetime" => match value.as_i64() {
             Some(ms) => {
                 let text = format_datetime(ms, l);

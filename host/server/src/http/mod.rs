@@ -4,6 +4,7 @@
 pub mod admin;
 pub mod auth;
 pub mod blobs;
+pub mod dashboard;
 pub mod edge;
 pub mod ops;
 pub mod plugins_admin;
@@ -91,6 +92,8 @@ fn api(state: AppState) -> Router {
             get(plugins_admin::get_config).put(plugins_admin::put_config),
         )
         .route("/api/portal/views", get(plugins_admin::portal_views))
+        .route("/api/portal/dashboard", get(dashboard::get))
+        .route("/api/portal/dashboard/stream", get(dashboard::stream))
         .route(
             "/api/blobs",
             post(blobs::upload).layer(DefaultBodyLimit::max(MAX_PACKAGE_BYTES)),

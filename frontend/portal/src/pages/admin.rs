@@ -1,0 +1,623 @@
+//! Administration: the portal's own views of the host API, rendered by the
+//! same renderers as plugin views (halls, users, API tokens, edge agents,
+//! the audit log, new hall, new user), plus the plugin pages: installed
+//! plugins with enable/disable and upload of a signed package, and each
+//! plugin's per-hall configuration as a form generated from its JSON Schema
+//! with the host's field errors inline.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::{use_location, use_params_map};
+use serde_json::{Map, Value, json};
+
+use super::form::JsonSchemaForm;
+use super::view::{failure, load_view, render};
+use crate::api::{self, ApiError, Client, parse_query};
+use crate::i18n::{Locale, Msg, locale};
+use crate::layout::{Session, signed_in};
+use crate::model::ViewDef;
+
+fn col(field: &str, zh: &str, en: &str, kind: &str) -> Value {
+    json!({ "field": field, "title_zh": zh, "title_en": en, "type": kind })
+}
+
+fn def(id: &str, kind: &str, zh: &str, en: &str, route: &str, spec: Value) -> ViewDef {
+    ViewDef {
+        plugin: String::new(),
+        plugin_name: Value::Null,
+        id: id.to_owned(),
+        kind: kind.to_owned(),
+        title: json!({ "zh": zh, "en": en }),
+        route: route.to_owned(),
+        roles: Vec::new(),
+        menu: None,
+        spec,
+    }
+}
+
+/// The administration views, by id.
+pub fn builtin(id: &str) -> Option<ViewDef> {
+    Some(match id {
+        "halls" => def(
+            "halls",
+            "list",
+            "服务中心",
+            "Halls",
+            "/api/halls",
+            json!({
+                "sortable": false, "page_size": 200,
+                "columns": [
+                    col("id", "标识", "Id", "text"), col("code", "编码", "Code", "text"),
+                    col("name_zh", "名称", "Name (Chinese)", "text"),
+                    col("name_en", "英文名称", "Name (English)", "text"),
+                    col("grade", "等级", "Grade", "tag")
+                ]
+            }),
+        ),
+        "new-hall" => def(
+            "new-hall",
+            "form",
+            "新增服务中心",
+            "New hall",
+            "/api/halls",
+            json!({ "schema": {
+                "type": "object",
+                "required": ["id", "code", "name_zh", "name_en", "grade"],
+                "x-order": ["id", "code", "name_zh", "name_en", "grade"],
+                "properties": {
+                    "id": { "type": "string", "title": "标识（小写字母、数字、-）", "pattern": "^[a-z0-9][a-z0-9-]{0,31}$" },
+                    "code": { "type": "string", "title": "编码", "maxLength": 32 },
+                    "name_zh": { "type": "string", "title": "中文名称", "maxLength": 64 },
+                    "name_en": { "type": "string", "title": "英文名称", "maxLength": 64 },
+                    "grade": { "type": "string", "title": "等级", "enum": ["demonstration", "standard", "basic"] }
+                }
+            }}),
+        ),
+        "users" => def(
+            "users",
+            "list",
+            "用户",
+            "Users",
+            "/api/users",
+            json!({
+                "sortable": false, "page_size": 500,
+                "columns": [
+                    col("username", "用户名", "Username", "text"),
+                    col("display_name", "姓名", "Name", "text"),
+                    col("roles", "角色", "Roles", "role"),
+                    col("halls", "服务中心", "Halls", "text"),
+                    col("district_wide", "全区", "District-wide", "bool"),
+                    col("disabled", "已停用", "Disabled", "bool"),
+                    col("locked_until", "锁定至", "Locked until", "datetime")
+                ]
+            }),
+        ),
+        "new-user" => def(
+            "new-user",
+            "form",
+            "新增用户",
+            "New user",
+            "/api/users",
+            json!({
+                "options": { "halls": "/api/halls" },
+                "schema": {
+                    "type": "object",
+                    "required": ["username", "display_name", "password", "roles"],
+                    "x-order": ["username", "display_name", "password", "roles", "halls", "district_wide"],
+                    "properties": {
+                        "username": { "type": "string", "title": "用户名", "pattern": "^[a-z0-9][a-z0-9._-]{1,31}$" },
+                        "display_name": { "type": "string", "title": "姓名", "maxLength": 64 },
+                        "password": { "type": "string", "title": "初始密码（首次登录须修改）", "minLength": 10 },
+                        "roles": { "type": "array", "title": "角色", "items": { "enum": [
+                            "district-admin", "hotline-agent", "hall-manager", "window-staff",
+                            "door-service", "inspector", "hr-officer", "leader", "vendor"
+                        ] } },
+                        "halls": { "type": "array", "title": "服务中心", "items": { "type": "string" } },
+                        "district_wide": { "type": "boolean", "title": "全区权限" }
+                    }
+                }
+            }),
+        ),
+        "tokens" => def(
+            "tokens",
+            "list",
+            "API 令牌",
+            "API tokens",
+            "/api/tokens",
+            json!({
+                "sortable": false, "page_size": 500,
+                "columns": [
+                    col("name", "名称", "Name", "text"), col("user_id", "用户", "User", "text"),
+                    col("created_at", "创建时间", "Created", "datetime"),
+                    col("last_used_at", "最近使用", "Last used", "datetime"),
+                    col("expires_at", "到期", "Expires", "datetime"),
+                    col("revoked_at", "已吊销", "Revoked", "datetime")
+                ]
+            }),
+        ),
+        "agents" => def(
+            "agents",
+            "list",
+            "边缘节点",
+            "Edge agents",
+            "/api/edge/agents",
+            json!({
+                "sortable": false, "page_size": 500,
+                "columns": [
+                    col("id", "节点", "Agent", "text"), col("hall", "服务中心", "Hall", "text"),
+                    col("online", "在线", "Online", "bool"), col("version", "版本", "Version", "text"),
+                    col("hostname", "主机名", "Host name", "text"),
+                    col("last_seen", "最近联系", "Last seen", "datetime"),
+                    col("applied_seq", "已应用事件", "Events applied", "number")
+                ]
+            }),
+        ),
+        "audit" => def(
+            "audit",
+            "list",
+            "审计日志",
+            "Audit log",
+            "/api/audit",
+            json!({
+                "sortable": false, "page_size": 50,
+                "columns": [
+                    col("at", "时间", "When", "datetime"), col("actor", "操作人", "Actor", "text"),
+                    col("action", "操作", "Action", "tag"),
+                    col("target_kind", "对象类型", "Target kind", "text"),
+                    col("target_id", "对象", "Target", "text"), col("hall", "服务中心", "Hall", "text")
+                ],
+                "filters": [
+                    { "param": "actor", "title_zh": "操作人", "title_en": "Actor", "type": "text" },
+                    { "param": "action", "title_zh": "操作", "title_en": "Action", "type": "text" },
+                    { "param": "target_kind", "title_zh": "对象类型", "title_en": "Target kind", "type": "text" },
+                    { "param": "hall", "title_zh": "服务中心", "title_en": "Hall", "type": "text" }
+                ]
+            }),
+        ),
+        _ => return None,
+    })
+}
+
+/// The administration menu entries: (href, label).
+pub fn menu(l: Locale, admin: bool, may_audit: bool) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    if admin {
+        for (href, msg) in [
+            ("/admin/halls", Msg::Halls),
+            ("/admin/users", Msg::Users),
+            ("/admin/tokens", Msg::Tokens),
+            ("/admin/plugins", Msg::Plugins),
+            ("/admin/agents", Msg::EdgeAgents),
+        ] {
+            out.push((href.to_owned(), l.t(msg).to_owned()));
+        }
+    }
+    if admin || may_audit {
+        out.push(("/admin/audit".to_owned(), l.t(Msg::AuditLog).to_owned()));
+    }
+    out
+}
+
+fn not_found() -> ApiError {
+    ApiError {
+        status: 404,
+        code: "not_found".into(),
+        message: String::new(),
+        details: Vec::new(),
+    }
+}
+
+/// `/admin/{view}`: one of [`builtin`].
+#[component]
+pub fn AdminPage() -> impl IntoView {
+    let params = use_params_map();
+    let location = use_location();
+    let key = move || {
+        (
+            params.with(|p| p.get("view").unwrap_or_default()),
+            location.search.get(),
+        )
+    };
+    let client = Client::current();
+    let data = Resource::new(key, move |(id, search)| {
+        let client = client.clone();
+        async move {
+            match builtin(&id) {
+                Some(view) => load_view(client, view, None, search).await,
+                None => Err(not_found()),
+            }
+        }
+    });
+    let l = locale();
+    signed_in(move |s: Session| {
+        let extra = params
+            .with_untracked(|p| p.get("view"))
+            .and_then(|v| match v.as_str() {
+                "halls" => Some(("/admin/new-hall", Msg::NewHall)),
+                "users" => Some(("/admin/new-user", Msg::NewUser)),
+                _ => None,
+            });
+        let extra =
+            extra.map(|(href, msg)| view! { <p><a class="button" href=href>{l.t(msg)}</a></p> });
+        view! {
+            {extra}
+            <Suspense fallback=move || view! { <p class="loading">{l.t(Msg::Loading)}</p> }>
+                {
+                    let s = s.clone();
+                    move || {
+                        let s = s.clone();
+                        Suspend::new(async move {
+                            match data.await {
+                                Ok(loaded) => render(&s, &loaded),
+                                Err(e) => failure(&e, l),
+                            }
+                        })
+                    }
+                }
+            </Suspense>
+        }
+        .into_any()
+    })
+}
+
+/// `/admin/plugins`: installed plugins, their state, and installing one.
+#[component]
+pub fn PluginsPage() -> impl IntoView {
+    let data = Resource::new(|| (), |_| api::get::<Value>("/api/admin/plugins".into()));
+    let l = locale();
+    signed_in(move |s: Session| {
+        let csrf = s.me.csrf_token.clone().unwrap_or_default();
+        let install_csrf = csrf.clone();
+        view! {
+            <Title text=l.t(Msg::Plugins) />
+            <h1>{l.t(Msg::Plugins)}</h1>
+            <Suspense fallback=move || view! { <p class="loading">{l.t(Msg::Loading)}</p> }>
+                {
+                    let csrf = csrf.clone();
+                    move || {
+                        let csrf = csrf.clone();
+                        Suspend::new(async move {
+                            match data.await {
+                                Ok(v) => plugin_table(&v, l, &csrf),
+                                Err(e) => failure(&e, l),
+                            }
+                        })
+                    }
+                }
+            </Suspense>
+            <InstallForm csrf=install_csrf />
+        }
+        .into_any()
+    })
+}
+
+fn plugin_table(v: &Value, l: Locale, csrf: &str) -> AnyView {
+    let rows: Vec<AnyView> = v
+        .get("items")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .map(|p| {
+            let id = p
+                .get("id")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_owned();
+            let name = l.pick_json(p.get("name").unwrap_or(&Value::Null), "");
+            let version = p
+                .get("version")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_owned();
+            let enabled = p.get("enabled").and_then(Value::as_bool).unwrap_or(false);
+            let quarantined = p
+                .get("quarantined")
+                .and_then(Value::as_bool)
+                .unwrap_or(false);
+            let (class, state) = match (quarantined, enabled) {
+                (true, _) => ("badge badge-4", Msg::Quarantined),
+                (false, true) => ("badge badge-1", Msg::Enabled),
+                (false, false) => ("badge badge-5", Msg::Disabled),
+            };
+            let (verb, label) = if enabled {
+                ("disable", Msg::Disable)
+            } else {
+                ("enable", Msg::Enable)
+            };
+            let action = format!("/api/admin/plugins/{id}/{verb}");
+            let config = format!("/admin/plugins/{id}/config");
+            view! {
+                <tr data-plugin=id.clone()>
+                    <td>{name}<br /><small class="none">{id.clone()}</small></td>
+                    <td>{version}</td>
+                    <td><span class=class>{l.t(state)}</span></td>
+                    <td class="row-actions">
+                        <CallButton path=action label csrf=csrf.to_owned() reload=true />
+                        <a class="button" href=config>{l.t(Msg::Config)}</a>
+                    </td>
+                </tr>
+            }
+            .into_any()
+        })
+        .collect();
+    view! {
+        <div class="table-wrap">
+            <table class="list">
+                <thead>
+                    <tr>
+                        <th scope="col">{l.t(Msg::Plugins)}</th>
+                        <th scope="col">{l.t(Msg::Version)}</th>
+                        <th scope="col">{l.t(Msg::State)}</th>
+                        <th scope="col">{l.t(Msg::Actions)}</th>
+                    </tr>
+                </thead>
+                <tbody>{rows}</tbody>
+            </table>
+        </div>
+    }
+    .into_any()
+}
+
+/// A button that posts to `path` (no body) and reloads the page after.
+#[component]
+fn CallButton(path: String, label: Msg, csrf: String, reload: bool) -> impl IntoView {
+    let l = locale();
+    let error = RwSignal::new(None::<String>);
+    let on_click = move |_| {
+        #[cfg(feature = "hydrate")]
+        {
+            let (path, csrf) = (path.clone(), csrf.clone());
+            leptos::task::spawn_local(async move {
+                match crate::api::send_json("POST", &path, None, &csrf).await {
+                    Ok(_) if reload => {
+                        if let Some(w) = web_sys::window() {
+                            let _ = w.location().reload();
+                        }
+                    }
+                    Ok(_) => {}
+                    Err(e) => error.set(Some(if e.message.is_empty() {
+                        l.t(Msg::for_error(&e.code)).to_owned()
+                    } else {
+                        e.message
+                    })),
+                }
+            });
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = (&path, &csrf, reload);
+    };
+    view! {
+        <button type="button" on:click=on_click>{l.t(label)}</button>
+        {move || error.get().map(|e| view! { <span class="field-error" role="alert">{e}</span> })}
+    }
+}
+
+/// Uploads a signed package (`.btpkg`) to `POST /api/admin/plugins`.
+#[component]
+fn InstallForm(csrf: String) -> impl IntoView {
+    let l = locale();
+    let outcome = RwSignal::new(None::<(bool, String)>);
+    let on_change = move |ev: leptos::ev::Event| {
+        #[cfg(feature = "hydrate")]
+        {
+            use leptos::wasm_bindgen::JsCast;
+            let file = ev
+                .target()
+                .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
+                .and_then(|i| i.files())
+                .and_then(|fl| fl.get(0));
+            let csrf = csrf.clone();
+            if let Some(file) = file {
+                leptos::task::spawn_local(async move {
+                    let sent = crate::api::send_file(
+                        "/api/admin/plugins",
+                        file,
+                        "application/octet-stream",
+                        &csrf,
+                    )
+                    .await;
+                    outcome.set(Some(match sent {
+                        Ok(r) => (
+                            true,
+                            format!(
+                                "{} {} {}",
+                                l.t(Msg::Installed),
+                                r.get("id").and_then(Value::as_str).unwrap_or_default(),
+                                r.get("version").and_then(Value::as_str).unwrap_or_default()
+                            ),
+                        ),
+                        Err(e) if e.message.is_empty() => {
+                            (false, l.t(Msg::for_error(&e.code)).to_owned())
+                        }
+                        Err(e) => (false, e.message),
+                    }));
+                });
+            }
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = (&ev, &csrf);
+    };
+    view! {
+        <section class="card form install">
+            <h2>{l.t(Msg::InstallPlugin)}</h2>
+            <label for="package">{l.t(Msg::PackageFile)}</label>
+            <input id="package" type="file" accept=".btpkg,application/octet-stream" on:change=on_change />
+            <p class="hint">{l.t(Msg::InstallHint)}</p>
+            {move || outcome.get().map(|(ok, text)| {
+                if ok {
+                    view! { <p class="notice" role="status">{text}</p> }.into_any()
+                } else {
+                    view! { <p class="alert" role="alert">{text}</p> }.into_any()
+                }
+            })}
+        </section>
+    }
+}
+
+/// What the config page shows: the schema, the halls, the hall's own
+/// values.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+struct ConfigData {
+    plugin: String,
+    hall: Option<String>,
+    halls: Vec<(String, String, String)>,
+    schema: Value,
+    own: Map<String, Value>,
+    resolved: Value,
+}
+
+async fn load_config(
+    client: Client,
+    plugin: String,
+    search: String,
+) -> Result<ConfigData, ApiError> {
+    let hall = parse_query(&search)
+        .into_iter()
+        .find(|(k, _)| k == "hall")
+        .map(|(_, v)| v)
+        .filter(|v| !v.is_empty());
+    let halls: Value = client.get("/api/halls".into()).await?;
+    let halls = halls
+        .get("items")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .map(|h| {
+            let get = |k: &str| {
+                h.get(k)
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_owned()
+            };
+            (get("id"), get("name_zh"), get("name_en"))
+        })
+        .collect();
+    let query = hall
+        .as_deref()
+        .map(|h| format!("?hall={}", api::encode_component(h)))
+        .unwrap_or_default();
+    let v: Value = client
+        .get(format!(
+            "/api/admin/plugins/{}/config{query}",
+            api::encode_component(&plugin)
+        ))
+        .await?;
+    Ok(ConfigData {
+        plugin,
+        hall,
+        halls,
+        schema: v.get("schema").cloned().unwrap_or(Value::Null),
+        own: v
+            .get("config")
+            .and_then(Value::as_object)
+            .cloned()
+            .unwrap_or_default(),
+        resolved: v.get("resolved").cloned().unwrap_or(Value::Null),
+    })
+}
+
+/// `/admin/plugins/{id}/config?hall=`: the district's or one hall's config.
+#[component]
+pub fn ConfigPage() -> impl IntoView {
+    let params = use_params_map();
+    let location = use_location();
+    let key = move || {
+        (
+            params.with(|p| p.get("id").unwrap_or_default()),
+            location.search.get(),
+        )
+    };
+    let client = Client::current();
+    let data = Resource::new(key, move |(id, search)| {
+        load_config(client.clone(), id, search)
+    });
+    let l = locale();
+    signed_in(move |s: Session| {
+        let csrf = s.me.csrf_token.clone().unwrap_or_default();
+        view! {
+            <Title text=l.t(Msg::Config) />
+            <Suspense fallback=move || view! { <p class="loading">{l.t(Msg::Loading)}</p> }>
+                {
+                    let csrf = csrf.clone();
+                    move || {
+                        let csrf = csrf.clone();
+                        Suspend::new(async move {
+                            match data.await {
+                                Ok(c) => config_view(c, l, csrf),
+                                Err(e) => failure(&e, l),
+                            }
+                        })
+                    }
+                }
+            </Suspense>
+        }
+        .into_any()
+    })
+}
+
+fn config_view(c: ConfigData, l: Locale, csrf: String) -> AnyView {
+    let action = format!("/admin/plugins/{}/config", c.plugin);
+    let options: Vec<AnyView> = c
+        .halls
+        .iter()
+        .map(|(id, zh, en)| {
+            let selected = c.hall.as_deref() == Some(id.as_str());
+            let label = format!("{} ({id})", l.pick(zh, en));
+            view! { <option value=id.clone() selected=selected>{label}</option> }.into_any()
+        })
+        .collect();
+    let scope = match &c.hall {
+        Some(h) => format!("{}：{h}", l.t(Msg::HallConfig)),
+        None => l.t(Msg::DistrictConfig).to_owned(),
+    };
+    let path = match &c.hall {
+        Some(h) => format!(
+            "/api/admin/plugins/{}/config?hall={}",
+            api::encode_component(&c.plugin),
+            api::encode_component(h)
+        ),
+        None => format!(
+            "/api/admin/plugins/{}/config",
+            api::encode_component(&c.plugin)
+        ),
+    };
+    let resolved = serde_json::to_string_pretty(&c.resolved).unwrap_or_default();
+    let form = if c.schema.is_null() {
+        view! { <p class="notice">{l.t(Msg::NoConfig)}</p> }.into_any()
+    } else {
+        view! {
+            <JsonSchemaForm
+                schema=c.schema.clone()
+                path
+                method="PUT".to_owned()
+                initial=c.own.clone()
+                csrf
+                options=Vec::new()
+                submit=Msg::Save
+            />
+        }
+        .into_any()
+    };
+    view! {
+        <h1>{format!("{} · {}", l.t(Msg::Config), c.plugin)}</h1>
+        <form class="filters" method="get" action=action>
+            <div class="field">
+                <label for="hall">{l.t(Msg::Halls)}</label>
+                <select id="hall" name="hall">
+                    <option value="">{l.t(Msg::DistrictConfig)}</option>
+                    {options}
+                </select>
+            </div>
+            <div class="actions">
+                <button type="submit">{l.t(Msg::Switch)}</button>
+            </div>
+        </form>
+        <h2>{scope}</h2>
+        {form}
+        <details class="resolved">
+            <summary>{l.t(Msg::ResolvedConfig)}</summary>
+            <pre>{resolved}</pre>
+        </details>
+    }
+    .into_any()
+}

@@ -1,0 +1,619 @@
+//! The `form` renderer (a form generated from the spec's JSON Schema) and
+//! the `action` renderer (a button that calls a plugin route). Both post
+//! JSON from the browser with the session's CSRF token; the page itself is
+//! rendered on the server like every other.
+//!
+//! Schema support: `type` string (with `format` date, date-time, or
+//! `maxLength` over 200 for a text area), number, integer, boolean; `enum`
+//! and the spec's `options` routes as drop-downs; `contentMediaType` on a
+//! string makes it an upload (the field receives the blob's SHA-256; images
+//! open the phone's camera); `required`, `minLength`, `maxLength`,
+//! `pattern`, `minimum`, `maximum` become the inputs' own constraints, so
+//! the browser checks them before sending, in the browser's language; the
+//! plugin's own 422 message is shown beside the form. Fields appear in
+//! `x-order` if given, else required fields first in their listed order,
+//! then the rest by name.
+
+use leptos::prelude::*;
+use serde_json::{Map, Value};
+
+use crate::i18n::{Msg, locale};
+use crate::model::ViewDef;
+
+#[derive(Debug, Clone, PartialEq)]
+enum Kind {
+    Text,
+    TextArea,
+    Number,
+    Integer,
+    Bool,
+    Date,
+    DateTime,
+    Choice(Vec<String>),
+    /// An array of strings from a fixed set: one checkbox each.
+    Multi(Vec<String>),
+    Upload {
+        accept: String,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+struct Field {
+    name: String,
+    title: String,
+    description: String,
+    kind: Kind,
+    required: bool,
+    min_length: Option<u64>,
+    max_length: Option<u64>,
+    pattern: Option<String>,
+    minimum: Option<f64>,
+    maximum: Option<f64>,
+}
+
+/// Long texts get a text area.
+const TEXTAREA_FROM: u64 = 200;
+
+fn fields(schema: &Value, options: &[(String, Vec<String>)]) -> Vec<Field> {
+    let empty = Map::new();
+    let props = schema
+        .get("properties")
+        .and_then(Value::as_object)
+        .unwrap_or(&empty);
+    let required: Vec<String> = schema
+        .get("required")
+        .and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(|v| v.as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut order: Vec<String> = schema
+        .get("x-order")
+        .and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(|v| v.as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_else(|| required.clone());
+    order.retain(|n| props.contains_key(n));
+    for name in props.keys() {
+        if !order.contains(name) {
+            order.push(name.clone());
+        }
+    }
+    order
+        .into_iter()
+        .filter_map(|name| {
+            let p = props.get(&name)?;
+            let text = |k: &str| p.get(k).and_then(Value::as_str).map(str::to_owned);
+            let num = |k: &str| p.get(k).and_then(Value::as_f64);
+            let ty = text("type").unwrap_or_else(|| "string".into());
+            let max_length = p.get("maxLength").and_then(Value::as_u64);
+            let choices = options
+                .iter()
+                .find(|(f, _)| *f == name)
+                .map(|(_, o)| o.clone())
+                .or_else(|| {
+                    p.get("enum").and_then(Value::as_array).map(|a| {
+                        a.iter()
+                            .filter_map(|v| v.as_str().map(str::to_owned))
+                            .collect()
+                    })
+                });
+            let item_enum: Option<Vec<String>> = p
+                .get("items")
+                .and_then(|i| i.get("enum"))
+                .and_then(Value::as_array)
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|v| v.as_str().map(str::to_owned))
+                        .collect()
+                });
+            let kind = match (ty.as_str(), choices) {
+                ("array", Some(c)) => Kind::Multi(c),
+                ("array", None) => Kind::Multi(item_enum.unwrap_or_default()),
+                (_, Some(c)) => Kind::Choice(c),
+                ("number", _) => Kind::Number,
+                ("integer", _) => Kind::Integer,
+                ("boolean", _) => Kind::Bool,
+                _ => match (
+                    text("format").as_deref(),
+                    text("contentMediaType"),
+                    max_length,
+                ) {
+                    (_, Some(media), _) => Kind::Upload { accept: media },
+                    (Some("date"), _, _) => Kind::Date,
+                    (Some("date-time"), _, _) => Kind::DateTime,
+                    (_, _, Some(n)) if n > TEXTAREA_FROM => Kind::TextArea,
+                    _ => Kind::Text,
+                },
+            };
+            Some(Field {
+                title: text("title").unwrap_or_else(|| name.clone()),
+                description: text("description").unwrap_or_default(),
+                required: required.contains(&name),
+                min_length: p.get("minLength").and_then(Value::as_u64),
+                max_length,
+                pattern: text("pattern"),
+                minimum: num("minimum"),
+                maximum: num("maximum"),
+                kind,
+                name,
+            })
+        })
+        .collect()
+}
+
+/// The JSON value of an input's text for the field's kind; `None` removes
+/// the field (an empty optional input).
+fn typed(kind: &Kind, raw: &str) -> Option<Value> {
+    let raw = raw.trim();
+    if raw.is_empty() {
+        return None;
+    }
+    Some(match kind {
+        Kind::Number => raw
+            .parse::<f64>()
+            .ok()
+            .and_then(serde_json::Number::from_f64)
+            .map_or_else(|| Value::String(raw.to_owned()), Value::Number),
+        Kind::Integer => raw
+            .parse::<i64>()
+            .map_or_else(|_| Value::String(raw.to_owned()), Value::from),
+        // `datetime-local` has no zone: the halls are in China Standard Time.
+        Kind::DateTime => Value::String(format!(
+            "{raw}{}+08:00",
+            if raw.len() == 16 { ":00" } else { "" }
+        )),
+        _ => Value::String(raw.to_owned()),
+    })
+}
+
+/// Sets or clears one field of the form's value.
+fn set(values: RwSignal<Map<String, Value>>, name: &str, value: Option<Value>) {
+    values.update(|m| match value {
+        Some(v) => {
+            m.insert(name.to_owned(), v);
+        }
+        None => {
+            m.remove(name);
+        }
+    });
+}
+
+fn input_for(
+    f: &Field,
+    values: RwSignal<Map<String, Value>>,
+    initial: Option<&Value>,
+    csrf: String,
+) -> AnyView {
+    let id = format!("field-{}", f.name);
+    let initial_text = initial
+        .map(|v| match v {
+            Value::String(s) => s.clone(),
+            Value::Null => String::new(),
+            other => other.to_string(),
+        })
+        .unwrap_or_default();
+    let name = f.name.clone();
+    let kind = f.kind.clone();
+    let on_text = {
+        let name = name.clone();
+        let kind = kind.clone();
+        move |ev: leptos::ev::Event| set(values, &name, typed(&kind, &event_target_value(&ev)))
+    };
+    let min_len = f.min_length.map(|n| n.to_string());
+    let max_len = f.max_length.map(|n| n.to_string());
+    let min = f.minimum.map(|n| n.to_string());
+    let max = f.maximum.map(|n| n.to_string());
+    match &f.kind {
+        Kind::Bool => {
+            let name = name.clone();
+            let checked = initial.and_then(Value::as_bool).unwrap_or(false);
+            view! {
+                <input
+                    id=id
+                    type="checkbox"
+                    checked=checked
+                    on:change=move |ev| set(values, &name, Some(Value::Bool(event_target_checked(&ev))))
+                />
+            }
+            .into_any()
+        }
+        Kind::Multi(options) => {
+            let l = locale();
+            let chosen: Vec<String> = initial
+                .and_then(Value::as_array)
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|v| v.as_str().map(str::to_owned))
+                        .collect()
+                })
+                .unwrap_or_default();
+            let boxes: Vec<AnyView> = options
+                .iter()
+                .map(|o| {
+                    let name = name.clone();
+                    let value = o.clone();
+                    let label = Msg::role(o).map_or_else(|| o.clone(), |m| l.t(m).to_owned());
+                    let checked = chosen.contains(o);
+                    let on_change = move |ev: leptos::ev::Event| {
+                        let on = event_target_checked(&ev);
+                        values.update(|m| {
+                            let mut list: Vec<Value> = m
+                                .get(&name)
+                                .and_then(Value::as_array)
+                                .cloned()
+                                .unwrap_or_default();
+                            list.retain(|v| v.as_str() != Some(value.as_str()));
+                            if on {
+                                list.push(Value::String(value.clone()));
+                            }
+                            m.insert(name.clone(), Value::Array(list));
+                        });
+                    };
+                    view! {
+                        <label class="check">
+                            <input type="checkbox" value=o.clone() checked=checked on:change=on_change />
+                            {label}
+                        </label>
+                    }
+                    .into_any()
+                })
+                .collect();
+            view! { <fieldset id=id class="checks">{boxes}</fieldset> }.into_any()
+        }
+        Kind::Choice(options) => {
+            let l = locale();
+            let opts: Vec<AnyView> = options
+                .iter()
+                .map(|o| {
+                    let selected = *o == initial_text;
+                    view! { <option value=o.clone() selected=selected>{o.clone()}</option> }
+                        .into_any()
+                })
+                .collect();
+            view! {
+                <select id=id required=f.required on:change=on_text>
+                    <option value="">{l.t(Msg::Choose)}</option>
+                    {opts}
+                </select>
+            }
+            .into_any()
+        }
+        Kind::TextArea => view! {
+            <textarea
+                id=id
+                rows="5"
+                required=f.required
+                minlength=min_len
+                maxlength=max_len
+                on:input=on_text
+                prop:value=initial_text
+            ></textarea>
+        }
+        .into_any(),
+        Kind::Upload { accept } => {
+            let capture = accept.starts_with("image/").then_some("environment");
+            let on_file = move |ev: leptos::ev::Event| {
+                #[cfg(feature = "hydrate")]
+                {
+                    use leptos::wasm_bindgen::JsCast;
+                    let file = ev
+                        .target()
+                        .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
+                        .and_then(|i| i.files())
+                        .and_then(|fl| fl.get(0));
+                    let name = name.clone();
+                    let csrf = csrf.clone();
+                    if let Some(file) = file {
+                        leptos::task::spawn_local(async move {
+                            match crate::api::upload(file, &csrf).await {
+                                Ok(blob) => set(values, &name, blob.get("sha256").cloned()),
+                                Err(_) => set(values, &name, None),
+                            }
+                        });
+                    }
+                }
+                #[cfg(not(feature = "hydrate"))]
+                let _ = (&ev, &name, &csrf);
+            };
+            view! {
+                <input
+                    id=id
+                    type="file"
+                    accept=accept.clone()
+                    capture=capture
+                    required=f.required
+                    on:change=on_file
+                />
+            }
+            .into_any()
+        }
+        other => {
+            let ty = match other {
+                Kind::Number | Kind::Integer => "number",
+                Kind::Date => "date",
+                Kind::DateTime => "datetime-local",
+                _ => "text",
+            };
+            let step = match other {
+                Kind::Number => Some("any"),
+                _ => None,
+            };
+            view! {
+                <input
+                    id=id
+                    type=ty
+                    step=step
+                    required=f.required
+                    minlength=min_len
+                    maxlength=max_len
+                    min=min
+                    max=max
+                    pattern=f.pattern.clone()
+                    value=initial_text
+                    on:input=on_text
+                />
+            }
+            .into_any()
+        }
+    }
+}
+
+/// A form generated from the view's schema, posting to its route.
+#[component]
+pub fn SchemaForm(
+    view: ViewDef,
+    csrf: String,
+    options: Vec<(String, Vec<String>)>,
+) -> impl IntoView {
+    let schema = view.spec.get("schema").cloned().unwrap_or(Value::Null);
+    let method = view
+        .spec
+        .get("method")
+        .and_then(Value::as_str)
+        .unwrap_or("POST")
+        .to_owned();
+    view! {
+        <JsonSchemaForm
+            schema
+            path=view.api_path(None)
+            method
+            initial=Map::new()
+            csrf
+            options
+            submit=Msg::Submit
+        />
+    }
+}
+
+/// A form for `schema`, prefilled from `initial`, sending the object to
+/// `path`; the host's per-field problems (`error.details`, JSON pointers)
+/// appear under their fields, in the page's language.
+#[component]
+pub fn JsonSchemaForm(
+    schema: Value,
+    path: String,
+    method: String,
+    initial: Map<String, Value>,
+    csrf: String,
+    options: Vec<(String, Vec<String>)>,
+    submit: Msg,
+) -> impl IntoView {
+    let l = locale();
+    let fields = fields(&schema, &options);
+    let values = RwSignal::new(initial.clone());
+    let outcome = RwSignal::new(None::<(bool, String)>);
+    let problems = RwSignal::new(Vec::<crate::api::FieldProblem>::new());
+    let busy = RwSignal::new(false);
+    let rows: Vec<AnyView> = fields
+        .iter()
+        .map(|f| {
+            let id = format!("field-{}", f.name);
+            let error_id = format!("error-{}", f.name);
+            let pointer = format!("/{}", f.name);
+            let mark = f
+                .required
+                .then(|| view! { <span class="required" aria-hidden="true">" *"</span> });
+            let hint = (!f.description.is_empty())
+                .then(|| view! { <small class="hint">{f.description.clone()}</small> });
+            let input = input_for(f, values, initial.get(&f.name), csrf.clone());
+            let error = move || {
+                problems.with(|ps| {
+                    ps.iter().find(|p| p.path == pointer).map(|p| {
+                        let text = l.pick(&p.zh, &p.en).to_owned();
+                        view! { <p class="field-error" id=error_id.clone() role="alert">{text}</p> }
+                    })
+                })
+            };
+            view! {
+                <div class="field">
+                    <label for=id>{f.title.clone()}{mark}</label>
+                    {input}
+                    {hint}
+                    {error}
+                </div>
+            }
+            .into_any()
+        })
+        .collect();
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        #[cfg(feature = "hydrate")]
+        {
+            let (method, path, csrf) = (method.clone(), path.clone(), csrf.clone());
+            let body = Value::Object(values.get_untracked());
+            busy.set(true);
+            leptos::task::spawn_local(async move {
+                let result = crate::api::send_json(&method, &path, Some(&body), &csrf).await;
+                match result {
+                    Ok(_) => {
+                        problems.set(Vec::new());
+                        outcome.set(Some((true, l.t(Msg::Saved).to_owned())));
+                    }
+                    Err(e) => {
+                        let text = if e.details.is_empty() && !e.message.is_empty() {
+                            e.message.clone()
+                        } else {
+                            l.t(Msg::for_error(&e.code)).to_owned()
+                        };
+                        problems.set(e.details);
+                        outcome.set(Some((false, text)));
+                    }
+                }
+                busy.set(false);
+            });
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = (&method, &path, &csrf);
+    };
+    view! {
+        <form class="card form schema-form" on:submit=on_submit>
+            {rows}
+            <p class="required-note">{l.t(Msg::RequiredNote)}</p>
+            {move || {
+                outcome
+                    .get()
+                    .map(|(ok, text)| {
+                        if ok {
+                            view! { <p class="notice" role="status">{text}</p> }.into_any()
+                        } else {
+                            view! { <p class="alert" role="alert">{text}</p> }.into_any()
+                        }
+                    })
+            }}
+            <button type="submit" class="primary" disabled=move || busy.get()>
+                {l.t(submit)}
+            </button>
+        </form>
+    }
+}
+
+/// A button that calls the view's route, after a confirmation if the spec
+/// asks for one.
+#[component]
+pub fn ActionButton(view: ViewDef, csrf: String) -> impl IntoView {
+    let l = locale();
+    let method = view
+        .spec
+        .get("method")
+        .and_then(Value::as_str)
+        .unwrap_or("POST")
+        .to_owned();
+    let confirm = l.pick_json(&view.spec, "confirm");
+    let title = l.pick_json(&view.title, "");
+    let path = view.api_path(None);
+    let outcome = RwSignal::new(None::<(bool, String)>);
+    let busy = RwSignal::new(false);
+    let on_click = move |_| {
+        #[cfg(feature = "hydrate")]
+        {
+            if !confirm.is_empty() {
+                let ok = web_sys::window()
+                    .and_then(|w| w.confirm_with_message(&confirm).ok())
+                    .unwrap_or(false);
+                if !ok {
+                    return;
+                }
+            }
+            let (method, path, csrf) = (method.clone(), path.clone(), csrf.clone());
+            busy.set(true);
+            leptos::task::spawn_local(async move {
+                let result = crate::api::send_json(&method, &path, None, &csrf).await;
+                outcome.set(Some(match result {
+                    Ok(_) => (true, l.t(Msg::Done).to_owned()),
+                    Err(e) if e.message.is_empty() => {
+                        (false, l.t(Msg::for_error(&e.code)).to_owned())
+                    }
+                    Err(e) => (false, e.message),
+                }));
+                busy.set(false);
+            });
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = (&method, &path, &csrf, &confirm);
+    };
+    view! {
+        <div class="card action">
+            <button type="button" class="primary" on:click=on_click disabled=move || busy.get()>
+                {title}
+            </button>
+            {move || {
+                outcome
+                    .get()
+                    .map(|(ok, text)| {
+                        if ok {
+                            view! { <p class="notice" role="status">{text}</p> }.into_any()
+                        } else {
+                            view! { <p class="alert" role="alert">{text}</p> }.into_any()
+                        }
+                    })
+            }}
+        </div>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn fields_follow_the_schema() {
+        let schema = json!({
+            "type": "object",
+            "required": ["name", "purpose"],
+            "properties": {
+                "name": { "type": "string", "title": "姓名", "minLength": 1, "maxLength": 50 },
+                "purpose": { "type": "string", "title": "来访事由" },
+                "phone": { "type": "string", "pattern": "^1[3-9][0-9]{9}$" },
+                "note": { "type": "string", "maxLength": 2000 },
+                "photo": { "type": "string", "contentMediaType": "image/jpeg" },
+                "count": { "type": "integer", "minimum": 1 },
+                "visit_on": { "type": "string", "format": "date" }
+            }
+        });
+        let options = vec![(
+            "purpose".to_owned(),
+            vec!["咨询".to_owned(), "办事".to_owned()],
+        )];
+        let f = fields(&schema, &options);
+        let names: Vec<&str> = f.iter().map(|f| f.name.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "name", "purpose", "count", "note", "phone", "photo", "visit_on"
+            ]
+        );
+        assert_eq!(f[0].title, "姓名");
+        assert!(f[0].required && f[1].required && !f[4].required);
+        assert_eq!(f[1].kind, Kind::Choice(vec!["咨询".into(), "办事".into()]));
+        assert_eq!(f[2].kind, Kind::Integer);
+        assert_eq!(f[3].kind, Kind::TextArea);
+        assert_eq!(f[4].pattern.as_deref(), Some("^1[3-9][0-9]{9}$"));
+        assert_eq!(
+            f[5].kind,
+            Kind::Upload {
+                accept: "image/jpeg".into()
+            }
+        );
+        assert_eq!(f[6].kind, Kind::Date);
+    }
+
+    #[test]
+    fn inputs_become_typed_json() {
+        assert_eq!(typed(&Kind::Integer, " 42 "), Some(json!(42)));
+        assert_eq!(typed(&Kind::Number, "2.5"), Some(json!(2.5)));
+        assert_eq!(typed(&Kind::Text, "   "), None);
+        assert_eq!(
+            typed(&Kind::DateTime, "2025-10-10T17:30"),
+            Some(json!("2025-10-10T17:30:00+08:00"))
+        );
+        // Not a number: sent as typed so the plugin's 422 names the field.
+        assert_eq!(typed(&Kind::Integer, "x"), Some(json!("x")));
+    }
+}

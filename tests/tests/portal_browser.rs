@@ -1,0 +1,319 @@
+//! The portal in a real browser: Debian's Chromium, headless, driven
+//! through chromedriver (WebDriver) by fantoccini, against a host serving
+//! on an ephemeral port with the browser bundle `cargo xtask portal`
+//! built. Proves the pages hydrate (the wasm loads and takes over without
+//! errors), client-side navigation reads the API from the browser, hall
+//! scoping holds, a vendor plugin's views appear with no portal change,
+//! and nothing breaks at a phone's 360 px. Screenshots of the pages go to
+//! `target/screenshots/` (see the README).
+//!
+//! Needs `chromium` and `chromium-driver` (Debian packages; `cargo xtask
+//! services` installs them). Without them this test fails; it does not skip.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use bantong_host::identity::Role;
+use bantong_tests::db::Backend;
+use bantong_tests::{TestApp, TestDb};
+use fantoccini::{Client, ClientBuilder, Locator};
+use http::StatusCode;
+use serde_json::json;
+
+const PASSWORD: &str = "Correct-Horse-Battery-9";
+
+/// chromedriver on an ephemeral port, killed on drop.
+struct Driver {
+    child: Child,
+    port: u16,
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+async fn start_driver() -> Driver {
+    let port = free_port();
+    let child = Command::new("chromedriver")
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| {
+            panic!(
+                "chromedriver is not installed ({e}): install Debian's chromium and \
+                 chromium-driver, e.g. with `cargo xtask services`"
+            )
+        });
+    let driver = Driver { child, port };
+    for _ in 0..100 {
+        if tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .is_ok()
+        {
+            return driver;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("chromedriver did not listen on {port}");
+}
+
+async fn browser(driver: &Driver, profile: &std::path::Path) -> Client {
+    let mut caps = serde_json::Map::new();
+    caps.insert(
+        "goog:chromeOptions".into(),
+        json!({
+            "binary": "/usr/bin/chromium",
+            "args": [
+                "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--disable-quic", "--no-first-run", "--disable-background-networking",
+                "--disable-component-update", "--disable-sync", "--lang=zh-CN",
+                "--window-size=1280,900",
+                format!("--user-data-dir={}", profile.display()),
+            ],
+        }),
+    );
+    ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+        .capabilities(caps)
+        .connect(&format!("http://127.0.0.1:{}", driver.port))
+        .await
+        .expect("a WebDriver session with Chromium")
+}
+
+fn screenshots_dir() -> PathBuf {
+    let dir = bantong_tests::app::repo_root().join("target/screenshots");
+    std::fs::create_dir_all(&dir).expect("screenshot dir");
+    dir
+}
+
+async fn screenshot(client: &Client, name: &str) {
+    let png = client.screenshot().await.expect("screenshot");
+    std::fs::write(screenshots_dir().join(format!("{name}.png")), png).expect("save screenshot");
+}
+
+/// Waits until the page has hydrated: the wasm bundle loaded, took over
+/// the server's HTML and ran its effects.
+async fn wait_hydrated(client: &Client) {
+    client
+        .wait()
+        .at_most(Duration::from_secs(20))
+        .for_element(Locator::Css("body[data-hydrated]"))
+        .await
+        .expect("the page hydrates (is target/portal/pkg built and served?)");
+}
+
+async fn text_of(client: &Client, css: &str) -> String {
+    client
+        .wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css}: {e}"))
+        .text()
+        .await
+        .expect("text")
+}
+
+async fn log_in(client: &Client, base: &str, username: &str) {
+    client
+        .goto(&format!("{base}/login"))
+        .await
+        .expect("login page");
+    wait_hydrated(client).await;
+    client
+        .find(Locator::Css("#username"))
+        .await
+        .expect("username field")
+        .send_keys(username)
+        .await
+        .expect("type");
+    client
+        .find(Locator::Css("#password"))
+        .await
+        .expect("password field")
+        .send_keys(PASSWORD)
+        .await
+        .expect("type");
+    client
+        .find(Locator::Css("form.login-card button[type=submit]"))
+        .await
+        .expect("submit")
+        .click()
+        .await
+        .expect("click");
+    client
+        .wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::Css("header.topbar .user-name"))
+        .await
+        .expect("the start page after login");
+    wait_hydrated(client).await;
+}
+
+/// The page is no wider than the window (nothing sticks out at 360 px).
+async fn fits_width(client: &Client) -> (u64, u64) {
+    let v = client
+        .execute(
+            "return [document.documentElement.scrollWidth, window.innerWidth];",
+            vec![],
+        )
+        .await
+        .expect("measure");
+    (
+        v[0].as_u64().unwrap_or(u64::MAX),
+        v[1].as_u64().unwrap_or(0),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_portal_in_chromium() {
+    let pkg = std::env::var_os("BANTONG_PORTAL_PKG_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| bantong_tests::app::repo_root().join("target/portal/pkg"));
+    assert!(
+        pkg.join("bantong_portal_bg.wasm").exists(),
+        "{} has no browser bundle: run `cargo xtask portal`",
+        pkg.display()
+    );
+    let app = TestApp::with_config(TestDb::new(Backend::Sqlite).await, |c| {
+        c.portal_pkg_dir = pkg.clone();
+        let policy = c.data_dir.join("policy-browser.toml");
+        let text = format!(
+            "{}\n[plugins.visitor-log]\nallow = [\"storage\", \"config\", \"log\", \"clock\"]\n",
+            bantong_tests::app::POLICY
+        );
+        std::fs::write(&policy, text).expect("policy");
+        c.policy_file = Some(policy);
+    })
+    .await;
+    let host = &app.host;
+    let bailou = host
+        .client_as("staff1", vec![Role::WindowStaff], &["bailou"], false)
+        .await;
+    let wuyao = host
+        .client_as("staff2", vec![Role::WindowStaff], &["wuyao"], false)
+        .await;
+
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let router = host.router.clone();
+    tokio::spawn(async move {
+        axum::serve(
+            listener,
+            router.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .await
+    });
+    let base = format!("http://{addr}");
+
+    let driver = start_driver().await;
+    let profile = tempfile::tempdir().expect("profile dir");
+    let client = browser(&driver, profile.path()).await;
+
+    // The login page, in Chinese, hydrated.
+    client.goto(&format!("{base}/")).await.expect("open");
+    wait_hydrated(&client).await;
+    assert!(
+        client.current_url().await.expect("url").path() == "/login",
+        "anonymous visitors go to the login page"
+    );
+    assert_eq!(text_of(&client, "form.login-card h1").await, "登录办通");
+    screenshot(&client, "login").await;
+
+    // Before the vendor plugin is installed, the menu has nothing of it.
+    log_in(&client, &base, "staff1").await;
+    let menu = text_of(&client, "nav.menu").await;
+    assert!(!menu.contains("访客登记"), "{menu}");
+
+    // Install the vendor example: its views appear with no portal change.
+    let manifest = std::fs::read_to_string(
+        bantong_tests::app::repo_root().join("examples/vendor-visitor-log/manifest.toml"),
+    )
+    .expect("manifest");
+    let wasm = std::fs::read(bantong_tests::app::wasm_dir().join("vendor_visitor_log.wasm"))
+        .expect("vendor_visitor_log.wasm (run `cargo xtask wasm`)");
+    let bytes = app.package(
+        bantong_manifest::Manifest::parse(&manifest).expect("parse"),
+        wasm,
+    );
+    host.state
+        .plugins
+        .install(&bytes, &bantong_host::identity::Principal::system("test"))
+        .await
+        .expect("install visitor-log");
+    for (c, name) in [(&bailou, "张三"), (&wuyao, "李四")] {
+        let r = c
+            .post(
+                "/api/plugins/visitor-log/visits",
+                json!({ "name": name, "purpose": "咨询", "phone": "13800138000" }),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.json());
+    }
+    client.refresh().await.expect("reload");
+    wait_hydrated(&client).await;
+    screenshot(&client, "home").await;
+
+    // Client-side navigation (the hydrated router fetches from the browser).
+    client
+        .find(Locator::Css(r#"nav.menu a[href="/v/visitor-log/visits"]"#))
+        .await
+        .expect("the vendor's list view in the menu")
+        .click()
+        .await
+        .expect("click");
+    let table = text_of(&client, "table.list tbody").await;
+    assert!(table.contains("张三"), "own hall's visit: {table}");
+    assert!(!table.contains("李四"), "another hall's visit: {table}");
+    assert_eq!(text_of(&client, "main h1").await, "访客登记");
+    screenshot(&client, "visitor-list").await;
+
+    // A phone: nothing sticks out at 360 px.
+    client.set_window_size(360, 740).await.expect("resize");
+    let (scroll, inner) = fits_width(&client).await;
+    assert!(
+        scroll <= inner,
+        "page {scroll} px wide in a {inner} px window"
+    );
+    screenshot(&client, "visitor-list-phone").await;
+    client.set_window_size(1280, 900).await.expect("resize");
+
+    // Another hall's staff sees only theirs.
+    client.delete_all_cookies().await.expect("log out");
+    log_in(&client, &base, "staff2").await;
+    client
+        .goto(&format!("{base}/v/visitor-log/visits"))
+        .await
+        .expect("list");
+    wait_hydrated(&client).await;
+    let table = text_of(&client, "table.list tbody").await;
+    assert!(table.contains("李四") && !table.contains("张三"), "{table}");
+
+    // English through the switch, remembered across pages.
+    client
+        .find(Locator::Css("header a.lang"))
+        .await
+        .expect("language switch")
+        .click()
+        .await
+        .expect("click");
+    let h1 = text_of(&client, "main h1").await;
+    assert_eq!(h1, "Visitor log");
+    screenshot(&client, "visitor-list-en").await;
+
+    client.close().await.expect("close the browser");
+}
