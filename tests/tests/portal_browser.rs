@@ -315,5 +315,158 @@ async fn the_portal_in_chromium() {
     assert_eq!(h1, "Visitor log");
     screenshot(&client, "visitor-list-en").await;
 
+    // An administrator: a per-hall config value the schema refuses comes
+    // back as a Chinese message under its field, and nothing is stored.
+    host.client_as("admin1", vec![Role::DistrictAdmin], &["bailou"], true)
+        .await;
+    client.delete_all_cookies().await.expect("log out");
+    log_in(&client, &base, "admin1").await;
+    client
+        .goto(&format!("{base}/admin/plugins"))
+        .await
+        .expect("plugins page");
+    wait_hydrated(&client).await;
+    let plugins = text_of(&client, "table.list tbody").await;
+    assert!(
+        plugins.contains("visitor-log") && plugins.contains("已启用"),
+        "{plugins}"
+    );
+    screenshot(&client, "admin-plugins").await;
+    client
+        .goto(&format!(
+            "{base}/admin/plugins/visitor-log/config?hall=bailou"
+        ))
+        .await
+        .expect("config page");
+    wait_hydrated(&client).await;
+    let purposes = client
+        .find(Locator::Css("#field-purposes"))
+        .await
+        .expect("the purposes field, generated from the schema");
+    purposes.clear().await.expect("clear");
+    purposes
+        .send_keys("这是一个远远超过二十个字符限制的来访事由名称用于测试")
+        .await
+        .expect("type");
+    client
+        .find(Locator::Css("form.schema-form button[type=submit]"))
+        .await
+        .expect("save")
+        .click()
+        .await
+        .expect("click");
+    let error = text_of(&client, "#error-purposes").await;
+    assert!(
+        error
+            .chars()
+            .any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)),
+        "a Chinese message: {error}"
+    );
+    screenshot(&client, "admin-config-error").await;
+    assert!(
+        host.state
+            .store
+            .registry()
+            .get_config("visitor-log", Some("bailou"))
+            .await
+            .expect("read config")
+            .is_none(),
+        "the refused value was not stored"
+    );
+
+    // The command dashboard: an alert from the hall appears without a
+    // reload. The hall's agent is enrolled and its alert applied through
+    // the host's ingest (the call MQTT ingest makes), with a snapshot.
+    client
+        .goto(&format!("{base}/dashboard"))
+        .await
+        .expect("dashboard");
+    wait_hydrated(&client).await;
+    client
+        .wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::Css(".live .dot.on"))
+        .await
+        .expect("the live feed connects");
+    client
+        .execute("window.__stillHere = true;", vec![])
+        .await
+        .expect("mark the page");
+    bantong_tests::edge::enrol_in_process(&host.state, "bailou", "bailou-edge-1").await;
+    // The snapshot as the agent makes one: its camera's JPEG encoder.
+    let frame = bantong_runtime::vision::Frame {
+        camera: "cam-1".into(),
+        seq: 1,
+        ts_ms: 0,
+        width: 64,
+        height: 48,
+        format: bantong_runtime::vision::PixelFormat::Gray,
+        data: (0..64 * 48).map(|i| (i % 64 * 4) as u8).collect(),
+    };
+    let jpeg = bantong_edge::camera::jpeg(&frame).expect("jpeg");
+    let snapshot = host
+        .state
+        .store
+        .put_blob_for(
+            &jpeg,
+            "image/jpeg",
+            "edge",
+            Some("bailou"),
+            "edge:bailou-edge-1",
+        )
+        .await
+        .expect("snapshot blob");
+    host.state
+        .store
+        .apply_edge_batches(
+            vec![bantong_store::EdgeBatch {
+                agent: "bailou-edge-1".into(),
+                events: vec![bantong_store::EdgeEventIn {
+                    seq: 1,
+                    ts_ms: bantong_host::identity::now_ms(),
+                    kind: "alert.window-unattended".into(),
+                    source: "camera-watch".into(),
+                    subject: Some("窗口3".into()),
+                    data: r#"{"camera":"cam-1","region":"w3"}"#.into(),
+                    attachment: Some(snapshot.sha256.clone()),
+                }],
+            }],
+            &[],
+        )
+        .await
+        .expect("apply the alert");
+    let alert = client
+        .wait()
+        .at_most(Duration::from_secs(15))
+        .for_element(Locator::Css(
+            r#".alert-list li[data-kind="alert.window-unattended"]"#,
+        ))
+        .await
+        .expect("the alert appears live");
+    let text = alert.text().await.expect("text");
+    assert!(
+        text.contains("窗口无人值守") && text.contains("窗口3"),
+        "{text}"
+    );
+    let still_here = client
+        .execute("return window.__stillHere === true;", vec![])
+        .await
+        .expect("check");
+    assert_eq!(still_here, json!(true), "the page was not reloaded");
+    let loaded = client
+        .execute(
+            "const i = document.querySelector('.alert-list img'); return i ? i.complete && i.naturalWidth : 0;",
+            vec![],
+        )
+        .await
+        .expect("snapshot");
+    assert!(
+        loaded.as_u64().unwrap_or(0) > 0,
+        "the snapshot image loads: {loaded}"
+    );
+    let hall = text_of(&client, r#".hall-card[data-hall="bailou"]"#).await;
+    assert!(hall.contains("未处理告警 1 条"), "{hall}");
+    screenshot(&client, "dashboard").await;
+
     client.close().await.expect("close the browser");
 }

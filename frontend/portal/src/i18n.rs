@@ -141,6 +141,7 @@ catalogue! {
     ErrSessionExpired => "长时间未操作，登录已超时，请重新登录。", "You were idle too long and have been logged out. Please log in again.";
     ErrLoggedOut => "已安全退出。", "You have logged out.";
     ErrGeneric => "操作失败，请稍后重试。", "Something went wrong. Please try again.";
+    ErrFixFields => "有字段不符合要求，请按提示更正后再保存。", "Some fields are not valid: correct them as shown and save again.";
     ErrForbidden => "您没有权限查看此页面。", "You are not allowed to see this page.";
     ErrNotFound => "页面不存在。", "Page not found.";
     PasswordChanged => "密码已修改。", "Your password has been changed.";
@@ -210,6 +211,7 @@ catalogue! {
     SortDescending => "降序", "descending";
     Yes => "是", "Yes";
     Choose => "请选择", "Choose…";
+    OnePerLine => "每行一项。", "One per line.";
     Submit => "提交", "Submit";
     Saved => "已提交。", "Submitted.";
     Done => "操作成功。", "Done.";
@@ -260,6 +262,7 @@ impl Msg {
             "forbidden" => Msg::ErrForbidden,
             "not_found" => Msg::ErrNotFound,
             "password_changed" => Msg::PasswordChanged,
+            "config_invalid" | "validation_failed" | "invalid" => Msg::ErrFixFields,
             _ => Msg::ErrGeneric,
         }
     }

@@ -582,6 +582,7 @@ fn config_view(c: ConfigData, l: Locale, csrf: String) -> AnyView {
         ),
     };
     let resolved = serde_json::to_string_pretty(&c.resolved).unwrap_or_default();
+    let effective = c.resolved.as_object().cloned().unwrap_or_default();
     let form = if c.schema.is_null() {
         view! { <p class="notice">{l.t(Msg::NoConfig)}</p> }.into_any()
     } else {
@@ -590,7 +591,8 @@ fn config_view(c: ConfigData, l: Locale, csrf: String) -> AnyView {
                 schema=c.schema.clone()
                 path
                 method="PUT".to_owned()
-                initial=c.own.clone()
+                initial=effective
+                base=c.own.clone()
                 csrf
                 options=Vec::new()
                 submit=Msg::Save

@@ -32,6 +32,8 @@ enum Kind {
     Choice(Vec<String>),
     /// An array of strings from a fixed set: one checkbox each.
     Multi(Vec<String>),
+    /// An array of free strings: a text area, one per line.
+    Lines,
     Upload {
         accept: String,
     },
@@ -114,7 +116,7 @@ fn fields(schema: &Value, options: &[(String, Vec<String>)]) -> Vec<Field> {
                 });
             let kind = match (ty.as_str(), choices) {
                 ("array", Some(c)) => Kind::Multi(c),
-                ("array", None) => Kind::Multi(item_enum.unwrap_or_default()),
+                ("array", None) => item_enum.map_or(Kind::Lines, Kind::Multi),
                 (_, Some(c)) => Kind::Choice(c),
                 ("number", _) => Kind::Number,
                 ("integer", _) => Kind::Integer,
@@ -220,6 +222,31 @@ fn input_for(
                     checked=checked
                     on:change=move |ev| set(values, &name, Some(Value::Bool(event_target_checked(&ev))))
                 />
+            }
+            .into_any()
+        }
+        Kind::Lines => {
+            let lines = initial
+                .and_then(Value::as_array)
+                .map(|a| {
+                    a.iter()
+                        .map(crate::pages::view::text_of)
+                        .collect::<Vec<_>>()
+                        .join("\n")
+                })
+                .unwrap_or_default();
+            let name = name.clone();
+            let on_lines = move |ev: leptos::ev::Event| {
+                let items: Vec<Value> = event_target_value(&ev)
+                    .lines()
+                    .map(str::trim)
+                    .filter(|l| !l.is_empty())
+                    .map(|l| Value::String(l.to_owned()))
+                    .collect();
+                set(values, &name, Some(Value::Array(items)));
+            };
+            view! {
+                <textarea id=id rows="4" on:input=on_lines prop:value=lines></textarea>
             }
             .into_any()
         }
@@ -394,19 +421,25 @@ pub fn SchemaForm(
 /// A form for `schema`, prefilled from `initial`, sending the object to
 /// `path`; the host's per-field problems (`error.details`, JSON pointers)
 /// appear under their fields, in the page's language.
+///
+/// `initial` is what the inputs show; `base` is what is sent for fields
+/// the user leaves alone (a hall's config shows the effective values but
+/// sends only its own overrides and what was edited, so the rest keeps
+/// inheriting).
 #[component]
 pub fn JsonSchemaForm(
     schema: Value,
     path: String,
     method: String,
     initial: Map<String, Value>,
+    #[prop(optional)] base: Option<Map<String, Value>>,
     csrf: String,
     options: Vec<(String, Vec<String>)>,
     submit: Msg,
 ) -> impl IntoView {
     let l = locale();
     let fields = fields(&schema, &options);
-    let values = RwSignal::new(initial.clone());
+    let values = RwSignal::new(base.unwrap_or_else(|| initial.clone()));
     let outcome = RwSignal::new(None::<(bool, String)>);
     let problems = RwSignal::new(Vec::<crate::api::FieldProblem>::new());
     let busy = RwSignal::new(false);
@@ -424,9 +457,14 @@ pub fn JsonSchemaForm(
             let input = input_for(f, values, initial.get(&f.name), csrf.clone());
             let error = move || {
                 problems.with(|ps| {
-                    ps.iter().find(|p| p.path == pointer).map(|p| {
-                        let text = l.pick(&p.zh, &p.en).to_owned();
-                        view! { <p class="field-error" id=error_id.clone() role="alert">{text}</p> }
+                    // The field's own problems and its items' (`/purposes/0`).
+                    let texts: Vec<String> = ps
+                        .iter()
+                        .filter(|p| p.path == pointer || p.path.starts_with(&format!("{pointer}/")))
+                        .map(|p| l.pick(&p.zh, &p.en).to_owned())
+                        .collect();
+                    (!texts.is_empty()).then(|| {
+                        view! { <p class="field-error" id=error_id.clone() role="alert">{texts.join("；")}</p> }
                     })
                 })
             };
@@ -602,6 +640,9 @@ mod tests {
             }
         );
         assert_eq!(f[6].kind, Kind::Date);
+        let lines =
+            json!({"properties": {"purposes": {"type": "array", "items": {"type": "string"}}}});
+        assert_eq!(fields(&lines, &[])[0].kind, Kind::Lines);
     }
 
     #[test]
