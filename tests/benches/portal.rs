@@ -67,7 +67,7 @@ async fn run_backend(backend: Backend, records: usize, runs: usize) {
         .host
         .client_as("staff1", vec![Role::WindowStaff], &["bailou"], false)
         .await;
-    let purposes = ["咨询", "办事", "投诉", "其他"];
+    let purposes = ["办理业务", "咨询", "投诉建议"];
     for i in 0..records {
         let r = staff
             .post(

@@ -252,3 +252,111 @@ async fn pages_log_in_show_own_hall_and_log_out() {
         assert!(location(&r).starts_with("/login"), "{}", location(&r));
     }
 }
+
+async fn install_hotline(app: &TestApp) {
+    let root = bantong_tests::app::repo_root();
+    let manifest =
+        std::fs::read_to_string(root.join("plugins/hotline/manifest.toml")).expect("manifest");
+    let wasm = std::fs::read(bantong_tests::app::wasm_dir().join("bantong_hotline.wasm"))
+        .expect("bantong_hotline.wasm (run `cargo xtask wasm`)");
+    let bytes = app.package(
+        bantong_manifest::Manifest::parse(&manifest).expect("parse"),
+        wasm,
+    );
+    app.host
+        .state
+        .plugins
+        .install(&bytes, &bantong_host::identity::Principal::system("test"))
+        .await
+        .expect("install hotline");
+}
+
+/// A first-party plugin's views through the portal's renderers: the
+/// agent's workspace (sections of several views on one page, a detail
+/// asking for its id), a list, a detail with the order's history, a board,
+/// a chart, download actions.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_hotline_views_render() {
+    for backend in backends() {
+        let app = TestApp::new(TestDb::new(backend).await).await;
+        install_hotline(&app).await;
+        let host = &app.host;
+        let agent = host
+            .client_as(
+                "agent1",
+                vec![Role::HotlineAgent, Role::Inspector],
+                &[],
+                true,
+            )
+            .await;
+        let r = agent
+            .post(
+                "/api/plugins/hotline/orders",
+                json!({ "category": "housing.property", "title": "小区电梯长期停运",
+                        "caller_number": "13812345678", "caller_name": "王女士",
+                        "description": "三号楼电梯停运两周，物业不处理。", "dispatch": true }),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.json());
+        let id = r.json()["id"].as_str().expect("id").to_owned();
+        let browser = host.client(None);
+        let session = log_in(&browser, "agent1").await;
+        let get = |path: String| {
+            let browser = browser.clone();
+            let session = session.clone();
+            async move {
+                let r = request(&browser, "GET", &path, &session, None, &[]).await;
+                assert_eq!(r.status, StatusCode::OK, "{path}: {}", html(&r));
+                html(&r)
+            }
+        };
+
+        // The menu offers the workspace once, not its four views.
+        let home = get("/".into()).await;
+        assert!(
+            home.contains(r#"href="/p/hotline/agent-workspace""#),
+            "{home}"
+        );
+        let page = get("/p/hotline/agent-workspace".into()).await;
+        for section in ["live-calls", "caller-history", "knowledge", "new-order"] {
+            assert!(
+                page.contains(&format!(r#"data-view="{section}""#)),
+                "{backend:?}: section {section}: {page}"
+            );
+        }
+        assert!(
+            page.contains(r#"name="id""#),
+            "the caller history asks for a number"
+        );
+        assert!(page.contains("话务工作台"), "{page}");
+
+        let list = get("/v/hotline/orders".into()).await;
+        assert!(
+            list.contains(&id) && list.contains("小区电梯长期停运"),
+            "{list}"
+        );
+        let detail = get(format!("/v/hotline/order/{id}")).await;
+        assert!(detail.contains("历史记录"), "history: {detail}");
+        assert!(detail.contains(r#"class="timeline""#), "{detail}");
+        let board = get("/v/hotline/supervision".into()).await;
+        assert!(board.contains(r#"class="board""#), "{board}");
+        let chart = get("/v/hotline/kpi".into()).await;
+        assert!(chart.contains("<svg"), "{chart}");
+        let export = get("/v/hotline/export-orders".into()).await;
+        assert!(
+            export.contains(r#"href="/api/plugins/hotline/export/orders.xlsx""#),
+            "{export}"
+        );
+        // Ids in paths are encoded; an unknown view is a clear 404 page.
+        let r = request(
+            &browser,
+            "GET",
+            "/v/hotline/no-such-view",
+            &session,
+            None,
+            &[],
+        )
+        .await;
+        assert!(html(&r).contains("页面不存在"), "{}", html(&r));
+    }
+}

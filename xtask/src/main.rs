@@ -351,6 +351,22 @@ fn ci() -> Result<()> {
     }
     guests.args(["--", "-D", "warnings"]);
     run(guests)?;
+    // The portal's browser half (`cfg(feature = "hydrate")`).
+    let mut browser = cargo();
+    browser.env("CARGO_INCREMENTAL", "0");
+    browser.args([
+        "clippy",
+        "-p",
+        "bantong-portal",
+        "--target",
+        PORTAL_TARGET,
+        "--features",
+        "hydrate",
+        "--",
+        "-D",
+        "warnings",
+    ]);
+    run(browser)?;
     let mut test = cargo();
     test.env("CARGO_INCREMENTAL", "0");
     test.args(["test", "--workspace", "--all-targets"]);

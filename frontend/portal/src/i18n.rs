@@ -165,6 +165,7 @@ catalogue! {
     EdgeAgents => "边缘节点", "Edge agents";
     AuditLog => "审计日志", "Audit log";
     Tokens => "API 令牌", "API tokens";
+    Rollouts => "插件下发", "Rollouts";
     NewHall => "新增服务中心", "New hall";
     NewUser => "新增用户", "New user";
     Enabled => "已启用", "Enabled";
@@ -211,6 +212,7 @@ catalogue! {
     SortDescending => "降序", "descending";
     Yes => "是", "Yes";
     Choose => "请选择", "Choose…";
+    Show => "查看", "Show";
     OnePerLine => "每行一项。", "One per line.";
     Submit => "提交", "Submit";
     Saved => "已提交。", "Submitted.";

@@ -142,9 +142,16 @@ pub fn scope_label(user: &User, l: Locale) -> String {
 /// plugin), then administration for those allowed.
 fn menu(user: &User, views: &[ViewDef], l: Locale) -> AnyView {
     let mut groups: BTreeMap<String, Vec<&ViewDef>> = BTreeMap::new();
+    let mut pages_seen: Vec<String> = Vec::new();
     for v in views {
-        // Details are reached from their list, not the menu.
-        if v.kind == "detail" {
+        // A workspace appears once, under its first view; details are
+        // reached from their list, not the menu.
+        if let Some(href) = v.page().map(|_| v.menu_href()) {
+            if pages_seen.contains(&href) {
+                continue;
+            }
+            pages_seen.push(href);
+        } else if v.kind == "detail" {
             continue;
         }
         let group = v.menu.clone().unwrap_or_else(|| v.plugin_label(l));
@@ -156,10 +163,13 @@ fn menu(user: &User, views: &[ViewDef], l: Locale) -> AnyView {
             let links: Vec<AnyView> = items
                 .into_iter()
                 .map(|v| {
-                    let title = l.pick_json(&v.title, "");
+                    let title = match v.page() {
+                        Some((_, page)) => l.pick_json(&page, "title"),
+                        None => l.pick_json(&v.title, ""),
+                    };
                     view! {
                         <li>
-                            <a href=v.href()>{title}</a>
+                            <a href=v.menu_href()>{title}</a>
                         </li>
                     }
                     .into_any()

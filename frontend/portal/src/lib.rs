@@ -137,6 +137,11 @@ pub fn App() -> impl IntoView {
                     ssr=SsrMode::Async
                 />
                 <Route
+                    path=path!("/p/:plugin/:page")
+                    view=pages::workspace::WorkspacePage
+                    ssr=SsrMode::Async
+                />
+                <Route
                     path=path!("/v/:plugin/:view")
                     view=pages::view::PluginViewPage
                     ssr=SsrMode::Async

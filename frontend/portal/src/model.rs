@@ -81,6 +81,22 @@ impl ViewDef {
         self.plugin.is_empty()
     }
 
+    /// The workspace this view is part of (`spec.page`: `id`, `title_zh`,
+    /// `title_en`), shown together on one page.
+    pub fn page(&self) -> Option<(String, Value)> {
+        let p = self.spec.get("page")?;
+        let id = p.get("id")?.as_str()?.to_owned();
+        Some((id, p.clone()))
+    }
+
+    /// Where the menu sends you for this view: its workspace or its own page.
+    pub fn menu_href(&self) -> String {
+        match self.page() {
+            Some((id, _)) => format!("/p/{}/{id}", self.plugin),
+            None => self.href(),
+        }
+    }
+
     /// The portal page that shows this view.
     pub fn href(&self) -> String {
         if self.is_builtin() {
@@ -105,13 +121,36 @@ impl ViewDef {
 }
 
 /// A list route's answer: `{"items": [...], "total": n}` (`total` may be
-/// missing: then paging goes on while pages are full).
+/// missing: then paging goes on while pages are full), or a bare array.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(from = "ListAnswer")]
 pub struct ListPage {
-    #[serde(default)]
     pub items: Vec<Value>,
-    #[serde(default)]
     pub total: Option<u64>,
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum ListAnswer {
+    Page {
+        #[serde(default)]
+        items: Vec<Value>,
+        #[serde(default)]
+        total: Option<u64>,
+    },
+    Bare(Vec<Value>),
+}
+
+impl From<ListAnswer> for ListPage {
+    fn from(a: ListAnswer) -> ListPage {
+        match a {
+            ListAnswer::Page { items, total } => ListPage { items, total },
+            ListAnswer::Bare(items) => ListPage {
+                total: Some(items.len() as u64),
+                items,
+            },
+        }
+    }
 }
 
 /// Reads a field of a document: metadata (`_id`, `_created`, …) or a dotted
@@ -152,6 +191,19 @@ mod tests {
         assert_eq!(field(&wrapped, "_id"), Some(&json!("b2")));
         assert_eq!(field(&wrapped, "_created"), Some(&json!(5)));
         assert_eq!(field(&wrapped, "name"), Some(&json!("李四")));
+    }
+
+    #[test]
+    fn list_answers_with_or_without_total() {
+        let page: ListPage = serde_json::from_value(json!({"items": [1], "total": 9})).unwrap();
+        assert_eq!(page.total, Some(9));
+        let page: ListPage = serde_json::from_value(json!({"items": [1, 2]})).unwrap();
+        assert_eq!(page.total, None);
+        let page: ListPage = serde_json::from_value(json!([1, 2, 3])).unwrap();
+        assert_eq!((page.items.len(), page.total), (3, Some(3)));
+        // What the portal serialises for hydration reads back the same.
+        let again: ListPage = serde_json::from_value(serde_json::to_value(&page).unwrap()).unwrap();
+        assert_eq!(again, page);
     }
 
     #[test]

@@ -7,7 +7,7 @@ use sqlx::Row;
 
 use crate::db::Dialect;
 use crate::error::{Error, Result};
-use crate::query::{Selection, from_where, from_where_reading};
+use crate::query::{Selection, from_where_reading};
 use crate::scope::Scope;
 use crate::spec::{CollectionSpec, FieldType};
 use crate::uow::UnitOfWork;
@@ -224,6 +224,7 @@ impl UnitOfWork {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::query::from_where;
 
     fn spec() -> CollectionSpec {
         CollectionSpec {

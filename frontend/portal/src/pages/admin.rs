@@ -152,6 +152,23 @@ pub fn builtin(id: &str) -> Option<ViewDef> {
                 ]
             }),
         ),
+        "rollouts" => def(
+            "rollouts",
+            "list",
+            "插件下发",
+            "Rollouts",
+            "/api/edge/rollouts",
+            json!({
+                "sortable": false, "page_size": 200,
+                "columns": [
+                    col("plugin", "插件", "Plugin", "text"), col("version", "版本", "Version", "text"),
+                    col("state", "状态", "State", "tag"),
+                    col("current_wave", "当前批次", "Current wave", "number"),
+                    col("created_at", "开始", "Started", "datetime"),
+                    col("finished_at", "结束", "Finished", "datetime")
+                ]
+            }),
+        ),
         "audit" => def(
             "audit",
             "list",
@@ -188,6 +205,7 @@ pub fn menu(l: Locale, admin: bool, may_audit: bool) -> Vec<(String, String)> {
             ("/admin/tokens", Msg::Tokens),
             ("/admin/plugins", Msg::Plugins),
             ("/admin/agents", Msg::EdgeAgents),
+            ("/admin/rollouts", Msg::Rollouts),
         ] {
             out.push((href.to_owned(), l.t(msg).to_owned()));
         }

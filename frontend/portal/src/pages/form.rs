@@ -534,7 +534,7 @@ pub fn JsonSchemaForm(
 /// A button that calls the view's route, after a confirmation if the spec
 /// asks for one.
 #[component]
-pub fn ActionButton(view: ViewDef, csrf: String) -> impl IntoView {
+pub fn ActionButton(view: ViewDef, csrf: String) -> AnyView {
     let l = locale();
     let method = view
         .spec
@@ -545,6 +545,15 @@ pub fn ActionButton(view: ViewDef, csrf: String) -> impl IntoView {
     let confirm = l.pick_json(&view.spec, "confirm");
     let title = l.pick_json(&view.title, "");
     let path = view.api_path(None);
+    // A GET action (an export) is a download link.
+    if method.eq_ignore_ascii_case("GET") {
+        return view! {
+            <div class="card action">
+                <a class="button primary" href=path download="">{title}</a>
+            </div>
+        }
+        .into_any();
+    }
     let outcome = RwSignal::new(None::<(bool, String)>);
     let busy = RwSignal::new(false);
     let on_click = move |_| {
@@ -593,6 +602,7 @@ pub fn ActionButton(view: ViewDef, csrf: String) -> impl IntoView {
             }}
         </div>
     }
+    .into_any()
 }
 
 #[cfg(test)]

@@ -19,16 +19,25 @@ pub fn HomePage() -> impl IntoView {
             .iter()
             .map(|r| Msg::role(r).map_or_else(|| r.clone(), |m| l.t(m).to_owned()))
             .collect();
+        let mut seen: Vec<String> = Vec::new();
         let cards: Vec<AnyView> = s
             .views
             .iter()
-            .filter(|v| v.kind != "detail")
+            .filter(|v| {
+                let href = v.menu_href();
+                let keep = (v.kind != "detail" || v.page().is_some()) && !seen.contains(&href);
+                seen.push(href);
+                keep
+            })
             .map(|v| {
-                let title = l.pick_json(&v.title, "");
+                let title = match v.page() {
+                    Some((_, page)) => l.pick_json(&page, "title"),
+                    None => l.pick_json(&v.title, ""),
+                };
                 let plugin = v.plugin_label(l);
                 view! {
                     <li class="card view-card">
-                        <a href=v.href()>
+                        <a href=v.menu_href()>
                             <span class="view-title">{title}</span>
                             <span class="view-plugin">{plugin}</span>
                         </a>

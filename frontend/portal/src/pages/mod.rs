@@ -10,6 +10,7 @@ pub mod list;
 pub mod login;
 pub mod password;
 pub mod view;
+pub mod workspace;
 
 use leptos::prelude::*;
 use leptos_meta::Title;

@@ -46,6 +46,11 @@ pub enum Loaded {
     Action {
         view: ViewDef,
     },
+    /// A detail shown on a workspace before anything is chosen: a form
+    /// asking for the record's id.
+    AskId {
+        view: ViewDef,
+    },
     /// A kind this portal version does not render yet.
     Other {
         view: ViewDef,
@@ -53,7 +58,7 @@ pub enum Loaded {
 }
 
 impl Loaded {
-    fn view(&self) -> &ViewDef {
+    pub fn view(&self) -> &ViewDef {
         match self {
             Loaded::List { view, .. }
             | Loaded::Detail { view, .. }
@@ -61,6 +66,7 @@ impl Loaded {
             | Loaded::Chart { view, .. }
             | Loaded::Form { view, .. }
             | Loaded::Action { view }
+            | Loaded::AskId { view }
             | Loaded::Other { view } => view,
         }
     }
@@ -204,6 +210,18 @@ pub fn failure(e: &ApiError, l: Locale) -> AnyView {
 pub fn render(s: &Session, loaded: &Loaded) -> AnyView {
     let l = s.locale;
     let title = l.pick_json(&loaded.view().title, "");
+    let body = render_body(s, loaded);
+    view! {
+        <Title text=title.clone() />
+        <h1>{title}</h1>
+        {body}
+    }
+    .into_any()
+}
+
+/// The view's content without its page title (a workspace section).
+pub fn render_body(s: &Session, loaded: &Loaded) -> AnyView {
+    let l = s.locale;
     let body = match loaded {
         Loaded::List { view, page, params } => list::render(s, view, page, params),
         Loaded::Detail { view, doc } => detail(view, doc, l),
@@ -217,16 +235,27 @@ pub fn render(s: &Session, loaded: &Loaded) -> AnyView {
             let csrf = s.me.csrf_token.clone().unwrap_or_default();
             view! { <ActionButton view=view.clone() csrf /> }.into_any()
         }
+        Loaded::AskId { view } => {
+            let label = l.pick_json(&view.title, "");
+            let input_id = format!("ask-{}", view.id);
+            view! {
+                <form class="filters" method="get" role="search">
+                    <div class="field">
+                        <label for=input_id.clone()>{label}</label>
+                        <input id=input_id name="id" type="search" required maxlength="64" />
+                    </div>
+                    <div class="actions">
+                        <button type="submit" class="primary">{l.t(Msg::Show)}</button>
+                    </div>
+                </form>
+            }
+            .into_any()
+        }
         Loaded::Other { .. } => {
             view! { <p class="notice" role="status">{l.t(Msg::Unsupported)}</p> }.into_any()
         }
     };
-    view! {
-        <Title text=title.clone() />
-        <h1>{title}</h1>
-        {body}
-    }
-    .into_any()
+    body
 }
 
 /// One record: the spec's fields in order.
@@ -245,8 +274,62 @@ fn detail(view: &ViewDef, doc: &Value, l: Locale) -> AnyView {
         .collect();
     view! {
         <dl class="card detail">{rows}</dl>
+        {history(view, doc, l)}
     }
     .into_any()
+}
+
+/// The record's history: the array named by the spec's `history_field`
+/// (default `history`), oldest first, each entry's time, actor, action and
+/// note read from the usual keys.
+fn history(view: &ViewDef, doc: &Value, l: Locale) -> Option<AnyView> {
+    let name = view
+        .spec
+        .get("history_field")
+        .and_then(Value::as_str)
+        .unwrap_or("history");
+    let entries = field(doc, name)?.as_array()?;
+    if entries.is_empty() {
+        return None;
+    }
+    let first = |e: &Value, keys: &[&str]| {
+        keys.iter()
+            .find_map(|k| field(e, k).filter(|v| !v.is_null()).cloned())
+    };
+    let items: Vec<AnyView> = entries
+        .iter()
+        .map(|e| {
+            let when = first(e, &["at_ms", "ts_ms", "at", "time"])
+                .and_then(|v| v.as_i64())
+                .map(|ms| format_datetime(ms, l))
+                .unwrap_or_default();
+            let who = first(e, &["actor.id", "actor", "by", "user"])
+                .map(|v| text_of(&v))
+                .unwrap_or_default();
+            let what = first(e, &["summary", "action", "event", "to", "state"])
+                .map(|v| text_of(&v))
+                .unwrap_or_default();
+            let note = first(e, &["note", "comment", "reason"]).map(|v| text_of(&v));
+            view! {
+                <li>
+                    <time>{when}</time>
+                    <span class="who">{who}</span>
+                    <span class="what">{what}</span>
+                    {note.map(|n| view! { <span class="note">{n}</span> })}
+                </li>
+            }
+            .into_any()
+        })
+        .collect();
+    Some(
+        view! {
+            <section class="history">
+                <h2>{l.t(Msg::History)}</h2>
+                <ol class="timeline">{items}</ol>
+            </section>
+        }
+        .into_any(),
+    )
 }
 
 /// A value shown as its column type says; `labels` name the values of a
