@@ -394,21 +394,7 @@ async fn run_backend(backend: Backend, n: usize, runs: usize) {
         c.policy_file = Some(policy);
     })
     .await;
-    let root = bantong_tests::app::repo_root();
-    let manifest =
-        std::fs::read_to_string(root.join("plugins/hotline/manifest.toml")).expect("manifest");
-    let wasm = std::fs::read(bantong_tests::app::wasm_dir().join("bantong_hotline.wasm"))
-        .expect("bantong_hotline.wasm: run `cargo xtask wasm` first");
-    let bytes = app.package(
-        bantong_manifest::Manifest::parse(&manifest).expect("parse"),
-        wasm,
-    );
-    app.host
-        .state
-        .plugins
-        .install(&bytes, &bantong_host::identity::Principal::system("bench"))
-        .await
-        .expect("install");
+    app.install_hotline().await;
     let (docs, took) = seed(&app, n).await;
     eprintln!(
         "{backend:?}: seeded {n} orders ({docs} documents) in {:.1} s ({:.0} documents/s)",

@@ -37,32 +37,12 @@ async fn get(client: &Client, path: &str, cookie: &str, accept: &str) -> (Status
 }
 
 async fn run_backend(backend: Backend, records: usize, runs: usize) {
-    let app = TestApp::with_config(TestDb::new(backend).await, |c| {
-        let policy = c.data_dir.join("policy-bench.toml");
-        let text = format!(
-            "{}\n[plugins.visitor-log]\nallow = [\"storage\", \"config\", \"log\", \"clock\"]\n",
-            bantong_tests::app::POLICY
-        );
-        std::fs::write(&policy, text).expect("policy");
-        c.policy_file = Some(policy);
-    })
-    .await;
-    let manifest = std::fs::read_to_string(
-        bantong_tests::app::repo_root().join("examples/vendor-visitor-log/manifest.toml"),
+    let app = TestApp::with_config(
+        TestDb::new(backend).await,
+        bantong_tests::app::with_visitor_log,
     )
-    .expect("manifest");
-    let wasm = std::fs::read(bantong_tests::app::wasm_dir().join("vendor_visitor_log.wasm"))
-        .expect("vendor_visitor_log.wasm (run `cargo xtask wasm`)");
-    let bytes = app.package(
-        bantong_manifest::Manifest::parse(&manifest).expect("parse"),
-        wasm,
-    );
-    app.host
-        .state
-        .plugins
-        .install(&bytes, &bantong_host::identity::Principal::system("bench"))
-        .await
-        .expect("install");
+    .await;
+    app.install_visitor_log().await;
     let staff = app
         .host
         .client_as("staff1", vec![Role::WindowStaff], &["bailou"], false)

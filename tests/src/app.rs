@@ -66,6 +66,17 @@ allow = ["storage", "config", "log", "clock"]
 events-publish = ["hotline.*.*"]
 "#;
 
+/// A config tweak for [`TestApp::with_config`]: [`POLICY`] plus the grants
+/// the vendor example `visitor-log` asks for.
+pub fn with_visitor_log(c: &mut HostConfig) {
+    let policy = c.data_dir.join("policy-visitor-log.toml");
+    let text = format!(
+        "{POLICY}\n[plugins.visitor-log]\nallow = [\"storage\", \"config\", \"log\", \"clock\"]\n"
+    );
+    std::fs::write(&policy, text).expect("write policy");
+    c.policy_file = Some(policy);
+}
+
 /// One host process of a test installation.
 #[derive(Clone)]
 pub struct TestHost {
@@ -128,6 +139,41 @@ impl TestApp {
         let mut p = Package::new(manifest, wasm).expect("package");
         p.sign(&self.key);
         p.encode()
+    }
+
+    /// Installs a plugin of this repository as the system: the manifest at
+    /// `manifest` (relative to the repository root) with the component
+    /// `wasm` from [`wasm_dir`], signed with the test key.
+    pub async fn install_from_repo(&self, manifest: &str, wasm: &str) {
+        let text = std::fs::read_to_string(repo_root().join(manifest))
+            .unwrap_or_else(|e| panic!("{manifest}: {e}"));
+        let component = std::fs::read(wasm_dir().join(wasm))
+            .unwrap_or_else(|e| panic!("{wasm} ({e}): run `cargo xtask wasm` first"));
+        let bytes = self.package(
+            Manifest::parse(&text).unwrap_or_else(|e| panic!("{manifest}: {e}")),
+            component,
+        );
+        self.host
+            .state
+            .plugins
+            .install(&bytes, &bantong_host::identity::Principal::system("test"))
+            .await
+            .unwrap_or_else(|e| panic!("installing {manifest}: {e}"));
+    }
+
+    /// Installs the vendor example `visitor-log` (needs [`with_visitor_log`]).
+    pub async fn install_visitor_log(&self) {
+        self.install_from_repo(
+            "examples/vendor-visitor-log/manifest.toml",
+            "vendor_visitor_log.wasm",
+        )
+        .await;
+    }
+
+    /// Installs the hotline.
+    pub async fn install_hotline(&self) {
+        self.install_from_repo("plugins/hotline/manifest.toml", "bantong_hotline.wasm")
+            .await;
     }
 
     /// Installs the fixture under `id` as the system and returns its digest.

@@ -27,24 +27,6 @@ fn at(app: &TestApp, ms: i64) {
     app.host.state.plugins.index().set_plugin_clock(Some(ms));
 }
 
-async fn install(app: &TestApp) {
-    let root = bantong_tests::app::repo_root();
-    let manifest =
-        std::fs::read_to_string(root.join("plugins/hotline/manifest.toml")).expect("manifest");
-    let wasm = std::fs::read(bantong_tests::app::wasm_dir().join("bantong_hotline.wasm"))
-        .expect("bantong_hotline.wasm: run `cargo xtask wasm` first");
-    let bytes = app.package(
-        bantong_manifest::Manifest::parse(&manifest).expect("parse"),
-        wasm,
-    );
-    app.host
-        .state
-        .plugins
-        .install(&bytes, &bantong_host::identity::Principal::system("test"))
-        .await
-        .expect("install hotline");
-}
-
 #[track_caller]
 fn expect(r: &Reply, status: StatusCode) -> Value {
     assert_eq!(r.status, status, "{}", r.json());
@@ -101,7 +83,7 @@ async fn topics(app: &TestApp) -> Vec<String> {
 async fn a_month_of_the_hotline_through_the_http_api() {
     for backend in backends() {
         let app = TestApp::new(TestDb::new(backend).await).await;
-        install(&app).await;
+        app.install_hotline().await;
         let host = &app.host;
         let agent = host
             .client_as("agent1", vec![Role::HotlineAgent], &[], true)

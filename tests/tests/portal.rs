@@ -4,7 +4,7 @@
 
 use axum::body::Body;
 use bantong_host::identity::Role;
-use bantong_tests::app::{Client, Reply};
+use bantong_tests::app::{Client, Reply, with_visitor_log};
 use bantong_tests::db::backends;
 use bantong_tests::{TestApp, TestDb};
 use http::{Request, StatusCode, header};
@@ -80,39 +80,11 @@ async fn log_in(client: &Client, username: &str) -> String {
     set_cookie(&r, "bt_session").expect("session cookie")
 }
 
-async fn install_visitor_log(app: &TestApp) {
-    let manifest = std::fs::read_to_string(
-        bantong_tests::app::repo_root().join("examples/vendor-visitor-log/manifest.toml"),
-    )
-    .expect("manifest");
-    let wasm = std::fs::read(bantong_tests::app::wasm_dir().join("vendor_visitor_log.wasm"))
-        .expect("vendor_visitor_log.wasm (run `cargo xtask wasm`)");
-    let bytes = app.package(
-        bantong_manifest::Manifest::parse(&manifest).expect("parse"),
-        wasm,
-    );
-    app.host
-        .state
-        .plugins
-        .install(&bytes, &bantong_host::identity::Principal::system("test"))
-        .await
-        .expect("install visitor-log");
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pages_log_in_show_own_hall_and_log_out() {
     for backend in backends() {
-        let app = TestApp::with_config(TestDb::new(backend).await, |c| {
-            let policy = c.data_dir.join("policy-portal.toml");
-            let text = format!(
-                "{}\n[plugins.visitor-log]\nallow = [\"storage\", \"config\", \"log\", \"clock\"]\n",
-                bantong_tests::app::POLICY
-            );
-            std::fs::write(&policy, text).expect("policy");
-            c.policy_file = Some(policy);
-        })
-        .await;
-        install_visitor_log(&app).await;
+        let app = TestApp::with_config(TestDb::new(backend).await, with_visitor_log).await;
+        app.install_visitor_log().await;
         let host = &app.host;
         let bailou = host
             .client_as("staff1", vec![Role::WindowStaff], &["bailou"], false)
@@ -253,24 +225,6 @@ async fn pages_log_in_show_own_hall_and_log_out() {
     }
 }
 
-async fn install_hotline(app: &TestApp) {
-    let root = bantong_tests::app::repo_root();
-    let manifest =
-        std::fs::read_to_string(root.join("plugins/hotline/manifest.toml")).expect("manifest");
-    let wasm = std::fs::read(bantong_tests::app::wasm_dir().join("bantong_hotline.wasm"))
-        .expect("bantong_hotline.wasm (run `cargo xtask wasm`)");
-    let bytes = app.package(
-        bantong_manifest::Manifest::parse(&manifest).expect("parse"),
-        wasm,
-    );
-    app.host
-        .state
-        .plugins
-        .install(&bytes, &bantong_host::identity::Principal::system("test"))
-        .await
-        .expect("install hotline");
-}
-
 /// A first-party plugin's views through the portal's renderers: the
 /// agent's workspace (sections of several views on one page, a detail
 /// asking for its id), a list, a detail with the order's history, a board,
@@ -279,7 +233,7 @@ async fn install_hotline(app: &TestApp) {
 async fn the_hotline_views_render() {
     for backend in backends() {
         let app = TestApp::new(TestDb::new(backend).await).await;
-        install_hotline(&app).await;
+        app.install_hotline().await;
         let host = &app.host;
         let agent = host
             .client_as(

@@ -189,13 +189,7 @@ async fn the_portal_in_chromium() {
     );
     let app = TestApp::with_config(TestDb::new(Backend::Sqlite).await, |c| {
         c.portal_pkg_dir = pkg.clone();
-        let policy = c.data_dir.join("policy-browser.toml");
-        let text = format!(
-            "{}\n[plugins.visitor-log]\nallow = [\"storage\", \"config\", \"log\", \"clock\"]\n",
-            bantong_tests::app::POLICY
-        );
-        std::fs::write(&policy, text).expect("policy");
-        c.policy_file = Some(policy);
+        bantong_tests::app::with_visitor_log(c);
     })
     .await;
     let host = &app.host;
@@ -240,21 +234,7 @@ async fn the_portal_in_chromium() {
     assert!(!menu.contains("访客登记"), "{menu}");
 
     // Install the vendor example: its views appear with no portal change.
-    let manifest = std::fs::read_to_string(
-        bantong_tests::app::repo_root().join("examples/vendor-visitor-log/manifest.toml"),
-    )
-    .expect("manifest");
-    let wasm = std::fs::read(bantong_tests::app::wasm_dir().join("vendor_visitor_log.wasm"))
-        .expect("vendor_visitor_log.wasm (run `cargo xtask wasm`)");
-    let bytes = app.package(
-        bantong_manifest::Manifest::parse(&manifest).expect("parse"),
-        wasm,
-    );
-    host.state
-        .plugins
-        .install(&bytes, &bantong_host::identity::Principal::system("test"))
-        .await
-        .expect("install visitor-log");
+    app.install_visitor_log().await;
     for (c, name) in [(&bailou, "张三"), (&wuyao, "李四")] {
         let r = c
             .post(

@@ -166,19 +166,15 @@ fn index_for<'a>(
         score
     };
     let covers = |fields: &[String]| wanted.iter().all(|w| fields.iter().any(|f| f == w));
+    // Highest score, then covering, then the longer index; `max_by_key`
+    // keeps the last of equals, so walking backwards keeps the first
+    // declared.
     spec.indexes
         .iter()
+        .rev()
         .map(|fields| ((score(fields), covers(fields), fields.len()), fields))
         .filter(|((score, _, _), _)| *score > 0)
-        // Highest score, then covering, then the longer index, then the
-        // first declared.
-        .fold(
-            None,
-            |best: Option<((u32, bool, usize), &Vec<String>)>, c| match best {
-                Some(b) if b.0 >= c.0 => Some(b),
-                _ => Some(c),
-            },
-        )
+        .max_by_key(|(key, _)| *key)
         .map(|(_, fields)| fields.as_slice())
 }
 

@@ -10,8 +10,8 @@ use leptos_meta::Title;
 use leptos_router::hooks::{use_location, use_params_map};
 use serde_json::{Map, Value, json};
 
-use super::form::JsonSchemaForm;
-use super::view::{failure, load_view, render};
+use super::form::{JsonSchemaForm, outcome_line};
+use super::view::{load_view, render, when_loaded};
 use crate::api::{self, ApiError, Client, parse_query};
 use crate::i18n::{Locale, Msg, locale};
 use crate::layout::{Session, signed_in};
@@ -259,20 +259,7 @@ pub fn AdminPage() -> impl IntoView {
             extra.map(|(href, msg)| view! { <p><a class="button" href=href>{l.t(msg)}</a></p> });
         view! {
             {extra}
-            <Suspense fallback=move || view! { <p class="loading">{l.t(Msg::Loading)}</p> }>
-                {
-                    let s = s.clone();
-                    move || {
-                        let s = s.clone();
-                        Suspend::new(async move {
-                            match data.await {
-                                Ok(loaded) => render(&s, &loaded),
-                                Err(e) => failure(&e, l),
-                            }
-                        })
-                    }
-                }
-            </Suspense>
+            {when_loaded(data, l, move |loaded| render(&s, &loaded))}
         }
         .into_any()
     })
@@ -289,20 +276,7 @@ pub fn PluginsPage() -> impl IntoView {
         view! {
             <Title text=l.t(Msg::Plugins) />
             <h1>{l.t(Msg::Plugins)}</h1>
-            <Suspense fallback=move || view! { <p class="loading">{l.t(Msg::Loading)}</p> }>
-                {
-                    let csrf = csrf.clone();
-                    move || {
-                        let csrf = csrf.clone();
-                        Suspend::new(async move {
-                            match data.await {
-                                Ok(v) => plugin_table(&v, l, &csrf),
-                                Err(e) => failure(&e, l),
-                            }
-                        })
-                    }
-                }
-            </Suspense>
+            {when_loaded(data, l, move |v| plugin_table(&v, l, &csrf))}
             <InstallForm csrf=install_csrf />
         }
         .into_any()
@@ -461,13 +435,7 @@ fn InstallForm(csrf: String) -> impl IntoView {
             <label for="package">{l.t(Msg::PackageFile)}</label>
             <input id="package" type="file" accept=".btpkg,application/octet-stream" on:change=on_change />
             <p class="hint">{l.t(Msg::InstallHint)}</p>
-            {move || outcome.get().map(|(ok, text)| {
-                if ok {
-                    view! { <p class="notice" role="status">{text}</p> }.into_any()
-                } else {
-                    view! { <p class="alert" role="alert">{text}</p> }.into_any()
-                }
-            })}
+            {outcome_line(outcome)}
         </section>
     }
 }
@@ -554,20 +522,7 @@ pub fn ConfigPage() -> impl IntoView {
         let csrf = s.me.csrf_token.clone().unwrap_or_default();
         view! {
             <Title text=l.t(Msg::Config) />
-            <Suspense fallback=move || view! { <p class="loading">{l.t(Msg::Loading)}</p> }>
-                {
-                    let csrf = csrf.clone();
-                    move || {
-                        let csrf = csrf.clone();
-                        Suspend::new(async move {
-                            match data.await {
-                                Ok(c) => config_view(c, l, csrf),
-                                Err(e) => failure(&e, l),
-                            }
-                        })
-                    }
-                }
-            </Suspense>
+            {when_loaded(data, l, move |c| config_view(c, l, csrf.clone()))}
         }
         .into_any()
     })

@@ -9,6 +9,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use serde_json::Value;
 
+use super::view::when_loaded;
 use crate::api;
 use crate::i18n::{Locale, Msg, fill, format_datetime, locale};
 use crate::layout::{Session, signed_in};
@@ -21,17 +22,7 @@ pub fn DashboardPage() -> impl IntoView {
         view! {
             <Title text=l.t(Msg::Dashboard) />
             <h1>{l.t(Msg::Dashboard)}</h1>
-            <Suspense fallback=move || view! { <p class="loading">{l.t(Msg::Loading)}</p> }>
-                {move || Suspend::new(async move {
-                    match data.await {
-                        Ok(initial) => view! { <Live initial /> }.into_any(),
-                        Err(e) => view! {
-                            <p class="alert" role="alert">{l.t(Msg::for_error(&e.code))}</p>
-                        }
-                        .into_any(),
-                    }
-                })}
-            </Suspense>
+            {when_loaded(data, l, |initial| view! { <Live initial /> }.into_any())}
         }
         .into_any()
     })

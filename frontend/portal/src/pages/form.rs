@@ -391,6 +391,19 @@ fn input_for(
     }
 }
 
+/// The last outcome of a form or a button: a notice, or an alert.
+pub fn outcome_line(outcome: RwSignal<Option<(bool, String)>>) -> impl IntoView {
+    move || {
+        outcome.get().map(|(ok, text)| {
+            if ok {
+                view! { <p class="notice" role="status">{text}</p> }.into_any()
+            } else {
+                view! { <p class="alert" role="alert">{text}</p> }.into_any()
+            }
+        })
+    }
+}
+
 /// A form generated from the view's schema, posting to its route.
 #[component]
 pub fn SchemaForm(
@@ -513,17 +526,7 @@ pub fn JsonSchemaForm(
         <form class="card form schema-form" on:submit=on_submit>
             {rows}
             <p class="required-note">{l.t(Msg::RequiredNote)}</p>
-            {move || {
-                outcome
-                    .get()
-                    .map(|(ok, text)| {
-                        if ok {
-                            view! { <p class="notice" role="status">{text}</p> }.into_any()
-                        } else {
-                            view! { <p class="alert" role="alert">{text}</p> }.into_any()
-                        }
-                    })
-            }}
+            {outcome_line(outcome)}
             <button type="submit" class="primary" disabled=move || busy.get()>
                 {l.t(submit)}
             </button>
@@ -589,17 +592,7 @@ pub fn ActionButton(view: ViewDef, csrf: String) -> AnyView {
             <button type="button" class="primary" on:click=on_click disabled=move || busy.get()>
                 {title}
             </button>
-            {move || {
-                outcome
-                    .get()
-                    .map(|(ok, text)| {
-                        if ok {
-                            view! { <p class="notice" role="status">{text}</p> }.into_any()
-                        } else {
-                            view! { <p class="alert" role="alert">{text}</p> }.into_any()
-                        }
-                    })
-            }}
+            {outcome_line(outcome)}
         </div>
     }
     .into_any()

@@ -175,25 +175,29 @@ pub fn PluginViewPage() -> impl IntoView {
         load(client.clone(), plugin, view, id, search)
     });
     let l = locale();
-    signed_in(move |s: Session| {
-        view! {
-            <Suspense fallback=move || view! { <p class="loading">{l.t(Msg::Loading)}</p> }>
-                {
-                    let s = s.clone();
-                    move || {
-                        let s = s.clone();
-                        Suspend::new(async move {
-                            match data.await {
-                                Ok(loaded) => render(&s, &loaded),
-                                Err(e) => failure(&e, l),
-                            }
-                        })
+    signed_in(move |s: Session| when_loaded(data, l, move |loaded| render(&s, &loaded)).into_any())
+}
+
+/// `data` rendered by `render` once it has arrived; a failure shows its
+/// message.
+pub fn when_loaded<T, F>(data: Resource<Result<T, ApiError>>, l: Locale, render: F) -> impl IntoView
+where
+    T: Clone + Send + Sync + Serialize + for<'de> Deserialize<'de> + 'static,
+    F: Fn(T) -> AnyView + Clone + Send + Sync + 'static,
+{
+    view! {
+        <Suspense fallback=move || view! { <p class="loading">{l.t(Msg::Loading)}</p> }>
+            {move || {
+                let render = render.clone();
+                Suspend::new(async move {
+                    match data.await {
+                        Ok(v) => render(v),
+                        Err(e) => failure(&e, l),
                     }
-                }
-            </Suspense>
-        }
-        .into_any()
-    })
+                })
+            }}
+        </Suspense>
+    }
 }
 
 pub fn failure(e: &ApiError, l: Locale) -> AnyView {
@@ -222,7 +226,7 @@ pub fn render(s: &Session, loaded: &Loaded) -> AnyView {
 /// The view's content without its page title (a workspace section).
 pub fn render_body(s: &Session, loaded: &Loaded) -> AnyView {
     let l = s.locale;
-    let body = match loaded {
+    match loaded {
         Loaded::List { view, page, params } => list::render(s, view, page, params),
         Loaded::Detail { view, doc } => detail(view, doc, l),
         Loaded::Board { view, page } => board::render(view, page, l),
@@ -254,8 +258,7 @@ pub fn render_body(s: &Session, loaded: &Loaded) -> AnyView {
         Loaded::Other { .. } => {
             view! { <p class="notice" role="status">{l.t(Msg::Unsupported)}</p> }.into_any()
         }
-    };
-    body
+    }
 }
 
 /// One record: the spec's fields in order.

@@ -10,9 +10,9 @@ use leptos_meta::Title;
 use leptos_router::hooks::{use_location, use_params_map};
 use serde_json::Value;
 
-use super::view::{Loaded, failure, load_view, render_body};
+use super::view::{Loaded, failure, load_view, render_body, when_loaded};
 use crate::api::{ApiError, Client, parse_query};
-use crate::i18n::{Msg, locale};
+use crate::i18n::locale;
 use crate::layout::{Session, signed_in};
 use crate::model::{ViewDef, Views};
 
@@ -76,45 +76,32 @@ pub fn WorkspacePage() -> impl IntoView {
     let l = locale();
     signed_in(move |s: Session| {
         view! {
-            <Suspense fallback=move || view! { <p class="loading">{l.t(Msg::Loading)}</p> }>
-                {
-                    let s = s.clone();
-                    move || {
-                        let s = s.clone();
-                        Suspend::new(async move {
-                            match data.await {
-                                Ok((title, sections)) => {
-                                    let title = l.pick_json(&title, "title");
-                                    let parts: Vec<AnyView> = sections
-                                        .iter()
-                                        .map(|section| {
-                                            let (view, body) = match section {
-                                                Ok(loaded) => (loaded.view(), render_body(&s, loaded)),
-                                                Err((view, e)) => (view, failure(e, l)),
-                                            };
-                                            let heading = l.pick_json(&view.title, "");
-                                            view! {
-                                                <section class="workspace-part" data-view=view.id.clone()>
-                                                    <h2>{heading}</h2>
-                                                    {body}
-                                                </section>
-                                            }
-                                            .into_any()
-                                        })
-                                        .collect();
-                                    view! {
-                                        <Title text=title.clone() />
-                                        <h1>{title}</h1>
-                                        <div class="workspace">{parts}</div>
-                                    }
-                                    .into_any()
-                                }
-                                Err(e) => failure(&e, l),
-                            }
-                        })
-                    }
+            {when_loaded(data, l, move |(title, sections): Workspace| {
+                let title = l.pick_json(&title, "title");
+                let parts: Vec<AnyView> = sections
+                    .iter()
+                    .map(|section| {
+                        let (view, body) = match section {
+                            Ok(loaded) => (loaded.view(), render_body(&s, loaded)),
+                            Err((view, e)) => (view, failure(e, l)),
+                        };
+                        let heading = l.pick_json(&view.title, "");
+                        view! {
+                            <section class="workspace-part" data-view=view.id.clone()>
+                                <h2>{heading}</h2>
+                                {body}
+                            </section>
+                        }
+                        .into_any()
+                    })
+                    .collect();
+                view! {
+                    <Title text=title.clone() />
+                    <h1>{title}</h1>
+                    <div class="workspace">{parts}</div>
                 }
-            </Suspense>
+                .into_any()
+            })}
         }
         .into_any()
     })
