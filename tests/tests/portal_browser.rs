@@ -354,6 +354,109 @@ async fn the_portal_in_chromium() {
         "the refused value was not stored"
     );
 
+    // Versions: install 0.2.0 of the vendor plugin, then roll back to
+    // 0.1.0 from its page.
+    let manifest = std::fs::read_to_string(
+        bantong_tests::app::repo_root().join("examples/vendor-visitor-log/manifest.toml"),
+    )
+    .expect("manifest")
+    .replacen("version = \"0.1.0\"", "version = \"0.2.0\"", 1);
+    let wasm = std::fs::read(bantong_tests::app::wasm_dir().join("vendor_visitor_log.wasm"))
+        .expect("wasm");
+    let bytes = app.package(
+        bantong_manifest::Manifest::parse(&manifest).expect("parse"),
+        wasm,
+    );
+    host.state
+        .plugins
+        .install(&bytes, &bantong_host::identity::Principal::system("test"))
+        .await
+        .expect("install 0.2.0");
+    client
+        .goto(&format!("{base}/admin/plugins/visitor-log"))
+        .await
+        .expect("plugin page");
+    wait_hydrated(&client).await;
+    text_of(&client, r#"tr[data-version="0.2.0"] .badge-1"#).await;
+    client
+        .find(Locator::Css(r#"tr[data-version="0.1.0"] button"#))
+        .await
+        .expect("activate 0.1.0")
+        .click()
+        .await
+        .expect("click");
+    let current = text_of(&client, r#"tr[data-version="0.1.0"] .badge-1"#).await;
+    assert_eq!(current, "当前版本");
+    screenshot(&client, "admin-plugin-versions").await;
+    let entry = host
+        .state
+        .plugins
+        .index()
+        .get("visitor-log")
+        .expect("plugin");
+    assert_eq!(entry.current().version(), "0.1.0", "rolled back");
+
+    // An API token: created from a form that shows its secret once, then
+    // revoked from the list (after the confirmation).
+    client
+        .goto(&format!("{base}/admin/new-token"))
+        .await
+        .expect("new token");
+    wait_hydrated(&client).await;
+    client
+        .find(Locator::Css("#field-name"))
+        .await
+        .expect("name")
+        .send_keys("政务网站表单")
+        .await
+        .expect("type");
+    client
+        .find(Locator::Css("form.schema-form button[type=submit]"))
+        .await
+        .expect("submit")
+        .click()
+        .await
+        .expect("click");
+    let secret = text_of(&client, ".reveal .secret").await;
+    let me = host.client(Some(&secret)).get("/api/auth/me").await;
+    assert_eq!(me.status, StatusCode::OK, "the shown secret works");
+    client
+        .goto(&format!("{base}/admin/tokens"))
+        .await
+        .expect("tokens");
+    wait_hydrated(&client).await;
+    client
+        .execute("window.confirm = () => true;", vec![])
+        .await
+        .expect("accept the confirmation");
+    // Our token's row (the test users have tokens too); the wide table
+    // scrolls inside its box, so bring the button into view first.
+    let revoke = client
+        .find(Locator::XPath(
+            "//table[contains(@class,'list')]//tr[td[contains(., '政务网站表单')]]//button[contains(@class,'row-action')]",
+        ))
+        .await
+        .expect("the revoke button of our token");
+    client
+        .execute(
+            "arguments[0].scrollIntoView({inline: 'end'});",
+            vec![serde_json::to_value(&revoke).expect("element")],
+        )
+        .await
+        .expect("scroll");
+    revoke.click().await.expect("click");
+    for _ in 0..50 {
+        if host.client(Some(&secret)).get("/api/auth/me").await.status == StatusCode::UNAUTHORIZED {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(
+        host.client(Some(&secret)).get("/api/auth/me").await.status,
+        StatusCode::UNAUTHORIZED,
+        "the revoked token no longer works"
+    );
+
     // The command dashboard: an alert from the hall appears without a
     // reload. The hall's agent is enrolled and its alert applied through
     // the host's ingest (the call MQTT ingest makes), with a snapshot.

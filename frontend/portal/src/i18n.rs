@@ -168,6 +168,8 @@ catalogue! {
     Rollouts => "插件下发", "Rollouts";
     NewHall => "新增服务中心", "New hall";
     NewUser => "新增用户", "New user";
+    NewToken => "新建 API 令牌", "New API token";
+    ShownOnce => "令牌只显示这一次，请立即复制保存：", "The token is shown this once only; copy it now:";
     Enabled => "已启用", "Enabled";
     Disabled => "已停用", "Disabled";
     Quarantined => "已隔离（连续故障）", "Quarantined (kept failing)";
@@ -175,6 +177,15 @@ catalogue! {
     Disable => "停用", "Disable";
     Config => "配置", "Configuration";
     Version => "版本", "Version";
+    Versions => "已安装版本", "Installed versions";
+    CurrentVersion => "当前版本", "Current";
+    Activate => "切换到此版本", "Make current";
+    InstalledAt => "安装时间", "Installed";
+    InstalledBy => "安装人", "Installed by";
+    PluginId => "插件标识", "Plugin id";
+    Vendor => "开发商", "Vendor";
+    Granted => "已授予的能力", "Granted capabilities";
+    CallStats => "调用统计", "Call statistics";
     State => "状态", "State";
     Actions => "操作", "Actions";
     InstallPlugin => "安装插件", "Install a plugin";

@@ -122,6 +122,11 @@ pub fn App() -> impl IntoView {
                     ssr=SsrMode::Async
                 />
                 <Route
+                    path=path!("/admin/plugins/:id")
+                    view=pages::admin::PluginPage
+                    ssr=SsrMode::Async
+                />
+                <Route
                     path=path!("/admin/plugins/:id/config")
                     view=pages::admin::ConfigPage
                     ssr=SsrMode::Async

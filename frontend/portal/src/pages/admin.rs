@@ -126,6 +126,13 @@ pub fn builtin(id: &str) -> Option<ViewDef> {
             "/api/tokens",
             json!({
                 "sortable": false, "page_size": 500,
+                "row_action": {
+                    "route": "/api/tokens/{id}", "method": "DELETE",
+                    "label_zh": "吊销", "label_en": "Revoke",
+                    "confirm_zh": "吊销后使用此令牌的系统将无法访问，确定吊销？",
+                    "confirm_en": "Systems using this token will lose access. Revoke it?",
+                    "unless": "revoked_at"
+                },
                 "columns": [
                     col("name", "名称", "Name", "text"), col("user_id", "用户", "User", "text"),
                     col("created_at", "创建时间", "Created", "datetime"),
@@ -133,6 +140,25 @@ pub fn builtin(id: &str) -> Option<ViewDef> {
                     col("expires_at", "到期", "Expires", "datetime"),
                     col("revoked_at", "已吊销", "Revoked", "datetime")
                 ]
+            }),
+        ),
+        "new-token" => def(
+            "new-token",
+            "form",
+            "新建 API 令牌",
+            "New API token",
+            "/api/tokens",
+            json!({
+                "show_once": "secret",
+                "schema": {
+                    "type": "object",
+                    "required": ["name"],
+                    "x-order": ["name", "user_id"],
+                    "properties": {
+                        "name": { "type": "string", "title": "用途（如：政务网站表单）", "minLength": 1, "maxLength": 64 },
+                        "user_id": { "type": "string", "title": "代表的用户 ID（留空为本人）" }
+                    }
+                }
             }),
         ),
         "agents" => def(
@@ -253,6 +279,7 @@ pub fn AdminPage() -> impl IntoView {
             .and_then(|v| match v.as_str() {
                 "halls" => Some(("/admin/new-hall", Msg::NewHall)),
                 "users" => Some(("/admin/new-user", Msg::NewUser)),
+                "tokens" => Some(("/admin/new-token", Msg::NewToken)),
                 _ => None,
             });
         let extra =
@@ -320,7 +347,11 @@ fn plugin_table(v: &Value, l: Locale, csrf: &str) -> AnyView {
             let config = format!("/admin/plugins/{id}/config");
             view! {
                 <tr data-plugin=id.clone()>
-                    <td>{name}<br /><small class="none">{id.clone()}</small></td>
+                    <td>
+                        <a href=format!("/admin/plugins/{id}")>{name}</a>
+                        <br />
+                        <small class="none">{id.clone()}</small>
+                    </td>
                     <td>{version}</td>
                     <td><span class=class>{l.t(state)}</span></td>
                     <td class="row-actions">
@@ -350,17 +381,24 @@ fn plugin_table(v: &Value, l: Locale, csrf: &str) -> AnyView {
     .into_any()
 }
 
-/// A button that posts to `path` (no body) and reloads the page after.
+/// A button that posts `body` (or nothing) to `path`, then reloads the
+/// page.
 #[component]
-fn CallButton(path: String, label: Msg, csrf: String, reload: bool) -> impl IntoView {
+fn CallButton(
+    path: String,
+    label: Msg,
+    csrf: String,
+    reload: bool,
+    #[prop(optional)] body: Option<Value>,
+) -> impl IntoView {
     let l = locale();
     let error = RwSignal::new(None::<String>);
     let on_click = move |_| {
         #[cfg(feature = "hydrate")]
         {
-            let (path, csrf) = (path.clone(), csrf.clone());
+            let (path, csrf, body) = (path.clone(), csrf.clone(), body.clone());
             leptos::task::spawn_local(async move {
-                match crate::api::send_json("POST", &path, None, &csrf).await {
+                match crate::api::send_json("POST", &path, body.as_ref(), &csrf).await {
                     Ok(_) if reload => {
                         if let Some(w) = web_sys::window() {
                             let _ = w.location().reload();
@@ -376,7 +414,7 @@ fn CallButton(path: String, label: Msg, csrf: String, reload: bool) -> impl Into
             });
         }
         #[cfg(not(feature = "hydrate"))]
-        let _ = (&path, &csrf, reload);
+        let _ = (&path, &csrf, reload, &body);
     };
     view! {
         <button type="button" on:click=on_click>{l.t(label)}</button>
@@ -592,6 +630,121 @@ fn config_view(c: ConfigData, l: Locale, csrf: String) -> AnyView {
         <details class="resolved">
             <summary>{l.t(Msg::ResolvedConfig)}</summary>
             <pre>{resolved}</pre>
+        </details>
+    }
+    .into_any()
+}
+
+/// `/admin/plugins/{id}`: one plugin — what it is, what it was granted, how
+/// its calls went, and its installed versions, any of which can be made
+/// current again (a rollback activates the previous one).
+#[component]
+pub fn PluginPage() -> impl IntoView {
+    let params = use_params_map();
+    let client = Client::current();
+    let data = Resource::new(
+        move || params.with(|p| p.get("id").unwrap_or_default()),
+        move |id| {
+            client
+                .clone()
+                .get::<Value>(format!("/api/admin/plugins/{}", api::encode_component(&id)))
+        },
+    );
+    let l = locale();
+    signed_in(move |s: Session| {
+        let csrf = s.me.csrf_token.clone().unwrap_or_default();
+        when_loaded(data, l, move |p| plugin_detail(&p, l, &csrf)).into_any()
+    })
+}
+
+fn plugin_detail(p: &Value, l: Locale, csrf: &str) -> AnyView {
+    let get = |k: &str| p.get(k).cloned().unwrap_or(Value::Null);
+    let id = crate::pages::view::text_of(&get("id"));
+    let current = crate::pages::view::text_of(&get("version"));
+    let name = l.pick_json(&get("name"), "");
+    let description = l.pick_json(&get("description"), "");
+    let vendor = match get("vendor") {
+        Value::Object(_) => l.pick_json(&get("vendor"), "name"),
+        other => crate::pages::view::text_of(&other),
+    };
+    let granted: Vec<AnyView> = get("granted")
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|c| {
+            view! { <span class="badge badge-5">{crate::pages::view::text_of(c)}</span> }.into_any()
+        })
+        .collect();
+    let stats = serde_json::to_string_pretty(&get("stats")).unwrap_or_default();
+    let versions: Vec<AnyView> = get("versions")
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|v| {
+            let version = crate::pages::view::text_of(v.get("version").unwrap_or(&Value::Null));
+            let installed = v
+                .get("installed_at")
+                .and_then(Value::as_i64)
+                .map(|ms| crate::i18n::format_datetime(ms, l))
+                .unwrap_or_default();
+            let by = crate::pages::view::text_of(v.get("installed_by").unwrap_or(&Value::Null));
+            let action = if version == current {
+                view! { <span class="badge badge-1">{l.t(Msg::CurrentVersion)}</span> }.into_any()
+            } else {
+                view! {
+                    <CallButton
+                        path=format!("/api/admin/plugins/{id}/activate")
+                        label=Msg::Activate
+                        csrf=csrf.to_owned()
+                        reload=true
+                        body=json!({ "version": version.clone() })
+                    />
+                }
+                .into_any()
+            };
+            view! {
+                <tr data-version=version.clone()>
+                    <td>{version.clone()}</td>
+                    <td>{installed}</td>
+                    <td>{by}</td>
+                    <td>{action}</td>
+                </tr>
+            }
+            .into_any()
+        })
+        .collect();
+    view! {
+        <Title text=name.clone() />
+        <h1>{name}</h1>
+        <p>{description}</p>
+        <dl class="facts">
+            <dt>{l.t(Msg::PluginId)}</dt>
+            <dd>{id.clone()}</dd>
+            <dt>{l.t(Msg::Vendor)}</dt>
+            <dd>{vendor}</dd>
+            <dt>{l.t(Msg::Granted)}</dt>
+            <dd class="many">{granted}</dd>
+        </dl>
+        <p>
+            <a class="button" href=format!("/admin/plugins/{id}/config")>{l.t(Msg::Config)}</a>
+        </p>
+        <h2>{l.t(Msg::Versions)}</h2>
+        <div class="table-wrap">
+            <table class="list versions">
+                <thead>
+                    <tr>
+                        <th scope="col">{l.t(Msg::Version)}</th>
+                        <th scope="col">{l.t(Msg::InstalledAt)}</th>
+                        <th scope="col">{l.t(Msg::InstalledBy)}</th>
+                        <th scope="col">{l.t(Msg::Actions)}</th>
+                    </tr>
+                </thead>
+                <tbody>{versions}</tbody>
+            </table>
+        </div>
+        <details class="resolved">
+            <summary>{l.t(Msg::CallStats)}</summary>
+            <pre>{stats}</pre>
         </details>
     }
     .into_any()

@@ -418,6 +418,11 @@ pub fn SchemaForm(
         .and_then(Value::as_str)
         .unwrap_or("POST")
         .to_owned();
+    let reveal = view
+        .spec
+        .get("show_once")
+        .and_then(Value::as_str)
+        .map(str::to_owned);
     view! {
         <JsonSchemaForm
             schema
@@ -427,6 +432,7 @@ pub fn SchemaForm(
             csrf
             options
             submit=Msg::Submit
+            reveal
         />
     }
 }
@@ -449,9 +455,13 @@ pub fn JsonSchemaForm(
     csrf: String,
     options: Vec<(String, Vec<String>)>,
     submit: Msg,
+    /// A field of the answer to show once (a new API token's secret).
+    #[prop(optional_no_strip)]
+    reveal: Option<String>,
 ) -> impl IntoView {
     let l = locale();
     let fields = fields(&schema, &options);
+    let revealed = RwSignal::new(None::<String>);
     let values = RwSignal::new(base.unwrap_or_else(|| initial.clone()));
     let outcome = RwSignal::new(None::<(bool, String)>);
     let problems = RwSignal::new(Vec::<crate::api::FieldProblem>::new());
@@ -497,12 +507,17 @@ pub fn JsonSchemaForm(
         #[cfg(feature = "hydrate")]
         {
             let (method, path, csrf) = (method.clone(), path.clone(), csrf.clone());
+            let reveal = reveal.clone();
             let body = Value::Object(values.get_untracked());
             busy.set(true);
             leptos::task::spawn_local(async move {
                 let result = crate::api::send_json(&method, &path, Some(&body), &csrf).await;
                 match result {
-                    Ok(_) => {
+                    Ok(answer) => {
+                        if let Some(key) = &reveal {
+                            revealed
+                                .set(answer.get(key).and_then(Value::as_str).map(str::to_owned));
+                        }
                         problems.set(Vec::new());
                         outcome.set(Some((true, l.t(Msg::Saved).to_owned())));
                     }
@@ -520,13 +535,25 @@ pub fn JsonSchemaForm(
             });
         }
         #[cfg(not(feature = "hydrate"))]
-        let _ = (&method, &path, &csrf);
+        let _ = (&method, &path, &csrf, &reveal);
     };
     view! {
         <form class="card form schema-form" on:submit=on_submit>
             {rows}
             <p class="required-note">{l.t(Msg::RequiredNote)}</p>
             {outcome_line(outcome)}
+            {move || {
+                revealed
+                    .get()
+                    .map(|secret| {
+                        view! {
+                            <div class="reveal" role="status">
+                                <p>{l.t(Msg::ShownOnce)}</p>
+                                <code class="secret">{secret}</code>
+                            </div>
+                        }
+                    })
+            }}
             <button type="submit" class="primary" disabled=move || busy.get()>
                 {l.t(submit)}
             </button>

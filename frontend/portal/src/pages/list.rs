@@ -178,11 +178,48 @@ pub fn render(
         })
         .collect();
 
+    let row_action: Option<RowActionSpec> = spec
+        .get("row_action")
+        .cloned()
+        .and_then(|v| serde_json::from_value(v).ok());
+    let csrf = s.me.csrf_token.clone().unwrap_or_default();
     let rows: Vec<AnyView> = page
         .items
         .iter()
         .map(|doc| {
             let id = field(doc, "_id").map(super::view::text_of);
+            let action = row_action.as_ref().and_then(|a| {
+                let id = id.as_ref()?;
+                // Hidden where the row says it no longer applies.
+                if let Some(flag) = &a.unless
+                    && field(doc, flag).is_some_and(|v| !v.is_null() && *v != Value::Bool(false))
+                {
+                    return Some(view! { <td></td> }.into_any());
+                }
+                let path = if view.is_builtin() {
+                    a.route.replace("{id}", &crate::api::encode_component(id))
+                } else {
+                    format!(
+                        "/api/plugins/{}{}",
+                        view.plugin,
+                        a.route.replace("{id}", &crate::api::encode_component(id))
+                    )
+                };
+                Some(
+                    view! {
+                        <td>
+                            <RowAction
+                                path
+                                method=a.method.clone()
+                                label=l.pick(&a.label_zh, &a.label_en).to_owned()
+                                confirm=l.pick(&a.confirm_zh, &a.confirm_en).to_owned()
+                                csrf=csrf.clone()
+                            />
+                        </td>
+                    }
+                    .into_any(),
+                )
+            });
             let cells: Vec<AnyView> = cols
                 .iter()
                 .enumerate()
@@ -198,7 +235,7 @@ pub fn render(
                     }
                 })
                 .collect();
-            view! { <tr>{cells}</tr> }.into_any()
+            view! { <tr>{cells}{action}</tr> }.into_any()
         })
         .collect();
 
@@ -235,12 +272,15 @@ pub fn render(
         view! { <a class="button" rel="next" href=href>{l.t(Msg::Next)}</a> }
     });
 
+    let action_head = row_action
+        .as_ref()
+        .map(|_| view! { <th scope="col">{l.t(Msg::Actions)}</th> });
     view! {
         {filter_form(view, &filters, params, l)}
         <div class="table-wrap">
             <table class="list">
                 <thead>
-                    <tr>{head}</tr>
+                    <tr>{head}{action_head}</tr>
                 </thead>
                 <tbody>{rows}</tbody>
             </table>
@@ -253,6 +293,75 @@ pub fn render(
         </nav>
     }
     .into_any()
+}
+
+/// A per-row button (`row_action` in a list spec): calls `route` with the
+/// row's id for `{id}`, after a confirmation, then reloads the page; hidden
+/// on rows where the field `unless` is set.
+#[derive(Debug, Clone, Default, Deserialize)]
+struct RowActionSpec {
+    route: String,
+    #[serde(default = "post")]
+    method: String,
+    #[serde(default)]
+    label_zh: String,
+    #[serde(default)]
+    label_en: String,
+    #[serde(default)]
+    confirm_zh: String,
+    #[serde(default)]
+    confirm_en: String,
+    #[serde(default)]
+    unless: Option<String>,
+}
+
+fn post() -> String {
+    "POST".to_owned()
+}
+
+#[component]
+fn RowAction(
+    path: String,
+    method: String,
+    label: String,
+    confirm: String,
+    csrf: String,
+) -> impl IntoView {
+    let l = crate::i18n::locale();
+    let error = RwSignal::new(None::<String>);
+    let on_click = move |_| {
+        #[cfg(feature = "hydrate")]
+        {
+            if !confirm.is_empty()
+                && !web_sys::window()
+                    .and_then(|w| w.confirm_with_message(&confirm).ok())
+                    .unwrap_or(false)
+            {
+                return;
+            }
+            let (path, method, csrf) = (path.clone(), method.clone(), csrf.clone());
+            leptos::task::spawn_local(async move {
+                match crate::api::send_json(&method, &path, None, &csrf).await {
+                    Ok(_) => {
+                        if let Some(w) = web_sys::window() {
+                            let _ = w.location().reload();
+                        }
+                    }
+                    Err(e) => error.set(Some(if e.message.is_empty() {
+                        l.t(Msg::for_error(&e.code)).to_owned()
+                    } else {
+                        e.message
+                    })),
+                }
+            });
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = (&path, &method, &csrf, &confirm, l);
+    };
+    view! {
+        <button type="button" class="row-action" on:click=on_click>{label}</button>
+        {move || error.get().map(|e| view! { <span class="field-error" role="alert">{e}</span> })}
+    }
 }
 
 /// The detail view a row click opens: the plugin's `detail` view whose
