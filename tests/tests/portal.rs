@@ -314,3 +314,64 @@ async fn the_hotline_views_render() {
         assert!(html(&r).contains("页面不存在"), "{}", html(&r));
     }
 }
+
+/// The administration pages over the host API, on both databases, and a
+/// non-administrator kept out of them by the API itself.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn administration_pages_render() {
+    for backend in backends() {
+        let app = TestApp::new(TestDb::new(backend).await).await;
+        let host = &app.host;
+        host.client_as("admin1", vec![Role::DistrictAdmin], &["bailou"], true)
+            .await;
+        host.client_as("staff1", vec![Role::WindowStaff], &["bailou"], false)
+            .await;
+        bantong_tests::edge::enrol_in_process(&host.state, "bailou", "bailou-edge-1").await;
+        let browser = host.client(None);
+        let admin = log_in(&browser, "admin1").await;
+        let page = |path: &'static str, cookie: String| {
+            let browser = browser.clone();
+            async move {
+                let r = request(&browser, "GET", path, &cookie, None, &[]).await;
+                assert_eq!(r.status, StatusCode::OK, "{path}");
+                html(&r)
+            }
+        };
+        let agents = page("/admin/agents", admin.clone()).await;
+        assert!(
+            agents.contains(r#"href="/admin/agents/bailou-edge-1""#),
+            "{backend:?}: {agents}"
+        );
+        let agent = page("/admin/agents/bailou-edge-1", admin.clone()).await;
+        assert!(
+            agent.contains("离线") && agent.contains("运行中的插件"),
+            "{agent}"
+        );
+        let users = page("/admin/users", admin.clone()).await;
+        assert!(
+            users.contains("区级管理员") && users.contains("staff1"),
+            "{users}"
+        );
+        let new_user = page("/admin/new-user", admin.clone()).await;
+        assert!(
+            new_user.contains("热线坐席") && new_user.contains(r#"type="checkbox""#),
+            "{new_user}"
+        );
+        let halls = page("/admin/halls", admin.clone()).await;
+        assert!(halls.contains("bailou"), "{halls}");
+        let rollouts = page("/admin/rollouts", admin.clone()).await;
+        assert!(rollouts.contains("上传边缘插件包"), "{rollouts}");
+        let audit = page("/admin/audit", admin.clone()).await;
+        assert!(audit.contains("user.create"), "{audit}");
+        let plugins = page("/admin/plugins", admin.clone()).await;
+        assert!(plugins.contains("安装插件"), "{plugins}");
+        // The menu offers administration to administrators only; the API
+        // refuses the rest, and the page says so.
+        assert!(page("/", admin.clone()).await.contains("系统管理"));
+        let staff = log_in(&browser, "staff1").await;
+        assert!(!page("/", staff.clone()).await.contains("系统管理"));
+        let refused = page("/admin/users", staff).await;
+        assert!(refused.contains("您没有权限查看此页面"), "{refused}");
+        assert!(!refused.contains("admin1"), "{refused}");
+    }
+}

@@ -169,6 +169,13 @@ catalogue! {
     NewHall => "新增服务中心", "New hall";
     NewUser => "新增用户", "New user";
     NewToken => "新建 API 令牌", "New API token";
+    NewRollout => "下发边缘插件", "Roll out an edge plugin";
+    UploadEdgePlugin => "上传边缘插件包", "Upload an edge plugin package";
+    UploadEdgeHint => "上传后显示插件包摘要（sha256:…），下发时填写。", "The package's digest (sha256:…) is shown after the upload: use it to roll it out.";
+    Rollback => "回退到上一版本", "Roll back";
+    AgentPlugins => "运行中的插件", "Plugins it runs";
+    LastSeen => "最近联系", "Last seen";
+    Error => "错误", "Error";
     ShownOnce => "令牌只显示这一次，请立即复制保存：", "The token is shown this once only; copy it now:";
     Enabled => "已启用", "Enabled";
     Disabled => "已停用", "Disabled";

@@ -132,6 +132,11 @@ pub fn App() -> impl IntoView {
                     ssr=SsrMode::Async
                 />
                 <Route
+                    path=path!("/admin/agents/:id")
+                    view=pages::admin::AgentPage
+                    ssr=SsrMode::Async
+                />
+                <Route
                     path=path!("/admin/:view")
                     view=pages::admin::AdminPage
                     ssr=SsrMode::Async

@@ -169,6 +169,7 @@ pub fn builtin(id: &str) -> Option<ViewDef> {
             "/api/edge/agents",
             json!({
                 "sortable": false, "page_size": 500,
+                "detail_href": "/admin/agents/{id}",
                 "columns": [
                     col("id", "节点", "Agent", "text"), col("hall", "服务中心", "Hall", "text"),
                     col("online", "在线", "Online", "bool"), col("version", "版本", "Version", "text"),
@@ -186,6 +187,13 @@ pub fn builtin(id: &str) -> Option<ViewDef> {
             "/api/edge/rollouts",
             json!({
                 "sortable": false, "page_size": 200,
+                "row_action": {
+                    "route": "/api/edge/rollouts/{id}/abort", "method": "POST",
+                    "label_zh": "中止", "label_en": "Abort",
+                    "confirm_zh": "中止后未升级的节点保持原版本，确定中止？",
+                    "confirm_en": "Agents not yet updated keep their version. Abort?",
+                    "unless": "finished_at"
+                },
                 "columns": [
                     col("plugin", "插件", "Plugin", "text"), col("version", "版本", "Version", "text"),
                     col("state", "状态", "State", "tag"),
@@ -193,6 +201,28 @@ pub fn builtin(id: &str) -> Option<ViewDef> {
                     col("created_at", "开始", "Started", "datetime"),
                     col("finished_at", "结束", "Finished", "datetime")
                 ]
+            }),
+        ),
+        "new-rollout" => def(
+            "new-rollout",
+            "form",
+            "下发边缘插件",
+            "Roll out an edge plugin",
+            "/api/edge/rollouts",
+            json!({
+                "options": { "halls": "/api/halls" },
+                "schema": {
+                    "type": "object",
+                    "required": ["digest"],
+                    "x-order": ["digest", "halls", "all", "health_window_s", "force"],
+                    "properties": {
+                        "digest": { "type": "string", "title": "插件包摘要（上传后显示，sha256:…）", "pattern": "^sha256:[0-9a-f]{64}$" },
+                        "halls": { "type": "array", "title": "下发到这些服务中心", "items": { "type": "string" } },
+                        "all": { "type": "boolean", "title": "下发到所辖全部节点" },
+                        "health_window_s": { "type": "integer", "title": "每个节点须健康运行的秒数（默认 30）", "minimum": 5, "maximum": 3600 },
+                        "force": { "type": "boolean", "title": "同时替换已锁定版本的节点" }
+                    }
+                }
             }),
         ),
         "audit" => def(
@@ -280,13 +310,28 @@ pub fn AdminPage() -> impl IntoView {
                 "halls" => Some(("/admin/new-hall", Msg::NewHall)),
                 "users" => Some(("/admin/new-user", Msg::NewUser)),
                 "tokens" => Some(("/admin/new-token", Msg::NewToken)),
+                "rollouts" => Some(("/admin/new-rollout", Msg::NewRollout)),
                 _ => None,
             });
         let extra =
             extra.map(|(href, msg)| view! { <p><a class="button" href=href>{l.t(msg)}</a></p> });
+        let upload = params
+            .with_untracked(|p| p.get("view"))
+            .filter(|v| v == "rollouts")
+            .map(|_| {
+                view! {
+                    <UploadForm
+                        csrf=s.me.csrf_token.clone().unwrap_or_default()
+                        path="/api/edge/artefacts"
+                        title=Msg::UploadEdgePlugin
+                        hint=Msg::UploadEdgeHint
+                    />
+                }
+            });
         view! {
             {extra}
             {when_loaded(data, l, move |loaded| render(&s, &loaded))}
+            {upload}
         }
         .into_any()
     })
@@ -304,7 +349,12 @@ pub fn PluginsPage() -> impl IntoView {
             <Title text=l.t(Msg::Plugins) />
             <h1>{l.t(Msg::Plugins)}</h1>
             {when_loaded(data, l, move |v| plugin_table(&v, l, &csrf))}
-            <InstallForm csrf=install_csrf />
+            <UploadForm
+                csrf=install_csrf
+                path="/api/admin/plugins"
+                title=Msg::InstallPlugin
+                hint=Msg::InstallHint
+            />
         }
         .into_any()
     })
@@ -422,11 +472,13 @@ fn CallButton(
     }
 }
 
-/// Uploads a signed package (`.btpkg`) to `POST /api/admin/plugins`.
+/// Uploads a signed package (`.btpkg`) to `path` and shows what the host
+/// made of it (`id`/`plugin`, `version`, and `digest` when there is one).
 #[component]
-fn InstallForm(csrf: String) -> impl IntoView {
+fn UploadForm(csrf: String, path: &'static str, title: Msg, hint: Msg) -> impl IntoView {
     let l = locale();
     let outcome = RwSignal::new(None::<(bool, String)>);
+    let input_id = format!("upload-{}", path.trim_start_matches('/').replace('/', "-"));
     let on_change = move |ev: leptos::ev::Event| {
         #[cfg(feature = "hydrate")]
         {
@@ -439,23 +491,33 @@ fn InstallForm(csrf: String) -> impl IntoView {
             let csrf = csrf.clone();
             if let Some(file) = file {
                 leptos::task::spawn_local(async move {
-                    let sent = crate::api::send_file(
-                        "/api/admin/plugins",
-                        file,
-                        "application/octet-stream",
-                        &csrf,
-                    )
-                    .await;
+                    let sent =
+                        crate::api::send_file(path, file, "application/octet-stream", &csrf).await;
                     outcome.set(Some(match sent {
-                        Ok(r) => (
-                            true,
-                            format!(
-                                "{} {} {}",
-                                l.t(Msg::Installed),
-                                r.get("id").and_then(Value::as_str).unwrap_or_default(),
-                                r.get("version").and_then(Value::as_str).unwrap_or_default()
-                            ),
-                        ),
+                        Ok(r) => {
+                            let text = |k: &str| {
+                                r.get(k)
+                                    .and_then(Value::as_str)
+                                    .unwrap_or_default()
+                                    .to_owned()
+                            };
+                            let name = if r.get("id").is_some() {
+                                text("id")
+                            } else {
+                                text("plugin")
+                            };
+                            let digest = text("digest");
+                            (
+                                true,
+                                format!(
+                                    "{} {name} {} {digest}",
+                                    l.t(Msg::Installed),
+                                    text("version")
+                                )
+                                .trim()
+                                .to_owned(),
+                            )
+                        }
                         Err(e) if e.message.is_empty() => {
                             (false, l.t(Msg::for_error(&e.code)).to_owned())
                         }
@@ -465,14 +527,14 @@ fn InstallForm(csrf: String) -> impl IntoView {
             }
         }
         #[cfg(not(feature = "hydrate"))]
-        let _ = (&ev, &csrf);
+        let _ = (&ev, &csrf, path);
     };
     view! {
         <section class="card form install">
-            <h2>{l.t(Msg::InstallPlugin)}</h2>
-            <label for="package">{l.t(Msg::PackageFile)}</label>
-            <input id="package" type="file" accept=".btpkg,application/octet-stream" on:change=on_change />
-            <p class="hint">{l.t(Msg::InstallHint)}</p>
+            <h2>{l.t(title)}</h2>
+            <label for=input_id.clone()>{l.t(Msg::PackageFile)}</label>
+            <input id=input_id type="file" accept=".btpkg,application/octet-stream" on:change=on_change />
+            <p class="hint">{l.t(hint)}</p>
             {outcome_line(outcome)}
         </section>
     }
@@ -746,6 +808,102 @@ fn plugin_detail(p: &Value, l: Locale, csrf: &str) -> AnyView {
             <summary>{l.t(Msg::CallStats)}</summary>
             <pre>{stats}</pre>
         </details>
+    }
+    .into_any()
+}
+
+/// `/admin/agents/{id}`: one hall's edge agent and the plugins it runs,
+/// each of which can be rolled back to its previous version.
+#[component]
+pub fn AgentPage() -> impl IntoView {
+    let params = use_params_map();
+    let client = Client::current();
+    let data = Resource::new(
+        move || params.with(|p| p.get("id").unwrap_or_default()),
+        move |id| {
+            client
+                .clone()
+                .get::<Value>(format!("/api/edge/agents/{}", api::encode_component(&id)))
+        },
+    );
+    let l = locale();
+    signed_in(move |s: Session| {
+        let csrf = s.me.csrf_token.clone().unwrap_or_default();
+        when_loaded(data, l, move |a| agent_detail(&a, l, &csrf)).into_any()
+    })
+}
+
+fn agent_detail(a: &Value, l: Locale, csrf: &str) -> AnyView {
+    use crate::pages::view::text_of;
+    let get = |k: &str| a.get(k).cloned().unwrap_or(Value::Null);
+    let id = text_of(&get("id"));
+    let online = get("online").as_bool().unwrap_or(false);
+    let last_seen = get("last_seen")
+        .as_i64()
+        .map(|ms| crate::i18n::format_datetime(ms, l))
+        .unwrap_or_default();
+    let plugins: Vec<AnyView> = a
+        .get("report")
+        .and_then(|r| r.get("plugins"))
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .map(|p| {
+            let plugin = text_of(p.get("id").unwrap_or(&Value::Null));
+            let state = text_of(p.get("state").unwrap_or(&Value::Null));
+            let running = p
+                .get("running_version")
+                .map(text_of)
+                .unwrap_or_else(|| text_of(p.get("version").unwrap_or(&Value::Null)));
+            let error = p.get("error").map(text_of).unwrap_or_default();
+            let path = format!(
+                "/api/edge/agents/{}/plugins/{}/rollback",
+                api::encode_component(&id),
+                api::encode_component(&plugin)
+            );
+            view! {
+                <tr data-plugin=plugin.clone()>
+                    <td>{plugin.clone()}</td>
+                    <td>{running}</td>
+                    <td><span class="badge badge-5">{state}</span></td>
+                    <td>{error}</td>
+                    <td>
+                        <CallButton path label=Msg::Rollback csrf=csrf.to_owned() reload=true />
+                    </td>
+                </tr>
+            }
+            .into_any()
+        })
+        .collect();
+    let status = if online { Msg::Online } else { Msg::Offline };
+    view! {
+        <Title text=id.clone() />
+        <h1>{format!("{} · {id}", l.t(Msg::EdgeAgents))}</h1>
+        <dl class="facts">
+            <dt>{l.t(Msg::Halls)}</dt>
+            <dd>{text_of(&get("hall"))}</dd>
+            <dt>{l.t(Msg::State)}</dt>
+            <dd>{l.t(status)}</dd>
+            <dt>{l.t(Msg::Version)}</dt>
+            <dd>{text_of(&get("version"))}</dd>
+            <dt>{l.t(Msg::LastSeen)}</dt>
+            <dd>{last_seen}</dd>
+        </dl>
+        <h2>{l.t(Msg::AgentPlugins)}</h2>
+        <div class="table-wrap">
+            <table class="list">
+                <thead>
+                    <tr>
+                        <th scope="col">{l.t(Msg::Plugins)}</th>
+                        <th scope="col">{l.t(Msg::Version)}</th>
+                        <th scope="col">{l.t(Msg::State)}</th>
+                        <th scope="col">{l.t(Msg::Error)}</th>
+                        <th scope="col">{l.t(Msg::Actions)}</th>
+                    </tr>
+                </thead>
+                <tbody>{plugins}</tbody>
+            </table>
+        </div>
     }
     .into_any()
 }

@@ -152,6 +152,12 @@ pub fn render(
     let current_sort = sort(spec, params);
     let from = offset(params);
     let detail = detail_view(s, view);
+    // The portal's own views link rows to a page of the portal.
+    let detail_href = spec
+        .get("detail_href")
+        .and_then(Value::as_str)
+        .filter(|_| view.is_builtin())
+        .map(str::to_owned);
 
     let sortable = spec.get("sortable").and_then(Value::as_bool) != Some(false);
     let head: Vec<AnyView> = cols
@@ -226,12 +232,18 @@ pub fn render(
                 .map(|(i, c)| {
                     let labels = option_labels(&filters, &c.field, l);
                     let content = cell(field(doc, &c.field), &c.kind, &labels, l);
-                    match (&detail, &id, i) {
-                        (Some(d), Some(id), 0) => {
-                            let href = format!("{}/{}", d.href(), crate::api::encode_component(id));
-                            view! { <td><a href=href>{content}</a></td> }.into_any()
+                    let href = match (&detail, &detail_href, &id, i) {
+                        (Some(d), _, Some(id), 0) => {
+                            Some(format!("{}/{}", d.href(), crate::api::encode_component(id)))
                         }
-                        _ => view! { <td>{content}</td> }.into_any(),
+                        (None, Some(pattern), Some(id), 0) => {
+                            Some(pattern.replace("{id}", &crate::api::encode_component(id)))
+                        }
+                        _ => None,
+                    };
+                    match href {
+                        Some(href) => view! { <td><a href=href>{content}</a></td> }.into_any(),
+                        None => view! { <td>{content}</td> }.into_any(),
                     }
                 })
                 .collect();
