@@ -457,9 +457,37 @@ async fn the_portal_in_chromium() {
         "the revoked token no longer works"
     );
 
-    // The command dashboard: an alert from the hall appears without a
-    // reload. The hall's agent is enrolled and its alert applied through
-    // the host's ingest (the call MQTT ingest makes), with a snapshot.
+    client.close().await.expect("close the browser");
+}
+
+/// The command dashboard with a simulated hall: a real edge agent process
+/// (`bantong-edge`, simulated camera whose clerk leaves the window) runs
+/// camera-watch dispatched by the host over MQTT; its unattended-window
+/// alert, with the camera's snapshot, appears on the open dashboard
+/// without a reload.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_dashboard_shows_a_simulated_halls_alert_live() {
+    use bantong_edge::camera::{QUEUE_ZONE, SEAT};
+    use bantong_tests::edge::{
+        AgentProcess, BrokerKind, Installation, camera_watch_package, eventually, issue_token,
+    };
+    let pkg = std::env::var_os("BANTONG_PORTAL_PKG_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| bantong_tests::app::repo_root().join("target/portal/pkg"));
+    let Installation {
+        app,
+        host,
+        admin,
+        mosquitto: _mosquitto,
+    } = Installation::start_with(Backend::Sqlite, BrokerKind::Embedded, &["bailou"], |c| {
+        c.portal_pkg_dir = pkg.clone();
+    })
+    .await;
+    let base = host.url();
+    let driver = start_driver().await;
+    let profile = tempfile::tempdir().expect("profile dir");
+    let client = browser(&driver, profile.path()).await;
+    log_in(&client, &base, "admin").await;
     client
         .goto(&format!("{base}/dashboard"))
         .await
@@ -471,64 +499,61 @@ async fn the_portal_in_chromium() {
         .for_element(Locator::Css(".live .dot.on"))
         .await
         .expect("the live feed connects");
+    assert!(text_of(&client, ".alert-list").await.contains("暂无告警"));
     client
         .execute("window.__stillHere = true;", vec![])
         .await
         .expect("mark the page");
-    bantong_tests::edge::enrol_in_process(&host.state, "bailou", "bailou-edge-1").await;
-    // The snapshot as the agent makes one: its camera's JPEG encoder.
-    let frame = bantong_runtime::vision::Frame {
-        camera: "cam-1".into(),
-        seq: 1,
-        ts_ms: 0,
-        width: 64,
-        height: 48,
-        format: bantong_runtime::vision::PixelFormat::Gray,
-        data: (0..64 * 48).map(|i| (i % 64 * 4) as u8).collect(),
-    };
-    let jpeg = bantong_edge::camera::jpeg(&frame).expect("jpeg");
-    let snapshot = host
-        .state
-        .store
-        .put_blob_for(
-            &jpeg,
-            "image/jpeg",
-            "edge",
-            Some("bailou"),
-            "edge:bailou-edge-1",
+
+    // The hall: an agent with a simulated camera, camera-watch dispatched.
+    let token = issue_token(&admin, "bailou", "bailou-edge-1").await;
+    let mut agent = AgentProcess::new(
+        env!("CARGO_BIN_EXE_edge-under-test"),
+        app.db.dir.path().join("agent"),
+        &base,
+    );
+    agent.enrol(&token);
+    agent.env(
+        "BANTONG_EDGE_CAMERAS",
+        r#"[{id = "cam-1", scene = "growing-queue"}]"#,
+    );
+    agent.env("BANTONG_EDGE_CAMERA_FPS", "5");
+    agent.env("BANTONG_EDGE_CAMERA_SPEED", "4");
+    agent.run(0, 0);
+    let up = admin
+        .send_bytes(
+            "POST",
+            "/api/edge/artefacts",
+            camera_watch_package(&app.key, "0.1.0", None),
         )
-        .await
-        .expect("snapshot blob");
-    host.state
-        .store
-        .apply_edge_batches(
-            vec![bantong_store::EdgeBatch {
-                agent: "bailou-edge-1".into(),
-                events: vec![bantong_store::EdgeEventIn {
-                    seq: 1,
-                    ts_ms: bantong_host::identity::now_ms(),
-                    kind: "alert.window-unattended".into(),
-                    source: "camera-watch".into(),
-                    subject: Some("窗口3".into()),
-                    data: r#"{"camera":"cam-1","region":"w3"}"#.into(),
-                    attachment: Some(snapshot.sha256.clone()),
-                }],
-            }],
-            &[],
+        .await;
+    assert_eq!(up.status, StatusCode::CREATED, "{}", up.json());
+    let digest = up.json()["digest"].as_str().expect("digest").to_owned();
+    let config = json!({ "cameras": { "cam-1": { "regions": [
+        { "id": "window-3", "kind": "seat", "rect": SEAT, "unattended_after_s": 5 },
+        { "id": "queue", "kind": "zone", "rect": QUEUE_ZONE, "person_share": 0.047,
+          "crowd_threshold": 6, "crowd_after_s": 3 }
+    ]}}, "stale_camera_s": 2 });
+    let d = admin
+        .post(
+            "/api/edge/deployments",
+            json!({ "digest": digest, "agents": ["bailou-edge-1"], "config": config, "health_window_s": 2 }),
         )
-        .await
-        .expect("apply the alert");
+        .await;
+    assert_eq!(d.status, StatusCode::OK, "{}", d.json());
+
+    // The alert reaches the open page by itself.
     let alert = client
         .wait()
-        .at_most(Duration::from_secs(15))
+        .at_most(Duration::from_secs(90))
         .for_element(Locator::Css(
             r#".alert-list li[data-kind="alert.window-unattended"]"#,
         ))
         .await
-        .expect("the alert appears live");
+        .expect("the simulated hall's alert appears live");
     let text = alert.text().await.expect("text");
     assert!(
-        text.contains("窗口无人值守") && text.contains("窗口3"),
+        text.contains("窗口无人值守") && text.contains("window-3"),
         "{text}"
     );
     let still_here = client
@@ -536,20 +561,20 @@ async fn the_portal_in_chromium() {
         .await
         .expect("check");
     assert_eq!(still_here, json!(true), "the page was not reloaded");
-    let loaded = client
-        .execute(
-            "const i = document.querySelector('.alert-list img'); return i ? i.complete && i.naturalWidth : 0;",
-            vec![],
-        )
-        .await
-        .expect("snapshot");
-    assert!(
-        loaded.as_u64().unwrap_or(0) > 0,
-        "the snapshot image loads: {loaded}"
-    );
+    let loaded = eventually(Duration::from_secs(10), "the snapshot image", || async {
+        let v = client
+            .execute(
+                "const i = document.querySelector('.alert-list img'); return i ? (i.complete && i.naturalWidth) : 0;",
+                vec![],
+            )
+            .await
+            .ok()?;
+        v.as_u64().filter(|w| *w > 0)
+    })
+    .await;
+    assert!(loaded > 0);
     let hall = text_of(&client, r#".hall-card[data-hall="bailou"]"#).await;
-    assert!(hall.contains("未处理告警 1 条"), "{hall}");
+    assert!(hall.contains("在线"), "the agent is online: {hall}");
     screenshot(&client, "dashboard").await;
-
     client.close().await.expect("close the browser");
 }
