@@ -329,48 +329,73 @@ async fn administration_pages_render() {
         bantong_tests::edge::enrol_in_process(&host.state, "bailou", "bailou-edge-1").await;
         let browser = host.client(None);
         let admin = log_in(&browser, "admin1").await;
-        let page = |path: &'static str, cookie: String| {
+        let page = |path: String, cookie: String| {
             let browser = browser.clone();
             async move {
-                let r = request(&browser, "GET", path, &cookie, None, &[]).await;
+                let r = request(&browser, "GET", &path, &cookie, None, &[]).await;
                 assert_eq!(r.status, StatusCode::OK, "{path}");
                 html(&r)
             }
         };
-        let agents = page("/admin/agents", admin.clone()).await;
+        let agents = page("/admin/agents".into(), admin.clone()).await;
         assert!(
             agents.contains(r#"href="/admin/agents/bailou-edge-1""#),
             "{backend:?}: {agents}"
         );
-        let agent = page("/admin/agents/bailou-edge-1", admin.clone()).await;
+        let agent = page("/admin/agents/bailou-edge-1".into(), admin.clone()).await;
         assert!(
             agent.contains("离线") && agent.contains("运行中的插件"),
             "{agent}"
         );
-        let users = page("/admin/users", admin.clone()).await;
+        let users = page("/admin/users".into(), admin.clone()).await;
         assert!(
             users.contains("区级管理员") && users.contains("staff1"),
             "{users}"
         );
-        let new_user = page("/admin/new-user", admin.clone()).await;
+        let new_user = page("/admin/new-user".into(), admin.clone()).await;
         assert!(
             new_user.contains("热线坐席") && new_user.contains(r#"type="checkbox""#),
             "{new_user}"
         );
-        let halls = page("/admin/halls", admin.clone()).await;
-        assert!(halls.contains("bailou"), "{halls}");
-        let rollouts = page("/admin/rollouts", admin.clone()).await;
+        let halls = page("/admin/halls".into(), admin.clone()).await;
+        assert!(
+            halls.contains(r#"href="/admin/edit-hall/bailou""#),
+            "{halls}"
+        );
+        // Editing a user: the form starts from the user's current values.
+        let staff_id = host
+            .state
+            .identity
+            .list_users()
+            .await
+            .expect("users")
+            .into_iter()
+            .find(|u| u.username == "staff1")
+            .expect("staff1")
+            .id;
+        let href = format!(r#"href="/admin/edit-user/{staff_id}""#);
+        assert!(users.contains(&href), "{users}");
+        let edit = page(format!("/admin/edit-user/{staff_id}"), admin.clone()).await;
+        assert!(
+            edit.contains(r#"value="staff1""#),
+            "display name prefilled: {edit}"
+        );
+        assert!(
+            edit.contains(r#"value="window-staff" checked"#),
+            "the user's role is ticked: {edit}"
+        );
+        let rollouts = page("/admin/rollouts".into(), admin.clone()).await;
         assert!(rollouts.contains("上传边缘插件包"), "{rollouts}");
-        let audit = page("/admin/audit", admin.clone()).await;
+        let audit = page("/admin/audit".into(), admin.clone()).await;
         assert!(audit.contains("user.create"), "{audit}");
-        let plugins = page("/admin/plugins", admin.clone()).await;
+        let plugins = page("/admin/plugins".into(), admin.clone()).await;
         assert!(plugins.contains("安装插件"), "{plugins}");
         // The menu offers administration to administrators only; the API
         // refuses the rest, and the page says so.
-        assert!(page("/", admin.clone()).await.contains("系统管理"));
+        assert!(page("/".into(), admin.clone()).await.contains("系统管理"));
         let staff = log_in(&browser, "staff1").await;
-        assert!(!page("/", staff.clone()).await.contains("系统管理"));
-        let refused = page("/admin/users", staff).await;
+        assert!(!page("/".into(), staff.clone()).await.contains("系统管理"));
+        let refused = page("/admin/users".into(), staff).await;
         assert!(refused.contains("您没有权限查看此页面"), "{refused}");
         assert!(!refused.contains("admin1"), "{refused}");
     }

@@ -137,6 +137,11 @@ pub fn App() -> impl IntoView {
                     ssr=SsrMode::Async
                 />
                 <Route
+                    path=path!("/admin/:view/:id")
+                    view=pages::admin::AdminPage
+                    ssr=SsrMode::Async
+                />
+                <Route
                     path=path!("/admin/:view")
                     view=pages::admin::AdminPage
                     ssr=SsrMode::Async

@@ -46,6 +46,7 @@ pub fn builtin(id: &str) -> Option<ViewDef> {
             "/api/halls",
             json!({
                 "sortable": false, "page_size": 200,
+                "detail_href": "/admin/edit-hall/{id}",
                 "columns": [
                     col("id", "标识", "Id", "text"), col("code", "编码", "Code", "text"),
                     col("name_zh", "名称", "Name (Chinese)", "text"),
@@ -73,6 +74,51 @@ pub fn builtin(id: &str) -> Option<ViewDef> {
                 }
             }}),
         ),
+        "edit-hall" => def(
+            "edit-hall",
+            "form",
+            "修改服务中心",
+            "Edit hall",
+            "/api/halls/{id}",
+            json!({
+                "method": "PATCH",
+                "schema": {
+                    "type": "object",
+                    "x-order": ["code", "name_zh", "name_en", "grade"],
+                    "properties": {
+                        "code": { "type": "string", "title": "编码", "maxLength": 32 },
+                        "name_zh": { "type": "string", "title": "中文名称", "maxLength": 64 },
+                        "name_en": { "type": "string", "title": "英文名称", "maxLength": 64 },
+                        "grade": { "type": "string", "title": "等级", "enum": ["demonstration", "standard", "basic"] }
+                    }
+                }
+            }),
+        ),
+        "edit-user" => def(
+            "edit-user",
+            "form",
+            "修改用户",
+            "Edit user",
+            "/api/users/{id}",
+            json!({
+                "method": "PATCH",
+                "options": { "halls": "/api/halls" },
+                "schema": {
+                    "type": "object",
+                    "x-order": ["display_name", "roles", "halls", "district_wide", "disabled"],
+                    "properties": {
+                        "display_name": { "type": "string", "title": "姓名", "maxLength": 64 },
+                        "roles": { "type": "array", "title": "角色", "items": { "enum": [
+                            "district-admin", "hotline-agent", "hall-manager", "window-staff",
+                            "door-service", "inspector", "hr-officer", "leader", "vendor"
+                        ] } },
+                        "halls": { "type": "array", "title": "服务中心", "items": { "type": "string" } },
+                        "district_wide": { "type": "boolean", "title": "全区权限" },
+                        "disabled": { "type": "boolean", "title": "停用账号" }
+                    }
+                }
+            }),
+        ),
         "users" => def(
             "users",
             "list",
@@ -81,6 +127,7 @@ pub fn builtin(id: &str) -> Option<ViewDef> {
             "/api/users",
             json!({
                 "sortable": false, "page_size": 500,
+                "detail_href": "/admin/edit-user/{id}",
                 "columns": [
                     col("username", "用户名", "Username", "text"),
                     col("display_name", "姓名", "Name", "text"),
@@ -287,17 +334,20 @@ pub fn AdminPage() -> impl IntoView {
     let params = use_params_map();
     let location = use_location();
     let key = move || {
-        (
-            params.with(|p| p.get("view").unwrap_or_default()),
-            location.search.get(),
-        )
+        params.with(|p| {
+            (
+                p.get("view").unwrap_or_default(),
+                p.get("id"),
+                location.search.get(),
+            )
+        })
     };
     let client = Client::current();
-    let data = Resource::new(key, move |(id, search)| {
+    let data = Resource::new(key, move |(view, id, search)| {
         let client = client.clone();
         async move {
-            match builtin(&id) {
-                Some(view) => load_view(client, view, None, search).await,
+            match builtin(&view) {
+                Some(view) => load_view(client, view, id, search).await,
                 None => Err(not_found()),
             }
         }

@@ -410,6 +410,12 @@ pub fn SchemaForm(
     view: ViewDef,
     csrf: String,
     options: Vec<(String, Vec<String>)>,
+    /// The record being edited, for a route with `{id}`.
+    #[prop(optional_no_strip)]
+    id: Option<String>,
+    /// The values the form starts from.
+    #[prop(optional)]
+    initial: Map<String, Value>,
 ) -> impl IntoView {
     let schema = view.spec.get("schema").cloned().unwrap_or(Value::Null);
     let method = view
@@ -426,9 +432,9 @@ pub fn SchemaForm(
     view! {
         <JsonSchemaForm
             schema
-            path=view.api_path(None)
+            path=view.api_path(id.as_deref())
             method
-            initial=Map::new()
+            initial
             csrf
             options
             submit=Msg::Submit

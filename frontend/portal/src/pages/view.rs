@@ -42,6 +42,10 @@ pub enum Loaded {
         view: ViewDef,
         /// Drop-down choices per field, from the spec's `options` routes.
         options: Vec<(String, Vec<String>)>,
+        /// The record being edited (`{id}` in the route), else none.
+        id: Option<String>,
+        /// Its current values, shown in the form.
+        initial: serde_json::Map<String, Value>,
     },
     Action {
         view: ViewDef,
@@ -149,7 +153,21 @@ pub async fn load_view(
                     options.push((field.clone(), choices));
                 }
             }
-            Ok(Loaded::Form { view, options })
+            // Editing: the route names the record; its current values fill
+            // the form.
+            let initial = match (&id, view.route.contains("{id}")) {
+                (Some(id), true) => {
+                    let doc: Value = client.get(view.api_path(Some(id))).await?;
+                    doc.as_object().cloned().unwrap_or_default()
+                }
+                _ => serde_json::Map::new(),
+            };
+            Ok(Loaded::Form {
+                view,
+                options,
+                id,
+                initial,
+            })
         }
         "action" => Ok(Loaded::Action { view }),
         _ => Ok(Loaded::Other { view }),
@@ -231,9 +249,23 @@ pub fn render_body(s: &Session, loaded: &Loaded) -> AnyView {
         Loaded::Detail { view, doc } => detail(view, doc, l),
         Loaded::Board { view, page } => board::render(view, page, l),
         Loaded::Chart { view, data } => chart::render(view, data, l),
-        Loaded::Form { view, options } => {
+        Loaded::Form {
+            view,
+            options,
+            id,
+            initial,
+        } => {
             let csrf = s.me.csrf_token.clone().unwrap_or_default();
-            view! { <SchemaForm view=view.clone() csrf options=options.clone() /> }.into_any()
+            view! {
+                <SchemaForm
+                    view=view.clone()
+                    csrf
+                    options=options.clone()
+                    id=id.clone()
+                    initial=initial.clone()
+                />
+            }
+            .into_any()
         }
         Loaded::Action { view } => {
             let csrf = s.me.csrf_token.clone().unwrap_or_default();
