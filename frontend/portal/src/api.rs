@@ -347,6 +347,16 @@ pub async fn send_json(
     read_answer(resp).await
 }
 
+/// The file chosen in the `<input type="file">` an event came from.
+#[cfg(feature = "hydrate")]
+pub fn chosen_file(ev: &leptos::ev::Event) -> Option<web_sys::File> {
+    use leptos::wasm_bindgen::JsCast;
+    ev.target()
+        .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
+        .and_then(|i| i.files())
+        .and_then(|fl| fl.get(0))
+}
+
 /// Uploads a file as a blob (`POST /api/blobs`); answers the blob record
 /// (`sha256`, `size`, `content_type`).
 #[cfg(feature = "hydrate")]

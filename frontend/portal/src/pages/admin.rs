@@ -532,12 +532,7 @@ fn UploadForm(csrf: String, path: &'static str, title: Msg, hint: Msg) -> impl I
     let on_change = move |ev: leptos::ev::Event| {
         #[cfg(feature = "hydrate")]
         {
-            use leptos::wasm_bindgen::JsCast;
-            let file = ev
-                .target()
-                .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
-                .and_then(|i| i.files())
-                .and_then(|fl| fl.get(0));
+            let file = crate::api::chosen_file(&ev);
             let csrf = csrf.clone();
             if let Some(file) = file {
                 leptos::task::spawn_local(async move {

@@ -53,6 +53,17 @@ struct Field {
     maximum: Option<f64>,
 }
 
+/// The strings of a JSON array (others skipped); nothing for a non-array.
+fn strings(v: &Value) -> Vec<String> {
+    v.as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|v| v.as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 /// Long texts get a text area.
 const TEXTAREA_FROM: u64 = 200;
 
@@ -62,15 +73,7 @@ fn fields(schema: &Value, options: &[(String, Vec<String>)]) -> Vec<Field> {
         .get("properties")
         .and_then(Value::as_object)
         .unwrap_or(&empty);
-    let required: Vec<String> = schema
-        .get("required")
-        .and_then(Value::as_array)
-        .map(|a| {
-            a.iter()
-                .filter_map(|v| v.as_str().map(str::to_owned))
-                .collect()
-        })
-        .unwrap_or_default();
+    let required: Vec<String> = schema.get("required").map(strings).unwrap_or_default();
     let mut order: Vec<String> = schema
         .get("x-order")
         .and_then(Value::as_array)
@@ -252,14 +255,7 @@ fn input_for(
         }
         Kind::Multi(options) => {
             let l = locale();
-            let chosen: Vec<String> = initial
-                .and_then(Value::as_array)
-                .map(|a| {
-                    a.iter()
-                        .filter_map(|v| v.as_str().map(str::to_owned))
-                        .collect()
-                })
-                .unwrap_or_default();
+            let chosen: Vec<String> = initial.map(strings).unwrap_or_default();
             let boxes: Vec<AnyView> = options
                 .iter()
                 .map(|o| {
@@ -328,12 +324,7 @@ fn input_for(
             let on_file = move |ev: leptos::ev::Event| {
                 #[cfg(feature = "hydrate")]
                 {
-                    use leptos::wasm_bindgen::JsCast;
-                    let file = ev
-                        .target()
-                        .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
-                        .and_then(|i| i.files())
-                        .and_then(|fl| fl.get(0));
+                    let file = crate::api::chosen_file(&ev);
                     let name = name.clone();
                     let csrf = csrf.clone();
                     if let Some(file) = file {
