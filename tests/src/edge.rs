@@ -461,11 +461,23 @@ pub fn edge_package(
     version: &str,
     pad_to: Option<usize>,
 ) -> Vec<u8> {
+    edge_package_edited(key, dir, version, pad_to, |m| m)
+}
+
+/// [`edge_package`] with its manifest text changed by `edit` (a new
+/// version whose config schema differs).
+pub fn edge_package_edited(
+    key: &bantong_manifest::SigningKey,
+    dir: &str,
+    version: &str,
+    pad_to: Option<usize>,
+    edit: impl FnOnce(String) -> String,
+) -> Vec<u8> {
     use bantong_manifest::{Manifest, Package};
     let root = crate::app::repo_root();
     let text = std::fs::read_to_string(root.join("plugins").join(dir).join("manifest.toml"))
         .expect("plugin manifest");
-    let text = text.replacen(
+    let text = edit(text).replacen(
         "version = \"0.1.0\"",
         &format!("version = \"{version}\""),
         1,

@@ -12,7 +12,8 @@ use std::time::Duration;
 use bantong_tests::app::Client;
 use bantong_tests::db::backends;
 use bantong_tests::edge::{
-    BrokerKind, Installation, Simulator, camera_watch_package, eventually, wait_online,
+    BrokerKind, Installation, Simulator, camera_watch_package, edge_package_edited, eventually,
+    wait_online,
 };
 use serde_json::{Value, json};
 
@@ -114,6 +115,23 @@ async fn waves_complete_failures_abort_and_revert() {
             digests.push(up.json()["digest"].as_str().unwrap().to_owned());
         }
         let (v1, v2, v3) = (&digests[0], &digests[1], &digests[2]);
+        // 0.4.0 asks for a stale-camera limit of at least 5 s: the agents'
+        // current config (2 s) does not fit it.
+        let up = admin
+            .send_bytes(
+                "POST",
+                "/api/edge/artefacts",
+                edge_package_edited(&app.key, "camera-watch", "0.4.0", None, |m| {
+                    m.replacen(
+                        r#""stale_camera_s": {"type": "integer", "minimum": 1,"#,
+                        r#""stale_camera_s": {"type": "integer", "minimum": 5,"#,
+                        1,
+                    )
+                }),
+            )
+            .await;
+        assert_eq!(up.status, 201, "{}", up.json());
+        let v4 = up.json()["digest"].as_str().unwrap().to_owned();
 
         // Bad requests are refused and store nothing.
         for (body, why) in [
@@ -270,11 +288,12 @@ async fn waves_complete_failures_abort_and_revert() {
         })
         .await;
 
-        // An operator abort reverts what was dispatched.
+        // An operator abort reverts what was dispatched. Without a config
+        // in the request, each agent keeps its own (2 s, not the default 10).
         let r = admin
             .post(
                 "/api/edge/rollouts",
-                json!({ "digest": v3, "agents": [agent(1), agent(2)], "config": config(false),
+                json!({ "digest": v3, "agents": [agent(1), agent(2)],
                         "health_window_s": 60, "waves": [1, "100%"] }),
             )
             .await;
@@ -283,6 +302,14 @@ async fn waves_complete_failures_abort_and_revert() {
         assert_eq!(
             desired_digest(&admin, &agent(1)).await.as_deref(),
             Some(v3.as_str())
+        );
+        let desired = admin
+            .get(&format!("/api/edge/agents/{}/desired", agent(1)))
+            .await
+            .json();
+        assert_eq!(
+            desired["plugins"][0]["config"]["stale_camera_s"], 2,
+            "the agent's config was kept: {desired}"
         );
         let stop = admin
             .post(
@@ -308,7 +335,30 @@ async fn waves_complete_failures_abort_and_revert() {
             .post(&format!("/api/edge/rollouts/{id3}/abort"), json!({}))
             .await;
         assert_eq!(again.status, 409, "an aborted rollout stays aborted");
-        assert_eq!(rollout_count(&admin).await, 3);
+
+        // A version whose schema refuses the agent's current config: the
+        // target fails with the reason, nothing is dispatched, the rollout
+        // aborts and the agent stays on v1 with its config.
+        let r = admin
+            .post(
+                "/api/edge/rollouts",
+                json!({ "digest": v4, "agents": [agent(3)], "health_window_s": 1 }),
+            )
+            .await;
+        assert_eq!(r.status, 201, "{}", r.json());
+        let id4 = r.json()["id"].as_str().unwrap().to_owned();
+        let refused = rollout_until(&admin, &id4, "aborted").await;
+        let error = refused["targets"][0]["error"].as_str().unwrap_or_default();
+        assert!(
+            error.contains("does not fit") && error.contains("stale_camera_s"),
+            "{refused}"
+        );
+        assert_eq!(refused["totals"], json!({ "failed": 1 }));
+        assert_eq!(
+            desired_digest(&admin, &agent(3)).await.as_deref(),
+            Some(v1.as_str())
+        );
+        assert_eq!(rollout_count(&admin).await, 4);
 
         // The audit log has the story.
         let audit = admin

@@ -151,6 +151,10 @@ async fn pages_log_in_show_own_hall_and_log_out() {
         let page = html(&request(&browser, "GET", "/", &session, None, &[]).await);
         assert!(page.contains("欢迎，staff1"), "{page}");
         assert!(page.contains("综合窗口人员"), "role name: {page}");
+        assert!(
+            page.contains(r#"<span class="user-scope">bailou大厅</span>"#),
+            "the hall by its name: {page}"
+        );
         assert!(page.contains(r#"href="/v/visitor-log/visits""#), "{page}");
         let r = request(
             &browser,
@@ -383,6 +387,20 @@ async fn administration_pages_render() {
         assert!(
             edit.contains(r#"value="window-staff" checked"#),
             "the user's role is ticked: {edit}"
+        );
+        assert!(
+            edit.contains(r#"data-action="reset-password""#) && edit.contains("重置密码"),
+            "a password reset under the form: {edit}"
+        );
+        // A form for a new record starts from the query's text fields.
+        let prefilled = page(
+            "/admin/new-rollout?digest=sha256%3Aabc&all=true".into(),
+            admin.clone(),
+        )
+        .await;
+        assert!(
+            prefilled.contains(r#"value="sha256:abc""#),
+            "digest prefilled: {prefilled}"
         );
         let rollouts = page("/admin/rollouts".into(), admin.clone()).await;
         assert!(rollouts.contains("上传边缘插件包"), "{rollouts}");

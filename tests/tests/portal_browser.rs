@@ -18,11 +18,17 @@ use std::time::Duration;
 use bantong_host::identity::Role;
 use bantong_tests::db::Backend;
 use bantong_tests::{TestApp, TestDb};
+use fantoccini::actions::{InputSource, KeyAction, KeyActions};
 use fantoccini::{Client, ClientBuilder, Locator};
 use http::StatusCode;
 use serde_json::json;
 
 const PASSWORD: &str = "Correct-Horse-Battery-9";
+/// WebDriver's codes for the Tab and Enter keys.
+const TAB: char = '\u{E004}';
+const ENTER: char = '\u{E007}';
+/// The accessibility audit run in the page (see the file).
+const AUDIT: &str = include_str!("a11y.js");
 
 /// chromedriver on an ephemeral port, killed on drop.
 struct Driver {
@@ -162,6 +168,116 @@ async fn log_in(client: &Client, base: &str, username: &str) {
     wait_hydrated(client).await;
 }
 
+/// Presses and releases `key` on whatever has the focus.
+async fn press(client: &Client, key: char) {
+    let keys = KeyActions::new("keyboard".into())
+        .then(KeyAction::Down { value: key })
+        .then(KeyAction::Up { value: key });
+    client.perform_actions(keys).await.expect("key press");
+}
+
+/// The focused element's id and classes.
+async fn focused(client: &Client) -> String {
+    let v = client
+        .execute(
+            "const e = document.activeElement; return (e.id || '') + ' ' + (e.className || '');",
+            vec![],
+        )
+        .await
+        .expect("focused element");
+    v.as_str().unwrap_or_default().trim().to_owned()
+}
+
+/// The audit of `a11y.js` on the current page finds nothing.
+async fn audit(client: &Client, page: &str) {
+    let found = client.execute(AUDIT, vec![]).await.expect("audit");
+    assert_eq!(found, json!([]), "accessibility problems on {page}");
+}
+
+/// The focused element shows a focus ring with 3:1 contrast.
+async fn focus_visible(client: &Client) {
+    let found = client
+        .execute(AUDIT, vec![json!("focus")])
+        .await
+        .expect("focus audit");
+    assert_eq!(found, json!([]), "focus indicator");
+}
+
+/// Logs in with the keyboard only: Tab to the user name, type, Tab to
+/// the password, type, Enter.
+async fn log_in_by_keyboard(client: &Client, base: &str, username: &str) {
+    client
+        .goto(&format!("{base}/login"))
+        .await
+        .expect("login page");
+    wait_hydrated(client).await;
+    let mut reached = false;
+    for _ in 0..8 {
+        press(client, TAB).await;
+        if focused(client).await.starts_with("username") {
+            reached = true;
+            break;
+        }
+    }
+    assert!(reached, "Tab reaches the user name field");
+    focus_visible(client).await;
+    client
+        .active_element()
+        .await
+        .expect("focused")
+        .send_keys(username)
+        .await
+        .expect("type");
+    press(client, TAB).await;
+    assert!(focused(client).await.starts_with("password"));
+    focus_visible(client).await;
+    client
+        .active_element()
+        .await
+        .expect("focused")
+        .send_keys(PASSWORD)
+        .await
+        .expect("type");
+    press(client, ENTER).await;
+    client
+        .wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::Css("header.topbar .user-name"))
+        .await
+        .expect("the start page after a keyboard login");
+    wait_hydrated(client).await;
+}
+
+/// Accepts the next confirmation dialogues.
+async fn accept_confirmations(client: &Client) {
+    client
+        .execute("window.confirm = () => true;", vec![])
+        .await
+        .expect("accept the confirmation");
+}
+
+/// Fills `#field-{name}` with `text`.
+async fn fill_field(client: &Client, name: &str, text: &str) {
+    let input = client
+        .find(Locator::Css(&format!("#field-{name}")))
+        .await
+        .unwrap_or_else(|e| panic!("field {name}: {e}"));
+    input.clear().await.expect("clear");
+    input.send_keys(text).await.expect("type");
+}
+
+/// Submits the page's schema form and returns its outcome line.
+async fn submit_form(client: &Client) -> String {
+    client
+        .find(Locator::Css("form.schema-form button[type=submit]"))
+        .await
+        .expect("submit")
+        .click()
+        .await
+        .expect("click");
+    text_of(client, "form.schema-form .notice, form.schema-form .alert").await
+}
+
 /// The page is no wider than the window (nothing sticks out at 360 px).
 async fn fits_width(client: &Client) -> (u64, u64) {
     let v = client
@@ -227,9 +343,17 @@ async fn the_portal_in_chromium() {
     );
     assert_eq!(text_of(&client, "form.login-card h1").await, "登录办通");
     screenshot(&client, "login").await;
+    audit(&client, "login").await;
 
     // Before the vendor plugin is installed, the menu has nothing of it.
-    log_in(&client, &base, "staff1").await;
+    // (Logged in with the keyboard alone.)
+    log_in_by_keyboard(&client, &base, "staff1").await;
+    // The first Tab on a page reaches the skip link, visibly.
+    client.refresh().await.expect("reload");
+    wait_hydrated(&client).await;
+    press(&client, TAB).await;
+    assert_eq!(focused(&client).await, "skip", "the skip link comes first");
+    focus_visible(&client).await;
     let menu = text_of(&client, "nav.menu").await;
     assert!(!menu.contains("访客登记"), "{menu}");
 
@@ -247,6 +371,7 @@ async fn the_portal_in_chromium() {
     client.refresh().await.expect("reload");
     wait_hydrated(&client).await;
     screenshot(&client, "home").await;
+    audit(&client, "home").await;
 
     // Client-side navigation (the hydrated router fetches from the browser).
     client
@@ -261,6 +386,7 @@ async fn the_portal_in_chromium() {
     assert!(!table.contains("李四"), "another hall's visit: {table}");
     assert_eq!(text_of(&client, "main h1").await, "访客登记");
     screenshot(&client, "visitor-list").await;
+    audit(&client, "visitor-list").await;
 
     // A phone: nothing sticks out at 360 px.
     client.set_window_size(360, 740).await.expect("resize");
@@ -294,11 +420,14 @@ async fn the_portal_in_chromium() {
     let h1 = text_of(&client, "main h1").await;
     assert_eq!(h1, "Visitor log");
     screenshot(&client, "visitor-list-en").await;
+    audit(&client, "visitor-list-en").await;
 
     // An administrator: a per-hall config value the schema refuses comes
     // back as a Chinese message under its field, and nothing is stored.
-    host.client_as("admin1", vec![Role::DistrictAdmin], &["bailou"], true)
+    let admin = host
+        .client_as("admin1", vec![Role::DistrictAdmin], &["bailou"], true)
         .await;
+    let hall_code = admin.get("/api/halls/bailou").await.json()["code"].clone();
     client.delete_all_cookies().await.expect("log out");
     log_in(&client, &base, "admin1").await;
     client
@@ -312,6 +441,7 @@ async fn the_portal_in_chromium() {
         "{plugins}"
     );
     screenshot(&client, "admin-plugins").await;
+    audit(&client, "admin-plugins").await;
     client
         .goto(&format!(
             "{base}/admin/plugins/visitor-log/config?hall=bailou"
@@ -343,6 +473,7 @@ async fn the_portal_in_chromium() {
         "a Chinese message: {error}"
     );
     screenshot(&client, "admin-config-error").await;
+    audit(&client, "admin-config-error").await;
     assert!(
         host.state
             .store
@@ -378,6 +509,7 @@ async fn the_portal_in_chromium() {
         .expect("plugin page");
     wait_hydrated(&client).await;
     text_of(&client, r#"tr[data-version="0.2.0"] .badge-1"#).await;
+    accept_confirmations(&client).await;
     client
         .find(Locator::Css(r#"tr[data-version="0.1.0"] button"#))
         .await
@@ -425,10 +557,7 @@ async fn the_portal_in_chromium() {
         .await
         .expect("tokens");
     wait_hydrated(&client).await;
-    client
-        .execute("window.confirm = () => true;", vec![])
-        .await
-        .expect("accept the confirmation");
+    accept_confirmations(&client).await;
     // Our token's row (the test users have tokens too); the wide table
     // scrolls inside its box, so bring the button into view first.
     let revoke = client
@@ -455,6 +584,115 @@ async fn the_portal_in_chromium() {
         host.client(Some(&secret)).get("/api/auth/me").await.status,
         StatusCode::UNAUTHORIZED,
         "the revoked token no longer works"
+    );
+
+    // Editing a hall: the form starts from its values; what is changed is
+    // saved.
+    client
+        .goto(&format!("{base}/admin/edit-hall/bailou"))
+        .await
+        .expect("edit hall");
+    wait_hydrated(&client).await;
+    fill_field(&client, "name_zh", "白楼镇便民服务中心").await;
+    assert_eq!(submit_form(&client).await, "已提交。");
+    let hall = admin.get("/api/halls/bailou").await.json();
+    assert_eq!(hall["name_zh"], "白楼镇便民服务中心", "{hall}");
+    assert_eq!(
+        hall["code"],
+        json!(hall_code),
+        "untouched fields keep their values"
+    );
+
+    // A user: found in the list, renamed, given a second hall, and a
+    // one-time password made for them.
+    client
+        .goto(&format!("{base}/admin/users"))
+        .await
+        .expect("users");
+    wait_hydrated(&client).await;
+    audit(&client, "admin-users").await;
+    client
+        .find(Locator::XPath(
+            "//table[contains(@class,'list')]//a[normalize-space(.)='staff2']",
+        ))
+        .await
+        .expect("staff2 in the list")
+        .click()
+        .await
+        .expect("open");
+    let name = client
+        .wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::Css("#field-display_name"))
+        .await
+        .expect("the edit form");
+    assert_eq!(
+        name.prop("value").await.expect("value").as_deref(),
+        Some("staff2")
+    );
+    wait_hydrated(&client).await;
+    audit(&client, "admin-edit-user").await;
+    fill_field(&client, "display_name", "李四").await;
+    client
+        .find(Locator::Css(r#"#field-halls input[value="bailou"]"#))
+        .await
+        .expect("the halls' checkboxes")
+        .click()
+        .await
+        .expect("tick");
+    assert_eq!(submit_form(&client).await, "已提交。");
+    let users = admin.get("/api/users").await.json();
+    let user = users["items"]
+        .as_array()
+        .and_then(|users| users.iter().find(|u| u["username"] == "staff2").cloned())
+        .expect("staff2");
+    assert_eq!(user["display_name"], "李四", "{user}");
+    let mut halls: Vec<&str> = user["halls"]
+        .as_array()
+        .map(|h| h.iter().filter_map(|h| h.as_str()).collect())
+        .unwrap_or_default();
+    halls.sort_unstable();
+    assert_eq!(halls, ["bailou", "wuyao"], "{user}");
+    assert_eq!(
+        user["roles"],
+        json!(["window-staff"]),
+        "roles untouched: {user}"
+    );
+
+    accept_confirmations(&client).await;
+    client
+        .find(Locator::Css(r#"[data-action="reset-password"] button"#))
+        .await
+        .expect("the reset-password button")
+        .click()
+        .await
+        .expect("click");
+    let one_time = text_of(&client, r#"[data-action="reset-password"] .secret"#).await;
+    screenshot(&client, "admin-edit-user").await;
+    let login = host
+        .client(None)
+        .post(
+            "/api/auth/login",
+            json!({ "username": "staff2", "password": one_time }),
+        )
+        .await;
+    assert_eq!(login.status, StatusCode::OK, "{:?}", login.json());
+    assert_eq!(
+        login.json()["user"]["must_change_password"],
+        json!(true),
+        "a reset password must be changed at the next login"
+    );
+    let old = host
+        .client(None)
+        .post(
+            "/api/auth/login",
+            json!({ "username": "staff2", "password": PASSWORD }),
+        )
+        .await;
+    assert_eq!(
+        old.status,
+        StatusCode::UNAUTHORIZED,
+        "the old password is gone"
     );
 
     client.close().await.expect("close the browser");
@@ -533,7 +771,7 @@ async fn the_dashboard_shows_a_simulated_halls_alert_live() {
         { "id": "window-3", "kind": "seat", "rect": SEAT, "unattended_after_s": 5 },
         { "id": "queue", "kind": "zone", "rect": QUEUE_ZONE, "person_share": 0.047,
           "crowd_threshold": 6, "crowd_after_s": 3 }
-    ]}}, "stale_camera_s": 2 });
+    ]}}, "stale_camera_s": 2, "summary_every_s": 2 });
     let d = admin
         .post(
             "/api/edge/deployments",
@@ -575,6 +813,198 @@ async fn the_dashboard_shows_a_simulated_halls_alert_live() {
     assert!(loaded > 0);
     let hall = text_of(&client, r#".hall-card[data-hall="bailou"]"#).await;
     assert!(hall.contains("在线"), "the agent is online: {hall}");
+    // Window occupancy from camera-watch's periodic summary (every 2 s).
+    let windows = eventually(Duration::from_secs(30), "window occupancy", || async {
+        let text = client
+            .find(Locator::Css(
+                r#".hall-card[data-hall="bailou"] .hall-windows"#,
+            ))
+            .await
+            .ok()?
+            .text()
+            .await
+            .ok()?;
+        text.contains("窗口在岗").then_some(text)
+    })
+    .await;
+    assert!(windows.contains("/1"), "one seat watched: {windows}");
     screenshot(&client, "dashboard").await;
+    audit(&client, "dashboard").await;
+
+    // A new version rolled out from the portal: the package uploaded on
+    // the rollouts page, the link it offers opens the rollout form with
+    // the digest filled in, the hall ticked, started; the rollout
+    // completes on the running agent, which keeps its camera config.
+    let v1 = digest;
+    let package = app.db.dir.path().join("camera-watch-0.2.0.btpkg");
+    std::fs::write(&package, camera_watch_package(&app.key, "0.2.0", None)).expect("package");
+    client
+        .goto(&format!("{base}/admin/rollouts"))
+        .await
+        .expect("rollouts");
+    wait_hydrated(&client).await;
+    client
+        .find(Locator::Css("#upload-api-edge-artefacts"))
+        .await
+        .expect("the upload field")
+        .send_keys(&package.display().to_string())
+        .await
+        .expect("choose the file");
+    client
+        .wait()
+        .at_most(Duration::from_secs(20))
+        .for_element(Locator::Css("a.roll-out"))
+        .await
+        .expect("a link to roll the upload out")
+        .click()
+        .await
+        .expect("click");
+    let field = client
+        .wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::Css("#field-digest"))
+        .await
+        .expect("the rollout form");
+    let v2 = field
+        .prop("value")
+        .await
+        .expect("value")
+        .unwrap_or_default();
+    assert!(
+        v2.starts_with("sha256:") && v2 != v1,
+        "the new digest: {v2}"
+    );
+    wait_hydrated(&client).await;
+    audit(&client, "admin-new-rollout").await;
+    client
+        .find(Locator::Css(r#"#field-halls input[value="bailou"]"#))
+        .await
+        .expect("the hall's checkbox")
+        .click()
+        .await
+        .expect("tick");
+    fill_field(&client, "health_window_s", "5").await;
+    assert_eq!(submit_form(&client).await, "已提交。");
+    let desired = |agent: &'static str| {
+        let admin = admin.clone();
+        async move {
+            admin
+                .get(&format!("/api/edge/agents/{agent}/desired"))
+                .await
+                .json()["plugins"][0]
+                .clone()
+        }
+    };
+    client
+        .goto(&format!("{base}/admin/rollouts"))
+        .await
+        .expect("rollouts");
+    let row = eventually(Duration::from_secs(60), "the rollout completes", || async {
+        client.refresh().await.ok()?;
+        let text = client
+            .find(Locator::Css("table.list tbody tr"))
+            .await
+            .ok()?
+            .text()
+            .await
+            .ok()?;
+        text.contains("已完成").then_some(text)
+    })
+    .await;
+    assert!(row.contains("0.2.0") && row.contains("成功 1"), "{row}");
+    screenshot(&client, "admin-rollouts").await;
+    audit(&client, "admin-rollouts").await;
+    let now = desired("bailou-edge-1").await;
+    assert_eq!(now["digest"], json!(v2), "{now}");
+    assert_eq!(
+        now["config"]["cameras"]["cam-1"]["regions"][0]["id"], "window-3",
+        "the agent kept its camera config: {now}"
+    );
+
+    // Rolled back from the agent's page: back to 0.1.0 (pinned, so the
+    // next rollout must force it).
+    client
+        .goto(&format!("{base}/admin/agents/bailou-edge-1"))
+        .await
+        .expect("agent page");
+    wait_hydrated(&client).await;
+    let running = text_of(&client, r#"tr[data-plugin="camera-watch"]"#).await;
+    assert!(running.contains("0.2.0"), "{running}");
+    audit(&client, "admin-agent").await;
+    accept_confirmations(&client).await;
+    client
+        .find(Locator::Css(r#"tr[data-plugin="camera-watch"] button"#))
+        .await
+        .expect("the rollback button")
+        .click()
+        .await
+        .expect("click");
+    eventually(Duration::from_secs(30), "the rollback", || async {
+        let d = desired("bailou-edge-1").await;
+        (d["digest"] == json!(v1)).then_some(())
+    })
+    .await;
+    eventually(
+        Duration::from_secs(60),
+        "the agent runs 0.1.0 again",
+        || async {
+            client.refresh().await.ok()?;
+            let text = client
+                .find(Locator::Css(r#"tr[data-plugin="camera-watch"]"#))
+                .await
+                .ok()?
+                .text()
+                .await
+                .ok()?;
+            text.contains("0.1.0").then_some(())
+        },
+    )
+    .await;
+
+    // A rollout aborted from the list: the agent goes back to 0.1.0.
+    let up = admin
+        .send_bytes(
+            "POST",
+            "/api/edge/artefacts",
+            camera_watch_package(&app.key, "0.3.0", None),
+        )
+        .await;
+    assert_eq!(up.status, StatusCode::CREATED, "{}", up.json());
+    let v3 = up.json()["digest"].as_str().expect("digest").to_owned();
+    let started = admin
+        .post(
+            "/api/edge/rollouts",
+            json!({ "digest": v3, "halls": ["bailou"], "force": true, "health_window_s": 600 }),
+        )
+        .await;
+    assert_eq!(started.status, StatusCode::CREATED, "{}", started.json());
+    assert_eq!(desired("bailou-edge-1").await["digest"], json!(v3));
+    client
+        .goto(&format!("{base}/admin/rollouts"))
+        .await
+        .expect("rollouts");
+    wait_hydrated(&client).await;
+    accept_confirmations(&client).await;
+    let abort = client
+        .find(Locator::XPath(
+            "//table[contains(@class,'list')]//tr[td[contains(., '0.3.0')]]//button[contains(@class,'row-action')]",
+        ))
+        .await
+        .expect("the abort button of the running rollout");
+    client
+        .execute(
+            "arguments[0].scrollIntoView({inline: 'end'});",
+            vec![serde_json::to_value(&abort).expect("element")],
+        )
+        .await
+        .expect("scroll");
+    abort.click().await.expect("click");
+    eventually(Duration::from_secs(30), "the abort", || async {
+        let d = desired("bailou-edge-1").await;
+        (d["digest"] == json!(v1)).then_some(())
+    })
+    .await;
+    let row = text_of(&client, "table.list tbody tr").await;
+    assert!(row.contains("已中止") && row.contains("已回退 1"), "{row}");
     client.close().await.expect("close the browser");
 }

@@ -176,7 +176,10 @@ catalogue! {
     AgentPlugins => "运行中的插件", "Plugins it runs";
     LastSeen => "最近联系", "Last seen";
     Error => "错误", "Error";
-    ShownOnce => "令牌只显示这一次，请立即复制保存：", "The token is shown this once only; copy it now:";
+    ConfirmActivate => "将插件切换到 {version} 版本，确定？", "Make {version} the plugin's current version?";
+    ConfirmRollback => "该节点将回退到上一版本并锁定，直到再次下发。确定回退？", "The agent goes back to the previous version, pinned until the next deployment. Roll back?";
+    RollOutThis => "下发此版本", "Roll out this version";
+    ShownOnce => "以下内容只显示这一次，请立即复制保存：", "Shown this once only; copy it now:";
     Enabled => "已启用", "Enabled";
     Disabled => "已停用", "Disabled";
     Quarantined => "已隔离（连续故障）", "Quarantined (kept failing)";

@@ -10,14 +10,31 @@ use leptos_router::hooks::use_location;
 
 use crate::api::{self, encode_component};
 use crate::i18n::{Locale, Msg, locale};
-use crate::model::{Me, User, ViewDef, Views};
+use crate::model::{HallName, Me, User, ViewDef, Views};
 
 /// What a signed-in page knows about its caller.
 #[derive(Debug, Clone)]
 pub struct Session {
     pub me: Me,
     pub views: Vec<ViewDef>,
+    /// The halls the caller may see.
+    pub halls: Vec<HallName>,
     pub locale: Locale,
+}
+
+impl Session {
+    /// (id, name in the page's language) of the visible halls: the labels
+    /// of `hall` columns.
+    pub fn hall_labels(&self) -> Vec<(String, String)> {
+        self.halls
+            .iter()
+            .map(|h| {
+                let name = self.locale.pick(&h.name_zh, &h.name_en);
+                let name = if name.is_empty() { &h.id } else { name };
+                (h.id.clone(), name.to_owned())
+            })
+            .collect()
+    }
 }
 
 /// Loads the caller and their views, then renders `body` inside the frame;
@@ -65,10 +82,14 @@ where
                                 .into_any()
                         }
                         Ok(me) => {
-                            let views = views.await.map(|v| v.items).unwrap_or_default();
+                            let (views, halls) = views
+                                .await
+                                .map(|v| (v.items, v.halls))
+                                .unwrap_or_default();
                             let session = Session {
                                 me,
                                 views,
+                                halls,
                                 locale: l,
                             };
                             frame(session, back, body).into_any()
@@ -93,6 +114,7 @@ where
         encode_component(&back)
     );
     let nav = menu(&user, &session.views, l);
+    let session_halls = session.hall_labels();
     let main = body(session);
     view! {
         <a class="skip" href="#main">
@@ -105,7 +127,7 @@ where
             </a>
             <div class="who">
                 <span class="user-name">{user.display_name.clone()}</span>
-                <span class="user-scope">{scope_label(&user, l)}</span>
+                <span class="user-scope">{scope_label(&session_halls, &user, l)}</span>
                 <a class="lang" href=lang_href rel="external" hreflang=l.other().tag()>
                     {l.t(Msg::SwitchLanguage)}
                 </a>
@@ -129,13 +151,23 @@ where
     }
 }
 
-/// "Whole district" or the caller's hall ids.
-pub fn scope_label(user: &User, l: Locale) -> String {
+/// "Whole district" or the names of the caller's halls (`halls`: id →
+/// name, from [`Session::hall_labels`]).
+pub fn scope_label(halls: &[(String, String)], user: &User, l: Locale) -> String {
     if user.district_wide {
-        l.t(Msg::AllHalls).to_owned()
-    } else {
-        user.halls.join("、")
+        return l.t(Msg::AllHalls).to_owned();
     }
+    let names: Vec<&str> = user
+        .halls
+        .iter()
+        .map(|id| {
+            halls
+                .iter()
+                .find(|(h, _)| h == id)
+                .map_or(id.as_str(), |(_, name)| name.as_str())
+        })
+        .collect();
+    names.join("、")
 }
 
 /// Home and the dashboard, the plugins' views grouped by their menu (or

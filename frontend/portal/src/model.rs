@@ -42,6 +42,17 @@ impl User {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Views {
     pub items: Vec<ViewDef>,
+    /// The halls the caller may see, for their names.
+    #[serde(default)]
+    pub halls: Vec<HallName>,
+}
+
+/// A hall's id and names.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HallName {
+    pub id: String,
+    pub name_zh: String,
+    pub name_en: String,
 }
 
 /// One view a plugin contributes (see the SDK's README, "Portal views").
@@ -104,6 +115,31 @@ impl ViewDef {
         } else {
             format!("/v/{}/{}", self.plugin, self.id)
         }
+    }
+
+    /// The buttons shown under a record's form (`spec.actions`: `id`,
+    /// `title`, `route`, `method`, `confirm_zh`/`confirm_en`, `show_once`),
+    /// each as an action view of the same plugin.
+    pub fn form_actions(&self) -> Vec<ViewDef> {
+        self.spec
+            .get("actions")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(|a| {
+                Some(ViewDef {
+                    plugin: self.plugin.clone(),
+                    plugin_name: self.plugin_name.clone(),
+                    id: a.get("id")?.as_str()?.to_owned(),
+                    kind: "action".to_owned(),
+                    title: a.get("title").cloned().unwrap_or(Value::Null),
+                    route: a.get("route")?.as_str()?.to_owned(),
+                    roles: self.roles.clone(),
+                    menu: None,
+                    spec: a.clone(),
+                })
+            })
+            .collect()
     }
 
     /// The route behind the view, with `{id}` replaced when given.

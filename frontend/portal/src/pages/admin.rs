@@ -10,15 +10,24 @@ use leptos_meta::Title;
 use leptos_router::hooks::{use_location, use_params_map};
 use serde_json::{Map, Value, json};
 
-use super::form::{JsonSchemaForm, outcome_line};
+use super::form::{CallButton, JsonSchemaForm, outcome_line};
 use super::view::{load_view, render, when_loaded};
 use crate::api::{self, ApiError, Client, parse_query};
-use crate::i18n::{Locale, Msg, locale};
+use crate::i18n::{Locale, Msg, fill, locale};
 use crate::layout::{Session, signed_in};
 use crate::model::ViewDef;
 
 fn col(field: &str, zh: &str, en: &str, kind: &str) -> Value {
     json!({ "field": field, "title_zh": zh, "title_en": en, "type": kind })
+}
+
+/// A column with labels for its values: (value, zh, en).
+fn labelled(mut column: Value, labels: &[(&str, &str, &str)]) -> Value {
+    column["options"] = labels
+        .iter()
+        .map(|(value, zh, en)| json!({ "value": value, "label_zh": zh, "label_en": en }))
+        .collect();
+    column
 }
 
 fn def(id: &str, kind: &str, zh: &str, en: &str, route: &str, spec: Value) -> ViewDef {
@@ -103,6 +112,14 @@ pub fn builtin(id: &str) -> Option<ViewDef> {
             json!({
                 "method": "PATCH",
                 "options": { "halls": "/api/halls" },
+                "actions": [{
+                    "id": "reset-password",
+                    "title": { "zh": "重置密码", "en": "Reset password" },
+                    "route": "/api/users/{id}/reset-password",
+                    "confirm_zh": "将生成一次性密码，该用户须在下次登录时修改。确定重置？",
+                    "confirm_en": "A one-time password will be made; the user must change it at next login. Reset?",
+                    "show_once": "password"
+                }],
                 "schema": {
                     "type": "object",
                     "x-order": ["display_name", "roles", "halls", "district_wide", "disabled"],
@@ -132,7 +149,7 @@ pub fn builtin(id: &str) -> Option<ViewDef> {
                     col("username", "用户名", "Username", "text"),
                     col("display_name", "姓名", "Name", "text"),
                     col("roles", "角色", "Roles", "role"),
-                    col("halls", "服务中心", "Halls", "text"),
+                    col("halls", "服务中心", "Halls", "hall"),
                     col("district_wide", "全区", "District-wide", "bool"),
                     col("disabled", "已停用", "Disabled", "bool"),
                     col("locked_until", "锁定至", "Locked until", "datetime")
@@ -218,7 +235,7 @@ pub fn builtin(id: &str) -> Option<ViewDef> {
                 "sortable": false, "page_size": 500,
                 "detail_href": "/admin/agents/{id}",
                 "columns": [
-                    col("id", "节点", "Agent", "text"), col("hall", "服务中心", "Hall", "text"),
+                    col("id", "节点", "Agent", "text"), col("hall", "服务中心", "Hall", "hall"),
                     col("online", "在线", "Online", "bool"), col("version", "版本", "Version", "text"),
                     col("hostname", "主机名", "Host name", "text"),
                     col("last_seen", "最近联系", "Last seen", "datetime"),
@@ -243,8 +260,16 @@ pub fn builtin(id: &str) -> Option<ViewDef> {
                 },
                 "columns": [
                     col("plugin", "插件", "Plugin", "text"), col("version", "版本", "Version", "text"),
-                    col("state", "状态", "State", "tag"),
+                    labelled(col("state", "状态", "State", "tag"), &[
+                        ("running", "进行中", "Running"), ("completed", "已完成", "Completed"),
+                        ("aborted", "已中止", "Aborted")
+                    ]),
                     col("current_wave", "当前批次", "Current wave", "number"),
+                    labelled(col("totals", "节点进度", "Agents", "counts"), &[
+                        ("waiting", "待下发", "Waiting"), ("dispatched", "已下发", "Dispatched"),
+                        ("succeeded", "成功", "Succeeded"), ("failed", "失败", "Failed"),
+                        ("skipped", "跳过", "Skipped"), ("reverted", "已回退", "Reverted")
+                    ]),
                     col("created_at", "开始", "Started", "datetime"),
                     col("finished_at", "结束", "Finished", "datetime")
                 ]
@@ -284,7 +309,7 @@ pub fn builtin(id: &str) -> Option<ViewDef> {
                     col("at", "时间", "When", "datetime"), col("actor", "操作人", "Actor", "text"),
                     col("action", "操作", "Action", "tag"),
                     col("target_kind", "对象类型", "Target kind", "text"),
-                    col("target_id", "对象", "Target", "text"), col("hall", "服务中心", "Hall", "text")
+                    col("target_id", "对象", "Target", "text"), col("hall", "服务中心", "Hall", "hall")
                 ],
                 "filters": [
                     { "param": "actor", "title_zh": "操作人", "title_en": "Actor", "type": "text" },
@@ -455,7 +480,7 @@ fn plugin_table(v: &Value, l: Locale, csrf: &str) -> AnyView {
                     <td>{version}</td>
                     <td><span class=class>{l.t(state)}</span></td>
                     <td class="row-actions">
-                        <CallButton path=action label csrf=csrf.to_owned() reload=true />
+                        <CallButton path=action label=l.t(label).to_owned() csrf=csrf.to_owned() />
                         <a class="button" href=config>{l.t(Msg::Config)}</a>
                     </td>
                 </tr>
@@ -481,53 +506,14 @@ fn plugin_table(v: &Value, l: Locale, csrf: &str) -> AnyView {
     .into_any()
 }
 
-/// A button that posts `body` (or nothing) to `path`, then reloads the
-/// page.
-#[component]
-fn CallButton(
-    path: String,
-    label: Msg,
-    csrf: String,
-    reload: bool,
-    #[prop(optional)] body: Option<Value>,
-) -> impl IntoView {
-    let l = locale();
-    let error = RwSignal::new(None::<String>);
-    let on_click = move |_| {
-        #[cfg(feature = "hydrate")]
-        {
-            let (path, csrf, body) = (path.clone(), csrf.clone(), body.clone());
-            leptos::task::spawn_local(async move {
-                match crate::api::send_json("POST", &path, body.as_ref(), &csrf).await {
-                    Ok(_) if reload => {
-                        if let Some(w) = web_sys::window() {
-                            let _ = w.location().reload();
-                        }
-                    }
-                    Ok(_) => {}
-                    Err(e) => error.set(Some(if e.message.is_empty() {
-                        l.t(Msg::for_error(&e.code)).to_owned()
-                    } else {
-                        e.message
-                    })),
-                }
-            });
-        }
-        #[cfg(not(feature = "hydrate"))]
-        let _ = (&path, &csrf, reload, &body);
-    };
-    view! {
-        <button type="button" on:click=on_click>{l.t(label)}</button>
-        {move || error.get().map(|e| view! { <span class="field-error" role="alert">{e}</span> })}
-    }
-}
-
 /// Uploads a signed package (`.btpkg`) to `path` and shows what the host
 /// made of it (`id`/`plugin`, `version`, and `digest` when there is one).
 #[component]
 fn UploadForm(csrf: String, path: &'static str, title: Msg, hint: Msg) -> impl IntoView {
     let l = locale();
     let outcome = RwSignal::new(None::<(bool, String)>);
+    // An uploaded edge package: a link to roll it out.
+    let next = RwSignal::new(None::<String>);
     let input_id = format!("upload-{}", path.trim_start_matches('/').replace('/', "-"));
     let on_change = move |ev: leptos::ev::Event| {
         #[cfg(feature = "hydrate")]
@@ -552,6 +538,12 @@ fn UploadForm(csrf: String, path: &'static str, title: Msg, hint: Msg) -> impl I
                                 text("plugin")
                             };
                             let digest = text("digest");
+                            if path == "/api/edge/artefacts" && !digest.is_empty() {
+                                next.set(Some(format!(
+                                    "/admin/new-rollout?digest={}",
+                                    crate::api::encode_component(&digest)
+                                )));
+                            }
                             (
                                 true,
                                 format!(
@@ -581,6 +573,12 @@ fn UploadForm(csrf: String, path: &'static str, title: Msg, hint: Msg) -> impl I
             <input id=input_id type="file" accept=".btpkg,application/octet-stream" on:change=on_change />
             <p class="hint">{l.t(hint)}</p>
             {outcome_line(outcome)}
+            {move || {
+                next.get()
+                    .map(|href| {
+                        view! { <a class="button primary roll-out" href=href>{l.t(Msg::RollOutThis)}</a> }
+                    })
+            }}
         </section>
     }
 }
@@ -801,9 +799,9 @@ fn plugin_detail(p: &Value, l: Locale, csrf: &str) -> AnyView {
                 view! {
                     <CallButton
                         path=format!("/api/admin/plugins/{id}/activate")
-                        label=Msg::Activate
+                        label=l.t(Msg::Activate).to_owned()
+                        confirm=fill(l.t(Msg::ConfirmActivate), &[("version", version.clone())])
                         csrf=csrf.to_owned()
-                        reload=true
                         body=json!({ "version": version.clone() })
                     />
                 }
@@ -874,11 +872,12 @@ pub fn AgentPage() -> impl IntoView {
     let l = locale();
     signed_in(move |s: Session| {
         let csrf = s.me.csrf_token.clone().unwrap_or_default();
-        when_loaded(data, l, move |a| agent_detail(&a, l, &csrf)).into_any()
+        let halls = s.hall_labels();
+        when_loaded(data, l, move |a| agent_detail(&a, l, &csrf, &halls)).into_any()
     })
 }
 
-fn agent_detail(a: &Value, l: Locale, csrf: &str) -> AnyView {
+fn agent_detail(a: &Value, l: Locale, csrf: &str, halls: &[(String, String)]) -> AnyView {
     use crate::pages::view::text_of;
     let get = |k: &str| a.get(k).cloned().unwrap_or(Value::Null);
     let id = text_of(&get("id"));
@@ -913,7 +912,12 @@ fn agent_detail(a: &Value, l: Locale, csrf: &str) -> AnyView {
                     <td><span class="badge badge-5">{state}</span></td>
                     <td>{error}</td>
                     <td>
-                        <CallButton path label=Msg::Rollback csrf=csrf.to_owned() reload=true />
+                        <CallButton
+                            path
+                            label=l.t(Msg::Rollback).to_owned()
+                            confirm=l.t(Msg::ConfirmRollback).to_owned()
+                            csrf=csrf.to_owned()
+                        />
                     </td>
                 </tr>
             }
@@ -926,7 +930,7 @@ fn agent_detail(a: &Value, l: Locale, csrf: &str) -> AnyView {
         <h1>{format!("{} · {id}", l.t(Msg::EdgeAgents))}</h1>
         <dl class="facts">
             <dt>{l.t(Msg::Halls)}</dt>
-            <dd>{text_of(&get("hall"))}</dd>
+            <dd>{crate::pages::view::cell(Some(&get("hall")), "hall", halls, l)}</dd>
             <dt>{l.t(Msg::State)}</dt>
             <dd>{l.t(status)}</dd>
             <dt>{l.t(Msg::Version)}</dt>

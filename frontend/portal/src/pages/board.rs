@@ -53,7 +53,7 @@ pub fn render(view: &ViewDef, page: &ListPage, l: Locale) -> AnyView {
                         .iter()
                         .map(|f| {
                             let label = l.pick(&f.title_zh, &f.title_en).to_owned();
-                            let value = cell(field(doc, &f.field), &f.kind, &[], l);
+                            let value = cell(field(doc, &f.field), &f.kind, &f.labels(l), l);
                             view! {
                                 <dt>{label}</dt>
                                 <dd>{value}</dd>

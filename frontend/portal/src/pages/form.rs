@@ -154,6 +154,15 @@ fn fields(schema: &Value, options: &[(String, Vec<String>)]) -> Vec<Field> {
 
 /// The JSON value of an input's text for the field's kind; `None` removes
 /// the field (an empty optional input).
+/// The values of `record` the form's fields edit.
+fn editable(record: &Map<String, Value>, fields: &[Field]) -> Map<String, Value> {
+    record
+        .iter()
+        .filter(|(k, _)| fields.iter().any(|f| f.name == **k))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect()
+}
+
 fn typed(kind: &Kind, raw: &str) -> Option<Value> {
     let raw = raw.trim();
     if raw.is_empty() {
@@ -287,7 +296,14 @@ fn input_for(
                     .into_any()
                 })
                 .collect();
-            view! { <fieldset id=id class="checks">{boxes}</fieldset> }.into_any()
+            // Named by the field's label (a `label for` cannot name a group).
+            let label_id = format!("label-{name}");
+            view! {
+                <div id=id class="checks" role="group" aria-labelledby=label_id>
+                    {boxes}
+                </div>
+            }
+            .into_any()
         }
         Kind::Choice(options) => {
             let l = locale();
@@ -382,6 +398,78 @@ fn input_for(
     }
 }
 
+/// A button calling `path` (after `confirm`, when not empty) that reloads
+/// the page when the call succeeds and shows the host's message when not:
+/// list rows' actions, enabling a plugin, a rollback.
+#[component]
+pub fn CallButton(
+    path: String,
+    #[prop(default = "POST".to_owned())] method: String,
+    label: String,
+    #[prop(optional)] confirm: String,
+    csrf: String,
+    #[prop(optional)] body: Option<Value>,
+) -> impl IntoView {
+    let l = locale();
+    let error = RwSignal::new(None::<String>);
+    let on_click = move |_| {
+        #[cfg(feature = "hydrate")]
+        {
+            if !confirm.is_empty()
+                && !web_sys::window()
+                    .and_then(|w| w.confirm_with_message(&confirm).ok())
+                    .unwrap_or(false)
+            {
+                return;
+            }
+            let (path, method, csrf, body) =
+                (path.clone(), method.clone(), csrf.clone(), body.clone());
+            leptos::task::spawn_local(async move {
+                match crate::api::send_json(&method, &path, body.as_ref(), &csrf).await {
+                    Ok(_) => {
+                        if let Some(w) = web_sys::window() {
+                            let _ = w.location().reload();
+                        }
+                    }
+                    Err(e) => error.set(Some(if e.message.is_empty() {
+                        l.t(Msg::for_error(&e.code)).to_owned()
+                    } else {
+                        e.message
+                    })),
+                }
+            });
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = (&path, &method, &csrf, &confirm, &body, l);
+    };
+    view! {
+        <button type="button" class="row-action" on:click=on_click>{label}</button>
+        {move || error.get().map(|e| view! { <span class="field-error" role="alert">{e}</span> })}
+    }
+}
+
+/// What an answer showed once (a new token's secret, a reset password),
+/// with the warning to copy it now.
+fn revealed_box(revealed: RwSignal<Option<String>>) -> impl IntoView {
+    let l = locale();
+    move || {
+        revealed.get().map(|secret| {
+            view! {
+                <div class="reveal" role="status">
+                    <p>{l.t(Msg::ShownOnce)}</p>
+                    <code class="secret">{secret}</code>
+                </div>
+            }
+        })
+    }
+}
+
+/// The answer's field `key` as text, for [`revealed_box`].
+#[cfg(feature = "hydrate")]
+fn reveal_field(answer: &Value, key: Option<&String>) -> Option<String> {
+    answer.get(key?).and_then(Value::as_str).map(str::to_owned)
+}
+
 /// The last outcome of a form or a button: a notice, or an alert.
 pub fn outcome_line(outcome: RwSignal<Option<(bool, String)>>) -> impl IntoView {
     move || {
@@ -459,7 +547,9 @@ pub fn JsonSchemaForm(
     let l = locale();
     let fields = fields(&schema, &options);
     let revealed = RwSignal::new(None::<String>);
-    let values = RwSignal::new(base.unwrap_or_else(|| initial.clone()));
+    // What is sent: the schema's properties only (a record's other fields,
+    // such as its timestamps, are not the form's to send back).
+    let values = RwSignal::new(base.unwrap_or_else(|| editable(&initial, &fields)));
     let outcome = RwSignal::new(None::<(bool, String)>);
     let problems = RwSignal::new(Vec::<crate::api::FieldProblem>::new());
     let busy = RwSignal::new(false);
@@ -475,6 +565,8 @@ pub fn JsonSchemaForm(
             let hint = (!f.description.is_empty())
                 .then(|| view! { <small class="hint">{f.description.clone()}</small> });
             let input = input_for(f, values, initial.get(&f.name), csrf.clone());
+            // A group of checkboxes is named through `aria-labelledby`.
+            let label_for = (!matches!(f.kind, Kind::Multi(_))).then(|| id.clone());
             let error = move || {
                 problems.with(|ps| {
                     // The field's own problems and its items' (`/purposes/0`).
@@ -490,7 +582,7 @@ pub fn JsonSchemaForm(
             };
             view! {
                 <div class="field">
-                    <label for=id>{f.title.clone()}{mark}</label>
+                    <label for=label_for id=format!("label-{}", f.name)>{f.title.clone()}{mark}</label>
                     {input}
                     {hint}
                     {error}
@@ -511,9 +603,8 @@ pub fn JsonSchemaForm(
                 let result = crate::api::send_json(&method, &path, Some(&body), &csrf).await;
                 match result {
                     Ok(answer) => {
-                        if let Some(key) = &reveal {
-                            revealed
-                                .set(answer.get(key).and_then(Value::as_str).map(str::to_owned));
+                        if reveal.is_some() {
+                            revealed.set(reveal_field(&answer, reveal.as_ref()));
                         }
                         problems.set(Vec::new());
                         outcome.set(Some((true, l.t(Msg::Saved).to_owned())));
@@ -539,18 +630,7 @@ pub fn JsonSchemaForm(
             {rows}
             <p class="required-note">{l.t(Msg::RequiredNote)}</p>
             {outcome_line(outcome)}
-            {move || {
-                revealed
-                    .get()
-                    .map(|secret| {
-                        view! {
-                            <div class="reveal" role="status">
-                                <p>{l.t(Msg::ShownOnce)}</p>
-                                <code class="secret">{secret}</code>
-                            </div>
-                        }
-                    })
-            }}
+            {revealed_box(revealed)}
             <button type="submit" class="primary" disabled=move || busy.get()>
                 {l.t(submit)}
             </button>
@@ -558,11 +638,21 @@ pub fn JsonSchemaForm(
     }
 }
 
-/// A button that calls the view's route, after a confirmation if the spec
-/// asks for one.
+/// A button that calls the view's route (with `id` for `{id}`), after a
+/// confirmation if the spec asks for one; a spec's `show_once` names a
+/// field of the answer to show (a reset password).
 #[component]
-pub fn ActionButton(view: ViewDef, csrf: String) -> AnyView {
+pub fn ActionButton(
+    view: ViewDef,
+    csrf: String,
+    #[prop(optional_no_strip)] id: Option<String>,
+) -> AnyView {
     let l = locale();
+    let reveal = view
+        .spec
+        .get("show_once")
+        .and_then(Value::as_str)
+        .map(str::to_owned);
     let method = view
         .spec
         .get("method")
@@ -571,7 +661,7 @@ pub fn ActionButton(view: ViewDef, csrf: String) -> AnyView {
         .to_owned();
     let confirm = l.pick_json(&view.spec, "confirm");
     let title = l.pick_json(&view.title, "");
-    let path = view.api_path(None);
+    let path = view.api_path(id.as_deref());
     // A GET action (an export) is a download link.
     if method.eq_ignore_ascii_case("GET") {
         return view! {
@@ -582,6 +672,7 @@ pub fn ActionButton(view: ViewDef, csrf: String) -> AnyView {
         .into_any();
     }
     let outcome = RwSignal::new(None::<(bool, String)>);
+    let revealed = RwSignal::new(None::<String>);
     let busy = RwSignal::new(false);
     let on_click = move |_| {
         #[cfg(feature = "hydrate")]
@@ -595,9 +686,13 @@ pub fn ActionButton(view: ViewDef, csrf: String) -> AnyView {
                 }
             }
             let (method, path, csrf) = (method.clone(), path.clone(), csrf.clone());
+            let reveal = reveal.clone();
             busy.set(true);
             leptos::task::spawn_local(async move {
                 let result = crate::api::send_json(&method, &path, None, &csrf).await;
+                if let Ok(answer) = &result {
+                    revealed.set(reveal_field(answer, reveal.as_ref()));
+                }
                 outcome.set(Some(match result {
                     Ok(_) => (true, l.t(Msg::Done).to_owned()),
                     Err(e) if e.message.is_empty() => {
@@ -609,14 +704,15 @@ pub fn ActionButton(view: ViewDef, csrf: String) -> AnyView {
             });
         }
         #[cfg(not(feature = "hydrate"))]
-        let _ = (&method, &path, &csrf, &confirm);
+        let _ = (&method, &path, &csrf, &confirm, &reveal);
     };
     view! {
-        <div class="card action">
+        <div class="card action" data-action=view.id.clone()>
             <button type="button" class="primary" on:click=on_click disabled=move || busy.get()>
                 {title}
             </button>
             {outcome_line(outcome)}
+            {revealed_box(revealed)}
         </div>
     }
     .into_any()
@@ -670,6 +766,20 @@ mod tests {
         let lines =
             json!({"properties": {"purposes": {"type": "array", "items": {"type": "string"}}}});
         assert_eq!(fields(&lines, &[])[0].kind, Kind::Lines);
+    }
+
+    #[test]
+    fn an_edited_record_sends_only_its_fields() {
+        let schema = json!({ "type": "object", "properties": {
+            "display_name": { "type": "string" }, "disabled": { "type": "boolean" }
+        }});
+        let record = json!({ "id": "u1", "display_name": "李四", "disabled": false,
+                             "created_at": 1 });
+        let sent = editable(record.as_object().expect("object"), &fields(&schema, &[]));
+        assert_eq!(
+            Value::Object(sent),
+            json!({ "display_name": "李四", "disabled": false })
+        );
     }
 
     #[test]

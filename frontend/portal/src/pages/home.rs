@@ -57,7 +57,7 @@ pub fn HomePage() -> impl IntoView {
                 <dt>{l.t(Msg::YourRoles)}</dt>
                 <dd>{roles.join("、")}</dd>
                 <dt>{l.t(Msg::YourHalls)}</dt>
-                <dd>{scope_label(user, l)}</dd>
+                <dd>{scope_label(&s.hall_labels(), user, l)}</dd>
             </dl>
             <ul class="view-cards">{cards}</ul>
             {empty}

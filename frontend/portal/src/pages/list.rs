@@ -6,6 +6,7 @@ use leptos::prelude::*;
 use serde::Deserialize;
 use serde_json::Value;
 
+use super::form::CallButton;
 use super::view::cell;
 use crate::api::query_string;
 use crate::i18n::{Locale, Msg, fill};
@@ -26,6 +27,19 @@ pub struct Column {
     pub title_en: String,
     #[serde(default, rename = "type")]
     pub kind: String,
+    /// Labels for the column's values (`tag` and `counts` columns).
+    #[serde(default)]
+    pub options: Vec<OptionSpec>,
+}
+
+impl Column {
+    /// The column's value labels in `l`: (value, label).
+    pub fn labels(&self, l: Locale) -> Vec<(String, String)> {
+        self.options
+            .iter()
+            .map(|o| (o.value.clone(), l.pick(&o.label_zh, &o.label_en).to_owned()))
+            .collect()
+    }
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -214,7 +228,7 @@ pub fn render(
                 Some(
                     view! {
                         <td>
-                            <RowAction
+                            <CallButton
                                 path
                                 method=a.method.clone()
                                 label=l.pick(&a.label_zh, &a.label_en).to_owned()
@@ -230,7 +244,11 @@ pub fn render(
                 .iter()
                 .enumerate()
                 .map(|(i, c)| {
-                    let labels = option_labels(&filters, &c.field, l);
+                    let mut labels = c.labels(l);
+                    labels.extend(option_labels(&filters, &c.field, l));
+                    if c.kind == "hall" {
+                        labels.extend(s.hall_labels());
+                    }
                     let content = cell(field(doc, &c.field), &c.kind, &labels, l);
                     let href = match (&detail, &detail_href, &id, i) {
                         (Some(d), _, Some(id), 0) => {
@@ -329,51 +347,6 @@ struct RowActionSpec {
 
 fn post() -> String {
     "POST".to_owned()
-}
-
-#[component]
-fn RowAction(
-    path: String,
-    method: String,
-    label: String,
-    confirm: String,
-    csrf: String,
-) -> impl IntoView {
-    let l = crate::i18n::locale();
-    let error = RwSignal::new(None::<String>);
-    let on_click = move |_| {
-        #[cfg(feature = "hydrate")]
-        {
-            if !confirm.is_empty()
-                && !web_sys::window()
-                    .and_then(|w| w.confirm_with_message(&confirm).ok())
-                    .unwrap_or(false)
-            {
-                return;
-            }
-            let (path, method, csrf) = (path.clone(), method.clone(), csrf.clone());
-            leptos::task::spawn_local(async move {
-                match crate::api::send_json(&method, &path, None, &csrf).await {
-                    Ok(_) => {
-                        if let Some(w) = web_sys::window() {
-                            let _ = w.location().reload();
-                        }
-                    }
-                    Err(e) => error.set(Some(if e.message.is_empty() {
-                        l.t(Msg::for_error(&e.code)).to_owned()
-                    } else {
-                        e.message
-                    })),
-                }
-            });
-        }
-        #[cfg(not(feature = "hydrate"))]
-        let _ = (&path, &method, &csrf, &confirm, l);
-    };
-    view! {
-        <button type="button" class="row-action" on:click=on_click>{label}</button>
-        {move || error.get().map(|e| view! { <span class="field-error" role="alert">{e}</span> })}
-    }
 }
 
 /// The detail view a row click opens: the plugin's `detail` view whose

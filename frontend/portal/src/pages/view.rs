@@ -160,7 +160,9 @@ pub async fn load_view(
                     let doc: Value = client.get(view.api_path(Some(id))).await?;
                     doc.as_object().cloned().unwrap_or_default()
                 }
-                _ => serde_json::Map::new(),
+                // A new record: text fields named in the query start filled
+                // (`/admin/new-rollout?digest=…` after an upload).
+                _ => prefill(&view.spec, &params),
             };
             Ok(Loaded::Form {
                 view,
@@ -172,6 +174,22 @@ pub async fn load_view(
         "action" => Ok(Loaded::Action { view }),
         _ => Ok(Loaded::Other { view }),
     }
+}
+
+/// The query's values for the schema's text properties.
+fn prefill(spec: &Value, params: &[(String, String)]) -> serde_json::Map<String, Value> {
+    let properties = spec.pointer("/schema/properties");
+    params
+        .iter()
+        .filter(|(k, _)| {
+            properties
+                .and_then(|p| p.get(k))
+                .and_then(|p| p.get("type"))
+                .and_then(Value::as_str)
+                == Some("string")
+        })
+        .map(|(k, v)| (k.clone(), Value::String(v.clone())))
+        .collect()
 }
 
 #[component]
@@ -256,6 +274,17 @@ pub fn render_body(s: &Session, loaded: &Loaded) -> AnyView {
             initial,
         } => {
             let csrf = s.me.csrf_token.clone().unwrap_or_default();
+            // A record's own buttons (reset a user's password) under its form.
+            let actions: Vec<AnyView> = id
+                .iter()
+                .flat_map(|id| {
+                    let csrf = csrf.clone();
+                    view.form_actions().into_iter().map(move |a| {
+                        view! { <ActionButton view=a csrf=csrf.clone() id=Some(id.clone()) /> }
+                            .into_any()
+                    })
+                })
+                .collect();
             view! {
                 <SchemaForm
                     view=view.clone()
@@ -264,12 +293,13 @@ pub fn render_body(s: &Session, loaded: &Loaded) -> AnyView {
                     id=id.clone()
                     initial=initial.clone()
                 />
+                {actions}
             }
             .into_any()
         }
         Loaded::Action { view } => {
             let csrf = s.me.csrf_token.clone().unwrap_or_default();
-            view! { <ActionButton view=view.clone() csrf /> }.into_any()
+            view! { <ActionButton view=view.clone() csrf id=None /> }.into_any()
         }
         Loaded::AskId { view } => {
             let label = l.pick_json(&view.title, "");
@@ -299,7 +329,7 @@ fn detail(view: &ViewDef, doc: &Value, l: Locale) -> AnyView {
     let rows: Vec<AnyView> = columns
         .iter()
         .map(|c| {
-            let value = cell(field(doc, &c.field), &c.kind, &[], l);
+            let value = cell(field(doc, &c.field), &c.kind, &c.labels(l), l);
             view! {
                 <dt>{l.pick(&c.title_zh, &c.title_en).to_owned()}</dt>
                 <dd>{value}</dd>
@@ -400,6 +430,33 @@ pub fn cell(value: Option<&Value>, kind: &str, labels: &[(String, String)], l: L
         "bool" => {
             let yes = value.as_bool().unwrap_or(false);
             view! { <span>{l.t(if yes { Msg::Yes } else { Msg::No })}</span> }.into_any()
+        }
+        // `{"succeeded": 3, "failed": 1}`: a labelled badge per count.
+        "counts" => {
+            let parts: Vec<AnyView> = value
+                .as_object()
+                .into_iter()
+                .flatten()
+                .map(|(key, n)| {
+                    let label = labels
+                        .iter()
+                        .find(|(v, _)| v == key)
+                        .map_or(key.as_str(), |(_, label)| label.as_str());
+                    let text = format!("{label} {}", text_of(n));
+                    let class = format!("badge badge-{}", badge_colour(key));
+                    view! { <span class=class>{text}</span> }.into_any()
+                })
+                .collect();
+            view! { <span class="many">{parts}</span> }.into_any()
+        }
+        // A hall id, shown by its name.
+        "hall" => {
+            let raw = text_of(value);
+            let name = labels
+                .iter()
+                .find(|(v, _)| *v == raw)
+                .map_or(raw.clone(), |(_, name)| name.clone());
+            view! { <span title=raw>{name}</span> }.into_any()
         }
         "tag" => {
             let raw = text_of(value);

@@ -161,6 +161,20 @@ impl Edge {
         Ok((plugin, version, config))
     }
 
+    /// The config schema of an uploaded artefact, if it declares one.
+    pub(crate) async fn artefact_schema(
+        &self,
+        digest: &str,
+    ) -> Result<Option<bantong_manifest::ConfigSchema>, AppError> {
+        let bytes = self.artefact_bytes(digest).await?;
+        let package =
+            Package::decode(&bytes).map_err(|e| AppError::internal("stored artefact", e))?;
+        package
+            .manifest()
+            .config_schema()
+            .map_err(|e| AppError::internal("artefact schema", e))
+    }
+
     /// Sets what `agents` should run and publishes their desired state.
     pub async fn deploy(&self, actor: &Principal, req: DeployRequest) -> Result<Value, AppError> {
         super::require_admin(actor, "deploying edge plugins")?;

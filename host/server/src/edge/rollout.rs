@@ -122,7 +122,9 @@ pub struct RolloutRequest {
     /// Every agent in the caller's halls.
     #[serde(default)]
     pub all: bool,
-    /// The plugin's config (validated against its schema).
+    /// The plugin's config (validated against its schema). Without one,
+    /// each agent keeps its current config for the plugin, checked against
+    /// the new version's schema when dispatched (defaults where it has none).
     #[serde(default)]
     pub config: Option<Value>,
     /// Seconds each agent must stay healthy (default 30).
@@ -175,6 +177,26 @@ pub fn wave_bounds(plan: &[Amount], total: u64) -> Result<Vec<u64>, String> {
     Ok(bounds)
 }
 
+/// An agent's current config for the plugin, if the new version's schema
+/// accepts it (its new defaults filled in); else why not.
+fn kept_config(schema: &bantong_manifest::ConfigSchema, current: &str) -> Result<String, String> {
+    let current: Value = serde_json::from_str(current)
+        .map_err(|e| format!("the agent's current config is not JSON: {e}"))?;
+    schema
+        .resolve(Some(&current), None)
+        .map(|c| c.to_string())
+        .map_err(|errors| {
+            let problems: Vec<String> = errors
+                .iter()
+                .map(|e| format!("{}: {}", e.path, e.message_en))
+                .collect();
+            format!(
+                "the agent's current config does not fit this version: {}",
+                problems.join("; ")
+            )
+        })
+}
+
 /// A rollout as stored.
 #[derive(Debug, Clone)]
 struct Rollout {
@@ -182,7 +204,9 @@ struct Rollout {
     plugin: String,
     version: String,
     digest: String,
+    /// The config sent; with `keep_config`, only to agents that had none.
     config: String,
+    keep_config: bool,
     health_window_s: i64,
     force: bool,
     waves: Vec<u64>,
@@ -193,7 +217,7 @@ struct Rollout {
 }
 
 const ROLLOUT_COLUMNS: &str = "id, plugin, version, digest, config, health_window_s, force_pinned, \
-     waves, max_failures, wave_timeout_s, current_wave, wave_started_at";
+     waves, max_failures, wave_timeout_s, current_wave, wave_started_at, keep_config";
 
 impl Rollout {
     fn from_row(r: &sqlx::any::AnyRow) -> Result<Rollout, AppError> {
@@ -212,14 +236,15 @@ impl Rollout {
             wave_timeout_s: r.try_get(9)?,
             current_wave: r.try_get(10)?,
             wave_started_at: r.try_get(11)?,
+            keep_config: r.try_get::<i64, _>(12)? != 0,
         })
     }
 
-    fn target(&self) -> Target<'_> {
+    fn target<'a>(&'a self, config: &'a str) -> Target<'a> {
         Target {
             plugin: &self.plugin,
             digest: &self.digest,
-            config: &self.config,
+            config,
             health_window_s: self.health_window_s,
             force: self.force,
         }
@@ -247,6 +272,7 @@ impl Edge {
             ));
         }
         let (plugin, version, config) = self.deployable(&req.digest, req.config.as_ref()).await?;
+        let keep_config = req.config.is_none();
         let plan = req.waves.clone().unwrap_or_else(default_waves);
         let threshold = req.abort_threshold.unwrap_or(Amount::Count(0));
         let window = health_window(req.health_window_s);
@@ -286,8 +312,9 @@ impl Edge {
         let plan_json = json!({ "waves": plan, "abort_threshold": threshold });
         sqlx::query(
             "INSERT INTO edge_rollouts (id, plugin, version, digest, config, health_window_s, force_pinned, \
-             waves, plan, max_failures, wave_timeout_s, state, current_wave, wave_started_at, created_by, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'running', 0, $12, $13, $12)",
+             waves, plan, max_failures, wave_timeout_s, state, current_wave, wave_started_at, created_by, created_at, \
+             keep_config) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'running', 0, $12, $13, $12, $14)",
         )
         .bind(id.as_str())
         .bind(plugin.as_str())
@@ -302,6 +329,7 @@ impl Edge {
         .bind(wave_timeout)
         .bind(now)
         .bind(actor.user_id.as_str())
+        .bind(i64::from(keep_config))
         .execute(&mut *tx)
         .await?;
         let mut wave = 0usize;
@@ -326,7 +354,8 @@ impl Edge {
             "edge-rollout",
             &id,
             json!({ "plugin": plugin, "version": version, "digest": req.digest,
-                    "targets": total, "waves": waves, "max_failures": max_failures }),
+                    "targets": total, "waves": waves, "max_failures": max_failures,
+                    "keep_config": keep_config }),
             now,
         );
         self.audit_in(&mut tx, &entry).await?;
@@ -336,6 +365,7 @@ impl Edge {
             version,
             digest: req.digest.clone(),
             config: config.to_string(),
+            keep_config,
             health_window_s: window,
             force: req.force,
             waves,
@@ -403,6 +433,12 @@ impl Edge {
         now: i64,
     ) -> Result<Touched, AppError> {
         let mut touched = Vec::new();
+        // Keeping each agent's config: the new version's schema checks it.
+        let schema = if rollout.keep_config {
+            self.artefact_schema(&rollout.digest).await?
+        } else {
+            None
+        };
         loop {
             if wave >= rollout.waves.len() {
                 self.finish(conn, rollout, "completed", None, now).await?;
@@ -417,6 +453,7 @@ impl Edge {
             .fetch_all(&mut *conn)
             .await?;
             let mut dispatched = 0usize;
+            let mut refused = 0usize;
             for r in rows {
                 let agent: String = r.try_get(0)?;
                 let live: Option<i64> = sqlx::query_scalar(
@@ -433,7 +470,7 @@ impl Edge {
                 .fetch_optional(&mut *conn)
                 .await?;
                 let (state, error, prior) = if live.is_none() {
-                    ("skipped", Some("agent revoked"), None)
+                    ("skipped", Some("agent revoked".to_owned()), None)
                 } else {
                     let prior = match prior {
                         Some(p) => Some((
@@ -443,12 +480,26 @@ impl Edge {
                         )),
                         None => None,
                     };
-                    match assign(conn, &agent, &rollout.target(), now).await? {
-                        Assigned::Pinned => ("skipped", Some("version pinned"), None),
-                        Assigned::Changed { .. } => {
-                            dispatched += 1;
-                            touched.push(agent.clone());
-                            ("dispatched", None, prior)
+                    let config = match (&schema, &prior) {
+                        (Some(schema), Some((_, kept, _))) => kept_config(schema, kept),
+                        _ => Ok(rollout.config.clone()),
+                    };
+                    match config {
+                        Err(error) => {
+                            refused += 1;
+                            ("failed", Some(error), None)
+                        }
+                        Ok(config) => {
+                            match assign(conn, &agent, &rollout.target(&config), now).await? {
+                                Assigned::Pinned => {
+                                    ("skipped", Some("version pinned".to_owned()), None)
+                                }
+                                Assigned::Changed { .. } => {
+                                    dispatched += 1;
+                                    touched.push(agent.clone());
+                                    ("dispatched", None, prior)
+                                }
+                            }
                         }
                     }
                 };
@@ -480,7 +531,8 @@ impl Edge {
             .bind(rollout.id.as_str())
             .execute(&mut *conn)
             .await?;
-            if dispatched > 0 {
+            // Refusals count against the threshold before the next wave.
+            if dispatched > 0 || refused > 0 {
                 return Ok(touched);
             }
             wave += 1;
@@ -616,7 +668,7 @@ impl Edge {
         .fetch_optional(&mut *tx)
         .await?
         .ok_or_else(|| AppError::not_found(format!("rollout {id}")))?;
-        let state: String = row.try_get(12)?;
+        let state: String = row.try_get("state")?;
         if state != "running" {
             return Err(AppError::conflict(format!("rollout {id} is {state}")));
         }
@@ -901,6 +953,24 @@ fn counts_by_state(counts: &BTreeMap<(i64, String), i64>) -> BTreeMap<String, i6
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_kept_config_gets_new_defaults_or_a_reason() {
+        let schema = bantong_manifest::ConfigSchema::new(&json!({
+            "type": "object",
+            "properties": {
+                "stale_camera_s": { "type": "integer", "minimum": 5, "default": 10 },
+                "summary_every_s": { "type": "integer", "default": 60 }
+            }
+        }))
+        .expect("schema");
+        let kept = kept_config(&schema, r#"{"stale_camera_s": 7}"#).expect("fits");
+        let kept: Value = serde_json::from_str(&kept).expect("json");
+        assert_eq!(kept, json!({ "stale_camera_s": 7, "summary_every_s": 60 }));
+        let refused = kept_config(&schema, r#"{"stale_camera_s": 2}"#).expect_err("too small");
+        assert!(refused.contains("stale_camera_s"), "{refused}");
+        assert!(kept_config(&schema, "not json").is_err());
+    }
 
     #[test]
     fn amounts_parse_counts_and_shares() {

@@ -237,8 +237,10 @@ pub async fn put_config(
     Ok(Json(json!({ "resolved": resolved })))
 }
 
-/// `GET /api/portal/views`: views of enabled plugins the caller's roles may see.
-pub async fn portal_views(State(state): State<AppState>, Auth(p): Auth) -> Json<Value> {
+/// `GET /api/portal/views`: views of enabled plugins the caller's roles may
+/// see, and the names of the halls the caller may see (for the portal's
+/// labels).
+pub async fn portal_views(State(state): State<AppState>, Auth(p): Auth) -> AppResult<Json<Value>> {
     let mut items = Vec::new();
     for (id, entry) in state.plugins.index().all() {
         if !entry.is_enabled() {
@@ -265,5 +267,13 @@ pub async fn portal_views(State(state): State<AppState>, Auth(p): Auth) -> Json<
             }
         }
     }
-    Json(json!({ "items": items }))
+    let halls: Vec<Value> = state
+        .identity
+        .list_halls()
+        .await?
+        .into_iter()
+        .filter(|h| p.district_wide || p.can_access_hall(&h.id))
+        .map(|h| json!({ "id": h.id, "name_zh": h.name_zh, "name_en": h.name_en }))
+        .collect();
+    Ok(Json(json!({ "items": items, "halls": halls })))
 }
