@@ -791,7 +791,7 @@ async fn the_dashboard_shows_a_simulated_halls_alert_live() {
         .expect("the simulated hall's alert appears live");
     let text = alert.text().await.expect("text");
     assert!(
-        text.contains("窗口无人值守") && text.contains("window-3"),
+        text.contains("窗口无人值守") && text.contains("window-3") && text.contains("bailou大厅"),
         "{text}"
     );
     let still_here = client

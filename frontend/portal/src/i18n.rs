@@ -171,7 +171,7 @@ catalogue! {
     NewToken => "新建 API 令牌", "New API token";
     NewRollout => "下发边缘插件", "Roll out an edge plugin";
     UploadEdgePlugin => "上传边缘插件包", "Upload an edge plugin package";
-    UploadEdgeHint => "上传后显示插件包摘要（sha256:…），下发时填写。", "The package's digest (sha256:…) is shown after the upload: use it to roll it out.";
+    UploadEdgeHint => "上传并校验签名后，可直接下发此版本。", "Once uploaded and its signature checked, the version can be rolled out from here.";
     Rollback => "回退到上一版本", "Roll back";
     AgentPlugins => "运行中的插件", "Plugins it runs";
     LastSeen => "最近联系", "Last seen";

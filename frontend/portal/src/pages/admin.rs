@@ -11,7 +11,7 @@ use leptos_router::hooks::{use_location, use_params_map};
 use serde_json::{Map, Value, json};
 
 use super::form::{CallButton, JsonSchemaForm, outcome_line};
-use super::view::{load_view, render, when_loaded};
+use super::view::{load_view, render_body, when_loaded};
 use crate::api::{self, ApiError, Client, parse_query};
 use crate::i18n::{Locale, Msg, fill, locale};
 use crate::layout::{Session, signed_in};
@@ -403,9 +403,19 @@ pub fn AdminPage() -> impl IntoView {
                     />
                 }
             });
+        // The page's title, then its "new …" button, then the view.
+        let page = move |loaded: super::view::Loaded| {
+            let title = l.pick_json(&loaded.view().title, "");
+            view! {
+                <Title text=title.clone() />
+                <h1>{title}</h1>
+                {extra.clone()}
+                {render_body(&s, &loaded)}
+            }
+            .into_any()
+        };
         view! {
-            {extra}
-            {when_loaded(data, l, move |loaded| render(&s, &loaded))}
+            {when_loaded(data, l, page)}
             {upload}
         }
         .into_any()

@@ -141,6 +141,18 @@ fn halls(s: &Value, l: Locale) -> Vec<AnyView> {
         .collect()
 }
 
+/// The hall's name from the dashboard's halls, else its id.
+fn hall_name(s: &Value, id: &str, l: Locale) -> String {
+    s.get("halls")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .find(|h| h.get("id").and_then(Value::as_str) == Some(id))
+        .map(|h| l.pick_json(h.get("name").unwrap_or(&Value::Null), ""))
+        .filter(|name| !name.is_empty())
+        .unwrap_or_else(|| id.to_owned())
+}
+
 fn alert_kind(kind: &str, l: Locale) -> String {
     let bare = kind.strip_prefix("alert.").unwrap_or(kind);
     match bare {
@@ -164,7 +176,7 @@ fn alerts(s: &Value, l: Locale) -> Vec<AnyView> {
                 .unwrap_or_default();
             let kind = alert_kind(&text(a, "kind"), l);
             let subject = text(a, "subject");
-            let hall = text(a, "hall");
+            let hall = hall_name(s, &text(a, "hall"), l);
             let image = a
                 .get("snapshot")
                 .and_then(Value::as_str)
