@@ -361,10 +361,21 @@ async fn administration_pages_render() {
             new_user.contains("热线坐席") && new_user.contains(r#"type="checkbox""#),
             "{new_user}"
         );
+        assert!(
+            new_user.contains(r#"value="bailou""#) && new_user.contains("bailou大厅"),
+            "halls to tick by their names: {new_user}"
+        );
         let halls = page("/admin/halls".into(), admin.clone()).await;
         assert!(
-            halls.contains(r#"href="/admin/edit-hall/bailou""#),
+            halls.contains(r#"href="/admin/edit-hall/bailou""#) && halls.contains("标准型"),
             "{halls}"
+        );
+        // In English: the form's titles and choices too.
+        let english = format!("{admin}; bantong_lang=en");
+        let new_hall = page("/admin/new-hall".into(), english).await;
+        assert!(
+            new_hall.contains("Name in Chinese") && new_hall.contains(">Demonstration<"),
+            "{new_hall}"
         );
         // Editing a user: the form starts from the user's current values.
         let staff_id = host

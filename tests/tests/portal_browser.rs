@@ -256,6 +256,29 @@ async fn accept_confirmations(client: &Client) {
         .expect("accept the confirmation");
 }
 
+/// Opens the list at `url` and clicks the row action of the row that
+/// mentions `row_text`, accepting its confirmation. The wide table scrolls
+/// inside its box, so the button is brought into view first.
+async fn click_row_action(client: &Client, url: &str, row_text: &str) {
+    client.goto(url).await.expect("open the list");
+    wait_hydrated(client).await;
+    accept_confirmations(client).await;
+    let button = client
+        .find(Locator::XPath(&format!(
+            "//table[contains(@class,'list')]//tr[td[contains(., '{row_text}')]]//button[contains(@class,'row-action')]"
+        )))
+        .await
+        .unwrap_or_else(|e| panic!("the row action of {row_text}: {e}"));
+    client
+        .execute(
+            "arguments[0].scrollIntoView({inline: 'end'});",
+            vec![serde_json::to_value(&button).expect("element")],
+        )
+        .await
+        .expect("scroll");
+    button.click().await.expect("click");
+}
+
 /// Fills `#field-{name}` with `text`.
 async fn fill_field(client: &Client, name: &str, text: &str) {
     let input = client
@@ -552,28 +575,8 @@ async fn the_portal_in_chromium() {
     let secret = text_of(&client, ".reveal .secret").await;
     let me = host.client(Some(&secret)).get("/api/auth/me").await;
     assert_eq!(me.status, StatusCode::OK, "the shown secret works");
-    client
-        .goto(&format!("{base}/admin/tokens"))
-        .await
-        .expect("tokens");
-    wait_hydrated(&client).await;
-    accept_confirmations(&client).await;
-    // Our token's row (the test users have tokens too); the wide table
-    // scrolls inside its box, so bring the button into view first.
-    let revoke = client
-        .find(Locator::XPath(
-            "//table[contains(@class,'list')]//tr[td[contains(., '政务网站表单')]]//button[contains(@class,'row-action')]",
-        ))
-        .await
-        .expect("the revoke button of our token");
-    client
-        .execute(
-            "arguments[0].scrollIntoView({inline: 'end'});",
-            vec![serde_json::to_value(&revoke).expect("element")],
-        )
-        .await
-        .expect("scroll");
-    revoke.click().await.expect("click");
+    // Our token's row (the test users have tokens too).
+    click_row_action(&client, &format!("{base}/admin/tokens"), "政务网站表单").await;
     for _ in 0..50 {
         if host.client(Some(&secret)).get("/api/auth/me").await.status == StatusCode::UNAUTHORIZED {
             break;
@@ -979,26 +982,7 @@ async fn the_dashboard_shows_a_simulated_halls_alert_live() {
         .await;
     assert_eq!(started.status, StatusCode::CREATED, "{}", started.json());
     assert_eq!(desired("bailou-edge-1").await["digest"], json!(v3));
-    client
-        .goto(&format!("{base}/admin/rollouts"))
-        .await
-        .expect("rollouts");
-    wait_hydrated(&client).await;
-    accept_confirmations(&client).await;
-    let abort = client
-        .find(Locator::XPath(
-            "//table[contains(@class,'list')]//tr[td[contains(., '0.3.0')]]//button[contains(@class,'row-action')]",
-        ))
-        .await
-        .expect("the abort button of the running rollout");
-    client
-        .execute(
-            "arguments[0].scrollIntoView({inline: 'end'});",
-            vec![serde_json::to_value(&abort).expect("element")],
-        )
-        .await
-        .expect("scroll");
-    abort.click().await.expect("click");
+    click_row_action(&client, &format!("{base}/admin/rollouts"), "0.3.0").await;
     eventually(Duration::from_secs(30), "the abort", || async {
         let d = desired("bailou-edge-1").await;
         (d["digest"] == json!(v1)).then_some(())

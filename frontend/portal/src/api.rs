@@ -144,6 +144,9 @@ pub fn query_string(pairs: &[(String, String)]) -> String {
     }
 }
 
+#[cfg(feature = "ssr")]
+pub use backend::{Backend, RequestMemo};
+
 /// Calls the host's API as the current request's user. Take one with
 /// [`Client::current`] while rendering (it reads the request's cookie from
 /// the reactive context) and use it inside async code.
@@ -192,9 +195,13 @@ where
 mod backend {
     use super::ApiError;
     use axum::body::Body;
+    use futures_util::FutureExt;
+    use futures_util::future::{BoxFuture, Shared};
     use http::{Request, header};
     use leptos::prelude::use_context;
+    use std::collections::HashMap;
     use std::future::Future;
+    use std::sync::{Arc, Mutex};
     use tower::ServiceExt;
 
     /// Largest API answer the portal reads while rendering.
@@ -204,10 +211,20 @@ mod backend {
     #[derive(Clone)]
     pub struct Backend(pub axum::Router);
 
+    type Answer = Result<(u16, Vec<u8>), ApiError>;
+
+    /// One page render's GETs by path: a path asked twice while rendering
+    /// (the frame's menu and the page both read `/api/portal/views`) is
+    /// called once. The host provides a fresh one per request, so nothing
+    /// outlives the page.
+    #[derive(Clone, Default)]
+    pub struct RequestMemo(Arc<Mutex<HashMap<String, Shared<BoxFuture<'static, Answer>>>>>);
+
     #[derive(Clone)]
     pub struct Inner {
         backend: Option<Backend>,
         cookie: Option<http::HeaderValue>,
+        memo: Option<RequestMemo>,
     }
 
     impl Inner {
@@ -216,6 +233,7 @@ mod backend {
                 backend: use_context::<Backend>(),
                 cookie: use_context::<http::request::Parts>()
                     .and_then(|p| p.headers.get(header::COOKIE).cloned()),
+                memo: use_context::<RequestMemo>(),
             }
         }
 
@@ -224,6 +242,17 @@ mod backend {
             path: String,
         ) -> impl Future<Output = Result<(u16, Vec<u8>), ApiError>> + Send + 'static + use<>
         {
+            let call = self.call(path.clone()).boxed();
+            match &self.memo {
+                Some(RequestMemo(calls)) => match calls.lock() {
+                    Ok(mut calls) => calls.entry(path).or_insert_with(|| call.shared()).clone(),
+                    Err(_) => call.shared(),
+                },
+                None => call.shared(),
+            }
+        }
+
+        fn call(&self, path: String) -> impl Future<Output = Answer> + Send + 'static + use<> {
             let backend = self.backend.clone();
             let cookie = self.cookie.clone();
             async move {
@@ -310,9 +339,6 @@ mod backend {
         }
     }
 }
-
-#[cfg(feature = "ssr")]
-pub use backend::Backend;
 
 /// Sends a JSON body (or none) with the session's CSRF token, from the
 /// browser; answers the parsed JSON body (`null` for an empty one).

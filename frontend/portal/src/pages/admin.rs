@@ -21,6 +21,31 @@ fn col(field: &str, zh: &str, en: &str, kind: &str) -> Value {
     json!({ "field": field, "title_zh": zh, "title_en": en, "type": kind })
 }
 
+/// Hall grades (示范型 ≥200 m², 标准型 ≥100, 简朴型 ≥50).
+const GRADES: [(&str, &str, &str); 3] = [
+    ("demonstration", "示范型", "Demonstration"),
+    ("standard", "标准型", "Standard"),
+    ("basic", "简朴型", "Basic"),
+];
+
+/// What an edge agent reports of a plugin.
+const DEPLOY_STATES: [(&str, &str, &str); 5] = [
+    ("pending", "待运行", "Pending"),
+    ("trial", "试运行", "On trial"),
+    ("running", "运行中", "Running"),
+    ("failed", "失败", "Failed"),
+    ("rolled-back", "已回退", "Rolled back"),
+];
+
+/// The grades as a property's `x-enum-labels`.
+fn grades() -> Value {
+    GRADES
+        .iter()
+        .map(|(value, zh, en)| ((*value).to_owned(), json!({ "zh": zh, "en": en })))
+        .collect::<Map<String, Value>>()
+        .into()
+}
+
 /// A column with labels for its values: (value, zh, en).
 fn labelled(mut column: Value, labels: &[(&str, &str, &str)]) -> Value {
     column["options"] = labels
@@ -60,7 +85,7 @@ pub fn builtin(id: &str) -> Option<ViewDef> {
                     col("id", "标识", "Id", "text"), col("code", "编码", "Code", "text"),
                     col("name_zh", "名称", "Name (Chinese)", "text"),
                     col("name_en", "英文名称", "Name (English)", "text"),
-                    col("grade", "等级", "Grade", "tag")
+                    labelled(col("grade", "等级", "Grade", "tag"), &GRADES)
                 ]
             }),
         ),
@@ -75,11 +100,11 @@ pub fn builtin(id: &str) -> Option<ViewDef> {
                 "required": ["id", "code", "name_zh", "name_en", "grade"],
                 "x-order": ["id", "code", "name_zh", "name_en", "grade"],
                 "properties": {
-                    "id": { "type": "string", "title": "标识（小写字母、数字、-）", "pattern": "^[a-z0-9][a-z0-9-]{0,31}$" },
-                    "code": { "type": "string", "title": "编码", "maxLength": 32 },
-                    "name_zh": { "type": "string", "title": "中文名称", "maxLength": 64 },
-                    "name_en": { "type": "string", "title": "英文名称", "maxLength": 64 },
-                    "grade": { "type": "string", "title": "等级", "enum": ["demonstration", "standard", "basic"] }
+                    "id": { "type": "string", "title": "标识（小写字母、数字、-）", "x-title-en": "Id (lower-case letters, digits, -)", "pattern": "^[a-z0-9][a-z0-9-]{0,31}$" },
+                    "code": { "type": "string", "title": "编码", "x-title-en": "Code", "maxLength": 32 },
+                    "name_zh": { "type": "string", "title": "中文名称", "x-title-en": "Name in Chinese", "maxLength": 64 },
+                    "name_en": { "type": "string", "title": "英文名称", "x-title-en": "Name in English", "maxLength": 64 },
+                    "grade": { "type": "string", "title": "等级", "x-title-en": "Grade", "enum": ["demonstration", "standard", "basic"], "x-enum-labels": grades() }
                 }
             }}),
         ),
@@ -95,10 +120,10 @@ pub fn builtin(id: &str) -> Option<ViewDef> {
                     "type": "object",
                     "x-order": ["code", "name_zh", "name_en", "grade"],
                     "properties": {
-                        "code": { "type": "string", "title": "编码", "maxLength": 32 },
-                        "name_zh": { "type": "string", "title": "中文名称", "maxLength": 64 },
-                        "name_en": { "type": "string", "title": "英文名称", "maxLength": 64 },
-                        "grade": { "type": "string", "title": "等级", "enum": ["demonstration", "standard", "basic"] }
+                        "code": { "type": "string", "title": "编码", "x-title-en": "Code", "maxLength": 32 },
+                        "name_zh": { "type": "string", "title": "中文名称", "x-title-en": "Name in Chinese", "maxLength": 64 },
+                        "name_en": { "type": "string", "title": "英文名称", "x-title-en": "Name in English", "maxLength": 64 },
+                        "grade": { "type": "string", "title": "等级", "x-title-en": "Grade", "enum": ["demonstration", "standard", "basic"], "x-enum-labels": grades() }
                     }
                 }
             }),
@@ -124,14 +149,14 @@ pub fn builtin(id: &str) -> Option<ViewDef> {
                     "type": "object",
                     "x-order": ["display_name", "roles", "halls", "district_wide", "disabled"],
                     "properties": {
-                        "display_name": { "type": "string", "title": "姓名", "maxLength": 64 },
-                        "roles": { "type": "array", "title": "角色", "items": { "enum": [
+                        "display_name": { "type": "string", "title": "姓名", "x-title-en": "Name", "maxLength": 64 },
+                        "roles": { "type": "array", "title": "角色", "x-title-en": "Roles", "items": { "enum": [
                             "district-admin", "hotline-agent", "hall-manager", "window-staff",
                             "door-service", "inspector", "hr-officer", "leader", "vendor"
                         ] } },
-                        "halls": { "type": "array", "title": "服务中心", "items": { "type": "string" } },
-                        "district_wide": { "type": "boolean", "title": "全区权限" },
-                        "disabled": { "type": "boolean", "title": "停用账号" }
+                        "halls": { "type": "array", "title": "服务中心", "x-title-en": "Halls", "items": { "type": "string" } },
+                        "district_wide": { "type": "boolean", "title": "全区权限", "x-title-en": "District-wide access" },
+                        "disabled": { "type": "boolean", "title": "停用账号", "x-title-en": "Account disabled" }
                     }
                 }
             }),
@@ -169,15 +194,15 @@ pub fn builtin(id: &str) -> Option<ViewDef> {
                     "required": ["username", "display_name", "password", "roles"],
                     "x-order": ["username", "display_name", "password", "roles", "halls", "district_wide"],
                     "properties": {
-                        "username": { "type": "string", "title": "用户名", "pattern": "^[a-z0-9][a-z0-9._-]{1,31}$" },
-                        "display_name": { "type": "string", "title": "姓名", "maxLength": 64 },
-                        "password": { "type": "string", "title": "初始密码（首次登录须修改）", "minLength": 10 },
-                        "roles": { "type": "array", "title": "角色", "items": { "enum": [
+                        "username": { "type": "string", "title": "用户名", "x-title-en": "Username", "pattern": "^[a-z0-9][a-z0-9._-]{1,31}$" },
+                        "display_name": { "type": "string", "title": "姓名", "x-title-en": "Name", "maxLength": 64 },
+                        "password": { "type": "string", "title": "初始密码（首次登录须修改）", "x-title-en": "Initial password (to be changed at first login)", "minLength": 10 },
+                        "roles": { "type": "array", "title": "角色", "x-title-en": "Roles", "items": { "enum": [
                             "district-admin", "hotline-agent", "hall-manager", "window-staff",
                             "door-service", "inspector", "hr-officer", "leader", "vendor"
                         ] } },
-                        "halls": { "type": "array", "title": "服务中心", "items": { "type": "string" } },
-                        "district_wide": { "type": "boolean", "title": "全区权限" }
+                        "halls": { "type": "array", "title": "服务中心", "x-title-en": "Halls", "items": { "type": "string" } },
+                        "district_wide": { "type": "boolean", "title": "全区权限", "x-title-en": "District-wide access" }
                     }
                 }
             }),
@@ -219,8 +244,8 @@ pub fn builtin(id: &str) -> Option<ViewDef> {
                     "required": ["name"],
                     "x-order": ["name", "user_id"],
                     "properties": {
-                        "name": { "type": "string", "title": "用途（如：政务网站表单）", "minLength": 1, "maxLength": 64 },
-                        "user_id": { "type": "string", "title": "代表的用户 ID（留空为本人）" }
+                        "name": { "type": "string", "title": "用途（如：政务网站表单）", "x-title-en": "Purpose (e.g. the government website's form)", "minLength": 1, "maxLength": 64 },
+                        "user_id": { "type": "string", "title": "代表的用户 ID（留空为本人）", "x-title-en": "Acts as user id (empty: yourself)" }
                     }
                 }
             }),
@@ -264,7 +289,7 @@ pub fn builtin(id: &str) -> Option<ViewDef> {
                         ("running", "进行中", "Running"), ("completed", "已完成", "Completed"),
                         ("aborted", "已中止", "Aborted")
                     ]),
-                    col("current_wave", "当前批次", "Current wave", "number"),
+                    col("current_wave", "当前批次", "Current wave", "index"),
                     labelled(col("totals", "节点进度", "Agents", "counts"), &[
                         ("waiting", "待下发", "Waiting"), ("dispatched", "已下发", "Dispatched"),
                         ("succeeded", "成功", "Succeeded"), ("failed", "失败", "Failed"),
@@ -288,11 +313,11 @@ pub fn builtin(id: &str) -> Option<ViewDef> {
                     "required": ["digest"],
                     "x-order": ["digest", "halls", "all", "health_window_s", "force"],
                     "properties": {
-                        "digest": { "type": "string", "title": "插件包摘要（上传后显示，sha256:…）", "pattern": "^sha256:[0-9a-f]{64}$" },
-                        "halls": { "type": "array", "title": "下发到这些服务中心", "items": { "type": "string" } },
-                        "all": { "type": "boolean", "title": "下发到所辖全部节点" },
-                        "health_window_s": { "type": "integer", "title": "每个节点须健康运行的秒数（默认 30）", "minimum": 5, "maximum": 3600 },
-                        "force": { "type": "boolean", "title": "同时替换已锁定版本的节点" }
+                        "digest": { "type": "string", "title": "插件包摘要（上传后显示，sha256:…）", "x-title-en": "Package digest (shown after the upload, sha256:…)", "pattern": "^sha256:[0-9a-f]{64}$" },
+                        "halls": { "type": "array", "title": "下发到这些服务中心", "x-title-en": "To these halls", "items": { "type": "string" } },
+                        "all": { "type": "boolean", "title": "下发到所辖全部节点", "x-title-en": "To every agent you manage" },
+                        "health_window_s": { "type": "integer", "title": "每个节点须健康运行的秒数（默认 30）", "x-title-en": "Seconds each agent must stay healthy (default 30)", "minimum": 5, "maximum": 3600 },
+                        "force": { "type": "boolean", "title": "同时替换已锁定版本的节点", "x-title-en": "Also replace pinned versions" }
                     }
                 }
             }),
@@ -896,6 +921,10 @@ fn agent_detail(a: &Value, l: Locale, csrf: &str, halls: &[(String, String)]) ->
         .as_i64()
         .map(|ms| crate::i18n::format_datetime(ms, l))
         .unwrap_or_default();
+    let states: Vec<(String, String)> = DEPLOY_STATES
+        .iter()
+        .map(|(v, zh, en)| ((*v).to_owned(), l.pick(zh, en).to_owned()))
+        .collect();
     let plugins: Vec<AnyView> = a
         .get("report")
         .and_then(|r| r.get("plugins"))
@@ -919,7 +948,7 @@ fn agent_detail(a: &Value, l: Locale, csrf: &str, halls: &[(String, String)]) ->
                 <tr data-plugin=plugin.clone()>
                     <td>{plugin.clone()}</td>
                     <td>{running}</td>
-                    <td><span class="badge badge-5">{state}</span></td>
+                    <td>{crate::pages::view::cell(Some(&Value::String(state)), "tag", &states, l)}</td>
                     <td>{error}</td>
                     <td>
                         <CallButton

@@ -17,7 +17,7 @@
 use leptos::prelude::*;
 use serde_json::{Map, Value};
 
-use crate::i18n::{Msg, locale};
+use crate::i18n::{Locale, Msg, locale};
 use crate::model::ViewDef;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -51,6 +51,35 @@ struct Field {
     pattern: Option<String>,
     minimum: Option<f64>,
     maximum: Option<f64>,
+    /// (value, label) of the choices that have a label.
+    labels: Vec<(String, String)>,
+}
+
+impl Field {
+    /// What a choice shows: its label, a role's name, else the value.
+    fn label_of(&self, value: &str, l: Locale) -> String {
+        self.labels
+            .iter()
+            .find(|(v, _)| v == value)
+            .map(|(_, label)| label.clone())
+            .or_else(|| Msg::role(value).map(|m| l.t(m).to_owned()))
+            .unwrap_or_else(|| value.to_owned())
+    }
+}
+
+/// A property's choice labels (`x-enum-labels`: value → `{"zh", "en"}`,
+/// on the property or on its `items`) in `l`.
+fn enum_labels(p: &Value, l: Locale) -> Vec<(String, String)> {
+    let labels = p
+        .get("x-enum-labels")
+        .or_else(|| p.get("items").and_then(|i| i.get("x-enum-labels")))
+        .and_then(Value::as_object);
+    labels
+        .into_iter()
+        .flatten()
+        .map(|(value, names)| (value.clone(), l.pick_json(names, "")))
+        .filter(|(_, label)| !label.is_empty())
+        .collect()
 }
 
 /// The strings of a JSON array (others skipped); nothing for a non-array.
@@ -67,7 +96,9 @@ fn strings(v: &Value) -> Vec<String> {
 /// Long texts get a text area.
 const TEXTAREA_FROM: u64 = 200;
 
-fn fields(schema: &Value, options: &[(String, Vec<String>)]) -> Vec<Field> {
+/// The form's fields; titles and choice labels in `l` (a property's
+/// `x-title-en` is its English title).
+fn fields(schema: &Value, options: &[(String, Vec<String>)], l: Locale) -> Vec<Field> {
     let empty = Map::new();
     let props = schema
         .get("properties")
@@ -136,8 +167,14 @@ fn fields(schema: &Value, options: &[(String, Vec<String>)]) -> Vec<Field> {
                     _ => Kind::Text,
                 },
             };
+            let title = text("title").unwrap_or_else(|| name.clone());
+            let title = match text("x-title-en") {
+                Some(en) => l.pick(&title, &en).to_owned(),
+                None => title,
+            };
             Some(Field {
-                title: text("title").unwrap_or_else(|| name.clone()),
+                title,
+                labels: enum_labels(p, l),
                 description: text("description").unwrap_or_default(),
                 required: required.contains(&name),
                 min_length: p.get("minLength").and_then(Value::as_u64),
@@ -152,8 +189,6 @@ fn fields(schema: &Value, options: &[(String, Vec<String>)]) -> Vec<Field> {
         .collect()
 }
 
-/// The JSON value of an input's text for the field's kind; `None` removes
-/// the field (an empty optional input).
 /// The values of `record` the form's fields edit.
 fn editable(record: &Map<String, Value>, fields: &[Field]) -> Map<String, Value> {
     record
@@ -163,6 +198,8 @@ fn editable(record: &Map<String, Value>, fields: &[Field]) -> Map<String, Value>
         .collect()
 }
 
+/// The JSON value of an input's text for the field's kind; `None` removes
+/// the field (an empty optional input).
 fn typed(kind: &Kind, raw: &str) -> Option<Value> {
     let raw = raw.trim();
     if raw.is_empty() {
@@ -270,7 +307,7 @@ fn input_for(
                 .map(|o| {
                     let name = name.clone();
                     let value = o.clone();
-                    let label = Msg::role(o).map_or_else(|| o.clone(), |m| l.t(m).to_owned());
+                    let label = f.label_of(o, l);
                     let checked = chosen.contains(o);
                     let on_change = move |ev: leptos::ev::Event| {
                         let on = event_target_checked(&ev);
@@ -311,7 +348,7 @@ fn input_for(
                 .iter()
                 .map(|o| {
                     let selected = *o == initial_text;
-                    view! { <option value=o.clone() selected=selected>{o.clone()}</option> }
+                    view! { <option value=o.clone() selected=selected>{f.label_of(o, l)}</option> }
                         .into_any()
                 })
                 .collect();
@@ -545,7 +582,7 @@ pub fn JsonSchemaForm(
     reveal: Option<String>,
 ) -> impl IntoView {
     let l = locale();
-    let fields = fields(&schema, &options);
+    let fields = fields(&schema, &options, l);
     let revealed = RwSignal::new(None::<String>);
     // What is sent: the schema's properties only (a record's other fields,
     // such as its timestamps, are not the form's to send back).
@@ -742,7 +779,7 @@ mod tests {
             "purpose".to_owned(),
             vec!["咨询".to_owned(), "办事".to_owned()],
         )];
-        let f = fields(&schema, &options);
+        let f = fields(&schema, &options, Locale::Zh);
         let names: Vec<&str> = f.iter().map(|f| f.name.as_str()).collect();
         assert_eq!(
             names,
@@ -765,7 +802,35 @@ mod tests {
         assert_eq!(f[6].kind, Kind::Date);
         let lines =
             json!({"properties": {"purposes": {"type": "array", "items": {"type": "string"}}}});
-        assert_eq!(fields(&lines, &[])[0].kind, Kind::Lines);
+        assert_eq!(fields(&lines, &[], Locale::Zh)[0].kind, Kind::Lines);
+    }
+
+    #[test]
+    fn titles_and_choices_speak_the_page_language() {
+        let schema = json!({ "type": "object", "properties": {
+            "grade": { "type": "string", "title": "等级", "x-title-en": "Grade",
+                       "enum": ["basic", "standard"],
+                       "x-enum-labels": { "basic": { "zh": "基础", "en": "Basic" } } },
+            "roles": { "type": "array", "title": "角色",
+                       "items": { "enum": ["leader", "custom"] } }
+        }});
+        let zh = fields(&schema, &[], Locale::Zh);
+        let en = fields(&schema, &[], Locale::En);
+        let grade = |f: &[Field]| {
+            f.iter()
+                .find(|f| f.name == "grade")
+                .cloned()
+                .expect("grade")
+        };
+        assert_eq!(grade(&zh).title, "等级");
+        assert_eq!(grade(&en).title, "Grade");
+        assert_eq!(grade(&zh).label_of("basic", Locale::Zh), "基础");
+        assert_eq!(grade(&en).label_of("basic", Locale::En), "Basic");
+        assert_eq!(grade(&zh).label_of("standard", Locale::Zh), "standard");
+        let roles = zh.iter().find(|f| f.name == "roles").expect("roles");
+        assert_eq!(roles.title, "角色", "no English title: the Chinese one");
+        assert_eq!(roles.label_of("leader", Locale::Zh), "领导");
+        assert_eq!(roles.label_of("custom", Locale::Zh), "custom");
     }
 
     #[test]
@@ -775,7 +840,10 @@ mod tests {
         }});
         let record = json!({ "id": "u1", "display_name": "李四", "disabled": false,
                              "created_at": 1 });
-        let sent = editable(record.as_object().expect("object"), &fields(&schema, &[]));
+        let sent = editable(
+            record.as_object().expect("object"),
+            &fields(&schema, &[], Locale::Zh),
+        );
         assert_eq!(
             Value::Object(sent),
             json!({ "display_name": "李四", "disabled": false })

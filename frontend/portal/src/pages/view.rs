@@ -127,7 +127,9 @@ pub async fn load_view(
             Ok(Loaded::Chart { view, data })
         }
         "form" => {
+            let mut view = view;
             let mut options = Vec::new();
+            let mut labelled = Vec::new();
             if let Some(map) = view.spec.get("options").and_then(Value::as_object) {
                 for (field, route) in map {
                     let Some(route) = route.as_str() else {
@@ -150,7 +152,34 @@ pub async fn load_view(
                             .filter_map(|i| i.get("id").map(text_of))
                             .collect(),
                     };
+                    // Items with names (halls) label their choices.
+                    let labels: serde_json::Map<String, Value> = answer
+                        .get("items")
+                        .and_then(Value::as_array)
+                        .into_iter()
+                        .flatten()
+                        .filter_map(|i| {
+                            let id = i.get("id")?.as_str()?;
+                            let zh = i.get("name_zh")?.as_str()?;
+                            let en = i.get("name_en").and_then(Value::as_str).unwrap_or(zh);
+                            Some((id.to_owned(), serde_json::json!({ "zh": zh, "en": en })))
+                        })
+                        .collect();
                     options.push((field.clone(), choices));
+                    if !labels.is_empty() {
+                        labelled.push((field.clone(), labels));
+                    }
+                }
+            }
+            for (field, labels) in labelled {
+                if let Some(p) = view
+                    .spec
+                    .get_mut("schema")
+                    .and_then(|s| s.get_mut("properties"))
+                    .and_then(|p| p.get_mut(&field))
+                    .and_then(Value::as_object_mut)
+                {
+                    p.insert("x-enum-labels".into(), Value::Object(labels));
                 }
             }
             // Editing: the route names the record; its current values fill
@@ -420,6 +449,13 @@ pub fn cell(value: Option<&Value>, kind: &str, labels: &[(String, String)], l: L
             Some(ms) => {
                 let text = format_datetime(ms, l);
                 view! { <time>{text}</time> }.into_any()
+            }
+            None => plain(value),
+        },
+        // A zero-based position (a rollout's wave), counted from one.
+        "index" => match value.as_u64() {
+            Some(n) => {
+                view! { <span class="num">{format_number((n + 1) as f64)}</span> }.into_any()
             }
             None => plain(value),
         },

@@ -38,7 +38,11 @@ pub fn router(state: AppState, api: Router) -> Router {
         .leptos_routes_with_context(
             &options,
             routes,
-            move || provide_context(backend.clone()),
+            move || {
+                provide_context(backend.clone());
+                // Per request: a path the page reads twice is called once.
+                provide_context(bantong_portal::api::RequestMemo::default());
+            },
             move || bantong_portal::shell(shell_options.clone()),
         )
         .with_state(options);
