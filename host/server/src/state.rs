@@ -27,6 +27,8 @@ pub struct Inner {
     pub worker_id: String,
     /// Login attempts per client address.
     pub login_throttle: crate::http::throttle::LoginThrottle,
+    /// The command dashboards' live feeds, one poller per viewer scope.
+    pub dashboards: crate::http::dashboard::Feeds,
 }
 
 impl Deref for AppState {
@@ -166,6 +168,7 @@ impl AppState {
             edge,
             started: Instant::now(),
             login_throttle: Default::default(),
+            dashboards: Default::default(),
             worker_id,
         })))
     }

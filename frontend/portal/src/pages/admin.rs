@@ -317,7 +317,7 @@ pub fn builtin(id: &str) -> Option<ViewDef> {
                         "halls": { "type": "array", "title": "下发到这些服务中心", "x-title-en": "To these halls", "items": { "type": "string" } },
                         "all": { "type": "boolean", "title": "下发到所辖全部节点", "x-title-en": "To every agent you manage" },
                         "health_window_s": { "type": "integer", "title": "每个节点须健康运行的秒数（默认 30）", "x-title-en": "Seconds each agent must stay healthy (default 30)", "minimum": 5, "maximum": 3600 },
-                        "force": { "type": "boolean", "title": "同时替换已锁定版本的节点", "x-title-en": "Also replace pinned versions" }
+                        "force": { "type": "boolean", "title": "同时替换已锁定版本的节点（回退后的节点会锁定版本）", "x-title-en": "Also replace pinned versions (a rolled-back agent is pinned)" }
                     }
                 }
             }),

@@ -4,9 +4,14 @@
 //! The feed polls the database rather than listening to this process's
 //! ingest, so it is right whichever host process of a cluster applied an
 //! agent's events; it sends the whole (small) dashboard only when it
-//! changed, and a keep-alive comment otherwise.
+//! changed, and a keep-alive comment otherwise. Screens that see the same
+//! halls share one poller ([`Feeds`]): a district's wall of big screens
+//! costs one snapshot every two seconds, not one per screen, and the
+//! poller stops when its last screen closes.
 
+use std::collections::HashMap;
 use std::convert::Infallible;
+use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
 use axum::extract::State;
@@ -135,6 +140,95 @@ pub async fn get(State(state): State<AppState>, Auth(p): Auth) -> AppResult<Json
     Ok(Json(snapshot(&state, &p).await?))
 }
 
+/// What a snapshot depends on: the halls the viewer may see.
+fn scope(viewer: &Principal) -> String {
+    if viewer.district_wide {
+        return "*".to_owned();
+    }
+    let mut halls = viewer.halls.clone();
+    halls.sort();
+    halls.dedup();
+    halls.join(",")
+}
+
+/// The live feeds by viewer scope: each the latest snapshot (JSON text),
+/// kept current by one poller task while anyone is subscribed.
+#[derive(Default)]
+pub struct Feeds {
+    by_scope: Mutex<HashMap<String, tokio::sync::watch::Receiver<Option<String>>>>,
+}
+
+impl Feeds {
+    /// A subscription to `viewer`'s scope, starting its poller if none runs.
+    pub fn subscribe(
+        &self,
+        state: &AppState,
+        viewer: &Principal,
+    ) -> tokio::sync::watch::Receiver<Option<String>> {
+        let key = scope(viewer);
+        let mut feeds = self.by_scope.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(rx) = feeds.get(&key)
+            && rx.has_changed().is_ok()
+        {
+            return rx.clone();
+        }
+        let (tx, rx) = tokio::sync::watch::channel(None);
+        feeds.insert(key.clone(), rx.clone());
+        tokio::spawn(poll(state.clone(), viewer.clone(), key, tx));
+        rx
+    }
+
+    /// Scopes with a running poller (for tests and metrics).
+    pub fn running(&self) -> usize {
+        self.by_scope
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .len()
+    }
+}
+
+/// Snapshots `viewer`'s scope every [`POLL`] while a screen other than the
+/// registry's own handle is subscribed, publishing only changes.
+async fn poll(
+    state: AppState,
+    viewer: Principal,
+    key: String,
+    tx: tokio::sync::watch::Sender<Option<String>>,
+) {
+    loop {
+        match snapshot(&state, &viewer).await {
+            Ok(v) => {
+                let current = v.to_string();
+                tx.send_if_modified(|last| {
+                    let changed = last.as_deref() != Some(current.as_str());
+                    if changed {
+                        *last = Some(current);
+                    }
+                    changed
+                });
+            }
+            Err(e) => tracing::warn!(error = %e.message, "dashboard feed"),
+        }
+        tokio::time::sleep(POLL).await;
+        // The registry holds one receiver; nobody else left: stop, and
+        // forget the scope (a screen arriving meanwhile starts a new one).
+        let mut feeds = state
+            .dashboards
+            .by_scope
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if tx.receiver_count() <= 1 {
+            if feeds
+                .get(&key)
+                .is_some_and(|rx| rx.same_channel(&tx.subscribe()))
+            {
+                feeds.remove(&key);
+            }
+            return;
+        }
+    }
+}
+
 /// `GET /api/portal/dashboard/stream`: an `update` event with the whole
 /// dashboard at once and whenever it changes.
 pub async fn stream(
@@ -142,33 +236,25 @@ pub async fn stream(
     Auth(p): Auth,
 ) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
     let until = tokio::time::Instant::now() + MAX_STREAM;
-    let feed = stream::unfold(
-        (state, p, None::<String>, true),
-        move |(state, viewer, last, mut first)| async move {
-            loop {
-                if !first {
-                    tokio::time::sleep(POLL).await;
-                }
-                first = false;
-                // The browser reconnects, authenticating again: a logged-out
-                // or disabled user's screen stops within this time.
-                if tokio::time::Instant::now() >= until {
-                    return None;
-                }
-                let current = match snapshot(&state, &viewer).await {
-                    Ok(v) => v.to_string(),
-                    Err(e) => {
-                        tracing::warn!(error = %e.message, "dashboard feed");
-                        continue;
-                    }
-                };
-                if last.as_deref() != Some(current.as_str()) {
-                    let event = Event::default().event("update").data(current.clone());
-                    return Some((Ok(event), (state, viewer, Some(current), first)));
-                }
+    let mut rx = state.dashboards.subscribe(&state, &p);
+    // The current snapshot, if the poller has one, goes out at once.
+    rx.mark_changed();
+    let feed = stream::unfold(rx, move |mut rx| async move {
+        loop {
+            // The browser reconnects, authenticating again: a logged-out
+            // or disabled user's screen stops within this time.
+            match tokio::time::timeout_at(until, rx.changed()).await {
+                Ok(Ok(())) => {}
+                // Timed out, or the poller is gone.
+                _ => return None,
             }
-        },
-    );
+            let current = rx.borrow_and_update().clone();
+            if let Some(current) = current {
+                let event = Event::default().event("update").data(current);
+                return Some((Ok(event), rx));
+            }
+        }
+    });
     Sse::new(feed).keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
 }
 
