@@ -924,8 +924,8 @@ async fn the_dashboard_shows_a_simulated_halls_alert_live() {
         "the agent kept its camera config: {now}"
     );
 
-    // Rolled back from the agent's page: back to 0.1.0 (pinned, so the
-    // next rollout must force it).
+    // Rolled back from the agent's page: back to 0.1.0, pinned (rollouts
+    // skip it), then unpinned from the same page.
     client
         .goto(&format!("{base}/admin/agents/bailou-edge-1"))
         .await
@@ -952,19 +952,48 @@ async fn the_dashboard_shows_a_simulated_halls_alert_live() {
         "the agent runs 0.1.0 again",
         || async {
             client.refresh().await.ok()?;
+            // The second cell is the version the agent reports running.
             let text = client
-                .find(Locator::Css(r#"tr[data-plugin="camera-watch"]"#))
+                .find(Locator::Css(
+                    r#"tr[data-plugin="camera-watch"] td:nth-child(2)"#,
+                ))
                 .await
                 .ok()?
                 .text()
                 .await
                 .ok()?;
-            text.contains("0.1.0").then_some(())
+            (text == "0.1.0").then_some(())
         },
     )
     .await;
+    let row = text_of(
+        &client,
+        r#"tr[data-plugin="camera-watch"][data-pinned="true"]"#,
+    )
+    .await;
+    assert!(row.contains("已锁定"), "{row}");
+    client
+        .find(Locator::XPath(
+            "//tr[@data-plugin='camera-watch']//button[normalize-space(.)='解除锁定']",
+        ))
+        .await
+        .expect("the unpin button")
+        .click()
+        .await
+        .expect("click");
+    client
+        .wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::Css(
+            r#"tr[data-plugin="camera-watch"][data-pinned="false"]"#,
+        ))
+        .await
+        .expect("unpinned after the reload");
+    let agent = admin.get("/api/edge/agents/bailou-edge-1").await.json();
+    assert_eq!(agent["desired"][0]["pinned"], json!(false), "{agent}");
 
-    // A rollout aborted from the list: the agent goes back to 0.1.0.
+    // A rollout (no force needed now) aborted from the list: the agent
+    // goes back to 0.1.0.
     let up = admin
         .send_bytes(
             "POST",
@@ -977,7 +1006,7 @@ async fn the_dashboard_shows_a_simulated_halls_alert_live() {
     let started = admin
         .post(
             "/api/edge/rollouts",
-            json!({ "digest": v3, "halls": ["bailou"], "force": true, "health_window_s": 600 }),
+            json!({ "digest": v3, "halls": ["bailou"], "health_window_s": 600 }),
         )
         .await;
     assert_eq!(started.status, StatusCode::CREATED, "{}", started.json());

@@ -178,6 +178,10 @@ catalogue! {
     Error => "错误", "Error";
     ConfirmActivate => "将插件切换到 {version} 版本，确定？", "Make {version} the plugin's current version?";
     ConfirmRollback => "该节点将回退到上一版本并锁定，直到再次下发。确定回退？", "The agent goes back to the previous version, pinned until the next deployment. Roll back?";
+    DesiredVersion => "应运行版本", "Desired version";
+    Pinned => "已锁定", "Pinned";
+    Pin => "锁定版本", "Pin";
+    Unpin => "解除锁定", "Unpin";
     RollOutThis => "下发此版本", "Roll out this version";
     ShownOnce => "以下内容只显示这一次，请立即复制保存：", "Shown this once only; copy it now:";
     Enabled => "已启用", "Enabled";

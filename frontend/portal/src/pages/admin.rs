@@ -925,38 +925,88 @@ fn agent_detail(a: &Value, l: Locale, csrf: &str, halls: &[(String, String)]) ->
         .iter()
         .map(|(v, zh, en)| ((*v).to_owned(), l.pick(zh, en).to_owned()))
         .collect();
-    let plugins: Vec<AnyView> = a
+    // Every plugin the agent should run or reports, desired ones first.
+    let reported: Vec<&Value> = a
         .get("report")
         .and_then(|r| r.get("plugins"))
         .and_then(Value::as_array)
         .into_iter()
         .flatten()
-        .map(|p| {
-            let plugin = text_of(p.get("id").unwrap_or(&Value::Null));
-            let state = text_of(p.get("state").unwrap_or(&Value::Null));
-            let running = p
-                .get("running_version")
+        .collect();
+    let desired: Vec<&Value> = a
+        .get("desired")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .collect();
+    let mut ids: Vec<String> = desired
+        .iter()
+        .map(|d| text_of(d.get("plugin").unwrap_or(&Value::Null)))
+        .collect();
+    for p in &reported {
+        let plugin = text_of(p.get("id").unwrap_or(&Value::Null));
+        if !ids.contains(&plugin) {
+            ids.push(plugin);
+        }
+    }
+    let plugins: Vec<AnyView> = ids
+        .into_iter()
+        .map(|plugin| {
+            let report = reported
+                .iter()
+                .find(|p| p.get("id").and_then(Value::as_str) == Some(plugin.as_str()));
+            let wanted = desired
+                .iter()
+                .find(|d| d.get("plugin").and_then(Value::as_str) == Some(plugin.as_str()));
+            let field = |v: Option<&&Value>, k: &str| {
+                v.and_then(|v| v.get(k)).map(text_of).unwrap_or_default()
+            };
+            let state = field(report, "state");
+            let running = report
+                .and_then(|p| p.get("running_version"))
                 .map(text_of)
-                .unwrap_or_else(|| text_of(p.get("version").unwrap_or(&Value::Null)));
-            let error = p.get("error").map(text_of).unwrap_or_default();
-            let path = format!(
-                "/api/edge/agents/{}/plugins/{}/rollback",
+                .unwrap_or_else(|| field(report, "version"));
+            let pinned = wanted
+                .and_then(|d| d.get("pinned"))
+                .and_then(Value::as_bool)
+                .unwrap_or(false);
+            let base = format!(
+                "/api/edge/agents/{}/plugins/{}",
                 api::encode_component(&id),
                 api::encode_component(&plugin)
             );
+            let state_cell = (!state.is_empty()).then(|| {
+                crate::pages::view::cell(Some(&Value::String(state)), "tag", &states, l)
+            });
+            let pin = wanted.map(|_| {
+                let label = l.t(if pinned { Msg::Unpin } else { Msg::Pin }).to_owned();
+                view! {
+                    <CallButton
+                        path=format!("{base}/pin")
+                        label
+                        csrf=csrf.to_owned()
+                        body=json!({ "pinned": !pinned })
+                    />
+                }
+            });
             view! {
-                <tr data-plugin=plugin.clone()>
+                <tr data-plugin=plugin.clone() data-pinned=pinned.to_string()>
                     <td>{plugin.clone()}</td>
                     <td>{running}</td>
-                    <td>{crate::pages::view::cell(Some(&Value::String(state)), "tag", &states, l)}</td>
-                    <td>{error}</td>
+                    <td>{state_cell}</td>
                     <td>
+                        {field(wanted, "version")}
+                        {pinned.then(|| view! { " " <span class="badge badge-3">{l.t(Msg::Pinned)}</span> })}
+                    </td>
+                    <td>{field(report, "error")}</td>
+                    <td class="row-actions">
                         <CallButton
-                            path
+                            path=format!("{base}/rollback")
                             label=l.t(Msg::Rollback).to_owned()
                             confirm=l.t(Msg::ConfirmRollback).to_owned()
                             csrf=csrf.to_owned()
                         />
+                        {pin}
                     </td>
                 </tr>
             }
@@ -985,6 +1035,7 @@ fn agent_detail(a: &Value, l: Locale, csrf: &str, halls: &[(String, String)]) ->
                         <th scope="col">{l.t(Msg::Plugins)}</th>
                         <th scope="col">{l.t(Msg::Version)}</th>
                         <th scope="col">{l.t(Msg::State)}</th>
+                        <th scope="col">{l.t(Msg::DesiredVersion)}</th>
                         <th scope="col">{l.t(Msg::Error)}</th>
                         <th scope="col">{l.t(Msg::Actions)}</th>
                     </tr>

@@ -320,6 +320,29 @@ impl Edge {
         Ok(())
     }
 
+    /// What `agent` should run, for people: each plugin's version, digest,
+    /// whether it is pinned (rollouts skip it) and when it was set.
+    pub async fn desired_summary(&self, agent: &str) -> Result<Vec<Value>, AppError> {
+        let rows = sqlx::query(
+            "SELECT d.plugin, a.version, d.digest, d.pinned, d.updated_at FROM edge_desired d \
+             JOIN edge_artefacts a ON a.digest = d.digest WHERE d.agent_id = $1 ORDER BY d.plugin",
+        )
+        .bind(agent)
+        .fetch_all(self.store.pool())
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(json!({
+                    "plugin": r.try_get::<String, _>(0)?,
+                    "version": r.try_get::<String, _>(1)?,
+                    "digest": r.try_get::<String, _>(2)?,
+                    "pinned": r.try_get::<i64, _>(3)? != 0,
+                    "updated_at": r.try_get::<i64, _>(4)?,
+                }))
+            })
+            .collect()
+    }
+
     /// The desired state of `agent` as stored.
     pub async fn desired_for(&self, agent: &str) -> Result<Desired, AppError> {
         let revision: i64 = sqlx::query("SELECT revision FROM edge_revisions WHERE agent_id = $1")

@@ -57,14 +57,19 @@ pub async fn list_agents(State(state): State<AppState>, Auth(p): Auth) -> AppRes
     Ok(Json(json!({ "items": agents })))
 }
 
-/// `GET /api/edge/agents/{id}`
+/// `GET /api/edge/agents/{id}`: the agent, its last report, and what it
+/// should run (`desired`: plugin, version, digest, pinned, updated_at).
 pub async fn get_agent(
     State(state): State<AppState>,
     Auth(p): Auth,
     Path(id): Path<String>,
 ) -> AppResult<Json<Value>> {
     match state.edge.registry.get(&id).await? {
-        Some(a) if p.can_access_hall(&a.hall) => Ok(Json(json!(a))),
+        Some(a) if p.can_access_hall(&a.hall) => {
+            let mut answer = json!(a);
+            answer["desired"] = json!(state.edge.desired_summary(&id).await?);
+            Ok(Json(answer))
+        }
         _ => Err(AppError::not_found(format!("edge agent {id}"))),
     }
 }
