@@ -508,6 +508,34 @@ async fn the_portal_in_chromium() {
         "the refused value was not stored"
     );
 
+    // A nested config (the hotline's KPI rules and calendar): each value
+    // its own field; an edit is stored at its path, next to nothing else.
+    app.install_hotline().await;
+    client
+        .goto(&format!("{base}/admin/plugins/hotline/config?hall=bailou"))
+        .await
+        .expect("hotline config");
+    wait_hydrated(&client).await;
+    assert_eq!(text_of(&client, "#label-kpi").await, "考核口径");
+    fill_field(&client, "kpi-answer_within_s", "20").await;
+    fill_field(&client, "calendar-weekend", "6\n7").await;
+    assert_eq!(submit_form(&client).await, "已提交。");
+    screenshot(&client, "admin-config-nested").await;
+    audit(&client, "admin-config-nested").await;
+    let stored = host
+        .state
+        .store
+        .registry()
+        .get_config("hotline", Some("bailou"))
+        .await
+        .expect("read config")
+        .expect("the hall's config");
+    assert_eq!(
+        stored.config,
+        json!({ "kpi": { "answer_within_s": 20 }, "calendar": { "weekend": [6, 7] } }),
+        "only what was edited, at its path"
+    );
+
     // Versions: install 0.2.0 of the vendor plugin, then roll back to
     // 0.1.0 from its page.
     let manifest = std::fs::read_to_string(

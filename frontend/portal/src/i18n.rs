@@ -182,6 +182,7 @@ catalogue! {
     Pinned => "已锁定", "Pinned";
     Pin => "锁定版本", "Pin";
     Unpin => "解除锁定", "Unpin";
+    InvalidJson => "不是有效的 JSON，修改后才会保存。", "Not valid JSON; it is saved once it is.";
     RollOutThis => "下发此版本", "Roll out this version";
     ShownOnce => "以下内容只显示这一次，请立即复制保存：", "Shown this once only; copy it now:";
     Enabled => "已启用", "Enabled";

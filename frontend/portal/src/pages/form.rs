@@ -32,8 +32,17 @@ enum Kind {
     Choice(Vec<String>),
     /// An array of strings from a fixed set: one checkbox each.
     Multi(Vec<String>),
-    /// An array of free strings: a text area, one per line.
-    Lines,
+    /// An array of free strings (or, with `integers`, whole numbers): a
+    /// text area, one per line.
+    Lines {
+        integers: bool,
+    },
+    /// A nested object with properties: a heading; its properties follow
+    /// as fields of their own.
+    Group,
+    /// Anything else (an object of free keys, an array of objects): its
+    /// JSON in a text area.
+    Json,
     Upload {
         accept: String,
     },
@@ -41,6 +50,9 @@ enum Kind {
 
 #[derive(Debug, Clone, PartialEq)]
 struct Field {
+    /// The property's path from the top (`["kpi", "answer_within_s"]`).
+    path: Vec<String>,
+    /// `path` joined with `-`: the field's HTML ids.
     name: String,
     title: String,
     description: String,
@@ -97,8 +109,24 @@ fn strings(v: &Value) -> Vec<String> {
 const TEXTAREA_FROM: u64 = 200;
 
 /// The form's fields; titles and choice labels in `l` (a property's
-/// `x-title-en` is its English title).
+/// `x-title-en` is its English title). A nested object's properties follow
+/// its heading, with paths below it.
 fn fields(schema: &Value, options: &[(String, Vec<String>)], l: Locale) -> Vec<Field> {
+    let mut out = Vec::new();
+    object_fields(schema, &[], options, l, &mut out);
+    out
+}
+
+/// Deepest nesting of objects a form shows as fields (deeper: JSON).
+const MAX_DEPTH: usize = 4;
+
+fn object_fields(
+    schema: &Value,
+    prefix: &[String],
+    options: &[(String, Vec<String>)],
+    l: Locale,
+    out: &mut Vec<Field>,
+) {
     let empty = Map::new();
     let props = schema
         .get("properties")
@@ -120,80 +148,139 @@ fn fields(schema: &Value, options: &[(String, Vec<String>)], l: Locale) -> Vec<F
             order.push(name.clone());
         }
     }
-    order
-        .into_iter()
-        .filter_map(|name| {
-            let p = props.get(&name)?;
-            let text = |k: &str| p.get(k).and_then(Value::as_str).map(str::to_owned);
-            let num = |k: &str| p.get(k).and_then(Value::as_f64);
-            let ty = text("type").unwrap_or_else(|| "string".into());
-            let max_length = p.get("maxLength").and_then(Value::as_u64);
-            let choices = options
-                .iter()
-                .find(|(f, _)| *f == name)
-                .map(|(_, o)| o.clone())
-                .or_else(|| {
-                    p.get("enum").and_then(Value::as_array).map(|a| {
-                        a.iter()
-                            .filter_map(|v| v.as_str().map(str::to_owned))
-                            .collect()
-                    })
-                });
-            let item_enum: Option<Vec<String>> = p
-                .get("items")
-                .and_then(|i| i.get("enum"))
-                .and_then(Value::as_array)
-                .map(|a| {
+    for name in order {
+        let Some(p) = props.get(&name) else {
+            continue;
+        };
+        let mut path = prefix.to_vec();
+        path.push(name.clone());
+        let text = |k: &str| p.get(k).and_then(Value::as_str).map(str::to_owned);
+        let num = |k: &str| p.get(k).and_then(Value::as_f64);
+        let ty = text("type").unwrap_or_else(|| "string".into());
+        let max_length = p.get("maxLength").and_then(Value::as_u64);
+        // Options routes name top-level fields.
+        let choices = options
+            .iter()
+            .find(|(f, _)| prefix.is_empty() && *f == name)
+            .map(|(_, o)| o.clone())
+            .or_else(|| {
+                p.get("enum").and_then(Value::as_array).map(|a| {
                     a.iter()
                         .filter_map(|v| v.as_str().map(str::to_owned))
                         .collect()
-                });
-            let kind = match (ty.as_str(), choices) {
-                ("array", Some(c)) => Kind::Multi(c),
-                ("array", None) => item_enum.map_or(Kind::Lines, Kind::Multi),
-                (_, Some(c)) => Kind::Choice(c),
-                ("number", _) => Kind::Number,
-                ("integer", _) => Kind::Integer,
-                ("boolean", _) => Kind::Bool,
-                _ => match (
-                    text("format").as_deref(),
-                    text("contentMediaType"),
-                    max_length,
-                ) {
-                    (_, Some(media), _) => Kind::Upload { accept: media },
-                    (Some("date"), _, _) => Kind::Date,
-                    (Some("date-time"), _, _) => Kind::DateTime,
-                    (_, _, Some(n)) if n > TEXTAREA_FROM => Kind::TextArea,
-                    _ => Kind::Text,
-                },
-            };
-            let title = text("title").unwrap_or_else(|| name.clone());
-            let title = match text("x-title-en") {
-                Some(en) => l.pick(&title, &en).to_owned(),
-                None => title,
-            };
-            Some(Field {
-                title,
-                labels: enum_labels(p, l),
-                description: text("description").unwrap_or_default(),
-                required: required.contains(&name),
-                min_length: p.get("minLength").and_then(Value::as_u64),
+                })
+            });
+        let items = p.get("items");
+        let item_enum: Option<Vec<String>> = items
+            .and_then(|i| i.get("enum"))
+            .and_then(Value::as_array)
+            .map(|a| {
+                a.iter()
+                    .filter_map(|v| v.as_str().map(str::to_owned))
+                    .collect()
+            });
+        let item_type = items
+            .and_then(|i| i.get("type"))
+            .and_then(Value::as_str)
+            .unwrap_or(if items.is_some() { "string" } else { "" });
+        let nested = ty == "object"
+            && p.get("properties").and_then(Value::as_object).is_some()
+            && path.len() < MAX_DEPTH;
+        let kind = match (ty.as_str(), choices) {
+            ("object", _) if nested => Kind::Group,
+            ("object", _) => Kind::Json,
+            ("array", Some(c)) => Kind::Multi(c),
+            ("array", None) => match (item_enum, item_type) {
+                (Some(e), _) => Kind::Multi(e),
+                (None, "string") => Kind::Lines { integers: false },
+                (None, "integer") => Kind::Lines { integers: true },
+                _ => Kind::Json,
+            },
+            (_, Some(c)) => Kind::Choice(c),
+            ("number", _) => Kind::Number,
+            ("integer", _) => Kind::Integer,
+            ("boolean", _) => Kind::Bool,
+            _ => match (
+                text("format").as_deref(),
+                text("contentMediaType"),
                 max_length,
-                pattern: text("pattern"),
-                minimum: num("minimum"),
-                maximum: num("maximum"),
-                kind,
-                name,
-            })
-        })
-        .collect()
+            ) {
+                (_, Some(media), _) => Kind::Upload { accept: media },
+                (Some("date"), _, _) => Kind::Date,
+                (Some("date-time"), _, _) => Kind::DateTime,
+                (_, _, Some(n)) if n > TEXTAREA_FROM => Kind::TextArea,
+                _ => Kind::Text,
+            },
+        };
+        let title = text("title").unwrap_or_else(|| name.clone());
+        let title = match text("x-title-en") {
+            Some(en) => l.pick(&title, &en).to_owned(),
+            None => title,
+        };
+        out.push(Field {
+            title,
+            labels: enum_labels(p, l),
+            description: text("description").unwrap_or_default(),
+            required: required.contains(&name),
+            min_length: p.get("minLength").and_then(Value::as_u64),
+            max_length,
+            pattern: text("pattern"),
+            minimum: num("minimum"),
+            maximum: num("maximum"),
+            kind: kind.clone(),
+            name: path.join("-"),
+            path: path.clone(),
+        });
+        if kind == Kind::Group {
+            object_fields(p, &path, options, l, out);
+        }
+    }
+}
+
+/// The value at `path` in `map`.
+fn get_path<'a>(map: &'a Map<String, Value>, path: &[String]) -> Option<&'a Value> {
+    let (first, rest) = path.split_first()?;
+    let mut v = map.get(first)?;
+    for key in rest {
+        v = v.get(key)?;
+    }
+    Some(v)
+}
+
+/// Sets (or, with `None`, removes) the value at `path`, making the objects
+/// on the way.
+fn set_path(map: &mut Map<String, Value>, path: &[String], value: Option<Value>) {
+    let Some((last, parents)) = path.split_last() else {
+        return;
+    };
+    let mut at = map;
+    for key in parents {
+        let slot = at
+            .entry(key.clone())
+            .or_insert_with(|| Value::Object(Map::new()));
+        if !slot.is_object() {
+            *slot = Value::Object(Map::new());
+        }
+        let Some(next) = slot.as_object_mut() else {
+            return;
+        };
+        at = next;
+    }
+    match value {
+        Some(v) => {
+            at.insert(last.clone(), v);
+        }
+        None => {
+            at.remove(last);
+        }
+    }
 }
 
 /// The values of `record` the form's fields edit.
 fn editable(record: &Map<String, Value>, fields: &[Field]) -> Map<String, Value> {
     record
         .iter()
-        .filter(|(k, _)| fields.iter().any(|f| f.name == **k))
+        .filter(|(k, _)| fields.iter().any(|f| f.path.first() == Some(*k)))
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect()
 }
@@ -224,15 +311,8 @@ fn typed(kind: &Kind, raw: &str) -> Option<Value> {
 }
 
 /// Sets or clears one field of the form's value.
-fn set(values: RwSignal<Map<String, Value>>, name: &str, value: Option<Value>) {
-    values.update(|m| match value {
-        Some(v) => {
-            m.insert(name.to_owned(), v);
-        }
-        None => {
-            m.remove(name);
-        }
-    });
+fn set(values: RwSignal<Map<String, Value>>, path: &[String], value: Option<Value>) {
+    values.update(|m| set_path(m, path, value));
 }
 
 fn input_for(
@@ -249,7 +329,7 @@ fn input_for(
             other => other.to_string(),
         })
         .unwrap_or_default();
-    let name = f.name.clone();
+    let name = f.path.clone();
     let kind = f.kind.clone();
     let on_text = {
         let name = name.clone();
@@ -274,7 +354,8 @@ fn input_for(
             }
             .into_any()
         }
-        Kind::Lines => {
+        Kind::Lines { integers } => {
+            let integers = *integers;
             let lines = initial
                 .and_then(Value::as_array)
                 .map(|a| {
@@ -290,7 +371,10 @@ fn input_for(
                     .lines()
                     .map(str::trim)
                     .filter(|l| !l.is_empty())
-                    .map(|l| Value::String(l.to_owned()))
+                    .map(|l| match l.parse::<i64>() {
+                        Ok(n) if integers => Value::from(n),
+                        _ => Value::String(l.to_owned()),
+                    })
                     .collect();
                 set(values, &name, Some(Value::Array(items)));
             };
@@ -312,8 +396,7 @@ fn input_for(
                     let on_change = move |ev: leptos::ev::Event| {
                         let on = event_target_checked(&ev);
                         values.update(|m| {
-                            let mut list: Vec<Value> = m
-                                .get(&name)
+                            let mut list: Vec<Value> = get_path(m, &name)
                                 .and_then(Value::as_array)
                                 .cloned()
                                 .unwrap_or_default();
@@ -321,7 +404,7 @@ fn input_for(
                             if on {
                                 list.push(Value::String(value.clone()));
                             }
-                            m.insert(name.clone(), Value::Array(list));
+                            set_path(m, &name, Some(Value::Array(list)));
                         });
                     };
                     view! {
@@ -334,7 +417,7 @@ fn input_for(
                 })
                 .collect();
             // Named by the field's label (a `label for` cannot name a group).
-            let label_id = format!("label-{name}");
+            let label_id = format!("label-{}", f.name);
             view! {
                 <div id=id class="checks" role="group" aria-labelledby=label_id>
                     {boxes}
@@ -357,6 +440,36 @@ fn input_for(
                     <option value="">{l.t(Msg::Choose)}</option>
                     {opts}
                 </select>
+            }
+            .into_any()
+        }
+        // The heading is the field's label; its properties follow.
+        Kind::Group => ().into_any(),
+        Kind::Json => {
+            let l = locale();
+            let text = initial
+                .map(|v| serde_json::to_string_pretty(v).unwrap_or_default())
+                .unwrap_or_default();
+            let invalid = RwSignal::new(false);
+            let on_json = move |ev: leptos::ev::Event| {
+                let raw = event_target_value(&ev);
+                if raw.trim().is_empty() {
+                    invalid.set(false);
+                    set(values, &name, None);
+                    return;
+                }
+                match serde_json::from_str::<Value>(&raw) {
+                    Ok(v) => {
+                        invalid.set(false);
+                        set(values, &name, Some(v));
+                    }
+                    // Not sent until it parses; the old value stays.
+                    Err(_) => invalid.set(true),
+                }
+            };
+            view! {
+                <textarea id=id class="json" rows="8" spellcheck="false" on:input=on_json prop:value=text></textarea>
+                {move || invalid.get().then(|| view! { <p class="field-error" role="alert">{l.t(Msg::InvalidJson)}</p> })}
             }
             .into_any()
         }
@@ -595,21 +708,33 @@ pub fn JsonSchemaForm(
         .map(|f| {
             let id = format!("field-{}", f.name);
             let error_id = format!("error-{}", f.name);
-            let pointer = format!("/{}", f.name);
+            let pointer = format!("/{}", f.path.join("/"));
+            let group = f.kind == Kind::Group;
+            // Nested fields are indented under their heading.
+            let depth = f.path.len().saturating_sub(1).min(MAX_DEPTH);
+            let class = if group {
+                format!("field group depth-{depth}")
+            } else {
+                format!("field depth-{depth}")
+            };
             let mark = f
                 .required
                 .then(|| view! { <span class="required" aria-hidden="true">" *"</span> });
             let hint = (!f.description.is_empty())
                 .then(|| view! { <small class="hint">{f.description.clone()}</small> });
-            let input = input_for(f, values, initial.get(&f.name), csrf.clone());
+            let input = input_for(f, values, get_path(&initial, &f.path), csrf.clone());
             // A group of checkboxes is named through `aria-labelledby`.
             let label_for = (!matches!(f.kind, Kind::Multi(_))).then(|| id.clone());
             let error = move || {
                 problems.with(|ps| {
-                    // The field's own problems and its items' (`/purposes/0`).
+                    // The field's own problems and its items' (`/purposes/0`);
+                    // a group's own only (its fields show theirs).
                     let texts: Vec<String> = ps
                         .iter()
-                        .filter(|p| p.path == pointer || p.path.starts_with(&format!("{pointer}/")))
+                        .filter(|p| {
+                            p.path == pointer
+                                || (!group && p.path.starts_with(&format!("{pointer}/")))
+                        })
                         .map(|p| l.pick(&p.zh, &p.en).to_owned())
                         .collect();
                     (!texts.is_empty()).then(|| {
@@ -617,8 +742,18 @@ pub fn JsonSchemaForm(
                     })
                 })
             };
+            if group {
+                return view! {
+                    <div class=class>
+                        <h3 id=format!("label-{}", f.name)>{f.title.clone()}</h3>
+                        {hint}
+                        {error}
+                    </div>
+                }
+                .into_any();
+            }
             view! {
-                <div class="field">
+                <div class=class>
                     <label for=label_for id=format!("label-{}", f.name)>{f.title.clone()}{mark}</label>
                     {input}
                     {hint}
@@ -802,7 +937,67 @@ mod tests {
         assert_eq!(f[6].kind, Kind::Date);
         let lines =
             json!({"properties": {"purposes": {"type": "array", "items": {"type": "string"}}}});
-        assert_eq!(fields(&lines, &[], Locale::Zh)[0].kind, Kind::Lines);
+        assert_eq!(
+            fields(&lines, &[], Locale::Zh)[0].kind,
+            Kind::Lines { integers: false }
+        );
+    }
+
+    #[test]
+    fn nested_objects_become_fields_with_paths() {
+        // The hotline's config, in short.
+        let schema = json!({ "type": "object", "properties": {
+            "kpi": { "type": "object", "title": "考核口径", "properties": {
+                "answer_within_s": { "type": "integer", "title": "及时接通秒数" }
+            }},
+            "calendar": { "type": "object", "properties": {
+                "weekend": { "type": "array", "items": { "type": "integer" } },
+                "holidays": { "type": "array", "items": { "type": "string" } }
+            }},
+            "catalogue": { "type": "object", "properties": {
+                "units": { "type": "array", "items": { "type": "object" } },
+                "entries": { "type": "object" }
+            }}
+        }});
+        let f = fields(&schema, &[], Locale::Zh);
+        let shape: Vec<(String, Kind)> =
+            f.iter().map(|f| (f.name.clone(), f.kind.clone())).collect();
+        assert_eq!(
+            shape,
+            // Without `x-order`, properties come in key order.
+            vec![
+                ("calendar".into(), Kind::Group),
+                ("calendar-holidays".into(), Kind::Lines { integers: false }),
+                ("calendar-weekend".into(), Kind::Lines { integers: true }),
+                ("catalogue".into(), Kind::Group),
+                ("catalogue-entries".into(), Kind::Json),
+                ("catalogue-units".into(), Kind::Json),
+                ("kpi".into(), Kind::Group),
+                ("kpi-answer_within_s".into(), Kind::Integer),
+            ]
+        );
+        let (answer, weekend) = (&f[7], &f[2]);
+        assert_eq!(answer.path, ["kpi", "answer_within_s"]);
+
+        // Edits land at their path, next to what is there.
+        let mut own = json!({ "kpi": { "short_abandon_s": 5 } })
+            .as_object()
+            .cloned()
+            .expect("object");
+        set_path(&mut own, &answer.path, Some(json!(20)));
+        set_path(&mut own, &weekend.path, Some(json!([6, 7])));
+        assert_eq!(
+            Value::Object(own.clone()),
+            json!({ "kpi": { "short_abandon_s": 5, "answer_within_s": 20 },
+                    "calendar": { "weekend": [6, 7] } })
+        );
+        assert_eq!(get_path(&own, &answer.path), Some(&json!(20)));
+        set_path(&mut own, &answer.path, None);
+        assert_eq!(get_path(&own, &answer.path), None);
+        assert_eq!(
+            get_path(&own, &["kpi".into(), "short_abandon_s".into()]),
+            Some(&json!(5))
+        );
     }
 
     #[test]
