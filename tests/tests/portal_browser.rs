@@ -17,6 +17,7 @@ use std::time::Duration;
 
 use bantong_host::identity::Role;
 use bantong_tests::db::Backend;
+use bantong_tests::edge::eventually;
 use bantong_tests::{TestApp, TestDb};
 use fantoccini::actions::{InputSource, KeyAction, KeyActions};
 use fantoccini::{Client, ClientBuilder, Locator};
@@ -112,24 +113,32 @@ async fn screenshot(client: &Client, name: &str) {
 /// Waits until the page has hydrated: the wasm bundle loaded, took over
 /// the server's HTML and ran its effects.
 async fn wait_hydrated(client: &Client) {
-    client
-        .wait()
-        .at_most(Duration::from_secs(20))
-        .for_element(Locator::Css("body[data-hydrated]"))
-        .await
-        .expect("the page hydrates (is target/portal/pkg built and served?)");
+    wait_for(
+        client,
+        "body[data-hydrated]",
+        20,
+        "the page hydrates (is target/portal/pkg built and served?)",
+    )
+    .await;
 }
 
+/// The text of the element `css` selects, once it appears. A page that
+/// reloads between finding the element and reading it (a button's
+/// `location.reload()`) is read again.
 async fn text_of(client: &Client, css: &str) -> String {
-    client
-        .wait()
-        .at_most(Duration::from_secs(10))
-        .for_element(Locator::Css(css))
-        .await
-        .unwrap_or_else(|e| panic!("{css}: {e}"))
-        .text()
-        .await
-        .expect("text")
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let found = client.find(Locator::Css(css)).await;
+        if let Ok(element) = found
+            && let Ok(text) = element.text().await
+        {
+            return text;
+        }
+        if tokio::time::Instant::now() >= deadline {
+            panic!("{css}: not found in 10 s");
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 }
 
 async fn log_in(client: &Client, base: &str, username: &str) {
@@ -159,12 +168,13 @@ async fn log_in(client: &Client, base: &str, username: &str) {
         .click()
         .await
         .expect("click");
-    client
-        .wait()
-        .at_most(Duration::from_secs(10))
-        .for_element(Locator::Css("header.topbar .user-name"))
-        .await
-        .expect("the start page after login");
+    wait_for(
+        client,
+        "header.topbar .user-name",
+        10,
+        "the start page after login",
+    )
+    .await;
     wait_hydrated(client).await;
 }
 
@@ -239,13 +249,29 @@ async fn log_in_by_keyboard(client: &Client, base: &str, username: &str) {
         .await
         .expect("type");
     press(client, ENTER).await;
+    wait_for(
+        client,
+        "header.topbar .user-name",
+        10,
+        "the start page after a keyboard login",
+    )
+    .await;
+    wait_hydrated(client).await;
+}
+
+/// The element `css` selects, once it appears within `secs` seconds.
+async fn wait_for(
+    client: &Client,
+    css: &str,
+    secs: u64,
+    what: &str,
+) -> fantoccini::elements::Element {
     client
         .wait()
-        .at_most(Duration::from_secs(10))
-        .for_element(Locator::Css("header.topbar .user-name"))
+        .at_most(Duration::from_secs(secs))
+        .for_element(Locator::Css(css))
         .await
-        .expect("the start page after a keyboard login");
-    wait_hydrated(client).await;
+        .unwrap_or_else(|e| panic!("{what}: {e}"))
 }
 
 /// Accepts the next confirmation dialogues.
@@ -440,8 +466,12 @@ async fn the_portal_in_chromium() {
         .click()
         .await
         .expect("click");
-    let h1 = text_of(&client, "main h1").await;
-    assert_eq!(h1, "Visitor log");
+    // (A full page load: read the new page, not the one it replaces.)
+    eventually(Duration::from_secs(10), "the English page", || async {
+        (text_of(&client, "main h1").await == "Visitor log").then_some(())
+    })
+    .await;
+    wait_hydrated(&client).await;
     screenshot(&client, "visitor-list-en").await;
     audit(&client, "visitor-list-en").await;
 
@@ -651,12 +681,7 @@ async fn the_portal_in_chromium() {
         .click()
         .await
         .expect("open");
-    let name = client
-        .wait()
-        .at_most(Duration::from_secs(10))
-        .for_element(Locator::Css("#field-display_name"))
-        .await
-        .expect("the edit form");
+    let name = wait_for(&client, "#field-display_name", 10, "the edit form").await;
     assert_eq!(
         name.prop("value").await.expect("value").as_deref(),
         Some("staff2")
@@ -738,7 +763,7 @@ async fn the_portal_in_chromium() {
 async fn the_dashboard_shows_a_simulated_halls_alert_live() {
     use bantong_edge::camera::{QUEUE_ZONE, SEAT};
     use bantong_tests::edge::{
-        AgentProcess, BrokerKind, Installation, camera_watch_package, eventually, issue_token,
+        AgentProcess, BrokerKind, Installation, camera_watch_package, issue_token,
     };
     let pkg = std::env::var_os("BANTONG_PORTAL_PKG_DIR")
         .map(PathBuf::from)
@@ -762,12 +787,7 @@ async fn the_dashboard_shows_a_simulated_halls_alert_live() {
         .await
         .expect("dashboard");
     wait_hydrated(&client).await;
-    client
-        .wait()
-        .at_most(Duration::from_secs(10))
-        .for_element(Locator::Css(".live .dot.on"))
-        .await
-        .expect("the live feed connects");
+    wait_for(&client, ".live .dot.on", 10, "the live feed connects").await;
     assert!(text_of(&client, ".alert-list").await.contains("暂无告警"));
     client
         .execute("window.__stillHere = true;", vec![])
@@ -812,14 +832,13 @@ async fn the_dashboard_shows_a_simulated_halls_alert_live() {
     assert_eq!(d.status, StatusCode::OK, "{}", d.json());
 
     // The alert reaches the open page by itself.
-    let alert = client
-        .wait()
-        .at_most(Duration::from_secs(90))
-        .for_element(Locator::Css(
-            r#".alert-list li[data-kind="alert.window-unattended"]"#,
-        ))
-        .await
-        .expect("the simulated hall's alert appears live");
+    let alert = wait_for(
+        &client,
+        r#".alert-list li[data-kind="alert.window-unattended"]"#,
+        90,
+        "the simulated hall's alert appears live",
+    )
+    .await;
     let text = alert.text().await.expect("text");
     assert!(
         text.contains("窗口无人值守") && text.contains("window-3") && text.contains("bailou大厅"),
@@ -881,21 +900,12 @@ async fn the_dashboard_shows_a_simulated_halls_alert_live() {
         .send_keys(&package.display().to_string())
         .await
         .expect("choose the file");
-    client
-        .wait()
-        .at_most(Duration::from_secs(20))
-        .for_element(Locator::Css("a.roll-out"))
+    wait_for(&client, "a.roll-out", 20, "a link to roll the upload out")
         .await
-        .expect("a link to roll the upload out")
         .click()
         .await
         .expect("click");
-    let field = client
-        .wait()
-        .at_most(Duration::from_secs(10))
-        .for_element(Locator::Css("#field-digest"))
-        .await
-        .expect("the rollout form");
+    let field = wait_for(&client, "#field-digest", 10, "the rollout form").await;
     let v2 = field
         .prop("value")
         .await
@@ -1009,14 +1019,13 @@ async fn the_dashboard_shows_a_simulated_halls_alert_live() {
         .click()
         .await
         .expect("click");
-    client
-        .wait()
-        .at_most(Duration::from_secs(10))
-        .for_element(Locator::Css(
-            r#"tr[data-plugin="camera-watch"][data-pinned="false"]"#,
-        ))
-        .await
-        .expect("unpinned after the reload");
+    wait_for(
+        &client,
+        r#"tr[data-plugin="camera-watch"][data-pinned="false"]"#,
+        10,
+        "unpinned after the reload",
+    )
+    .await;
     let agent = admin.get("/api/edge/agents/bailou-edge-1").await.json();
     assert_eq!(agent["desired"][0]["pinned"], json!(false), "{agent}");
 
@@ -1045,7 +1054,12 @@ async fn the_dashboard_shows_a_simulated_halls_alert_live() {
         (d["digest"] == json!(v1)).then_some(())
     })
     .await;
-    let row = text_of(&client, "table.list tbody tr").await;
-    assert!(row.contains("已中止") && row.contains("已回退 1"), "{row}");
+    // The page reloads itself after the call; read it once it has.
+    let row = eventually(Duration::from_secs(10), "the aborted row", || async {
+        let row = text_of(&client, "table.list tbody tr").await;
+        row.contains("已中止").then_some(row)
+    })
+    .await;
+    assert!(row.contains("已回退 1"), "{row}");
     client.close().await.expect("close the browser");
 }
