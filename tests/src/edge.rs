@@ -262,6 +262,30 @@ impl AgentProcess {
         }
     }
 
+    /// An agent `agent_id` of `hall`, enrolled by `admin`, with one
+    /// simulated camera `cam-1` whose scene is a growing queue at a window
+    /// (the clerk leaves), at 5 frames/s and four times real speed; started.
+    pub async fn with_growing_queue(
+        binary: &str,
+        admin: &Client,
+        hall: &str,
+        agent_id: &str,
+        data_dir: PathBuf,
+        host_url: &str,
+    ) -> AgentProcess {
+        let token = issue_token(admin, hall, agent_id).await;
+        let mut agent = AgentProcess::new(binary, data_dir, host_url);
+        agent.enrol(&token);
+        agent.env(
+            "BANTONG_EDGE_CAMERAS",
+            r#"[{id = "cam-1", scene = "growing-queue"}]"#,
+        );
+        agent.env("BANTONG_EDGE_CAMERA_FPS", "5");
+        agent.env("BANTONG_EDGE_CAMERA_SPEED", "4");
+        agent.run(0, 0);
+        agent
+    }
+
     fn command(&self) -> Command {
         let mut c = Command::new(&self.binary);
         c.env("BANTONG_EDGE_DATA_DIR", &self.data_dir)

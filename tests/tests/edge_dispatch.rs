@@ -12,7 +12,7 @@ use bantong_edge::camera::{QUEUE_ZONE, SEAT};
 use bantong_tests::app::TestApp;
 use bantong_tests::db::backends;
 use bantong_tests::edge::{
-    AgentProcess, BrokerKind, Installation, camera_watch_package, eventually, issue_token,
+    AgentProcess, BrokerKind, Installation, camera_watch_package, eventually,
 };
 use clap::Parser;
 use serde_json::{Value, json};
@@ -63,16 +63,15 @@ async fn deploy_run_alert_roll_back_and_refuse_altered_artefacts() {
             admin,
             mosquitto: _mosquitto,
         } = Installation::start(backend, broker, &["hall-a"]).await;
-        let token = issue_token(&admin, "hall-a", "cw-edge").await;
-        let mut agent = AgentProcess::new(AGENT, app.db.dir.path().join("agent"), &host.url());
-        agent.enrol(&token);
-        agent.env(
-            "BANTONG_EDGE_CAMERAS",
-            r#"[{id = "cam-1", scene = "growing-queue"}]"#,
-        );
-        agent.env("BANTONG_EDGE_CAMERA_FPS", "5");
-        agent.env("BANTONG_EDGE_CAMERA_SPEED", "4");
-        agent.run(0, 0);
+        let mut agent = AgentProcess::with_growing_queue(
+            AGENT,
+            &admin,
+            "hall-a",
+            "cw-edge",
+            app.db.dir.path().join("agent"),
+            &host.url(),
+        )
+        .await;
 
         // Upload v0.1.0 and deploy it.
         let v1 = upload(&app, &admin, "0.1.0").await;

@@ -110,6 +110,15 @@ async fn screenshot(client: &Client, name: &str) {
     std::fs::write(screenshots_dir().join(format!("{name}.png")), png).expect("save screenshot");
 }
 
+/// Opens `url` and waits until it has hydrated.
+async fn open(client: &Client, url: &str) {
+    client
+        .goto(url)
+        .await
+        .unwrap_or_else(|e| panic!("{url}: {e}"));
+    wait_hydrated(client).await;
+}
+
 /// Waits until the page has hydrated: the wasm bundle loaded, took over
 /// the server's HTML and ran its effects.
 async fn wait_hydrated(client: &Client) {
@@ -450,11 +459,7 @@ async fn the_portal_in_chromium() {
     // Another hall's staff sees only theirs.
     client.delete_all_cookies().await.expect("log out");
     log_in(&client, &base, "staff2").await;
-    client
-        .goto(&format!("{base}/v/visitor-log/visits"))
-        .await
-        .expect("list");
-    wait_hydrated(&client).await;
+    open(&client, &format!("{base}/v/visitor-log/visits")).await;
     let table = text_of(&client, "table.list tbody").await;
     assert!(table.contains("李四") && !table.contains("张三"), "{table}");
 
@@ -483,11 +488,7 @@ async fn the_portal_in_chromium() {
     let hall_code = admin.get("/api/halls/bailou").await.json()["code"].clone();
     client.delete_all_cookies().await.expect("log out");
     log_in(&client, &base, "admin1").await;
-    client
-        .goto(&format!("{base}/admin/plugins"))
-        .await
-        .expect("plugins page");
-    wait_hydrated(&client).await;
+    open(&client, &format!("{base}/admin/plugins")).await;
     let plugins = text_of(&client, "table.list tbody").await;
     assert!(
         plugins.contains("visitor-log") && plugins.contains("已启用"),
@@ -495,13 +496,11 @@ async fn the_portal_in_chromium() {
     );
     screenshot(&client, "admin-plugins").await;
     audit(&client, "admin-plugins").await;
-    client
-        .goto(&format!(
-            "{base}/admin/plugins/visitor-log/config?hall=bailou"
-        ))
-        .await
-        .expect("config page");
-    wait_hydrated(&client).await;
+    open(
+        &client,
+        &format!("{base}/admin/plugins/visitor-log/config?hall=bailou"),
+    )
+    .await;
     let purposes = client
         .find(Locator::Css("#field-purposes"))
         .await
@@ -541,11 +540,11 @@ async fn the_portal_in_chromium() {
     // A nested config (the hotline's KPI rules and calendar): each value
     // its own field; an edit is stored at its path, next to nothing else.
     app.install_hotline().await;
-    client
-        .goto(&format!("{base}/admin/plugins/hotline/config?hall=bailou"))
-        .await
-        .expect("hotline config");
-    wait_hydrated(&client).await;
+    open(
+        &client,
+        &format!("{base}/admin/plugins/hotline/config?hall=bailou"),
+    )
+    .await;
     assert_eq!(text_of(&client, "#label-kpi").await, "考核口径");
     fill_field(&client, "kpi-answer_within_s", "20").await;
     fill_field(&client, "calendar-weekend", "6\n7").await;
@@ -584,11 +583,7 @@ async fn the_portal_in_chromium() {
         .install(&bytes, &bantong_host::identity::Principal::system("test"))
         .await
         .expect("install 0.2.0");
-    client
-        .goto(&format!("{base}/admin/plugins/visitor-log"))
-        .await
-        .expect("plugin page");
-    wait_hydrated(&client).await;
+    open(&client, &format!("{base}/admin/plugins/visitor-log")).await;
     text_of(&client, r#"tr[data-version="0.2.0"] .badge-1"#).await;
     accept_confirmations(&client).await;
     client
@@ -611,11 +606,7 @@ async fn the_portal_in_chromium() {
 
     // An API token: created from a form that shows its secret once, then
     // revoked from the list (after the confirmation).
-    client
-        .goto(&format!("{base}/admin/new-token"))
-        .await
-        .expect("new token");
-    wait_hydrated(&client).await;
+    open(&client, &format!("{base}/admin/new-token")).await;
     client
         .find(Locator::Css("#field-name"))
         .await
@@ -649,11 +640,7 @@ async fn the_portal_in_chromium() {
 
     // Editing a hall: the form starts from its values; what is changed is
     // saved.
-    client
-        .goto(&format!("{base}/admin/edit-hall/bailou"))
-        .await
-        .expect("edit hall");
-    wait_hydrated(&client).await;
+    open(&client, &format!("{base}/admin/edit-hall/bailou")).await;
     fill_field(&client, "name_zh", "白楼镇便民服务中心").await;
     assert_eq!(submit_form(&client).await, "已提交。");
     let hall = admin.get("/api/halls/bailou").await.json();
@@ -666,11 +653,7 @@ async fn the_portal_in_chromium() {
 
     // A user: found in the list, renamed, given a second hall, and a
     // one-time password made for them.
-    client
-        .goto(&format!("{base}/admin/users"))
-        .await
-        .expect("users");
-    wait_hydrated(&client).await;
+    open(&client, &format!("{base}/admin/users")).await;
     audit(&client, "admin-users").await;
     client
         .find(Locator::XPath(
@@ -762,9 +745,7 @@ async fn the_portal_in_chromium() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_dashboard_shows_a_simulated_halls_alert_live() {
     use bantong_edge::camera::{QUEUE_ZONE, SEAT};
-    use bantong_tests::edge::{
-        AgentProcess, BrokerKind, Installation, camera_watch_package, issue_token,
-    };
+    use bantong_tests::edge::{AgentProcess, BrokerKind, Installation, camera_watch_package};
     let pkg = std::env::var_os("BANTONG_PORTAL_PKG_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| bantong_tests::app::repo_root().join("target/portal/pkg"));
@@ -782,11 +763,7 @@ async fn the_dashboard_shows_a_simulated_halls_alert_live() {
     let profile = tempfile::tempdir().expect("profile dir");
     let client = browser(&driver, profile.path()).await;
     log_in(&client, &base, "admin").await;
-    client
-        .goto(&format!("{base}/dashboard"))
-        .await
-        .expect("dashboard");
-    wait_hydrated(&client).await;
+    open(&client, &format!("{base}/dashboard")).await;
     wait_for(&client, ".live .dot.on", 10, "the live feed connects").await;
     assert!(text_of(&client, ".alert-list").await.contains("暂无告警"));
     client
@@ -795,20 +772,15 @@ async fn the_dashboard_shows_a_simulated_halls_alert_live() {
         .expect("mark the page");
 
     // The hall: an agent with a simulated camera, camera-watch dispatched.
-    let token = issue_token(&admin, "bailou", "bailou-edge-1").await;
-    let mut agent = AgentProcess::new(
+    let _agent = AgentProcess::with_growing_queue(
         env!("CARGO_BIN_EXE_edge-under-test"),
+        &admin,
+        "bailou",
+        "bailou-edge-1",
         app.db.dir.path().join("agent"),
         &base,
-    );
-    agent.enrol(&token);
-    agent.env(
-        "BANTONG_EDGE_CAMERAS",
-        r#"[{id = "cam-1", scene = "growing-queue"}]"#,
-    );
-    agent.env("BANTONG_EDGE_CAMERA_FPS", "5");
-    agent.env("BANTONG_EDGE_CAMERA_SPEED", "4");
-    agent.run(0, 0);
+    )
+    .await;
     let up = admin
         .send_bytes(
             "POST",
@@ -888,11 +860,7 @@ async fn the_dashboard_shows_a_simulated_halls_alert_live() {
     let v1 = digest;
     let package = app.db.dir.path().join("camera-watch-0.2.0.btpkg");
     std::fs::write(&package, camera_watch_package(&app.key, "0.2.0", None)).expect("package");
-    client
-        .goto(&format!("{base}/admin/rollouts"))
-        .await
-        .expect("rollouts");
-    wait_hydrated(&client).await;
+    open(&client, &format!("{base}/admin/rollouts")).await;
     client
         .find(Locator::Css("#upload-api-edge-artefacts"))
         .await
@@ -964,11 +932,7 @@ async fn the_dashboard_shows_a_simulated_halls_alert_live() {
 
     // Rolled back from the agent's page: back to 0.1.0, pinned (rollouts
     // skip it), then unpinned from the same page.
-    client
-        .goto(&format!("{base}/admin/agents/bailou-edge-1"))
-        .await
-        .expect("agent page");
-    wait_hydrated(&client).await;
+    open(&client, &format!("{base}/admin/agents/bailou-edge-1")).await;
     let running = text_of(&client, r#"tr[data-plugin="camera-watch"]"#).await;
     assert!(running.contains("0.2.0"), "{running}");
     audit(&client, "admin-agent").await;

@@ -144,15 +144,39 @@ impl ViewDef {
 
     /// The route behind the view, with `{id}` replaced when given.
     pub fn api_path(&self, id: Option<&str>) -> String {
-        let mut route = self.route.clone();
-        if let Some(id) = id {
-            route = route.replace("{id}", &crate::api::encode_component(id));
-        }
+        self.path_of(&self.route, id)
+    }
+
+    /// The API path of `route`, one of this view's plugin's routes (or,
+    /// for the portal's own views, a host API path), with `{id}` replaced
+    /// when given.
+    pub fn path_of(&self, route: &str, id: Option<&str>) -> String {
+        let route = match id {
+            Some(id) => route.replace("{id}", &crate::api::encode_component(id)),
+            None => route.to_owned(),
+        };
         if self.is_builtin() {
             route
         } else {
             format!("/api/plugins/{}{}", self.plugin, route)
         }
+    }
+
+    /// The method its route is called with (`spec.method`, default POST).
+    pub fn method(&self) -> String {
+        self.spec
+            .get("method")
+            .and_then(Value::as_str)
+            .unwrap_or("POST")
+            .to_owned()
+    }
+
+    /// The field of the answer to show once (`spec.show_once`).
+    pub fn show_once(&self) -> Option<String> {
+        self.spec
+            .get("show_once")
+            .and_then(Value::as_str)
+            .map(str::to_owned)
     }
 }
 

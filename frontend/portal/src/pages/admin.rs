@@ -37,6 +37,36 @@ const DEPLOY_STATES: [(&str, &str, &str); 5] = [
     ("rolled-back", "已回退", "Rolled back"),
 ];
 
+/// What a hall's forms edit (the new-hall form adds its id).
+fn hall_properties() -> Value {
+    json!({
+        "code": { "type": "string", "title": "编码", "x-title-en": "Code", "maxLength": 32 },
+        "name_zh": { "type": "string", "title": "中文名称", "x-title-en": "Name in Chinese", "maxLength": 64 },
+        "name_en": { "type": "string", "title": "英文名称", "x-title-en": "Name in English", "maxLength": 64 },
+        "grade": { "type": "string", "title": "等级", "x-title-en": "Grade", "enum": ["demonstration", "standard", "basic"], "x-enum-labels": grades() }
+    })
+}
+
+/// What a user's forms edit (the new-user form adds the username and the
+/// initial password, the edit form the account's disabling).
+fn user_properties() -> Value {
+    json!({
+        "display_name": { "type": "string", "title": "姓名", "x-title-en": "Name", "maxLength": 64 },
+        "roles": { "type": "array", "title": "角色", "x-title-en": "Roles", "items": { "enum": [
+            "district-admin", "hotline-agent", "hall-manager", "window-staff",
+            "door-service", "inspector", "hr-officer", "leader", "vendor"
+        ] } },
+        "halls": { "type": "array", "title": "服务中心", "x-title-en": "Halls", "items": { "type": "string" } },
+        "district_wide": { "type": "boolean", "title": "全区权限", "x-title-en": "District-wide access" }
+    })
+}
+
+/// `properties` with one more.
+fn with_property(mut properties: Value, name: &str, property: Value) -> Value {
+    properties[name] = property;
+    properties
+}
+
 /// The grades as a property's `x-enum-labels`.
 fn grades() -> Value {
     GRADES
@@ -99,13 +129,9 @@ pub fn builtin(id: &str) -> Option<ViewDef> {
                 "type": "object",
                 "required": ["id", "code", "name_zh", "name_en", "grade"],
                 "x-order": ["id", "code", "name_zh", "name_en", "grade"],
-                "properties": {
-                    "id": { "type": "string", "title": "标识（小写字母、数字、-）", "x-title-en": "Id (lower-case letters, digits, -)", "pattern": "^[a-z0-9][a-z0-9-]{0,31}$" },
-                    "code": { "type": "string", "title": "编码", "x-title-en": "Code", "maxLength": 32 },
-                    "name_zh": { "type": "string", "title": "中文名称", "x-title-en": "Name in Chinese", "maxLength": 64 },
-                    "name_en": { "type": "string", "title": "英文名称", "x-title-en": "Name in English", "maxLength": 64 },
-                    "grade": { "type": "string", "title": "等级", "x-title-en": "Grade", "enum": ["demonstration", "standard", "basic"], "x-enum-labels": grades() }
-                }
+                "properties": with_property(hall_properties(), "id", json!(
+                    { "type": "string", "title": "标识（小写字母、数字、-）", "x-title-en": "Id (lower-case letters, digits, -)", "pattern": "^[a-z0-9][a-z0-9-]{0,31}$" }
+                ))
             }}),
         ),
         "edit-hall" => def(
@@ -119,12 +145,7 @@ pub fn builtin(id: &str) -> Option<ViewDef> {
                 "schema": {
                     "type": "object",
                     "x-order": ["code", "name_zh", "name_en", "grade"],
-                    "properties": {
-                        "code": { "type": "string", "title": "编码", "x-title-en": "Code", "maxLength": 32 },
-                        "name_zh": { "type": "string", "title": "中文名称", "x-title-en": "Name in Chinese", "maxLength": 64 },
-                        "name_en": { "type": "string", "title": "英文名称", "x-title-en": "Name in English", "maxLength": 64 },
-                        "grade": { "type": "string", "title": "等级", "x-title-en": "Grade", "enum": ["demonstration", "standard", "basic"], "x-enum-labels": grades() }
-                    }
+                    "properties": hall_properties()
                 }
             }),
         ),
@@ -148,16 +169,9 @@ pub fn builtin(id: &str) -> Option<ViewDef> {
                 "schema": {
                     "type": "object",
                     "x-order": ["display_name", "roles", "halls", "district_wide", "disabled"],
-                    "properties": {
-                        "display_name": { "type": "string", "title": "姓名", "x-title-en": "Name", "maxLength": 64 },
-                        "roles": { "type": "array", "title": "角色", "x-title-en": "Roles", "items": { "enum": [
-                            "district-admin", "hotline-agent", "hall-manager", "window-staff",
-                            "door-service", "inspector", "hr-officer", "leader", "vendor"
-                        ] } },
-                        "halls": { "type": "array", "title": "服务中心", "x-title-en": "Halls", "items": { "type": "string" } },
-                        "district_wide": { "type": "boolean", "title": "全区权限", "x-title-en": "District-wide access" },
-                        "disabled": { "type": "boolean", "title": "停用账号", "x-title-en": "Account disabled" }
-                    }
+                    "properties": with_property(user_properties(), "disabled", json!(
+                        { "type": "boolean", "title": "停用账号", "x-title-en": "Account disabled" }
+                    ))
                 }
             }),
         ),
@@ -193,17 +207,13 @@ pub fn builtin(id: &str) -> Option<ViewDef> {
                     "type": "object",
                     "required": ["username", "display_name", "password", "roles"],
                     "x-order": ["username", "display_name", "password", "roles", "halls", "district_wide"],
-                    "properties": {
-                        "username": { "type": "string", "title": "用户名", "x-title-en": "Username", "pattern": "^[a-z0-9][a-z0-9._-]{1,31}$" },
-                        "display_name": { "type": "string", "title": "姓名", "x-title-en": "Name", "maxLength": 64 },
-                        "password": { "type": "string", "title": "初始密码（首次登录须修改）", "x-title-en": "Initial password (to be changed at first login)", "minLength": 10 },
-                        "roles": { "type": "array", "title": "角色", "x-title-en": "Roles", "items": { "enum": [
-                            "district-admin", "hotline-agent", "hall-manager", "window-staff",
-                            "door-service", "inspector", "hr-officer", "leader", "vendor"
-                        ] } },
-                        "halls": { "type": "array", "title": "服务中心", "x-title-en": "Halls", "items": { "type": "string" } },
-                        "district_wide": { "type": "boolean", "title": "全区权限", "x-title-en": "District-wide access" }
-                    }
+                    "properties": with_property(
+                        with_property(user_properties(), "username", json!(
+                            { "type": "string", "title": "用户名", "x-title-en": "Username", "pattern": "^[a-z0-9][a-z0-9._-]{1,31}$" }
+                        )),
+                        "password",
+                        json!({ "type": "string", "title": "初始密码（首次登录须修改）", "x-title-en": "Initial password (to be changed at first login)", "minLength": 10 })
+                    )
                 }
             }),
         ),
@@ -425,6 +435,7 @@ pub fn AdminPage() -> impl IntoView {
                         path="/api/edge/artefacts"
                         title=Msg::UploadEdgePlugin
                         hint=Msg::UploadEdgeHint
+                        next_with_digest="/admin/new-rollout?digest="
                     />
                 }
             });
@@ -544,7 +555,16 @@ fn plugin_table(v: &Value, l: Locale, csrf: &str) -> AnyView {
 /// Uploads a signed package (`.btpkg`) to `path` and shows what the host
 /// made of it (`id`/`plugin`, `version`, and `digest` when there is one).
 #[component]
-fn UploadForm(csrf: String, path: &'static str, title: Msg, hint: Msg) -> impl IntoView {
+fn UploadForm(
+    csrf: String,
+    path: &'static str,
+    title: Msg,
+    hint: Msg,
+    /// Where to go next with the upload's digest appended (an edge
+    /// package's rollout form), if anywhere.
+    #[prop(optional)]
+    next_with_digest: Option<&'static str>,
+) -> impl IntoView {
     let l = locale();
     let outcome = RwSignal::new(None::<(bool, String)>);
     // An uploaded edge package: a link to roll it out.
@@ -573,9 +593,11 @@ fn UploadForm(csrf: String, path: &'static str, title: Msg, hint: Msg) -> impl I
                                 text("plugin")
                             };
                             let digest = text("digest");
-                            if path == "/api/edge/artefacts" && !digest.is_empty() {
+                            if let Some(prefix) = next_with_digest
+                                && !digest.is_empty()
+                            {
                                 next.set(Some(format!(
-                                    "/admin/new-rollout?digest={}",
+                                    "{prefix}{}",
                                     crate::api::encode_component(&digest)
                                 )));
                             }
@@ -590,16 +612,13 @@ fn UploadForm(csrf: String, path: &'static str, title: Msg, hint: Msg) -> impl I
                                 .to_owned(),
                             )
                         }
-                        Err(e) if e.message.is_empty() => {
-                            (false, l.t(Msg::for_error(&e.code)).to_owned())
-                        }
-                        Err(e) => (false, e.message),
+                        Err(e) => (false, super::form::error_text(e, l)),
                     }));
                 });
             }
         }
         #[cfg(not(feature = "hydrate"))]
-        let _ = (&ev, &csrf, path);
+        let _ = (&ev, &csrf, path, next_with_digest);
     };
     view! {
         <section class="card form install">
@@ -775,21 +794,26 @@ fn config_view(c: ConfigData, l: Locale, csrf: String) -> AnyView {
     .into_any()
 }
 
+/// `GET {collection}/{id}` for the page route's `:id`, again when it changes.
+fn by_route_id(collection: &'static str) -> Resource<Result<Value, ApiError>> {
+    let params = use_params_map();
+    let client = Client::current();
+    Resource::new(
+        move || params.with(|p| p.get("id").unwrap_or_default()),
+        move |id| {
+            client
+                .clone()
+                .get::<Value>(format!("{collection}/{}", api::encode_component(&id)))
+        },
+    )
+}
+
 /// `/admin/plugins/{id}`: one plugin — what it is, what it was granted, how
 /// its calls went, and its installed versions, any of which can be made
 /// current again (a rollback activates the previous one).
 #[component]
 pub fn PluginPage() -> impl IntoView {
-    let params = use_params_map();
-    let client = Client::current();
-    let data = Resource::new(
-        move || params.with(|p| p.get("id").unwrap_or_default()),
-        move |id| {
-            client
-                .clone()
-                .get::<Value>(format!("/api/admin/plugins/{}", api::encode_component(&id)))
-        },
-    );
+    let data = by_route_id("/api/admin/plugins");
     let l = locale();
     signed_in(move |s: Session| {
         let csrf = s.me.csrf_token.clone().unwrap_or_default();
@@ -894,16 +918,7 @@ fn plugin_detail(p: &Value, l: Locale, csrf: &str) -> AnyView {
 /// each of which can be rolled back to its previous version.
 #[component]
 pub fn AgentPage() -> impl IntoView {
-    let params = use_params_map();
-    let client = Client::current();
-    let data = Resource::new(
-        move || params.with(|p| p.get("id").unwrap_or_default()),
-        move |id| {
-            client
-                .clone()
-                .get::<Value>(format!("/api/edge/agents/{}", api::encode_component(&id)))
-        },
-    );
+    let data = by_route_id("/api/edge/agents");
     let l = locale();
     signed_in(move |s: Session| {
         let csrf = s.me.csrf_token.clone().unwrap_or_default();

@@ -32,7 +32,7 @@ struct BoardSpec {
     card_fields: Vec<Column>,
 }
 
-pub fn render(view: &ViewDef, page: &ListPage, l: Locale) -> AnyView {
+pub fn render(view: &ViewDef, page: &ListPage, halls: &[(String, String)], l: Locale) -> AnyView {
     let spec: BoardSpec = serde_json::from_value(view.spec.clone()).unwrap_or_default();
     let status_of = |doc: &Value| {
         field(doc, &spec.status_field)
@@ -53,7 +53,7 @@ pub fn render(view: &ViewDef, page: &ListPage, l: Locale) -> AnyView {
                         .iter()
                         .map(|f| {
                             let label = l.pick(&f.title_zh, &f.title_en).to_owned();
-                            let value = cell(field(doc, &f.field), &f.kind, &f.labels(l), l);
+                            let value = cell(field(doc, &f.field), &f.kind, &f.labels(halls, l), l);
                             view! {
                                 <dt>{label}</dt>
                                 <dd>{value}</dd>

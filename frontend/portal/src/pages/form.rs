@@ -70,10 +70,8 @@ struct Field {
 impl Field {
     /// What a choice shows: its label, a role's name, else the value.
     fn label_of(&self, value: &str, l: Locale) -> String {
-        self.labels
-            .iter()
-            .find(|(v, _)| v == value)
-            .map(|(_, label)| label.clone())
+        super::view::label_in(&self.labels, value)
+            .map(str::to_owned)
             .or_else(|| Msg::role(value).map(|m| l.t(m).to_owned()))
             .unwrap_or_else(|| value.to_owned())
     }
@@ -135,12 +133,8 @@ fn object_fields(
     let required: Vec<String> = schema.get("required").map(strings).unwrap_or_default();
     let mut order: Vec<String> = schema
         .get("x-order")
-        .and_then(Value::as_array)
-        .map(|a| {
-            a.iter()
-                .filter_map(|v| v.as_str().map(str::to_owned))
-                .collect()
-        })
+        .filter(|o| o.is_array())
+        .map(strings)
         .unwrap_or_else(|| required.clone());
     order.retain(|n| props.contains_key(n));
     for name in props.keys() {
@@ -163,22 +157,12 @@ fn object_fields(
             .iter()
             .find(|(f, _)| prefix.is_empty() && *f == name)
             .map(|(_, o)| o.clone())
-            .or_else(|| {
-                p.get("enum").and_then(Value::as_array).map(|a| {
-                    a.iter()
-                        .filter_map(|v| v.as_str().map(str::to_owned))
-                        .collect()
-                })
-            });
+            .or_else(|| p.get("enum").filter(|e| e.is_array()).map(strings));
         let items = p.get("items");
         let item_enum: Option<Vec<String>> = items
             .and_then(|i| i.get("enum"))
-            .and_then(Value::as_array)
-            .map(|a| {
-                a.iter()
-                    .filter_map(|v| v.as_str().map(str::to_owned))
-                    .collect()
-            });
+            .filter(|e| e.is_array())
+            .map(strings);
         let item_type = items
             .and_then(|i| i.get("type"))
             .and_then(Value::as_str)
@@ -548,6 +532,26 @@ fn input_for(
     }
 }
 
+/// What a failed call shows: the host's message, else the catalogue's
+/// text for its error code.
+#[cfg(feature = "hydrate")]
+pub fn error_text(e: crate::api::ApiError, l: Locale) -> String {
+    if e.message.is_empty() {
+        l.t(Msg::for_error(&e.code)).to_owned()
+    } else {
+        e.message
+    }
+}
+
+/// Asks `question` (when there is one) and answers whether to go on.
+#[cfg(feature = "hydrate")]
+fn confirmed(question: &str) -> bool {
+    question.is_empty()
+        || web_sys::window()
+            .and_then(|w| w.confirm_with_message(question).ok())
+            .unwrap_or(false)
+}
+
 /// A button calling `path` (after `confirm`, when not empty) that reloads
 /// the page when the call succeeds and shows the host's message when not:
 /// list rows' actions, enabling a plugin, a rollback.
@@ -565,11 +569,7 @@ pub fn CallButton(
     let on_click = move |_| {
         #[cfg(feature = "hydrate")]
         {
-            if !confirm.is_empty()
-                && !web_sys::window()
-                    .and_then(|w| w.confirm_with_message(&confirm).ok())
-                    .unwrap_or(false)
-            {
+            if !confirmed(&confirm) {
                 return;
             }
             let (path, method, csrf, body) =
@@ -581,11 +581,7 @@ pub fn CallButton(
                             let _ = w.location().reload();
                         }
                     }
-                    Err(e) => error.set(Some(if e.message.is_empty() {
-                        l.t(Msg::for_error(&e.code)).to_owned()
-                    } else {
-                        e.message
-                    })),
+                    Err(e) => error.set(Some(error_text(e, l))),
                 }
             });
         }
@@ -647,17 +643,8 @@ pub fn SchemaForm(
     initial: Map<String, Value>,
 ) -> impl IntoView {
     let schema = view.spec.get("schema").cloned().unwrap_or(Value::Null);
-    let method = view
-        .spec
-        .get("method")
-        .and_then(Value::as_str)
-        .unwrap_or("POST")
-        .to_owned();
-    let reveal = view
-        .spec
-        .get("show_once")
-        .and_then(Value::as_str)
-        .map(str::to_owned);
+    let method = view.method();
+    let reveal = view.show_once();
     view! {
         <JsonSchemaForm
             schema
@@ -820,17 +807,8 @@ pub fn ActionButton(
     #[prop(optional_no_strip)] id: Option<String>,
 ) -> AnyView {
     let l = locale();
-    let reveal = view
-        .spec
-        .get("show_once")
-        .and_then(Value::as_str)
-        .map(str::to_owned);
-    let method = view
-        .spec
-        .get("method")
-        .and_then(Value::as_str)
-        .unwrap_or("POST")
-        .to_owned();
+    let reveal = view.show_once();
+    let method = view.method();
     let confirm = l.pick_json(&view.spec, "confirm");
     let title = l.pick_json(&view.title, "");
     let path = view.api_path(id.as_deref());
@@ -849,13 +827,8 @@ pub fn ActionButton(
     let on_click = move |_| {
         #[cfg(feature = "hydrate")]
         {
-            if !confirm.is_empty() {
-                let ok = web_sys::window()
-                    .and_then(|w| w.confirm_with_message(&confirm).ok())
-                    .unwrap_or(false);
-                if !ok {
-                    return;
-                }
+            if !confirmed(&confirm) {
+                return;
             }
             let (method, path, csrf) = (method.clone(), path.clone(), csrf.clone());
             let reveal = reveal.clone();
@@ -867,10 +840,7 @@ pub fn ActionButton(
                 }
                 outcome.set(Some(match result {
                     Ok(_) => (true, l.t(Msg::Done).to_owned()),
-                    Err(e) if e.message.is_empty() => {
-                        (false, l.t(Msg::for_error(&e.code)).to_owned())
-                    }
-                    Err(e) => (false, e.message),
+                    Err(e) => (false, error_text(e, l)),
                 }));
                 busy.set(false);
             });

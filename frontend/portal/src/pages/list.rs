@@ -33,12 +33,18 @@ pub struct Column {
 }
 
 impl Column {
-    /// The column's value labels in `l`: (value, label).
-    pub fn labels(&self, l: Locale) -> Vec<(String, String)> {
-        self.options
+    /// The column's value labels in `l`: (value, label); a `hall` column's
+    /// are the names of `halls` (from [`Session::hall_labels`]).
+    pub fn labels(&self, halls: &[(String, String)], l: Locale) -> Vec<(String, String)> {
+        let mut labels: Vec<(String, String)> = self
+            .options
             .iter()
             .map(|o| (o.value.clone(), l.pick(&o.label_zh, &o.label_en).to_owned()))
-            .collect()
+            .collect();
+        if self.kind == "hall" {
+            labels.extend_from_slice(halls);
+        }
+        labels
     }
 }
 
@@ -203,6 +209,7 @@ pub fn render(
         .cloned()
         .and_then(|v| serde_json::from_value(v).ok());
     let csrf = s.me.csrf_token.clone().unwrap_or_default();
+    let halls = s.hall_labels();
     let rows: Vec<AnyView> = page
         .items
         .iter()
@@ -216,15 +223,7 @@ pub fn render(
                 {
                     return Some(view! { <td></td> }.into_any());
                 }
-                let path = if view.is_builtin() {
-                    a.route.replace("{id}", &crate::api::encode_component(id))
-                } else {
-                    format!(
-                        "/api/plugins/{}{}",
-                        view.plugin,
-                        a.route.replace("{id}", &crate::api::encode_component(id))
-                    )
-                };
+                let path = view.path_of(&a.route, Some(id));
                 Some(
                     view! {
                         <td>
@@ -244,11 +243,8 @@ pub fn render(
                 .iter()
                 .enumerate()
                 .map(|(i, c)| {
-                    let mut labels = c.labels(l);
+                    let mut labels = c.labels(&halls, l);
                     labels.extend(option_labels(&filters, &c.field, l));
-                    if c.kind == "hall" {
-                        labels.extend(s.hall_labels());
-                    }
                     let content = cell(field(doc, &c.field), &c.kind, &labels, l);
                     let href = match (&detail, &detail_href, &id, i) {
                         (Some(d), _, Some(id), 0) => {

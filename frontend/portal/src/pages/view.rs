@@ -293,8 +293,8 @@ pub fn render_body(s: &Session, loaded: &Loaded) -> AnyView {
     let l = s.locale;
     match loaded {
         Loaded::List { view, page, params } => list::render(s, view, page, params),
-        Loaded::Detail { view, doc } => detail(view, doc, l),
-        Loaded::Board { view, page } => board::render(view, page, l),
+        Loaded::Detail { view, doc } => detail(view, doc, &s.hall_labels(), l),
+        Loaded::Board { view, page } => board::render(view, page, &s.hall_labels(), l),
         Loaded::Chart { view, data } => chart::render(view, data, l),
         Loaded::Form {
             view,
@@ -353,12 +353,12 @@ pub fn render_body(s: &Session, loaded: &Loaded) -> AnyView {
 }
 
 /// One record: the spec's fields in order.
-fn detail(view: &ViewDef, doc: &Value, l: Locale) -> AnyView {
+fn detail(view: &ViewDef, doc: &Value, halls: &[(String, String)], l: Locale) -> AnyView {
     let columns = list::columns(&view.spec);
     let rows: Vec<AnyView> = columns
         .iter()
         .map(|c| {
-            let value = cell(field(doc, &c.field), &c.kind, &c.labels(l), l);
+            let value = cell(field(doc, &c.field), &c.kind, &c.labels(halls, l), l);
             view! {
                 <dt>{l.pick(&c.title_zh, &c.title_en).to_owned()}</dt>
                 <dd>{value}</dd>
@@ -474,10 +474,7 @@ pub fn cell(value: Option<&Value>, kind: &str, labels: &[(String, String)], l: L
                 .into_iter()
                 .flatten()
                 .map(|(key, n)| {
-                    let label = labels
-                        .iter()
-                        .find(|(v, _)| v == key)
-                        .map_or(key.as_str(), |(_, label)| label.as_str());
+                    let label = label_in(labels, key).unwrap_or(key);
                     let text = format!("{label} {}", text_of(n));
                     let class = format!("badge badge-{}", badge_colour(key));
                     view! { <span class=class>{text}</span> }.into_any()
@@ -488,24 +485,25 @@ pub fn cell(value: Option<&Value>, kind: &str, labels: &[(String, String)], l: L
         // A hall id, shown by its name.
         "hall" => {
             let raw = text_of(value);
-            let name = labels
-                .iter()
-                .find(|(v, _)| *v == raw)
-                .map_or(raw.clone(), |(_, name)| name.clone());
+            let name = label_in(labels, &raw).unwrap_or(&raw).to_owned();
             view! { <span title=raw>{name}</span> }.into_any()
         }
         "tag" => {
             let raw = text_of(value);
-            let label = labels
-                .iter()
-                .find(|(v, _)| *v == raw)
-                .map(|(_, label)| label.clone())
-                .unwrap_or_else(|| raw.clone());
+            let label = label_in(labels, &raw).unwrap_or(&raw).to_owned();
             let class = format!("badge badge-{}", badge_colour(&raw));
             view! { <span class=class>{label}</span> }.into_any()
         }
         _ => plain(value),
     }
+}
+
+/// The label of `value` among (value, label) pairs.
+pub fn label_in<'a>(labels: &'a [(String, String)], value: &str) -> Option<&'a str> {
+    labels
+        .iter()
+        .find(|(v, _)| v == value)
+        .map(|(_, label)| label.as_str())
 }
 
 fn plain(value: &Value) -> AnyView {

@@ -137,14 +137,7 @@ impl Edge {
         digest: &str,
         config: Option<&Value>,
     ) -> Result<(String, String, Value), AppError> {
-        let (plugin, version, blob) = self.artefact(digest).await?;
-        let (_, bytes) = self
-            .store
-            .get_blob(&blob)
-            .await?
-            .ok_or_else(|| AppError::not_found("artefact bytes"))?;
-        let package =
-            Package::decode(&bytes).map_err(|e| AppError::internal("stored artefact", e))?;
+        let (plugin, version, package) = self.artefact_package(digest).await?;
         let config = match package.manifest().config_schema() {
             Ok(Some(schema)) => schema
                 .resolve(config, None)
@@ -161,14 +154,25 @@ impl Edge {
         Ok((plugin, version, config))
     }
 
+    /// An uploaded artefact's plugin, version and decoded package.
+    async fn artefact_package(&self, digest: &str) -> Result<(String, String, Package), AppError> {
+        let (plugin, version, blob) = self.artefact(digest).await?;
+        let (_, bytes) = self
+            .store
+            .get_blob(&blob)
+            .await?
+            .ok_or_else(|| AppError::not_found("artefact bytes"))?;
+        let package =
+            Package::decode(&bytes).map_err(|e| AppError::internal("stored artefact", e))?;
+        Ok((plugin, version, package))
+    }
+
     /// The config schema of an uploaded artefact, if it declares one.
     pub(crate) async fn artefact_schema(
         &self,
         digest: &str,
     ) -> Result<Option<bantong_manifest::ConfigSchema>, AppError> {
-        let bytes = self.artefact_bytes(digest).await?;
-        let package =
-            Package::decode(&bytes).map_err(|e| AppError::internal("stored artefact", e))?;
+        let (_, _, package) = self.artefact_package(digest).await?;
         package
             .manifest()
             .config_schema()
@@ -323,22 +327,38 @@ impl Edge {
     /// What `agent` should run, for people: each plugin's version, digest,
     /// whether it is pinned (rollouts skip it) and when it was set.
     pub async fn desired_summary(&self, agent: &str) -> Result<Vec<Value>, AppError> {
+        Ok(self
+            .desired_rows(agent)
+            .await?
+            .into_iter()
+            .map(|r| {
+                json!({ "plugin": r.plugin, "version": r.version, "digest": r.digest,
+                        "pinned": r.pinned, "updated_at": r.updated_at })
+            })
+            .collect())
+    }
+
+    /// `agent`'s desired plugins as stored, by plugin id.
+    async fn desired_rows(&self, agent: &str) -> Result<Vec<DesiredRow>, AppError> {
         let rows = sqlx::query(
-            "SELECT d.plugin, a.version, d.digest, d.pinned, d.updated_at FROM edge_desired d \
-             JOIN edge_artefacts a ON a.digest = d.digest WHERE d.agent_id = $1 ORDER BY d.plugin",
+            "SELECT d.plugin, a.version, d.digest, d.config, d.health_window_s, d.pinned, d.updated_at \
+             FROM edge_desired d JOIN edge_artefacts a ON a.digest = d.digest \
+             WHERE d.agent_id = $1 ORDER BY d.plugin",
         )
         .bind(agent)
         .fetch_all(self.store.pool())
         .await?;
         rows.iter()
             .map(|r| {
-                Ok(json!({
-                    "plugin": r.try_get::<String, _>(0)?,
-                    "version": r.try_get::<String, _>(1)?,
-                    "digest": r.try_get::<String, _>(2)?,
-                    "pinned": r.try_get::<i64, _>(3)? != 0,
-                    "updated_at": r.try_get::<i64, _>(4)?,
-                }))
+                Ok(DesiredRow {
+                    plugin: r.try_get(0)?,
+                    version: r.try_get(1)?,
+                    digest: r.try_get(2)?,
+                    config: r.try_get(3)?,
+                    health_window_s: r.try_get(4)?,
+                    pinned: r.try_get::<i64, _>(5)? != 0,
+                    updated_at: r.try_get(6)?,
+                })
             })
             .collect()
     }
@@ -352,25 +372,19 @@ impl Edge {
             .map(|r| r.try_get(0))
             .transpose()?
             .unwrap_or(0);
-        let rows = sqlx::query(
-            "SELECT d.plugin, a.version, d.digest, d.config, d.health_window_s FROM edge_desired d \
-             JOIN edge_artefacts a ON a.digest = d.digest WHERE d.agent_id = $1 ORDER BY d.plugin",
-        )
-        .bind(agent)
-        .fetch_all(self.store.pool())
-        .await?;
-        let mut plugins = Vec::new();
-        for r in rows {
-            let config: String = r.try_get(3)?;
-            plugins.push(DesiredPlugin {
-                id: r.try_get(0)?,
-                version: r.try_get(1)?,
-                digest: r.try_get(2)?,
+        let plugins = self
+            .desired_rows(agent)
+            .await?
+            .into_iter()
+            .map(|r| DesiredPlugin {
+                id: r.plugin,
+                version: r.version,
+                digest: r.digest,
                 signature: String::new(),
-                config: serde_json::from_str(&config).unwrap_or(Value::Null),
-                health_window_s: u32::try_from(r.try_get::<i64, _>(4)?).unwrap_or(30),
-            });
-        }
+                config: serde_json::from_str(&r.config).unwrap_or(Value::Null),
+                health_window_s: u32::try_from(r.health_window_s).unwrap_or(30),
+            })
+            .collect();
         Ok(Desired {
             revision: u64::try_from(revision).unwrap_or(0),
             plugins,
@@ -428,6 +442,17 @@ pub(crate) async fn agent_hall(
             .await?;
     hall.filter(|h| actor.can_access_hall(h))
         .ok_or_else(|| AppError::validation(format!("unknown edge agent {agent}")))
+}
+
+/// One row of `edge_desired` with its artefact's version.
+struct DesiredRow {
+    plugin: String,
+    version: String,
+    digest: String,
+    config: String,
+    health_window_s: i64,
+    pinned: bool,
+    updated_at: i64,
 }
 
 /// One plugin version and config to put into agents' desired state.
