@@ -37,11 +37,13 @@ pub mod edge_wit {
     }
 }
 
-/// Generated types of `bantong:platform@0.1.0`, re-exported under short names.
+/// Generated types of `bantong:platform@0.1.1` (which also runs plugins built
+/// against 0.1.0), re-exported under short names.
 pub mod wit {
     pub use super::generated::Module;
     pub use super::generated::ModulePre;
     pub use super::generated::bantong::platform::blobs::BlobRef;
+    pub use super::generated::bantong::platform::calendar::Arrangement;
     pub use super::generated::bantong::platform::log::Level;
     pub use super::generated::bantong::platform::storage::{
         AggregateFn, AggregateQuery, Direction, Document, DocumentQuery, Filter, Group, Metric, Op,
@@ -55,7 +57,7 @@ pub mod wit {
     /// The generated host traits, implemented by [`crate::HostState`].
     pub mod traits {
         pub use super::super::generated::bantong::platform::{
-            blobs, clock, config, events, log, storage, types,
+            blobs, calendar, clock, config, events, log, storage, types,
         };
     }
 }

@@ -10,9 +10,9 @@ use wasmtime::component::ResourceTable;
 use wasmtime::{ResourceLimiter, Result as WtResult};
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
-use crate::bindings::wit::traits::{blobs, clock, config, events, log, storage, types};
+use crate::bindings::wit::traits::{blobs, calendar, clock, config, events, log, storage, types};
 use crate::bindings::wit::{
-    AggregateQuery, BlobRef, Document, DocumentQuery, Group, HostError, Level, Page, Write,
+    AggregateQuery, Arrangement, BlobRef, Document, DocumentQuery, Group, HostError, Level, Page, Write,
 };
 
 /// What the embedder provides to one plugin call.
@@ -92,7 +92,22 @@ pub trait CallHost: Send + 'static {
     fn utc_offset_minutes(&mut self) -> i32 {
         480
     }
+    /// The district's holiday arrangements of the years `first..=last`
+    /// (the runtime has already limited the span to
+    /// [`MAX_CALENDAR_YEARS`]). The default has none: every year is
+    /// unconfigured.
+    fn calendar_arrangements(
+        &mut self,
+        first: i32,
+        last: i32,
+    ) -> impl Future<Output = Vec<Arrangement>> + Send {
+        let _ = (first, last);
+        async { Vec::new() }
+    }
 }
+
+/// Most years one `calendar.arrangements` call answers.
+pub const MAX_CALENDAR_YEARS: i32 = 20;
 
 /// Largest `wasi:random` request served.
 const MAX_RANDOM_BYTES: u64 = 64 * 1024;
@@ -301,6 +316,16 @@ impl<H: CallHost> clock::Host for HostState<H> {
 
     async fn utc_offset_minutes(&mut self) -> WtResult<i32> {
         Ok(self.host.utc_offset_minutes())
+    }
+}
+
+impl<H: CallHost> calendar::Host for HostState<H> {
+    async fn arrangements(&mut self, first: i32, last: i32) -> WtResult<Vec<Arrangement>> {
+        if last < first {
+            return Ok(Vec::new());
+        }
+        let last = last.min(first.saturating_add(MAX_CALENDAR_YEARS - 1));
+        Ok(self.host.calendar_arrangements(first, last).await)
     }
 }
 

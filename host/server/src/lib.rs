@@ -7,6 +7,7 @@
 //! grants and the runtime.
 
 pub mod audit;
+pub mod calendar;
 pub mod cli;
 pub mod config;
 pub mod demo;

@@ -133,6 +133,12 @@ impl AppState {
     pub async fn build_with_store(config: HostConfig, store: Store) -> anyhow::Result<AppState> {
         let identity =
             Identity::new(store.clone(), identity_config(&config)).context("identity")?;
+        let seeded = crate::calendar::seed_builtin(&store)
+            .await
+            .context("seeding the built-in holiday arrangements")?;
+        if !seeded.is_empty() {
+            tracing::info!(years = ?seeded, "built-in holiday arrangements added to the district calendar");
+        }
         let trusted_text = read_key_text(&config.trusted_keys)?;
         let plugins = PluginManager::new(
             config.runtime.clone(),

@@ -13,12 +13,14 @@
 //! - Edge events, applied exactly once per agent sequence number:
 //!   [`Store::apply_edge_batches`].
 //! - Plugin registry: [`Store::registry`].
+//! - The district's working-day calendar: [`Store::calendar`].
 //! - Backup: [`Store::backup`], [`Store::restore`].
 
 mod aggregate;
 mod backup;
 mod blob_refs;
 mod blobs;
+mod calendar;
 mod db;
 mod documents;
 mod edge;
@@ -38,6 +40,7 @@ pub use aggregate::{AggregateFn, AggregateQuery, Group, MAX_GROUPS, Metric};
 pub use backup::{BackupManifest, TableSummary};
 pub use blob_refs::PORTAL_OWNER;
 pub use blobs::BlobRef;
+pub use calendar::{Calendar, CalendarYear};
 pub use db::{DEFAULT_BLOB_TYPES, Dialect, Store, StoreConfig};
 pub use documents::{Document, MAX_BODY_BYTES, Write};
 pub use edge::{Applied, EdgeBatch, EdgeEventIn};

@@ -1,4 +1,4 @@
-//! Hall domain helpers shared by the edge agent and the hall edge plugins.
+//! Hall and district domain helpers shared by the edge agent and the plugins.
 //!
 //! The agent and every plugin that runs in a government service hall link
 //! this one crate, so that the rules a citizen's data meets are the same
@@ -7,6 +7,11 @@
 //! - [`id_number`]: resident ID numbers (GB 11643-1999) — validation, birth
 //!   date, age, sex, and the one masking rule ([`mask`]:
 //!   `110101********123X`);
+//! - [`calendar`]: the working-day calendar every module counts deadlines
+//!   on — weekends, the district's holiday arrangements (2025 and 2026
+//!   built in) and make-up working days, in hall time;
+//! - [`figure`]: a KPI figure with its numerator, denominator and
+//!   definition, the one form every module and report shows a figure in;
 //! - [`scrub`]: the agent's last line of defence, masking every ID number
 //!   left in text or JSON before anything leaves the hall box;
 //! - [`rating`]: the five 好差评 levels with their scores and labels, and
@@ -23,7 +28,9 @@
 
 #![forbid(unsafe_code)]
 
+pub mod calendar;
 pub mod escpos;
+pub mod figure;
 pub mod id_number;
 pub mod rating;
 pub mod scrub;

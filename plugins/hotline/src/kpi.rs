@@ -64,7 +64,7 @@ use std::hash::{BuildHasherDefault, Hasher};
 use bantong_hall_kit::time::{civil, date_of_day};
 use serde::{Deserialize, Serialize};
 
-use crate::calendar::{day_of, start_of_day};
+use bantong_hall_kit::calendar::{day_of, start_of_day};
 use crate::calls::Call;
 use crate::order::{ActionKind, Order, Role, State};
 
@@ -113,56 +113,7 @@ const SATISFACTION_STRICT: &str = "满意率 = (非常满意 + 满意) / 有效�
 // Figures
 // ---------------------------------------------------------------------------
 
-/// What a figure's value is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum FigureUnit {
-    /// A ratio from 0 to 1 (multiply by 100 for a percentage).
-    Ratio,
-    /// A mean in seconds; the numerator is the total in milliseconds.
-    Seconds,
-}
-
-/// One KPI figure with what it was computed from.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
-pub struct Figure {
-    /// numerator / denominator (for [`FigureUnit::Seconds`], divided by
-    /// 1000 as well); `None` when the denominator is 0.
-    pub value: Option<f64>,
-    /// What was counted (or, for means, the total in ms).
-    pub numerator: u64,
-    /// What it was counted out of.
-    pub denominator: u64,
-    /// Ratio or seconds.
-    pub unit: FigureUnit,
-    /// The definition in Chinese and English, e.g. `人工接通率 = 接通量 / 呼入量
-    /// answer rate = answered / offered`.
-    pub definition: &'static str,
-}
-
-impl Figure {
-    /// A ratio `numerator / denominator`.
-    pub fn ratio(numerator: u64, denominator: u64, definition: &'static str) -> Figure {
-        Figure {
-            value: (denominator > 0).then(|| numerator as f64 / denominator as f64),
-            numerator,
-            denominator,
-            unit: FigureUnit::Ratio,
-            definition,
-        }
-    }
-
-    /// A mean in seconds of a total of `total_ms` over `count` items.
-    pub fn mean_seconds(total_ms: u64, count: u64, definition: &'static str) -> Figure {
-        Figure {
-            value: (count > 0).then(|| total_ms as f64 / (count as f64 * 1_000.0)),
-            numerator: total_ms,
-            denominator: count,
-            unit: FigureUnit::Seconds,
-            definition,
-        }
-    }
-}
+pub use bantong_hall_kit::figure::{Figure, Unit as FigureUnit};
 
 // ---------------------------------------------------------------------------
 // Errors, periods, configuration, callbacks
@@ -224,7 +175,7 @@ impl std::error::Error for KpiError {}
 #[serde(into = "String", try_from = "String")]
 pub enum Period {
     /// A hall day, as days since 1970-01-01 (see
-    /// [`crate::calendar::parse_date`]).
+    /// [`bantong_hall_kit::calendar::parse_date`]).
     Day(i64),
     /// A month: year (1-9999) and month (1-12).
     Month(i64, u8),
@@ -945,7 +896,7 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::calendar::Calendar;
+    use bantong_hall_kit::calendar::Calendar;
     use crate::order::{Action, Actor, Catalogue, NewOrder, apply};
     use bantong_hall_kit::time::local_time;
 
@@ -1262,7 +1213,7 @@ mod tests {
         fn new() -> World {
             World {
                 cat: catalogue(),
-                cal: Calendar::china_2025(),
+                cal: Calendar::china(),
             }
         }
 

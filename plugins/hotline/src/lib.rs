@@ -2,10 +2,8 @@
 //! (一号统领: 一号响应、一号受理、一线通答、分级解答、分派工单、统一督办), as pure
 //! logic with no storage, clock or bindings.
 //!
-//! - [`calendar`]: the working-day calendar deadlines are counted on —
-//!   weekends, Chinese public holidays and make-up working days (调休), in
-//!   hall time (UTC+8). Only the 2025 State Council arrangement is built in;
-//!   operators load each year's notice into the configuration.
+//! - [`calendar`]: the district's working-day calendar deadlines are
+//!   counted on (re-exported from `bantong_hall_kit`).
 //! - [`order`]: the dispatch catalogue (派单目录: request category → lead and
 //!   assisting units, department or hall level, time limits), and the work
 //!   order state machine — received, dispatched, signed, in progress,
@@ -28,7 +26,8 @@
 
 #![deny(unsafe_code)]
 
-pub mod calendar;
+/// The working-day calendar, shared by every module (`bantong_hall_kit::calendar`).
+pub use bantong_hall_kit::calendar;
 pub mod calls;
 pub mod knowledge;
 pub mod kpi;

@@ -69,7 +69,7 @@ use bantong_hall_kit::time::local_time;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::calendar::Calendar;
+use bantong_hall_kit::calendar::Calendar;
 
 /// Longest order title, in characters.
 pub const MAX_TITLE_CHARS: usize = 200;
@@ -1537,7 +1537,7 @@ pub fn sign_overdue(order: &Order, now_ms: i64) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::calendar::{day_of, start_of_day};
+    use bantong_hall_kit::calendar::{day_of, start_of_day};
 
     /// Milliseconds of a local (UTC+8) civil time.
     fn local(y: i64, mo: u8, d: u8, h: i64, mi: i64) -> i64 {
@@ -1614,7 +1614,7 @@ mod tests {
         fn new() -> World {
             World {
                 cat: catalogue(),
-                cal: Calendar::china_2025(),
+                cal: Calendar::china(),
             }
         }
 
@@ -2763,7 +2763,7 @@ mod tests {
         if let Some(e) = cat.entries.get_mut("streetlight") {
             e.time_limit_working_days = 0;
         }
-        let cal = Calendar::china_2025();
+        let cal = Calendar::china();
         let mut o = Order::new(
             new_order("GD-0015", "streetlight", false),
             &agent(),

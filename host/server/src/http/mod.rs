@@ -4,6 +4,7 @@
 pub mod admin;
 pub mod auth;
 pub mod blobs;
+pub mod calendar;
 pub mod dashboard;
 pub mod edge;
 pub mod ops;
@@ -133,6 +134,14 @@ fn api(state: AppState) -> Router {
         .route(
             "/api/edge/alerts/{agent}/{seq}/acknowledge",
             post(edge::acknowledge_alert),
+        )
+        .route(
+            "/api/calendar",
+            get(calendar::list).post(calendar::create_year),
+        )
+        .route(
+            "/api/calendar/{year}",
+            get(calendar::get_year).put(calendar::put_year),
         )
         .route("/api/audit", get(admin::audit_log))
         .route("/api/audit/verify", get(admin::audit_verify))

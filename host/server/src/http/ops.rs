@@ -167,6 +167,25 @@ pub const API: &[(&str, &str, &str, &str)] = &[
         "List halls in the caller's scope",
     ),
     ("post", "/api/halls", "halls", "Create a hall (admin)"),
+    (
+        "get",
+        "/api/calendar",
+        "calendar",
+        "The district's holiday arrangements, and the warning when a year is missing",
+    ),
+    (
+        "post",
+        "/api/calendar",
+        "calendar",
+        "Add a year's holiday arrangement (admin)",
+    ),
+    ("get", "/api/calendar/{year}", "calendar", "One year's arrangement"),
+    (
+        "put",
+        "/api/calendar/{year}",
+        "calendar",
+        "Replace a year's arrangement (admin)",
+    ),
     ("get", "/api/halls/{id}", "halls", "One hall"),
     ("patch", "/api/halls/{id}", "halls", "Update a hall (admin)"),
     (

@@ -415,6 +415,19 @@ impl CallHost for ServerCallHost {
         }
     }
 
+    async fn calendar_arrangements(&mut self, first: i32, last: i32) -> Vec<wit::Arrangement> {
+        // Public district data, read outside the call's unit of work. A
+        // failed read answers no years, which the plugin reports as an
+        // unconfigured calendar rather than a wrong deadline.
+        match crate::calendar::arrangements_for_plugins(&self.store, first, last).await {
+            Ok(years) => years,
+            Err(e) => {
+                tracing::error!(plugin = self.plugin_id(), "reading the district calendar: {e}");
+                Vec::new()
+            }
+        }
+    }
+
     fn log(&mut self, level: wit::Level, message: String, fields: Vec<(String, String)>) {
         if !self.version.grant.allows(&Capability::Log) {
             return;

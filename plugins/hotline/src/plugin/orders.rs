@@ -13,7 +13,7 @@ use super::docs::{
 };
 use super::settings::{self, Resolved};
 use super::{SUPERVISOR, forbidden, invalid, is_agent, order_error, paging, param, sees_all};
-use crate::calendar::DAY_MS;
+use bantong_hall_kit::calendar::{Calendar, DAY_MS};
 use crate::order::{
     Action, ActionKind, Actor, Level, MAX_NAME_CHARS, MAX_REPLY_CHARS, NewOrder, Order, Role,
     State, apply, classify_phone, supervise, view_for,
@@ -123,7 +123,8 @@ pub fn create(req: Request) -> HandlerResult {
         role: Role::Agent,
     };
     let doc = intake(input, &actor, Channel::Phone, true)?;
-    Ok(Response::created(&present(&doc, caller)))
+    let r = settings::load()?;
+    Ok(Response::created(&present_dated(&doc, caller, &r.calendar)))
 }
 
 /// `POST /intake/web`: the citizens' web form, submitted by the
@@ -167,7 +168,8 @@ pub fn intake_message(req: Request) -> HandlerResult {
         role: Role::Agent,
     };
     let doc = intake(input, &actor, Channel::Message, false)?;
-    Ok(Response::created(&present(&doc, caller)))
+    let r = settings::load()?;
+    Ok(Response::created(&present_dated(&doc, caller, &r.calendar)))
 }
 
 /// The web form and the message API may not use the agents' fields.
@@ -560,7 +562,7 @@ pub fn act(req: Request) -> HandlerResult {
     for (topic, payload) in published {
         events::publish(topic, doc.storage_hall(), &payload)?;
     }
-    Ok(Response::ok(&present(&doc, caller)))
+    Ok(Response::ok(&present_dated(&doc, caller, &r.calendar)))
 }
 
 // ---------------------------------------------------------------------------
@@ -586,6 +588,21 @@ fn brief(d: &Document<OrderDoc>) -> Value {
 }
 
 /// The whole order as the caller may see it.
+/// The order as [`present`] shows it, with `calendar_warning` when its
+/// deadline is counted across a year whose holiday arrangement the
+/// district has not entered (the deadline may then fall on a holiday).
+fn present_dated(doc: &OrderDoc, caller: &Caller, cal: &Calendar) -> Value {
+    let mut v = present(doc, caller);
+    if let (Some(due), Some(obj)) = (doc.order.due_ms, v.as_object_mut()) {
+        let now = clock::now();
+        obj.insert(
+            "calendar_warning".into(),
+            json!(cal.coverage_warning(now.min(due), due)),
+        );
+    }
+    v
+}
+
 fn present(doc: &OrderDoc, caller: &Caller) -> Value {
     let role = super::viewing_role(caller, doc.order.lead.as_deref()).unwrap_or(Role::Admin);
     let actor = Actor {

@@ -3,10 +3,11 @@
 //! rules, the seats, and the intake and callback rules. Every part is
 //! optional; what is missing takes the built-in defaults below.
 
-use bantong_sdk::{Response, config};
+use bantong_hall_kit::calendar::{Arrangement, Calendar, CalendarConfig};
+use bantong_hall_kit::time::local_date;
+use bantong_sdk::{Response, calendar, clock, config, log};
 use serde::Deserialize;
 
-use crate::calendar::{Calendar, CalendarConfig};
 use crate::kpi::KpiConfig;
 use crate::order::{Catalogue, CatalogueEntry, Level, Unit, UnitKind};
 
@@ -27,8 +28,9 @@ pub enum OnDissatisfied {
 pub struct Settings {
     /// The dispatch catalogue; the built-in demo catalogue when absent.
     pub catalogue: Option<Catalogue>,
-    /// Holidays and make-up working days; the built-in 2025 arrangement
-    /// when absent.
+    /// The weekend, when a working day ends, and local days off or make-up
+    /// days on top of the district's calendar (the year's holiday
+    /// arrangements come from the district, not from here).
     pub calendar: Option<CalendarConfig>,
     /// KPI denominators and thresholds.
     pub kpi: KpiConfig,
@@ -62,15 +64,37 @@ pub struct Resolved {
     pub calendar: Calendar,
 }
 
-/// Reads and checks the configuration; a broken configuration is a 500
-/// naming what is wrong (the admin screen validates before saving, so
-/// this means the stored config predates a rule).
+/// The years of district arrangements a call reads: last year to three
+/// years ahead, enough for any deadline the catalogue allows.
+const YEARS_BACK: i32 = 1;
+const YEARS_AHEAD: i32 = 3;
+
+/// Reads and checks the configuration and the district's holiday
+/// arrangements; a broken configuration is a 500 naming what is wrong (the
+/// admin screen validates before saving, so this means the stored config
+/// predates a rule).
 pub fn load() -> Result<Resolved, Response> {
     let settings: Settings = config::get()?;
-    resolve(settings)
+    let (year, _, _) = local_date(clock::now());
+    let year = i32::try_from(year).unwrap_or(i32::MAX);
+    let arrangements: Vec<Arrangement> = calendar::arrangements(
+        year.saturating_sub(YEARS_BACK),
+        year.saturating_add(YEARS_AHEAD),
+    )
+    .into_iter()
+    .map(|a| Arrangement {
+        year: i64::from(a.year),
+        notice: a.notice,
+        holidays: a.holidays,
+        workdays: a.workdays,
+    })
+    .collect();
+    resolve(settings, &arrangements)
 }
 
-pub fn resolve(settings: Settings) -> Result<Resolved, Response> {
+/// Builds the settings on the district's arrangements (an arrangement the
+/// host let through but this version refuses is logged and left out).
+pub fn resolve(settings: Settings, arrangements: &[Arrangement]) -> Result<Resolved, Response> {
     let broken = |what: &str, e: &dyn std::fmt::Display| {
         Response::error(
             500,
@@ -80,10 +104,27 @@ pub fn resolve(settings: Settings) -> Result<Resolved, Response> {
     };
     let catalogue = settings.catalogue.clone().unwrap_or_else(default_catalogue);
     catalogue.validate().map_err(|e| broken("catalogue", &e))?;
-    let calendar = match &settings.calendar {
-        Some(c) => Calendar::new(c).map_err(|e| broken("calendar", &e))?,
-        None => Calendar::china_2025(),
-    };
+    let local = settings.calendar.clone().unwrap_or_default();
+    let mut calendar = Calendar::new(&CalendarConfig {
+        holidays: Vec::new(),
+        workdays: Vec::new(),
+        ..local.clone()
+    })
+    .map_err(|e| broken("calendar", &e))?;
+    for arrangement in arrangements {
+        match arrangement.days() {
+            Ok(days) => {
+                calendar.with_arrangement(&days);
+            }
+            Err(e) => log::warn(&format!(
+                "the district's arrangement of {} is not usable here: {e}",
+                arrangement.year
+            )),
+        }
+    }
+    calendar
+        .with_local_days(&local)
+        .map_err(|e| broken("calendar", &e))?;
     settings.kpi.validate().map_err(|e| broken("kpi", &e))?;
     Ok(Resolved {
         settings,
@@ -190,10 +231,15 @@ mod tests {
 
     #[test]
     fn defaults_resolve() {
-        let r = resolve(Settings::default()).unwrap();
+        let r = resolve(Settings::default(), &Arrangement::builtin()).unwrap();
         assert_eq!(r.settings.seats.len(), 6);
         assert!(r.catalogue.entry("town.streetlight").is_some());
         assert!(r.calendar.covers_year(2025));
+        assert!(r.calendar.covers_year(2026));
+        assert!(!r.calendar.covers_year(2027));
+        // Without the district's arrangements, weekends only.
+        let bare = resolve(Settings::default(), &[]).unwrap();
+        assert!(!bare.calendar.covers_year(2026));
     }
 
     #[test]

@@ -22,17 +22,22 @@
 //! - `day_ends`: local time `HH:MM` at which a working day ends and a
 //!   deadline falls, default `17:30`.
 //!
+//! # The district's arrangements
+//!
 //! The State Council publishes each year's arrangement in a notice around
-//! November of the year before (e.g. 国办发明电〔2024〕12号 for 2025).
-//! **Operators load every year's notice into the configuration**; only 2025
-//! is built in ([`Calendar::china_2025`]), and a year that is not configured
-//! has weekends only, no holidays. [`Calendar::covers_year`] tells whether a
-//! year has been loaded, so that a screen can warn before it matters.
+//! November of the year before. The district keeps one [`Arrangement`] per
+//! year (2025 and 2026 are built in, [`Arrangement::builtin`]); a module
+//! builds its calendar from its own configuration (weekend, `day_ends`,
+//! local extra days) and the district's arrangements
+//! ([`Calendar::with_arrangement`]). A year without an arrangement has
+//! weekends only, no holidays: [`Calendar::covers_year`] and
+//! [`Calendar::uncovered_years`] tell, so that a screen and every deadline
+//! answer can warn before it matters ([`Calendar::coverage_warning`]).
 //!
 //! # Counting convention
 //!
 //! Days are numbered as days since 1970-01-01 in hall time (see
-//! [`bantong_hall_kit::time::local_day`]). A time limit of *n* working days
+//! [`crate::time::local_day`]). A time limit of *n* working days
 //! starts counting on the **first working day after the day of receipt**,
 //! and the deadline is `day_ends` on the *n*-th of them ([`Calendar::deadline`]).
 //! This is 12345 practice: the day an order arrives is not a full working
@@ -46,8 +51,12 @@
 use std::collections::BTreeSet;
 use std::fmt;
 
-use bantong_hall_kit::time::{OFFSET_MS, civil, date_of_day, local_day};
+use crate::time::{OFFSET_MS, civil, date_of_day, local_date, local_day};
 use serde::{Deserialize, Serialize};
+
+mod arrangement;
+
+pub use arrangement::{Arrangement, ArrangementDays, year_span_ms};
 
 /// Milliseconds in a day.
 pub const DAY_MS: i64 = 86_400_000;
@@ -159,6 +168,22 @@ pub enum CalendarError {
         /// The text given.
         value: String,
     },
+    /// An arrangement's year is outside 2000-2100.
+    InvalidYear {
+        /// The year given.
+        year: i64,
+    },
+    /// An arrangement's entry (or its notice) is malformed.
+    InvalidEntry {
+        /// `holidays`, `workdays` or `notice`.
+        field: String,
+        /// Index in the list.
+        index: usize,
+        /// The text given.
+        value: String,
+        /// What is wrong with it.
+        why: String,
+    },
 }
 
 impl fmt::Display for CalendarError {
@@ -213,6 +238,15 @@ impl fmt::Display for CalendarError {
                 f,
                 "day_ends: {value:?} is not a local time HH:MM between 00:01 and 23:59"
             ),
+            CalendarError::InvalidYear { year } => {
+                write!(f, "year: {year} is not a year from 2000 to 2100")
+            }
+            CalendarError::InvalidEntry {
+                field,
+                index,
+                value,
+                why,
+            } => write!(f, "{field}[{index}]: {value:?}: {why}"),
         }
     }
 }
@@ -233,7 +267,7 @@ fn weekday_name(weekday: u8) -> &'static str {
 
 /// Days since 1970-01-01 of a civil date, or `None` when the date does not
 /// exist (2025-02-29, month 13, …). The inverse of
-/// [`bantong_hall_kit::time::civil`], which checks the result.
+/// [`crate::time::civil`], which checks the result.
 pub fn day_of(year: i64, month: u8, day: u8) -> Option<i64> {
     if !(1..=9999).contains(&year) || !(1..=12).contains(&month) || !(1..=31).contains(&day) {
         return None;
@@ -299,9 +333,22 @@ fn parse_day_ends(text: &str) -> Option<i64> {
     (h <= 23 && m <= 59 && minutes > 0).then_some(minutes * 60_000)
 }
 
+/// Years without a holiday arrangement that a deadline crosses: the
+/// deadline may fall on a holiday nobody entered.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CoverageWarning {
+    /// The years, ascending.
+    pub years: Vec<i64>,
+    /// The warning in Chinese.
+    pub zh: String,
+    /// The warning in English.
+    pub en: String,
+}
+
 /// A validated working-day calendar. Build it with [`Calendar::new`],
-/// [`Calendar::from_json`] or [`Calendar::china_2025`]; it serializes back
-/// to its [`CalendarConfig`] (dates sorted).
+/// [`Calendar::from_json`] or [`Calendar::china`], then add the district's
+/// arrangements ([`Calendar::with_arrangement`]); it serializes back to its
+/// [`CalendarConfig`] (dates sorted).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(into = "CalendarConfig", try_from = "CalendarConfig")]
 pub struct Calendar {
@@ -433,45 +480,84 @@ impl Calendar {
         Calendar::new(&config)
     }
 
-    /// The State Council's 2025 arrangement (国办发明电〔2024〕12号, 国务院办公厅
-    /// 关于2025年部分节假日安排的通知), Saturday and Sunday off, days ending at
-    /// 17:30:
-    ///
-    /// | 节日 | days off | make-up working days |
-    /// |---|---|---|
-    /// | 元旦 | 01-01 | — |
-    /// | 春节 | 01-28 … 02-04 | 01-26 (Sun), 02-08 (Sat) |
-    /// | 清明节 | 04-04 … 04-06 | — |
-    /// | 劳动节 | 05-01 … 05-05 | 04-27 (Sun) |
-    /// | 端午节 | 05-31 … 06-02 | — |
-    /// | 国庆节、中秋节 | 10-01 … 10-08 | 09-28 (Sun), 10-11 (Sat) |
-    ///
-    /// Only 2025 is built in; load other years from their notices.
-    pub fn china_2025() -> Calendar {
-        const HOLIDAYS: [(u8, u8, u8); 6] = [
-            // (month, first day, days)
-            (1, 1, 1),
-            (1, 28, 8),
-            (4, 4, 3),
-            (5, 1, 5),
-            (5, 31, 3),
-            (10, 1, 8),
-        ];
-        const WORKDAYS: [(u8, u8); 5] = [(1, 26), (2, 8), (4, 27), (9, 28), (10, 11)];
+    /// Saturday and Sunday off, days ending at 17:30, with every built-in
+    /// arrangement ([`Arrangement::builtin`]: 2025 and 2026).
+    pub fn china() -> Calendar {
         let mut calendar = Calendar::default();
-        for (month, first, days) in HOLIDAYS {
-            if let Some(start) = day_of(2025, month, first) {
-                calendar
-                    .holidays
-                    .extend((0..i64::from(days)).map(|i| start + i));
+        for arrangement in Arrangement::builtin() {
+            // The built-in arrangements are valid (a unit test says so).
+            if let Ok(days) = arrangement.days() {
+                calendar.with_arrangement(&days);
             }
         }
-        calendar.workdays.extend(
-            WORKDAYS
-                .iter()
-                .filter_map(|&(month, day)| day_of(2025, month, day)),
-        );
         calendar
+    }
+
+    /// Adds a year's arrangement. Its days replace whatever this calendar
+    /// said of them: a day off becomes a day off even if it was a working
+    /// day, and a make-up working day a working day (on a calendar whose
+    /// weekend differs from Saturday and Sunday it may be a working day
+    /// anyway, which is harmless).
+    pub fn with_arrangement(&mut self, days: &ArrangementDays) -> &mut Calendar {
+        for day in &days.holidays {
+            self.workdays.remove(day);
+            self.holidays.insert(*day);
+        }
+        for day in &days.workdays {
+            self.holidays.remove(day);
+            self.workdays.insert(*day);
+        }
+        self
+    }
+
+    /// Adds the days of a configuration's `holidays` and `workdays` (a
+    /// module's local additions: a hall closed for a day, say) on top of
+    /// what the calendar holds, with the same replacement rule as
+    /// [`Calendar::with_arrangement`].
+    pub fn with_local_days(&mut self, config: &CalendarConfig) -> Result<&mut Calendar, CalendarError> {
+        let local = Calendar::new(config)?;
+        Ok(self.with_arrangement(&ArrangementDays {
+            holidays: local.holidays.into_iter().collect(),
+            workdays: local.workdays.into_iter().collect(),
+        }))
+    }
+
+    /// The years from the year of `from_ms` to the year of `to_ms` (hall
+    /// time) that no arrangement covers.
+    pub fn uncovered_years(&self, from_ms: i64, to_ms: i64) -> Vec<i64> {
+        let (first, _, _) = local_date(from_ms);
+        let (last, _, _) = local_date(to_ms.max(from_ms));
+        (first..=last.min(first + 10))
+            .filter(|&y| !self.covers_year(y))
+            .collect()
+    }
+
+    /// A warning, in Chinese and English, when a deadline counted from
+    /// `from_ms` to `to_ms` crosses a year without an arrangement (its
+    /// holidays are unknown, so the deadline may fall on a holiday), or
+    /// `None`.
+    pub fn coverage_warning(&self, from_ms: i64, to_ms: i64) -> Option<CoverageWarning> {
+        let years = self.uncovered_years(from_ms, to_ms);
+        let first = *years.first()?;
+        let list_zh = years
+            .iter()
+            .map(|y| format!("{y}年"))
+            .collect::<Vec<_>>()
+            .join("、");
+        let list_en = years
+            .iter()
+            .map(|y| y.to_string())
+            .collect::<Vec<_>>()
+            .join(", ");
+        Some(CoverageWarning {
+            years,
+            zh: format!(
+                "{list_zh}的节假日安排尚未配置，期限只按周末计算，可能落在节假日上；请区级管理员在“工作日历”中录入{first}年的放假安排。"
+            ),
+            en: format!(
+                "The holiday arrangement of {list_en} is not configured: deadlines count weekends only and may fall on a holiday. A district administrator should enter {first}'s arrangement in the working-day calendar."
+            ),
+        })
     }
 
     /// The configuration of this calendar, dates sorted.
@@ -652,419 +738,4 @@ impl Calendar {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use bantong_hall_kit::time::local_time;
-
-    /// Milliseconds of a local (UTC+8) civil time.
-    fn local(y: i64, mo: u8, d: u8, h: i64, mi: i64) -> i64 {
-        let day = day_of(y, mo, d).unwrap();
-        start_of_day(day) + (h * 60 + mi) * 60_000
-    }
-
-    fn day(text: &str) -> i64 {
-        parse_date(text).unwrap()
-    }
-
-    fn cal() -> Calendar {
-        Calendar::china_2025()
-    }
-
-    #[test]
-    fn dates_parse_and_round_trip() {
-        assert_eq!(parse_date("1970-01-01"), Some(0));
-        assert_eq!(parse_date("2025-10-01"), Some(20_362));
-        assert_eq!(date_of_day(20_362), "2025-10-01");
-        assert_eq!(parse_date("2024-02-29"), day_of(2024, 2, 29));
-        assert!(parse_date("2024-02-29").is_some());
-        for bad in [
-            "2025-02-29",
-            "2025-13-01",
-            "2025-00-10",
-            "2025-04-31",
-            "2025-4-01",
-            "2025/04/01",
-            "25-04-01",
-            "2025-04-01 ",
-            "+025-04-01",
-            "2025-0a-01",
-            "",
-            "0000-01-01",
-        ] {
-            assert_eq!(parse_date(bad), None, "{bad}");
-        }
-        for d in -1_000..30_000 {
-            assert_eq!(parse_date(&date_of_day(d)), Some(d));
-        }
-    }
-
-    #[test]
-    fn weekdays() {
-        assert_eq!(iso_weekday(0), 4); // 1970-01-01 Thursday
-        assert_eq!(iso_weekday(day("2025-10-11")), 6);
-        assert_eq!(iso_weekday(day("2025-09-28")), 7);
-        assert_eq!(iso_weekday(day("2025-09-29")), 1);
-        assert_eq!(iso_weekday(-1), 3);
-        assert_eq!(iso_weekday(i64::MIN), iso_weekday(i64::MIN + 7));
-    }
-
-    #[test]
-    fn china_2025_days() {
-        let c = cal();
-        let config = c.config();
-        assert_eq!(config.holidays.len(), 1 + 8 + 3 + 5 + 3 + 8);
-        assert_eq!(
-            config.workdays,
-            [
-                "2025-01-26",
-                "2025-02-08",
-                "2025-04-27",
-                "2025-09-28",
-                "2025-10-11"
-            ]
-        );
-        // The built-in data passes the same validation as operator config.
-        assert_eq!(Calendar::new(&config).unwrap(), c);
-        for off in [
-            "2025-01-01",
-            "2025-01-28",
-            "2025-02-03",
-            "2025-02-04",
-            "2025-04-04",
-            "2025-05-05",
-            "2025-06-02",
-            "2025-10-01",
-            "2025-10-08",
-            "2025-10-12",
-        ] {
-            assert!(!c.is_working_day(day(off)), "{off}");
-        }
-        for on in [
-            "2025-01-02",
-            "2025-01-26",
-            "2025-02-05",
-            "2025-02-08",
-            "2025-04-07",
-            "2025-04-27",
-            "2025-05-06",
-            "2025-06-03",
-            "2025-09-28",
-            "2025-09-30",
-            "2025-10-09",
-            "2025-10-11",
-        ] {
-            assert!(c.is_working_day(day(on)), "{on}");
-        }
-        // Working days in 2025 under this arrangement: 261 weekdays, 18 of
-        // them off, 5 make-up days.
-        assert_eq!(
-            c.count_working_days(day("2025-01-01"), day("2025-12-31")),
-            248
-        );
-        assert!(c.covers_year(2025));
-        assert!(!c.covers_year(2026));
-        assert!(!c.covers_year(2024));
-        // Another year has weekends only.
-        assert!(c.is_working_day(day("2026-10-01")));
-    }
-
-    #[test]
-    fn deadline_across_national_day() {
-        let c = cal();
-        // Received Monday 2025-09-29 10:00, 3 working days: 09-30, 10-09, 10-10.
-        let due = c.deadline(local(2025, 9, 29, 10, 0), 3);
-        assert_eq!(local_time(due), "2025-10-10 17:30");
-        assert_eq!(due, local(2025, 10, 10, 17, 30));
-        // 17:30 in Beijing is 09:30 UTC.
-        assert_eq!(due.rem_euclid(DAY_MS), (9 * 60 + 30) * 60_000);
-        assert_eq!(
-            c.deadline(local(2025, 9, 29, 10, 0), 1),
-            local(2025, 9, 30, 17, 30)
-        );
-        assert_eq!(
-            c.deadline(local(2025, 9, 29, 10, 0), 2),
-            local(2025, 10, 9, 17, 30)
-        );
-    }
-
-    #[test]
-    fn make_up_saturday_counts() {
-        let c = cal();
-        // Received Tuesday 2025-09-30: 10-09, 10-10 and Saturday 10-11 (调休上班).
-        assert_eq!(
-            local_time(c.deadline(local(2025, 9, 30, 9, 0), 3)),
-            "2025-10-11 17:30"
-        );
-        // Without the make-up day it would be Monday 10-13.
-        let plain = Calendar::from_json(
-            r#"{"holidays": ["2025-10-01","2025-10-02","2025-10-03","2025-10-06","2025-10-07","2025-10-08"]}"#,
-        )
-        .unwrap();
-        assert_eq!(
-            local_time(plain.deadline(local(2025, 9, 30, 9, 0), 3)),
-            "2025-10-13 17:30"
-        );
-        // Sunday 2025-09-28 is a make-up working day too: received Friday
-        // 09-26, one working day is Sunday.
-        assert_eq!(
-            local_time(c.deadline(local(2025, 9, 26, 16, 0), 1)),
-            "2025-09-28 17:30"
-        );
-    }
-
-    #[test]
-    fn deadline_across_spring_festival() {
-        let c = cal();
-        // Received Friday 2025-01-24: Sunday 01-26 is a working day, 01-27,
-        // then the holiday 01-28 … 02-04, then 02-05 …
-        let t = local(2025, 1, 24, 11, 0);
-        let due = |n| local_time(c.deadline(t, n));
-        assert_eq!(due(1), "2025-01-26 17:30");
-        assert_eq!(due(2), "2025-01-27 17:30");
-        assert_eq!(due(3), "2025-02-05 17:30");
-        assert_eq!(due(5), "2025-02-07 17:30");
-        // … and Saturday 02-08 is the make-up working day.
-        assert_eq!(due(6), "2025-02-08 17:30");
-        assert_eq!(due(7), "2025-02-10 17:30");
-        // Received on New Year's Eve of the lunar year (a holiday): 02-05,
-        // 02-06, 02-07, Saturday 02-08, Monday 02-10.
-        let eve = local(2025, 1, 28, 20, 0);
-        assert_eq!(local_time(c.deadline(eve, 4)), "2025-02-08 17:30");
-        assert_eq!(local_time(c.deadline(eve, 5)), "2025-02-10 17:30");
-    }
-
-    #[test]
-    fn receipt_on_a_holiday_or_weekend() {
-        let c = cal();
-        // National Day itself: counting starts on 10-09.
-        assert_eq!(
-            local_time(c.deadline(local(2025, 10, 3, 15, 0), 1)),
-            "2025-10-09 17:30"
-        );
-        // Received on the make-up Saturday 10-11: the next working day is Monday.
-        assert_eq!(
-            local_time(c.deadline(local(2025, 10, 11, 15, 0), 1)),
-            "2025-10-13 17:30"
-        );
-        // An ordinary Sunday.
-        assert_eq!(
-            local_time(c.deadline(local(2025, 11, 16, 8, 0), 2)),
-            "2025-11-18 17:30"
-        );
-    }
-
-    #[test]
-    fn zero_negative_and_huge_limits() {
-        let c = cal();
-        // 0: the same working day, if day_ends has not passed.
-        assert_eq!(
-            local_time(c.deadline(local(2025, 9, 29, 10, 0), 0)),
-            "2025-09-29 17:30"
-        );
-        assert_eq!(
-            local_time(c.deadline(local(2025, 9, 29, 17, 30), 0)),
-            "2025-09-29 17:30"
-        );
-        assert_eq!(
-            local_time(c.deadline(local(2025, 9, 29, 17, 31), 0)),
-            "2025-09-30 17:30"
-        );
-        assert_eq!(
-            local_time(c.deadline(local(2025, 10, 1, 10, 0), 0)),
-            "2025-10-09 17:30"
-        );
-        // Negative: clamped to 0.
-        let t = local(2025, 9, 29, 10, 0);
-        assert_eq!(c.deadline(t, -5), c.deadline(t, 0));
-        assert_eq!(c.deadline(t, i64::MIN), c.deadline(t, 0));
-        // Huge: clamped to MAX_WORKING_DAYS.
-        assert_eq!(c.deadline(t, i64::MAX), c.deadline(t, MAX_WORKING_DAYS));
-        assert_eq!(
-            c.working_days_between(t, c.deadline(t, i64::MAX)),
-            MAX_WORKING_DAYS
-        );
-        // Far-off clocks neither overflow nor hang.
-        let _ = c.deadline(i64::MAX, 10);
-        let _ = c.deadline(i64::MIN, 10);
-        let _ = c.warning_at(i64::MIN, 10);
-        assert!(c.working_days_between(i64::MIN, i64::MAX) > 0);
-    }
-
-    #[test]
-    fn utc8_day_boundaries() {
-        let c = cal();
-        // 2025-09-29 23:59:59 in Beijing is 15:59:59Z: still the 29th.
-        let late = local(2025, 9, 29, 23, 59) + 59_000;
-        assert_eq!(late, 1_759_161_599_000);
-        assert_eq!(local_time(c.deadline(late, 3)), "2025-10-10 17:30");
-        // One second later it is the 30th: the window moves one working day
-        // and picks up the make-up Saturday.
-        assert_eq!(local_time(c.deadline(late + 1_000, 3)), "2025-10-11 17:30");
-        // 2025-09-30 07:00 Beijing is 2025-09-29 23:00 UTC: the local day counts.
-        let early = local(2025, 9, 30, 7, 0);
-        assert_eq!(local_time(c.deadline(early, 1)), "2025-10-09 17:30");
-    }
-
-    #[test]
-    fn working_days_between_counts_whole_days() {
-        let c = cal();
-        let due = local(2025, 10, 10, 17, 30);
-        assert_eq!(c.working_days_between(due, due), 0);
-        assert_eq!(c.working_days_between(due, due - 1), 0);
-        // Saturday 10-11 is a working day: one whole day at its 17:30.
-        assert_eq!(c.working_days_between(due, local(2025, 10, 11, 17, 29)), 0);
-        assert_eq!(c.working_days_between(due, local(2025, 10, 11, 17, 30)), 1);
-        // Sunday adds nothing.
-        assert_eq!(c.working_days_between(due, local(2025, 10, 12, 23, 0)), 1);
-        assert_eq!(c.working_days_between(due, local(2025, 10, 15, 17, 30)), 4);
-        // Across the holiday: due 09-30, nothing until 10-09 17:30.
-        let due = local(2025, 9, 30, 17, 30);
-        assert_eq!(c.working_days_between(due, local(2025, 10, 8, 23, 59)), 0);
-        assert_eq!(c.working_days_between(due, local(2025, 10, 9, 17, 30)), 1);
-    }
-
-    #[test]
-    fn deadline_and_between_agree() {
-        // A deterministic sweep: working_days_between(t, deadline(t, n)) == n,
-        // and one millisecond earlier it is n - 1.
-        let c = cal();
-        let mut seed: u64 = 0x2025_1001;
-        for _ in 0..2_000 {
-            seed = seed
-                .wrapping_mul(6_364_136_223_846_793_005)
-                .wrapping_add(1_442_695_040_888_963_407);
-            let t = local(2024, 12, 1, 0, 0) + ((seed >> 20) % (420 * DAY_MS as u64)) as i64;
-            let n = ((seed >> 8) % 40) as i64 + 1;
-            let due = c.deadline(t, n);
-            assert!(due > t);
-            assert!(c.is_working_day(local_day(due)));
-            assert_eq!(c.working_days_between(t, due), n, "{} +{n}", local_time(t));
-            assert_eq!(c.working_days_between(t, due - 1), n - 1);
-            // The fast count equals a walk.
-            let (a, b) = (local_day(t), local_day(due));
-            let walked = (a..=b).filter(|&d| c.is_working_day(d)).count() as i64;
-            assert_eq!(c.count_working_days(a, b), walked);
-        }
-    }
-
-    #[test]
-    fn warnings() {
-        let c = cal();
-        let due = local(2025, 10, 10, 17, 30);
-        assert_eq!(c.warning_at(due, 0), due);
-        assert_eq!(c.warning_at(due, -3), due);
-        assert_eq!(local_time(c.warning_at(due, 1)), "2025-10-09 17:30");
-        // Two working days before 10-10 skips the holiday back to 09-30.
-        assert_eq!(local_time(c.warning_at(due, 2)), "2025-09-30 17:30");
-        assert_eq!(local_time(c.warning_at(due, 3)), "2025-09-29 17:30");
-        assert_eq!(local_time(c.warning_at(due, 4)), "2025-09-28 17:30");
-        // A deadline in the morning: the previous working day's end.
-        assert_eq!(
-            local_time(c.warning_at(local(2025, 10, 13, 9, 0), 1)),
-            "2025-10-11 17:30"
-        );
-        let _ = c.warning_at(due, i64::MAX);
-    }
-
-    #[test]
-    fn config_validation() {
-        let err = |json: &str| Calendar::from_json(json).unwrap_err();
-        assert_eq!(
-            err(r#"{"holidays": ["2025-10-01", "2025-02-30"]}"#),
-            CalendarError::InvalidDate {
-                field: "holidays".into(),
-                index: 1,
-                value: "2025-02-30".into()
-            }
-        );
-        assert_eq!(
-            err(r#"{"holidays": ["2025-10-01", "2025-02-30"]}"#).to_string(),
-            r#"holidays[1]: "2025-02-30" is not a valid date YYYY-MM-DD"#
-        );
-        assert_eq!(
-            err(r#"{"workdays": ["2025-9-28"]}"#).to_string(),
-            r#"workdays[0]: "2025-9-28" is not a valid date YYYY-MM-DD"#
-        );
-        assert_eq!(
-            err(r#"{"holidays": ["2025-10-01", "2025-10-02", "2025-10-01"]}"#).to_string(),
-            "holidays[2]: duplicate date 2025-10-01 (already holidays[0])"
-        );
-        assert_eq!(
-            err(r#"{"workdays": ["2025-10-11", "2025-10-11"]}"#).to_string(),
-            "workdays[1]: duplicate date 2025-10-11 (already workdays[0])"
-        );
-        assert_eq!(
-            err(r#"{"holidays": ["2025-10-01", "2025-10-11"], "workdays": ["2025-09-28", "2025-10-11"]}"#)
-                .to_string(),
-            "workdays[1]: 2025-10-11 is also holidays[1]; a day is either a holiday or a working day"
-        );
-        assert_eq!(
-            err(r#"{"workdays": ["2025-09-29"]}"#).to_string(),
-            "workdays[0]: 2025-09-29 is a Monday, a working day anyway; make-up working days fall on weekend days (typo?)"
-        );
-        assert_eq!(
-            err(r#"{"weekend": [6, 8]}"#).to_string(),
-            "weekend[1]: 8 is not an ISO weekday 1 (Monday) to 7 (Sunday)"
-        );
-        assert_eq!(
-            err(r#"{"weekend": [0]}"#),
-            CalendarError::InvalidWeekday { index: 0, value: 0 }
-        );
-        assert_eq!(
-            err(r#"{"weekend": [7, 7]}"#).to_string(),
-            "weekend[1]: duplicate weekday 7"
-        );
-        assert_eq!(
-            err(r#"{"weekend": [1, 2, 3, 4, 5, 6, 7]}"#),
-            CalendarError::NoWorkingWeekday
-        );
-        for bad in ["24:00", "17:60", "00:00", "5:30", "17.30", "", "17:30:00"] {
-            assert_eq!(
-                err(&format!(r#"{{"day_ends": "{bad}"}}"#)),
-                CalendarError::InvalidDayEnds { value: bad.into() },
-                "{bad}"
-            );
-        }
-        assert!(matches!(
-            err(r#"{"holiday": []}"#),
-            CalendarError::Json { .. }
-        ));
-        assert!(
-            err(r#"{"holiday": []}"#)
-                .to_string()
-                .contains("unknown field `holiday`")
-        );
-        assert!(matches!(
-            err(r#"{"weekend": "6,7"}"#),
-            CalendarError::Json { .. }
-        ));
-    }
-
-    #[test]
-    fn config_defaults_and_round_trip() {
-        let c = Calendar::from_json("{}").unwrap();
-        assert_eq!(c, Calendar::default());
-        assert_eq!(c.config(), CalendarConfig::default());
-        // A six-day week ending at 18:00.
-        let c = Calendar::from_json(
-            r#"{"weekend": [7], "day_ends": "18:00", "holidays": ["2026-01-01"]}"#,
-        )
-        .unwrap();
-        assert!(c.is_working_day(day("2026-01-03"))); // a Saturday
-        assert!(!c.is_working_day(day("2026-01-04")));
-        assert!(!c.is_working_day(day("2026-01-01")));
-        assert_eq!(
-            local_time(c.deadline(local(2025, 12, 31, 9, 0), 2)),
-            "2026-01-03 18:00"
-        );
-        assert!(c.covers_year(2026));
-        // Serde goes through the validated config.
-        let json = serde_json::to_string(&Calendar::china_2025()).unwrap();
-        let back: Calendar = serde_json::from_str(&json).unwrap();
-        assert_eq!(back, Calendar::china_2025());
-        assert!(serde_json::from_str::<Calendar>(r#"{"weekend":[9]}"#).is_err());
-        // An empty weekend: every day not a holiday works.
-        let c = Calendar::from_json(r#"{"weekend": []}"#).unwrap();
-        assert!(c.is_working_day(day("2025-10-12")));
-    }
-}
+mod tests;
