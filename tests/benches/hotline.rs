@@ -42,8 +42,8 @@ const HALLS: [&str; 6] = [
     "dongjinzhuang",
     "wusilu",
     "wuyao",
-    "guofu",
-    "xinzhuang",
+    "hanzhuang",
+    "xiguan",
 ];
 
 fn local(y: i64, mo: u8, d: u8) -> i64 {
@@ -235,7 +235,7 @@ fn seed_one(
 }
 
 async fn seed(app: &TestApp, n: usize) -> (usize, Duration) {
-    let cal = Calendar::china_2025();
+    let cal = Calendar::china();
     let cat = default_catalogue();
     let keys: Vec<String> = cat.entries.keys().cloned().collect();
     let oct = (local(2025, 10, 1), local(2025, 11, 1));

@@ -669,7 +669,7 @@ async fn a_month_of_the_hotline_through_the_http_api() {
         // ---- F: the web form; bad input ------------------------------------------
         at(&app, local(2025, 10, 24, 9, 0));
         let form = json!({ "category": "town.service", "title": "咨询老年证办理",
-                           "caller_number": "13600003333", "hall": "xinzhuang" });
+                           "caller_number": "13600003333", "hall": "hanzhuang" });
         expect(
             &public.post(&format!("{P}/intake/web"), form.clone()).await,
             StatusCode::UNAUTHORIZED,
@@ -679,7 +679,7 @@ async fn a_month_of_the_hotline_through_the_http_api() {
                 .post(
                     &format!("{P}/intake/web"),
                     json!({ "category": "town.service", "title": "咨询老年证办理",
-                            "caller_number": "13600003333", "hall": "xinzhuang" }),
+                            "caller_number": "13600003333", "hall": "hanzhuang" }),
                 )
                 .await,
             StatusCode::CREATED,

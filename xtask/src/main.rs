@@ -20,6 +20,7 @@ use anyhow::{Context, Result, bail};
 /// Guest crates built for wasm32-wasip2, with the file name cargo gives them.
 const PLUGINS: &[(&str, &str)] = &[
     ("bantong-fixture", "bantong_fixture"),
+    ("bantong-compat-010", "bantong_compat_010"),
     ("vendor-visitor-log", "vendor_visitor_log"),
     ("bantong-camera-watch", "bantong_camera_watch"),
     ("bantong-queue", "bantong_queue"),

@@ -21,6 +21,11 @@ pub struct Capabilities {
     /// Topic patterns the plugin may publish (on the edge: send uplink).
     #[serde(default)]
     pub events_publish: Vec<String>,
+    /// Patterns of hall events (`hall.…`, the events hall agents send up)
+    /// the plugin receives; each `[[subscriptions]]` topic under `hall.`
+    /// must be covered by one, and the operator's policy must allow it.
+    #[serde(default)]
+    pub events_subscribe: Vec<String>,
     /// `owner/collection` of other plugins' collections it reads.
     #[serde(default)]
     pub storage_read: Vec<String>,
@@ -58,6 +63,7 @@ impl Default for Capabilities {
         Self {
             storage: false,
             events_publish: Vec::new(),
+            events_subscribe: Vec::new(),
             storage_read: Vec::new(),
             blobs: false,
             config: false,
@@ -79,6 +85,8 @@ pub enum Capability {
     Storage,
     /// Publishing events whose topic matches the pattern.
     EventsPublish(String),
+    /// Receiving hall events (`hall.…`) whose topic matches the pattern.
+    EventsSubscribe(String),
     /// Reading another plugin's collection.
     StorageRead {
         /// The plugin id that owns the collection.
@@ -102,7 +110,10 @@ impl Capability {
     /// Whether a policy grants it by naming it in `allow` (everything but
     /// `events-publish` and `storage-read`, which have their own rules).
     pub fn is_simple(&self) -> bool {
-        !matches!(self, Self::EventsPublish(_) | Self::StorageRead { .. })
+        !matches!(
+            self,
+            Self::EventsPublish(_) | Self::EventsSubscribe(_) | Self::StorageRead { .. }
+        )
     }
 }
 
@@ -111,6 +122,7 @@ impl fmt::Display for Capability {
         match self {
             Self::Storage => f.write_str("storage"),
             Self::EventsPublish(pattern) => write!(f, "events-publish:{pattern}"),
+            Self::EventsSubscribe(pattern) => write!(f, "events-subscribe:{pattern}"),
             Self::StorageRead { owner, collection } => {
                 write!(f, "storage-read:{owner}/{collection}")
             }
@@ -155,6 +167,12 @@ impl FromStr for Capability {
                 Some(problem) => Err(fail(problem)),
             };
         }
+        if let Some(pattern) = text.strip_prefix("events-subscribe:") {
+            return match hall_pattern_problem(pattern) {
+                None => Ok(Self::EventsSubscribe(pattern.to_owned())),
+                Some(problem) => Err(fail(problem)),
+            };
+        }
         if let Some(class) = text.strip_prefix("peripheral:") {
             return if PERIPHERAL_CLASSES.contains(&class) {
                 Ok(Self::Peripheral(class.to_owned()))
@@ -171,10 +189,24 @@ impl FromStr for Capability {
                 .map_err(fail);
         }
         Err(fail(
-            "expected storage, blobs, config, log, clock, events-publish:<pattern>, storage-read:<owner>/<collection> or peripheral:<class>"
+            "expected storage, blobs, config, log, clock, events-publish:<pattern>, events-subscribe:<pattern>, storage-read:<owner>/<collection> or peripheral:<class>"
                 .to_owned(),
         ))
     }
+}
+
+/// The prefix of hall events' topics: an event of kind `queue.ticket` from a
+/// hall agent reaches module plugins as `hall.queue.ticket`.
+pub const HALL_TOPIC_PREFIX: &str = "hall.";
+
+/// What is wrong with a pattern of hall events, if anything.
+pub fn hall_pattern_problem(pattern: &str) -> Option<String> {
+    if let Some(problem) = topic::pattern_problem(pattern) {
+        return Some(problem);
+    }
+    (!pattern.starts_with(HALL_TOPIC_PREFIX)).then(|| {
+        format!("{pattern:?} is not a hall event pattern; hall events are topics under \"hall.\"")
+    })
 }
 
 /// Splits and checks `owner/collection`.
@@ -201,6 +233,14 @@ impl Capabilities {
             if let Some(problem) = topic::pattern_problem(pattern) {
                 problems.push(at, problem);
             } else if self.events_publish[..i].contains(pattern) {
+                problems.push(at, format!("duplicate pattern {pattern:?}"));
+            }
+        }
+        for (i, pattern) in self.events_subscribe.iter().enumerate() {
+            let at = format!("capabilities.events-subscribe[{i}]");
+            if let Some(problem) = hall_pattern_problem(pattern) {
+                problems.push(at, problem);
+            } else if self.events_subscribe[..i].contains(pattern) {
                 problems.push(at, format!("duplicate pattern {pattern:?}"));
             }
         }

@@ -41,6 +41,11 @@ pub fn grant(manifest: &Manifest, policy: &Policy) -> Grant {
                     .iter()
                     .any(|allowed| topic::pattern_covers(allowed, pattern))
             }),
+            Capability::EventsSubscribe(pattern) => entry.is_some_and(|e| {
+                e.events_subscribe
+                    .iter()
+                    .any(|allowed| topic::pattern_covers(allowed, pattern))
+            }),
             Capability::StorageRead { owner, collection } => {
                 policy.allows_read(&manifest.id, owner, collection)
             }
@@ -132,6 +137,19 @@ impl Grant {
 
     /// Whether the plugin may read `owner`'s `collection`: its own with the
     /// storage capability, another plugin's with a granted `storage-read`.
+    /// Whether the plugin may receive events of `topic`: any topic outside
+    /// `hall.`, and hall events whose topic a granted `events-subscribe`
+    /// pattern matches.
+    pub fn can_receive(&self, topic: &str) -> bool {
+        if !topic.starts_with(crate::capability::HALL_TOPIC_PREFIX) {
+            return true;
+        }
+        self.granted.iter().any(|c| match c {
+            Capability::EventsSubscribe(pattern) => topic::topic_matches(pattern, topic),
+            _ => false,
+        })
+    }
+
     pub fn can_read(&self, owner: &str, collection: &str) -> bool {
         if owner == self.plugin {
             return self.allows(&Capability::Storage);

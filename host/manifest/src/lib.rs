@@ -32,7 +32,10 @@ mod topic;
 mod validate;
 mod view;
 
-pub use capability::{Capabilities, Capability, CapabilityParseError, PERIPHERAL_CLASSES};
+pub use capability::{
+    Capabilities, Capability, CapabilityParseError, HALL_TOPIC_PREFIX, PERIPHERAL_CLASSES,
+    hall_pattern_problem,
+};
 pub use collection::{Collection, FieldType};
 pub use config::{
     ConfigError, ConfigSchema, ConfigSchemaError, defaults as config_defaults, resolve,

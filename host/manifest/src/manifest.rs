@@ -206,6 +206,11 @@ impl Manifest {
         for pattern in &c.events_publish {
             set.insert(Capability::EventsPublish(pattern.clone()));
         }
+        for pattern in &c.events_subscribe {
+            if crate::capability::hall_pattern_problem(pattern).is_none() {
+                set.insert(Capability::EventsSubscribe(pattern.clone()));
+            }
+        }
         for class in &c.peripherals {
             if crate::capability::PERIPHERAL_CLASSES.contains(&class.as_str()) {
                 set.insert(Capability::Peripheral(class.clone()));

@@ -7,6 +7,7 @@
 //! [plugins.hotline]                    # replaces "*" for this plugin
 //! allow = ["storage", "blobs", "config", "log", "clock"]
 //! events-publish = ["hotline.*.*"]    # patterns it may publish under
+//! events-subscribe = ["hall.haocha.*"] # hall events it may receive
 //! limits = { timeout-ms = 10000 }      # caps above the global ones
 //!
 //! [[storage-read]]
@@ -67,6 +68,10 @@ pub struct PluginPolicy {
     /// granted when one of these covers it.
     #[serde(default)]
     pub events_publish: Vec<String>,
+    /// Hall event patterns (`hall.…`) the plugin may receive; a requested
+    /// pattern is granted when one of these covers it.
+    #[serde(default)]
+    pub events_subscribe: Vec<String>,
     /// Caps for this plugin, each falling back to the global `[limits]`.
     #[serde(default)]
     pub limits: crate::manifest::Limits,
@@ -150,6 +155,11 @@ impl Policy {
             for (i, pattern) in entry.events_publish.iter().enumerate() {
                 if let Some(problem) = topic::pattern_problem(pattern) {
                     problems.push(format!("{at}.events-publish[{i}]"), problem);
+                }
+            }
+            for (i, pattern) in entry.events_subscribe.iter().enumerate() {
+                if let Some(problem) = crate::capability::hall_pattern_problem(pattern) {
+                    problems.push(format!("{at}.events-subscribe[{i}]"), problem);
                 }
             }
         }

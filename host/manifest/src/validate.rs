@@ -116,6 +116,22 @@ impl Manifest {
             let at = format!("subscriptions[{i}].topic");
             if let Some(problem) = topic::pattern_problem(&subscription.topic) {
                 problems.push(at, problem);
+            } else if subscription
+                .topic
+                .starts_with(crate::capability::HALL_TOPIC_PREFIX)
+                && !self
+                    .capabilities
+                    .events_subscribe
+                    .iter()
+                    .any(|p| crate::topic::pattern_covers(p, &subscription.topic))
+            {
+                problems.push(
+                    at,
+                    format!(
+                        "{:?} is a hall event: list a pattern covering it in capabilities.events-subscribe",
+                        subscription.topic
+                    ),
+                );
             } else if self.subscriptions[..i]
                 .iter()
                 .any(|s| s.topic == subscription.topic)

@@ -17,7 +17,6 @@ use bantong_store::{CalendarYear, Store};
 use serde::Serialize;
 use serde_json::json;
 
-use crate::audit::AuditEntry;
 use crate::identity::{Identity, Principal};
 
 /// Who the built-in arrangements are attributed to.

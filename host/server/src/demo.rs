@@ -5,6 +5,7 @@
 use std::path::PathBuf;
 
 use anyhow::{Context, Result};
+use bantong_hall_kit::district::{self, DISTRICT_CODE};
 use bantong_manifest::{SigningKey, keygen};
 
 use crate::config::HostConfig;
@@ -30,52 +31,6 @@ pub struct DemoArgs {
     #[arg(long)]
     pub no_hall: bool,
 }
-
-/// The four pilot ("demonstration") halls of the source plan, plus two others.
-const DEMO_HALLS: &[(&str, &str, &str, &str, HallGrade)] = &[
-    (
-        "bailou",
-        "BL01",
-        "百楼镇行政综合服务中心",
-        "Bailou Town Service Hall",
-        HallGrade::Demonstration,
-    ),
-    (
-        "dongjinzhuang",
-        "DJZ01",
-        "东金庄乡行政综合服务中心",
-        "Dongjinzhuang Township Service Hall",
-        HallGrade::Demonstration,
-    ),
-    (
-        "wusilu",
-        "WSL01",
-        "五四路街道行政综合服务中心",
-        "Wusilu Street Service Hall",
-        HallGrade::Demonstration,
-    ),
-    (
-        "wuyao",
-        "WY01",
-        "五尧乡行政综合服务中心",
-        "Wuyao Township Service Hall",
-        HallGrade::Demonstration,
-    ),
-    (
-        "guofu",
-        "GF01",
-        "郭福乡行政综合服务中心",
-        "Guofu Township Service Hall",
-        HallGrade::Standard,
-    ),
-    (
-        "xinzhuang",
-        "XZ01",
-        "辛庄镇行政综合服务中心",
-        "Xinzhuang Town Service Hall",
-        HallGrade::Basic,
-    ),
-];
 
 /// (crate folder, wasm file stem) of the plugins the demo installs.
 const DEMO_PLUGINS: &[(&str, &str)] = &[
@@ -121,16 +76,21 @@ pub async fn run(mut config: HostConfig, args: DemoArgs) -> Result<()> {
     let state = AppState::build(config).await?;
     let system = Principal::system("demo");
     let existing = state.identity.list_halls().await?;
-    for (id, code, zh, en, grade) in DEMO_HALLS {
-        if existing.iter().any(|h| h.id == *id) {
+    // The district's 17 street and township halls, the four pilots first.
+    for h in &district::HALLS {
+        if existing.iter().any(|e| e.id == h.id) {
             continue;
         }
         let hall = NewHall {
-            id: (*id).into(),
-            code: (*code).into(),
-            name_zh: (*zh).into(),
-            name_en: (*en).into(),
-            grade: *grade,
+            id: h.id.into(),
+            code: h.code.into(),
+            name_zh: h.name_zh(),
+            name_en: h.name_en(),
+            grade: match h.grade {
+                district::Grade::Demonstration => HallGrade::Demonstration,
+                district::Grade::Standard => HallGrade::Standard,
+                district::Grade::Basic => HallGrade::Basic,
+            },
         };
         state.identity.create_hall(&system, hall).await?;
     }
@@ -308,7 +268,7 @@ async fn hotline_calls(state: AppState, token: String) {
         answered_calls += 1;
         if answered_calls.is_multiple_of(3) {
             let (category, title) = CATEGORIES[dice.below(CATEGORIES.len() as u64) as usize];
-            let hall = DEMO_HALLS[dice.below(DEMO_HALLS.len() as u64) as usize].0;
+            let hall = district::HALLS[dice.below(district::HALLS.len() as u64) as usize].id;
             post(
                 "/orders".into(),
                 json!({ "category": category, "title": title, "caller_number": caller,
@@ -550,7 +510,7 @@ impl Dice {
 /// A valid ID number (GB 11643) for a made-up citizen born in `year`.
 fn citizen_id(dice: &mut Dice, year: u64) -> String {
     let stem = format!(
-        "130602{year:04}{:02}{:02}{:03}",
+        "{DISTRICT_CODE}{year:04}{:02}{:02}{:03}",
         1 + dice.below(12),
         1 + dice.below(28),
         dice.below(1000)
@@ -602,7 +562,7 @@ async fn visitors(state: AppState) {
         let card = |dice: &mut Dice| {
             let year = 1940 + dice.below(65);
             json!({ "card": { "name": name, "sex": "女", "nation": "汉",
-                              "address": "河北省保定市竞秀区百楼镇", "issuer": "保定市公安局竞秀分局",
+                              "address": "河北省保定市莲池区百楼镇", "issuer": "保定市公安局莲池分局",
                               "id_number": citizen_id(dice, year),
                               "valid_from": "2020-01-01", "valid_to": "2040-01-01" } })
         };

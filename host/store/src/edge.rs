@@ -8,9 +8,14 @@
 //! at a gap (the agent resends from the first unacknowledged event). The
 //! prefix and the rows move together, so a crash between them is impossible.
 //!
-//! Alerts (`kind` starting with `alert.`) are also written to `edge_alerts`
-//! and published as `edge.alert` outbox events for subscribed plugins, in the
-//! same transaction.
+//! In the same transaction, every applied event is published to the
+//! durable outbox as `hall.<kind>` (`hall.queue.ticket`,
+//! `hall.haocha.rating`, …) for the plugins subscribed to that topic, with
+//! the hall it came from; its payload is [`hall_event_payload`]. Alerts
+//! (`kind` starting with `alert.`) are also written to `edge_alerts` and
+//! published as `edge.alert`. Because an event is applied once per agent
+//! sequence number, each reaches the outbox once; the outbox then delivers
+//! it at least once, and a subscriber is idempotent by `(agent, seq)`.
 
 use serde_json::{Value, json};
 use sqlx::Row;
@@ -57,6 +62,27 @@ pub struct Applied {
     pub refused: bool,
 }
 
+/// Who receives an event of a topic: the subscribed, enabled plugins that
+/// may receive it.
+pub type Subscribers<'a> = &'a (dyn Fn(&str) -> Vec<String> + Send + Sync);
+
+/// The outbox topic of an edge event kind.
+pub fn hall_topic(kind: &str) -> String {
+    format!("hall.{kind}")
+}
+
+/// The payload of a hall event in the outbox (version 1): where it came
+/// from, its number in that agent's sequence (the idempotency key with
+/// `agent`), what it is, and the data the edge plugin sent.
+pub fn hall_event_payload(agent: &str, hall: &str, e: &EdgeEventIn) -> Value {
+    let data: Value = serde_json::from_str(&e.data).unwrap_or(Value::Null);
+    json!({
+        "v": 1, "agent": agent, "hall": hall, "seq": e.seq, "kind": e.kind,
+        "source": e.source, "subject": e.subject, "ts_ms": e.ts_ms,
+        "data": data, "attachment": e.attachment,
+    })
+}
+
 /// Rows per INSERT statement. Measured with `cargo bench --bench edge`:
 /// through sqlx's `Any` driver the cost per row grows with the statement's
 /// parameter count (direct ingest on SQLite: 400 rows 19.7k events/s, 100
@@ -66,11 +92,12 @@ const ROWS_PER_INSERT: usize = 25;
 impl Store {
     /// Applies batches from any number of agents in one transaction and
     /// returns, per agent (in first-seen order), its new applied prefix.
-    /// `alert_subscribers` receive an `edge.alert` delivery per alert.
+    /// `subscribers` names who receives each applied event (`hall.<kind>`)
+    /// and each alert (`edge.alert`).
     pub async fn apply_edge_batches(
         &self,
         batches: Vec<EdgeBatch>,
-        alert_subscribers: &[String],
+        subscribers: Subscribers<'_>,
     ) -> Result<Vec<Applied>> {
         let now = sql::now_ms();
         // Group by agent, keeping arrival order.
@@ -183,6 +210,30 @@ impl Store {
             sql::execute(&mut *uow.writer().await?, &q).await?;
         }
 
+        // Hall events to their subscribers, looked up once per topic.
+        let mut by_topic: std::collections::HashMap<String, Vec<String>> =
+            std::collections::HashMap::new();
+        for (agent, hall, e) in &rows {
+            let topic = hall_topic(&e.kind);
+            let to = by_topic
+                .entry(topic.clone())
+                .or_insert_with(|| subscribers(&topic));
+            if to.is_empty() {
+                continue;
+            }
+            uow.publish(
+                NewEvent {
+                    topic,
+                    source: format!("edge:{agent}"),
+                    hall: Some(hall.clone()),
+                    payload: hall_event_payload(agent, hall, e),
+                },
+                to,
+            )
+            .await?;
+        }
+
+        let alert_subscribers = subscribers("edge.alert");
         for (agent, hall, e) in alerts {
             let mut q = Sql::new(
                 "INSERT INTO edge_alerts (agent_id, seq, hall, ts_ms, kind, subject, data, snapshot, received_at) VALUES (",
@@ -218,7 +269,7 @@ impl Store {
                             "ts_ms": e.ts_ms, "data": data, "snapshot": e.attachment,
                         }),
                     },
-                    alert_subscribers,
+                    &alert_subscribers,
                 )
                 .await?;
             }

@@ -43,7 +43,7 @@ pub use blobs::BlobRef;
 pub use calendar::{Calendar, CalendarYear};
 pub use db::{DEFAULT_BLOB_TYPES, Dialect, Store, StoreConfig};
 pub use documents::{Document, MAX_BODY_BYTES, Write};
-pub use edge::{Applied, EdgeBatch, EdgeEventIn};
+pub use edge::{Applied, EdgeBatch, EdgeEventIn, Subscribers, hall_event_payload, hall_topic};
 pub use error::{Error, Result};
 pub use filter::{Filter, Op};
 pub use outbox::{Delivery, Event, MAX_CLAIM, MAX_PAYLOAD_BYTES, NewEvent};

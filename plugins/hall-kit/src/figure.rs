@@ -20,6 +20,8 @@ use std::borrow::Cow;
 
 use serde::{Deserialize, Serialize};
 
+use crate::xlsx::Cell;
+
 /// What a figure's value is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -153,6 +155,24 @@ impl Figure {
             (false, Lang::Zh) => format!("{value}（{basis}）"),
             (false, Lang::En) => format!("{value} ({basis})"),
         }
+    }
+
+    /// The figure as three spreadsheet cells: the value (a percentage for
+    /// a ratio, a number rounded to 0.1 s or 0.01 points for a mean, empty
+    /// when there is none), the numerator and the denominator.
+    pub fn xlsx_cells(&self) -> [Cell; 3] {
+        let value = match (self.value, self.unit) {
+            (None, _) => Cell::Empty,
+            (Some(v), Unit::Ratio) => Cell::Percent(v),
+            (Some(v), Unit::Seconds) => Cell::Number((v * 10.0).round() / 10.0),
+            (Some(v), Unit::Points) => Cell::Number((v * 100.0).round() / 100.0),
+            (Some(v), Unit::Count) => Cell::Number(v),
+        };
+        [
+            value,
+            Cell::Number(self.numerator as f64),
+            Cell::Number(self.denominator as f64),
+        ]
     }
 
     /// The change from an earlier figure of the same definition, in the

@@ -10,6 +10,8 @@
 //! - [`calendar`]: the working-day calendar every module counts deadlines
 //!   on — weekends, the district's holiday arrangements (2025 and 2026
 //!   built in) and make-up working days, in hall time;
+//! - [`district`]: 莲池区 (code 130606) and its 17 street and township
+//!   halls, the four pilots marked;
 //! - [`figure`]: a KPI figure with its numerator, denominator and
 //!   definition, the one form every module and report shows a figure in;
 //! - [`scrub`]: the agent's last line of defence, masking every ID number
@@ -29,6 +31,7 @@
 #![forbid(unsafe_code)]
 
 pub mod calendar;
+pub mod district;
 pub mod escpos;
 pub mod figure;
 pub mod id_number;

@@ -661,7 +661,8 @@ impl Edge {
                     Err(_) => break,
                 }
             }
-            let subscribers = self.index.subscribers("edge.alert");
+            let index = self.index.clone();
+            let subscribers = move |topic: &str| index.subscribers(topic);
             match self.store.apply_edge_batches(batches, &subscribers).await {
                 Ok(results) => {
                     self.stats.batches.fetch_add(1, Ordering::Relaxed);

@@ -117,18 +117,21 @@ impl PluginIndex {
         current.meta().collections.get(name).cloned()
     }
 
-    /// Enabled plugins whose current version subscribes to `topic`.
+    /// Enabled plugins whose current version subscribes to `topic` and may
+    /// receive it (hall events, `hall.…`, need a granted `events-subscribe`).
     pub fn subscribers(&self, topic: &str) -> Vec<String> {
         self.all()
             .into_iter()
             .filter(|(_, e)| e.is_enabled())
             .filter(|(_, e)| {
-                e.current()
-                    .meta()
-                    .manifest
-                    .subscriptions
-                    .iter()
-                    .any(|s| topic_matches(&s.topic, topic))
+                let current = e.current();
+                let meta = current.meta();
+                meta.grant.can_receive(topic)
+                    && meta
+                        .manifest
+                        .subscriptions
+                        .iter()
+                        .any(|s| topic_matches(&s.topic, topic))
             })
             .map(|(id, _)| id)
             .collect()

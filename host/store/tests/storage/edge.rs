@@ -12,6 +12,7 @@ use crate::common::{Backend, TestDb};
 
 both!(
     applies_each_sequence_number_once,
+    hall_events_reach_their_subscribers_once,
     alerts_are_stored_and_published
 );
 
@@ -70,7 +71,7 @@ async fn applies_each_sequence_number_once(backend: Backend) {
     agent(s, "a2", "h2").await;
 
     let r = s
-        .apply_edge_batches(vec![batch("a1", 1..=5), batch("a2", 1..=2)], &[])
+        .apply_edge_batches(vec![batch("a1", 1..=5), batch("a2", 1..=2)], &|_| Vec::new())
         .await
         .unwrap();
     assert_eq!((r[0].agent.as_str(), r[0].upto, r[0].applied), ("a1", 5, 5));
@@ -78,7 +79,7 @@ async fn applies_each_sequence_number_once(backend: Backend) {
 
     // A resend overlapping what is applied, plus new events.
     let r = s
-        .apply_edge_batches(vec![batch("a1", 3..=8)], &[])
+        .apply_edge_batches(vec![batch("a1", 3..=8)], &|_| Vec::new())
         .await
         .unwrap();
     assert_eq!(
@@ -88,14 +89,14 @@ async fn applies_each_sequence_number_once(backend: Backend) {
 
     // A batch after a gap applies nothing and says so.
     let r = s
-        .apply_edge_batches(vec![batch("a1", 10..=12)], &[])
+        .apply_edge_batches(vec![batch("a1", 10..=12)], &|_| Vec::new())
         .await
         .unwrap();
     assert_eq!((r[0].upto, r[0].applied, r[0].gap), (8, 0, 3));
 
     // Two batches of one agent in one call, out of order, fill the gap.
     let r = s
-        .apply_edge_batches(vec![batch("a1", 10..=12), batch("a1", 9..=9)], &[])
+        .apply_edge_batches(vec![batch("a1", 10..=12), batch("a1", 9..=9)], &|_| Vec::new())
         .await
         .unwrap();
     assert_eq!(r.len(), 1);
@@ -104,11 +105,57 @@ async fn applies_each_sequence_number_once(backend: Backend) {
 
     // Unknown agents are refused and change nothing.
     let r = s
-        .apply_edge_batches(vec![batch("ghost", 1..=3)], &[])
+        .apply_edge_batches(vec![batch("ghost", 1..=3)], &|_| Vec::new())
         .await
         .unwrap();
     assert!(r[0].refused);
     assert_eq!(count(s, "ghost").await, 0);
+}
+
+async fn hall_events_reach_their_subscribers_once(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let s = &db.store;
+    agent(s, "a1", "h1").await;
+    let mut b = batch("a1", 1..=4);
+    b.events[0].kind = "haocha.rating".into();
+    b.events[2].kind = "haocha.rating".into();
+    b.events[3].kind = "queue.ticket".into();
+    let subscribers = |topic: &str| match topic {
+        "hall.haocha.rating" => vec!["supervision".to_owned(), "reporting".to_owned()],
+        _ => Vec::new(),
+    };
+    s.apply_edge_batches(vec![b.clone()], &subscribers)
+        .await
+        .unwrap();
+    // A resend of the whole batch (the agent restarted before the ack).
+    s.apply_edge_batches(vec![b], &subscribers).await.unwrap();
+    let mut deliveries = s
+        .claim_deliveries("w", 100, Duration::from_secs(5))
+        .await
+        .unwrap();
+    deliveries.sort_by_key(|d| (d.subscriber.clone(), d.event.payload["seq"].as_i64()));
+    let seen: Vec<(String, i64)> = deliveries
+        .iter()
+        .map(|d| (d.subscriber.clone(), d.event.payload["seq"].as_i64().unwrap()))
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            ("reporting".to_owned(), 1),
+            ("reporting".to_owned(), 3),
+            ("supervision".to_owned(), 1),
+            ("supervision".to_owned(), 3)
+        ]
+    );
+    let d = &deliveries[0];
+    assert_eq!(d.event.topic, "hall.haocha.rating");
+    assert_eq!(d.event.hall.as_deref(), Some("h1"));
+    assert_eq!(d.event.source, "edge:a1");
+    assert_eq!(d.event.payload["v"], 1);
+    assert_eq!(d.event.payload["agent"], "a1");
+    assert_eq!(d.event.payload["hall"], "h1");
+    assert_eq!(d.event.payload["kind"], "haocha.rating");
+    assert_eq!(d.event.payload["data"]["n"], 1);
 }
 
 async fn alerts_are_stored_and_published(backend: Backend) {
@@ -117,13 +164,18 @@ async fn alerts_are_stored_and_published(backend: Backend) {
     agent(s, "a1", "h1").await;
     let mut b = batch("a1", 1..=3);
     b.events[1].kind = "alert.window-unattended".into();
-    s.apply_edge_batches(vec![b.clone()], &["watcher".to_owned()])
+    let watcher = |topic: &str| {
+        if topic == "edge.alert" {
+            vec!["watcher".to_owned()]
+        } else {
+            Vec::new()
+        }
+    };
+    s.apply_edge_batches(vec![b.clone()], &watcher)
         .await
         .unwrap();
     // The same alert again (a resend) is neither stored nor published twice.
-    s.apply_edge_batches(vec![b], &["watcher".to_owned()])
-        .await
-        .unwrap();
+    s.apply_edge_batches(vec![b], &watcher).await.unwrap();
     let alerts: i64 = sqlx::query("SELECT COUNT(*) FROM edge_alerts WHERE hall = 'h1' AND seq = 2")
         .fetch_one(s.pool())
         .await

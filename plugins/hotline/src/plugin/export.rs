@@ -161,16 +161,7 @@ pub fn orders(req: Request) -> HandlerResult {
 }
 
 fn figure_cells(f: &Figure) -> [Cell; 3] {
-    let value = match (f.value, f.unit) {
-        (Some(v), crate::kpi::FigureUnit::Ratio) => Cell::Percent(v),
-        (Some(v), crate::kpi::FigureUnit::Seconds) => Cell::Number((v * 10.0).round() / 10.0),
-        (None, _) => Cell::Empty,
-    };
-    [
-        value,
-        Cell::Number(f.numerator as f64),
-        Cell::Number(f.denominator as f64),
-    ]
+    f.xlsx_cells()
 }
 
 /// A figure's column title and how to find it in a group's KPIs.
@@ -253,7 +244,7 @@ pub fn kpi(req: Request) -> HandlerResult {
             sheet
                 .push_row([
                     Cell::Text((*name).into()),
-                    Cell::Text(get(&report.overall).definition.into()),
+                    Cell::Text(get(&report.overall).definition.to_string()),
                 ])
                 .map_err(internal)?;
         }

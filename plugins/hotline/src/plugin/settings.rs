@@ -133,27 +133,29 @@ pub fn resolve(settings: Settings, arrangements: &[Arrangement]) -> Result<Resol
     })
 }
 
-/// The demo district's catalogue: five departments and the six halls of
-/// the demo, with categories of the usual 12345 kinds.
+/// The demo district's catalogue: five departments and the district's 17
+/// halls, with categories of the usual 12345 kinds.
 pub fn default_catalogue() -> Catalogue {
     let unit = |id: &str, name: &str, kind| Unit {
         id: id.into(),
         name: name.into(),
         kind,
     };
-    let units = vec![
+    let units = [
         unit("dept-housing", "区住房和城乡建设局", UnitKind::Department),
         unit("dept-hrss", "区人力资源和社会保障局", UnitKind::Department),
         unit("dept-market", "区市场监督管理局", UnitKind::Department),
         unit("dept-medical", "区医疗保障局", UnitKind::Department),
         unit("dept-civil", "区民政局", UnitKind::Department),
-        unit("bailou", "百楼镇行政综合服务中心", UnitKind::Hall),
-        unit("dongjinzhuang", "东金庄乡行政综合服务中心", UnitKind::Hall),
-        unit("wusilu", "五四路街道行政综合服务中心", UnitKind::Hall),
-        unit("wuyao", "五尧乡行政综合服务中心", UnitKind::Hall),
-        unit("guofu", "郭福乡行政综合服务中心", UnitKind::Hall),
-        unit("xinzhuang", "辛庄镇行政综合服务中心", UnitKind::Hall),
     ];
+    let units = units
+        .into_iter()
+        .chain(
+            bantong_hall_kit::district::HALLS
+                .iter()
+                .map(|h| unit(h.id, &h.name_zh(), UnitKind::Hall)),
+        )
+        .collect();
     let entry = |name: &str, lead: &str, assisting: &[&str], level, days, hours| CatalogueEntry {
         name: Some(name.into()),
         lead: lead.into(),
