@@ -289,6 +289,10 @@ impl Client {
     pub async fn post(&self, path: &str, body: Value) -> Reply {
         self.send("POST", path, Some(body)).await
     }
+
+    pub async fn put(&self, path: &str, body: Value) -> Reply {
+        self.send("PUT", path, Some(body)).await
+    }
 }
 
 /// Creates halls and a user with a token; returns the token.
