@@ -36,13 +36,13 @@ impl handler::Guest for Compat {
                 let body = String::from_utf8(req.body).unwrap_or_default();
                 let write = storage::Write {
                     id: None,
-                    hall: None,
+                    hall: req.hall,
                     body,
                     expected_version: None,
                 };
                 match storage::put("notes", &write) {
                     Ok(doc) => json(201, format!(r#"{{"id":"{}","version":{}}}"#, doc.id, doc.version)),
-                    Err(_) => json(422, r#"{"error":"refused"}"#.into()),
+                    Err(e) => json(422, format!(r#"{{"error":{:?}}}"#, format!("{e:?}"))),
                 }
             }
             _ => json(404, r#"{"error":"no route"}"#.into()),
