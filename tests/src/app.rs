@@ -56,6 +56,7 @@ allow = ["storage", "config", "log", "clock"]
 [plugins.fixture]
 allow = ["storage", "config", "log", "clock"]
 events-publish = ["fixture.note.*"]
+events-subscribe = ["hall.*.*"]
 
 [plugins.fixture-b]
 allow = ["storage", "config", "log", "clock"]
