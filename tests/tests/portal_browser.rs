@@ -1027,3 +1027,159 @@ async fn the_dashboard_shows_a_simulated_halls_alert_live() {
     assert!(row.contains("已回退 1"), "{row}");
     client.close().await.expect("close the browser");
 }
+
+/// A district administrator enters next year's holiday arrangement in the
+/// browser (工作日历): the list shows the built-in years, the form takes one
+/// line per range, and the hotline's deadlines follow at once. The
+/// dashboard's warning about a missing year is there exactly when the
+/// host says a year is missing (it depends on today's date), and names it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_district_admin_enters_a_years_calendar_in_the_browser() {
+    let pkg = std::env::var_os("BANTONG_PORTAL_PKG_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| bantong_tests::app::repo_root().join("target/portal/pkg"));
+    let app = TestApp::with_config(TestDb::new(Backend::Sqlite).await, |c| {
+        c.portal_pkg_dir = pkg.clone();
+    })
+    .await;
+    app.install_hotline().await;
+    let host = &app.host;
+    host.client_as("admin1", vec![Role::DistrictAdmin], &[], true)
+        .await;
+    let agent = host
+        .client_as("agent1", vec![Role::HotlineAgent], &[], true)
+        .await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let router = host.router.clone();
+    tokio::spawn(async move {
+        axum::serve(
+            listener,
+            router.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .await
+    });
+    let base = format!("http://{addr}");
+    let order_due = || async {
+        let local = |y: i64, mo: u8, d: u8, h: i64| {
+            use bantong_hall_kit::calendar::{day_of, start_of_day};
+            start_of_day(day_of(y, mo, d).expect("date")) + h * 3_600_000
+        };
+        host.state
+            .plugins
+            .index()
+            .set_plugin_clock(Some(local(2026, 12, 28, 9)));
+        let r = agent
+            .post(
+                "/api/plugins/hotline/orders",
+                json!({ "category": "town.service", "title": "咨询", "separate": true,
+                        "caller_number": "13800000009", "dispatch": true }),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.json());
+        (
+            r.json()["due_ms"].as_i64().expect("due"),
+            local(2027, 1, 4, 17) + 30 * 60_000,
+            local(2027, 1, 5, 17) + 30 * 60_000,
+        )
+    };
+    let (due, jan4, _) = order_due().await;
+    assert_eq!(due, jan4, "2027-01-01 counts as a working day before 2027 is entered");
+
+    let driver = start_driver().await;
+    let profile = tempfile::tempdir().expect("profile dir");
+    let client = browser(&driver, profile.path()).await;
+    log_in(&client, &base, "admin1").await;
+
+    // The dashboard warns when the host says a year is missing.
+    let now = bantong_host::identity::now_ms();
+    let expected = bantong_host::calendar::warning(&host.state.store, now)
+        .await
+        .expect("warning");
+    open(&client, &format!("{base}/dashboard")).await;
+    if let Some(w) = &expected {
+        let shown = text_of(&client, "p.notice.warn").await;
+        assert!(shown.contains(&format!("{}年", w.missing[0])), "{shown}");
+        screenshot(&client, "dashboard-calendar-warning").await;
+    }
+
+    // The calendar page: the built-in years, from the menu.
+    client
+        .find(Locator::Css(r#"nav.menu a[href="/admin/calendar"]"#))
+        .await
+        .expect("工作日历 in the administration menu")
+        .click()
+        .await
+        .expect("click");
+    let table = text_of(&client, "table.list tbody").await;
+    assert!(table.contains("2026") && table.contains("2025"), "{table}");
+    assert!(table.contains("国务院办公厅关于2026年部分节假日安排的通知"), "{table}");
+    assert_eq!(text_of(&client, "main h1").await, "工作日历");
+    screenshot(&client, "calendar").await;
+    audit(&client, "calendar").await;
+
+    // Enter 2027 through the form.
+    client
+        .find(Locator::Css(r#"main a.button[href="/admin/new-calendar"]"#))
+        .await
+        .expect("the new-year button")
+        .click()
+        .await
+        .expect("click");
+    wait_for(&client, "form.schema-form", 10, "the arrangement form").await;
+    wait_hydrated(&client).await;
+    fill_field(&client, "year", "2027").await;
+    fill_field(&client, "notice", "测试用2027年安排").await;
+    fill_field(
+        &client,
+        "holidays",
+        "2027-01-01..2027-01-03 元旦\n2027-10-01..2027-10-07 国庆节",
+    )
+    .await;
+    fill_field(&client, "workdays", "2027-09-26 国庆节调休").await;
+    screenshot(&client, "calendar-new-year").await;
+    audit(&client, "calendar-new-year").await;
+    let outcome = submit_form(&client).await;
+    assert!(
+        outcome.contains("已提交"),
+        "{outcome}"
+    );
+    let stored = agent.get("/api/calendar/2027").await.json();
+    assert_eq!(
+        stored["holidays"],
+        json!(["2027-01-01..2027-01-03 元旦", "2027-10-01..2027-10-07 国庆节"]),
+        "{stored}"
+    );
+    assert_eq!(stored["workdays"], json!(["2027-09-26 国庆节调休"]));
+
+    // The hotline follows: 2027-01-01 is now a day off.
+    let (due, _, jan5) = order_due().await;
+    assert_eq!(due, jan5);
+
+    // A bad line is refused with the entry named, and nothing changes.
+    open(&client, &format!("{base}/admin/edit-calendar/2027")).await;
+    fill_field(&client, "holidays", "2027-02-30 春节").await;
+    let outcome = submit_form(&client).await;
+    assert!(outcome.contains("holidays[0]"), "{outcome}");
+    screenshot(&client, "calendar-refused").await;
+    let again = agent.get("/api/calendar/2027").await.json();
+    assert_eq!(again["holidays"], stored["holidays"]);
+
+    // With 2027 entered, the dashboard's warning is gone unless today
+    // expects a later year still.
+    let after = bantong_host::calendar::warning(&host.state.store, now)
+        .await
+        .expect("warning");
+    open(&client, &format!("{base}/dashboard")).await;
+    wait_for(&client, "ul.hall-grid", 10, "the dashboard").await;
+    // The live feed may first replay the screen's last state; it follows
+    // the database within its poll interval.
+    eventually(Duration::from_secs(10), "the dashboard follows", || async {
+        let warned = client.find(Locator::Css("p.notice.warn")).await.is_ok();
+        (warned == after.is_some()).then_some(())
+    })
+    .await;
+    screenshot(&client, "dashboard-after-calendar").await;
+}

@@ -170,6 +170,9 @@ catalogue! {
     NewUser => "新增用户", "New user";
     NewToken => "新建 API 令牌", "New API token";
     NewRollout => "下发边缘插件", "Roll out an edge plugin";
+    Calendar => "工作日历", "Working-day calendar";
+    NewCalendarYear => "录入年度放假安排", "Enter a year's arrangement";
+    CalendarLink => "前往工作日历", "Open the working-day calendar";
     UploadEdgePlugin => "上传边缘插件包", "Upload an edge plugin package";
     UploadEdgeHint => "上传并校验签名后，可直接下发此版本。", "Once uploaded and its signature checked, the version can be rolled out from here.";
     Rollback => "回退到上一版本", "Roll back";

@@ -61,6 +61,38 @@ fn user_properties() -> Value {
     })
 }
 
+/// A year's holiday arrangement as a form: the year, the notice, and one
+/// line per day off or make-up working day (a date or a range, then a name).
+fn calendar_schema(new: bool) -> Value {
+    let lines = |zh: &str, en: &str| {
+        json!({ "type": "array", "title": zh, "x-title-en": en,
+                "items": { "type": "string", "maxLength": 240 } })
+    };
+    // Editing keeps the year (the host refuses a body whose year is not
+    // the page's); a new arrangement names it.
+    let year_title = if new { "年度" } else { "年度（不可更改）" };
+    let year = json!({ "type": "integer", "title": year_title, "x-title-en": "Year",
+                       "minimum": 2000, "maximum": 2100 });
+    json!({
+        "type": "object",
+        "required": ["year", "holidays"],
+        "x-order": ["year", "notice", "holidays", "workdays"],
+        "properties": {
+            "year": year,
+            "notice": { "type": "string", "title": "依据（国务院办公厅通知名称、文号或日期）",
+                        "x-title-en": "Notice (the State Council's title, number or date)", "maxLength": 200 },
+            "holidays": lines(
+                "放假日期（每行一个日期或区间，可加名称，如：2027-10-01..2027-10-07 国庆节）",
+                "Days off (one date or range per line, optionally named, e.g. 2027-10-01..2027-10-07 National Day)"
+            ),
+            "workdays": lines(
+                "调休上班日期（每行一个，可加名称，如：2027-09-26 国庆节调休）",
+                "Make-up working days (one per line, optionally named, e.g. 2027-09-26 National Day make-up)"
+            )
+        }
+    })
+}
+
 /// `properties` with one more.
 fn with_property(mut properties: Value, name: &str, property: Value) -> Value {
     properties[name] = property;
@@ -332,6 +364,41 @@ pub fn builtin(id: &str) -> Option<ViewDef> {
                 }
             }),
         ),
+        "calendar" => def(
+            "calendar",
+            "list",
+            "工作日历",
+            "Working-day calendar",
+            "/api/calendar",
+            json!({
+                "sortable": false, "page_size": 100,
+                "detail_href": "/admin/edit-calendar/{id}",
+                "columns": [
+                    col("year", "年度", "Year", "text"),
+                    col("notice", "依据", "Notice", "text"),
+                    col("holiday_count", "放假天数", "Days off", "number"),
+                    col("workday_count", "调休上班天数", "Make-up working days", "number"),
+                    col("builtin", "内置", "Built in", "bool"),
+                    col("updated_at", "更新时间", "Updated", "datetime")
+                ]
+            }),
+        ),
+        "new-calendar" => def(
+            "new-calendar",
+            "form",
+            "录入年度放假安排",
+            "Enter a year's arrangement",
+            "/api/calendar",
+            json!({ "schema": calendar_schema(true) }),
+        ),
+        "edit-calendar" => def(
+            "edit-calendar",
+            "form",
+            "修改年度放假安排",
+            "Edit a year's arrangement",
+            "/api/calendar/{id}",
+            json!({ "method": "PUT", "schema": calendar_schema(false) }),
+        ),
         "audit" => def(
             "audit",
             "list",
@@ -364,6 +431,7 @@ pub fn menu(l: Locale, admin: bool, may_audit: bool) -> Vec<(String, String)> {
     if admin {
         for (href, msg) in [
             ("/admin/halls", Msg::Halls),
+            ("/admin/calendar", Msg::Calendar),
             ("/admin/users", Msg::Users),
             ("/admin/tokens", Msg::Tokens),
             ("/admin/plugins", Msg::Plugins),
@@ -418,6 +486,7 @@ pub fn AdminPage() -> impl IntoView {
             .with_untracked(|p| p.get("view"))
             .and_then(|v| match v.as_str() {
                 "halls" => Some(("/admin/new-hall", Msg::NewHall)),
+                "calendar" => Some(("/admin/new-calendar", Msg::NewCalendarYear)),
                 "users" => Some(("/admin/new-user", Msg::NewUser)),
                 "tokens" => Some(("/admin/new-token", Msg::NewToken)),
                 "rollouts" => Some(("/admin/new-rollout", Msg::NewRollout)),

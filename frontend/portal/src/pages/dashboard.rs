@@ -48,6 +48,7 @@ fn Live(initial: Value) -> impl IntoView {
                 }
             }}
         </p>
+        {move || state.with(|s| calendar_warning(s, l))}
         <section aria-label=l.t(Msg::Halls)>
             <ul class="hall-grid">{move || state.with(|s| halls(s, l))}</ul>
         </section>
@@ -84,6 +85,24 @@ fn follow(state: RwSignal<Value>, connected: RwSignal<bool>) {
         let (source, _update, _error) = handle.take();
         source.close();
     });
+}
+
+/// The warning that a year's holiday arrangement is missing, linking to
+/// the calendar page.
+fn calendar_warning(s: &Value, l: Locale) -> Option<AnyView> {
+    let w = s.get("calendar_warning").filter(|w| !w.is_null())?;
+    let text = match l {
+        Locale::Zh => text(w, "zh"),
+        Locale::En => text(w, "en"),
+    };
+    Some(
+        view! {
+            <p class="notice warn" role="alert">
+                {text}" "<a href="/admin/calendar">{l.t(Msg::CalendarLink)}</a>
+            </p>
+        }
+        .into_any(),
+    )
 }
 
 fn text(v: &Value, key: &str) -> String {

@@ -132,7 +132,10 @@ pub async fn snapshot(state: &AppState, viewer: &Principal) -> AppResult<Value> 
             },
         )
         .await?;
-    Ok(json!({ "halls": out, "alerts": alerts }))
+    // Deadlines count on the district's calendar: say so when a year that
+    // should be entered is missing.
+    let calendar_warning = crate::calendar::warning(&state.store, now).await?;
+    Ok(json!({ "halls": out, "alerts": alerts, "calendar_warning": calendar_warning }))
 }
 
 /// `GET /api/portal/dashboard`
