@@ -41,6 +41,9 @@ pub struct Capabilities {
     /// Wall-clock time.
     #[serde(default = "yes")]
     pub clock: bool,
+    /// Messages to people: SMS and portal notices (module world, WIT 0.1.1).
+    #[serde(default)]
+    pub notices: bool,
     /// Hall device classes an edge plugin drives ([`PERIPHERAL_CLASSES`]).
     #[serde(default)]
     pub peripherals: Vec<String>,
@@ -69,6 +72,7 @@ impl Default for Capabilities {
             config: false,
             log: true,
             clock: true,
+            notices: false,
             peripherals: Vec::new(),
         }
     }
@@ -102,6 +106,8 @@ pub enum Capability {
     Log,
     /// Wall-clock time.
     Clock,
+    /// Messages to people (SMS, portal notices).
+    Notices,
     /// Driving the hall's devices of one class (edge plugins).
     Peripheral(String),
 }
@@ -130,6 +136,7 @@ impl fmt::Display for Capability {
             Self::Config => f.write_str("config"),
             Self::Log => f.write_str("log"),
             Self::Clock => f.write_str("clock"),
+            Self::Notices => f.write_str("notices"),
             Self::Peripheral(class) => write!(f, "peripheral:{class}"),
         }
     }
@@ -159,6 +166,7 @@ impl FromStr for Capability {
             "config" => return Ok(Self::Config),
             "log" => return Ok(Self::Log),
             "clock" => return Ok(Self::Clock),
+            "notices" => return Ok(Self::Notices),
             _ => {}
         }
         if let Some(pattern) = text.strip_prefix("events-publish:") {
@@ -189,7 +197,7 @@ impl FromStr for Capability {
                 .map_err(fail);
         }
         Err(fail(
-            "expected storage, blobs, config, log, clock, events-publish:<pattern>, events-subscribe:<pattern>, storage-read:<owner>/<collection> or peripheral:<class>"
+            "expected storage, blobs, config, log, clock, notices, events-publish:<pattern>, events-subscribe:<pattern>, storage-read:<owner>/<collection> or peripheral:<class>"
                 .to_owned(),
         ))
     }

@@ -198,6 +198,7 @@ impl Manifest {
             (c.config || self.config.is_some(), Capability::Config),
             (c.log, Capability::Log),
             (c.clock, Capability::Clock),
+            (c.notices, Capability::Notices),
         ] {
             if wanted {
                 set.insert(capability);

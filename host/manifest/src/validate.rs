@@ -158,6 +158,12 @@ impl Manifest {
         if c.blobs {
             problems.push("capabilities.blobs", WHY);
         }
+        if c.notices {
+            problems.push("capabilities.notices", WHY);
+        }
+        if !c.events_subscribe.is_empty() {
+            problems.push("capabilities.events-subscribe", WHY);
+        }
         for (field, empty) in [
             ("routes", self.routes.is_empty()),
             ("collections", self.collections.is_empty()),

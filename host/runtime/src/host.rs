@@ -10,9 +10,11 @@ use wasmtime::component::ResourceTable;
 use wasmtime::{ResourceLimiter, Result as WtResult};
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
-use crate::bindings::wit::traits::{blobs, calendar, clock, config, events, log, storage, types};
+use crate::bindings::wit::traits::{
+    blobs, calendar, clock, config, events, log, notices, storage, types,
+};
 use crate::bindings::wit::{
-    AggregateQuery, Arrangement, BlobRef, Document, DocumentQuery, Group, HostError, Level, Page, Write,
+    AggregateQuery, Arrangement, BlobRef, Notice, Document, DocumentQuery, Group, HostError, Level, Page, Write,
 };
 
 /// What the embedder provides to one plugin call.
@@ -96,6 +98,15 @@ pub trait CallHost: Send + 'static {
     /// (the runtime has already limited the span to
     /// [`MAX_CALENDAR_YEARS`]). The default has none: every year is
     /// unconfigured.
+    /// Queues a notice to a person (checked for size by the runtime). The
+    /// default refuses: an embedder without notices need not implement it.
+    fn notice_send(
+        &mut self,
+        notice: Notice,
+    ) -> impl Future<Output = Result<String, HostError>> + Send {
+        let _ = notice;
+        async { Err(HostError::Denied("notices are not available here".into())) }
+    }
     fn calendar_arrangements(
         &mut self,
         first: i32,
@@ -105,6 +116,9 @@ pub trait CallHost: Send + 'static {
         async { Vec::new() }
     }
 }
+
+/// Longest notice text accepted from a plugin, in characters.
+pub const MAX_NOTICE_CHARS: usize = 500;
 
 /// Most years one `calendar.arrangements` call answers.
 pub const MAX_CALENDAR_YEARS: i32 = 20;
@@ -326,6 +340,22 @@ impl<H: CallHost> calendar::Host for HostState<H> {
         }
         let last = last.min(first.saturating_add(MAX_CALENDAR_YEARS - 1));
         Ok(self.host.calendar_arrangements(first, last).await)
+    }
+}
+
+impl<H: CallHost> notices::Host for HostState<H> {
+    async fn send(&mut self, n: Notice) -> WtResult<Result<String, HostError>> {
+        if n.text.chars().count() > MAX_NOTICE_CHARS {
+            return Ok(Err(HostError::Invalid(format!(
+                "a notice's text has at most {MAX_NOTICE_CHARS} characters"
+            ))));
+        }
+        if n.to.len() > 128 || n.topic.len() > 128 {
+            return Ok(Err(HostError::Invalid(
+                "a notice's recipient and topic have at most 128 bytes".into(),
+            )));
+        }
+        Ok(self.host.notice_send(n).await)
     }
 }
 

@@ -32,10 +32,50 @@ pub struct HostConfig {
     pub auth: AuthConfig,
     pub workers: WorkerConfig,
     pub mqtt: MqttConfig,
+    pub notices: NoticesConfig,
     /// The portal's browser bundle (`bantong_portal.js` and
     /// `bantong_portal_bg.wasm`, built by `cargo xtask portal`), served at
     /// `/pkg/`. Without it the pages still work, rendered on the server.
     pub portal_pkg_dir: PathBuf,
+}
+
+/// Messages plugins send to people: the SMS gateway (政务短信) and limits.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct NoticesConfig {
+    /// The SMS gateway's endpoint (`POST`, JSON; see docs/sms-gateway.md).
+    /// Empty: no gateway, and text messages fail with that reason (portal
+    /// notices still work).
+    pub sms_gateway_url: String,
+    /// Bearer token for the gateway (masked by `config show`).
+    pub sms_gateway_token: String,
+    /// The signature the gateway requires at the start of every message.
+    pub sms_signature: String,
+    /// Notices one plugin may queue per minute (SMS and portal together).
+    pub per_plugin_per_minute: u32,
+    /// Attempts at the gateway before a message fails for good.
+    pub max_attempts: u32,
+    /// The first retry's delay; each further retry doubles it.
+    pub retry_base_ms: u64,
+    /// How long one gateway request may take.
+    pub gateway_timeout_ms: u64,
+    /// How often the notice worker looks for due messages.
+    pub poll_ms: u64,
+}
+
+impl Default for NoticesConfig {
+    fn default() -> Self {
+        NoticesConfig {
+            sms_gateway_url: String::new(),
+            sms_gateway_token: String::new(),
+            sms_signature: "【莲池区政务服务】".into(),
+            per_plugin_per_minute: 60,
+            max_attempts: 6,
+            retry_base_ms: 10_000,
+            gateway_timeout_ms: 10_000,
+            poll_ms: 1_000,
+        }
+    }
 }
 
 /// The edge fabric's MQTT side.
@@ -171,6 +211,7 @@ impl Default for HostConfig {
             auth: AuthConfig::default(),
             workers: WorkerConfig::default(),
             mqtt: MqttConfig::default(),
+            notices: NoticesConfig::default(),
             portal_pkg_dir: PathBuf::from("target/portal/pkg"),
         }
     }
@@ -313,6 +354,9 @@ impl HostConfig {
     pub fn to_redacted_toml(&self) -> String {
         let mut shown = self.clone();
         shown.database_url = redact_url(&shown.database_url);
+        if !shown.notices.sms_gateway_token.is_empty() {
+            shown.notices.sms_gateway_token = "***".into();
+        }
         if !shown.mqtt.password.is_empty() {
             shown.mqtt.password = "***".into();
         }

@@ -15,6 +15,7 @@ pub mod edge;
 pub mod error;
 pub mod http;
 pub mod identity;
+pub mod notices;
 pub mod plugins;
 pub mod state;
 pub mod workers;

@@ -148,6 +148,9 @@ impl AppState {
             TrustedKeys::from_text(&trusted_text)?,
             config.dev_mode,
         )?;
+        plugins
+            .index()
+            .set_notice_limit(config.notices.per_plugin_per_minute);
         let problems = plugins.load_installed().await?;
         for p in problems {
             tracing::error!("plugin not loaded: {p}");

@@ -23,12 +23,14 @@ fn retry_after(attempts: u32) -> Duration {
     Duration::from_secs(5u64.saturating_mul(1 << exp)).min(Duration::from_secs(3600))
 }
 
-/// Spawns the outbox dispatcher and the scheduler; both stop when `stop` flips.
+/// Spawns the outbox dispatcher, the scheduler and the notice sender; all
+/// stop when `stop` flips.
 pub fn spawn(state: AppState, stop: watch::Receiver<bool>) -> Vec<tokio::task::JoinHandle<()>> {
     vec![
         tokio::spawn(outbox_loop(state.clone(), stop.clone())),
         tokio::spawn(registry_loop(state.clone(), stop.clone())),
         tokio::spawn(scheduler_loop(state.clone(), stop.clone())),
+        tokio::spawn(crate::notices::run(state.clone(), stop.clone())),
         tokio::spawn(statistics_loop(state, stop)),
     ]
 }

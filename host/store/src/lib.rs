@@ -14,6 +14,8 @@
 //!   [`Store::apply_edge_batches`].
 //! - Plugin registry: [`Store::registry`].
 //! - The district's working-day calendar: [`Store::calendar`].
+//! - Notices to people (SMS, portal): [`UnitOfWork::queue_notice`],
+//!   [`Store::notices`].
 //! - Backup: [`Store::backup`], [`Store::restore`].
 
 mod aggregate;
@@ -26,6 +28,7 @@ mod documents;
 mod edge;
 mod error;
 mod filter;
+mod notices;
 mod outbox;
 mod query;
 pub mod registry;
@@ -46,6 +49,7 @@ pub use documents::{Document, MAX_BODY_BYTES, Write};
 pub use edge::{Applied, EdgeBatch, EdgeEventIn, Subscribers, hall_event_payload, hall_topic};
 pub use error::{Error, Result};
 pub use filter::{Filter, Op};
+pub use notices::{Channel as NoticeChannel, NewNotice, Notice, Notices};
 pub use outbox::{Delivery, Event, MAX_CLAIM, MAX_PAYLOAD_BYTES, NewEvent};
 pub use query::{DEFAULT_LIMIT, Direction, MAX_LIMIT, Page, Query, Selection, SortKey};
 pub use registry::{PluginConfig, PluginRecord, PluginVersion, Registry};

@@ -42,6 +42,7 @@ pub mod clock;
 pub mod config;
 pub mod events;
 pub mod log;
+pub mod notices;
 pub mod storage;
 
 pub use error::Error;

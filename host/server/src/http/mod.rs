@@ -7,6 +7,7 @@ pub mod blobs;
 pub mod calendar;
 pub mod dashboard;
 pub mod edge;
+pub mod notices;
 pub mod ops;
 pub mod plugins_admin;
 pub mod portal;
@@ -143,6 +144,9 @@ fn api(state: AppState) -> Router {
             "/api/calendar/{year}",
             get(calendar::get_year).put(calendar::put_year),
         )
+        .route("/api/notices", get(notices::mine))
+        .route("/api/notices/{id}/read", post(notices::read))
+        .route("/api/admin/notices", get(notices::all))
         .route("/api/audit", get(admin::audit_log))
         .route("/api/audit/verify", get(admin::audit_verify))
         .route("/api/plugins/{id}", any(plugin_http))

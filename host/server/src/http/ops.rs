@@ -180,6 +180,19 @@ pub const API: &[(&str, &str, &str, &str)] = &[
         "Add a year's holiday arrangement (admin)",
     ),
     ("get", "/api/calendar/{year}", "calendar", "One year's arrangement"),
+    ("get", "/api/notices", "notices", "The caller's portal notices"),
+    (
+        "post",
+        "/api/notices/{id}/read",
+        "notices",
+        "Mark one of the caller's notices read",
+    ),
+    (
+        "get",
+        "/api/admin/notices",
+        "notices",
+        "Every notice plugins queued and its outcome (admin)",
+    ),
     (
         "put",
         "/api/calendar/{year}",

@@ -415,6 +415,52 @@ impl CallHost for ServerCallHost {
         }
     }
 
+    async fn notice_send(&mut self, n: wit::Notice) -> Result<String, HostError> {
+        if !self.version.grant.allows(&Capability::Notices) {
+            return Err(HostError::Denied(format!(
+                "plugin {} has no `notices` capability",
+                self.plugin_id()
+            )));
+        }
+        if !self.scope.halls.can_write(n.hall.as_deref()) {
+            return Err(HostError::Denied(format!(
+                "hall {:?} is outside the caller's scope",
+                n.hall
+            )));
+        }
+        let channel = match n.channel {
+            wit::Channel::Sms => store::NoticeChannel::Sms,
+            wit::Channel::Portal => store::NoticeChannel::Portal,
+        };
+        crate::notices::check(channel, &n.to, &n.text, &n.topic).map_err(HostError::Invalid)?;
+        let limit = i64::from(self.index.notice_limit());
+        // The store stamps notices with the wall clock, so the window is too.
+        let since = crate::identity::now_ms().saturating_sub(60_000);
+        let plugin = self.plugin_id().to_owned();
+        let queued = self
+            .uow
+            .notices_queued_since(&plugin, since)
+            .await
+            .map_err(to_host_error)?;
+        if queued >= limit {
+            return Err(HostError::Unavailable(format!(
+                "plugin {plugin} has queued {queued} notices in the last minute (limit {limit}); try again later"
+            )));
+        }
+        self.uow
+            .queue_notice(store::NewNotice {
+                plugin,
+                channel,
+                recipient: n.to,
+                text: n.text,
+                topic: n.topic,
+                hall: n.hall,
+                acting_for: self.actor.clone(),
+            })
+            .await
+            .map_err(to_host_error)
+    }
+
     async fn calendar_arrangements(&mut self, first: i32, last: i32) -> Vec<wit::Arrangement> {
         // Public district data, read outside the call's unit of work. A
         // failed read answers no years, which the plugin reports as an

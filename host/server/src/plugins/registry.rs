@@ -66,6 +66,8 @@ pub struct PluginIndex {
     /// holidays stop the plugins' time with [`PluginIndex::set_plugin_clock`];
     /// there is no HTTP or configuration path to it.
     frozen_clock_ms: std::sync::atomic::AtomicI64,
+    /// Notices one plugin may queue per minute; 0 means the default.
+    notice_limit: std::sync::atomic::AtomicU32,
 }
 
 impl PluginIndex {
@@ -82,6 +84,21 @@ impl PluginIndex {
 
     /// Stops the plugins' clock at `at_ms`, or lets it run again with
     /// `None` (tests and simulations only).
+    /// Notices one plugin may queue per minute (`[notices]
+    /// per_plugin_per_minute`).
+    pub fn notice_limit(&self) -> u32 {
+        match self.notice_limit.load(std::sync::atomic::Ordering::Relaxed) {
+            0 => crate::config::NoticesConfig::default().per_plugin_per_minute,
+            n => n,
+        }
+    }
+
+    /// Sets [`PluginIndex::notice_limit`] (from the host's configuration).
+    pub fn set_notice_limit(&self, per_minute: u32) {
+        self.notice_limit
+            .store(per_minute.max(1), std::sync::atomic::Ordering::Relaxed);
+    }
+
     pub fn set_plugin_clock(&self, at_ms: Option<i64>) {
         self.frozen_clock_ms.store(
             at_ms.filter(|ms| *ms != 0).unwrap_or(0),
