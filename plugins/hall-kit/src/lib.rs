@@ -12,6 +12,8 @@
 //!   built in) and make-up working days, in hall time;
 //! - [`district`]: 莲池区 (code 130606) and its 17 street and township
 //!   halls, the four pilots marked;
+//! - [`document`]: the document model modules describe reports in
+//!   (headings, paragraphs, tables, figures, charts), rendered by the host;
 //! - [`figure`]: a KPI figure with its numerator, denominator and
 //!   definition, the one form every module and report shows a figure in;
 //! - [`scrub`]: the agent's last line of defence, masking every ID number
@@ -32,6 +34,7 @@
 
 pub mod calendar;
 pub mod district;
+pub mod document;
 pub mod escpos;
 pub mod figure;
 pub mod id_number;

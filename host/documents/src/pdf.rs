@@ -1,0 +1,513 @@
+//! PDF with the same layout as the DOCX (A4, 公文 margins, 16 pt text at
+//! 29 pt lines, numbered headings, "— n —" page numbers), drawn with the
+//! Noto CJK faces embedded as subsets. Layout runs first into pages of
+//! drawing operations (line breaking on the fonts' advances; tables break
+//! between rows and repeat their header row on each page); then the pages
+//! are drawn.
+
+use std::sync::Arc;
+
+use ab_glyph::Font as _;
+use bantong_hall_kit::document::{Block, Cell, Document, Numbering};
+use bantong_hall_kit::figure::Lang;
+use krilla::color::rgb;
+use krilla::geom::{PathBuilder, Point, Rect, Size, Transform};
+use krilla::image::Image;
+use krilla::metadata::Metadata;
+use krilla::page::PageSettings;
+use krilla::paint::{Fill, Stroke};
+use krilla::text::{Font, TextDirection};
+
+use crate::{DocError, Face, Fonts, chart};
+
+const PAGE_W: f32 = 595.28;
+const PAGE_H: f32 = 841.89;
+const TOP: f32 = 104.9;
+const BOTTOM: f32 = 99.2;
+const LEFT: f32 = 79.4;
+const RIGHT: f32 = 73.7;
+const WIDTH: f32 = PAGE_W - LEFT - RIGHT;
+const BODY: f32 = 16.0;
+const LINE: f32 = 29.0;
+const TABLE: f32 = 10.5;
+const TABLE_LINE: f32 = 15.0;
+const PAD: f32 = 4.0;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Style {
+    Serif,
+    SerifBold,
+    Sans,
+    SansBold,
+}
+
+#[derive(Debug, Clone)]
+enum Op {
+    Text {
+        x: f32,
+        y: f32,
+        style: Style,
+        size: f32,
+        text: String,
+    },
+    Line {
+        from: (f32, f32),
+        to: (f32, f32),
+    },
+    Shade(Rect),
+    Image {
+        x: f32,
+        y: f32,
+        w: f32,
+        h: f32,
+        png: Arc<Vec<u8>>,
+    },
+}
+
+struct Layout<'a> {
+    fonts: [ab_glyph::FontRef<'a>; 4],
+    pages: Vec<Vec<Op>>,
+    y: f32,
+}
+
+fn style_index(s: Style) -> usize {
+    match s {
+        Style::Serif => 0,
+        Style::SerifBold => 1,
+        Style::Sans => 2,
+        Style::SansBold => 3,
+    }
+}
+
+impl<'a> Layout<'a> {
+    fn width_of(&self, style: Style, size: f32, text: &str) -> f32 {
+        let Some(font) = self.fonts.get(style_index(style)) else {
+            return 0.0;
+        };
+        let upem = font.units_per_em().unwrap_or(1000.0);
+        text.chars()
+            .map(|c| font.h_advance_unscaled(font.glyph_id(c)) / upem * size)
+            .sum()
+    }
+
+    /// Breaks `text` into lines no wider than `width` (between any two
+    /// characters of Chinese; a Latin word is kept whole when it fits).
+    fn wrap(&self, style: Style, size: f32, text: &str, width: f32, first_indent: f32) -> Vec<String> {
+        let mut lines = Vec::new();
+        let mut line = String::new();
+        let mut used = first_indent;
+        let mut limit = width;
+        for c in text.chars() {
+            let w = self.width_of(style, size, c.encode_utf8(&mut [0; 4]));
+            if used + w > limit && !line.is_empty() {
+                // Keep closing punctuation with its line (避头).
+                if "，。、；：！？）》」』".contains(c) {
+                    line.push(c);
+                    lines.push(std::mem::take(&mut line));
+                    used = 0.0;
+                    limit = width;
+                    continue;
+                }
+                lines.push(std::mem::take(&mut line));
+                used = 0.0;
+                limit = width;
+            }
+            line.push(c);
+            used += w;
+        }
+        if !line.is_empty() || lines.is_empty() {
+            lines.push(line);
+        }
+        lines
+    }
+
+    fn page(&mut self) -> &mut Vec<Op> {
+        if self.pages.is_empty() {
+            self.pages.push(Vec::new());
+        }
+        let last = self.pages.len() - 1;
+        &mut self.pages[last]
+    }
+
+    fn new_page(&mut self) {
+        self.pages.push(Vec::new());
+        self.y = TOP;
+    }
+
+    /// Starts a new page unless `height` still fits.
+    fn room(&mut self, height: f32) {
+        if self.y + height > PAGE_H - BOTTOM && self.y > TOP {
+            self.new_page();
+        }
+    }
+
+    fn text(&mut self, x: f32, style: Style, size: f32, text: &str) {
+        let y = self.y;
+        self.page().push(Op::Text {
+            x,
+            y,
+            style,
+            size,
+            text: text.to_owned(),
+        });
+    }
+
+    fn centred(&mut self, style: Style, size: f32, line_height: f32, text: &str) {
+        // A title over several lines is balanced: lines of even length
+        // rather than a full line and a stub.
+        let mut lines = self.wrap(style, size, text, WIDTH, 0.0);
+        if lines.len() > 1 {
+            let even = self.width_of(style, size, text) / lines.len() as f32 + size;
+            let balanced = self.wrap(style, size, text, even.min(WIDTH), 0.0);
+            if balanced.len() == lines.len() {
+                lines = balanced;
+            }
+        }
+        for line in lines {
+            self.room(line_height);
+            self.y += line_height;
+            let w = self.width_of(style, size, &line);
+            self.text(LEFT + (WIDTH - w) / 2.0, style, size, &line);
+        }
+    }
+
+    fn paragraph(&mut self, style: Style, text: &str) {
+        let indent = 2.0 * BODY;
+        for (i, line) in self.wrap(style, BODY, text, WIDTH, indent).iter().enumerate() {
+            self.room(LINE);
+            self.y += LINE;
+            let x = if i == 0 { LEFT + indent } else { LEFT };
+            self.text(x, style, BODY, line);
+        }
+    }
+
+    fn table(&mut self, columns: &[String], rows: &[Vec<Cell>]) {
+        // Column widths from the content, shared out over the text width.
+        let n = columns.len().max(1);
+        let mut want: Vec<f32> = columns
+            .iter()
+            .map(|c| self.width_of(Style::SansBold, TABLE, c))
+            .collect();
+        for row in rows.iter().take(200) {
+            for (i, cell) in row.iter().enumerate() {
+                let w = self.width_of(Style::Serif, TABLE, &cell.text());
+                if let Some(slot) = want.get_mut(i) {
+                    *slot = slot.max(w);
+                }
+            }
+        }
+        let want: Vec<f32> = want.iter().map(|w| w.clamp(30.0, 220.0) + 2.0 * PAD).collect();
+        let total: f32 = want.iter().sum();
+        let widths: Vec<f32> = want.iter().map(|w| w / total * WIDTH).collect();
+        let header: Vec<(String, bool)> = columns.iter().map(|c| (c.clone(), false)).collect();
+        self.row(&widths, &header, true);
+        for row in rows {
+            let cells: Vec<(String, bool)> = row
+                .iter()
+                .map(|c| (c.text(), matches!(c, Cell::Number(_))))
+                .collect();
+            let height = self.row_height(&widths, &cells, Style::Serif);
+            if self.y + height > PAGE_H - BOTTOM {
+                self.new_page();
+                self.row(&widths, &header, true);
+            }
+            self.row(&widths, &cells, false);
+        }
+        let _ = n;
+        self.y += LINE / 2.0;
+    }
+
+    fn row_height(&self, widths: &[f32], cells: &[(String, bool)], style: Style) -> f32 {
+        cells
+            .iter()
+            .zip(widths)
+            .map(|((t, _), w)| self.wrap(style, TABLE, t, w - 2.0 * PAD, 0.0).len())
+            .max()
+            .unwrap_or(1) as f32
+            * TABLE_LINE
+            + 2.0 * PAD
+    }
+
+    fn row(&mut self, widths: &[f32], cells: &[(String, bool)], header: bool) {
+        let style = if header { Style::SansBold } else { Style::Serif };
+        let height = self.row_height(widths, cells, style);
+        self.room(height);
+        let top = self.y;
+        if header && let Some(r) = Rect::from_xywh(LEFT, top, WIDTH, height) {
+            self.page().push(Op::Shade(r));
+        }
+        let mut x = LEFT;
+        for ((text, right), w) in cells.iter().zip(widths) {
+            let lines = self.wrap(style, TABLE, text, w - 2.0 * PAD, 0.0);
+            for (i, line) in lines.iter().enumerate() {
+                let lw = self.width_of(style, TABLE, line);
+                let lx = if header {
+                    x + (w - lw) / 2.0
+                } else if *right {
+                    x + w - PAD - lw
+                } else {
+                    x + PAD
+                };
+                let y = top + PAD + TABLE_LINE * (i as f32 + 1.0) - 3.5;
+                self.page().push(Op::Text {
+                    x: lx,
+                    y,
+                    style,
+                    size: TABLE,
+                    text: line.clone(),
+                });
+            }
+            self.page().push(Op::Line {
+                from: (x, top),
+                to: (x, top + height),
+            });
+            x += w;
+        }
+        let page = self.page();
+        page.push(Op::Line {
+            from: (x, top),
+            to: (x, top + height),
+        });
+        page.push(Op::Line {
+            from: (LEFT, top),
+            to: (LEFT + WIDTH, top),
+        });
+        page.push(Op::Line {
+            from: (LEFT, top + height),
+            to: (LEFT + WIDTH, top + height),
+        });
+        self.y = top + height;
+    }
+}
+
+fn krilla_font(face: &Face) -> Result<Font, DocError> {
+    Font::new(krilla::Data::from(face.data.clone()), face.index)
+        .ok_or_else(|| DocError::Render("the PDF writer cannot read a font".into()))
+}
+
+pub fn render(doc: &Document, fonts: &Fonts) -> Result<Vec<u8>, DocError> {
+    let mut l = Layout {
+        fonts: [
+            fonts.serif.glyphs()?,
+            fonts.serif_bold.glyphs()?,
+            fonts.sans.glyphs()?,
+            fonts.sans_bold.glyphs()?,
+        ],
+        pages: vec![Vec::new()],
+        y: TOP,
+    };
+    if doc.cover {
+        l.y = TOP + 160.0;
+        l.centred(Style::SerifBold, 26.0, 44.0, &doc.title);
+        if let Some(s) = &doc.subtitle {
+            l.y += 12.0;
+            l.centred(Style::Serif, BODY, LINE, s);
+        }
+        l.y = PAGE_H - BOTTOM - 120.0;
+        if let Some(i) = &doc.issuer {
+            l.centred(Style::Sans, BODY, LINE, i);
+        }
+        if let Some(d) = &doc.date {
+            l.centred(Style::Serif, BODY, LINE, d);
+        }
+        l.new_page();
+    }
+    l.centred(Style::SerifBold, 22.0, 40.0, &doc.title);
+    if !doc.cover
+        && let Some(s) = &doc.subtitle
+    {
+        l.centred(Style::Serif, BODY, LINE, s);
+    }
+    l.y += 8.0;
+    let mut numbering = Numbering::default();
+    let sans = &fonts.sans;
+    let chart_h = WIDTH * chart::HEIGHT as f32 / chart::WIDTH as f32;
+    for (i, block) in doc.blocks.iter().enumerate() {
+        match block {
+            Block::Heading { level, text } => {
+                let style = if *level == 1 {
+                    Style::SansBold
+                } else {
+                    Style::SerifBold
+                };
+                // A heading stays with what follows it: a chart whole, a
+                // few lines of anything else.
+                // (through any headings directly below it).
+                let mut need = LINE;
+                for next in doc.blocks.iter().skip(i + 1) {
+                    match next {
+                        Block::Heading { .. } => need += LINE,
+                        Block::Chart(_) => {
+                            need += chart_h + 12.0;
+                            break;
+                        }
+                        _ => {
+                            need += LINE * 2.0;
+                            break;
+                        }
+                    }
+                }
+                l.room(need);
+                let label = format!("{}{text}", numbering.next(*level));
+                l.paragraph(style, &label);
+            }
+            Block::Paragraph { text } => {
+                for line in text.split('\n') {
+                    l.paragraph(Style::Serif, line);
+                }
+            }
+            Block::Table {
+                title,
+                columns,
+                rows,
+            } => {
+                if let Some(t) = title {
+                    l.room(LINE * 2.0);
+                    l.centred(Style::SansBold, 12.0, 24.0, t);
+                }
+                l.y += 4.0;
+                l.table(columns, rows);
+            }
+            Block::Figures { title, items } => {
+                if let Some(t) = title {
+                    l.room(LINE * 2.0);
+                    l.centred(Style::SansBold, 12.0, 24.0, t);
+                }
+                l.y += 4.0;
+                let columns: Vec<String> = ["指标", "数值（分子/分母）", "口径"]
+                    .iter()
+                    .map(|s| (*s).to_owned())
+                    .collect();
+                let rows: Vec<Vec<Cell>> = items
+                    .iter()
+                    .map(|f| {
+                        vec![
+                            Cell::Text(f.name.clone()),
+                            Cell::Text(f.figure.text(Lang::Zh)),
+                            Cell::Text(f.figure.definition.to_string()),
+                        ]
+                    })
+                    .collect();
+                l.table(&columns, &rows);
+            }
+            Block::Chart(c) => {
+                let png = Arc::new(chart::png(c, &sans.glyphs()?)?);
+                let h = WIDTH * chart::HEIGHT as f32 / chart::WIDTH as f32;
+                l.room(h + 12.0);
+                let y = l.y + 6.0;
+                l.page().push(Op::Image {
+                    x: LEFT,
+                    y,
+                    w: WIDTH,
+                    h,
+                    png,
+                });
+                l.y = y + h + 12.0;
+            }
+            Block::PageBreak => l.new_page(),
+        }
+    }
+    if let Some(i) = &doc.issuer {
+        l.room(LINE * 3.0);
+        l.y += LINE;
+        for text in std::iter::once(i).chain(doc.date.as_ref()) {
+            l.y += LINE;
+            let w = l.width_of(Style::Serif, BODY, text);
+            l.text(LEFT + WIDTH - w - 2.0 * BODY, Style::Serif, BODY, text);
+        }
+    }
+    draw(doc, fonts, &l)
+}
+
+fn draw(doc: &Document, fonts: &Fonts, l: &Layout<'_>) -> Result<Vec<u8>, DocError> {
+    let faces = [
+        krilla_font(&fonts.serif)?,
+        krilla_font(&fonts.serif_bold)?,
+        krilla_font(&fonts.sans)?,
+        krilla_font(&fonts.sans_bold)?,
+    ];
+    let face = |s: Style| faces[style_index(s)].clone();
+    let size = Size::from_wh(PAGE_W, PAGE_H).ok_or_else(|| DocError::Render("page size".into()))?;
+    let mut document = krilla::Document::new();
+    document.set_metadata(Metadata::new().title(doc.title.clone()));
+    let count = l.pages.len();
+    for (n, ops) in l.pages.iter().enumerate() {
+        let mut page = document.start_page_with(PageSettings::new(size));
+        let mut surface = page.surface();
+        for op in ops {
+            match op {
+                Op::Text {
+                    x,
+                    y,
+                    style,
+                    size,
+                    text,
+                } => surface.draw_text(
+                    Point::from_xy(*x, *y),
+                    face(*style),
+                    *size,
+                    text,
+                    false,
+                    TextDirection::Auto,
+                ),
+                Op::Line { from, to } => {
+                    let mut pb = PathBuilder::new();
+                    pb.move_to(from.0, from.1);
+                    pb.line_to(to.0, to.1);
+                    if let Some(path) = pb.finish() {
+                        surface.set_fill(None);
+                        surface.set_stroke(Some(Stroke {
+                            paint: rgb::Color::new(60, 60, 60).into(),
+                            width: 0.6,
+                            ..Stroke::default()
+                        }));
+                        surface.draw_path(&path);
+                        surface.set_stroke(None);
+                        surface.set_fill(Some(Fill::default()));
+                    }
+                }
+                Op::Shade(rect) => {
+                    let mut pb = PathBuilder::new();
+                    pb.push_rect(*rect);
+                    if let Some(path) = pb.finish() {
+                        surface.set_fill(Some(Fill {
+                            paint: rgb::Color::new(232, 236, 241).into(),
+                            ..Fill::default()
+                        }));
+                        surface.draw_path(&path);
+                        surface.set_fill(Some(Fill::default()));
+                    }
+                }
+                Op::Image { x, y, w, h, png } => {
+                    let image = Image::from_png(krilla::Data::from(png.clone()), true)
+                        .map_err(|e| DocError::Render(format!("chart image: {e}")))?;
+                    if let Some(sz) = Size::from_wh(*w, *h) {
+                        surface.push_transform(&Transform::from_translate(*x, *y));
+                        surface.draw_image(image, sz);
+                        surface.pop();
+                    }
+                }
+            }
+        }
+        // The page number, unless this is the cover.
+        if !(doc.cover && n == 0) {
+            let shown = if doc.cover { n } else { n + 1 };
+            let label = format!("— {shown} —");
+            let w = l.width_of(Style::Serif, 14.0, &label);
+            surface.draw_text(
+                Point::from_xy((PAGE_W - w) / 2.0, PAGE_H - BOTTOM + 50.0),
+                face(Style::Serif),
+                14.0,
+                &label,
+                false,
+                TextDirection::Auto,
+            );
+        }
+        let _ = count;
+        surface.finish();
+        page.finish();
+    }
+    document
+        .finish()
+        .map_err(|e| DocError::Render(format!("pdf: {e:?}")))
+}
