@@ -54,7 +54,7 @@ timeout-ms = 1000
 allow = ["storage", "config", "log", "clock"]
 
 [plugins.fixture]
-allow = ["storage", "config", "log", "clock", "notices"]
+allow = ["storage", "config", "log", "clock", "notices", "documents"]
 events-publish = ["fixture.note.*"]
 events-subscribe = ["hall.*.*"]
 

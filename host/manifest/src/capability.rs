@@ -44,6 +44,9 @@ pub struct Capabilities {
     /// Messages to people: SMS and portal notices (module world, WIT 0.1.1).
     #[serde(default)]
     pub notices: bool,
+    /// DOCX, PDF and XLSX rendered by the host (module world, WIT 0.1.1).
+    #[serde(default)]
+    pub documents: bool,
     /// Hall device classes an edge plugin drives ([`PERIPHERAL_CLASSES`]).
     #[serde(default)]
     pub peripherals: Vec<String>,
@@ -73,6 +76,7 @@ impl Default for Capabilities {
             log: true,
             clock: true,
             notices: false,
+            documents: false,
             peripherals: Vec::new(),
         }
     }
@@ -108,6 +112,8 @@ pub enum Capability {
     Clock,
     /// Messages to people (SMS, portal notices).
     Notices,
+    /// Documents rendered by the host.
+    Documents,
     /// Driving the hall's devices of one class (edge plugins).
     Peripheral(String),
 }
@@ -137,6 +143,7 @@ impl fmt::Display for Capability {
             Self::Log => f.write_str("log"),
             Self::Clock => f.write_str("clock"),
             Self::Notices => f.write_str("notices"),
+            Self::Documents => f.write_str("documents"),
             Self::Peripheral(class) => write!(f, "peripheral:{class}"),
         }
     }
@@ -167,6 +174,7 @@ impl FromStr for Capability {
             "log" => return Ok(Self::Log),
             "clock" => return Ok(Self::Clock),
             "notices" => return Ok(Self::Notices),
+            "documents" => return Ok(Self::Documents),
             _ => {}
         }
         if let Some(pattern) = text.strip_prefix("events-publish:") {
@@ -197,7 +205,7 @@ impl FromStr for Capability {
                 .map_err(fail);
         }
         Err(fail(
-            "expected storage, blobs, config, log, clock, notices, events-publish:<pattern>, events-subscribe:<pattern>, storage-read:<owner>/<collection> or peripheral:<class>"
+            "expected storage, blobs, config, log, clock, notices, documents, events-publish:<pattern>, events-subscribe:<pattern>, storage-read:<owner>/<collection> or peripheral:<class>"
                 .to_owned(),
         ))
     }

@@ -199,6 +199,7 @@ impl Manifest {
             (c.log, Capability::Log),
             (c.clock, Capability::Clock),
             (c.notices, Capability::Notices),
+            (c.documents, Capability::Documents),
         ] {
             if wanted {
                 set.insert(capability);

@@ -161,6 +161,9 @@ impl Manifest {
         if c.notices {
             problems.push("capabilities.notices", WHY);
         }
+        if c.documents {
+            problems.push("capabilities.documents", WHY);
+        }
         if !c.events_subscribe.is_empty() {
             problems.push("capabilities.events-subscribe", WHY);
         }

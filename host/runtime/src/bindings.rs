@@ -44,6 +44,7 @@ pub mod wit {
     pub use super::generated::ModulePre;
     pub use super::generated::bantong::platform::blobs::BlobRef;
     pub use super::generated::bantong::platform::calendar::Arrangement;
+    pub use super::generated::bantong::platform::documents::Format as DocumentFormat;
     pub use super::generated::bantong::platform::notices::{Channel, Notice};
     pub use super::generated::bantong::platform::log::Level;
     pub use super::generated::bantong::platform::storage::{
@@ -58,7 +59,7 @@ pub mod wit {
     /// The generated host traits, implemented by [`crate::HostState`].
     pub mod traits {
         pub use super::super::generated::bantong::platform::{
-            blobs, calendar, clock, config, events, log, notices, storage, types,
+            blobs, calendar, clock, config, documents, events, log, notices, storage, types,
         };
     }
 }

@@ -11,10 +11,10 @@ use wasmtime::{ResourceLimiter, Result as WtResult};
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
 use crate::bindings::wit::traits::{
-    blobs, calendar, clock, config, events, log, notices, storage, types,
+    blobs, calendar, clock, config, documents, events, log, notices, storage, types,
 };
 use crate::bindings::wit::{
-    AggregateQuery, Arrangement, BlobRef, Notice, Document, DocumentQuery, Group, HostError, Level, Page, Write,
+    AggregateQuery, Arrangement, BlobRef, DocumentFormat, Notice, Document, DocumentQuery, Group, HostError, Level, Page, Write,
 };
 
 /// What the embedder provides to one plugin call.
@@ -106,6 +106,17 @@ pub trait CallHost: Send + 'static {
     ) -> impl Future<Output = Result<String, HostError>> + Send {
         let _ = notice;
         async { Err(HostError::Denied("notices are not available here".into())) }
+    }
+    /// Renders a document description as a file and stores it. The
+    /// default refuses.
+    fn document_render(
+        &mut self,
+        format: DocumentFormat,
+        spec: String,
+        hall: Option<String>,
+    ) -> impl Future<Output = Result<BlobRef, HostError>> + Send {
+        let _ = (format, spec, hall);
+        async { Err(HostError::Denied("documents are not available here".into())) }
     }
     fn calendar_arrangements(
         &mut self,
@@ -340,6 +351,20 @@ impl<H: CallHost> calendar::Host for HostState<H> {
         }
         let last = last.min(first.saturating_add(MAX_CALENDAR_YEARS - 1));
         Ok(self.host.calendar_arrangements(first, last).await)
+    }
+}
+
+impl<H: CallHost> documents::Host for HostState<H> {
+    async fn render(
+        &mut self,
+        format: DocumentFormat,
+        spec: String,
+        hall: Option<String>,
+    ) -> WtResult<Result<BlobRef, HostError>> {
+        if let Err(e) = self.check_size("document description", spec.len()) {
+            return Ok(Err(e));
+        }
+        Ok(self.host.document_render(format, spec, hall).await)
     }
 }
 

@@ -33,10 +33,28 @@ pub struct HostConfig {
     pub workers: WorkerConfig,
     pub mqtt: MqttConfig,
     pub notices: NoticesConfig,
+    pub documents: DocumentsConfig,
     /// The portal's browser bundle (`bantong_portal.js` and
     /// `bantong_portal_bg.wasm`, built by `cargo xtask portal`), served at
     /// `/pkg/`. Without it the pages still work, rendered on the server.
     pub portal_pkg_dir: PathBuf,
+}
+
+/// Documents the host renders for plugins.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DocumentsConfig {
+    /// Where the Noto Serif CJK and Noto Sans CJK collections are (Debian's
+    /// `fonts-noto-cjk`). Read once, at the first document.
+    pub font_dir: PathBuf,
+}
+
+impl Default for DocumentsConfig {
+    fn default() -> Self {
+        DocumentsConfig {
+            font_dir: PathBuf::from(bantong_documents::DEFAULT_FONT_DIR),
+        }
+    }
 }
 
 /// Messages plugins send to people: the SMS gateway (政务短信) and limits.
@@ -212,6 +230,7 @@ impl Default for HostConfig {
             workers: WorkerConfig::default(),
             mqtt: MqttConfig::default(),
             notices: NoticesConfig::default(),
+            documents: DocumentsConfig::default(),
             portal_pkg_dir: PathBuf::from("target/portal/pkg"),
         }
     }

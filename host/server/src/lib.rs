@@ -11,6 +11,7 @@ pub mod calendar;
 pub mod cli;
 pub mod config;
 pub mod demo;
+pub mod documents;
 pub mod edge;
 pub mod error;
 pub mod http;

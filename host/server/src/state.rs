@@ -151,6 +151,9 @@ impl AppState {
         plugins
             .index()
             .set_notice_limit(config.notices.per_plugin_per_minute);
+        plugins
+            .index()
+            .set_font_dir(config.documents.font_dir.clone());
         let problems = plugins.load_installed().await?;
         for p in problems {
             tracing::error!("plugin not loaded: {p}");

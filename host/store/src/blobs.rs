@@ -43,7 +43,11 @@ pub(crate) fn check_content(ty: &str, bytes: &[u8]) -> Result<()> {
         "image/webp" => bytes.len() >= 12 && bytes.starts_with(b"RIFF") && &bytes[8..12] == b"WEBP",
         "application/pdf" => bytes.starts_with(b"%PDF-"),
         "application/wasm" => bytes.starts_with(b"\0asm"),
-        "application/zip" => bytes.starts_with(b"PK\x03\x04") || bytes.starts_with(b"PK\x05\x06"),
+        "application/zip"
+        | "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+        | "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" => {
+            bytes.starts_with(b"PK\x03\x04") || bytes.starts_with(b"PK\x05\x06")
+        }
         "text/plain" | "text/csv" | "text/markdown" => std::str::from_utf8(bytes).is_ok(),
         "application/json" => serde_json::from_slice::<serde::de::IgnoredAny>(bytes).is_ok(),
         "application/octet-stream" => true,

@@ -45,7 +45,7 @@ impl StoreConfig {
 }
 
 /// Media types accepted by [`StoreConfig::new`].
-pub const DEFAULT_BLOB_TYPES: [&str; 7] = [
+pub const DEFAULT_BLOB_TYPES: [&str; 9] = [
     "image/jpeg",
     "image/png",
     "image/webp",
@@ -53,6 +53,8 @@ pub const DEFAULT_BLOB_TYPES: [&str; 7] = [
     "text/plain",
     "application/json",
     "application/wasm",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 ];
 
 /// The storage handle shared by the whole host. Cheap to clone.

@@ -40,6 +40,7 @@ pub mod blobs;
 pub mod calendar;
 pub mod clock;
 pub mod config;
+pub mod documents;
 pub mod events;
 pub mod log;
 pub mod notices;

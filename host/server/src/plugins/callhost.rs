@@ -415,6 +415,44 @@ impl CallHost for ServerCallHost {
         }
     }
 
+    async fn document_render(
+        &mut self,
+        format: wit::DocumentFormat,
+        spec: String,
+        hall: Option<String>,
+    ) -> Result<wit::BlobRef, HostError> {
+        self.require(&Capability::Documents)?;
+        if !self.scope.halls.can_write(hall.as_deref()) {
+            return Err(HostError::Denied(format!(
+                "hall {hall:?} is outside the caller's scope"
+            )));
+        }
+        let format = match format {
+            wit::DocumentFormat::Docx => bantong_documents::Format::Docx,
+            wit::DocumentFormat::Pdf => bantong_documents::Format::Pdf,
+            wit::DocumentFormat::Xlsx => bantong_documents::Format::Xlsx,
+        };
+        let (bytes, content_type) =
+            crate::documents::render(&self.index.font_dir(), format, &spec)
+                .await
+                .map_err(|e| match e {
+                    crate::documents::RenderError::Invalid(m) => HostError::Invalid(m),
+                    crate::documents::RenderError::Unavailable(m) => HostError::Unavailable(m),
+                })?;
+        let plugin = self.plugin_id().to_owned();
+        let by = self.actor.clone().unwrap_or_else(|| format!("plugin:{plugin}"));
+        let b = self
+            .store
+            .put_blob_for(&bytes, content_type, &plugin, hall.as_deref(), &by)
+            .await
+            .map_err(to_host_error)?;
+        Ok(wit::BlobRef {
+            sha256: b.sha256,
+            size: b.size,
+            content_type: b.content_type,
+        })
+    }
+
     async fn notice_send(&mut self, n: wit::Notice) -> Result<String, HostError> {
         if !self.version.grant.allows(&Capability::Notices) {
             return Err(HostError::Denied(format!(

@@ -68,6 +68,9 @@ pub struct PluginIndex {
     frozen_clock_ms: std::sync::atomic::AtomicI64,
     /// Notices one plugin may queue per minute; 0 means the default.
     notice_limit: std::sync::atomic::AtomicU32,
+    /// Where the document fonts are (`[documents] font_dir`); empty means
+    /// the default.
+    font_dir: RwLock<std::path::PathBuf>,
 }
 
 impl PluginIndex {
@@ -97,6 +100,23 @@ impl PluginIndex {
     pub fn set_notice_limit(&self, per_minute: u32) {
         self.notice_limit
             .store(per_minute.max(1), std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// Where the fonts for rendered documents are.
+    pub fn font_dir(&self) -> std::path::PathBuf {
+        let dir = self.font_dir.read().map(|d| d.clone()).unwrap_or_default();
+        if dir.as_os_str().is_empty() {
+            std::path::PathBuf::from(bantong_documents::DEFAULT_FONT_DIR)
+        } else {
+            dir
+        }
+    }
+
+    /// Sets [`PluginIndex::font_dir`] (from the host's configuration).
+    pub fn set_font_dir(&self, dir: std::path::PathBuf) {
+        if let Ok(mut d) = self.font_dir.write() {
+            *d = dir;
+        }
     }
 
     pub fn set_plugin_clock(&self, at_ms: Option<i64>) {

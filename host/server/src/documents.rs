@@ -1,0 +1,67 @@
+//! Documents the host renders for plugins (WIT `documents`): the fonts,
+//! loaded once per process at the first document, and rendering off the
+//! async threads.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use bantong_documents::{DocError, Fonts, Format};
+use bantong_hall_kit::document::Document;
+
+/// Fonts by directory, loaded at first use (the collections are large:
+/// reading them at start would slow every host start, most of which never
+/// render a document).
+static FONTS: Mutex<Vec<(PathBuf, Arc<Fonts>)>> = Mutex::new(Vec::new());
+
+/// Why a document could not be made.
+#[derive(Debug, thiserror::Error)]
+pub enum RenderError {
+    /// The description is malformed or over its limits: the plugin's fault.
+    #[error("{0}")]
+    Invalid(String),
+    /// The host cannot render (fonts missing, …): the operator's to fix.
+    #[error("{0}")]
+    Unavailable(String),
+}
+
+fn fonts(dir: &Path) -> Result<Arc<Fonts>, RenderError> {
+    let mut cache = FONTS
+        .lock()
+        .map_err(|_| RenderError::Unavailable("the font cache is poisoned".into()))?;
+    if let Some((_, f)) = cache.iter().find(|(d, _)| d == dir) {
+        return Ok(f.clone());
+    }
+    let loaded = Arc::new(Fonts::load(dir).map_err(|e| {
+        RenderError::Unavailable(format!(
+            "文档字体缺失 / the document fonts are missing ({e}); install Debian's fonts-noto-cjk or set [documents] font_dir"
+        ))
+    })?);
+    cache.push((dir.to_owned(), loaded.clone()));
+    Ok(loaded)
+}
+
+/// Parses, checks and renders a description on a blocking thread; answers
+/// the file and its media type.
+pub async fn render(
+    font_dir: &Path,
+    format: Format,
+    spec: &str,
+) -> Result<(Vec<u8>, &'static str), RenderError> {
+    let doc = Document::from_json(spec).map_err(|e| RenderError::Invalid(e.0))?;
+    let fonts = match format {
+        // XLSX needs no fonts.
+        Format::Xlsx => None,
+        _ => Some(fonts(font_dir)?),
+    };
+    let bytes = tokio::task::spawn_blocking(move || match fonts {
+        Some(f) => bantong_documents::render(&doc, format, &f),
+        None => bantong_documents::xlsx::render(&doc),
+    })
+    .await
+    .map_err(|e| RenderError::Unavailable(format!("rendering stopped: {e}")))?
+    .map_err(|e| match e {
+        DocError::Invalid(m) => RenderError::Invalid(m),
+        other => RenderError::Unavailable(other.to_string()),
+    })?;
+    Ok((bytes, format.content_type()))
+}

@@ -1,0 +1,74 @@
+//! Documents a plugin has the host render (WIT `documents`), on SQLite and
+//! PostgreSQL: the fixture describes a report, the host makes DOCX, PDF and
+//! XLSX files of it and keeps them as the plugin's blobs for the caller's
+//! hall; the hall's staff download them, another hall's staff cannot; a
+//! malformed description is refused with the field named; a plugin without
+//! the grant is refused.
+
+use bantong_host::identity::Role;
+use bantong_tests::{TestApp, TestDb, db::backends};
+use http::StatusCode;
+use serde_json::json;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_plugin_has_the_host_render_its_report() {
+    for backend in backends() {
+        let app = TestApp::new(TestDb::new(backend).await).await;
+        app.install_fixture("fixture").await;
+        app.install_fixture("fixture-b").await;
+        let host = &app.host;
+        let bailou = host
+            .client_as("staff1", vec![Role::WindowStaff], &["bailou"], false)
+            .await;
+        let wuyao = host
+            .client_as("staff2", vec![Role::WindowStaff], &["wuyao"], false)
+            .await;
+        for (format, content_type, magic) in [
+            ("pdf", "application/pdf", &b"%PDF-"[..]),
+            (
+                "docx",
+                "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+                &b"PK\x03\x04"[..],
+            ),
+            (
+                "xlsx",
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                &b"PK\x03\x04"[..],
+            ),
+        ] {
+            let r = bailou
+                .post(
+                    "/api/plugins/fixture/report",
+                    json!({ "format": format, "rows": 60, "title": "百楼镇测试报告" }),
+                )
+                .await;
+            assert_eq!(r.status, StatusCode::CREATED, "{format}: {}", r.json());
+            let file = r.json();
+            assert_eq!(file["content_type"], content_type);
+            let sha = file["sha256"].as_str().expect("sha256").to_owned();
+            let got = bailou.get(&format!("/api/blobs/{sha}")).await;
+            assert_eq!(got.status, StatusCode::OK, "{format}");
+            assert!(got.body.starts_with(magic), "{format}");
+            assert_eq!(got.body.len() as u64, file["size"].as_u64().expect("size"));
+            // Another hall's staff does not see it.
+            let other = wuyao.get(&format!("/api/blobs/{sha}")).await;
+            assert!(
+                matches!(other.status, StatusCode::NOT_FOUND | StatusCode::FORBIDDEN),
+                "{format}: {}",
+                other.status
+            );
+        }
+        let bad = bailou
+            .post(
+                "/api/plugins/fixture/report",
+                json!({ "format": "pdf", "broken": true }),
+            )
+            .await;
+        assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", bad.json());
+        assert!(bad.json().to_string().contains("level"), "{}", bad.json());
+        let denied = bailou
+            .post("/api/plugins/fixture-b/report", json!({ "format": "pdf" }))
+            .await;
+        assert_eq!(denied.status, StatusCode::FORBIDDEN, "{}", denied.json());
+    }
+}
