@@ -9,16 +9,8 @@
 //! delay up to `max_attempts`, and writes one audit entry per notice sent
 //! or given up (the recipient's number masked).
 //!
-//! # The SMS gateway's interface
-//!
-//! `POST {sms_gateway_url}` with `Authorization: Bearer {token}`,
-//! `Idempotency-Key: {notice id}` and a JSON body
-//! `{"id", "to", "text", "signature"}` (`text` already starts with the
-//! signature). `2xx` with `{"msgid": "…"}` (optional) is accepted; `4xx`
-//! other than 429 is a permanent refusal (the message fails with the
-//! gateway's answer); `429`, `5xx`, a timeout or a refused connection is
-//! tried again later. The same `Idempotency-Key` is sent on every retry,
-//! so a gateway that saw a request whose answer was lost can skip it.
+//! The gateway's HTTP interface (request, answers, retries under one
+//! `Idempotency-Key`) is documented in `docs/sms-gateway.md`.
 
 use std::time::Duration;
 
