@@ -119,7 +119,11 @@ async fn events_per_second(agents: usize, per_agent: u64) -> (f64, f64) {
                     .collect(),
             })
             .collect();
-        state.store.apply_edge_batches(batches, &|_| Vec::new()).await.unwrap();
+        state
+            .store
+            .apply_edge_batches(batches, &|_| Vec::new())
+            .await
+            .unwrap();
     }
     let direct = total as f64 / start.elapsed().as_secs_f64();
     (through_mqtt, direct)

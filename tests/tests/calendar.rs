@@ -74,7 +74,10 @@ async fn the_district_keeps_the_calendar_and_the_hotline_counts_on_it() {
                 .contains(&json!("2026-10-01..2026-10-07 国庆节")),
             "{y2026}"
         );
-        expect(&agent.get("/api/calendar/2027").await, StatusCode::NOT_FOUND);
+        expect(
+            &agent.get("/api/calendar/2027").await,
+            StatusCode::NOT_FOUND,
+        );
         expect(&agent.get("/api/calendar/abc").await, StatusCode::NOT_FOUND);
 
         // The dashboard's warning: 2027 is expected from November 2026.
@@ -176,8 +179,17 @@ async fn the_district_keeps_the_calendar_and_the_hotline_counts_on_it() {
         );
         let mut unknown = year_2027();
         unknown["colour"] = json!("red");
-        assert!(admin.post("/api/calendar", unknown).await.status.is_client_error());
-        expect(&agent.get("/api/calendar/2027").await, StatusCode::NOT_FOUND);
+        assert!(
+            admin
+                .post("/api/calendar", unknown)
+                .await
+                .status
+                .is_client_error()
+        );
+        expect(
+            &agent.get("/api/calendar/2027").await,
+            StatusCode::NOT_FOUND,
+        );
 
         // The administrator adds 2027; a second add is a conflict.
         let added = expect(
@@ -199,7 +211,10 @@ async fn the_district_keeps_the_calendar_and_the_hotline_counts_on_it() {
 
         // A correction through PUT, audited with before and after.
         let mut fixed = year_2027();
-        fixed["holidays"] = json!(["2027-01-01..2027-01-04 元旦", "2027-10-01..2027-10-07 国庆节"]);
+        fixed["holidays"] = json!([
+            "2027-01-01..2027-01-04 元旦",
+            "2027-10-01..2027-10-07 国庆节"
+        ]);
         let put = expect(
             &admin.put("/api/calendar/2027", fixed).await,
             StatusCode::OK,

@@ -64,7 +64,12 @@ async fn a_plugin_has_the_host_render_its_report() {
                 json!({ "format": "pdf", "broken": true }),
             )
             .await;
-        assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", bad.json());
+        assert_eq!(
+            bad.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{}",
+            bad.json()
+        );
         assert!(bad.json().to_string().contains("level"), "{}", bad.json());
         let denied = bailou
             .post("/api/plugins/fixture-b/report", json!({ "format": "pdf" }))

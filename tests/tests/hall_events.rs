@@ -47,7 +47,13 @@ async fn rate(admin: &Client, ticket: &str, key: u8) {
     )
     .await;
     eventually(Duration::from_secs(10), "keypad-3 armed", || async {
-        let s = command(admin, None, "device.status", json!({ "device": "keypad-3" })).await;
+        let s = command(
+            admin,
+            None,
+            "device.status",
+            json!({ "device": "keypad-3" }),
+        )
+        .await;
         (s["status"]["state"]["armed"] == true).then_some(())
     })
     .await;

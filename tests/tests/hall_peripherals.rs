@@ -166,9 +166,18 @@ async fn queue_kiosk_and_ratings_through_real_plugins_and_simulated_devices() {
         let printed = status(&admin, "ticket-1").await;
         assert_eq!(printed["printed"][0]["number"], "C001", "{printed}");
 
-        // Window 3 calls, serves and finishes; the display shows the call.
+        // Window 3's clerk signs in (窗口签到), calls, serves and finishes;
+        // the display shows the call.
+        ok(
+            &admin,
+            Some("queue"),
+            "sign_in",
+            json!({ "window": 3, "staff": "wang01" }),
+        )
+        .await;
         let call = ok(&admin, Some("queue"), "call", json!({ "window": 3 })).await;
         assert_eq!(call["number"], "C001");
+        assert_eq!(call["staff"], "wang01");
         let shown = status(&admin, "display-1").await;
         assert!(
             shown["lines"][0].as_str().unwrap().contains("C001"),
@@ -202,6 +211,15 @@ async fn queue_kiosk_and_ratings_through_real_plugins_and_simulated_devices() {
         );
         assert_eq!(record["item"], "health");
         assert_eq!(record["masked_id"], MASKED);
+        // 一次一评: tied to the service, its case number and who served.
+        assert_eq!(record["staff"], "wang01");
+        assert!(
+            record["case_no"]
+                .as_str()
+                .is_some_and(|c| c.starts_with("BJ") && c.ends_with("C001")),
+            "{record}"
+        );
+        assert_eq!(record["counted"], true);
         let alerts = admin.get("/api/edge/alerts?hall=bailou").await.json()["items"].clone();
         assert!(
             alerts

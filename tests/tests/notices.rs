@@ -24,7 +24,11 @@ type Seen = Arc<Mutex<Vec<(String, String, Value)>>>;
 
 /// The local SMS gateway: the first request for 13812345678 finds it
 /// down (503); 13900000000 is refused (400); anything else is accepted.
-async fn gateway(State(seen): State<Seen>, headers: HeaderMap, body: String) -> (StatusCode, String) {
+async fn gateway(
+    State(seen): State<Seen>,
+    headers: HeaderMap,
+    body: String,
+) -> (StatusCode, String) {
     let body: Value = serde_json::from_str(&body).unwrap_or(Value::Null);
     let header = |k: &str| {
         headers
@@ -34,7 +38,11 @@ async fn gateway(State(seen): State<Seen>, headers: HeaderMap, body: String) -> 
             .to_owned()
     };
     let mut seen = seen.lock().unwrap();
-    seen.push((header("idempotency-key"), header("authorization"), body.clone()));
+    seen.push((
+        header("idempotency-key"),
+        header("authorization"),
+        body.clone(),
+    ));
     let to = body["to"].as_str().unwrap_or_default();
     let earlier = seen.iter().filter(|(_, _, b)| b["to"] == to).count();
     match to {
@@ -119,8 +127,10 @@ async fn plugins_notify_people_by_sms_and_in_the_portal() {
 
         // Refused before anything is queued: a failing call, a bad number,
         // a bad topic, a plugin without the grant.
-        let failed = notify(json!({ "channel": "sms", "to": "13812345678", "text": "不应发出",
-                                    "topic": "hotline.callback", "then_fail": true }))
+        let failed = notify(
+            json!({ "channel": "sms", "to": "13812345678", "text": "不应发出",
+                                    "topic": "hotline.callback", "then_fail": true }),
+        )
         .await;
         assert_eq!(failed.status, StatusCode::INTERNAL_SERVER_ERROR);
         for (body, status, why) in [
@@ -163,7 +173,12 @@ async fn plugins_notify_people_by_sms_and_in_the_portal() {
         let over = notify(json!({ "channel": "portal", "to": admin_id, "text": "提醒",
                                   "topic": "supervision.reminder" }))
         .await;
-        assert_eq!(over.status, StatusCode::SERVICE_UNAVAILABLE, "{}", over.json());
+        assert_eq!(
+            over.status,
+            StatusCode::SERVICE_UNAVAILABLE,
+            "{}",
+            over.json()
+        );
         assert_eq!(queued().await.len(), 5);
 
         // Nothing is sent by the call itself; the worker sends after commit.
@@ -248,10 +263,12 @@ async fn plugins_notify_people_by_sms_and_in_the_portal() {
             StatusCode::OK
         );
         assert_eq!(admin.get("/api/notices").await.json()["unread"], 2);
-        assert!(other.get("/api/notices").await.json()["items"]
-            .as_array()
-            .expect("items")
-            .is_empty());
+        assert!(
+            other.get("/api/notices").await.json()["items"]
+                .as_array()
+                .expect("items")
+                .is_empty()
+        );
         assert_eq!(
             staff.get("/api/admin/notices").await.status,
             StatusCode::FORBIDDEN
@@ -264,11 +281,20 @@ async fn plugins_notify_people_by_sms_and_in_the_portal() {
             .or_else(|| audit["items"].as_array())
             .expect("entries")
             .clone();
-        let sent = entries.iter().filter(|e| e["action"] == "notice.sent").count();
-        let failed = entries.iter().filter(|e| e["action"] == "notice.failed").count();
+        let sent = entries
+            .iter()
+            .filter(|e| e["action"] == "notice.sent")
+            .count();
+        let failed = entries
+            .iter()
+            .filter(|e| e["action"] == "notice.failed")
+            .count();
         assert_eq!((sent, failed), (4, 1), "{audit}");
         let text = audit.to_string();
-        assert!(text.contains("138****5678") && !text.contains("13812345678"), "{text}");
+        assert!(
+            text.contains("138****5678") && !text.contains("13812345678"),
+            "{text}"
+        );
         assert!(text.contains("plugin:fixture"), "{text}");
     }
 }

@@ -1086,7 +1086,10 @@ async fn a_district_admin_enters_a_years_calendar_in_the_browser() {
         )
     };
     let (due, jan4, _) = order_due().await;
-    assert_eq!(due, jan4, "2027-01-01 counts as a working day before 2027 is entered");
+    assert_eq!(
+        due, jan4,
+        "2027-01-01 counts as a working day before 2027 is entered"
+    );
 
     let driver = start_driver().await;
     let profile = tempfile::tempdir().expect("profile dir");
@@ -1115,7 +1118,10 @@ async fn a_district_admin_enters_a_years_calendar_in_the_browser() {
         .expect("click");
     let table = text_of(&client, "table.list tbody").await;
     assert!(table.contains("2026") && table.contains("2025"), "{table}");
-    assert!(table.contains("国务院办公厅关于2026年部分节假日安排的通知"), "{table}");
+    assert!(
+        table.contains("国务院办公厅关于2026年部分节假日安排的通知"),
+        "{table}"
+    );
     assert_eq!(text_of(&client, "main h1").await, "工作日历");
     screenshot(&client, "calendar").await;
     audit(&client, "calendar").await;
@@ -1142,14 +1148,14 @@ async fn a_district_admin_enters_a_years_calendar_in_the_browser() {
     screenshot(&client, "calendar-new-year").await;
     audit(&client, "calendar-new-year").await;
     let outcome = submit_form(&client).await;
-    assert!(
-        outcome.contains("已提交"),
-        "{outcome}"
-    );
+    assert!(outcome.contains("已提交"), "{outcome}");
     let stored = agent.get("/api/calendar/2027").await.json();
     assert_eq!(
         stored["holidays"],
-        json!(["2027-01-01..2027-01-03 元旦", "2027-10-01..2027-10-07 国庆节"]),
+        json!([
+            "2027-01-01..2027-01-03 元旦",
+            "2027-10-01..2027-10-07 国庆节"
+        ]),
         "{stored}"
     );
     assert_eq!(stored["workdays"], json!(["2027-09-26 国庆节调休"]));

@@ -13,8 +13,11 @@ use serde_json::json;
 async fn a_plugin_built_against_0_1_0_still_runs() {
     for backend in backends() {
         let app = TestApp::new(TestDb::new(backend).await).await;
-        app.install_from_repo("plugins/compat-010/manifest.toml", "bantong_compat_010.wasm")
-            .await;
+        app.install_from_repo(
+            "plugins/compat-010/manifest.toml",
+            "bantong_compat_010.wasm",
+        )
+        .await;
         let staff = app
             .host
             .client_as("staff1", vec![Role::WindowStaff], &["bailou"], false)
@@ -31,7 +34,10 @@ async fn a_plugin_built_against_0_1_0_still_runs() {
             json!({ "pong": true, "wit": "0.1.0", "now": 1_790_000_000_000_i64 })
         );
         let note = staff
-            .post("/api/plugins/compat-010/notes", json!({ "text": "旧版插件" }))
+            .post(
+                "/api/plugins/compat-010/notes",
+                json!({ "text": "旧版插件" }),
+            )
             .await;
         assert_eq!(note.status, StatusCode::CREATED, "{}", note.json());
         assert_eq!(note.json()["version"], 1);

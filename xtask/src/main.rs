@@ -12,7 +12,7 @@
 
 use std::net::{SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
@@ -281,6 +281,14 @@ fn services() -> Result<()> {
     if !Path::new("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc").exists() {
         missing.push("fonts-wqy-microhei");
     }
+    // Rendered documents: the Noto CJK fonts the PDFs embed, and poppler's
+    // pdftotext and pdftoppm, with which the tests read the PDFs back.
+    if !Path::new("/usr/share/fonts/opentype/noto/NotoSerifCJK-Regular.ttc").exists() {
+        missing.push("fonts-noto-cjk");
+    }
+    if !have("pdftoppm") || !have("pdftotext") {
+        missing.push("poppler-utils");
+    }
     if !missing.is_empty() {
         eprintln!("installing Debian's {}", missing.join(", "));
         let _ = Command::new("apt-get").args(["update", "-q"]).status();
@@ -292,6 +300,23 @@ fn services() -> Result<()> {
             .context("running apt-get")?;
         if !status.success() {
             bail!("could not install {}", missing.join(", "));
+        }
+    }
+    // The document tests open DOCX and XLSX files with independent readers:
+    // the Python packages python-docx and openpyxl.
+    let readers = Command::new("python3")
+        .args(["-c", "import docx, openpyxl"])
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !readers {
+        eprintln!("installing the Python packages python-docx and openpyxl");
+        let status = Command::new("python3")
+            .args(["-m", "pip", "install", "--quiet", "python-docx", "openpyxl"])
+            .status()
+            .context("running pip")?;
+        if !status.success() {
+            bail!("could not install python-docx and openpyxl");
         }
     }
     if !port_open(5432) {

@@ -38,9 +38,21 @@ fn paint(c: Color) -> Paint<'static> {
 
 /// Draws text with its baseline at (x, y); `anchor` 0 = left, 0.5 =
 /// centred, 1 = right. Returns the width drawn.
-fn text(pixmap: &mut Pixmap, font: &FontRef<'_>, size: f32, x: f32, y: f32, anchor: f32, s: &str, c: Color) -> f32 {
+fn text(
+    pixmap: &mut Pixmap,
+    font: &FontRef<'_>,
+    size: f32,
+    x: f32,
+    y: f32,
+    anchor: f32,
+    s: &str,
+    c: Color,
+) -> f32 {
     let scaled = font.as_scaled(PxScale::from(size));
-    let width: f32 = s.chars().map(|ch| scaled.h_advance(font.glyph_id(ch))).sum();
+    let width: f32 = s
+        .chars()
+        .map(|ch| scaled.h_advance(font.glyph_id(ch)))
+        .sum();
     let mut pen = x - width * anchor;
     let (w, h) = (pixmap.width() as i64, pixmap.height() as i64);
     let data = pixmap.data_mut();
@@ -110,7 +122,16 @@ pub fn png(chart: &Chart, font: &FontRef<'_>) -> Result<Vec<u8>, DocError> {
     pixmap.fill(Color::WHITE);
     let ink = Color::from_rgba8(33, 33, 33, 255);
     let grey = Color::from_rgba8(190, 190, 190, 255);
-    text(&mut pixmap, font, 44.0, WIDTH as f32 / 2.0, 70.0, 0.5, &chart.title, ink);
+    text(
+        &mut pixmap,
+        font,
+        44.0,
+        WIDTH as f32 / 2.0,
+        70.0,
+        0.5,
+        &chart.title,
+        ink,
+    );
     // Legend along the bottom.
     let legend: Vec<(String, Color)> = match chart.kind {
         ChartKind::Share => chart
@@ -131,7 +152,17 @@ pub fn png(chart: &Chart, font: &FontRef<'_>) -> Result<Vec<u8>, DocError> {
         if let Some(r) = Rect::from_xywh(lx, HEIGHT as f32 - 52.0, 28.0, 28.0) {
             pixmap.fill_rect(r, &paint(*c), Transform::identity(), None);
         }
-        lx += 40.0 + text(&mut pixmap, font, 30.0, lx + 38.0, HEIGHT as f32 - 28.0, 0.0, name, ink) + 40.0;
+        lx +=
+            40.0 + text(
+                &mut pixmap,
+                font,
+                30.0,
+                lx + 38.0,
+                HEIGHT as f32 - 28.0,
+                0.0,
+                name,
+                ink,
+            ) + 40.0;
     }
     match chart.kind {
         ChartKind::Share => share(&mut pixmap, chart, font, ink),
@@ -143,7 +174,12 @@ pub fn png(chart: &Chart, font: &FontRef<'_>) -> Result<Vec<u8>, DocError> {
 }
 
 fn axes(pixmap: &mut Pixmap, chart: &Chart, font: &FontRef<'_>, ink: Color, grey: Color) {
-    let (left, right, top, bottom) = (150.0f32, WIDTH as f32 - 60.0, 120.0f32, HEIGHT as f32 - 150.0);
+    let (left, right, top, bottom) = (
+        150.0f32,
+        WIDTH as f32 - 60.0,
+        120.0f32,
+        HEIGHT as f32 - 150.0,
+    );
     let max = chart
         .series
         .iter()
@@ -165,7 +201,16 @@ fn axes(pixmap: &mut Pixmap, chart: &Chart, font: &FontRef<'_>, ink: Color, grey
         if let Some(p) = pb.finish() {
             pixmap.stroke_path(&p, &paint(grey), &thin, Transform::identity(), None);
         }
-        text(pixmap, font, 28.0, left - 14.0, y + 10.0, 1.0, &label(tick), ink);
+        text(
+            pixmap,
+            font,
+            28.0,
+            left - 14.0,
+            y + 10.0,
+            1.0,
+            &label(tick),
+            ink,
+        );
         tick += step;
     }
     if let Some(unit) = &chart.unit {
@@ -194,7 +239,13 @@ fn axes(pixmap: &mut Pixmap, chart: &Chart, font: &FontRef<'_>, ink: Color, grey
         if i % every == 0 {
             let x = left + slot * (i as f32 + 0.5);
             let shown: String = l.chars().take(8).collect();
-            let y = bottom + 36.0 + if rows == 2 && (i / every) % 2 == 1 { size + 8.0 } else { 0.0 };
+            let y = bottom
+                + 36.0
+                + if rows == 2 && (i / every) % 2 == 1 {
+                    size + 8.0
+                } else {
+                    0.0
+                };
             text(pixmap, font, size, x, y, 0.5, &shown, ink);
         }
     }
@@ -253,7 +304,16 @@ fn share(pixmap: &mut Pixmap, chart: &Chart, font: &FontRef<'_>, ink: Color) {
     };
     let total: f64 = values.iter().filter(|v| **v > 0.0).sum();
     if total <= 0.0 {
-        text(pixmap, font, 36.0, WIDTH as f32 / 2.0, HEIGHT as f32 / 2.0, 0.5, "无数据", ink);
+        text(
+            pixmap,
+            font,
+            36.0,
+            WIDTH as f32 / 2.0,
+            HEIGHT as f32 / 2.0,
+            0.5,
+            "无数据",
+            ink,
+        );
         return;
     }
     let (cx, cy, r) = (WIDTH as f32 / 2.0, HEIGHT as f32 / 2.0 + 10.0, 300.0f32);
@@ -272,10 +332,19 @@ fn share(pixmap: &mut Pixmap, chart: &Chart, font: &FontRef<'_>, ink: Color) {
         }
         pb.close();
         if let Some(p) = pb.finish() {
-            pixmap.fill_path(&p, &paint(colour(i)), FillRule::Winding, Transform::identity(), None);
+            pixmap.fill_path(
+                &p,
+                &paint(colour(i)),
+                FillRule::Winding,
+                Transform::identity(),
+                None,
+            );
         }
         let mid = start + sweep / 2.0;
-        let (lx, ly) = (cx + (r + 60.0) * mid.cos() as f32, cy + (r + 60.0) * mid.sin() as f32);
+        let (lx, ly) = (
+            cx + (r + 60.0) * mid.cos() as f32,
+            cy + (r + 60.0) * mid.sin() as f32,
+        );
         let anchor = if mid.cos() >= 0.0 { 0.0 } else { 1.0 };
         let name = chart.labels.get(i).cloned().unwrap_or_default();
         text(

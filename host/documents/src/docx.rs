@@ -251,8 +251,8 @@ fn repeat_header_rows(docx: &[u8]) -> Result<Vec<u8>, DocError> {
     let fail = |e: &dyn std::fmt::Display| DocError::Render(format!("docx: {e}"));
     let mut zip = zip::ZipArchive::new(Cursor::new(docx)).map_err(|e| fail(&e))?;
     let mut out = zip::ZipWriter::new(Cursor::new(Vec::new()));
-    let options: zip::write::SimpleFileOptions =
-        zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+    let options: zip::write::SimpleFileOptions = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated);
     for i in 0..zip.len() {
         let mut file = zip.by_index(i).map_err(|e| fail(&e))?;
         let name = file.name().to_owned();

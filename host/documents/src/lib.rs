@@ -81,11 +81,9 @@ impl Face {
             why: e.to_string(),
         })?;
         // Checked once here, so rendering can rely on it.
-        ab_glyph::FontRef::try_from_slice_and_index(&data, index).map_err(|e| {
-            DocError::Font {
-                path: path.to_owned(),
-                why: e.to_string(),
-            }
+        ab_glyph::FontRef::try_from_slice_and_index(&data, index).map_err(|e| DocError::Font {
+            path: path.to_owned(),
+            why: e.to_string(),
         })?;
         Ok(Face {
             data: Arc::new(data),

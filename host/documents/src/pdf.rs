@@ -92,7 +92,14 @@ impl<'a> Layout<'a> {
 
     /// Breaks `text` into lines no wider than `width` (between any two
     /// characters of Chinese; a Latin word is kept whole when it fits).
-    fn wrap(&self, style: Style, size: f32, text: &str, width: f32, first_indent: f32) -> Vec<String> {
+    fn wrap(
+        &self,
+        style: Style,
+        size: f32,
+        text: &str,
+        width: f32,
+        first_indent: f32,
+    ) -> Vec<String> {
         let mut lines = Vec::new();
         let mut line = String::new();
         let mut used = first_indent;
@@ -173,7 +180,11 @@ impl<'a> Layout<'a> {
 
     fn paragraph(&mut self, style: Style, text: &str) {
         let indent = 2.0 * BODY;
-        for (i, line) in self.wrap(style, BODY, text, WIDTH, indent).iter().enumerate() {
+        for (i, line) in self
+            .wrap(style, BODY, text, WIDTH, indent)
+            .iter()
+            .enumerate()
+        {
             self.room(LINE);
             self.y += LINE;
             let x = if i == 0 { LEFT + indent } else { LEFT };
@@ -196,7 +207,10 @@ impl<'a> Layout<'a> {
                 }
             }
         }
-        let want: Vec<f32> = want.iter().map(|w| w.clamp(30.0, 220.0) + 2.0 * PAD).collect();
+        let want: Vec<f32> = want
+            .iter()
+            .map(|w| w.clamp(30.0, 220.0) + 2.0 * PAD)
+            .collect();
         let total: f32 = want.iter().sum();
         let widths: Vec<f32> = want.iter().map(|w| w / total * WIDTH).collect();
         let header: Vec<(String, bool)> = columns.iter().map(|c| (c.clone(), false)).collect();
@@ -229,7 +243,11 @@ impl<'a> Layout<'a> {
     }
 
     fn row(&mut self, widths: &[f32], cells: &[(String, bool)], header: bool) {
-        let style = if header { Style::SansBold } else { Style::Serif };
+        let style = if header {
+            Style::SansBold
+        } else {
+            Style::Serif
+        };
         let height = self.row_height(widths, cells, style);
         self.room(height);
         let top = self.y;

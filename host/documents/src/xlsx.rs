@@ -196,7 +196,9 @@ pub fn render(doc: &Document) -> Result<Vec<u8>, DocError> {
     if taken.is_empty() {
         // A workbook needs a sheet: the title alone.
         let sheet = book.add_worksheet();
-        sheet.write_string_with_format(0, 0, &doc.title, &bold).map_err(err)?;
+        sheet
+            .write_string_with_format(0, 0, &doc.title, &bold)
+            .map_err(err)?;
     }
     let props = rust_xlsxwriter::DocProperties::new()
         .set_title(&doc.title)

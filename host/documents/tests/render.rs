@@ -13,8 +13,7 @@ use bantong_hall_kit::document::{Cell, Chart, ChartKind, Document, NamedFigure, 
 use bantong_hall_kit::figure::Figure;
 
 fn out_dir() -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../target/screenshots/documents");
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/screenshots/documents");
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }
@@ -39,11 +38,19 @@ fn sample() -> Document {
                 Cell::Number((i + 1) as f64),
                 Cell::Text(h.name_zh()),
                 Cell::Number(98.5 - i as f64 * 1.25),
-                Cell::Text(if i % 3 == 0 { "↑1".into() } else { "—".into() }),
+                Cell::Text(if i % 3 == 0 {
+                    "↑1".into()
+                } else {
+                    "—".into()
+                }),
             ]
         })
         .collect();
-    d.table(Some("表1 各中心得分排名"), &["名次", "服务中心", "得分", "环比"], rows);
+    d.table(
+        Some("表1 各中心得分排名"),
+        &["名次", "服务中心", "得分", "环比"],
+        rows,
+    );
     d.chart(Chart {
         kind: ChartKind::Bar,
         title: "各中心得分".into(),
@@ -59,18 +66,35 @@ fn sample() -> Document {
     d.chart(Chart {
         kind: ChartKind::Share,
         title: "问题类别占比".into(),
-        labels: vec!["人员管理".into(), "现场管理".into(), "便民服务".into(), "服务效能".into()],
-        series: vec![Series { name: "问题数".into(), values: vec![12.0, 15.0, 9.0, 6.0] }],
+        labels: vec![
+            "人员管理".into(),
+            "现场管理".into(),
+            "便民服务".into(),
+            "服务效能".into(),
+        ],
+        series: vec![Series {
+            name: "问题数".into(),
+            values: vec![12.0, 15.0, 9.0, 6.0],
+        }],
         unit: Some("个".into()),
     });
     d.heading(2, "趋势");
     d.chart(Chart {
         kind: ChartKind::Line,
         title: "近六个月满意率".into(),
-        labels: ["6月", "7月", "8月", "9月", "10月", "11月"].iter().map(|s| s.to_string()).collect(),
+        labels: ["6月", "7月", "8月", "9月", "10月", "11月"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect(),
         series: vec![
-            Series { name: "满意率".into(), values: vec![92.1, 93.4, 93.0, 95.2, 96.0, 96.8] },
-            Series { name: "整改完成率".into(), values: vec![80.0, 84.0, 83.5, 88.0, 90.2, 83.3] },
+            Series {
+                name: "满意率".into(),
+                values: vec![92.1, 93.4, 93.0, 95.2, 96.0, 96.8],
+            },
+            Series {
+                name: "整改完成率".into(),
+                values: vec![80.0, 84.0, 83.5, 88.0, 90.2, 83.3],
+            },
         ],
         unit: Some("%".into()),
     });
@@ -80,7 +104,11 @@ fn sample() -> Document {
         vec![
             NamedFigure {
                 name: "满意率".into(),
-                figure: Figure::ratio(968, 1000, "满意率 = (非常满意 + 满意 + 基本满意) / 评价总数"),
+                figure: Figure::ratio(
+                    968,
+                    1000,
+                    "满意率 = (非常满意 + 满意 + 基本满意) / 评价总数",
+                ),
             },
             NamedFigure {
                 name: "整改完成率".into(),
@@ -95,12 +123,22 @@ fn sample() -> Document {
             vec![
                 Cell::Number(i as f64),
                 Cell::Text(hall.area_zh.to_owned()),
-                Cell::Text(format!("窗口人员未按规定佩戴工作牌，第{i}项问题的说明文字较长，需要在表格中折行显示。")),
-                Cell::Text(if i % 4 == 0 { "整改中".into() } else { "已销号".into() }),
+                Cell::Text(format!(
+                    "窗口人员未按规定佩戴工作牌，第{i}项问题的说明文字较长，需要在表格中折行显示。"
+                )),
+                Cell::Text(if i % 4 == 0 {
+                    "整改中".into()
+                } else {
+                    "已销号".into()
+                }),
             ]
         })
         .collect();
-    d.table(Some("表3 问题清单"), &["序号", "服务中心", "问题", "状态"], problems);
+    d.table(
+        Some("表3 问题清单"),
+        &["序号", "服务中心", "问题", "状态"],
+        problems,
+    );
     d.heading(1, "下步要求");
     d.paragraph("各乡镇（街道）要对照问题清单逐项整改，于12月20日前将经负责人签字盖章的自查整改报告报区行政审批局。");
     d

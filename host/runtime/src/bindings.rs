@@ -45,8 +45,8 @@ pub mod wit {
     pub use super::generated::bantong::platform::blobs::BlobRef;
     pub use super::generated::bantong::platform::calendar::Arrangement;
     pub use super::generated::bantong::platform::documents::Format as DocumentFormat;
-    pub use super::generated::bantong::platform::notices::{Channel, Notice};
     pub use super::generated::bantong::platform::log::Level;
+    pub use super::generated::bantong::platform::notices::{Channel, Notice};
     pub use super::generated::bantong::platform::storage::{
         AggregateFn, AggregateQuery, Direction, Document, DocumentQuery, Filter, Group, Metric, Op,
         Page, Selection, SortKey, Write,

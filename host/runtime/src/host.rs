@@ -14,7 +14,8 @@ use crate::bindings::wit::traits::{
     blobs, calendar, clock, config, documents, events, log, notices, storage, types,
 };
 use crate::bindings::wit::{
-    AggregateQuery, Arrangement, BlobRef, DocumentFormat, Notice, Document, DocumentQuery, Group, HostError, Level, Page, Write,
+    AggregateQuery, Arrangement, BlobRef, Document, DocumentFormat, DocumentQuery, Group,
+    HostError, Level, Notice, Page, Write,
 };
 
 /// What the embedder provides to one plugin call.

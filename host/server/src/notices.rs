@@ -54,7 +54,8 @@ pub fn check(channel: NoticeChannel, to: &str, text: &str, topic: &str) -> Resul
     }
     if text.trim().is_empty() || text.chars().any(|c| c.is_control() && c != '\n') {
         return Err(
-            "通知内容不能为空且不能含控制字符 / the text is empty or holds control characters".into(),
+            "通知内容不能为空且不能含控制字符 / the text is empty or holds control characters"
+                .into(),
         );
     }
     let topic_ok = !topic.is_empty()
@@ -143,7 +144,9 @@ impl Gateway {
         };
         let timeout = Duration::from_millis(self.config.gateway_timeout_ms);
         let response = match tokio::time::timeout(timeout, self.client.request(request)).await {
-            Err(_) => return GatewayAnswer::Unavailable("the gateway did not answer in time".into()),
+            Err(_) => {
+                return GatewayAnswer::Unavailable("the gateway did not answer in time".into());
+            }
             Ok(Err(e)) => return GatewayAnswer::Unavailable(format!("gateway: {e}")),
             Ok(Ok(r)) => r,
         };
@@ -224,16 +227,20 @@ pub async fn send_once(state: &AppState, gateway: &Gateway) -> usize {
         };
         let result = match &answer {
             GatewayAnswer::Accepted(msgid) => {
-                let r = store.notices().mark_sent(&n.id, msgid.as_deref(), now_ms()).await;
+                let r = store
+                    .notices()
+                    .mark_sent(&n.id, msgid.as_deref(), now_ms())
+                    .await;
                 audit(state, &n, "notice.sent", json!({ "external_id": msgid })).await;
                 r
             }
-            GatewayAnswer::Unavailable(why)
-                if n.attempts + 1 < i64::from(config.max_attempts) =>
-            {
+            GatewayAnswer::Unavailable(why) if n.attempts + 1 < i64::from(config.max_attempts) => {
                 let at = now_ms().saturating_add(retry_delay(config, n.attempts));
                 tracing::info!(notice = %n.id, "SMS gateway unavailable, retrying: {why}");
-                store.notices().mark_attempt_failed(&n.id, why, Some(at)).await
+                store
+                    .notices()
+                    .mark_attempt_failed(&n.id, why, Some(at))
+                    .await
             }
             GatewayAnswer::Unavailable(why) | GatewayAnswer::Refused(why) => {
                 let r = store.notices().mark_attempt_failed(&n.id, why, None).await;
@@ -274,7 +281,13 @@ mod tests {
     fn recipients_texts_and_topics_are_checked() {
         let ok = |c, to: &str| check(c, to, "您的工单已办结。", "hotline.callback");
         assert!(ok(NoticeChannel::Sms, "13812345678").is_ok());
-        for bad in ["1381234567", "23812345678", "12812345678", "138-1234-567", "+8613812345678"] {
+        for bad in [
+            "1381234567",
+            "23812345678",
+            "12812345678",
+            "138-1234-567",
+            "+8613812345678",
+        ] {
             assert!(ok(NoticeChannel::Sms, bad).is_err(), "{bad}");
         }
         assert!(ok(NoticeChannel::Portal, "0192-user").is_ok());
@@ -283,9 +296,15 @@ mod tests {
         assert!(check(NoticeChannel::Portal, "u", "x\u{7}", "a.b").is_err());
         assert!(check(NoticeChannel::Portal, "u", "第一行\n第二行", "a.b").is_ok());
         for bad in ["", "A.b", "a..b", "a b", ".a"] {
-            assert!(check(NoticeChannel::Portal, "u", "x", bad).is_err(), "{bad:?}");
+            assert!(
+                check(NoticeChannel::Portal, "u", "x", bad).is_err(),
+                "{bad:?}"
+            );
         }
-        assert_eq!(masked_recipient(NoticeChannel::Sms, "13812345678"), "138****5678");
+        assert_eq!(
+            masked_recipient(NoticeChannel::Sms, "13812345678"),
+            "138****5678"
+        );
         assert_eq!(masked_recipient(NoticeChannel::Portal, "u1"), "u1");
     }
 

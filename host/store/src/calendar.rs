@@ -25,9 +25,8 @@ pub struct CalendarYear {
 const COLS: &str = "year, notice, holidays, workdays, updated_at, updated_by";
 
 fn from_row(r: &AnyRow) -> Result<CalendarYear> {
-    let list = |col: &str| -> Result<Vec<String>> {
-        Ok(serde_json::from_str(&values::text(r, col)?)?)
-    };
+    let list =
+        |col: &str| -> Result<Vec<String>> { Ok(serde_json::from_str(&values::text(r, col)?)?) };
     Ok(CalendarYear {
         year: values::int(r, "year")?,
         notice: values::text(r, "notice")?,
@@ -54,7 +53,9 @@ impl Store {
 impl Calendar<'_> {
     /// The configured years from `first` to `last`, ascending.
     pub async fn years(&self, first: i64, last: i64) -> Result<Vec<CalendarYear>> {
-        let mut q = Sql::new(format!("SELECT {COLS} FROM district_calendar WHERE year >= "));
+        let mut q = Sql::new(format!(
+            "SELECT {COLS} FROM district_calendar WHERE year >= "
+        ));
         q.bind(first)
             .push(" AND year <= ")
             .bind(last)
@@ -75,7 +76,9 @@ impl Calendar<'_> {
     /// the previous one.
     pub async fn put(&self, year: &CalendarYear) -> Result<Option<CalendarYear>> {
         let mut tx = self.store.pool().begin().await?;
-        let mut q = Sql::new(format!("SELECT {COLS} FROM district_calendar WHERE year = "));
+        let mut q = Sql::new(format!(
+            "SELECT {COLS} FROM district_calendar WHERE year = "
+        ));
         q.bind(year.year);
         let previous = match sql::fetch_optional(&mut *tx, &q).await? {
             Some(row) => Some(from_row(&row)?),

@@ -157,7 +157,13 @@ impl Store {
 impl Notices<'_> {
     /// Claims up to `limit` due notices for `owner` for `lease_ms`: each is
     /// taken by one process only (a conditional update per row).
-    pub async fn claim(&self, owner: &str, now: i64, lease_ms: i64, limit: i64) -> Result<Vec<Notice>> {
+    pub async fn claim(
+        &self,
+        owner: &str,
+        now: i64,
+        lease_ms: i64,
+        limit: i64,
+    ) -> Result<Vec<Notice>> {
         let mut q = Sql::new(format!(
             "SELECT {COLS} FROM notices WHERE state = 'queued' AND next_attempt_at <= "
         ));
@@ -203,7 +209,12 @@ impl Notices<'_> {
 
     /// A failed attempt: tried again at `retry_at`, or failed for good
     /// when `retry_at` is `None`.
-    pub async fn mark_attempt_failed(&self, id: &str, error: &str, retry_at: Option<i64>) -> Result<()> {
+    pub async fn mark_attempt_failed(
+        &self,
+        id: &str,
+        error: &str,
+        retry_at: Option<i64>,
+    ) -> Result<()> {
         let mut q = Sql::new("UPDATE notices SET attempts = attempts + 1, last_error = ");
         q.bind(error);
         match retry_at {
@@ -236,7 +247,12 @@ impl Notices<'_> {
     }
 
     /// Every notice, newest first, optionally of one plugin or state.
-    pub async fn list(&self, plugin: Option<&str>, state: Option<&str>, limit: i64) -> Result<Vec<Notice>> {
+    pub async fn list(
+        &self,
+        plugin: Option<&str>,
+        state: Option<&str>,
+        limit: i64,
+    ) -> Result<Vec<Notice>> {
         let mut q = Sql::new(format!("SELECT {COLS} FROM notices WHERE 1 = 1"));
         if let Some(p) = plugin {
             q.push(" AND plugin = ").bind(p);

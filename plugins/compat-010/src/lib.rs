@@ -41,7 +41,10 @@ impl handler::Guest for Compat {
                     expected_version: None,
                 };
                 match storage::put("notes", &write) {
-                    Ok(doc) => json(201, format!(r#"{{"id":"{}","version":{}}}"#, doc.id, doc.version)),
+                    Ok(doc) => json(
+                        201,
+                        format!(r#"{{"id":"{}","version":{}}}"#, doc.id, doc.version),
+                    ),
                     Err(e) => json(422, format!(r#"{{"error":{:?}}}"#, format!("{e:?}"))),
                 }
             }

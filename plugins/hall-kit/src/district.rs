@@ -76,23 +76,125 @@ const fn hall(
 /// The 17 halls: the four pilots first, then the subdistricts and the
 /// townships.
 pub const HALLS: [Hall; 17] = [
-    hall("bailou", "BL01", "百楼镇", "Bailou Town", Grade::Demonstration),
-    hall("dongjinzhuang", "DJZ01", "东金庄乡", "Dongjinzhuang Township", Grade::Demonstration),
-    hall("wusilu", "WSL01", "五四路街道", "Wusilu Subdistrict", Grade::Demonstration),
-    hall("wuyao", "WY01", "五尧乡", "Wuyao Township", Grade::Demonstration),
-    hall("hepingli", "HPL01", "和平里街道", "Hepingli Subdistrict", Grade::Standard),
-    hall("xiguan", "XG01", "西关街道", "Xiguan Subdistrict", Grade::Standard),
-    hall("zhonghualu", "ZHL01", "中华路街道", "Zhonghualu Subdistrict", Grade::Standard),
-    hall("dongguan", "DG01", "东关街道", "Dongguan Subdistrict", Grade::Standard),
-    hall("lianmeng", "LM01", "联盟街道", "Lianmeng Subdistrict", Grade::Standard),
-    hall("hongxing", "HX01", "红星街道", "Hongxing Subdistrict", Grade::Standard),
-    hall("yuhua", "YH01", "裕华街道", "Yuhua Subdistrict", Grade::Standard),
-    hall("yonghua", "YHA01", "永华街道", "Yonghua Subdistrict", Grade::Standard),
-    hall("nanguan", "NG01", "南关街道", "Nanguan Subdistrict", Grade::Standard),
-    hall("hanzhuang", "HZ01", "韩庄乡", "Hanzhuang Township", Grade::Standard),
-    hall("yangzhuang", "YZ01", "杨庄乡", "Yangzhuang Township", Grade::Standard),
-    hall("nandayuan", "NDY01", "南大园乡", "Nandayuan Township", Grade::Standard),
-    hall("jiaozhuang", "JZ01", "焦庄乡", "Jiaozhuang Township", Grade::Standard),
+    hall(
+        "bailou",
+        "BL01",
+        "百楼镇",
+        "Bailou Town",
+        Grade::Demonstration,
+    ),
+    hall(
+        "dongjinzhuang",
+        "DJZ01",
+        "东金庄乡",
+        "Dongjinzhuang Township",
+        Grade::Demonstration,
+    ),
+    hall(
+        "wusilu",
+        "WSL01",
+        "五四路街道",
+        "Wusilu Subdistrict",
+        Grade::Demonstration,
+    ),
+    hall(
+        "wuyao",
+        "WY01",
+        "五尧乡",
+        "Wuyao Township",
+        Grade::Demonstration,
+    ),
+    hall(
+        "hepingli",
+        "HPL01",
+        "和平里街道",
+        "Hepingli Subdistrict",
+        Grade::Standard,
+    ),
+    hall(
+        "xiguan",
+        "XG01",
+        "西关街道",
+        "Xiguan Subdistrict",
+        Grade::Standard,
+    ),
+    hall(
+        "zhonghualu",
+        "ZHL01",
+        "中华路街道",
+        "Zhonghualu Subdistrict",
+        Grade::Standard,
+    ),
+    hall(
+        "dongguan",
+        "DG01",
+        "东关街道",
+        "Dongguan Subdistrict",
+        Grade::Standard,
+    ),
+    hall(
+        "lianmeng",
+        "LM01",
+        "联盟街道",
+        "Lianmeng Subdistrict",
+        Grade::Standard,
+    ),
+    hall(
+        "hongxing",
+        "HX01",
+        "红星街道",
+        "Hongxing Subdistrict",
+        Grade::Standard,
+    ),
+    hall(
+        "yuhua",
+        "YH01",
+        "裕华街道",
+        "Yuhua Subdistrict",
+        Grade::Standard,
+    ),
+    hall(
+        "yonghua",
+        "YHA01",
+        "永华街道",
+        "Yonghua Subdistrict",
+        Grade::Standard,
+    ),
+    hall(
+        "nanguan",
+        "NG01",
+        "南关街道",
+        "Nanguan Subdistrict",
+        Grade::Standard,
+    ),
+    hall(
+        "hanzhuang",
+        "HZ01",
+        "韩庄乡",
+        "Hanzhuang Township",
+        Grade::Standard,
+    ),
+    hall(
+        "yangzhuang",
+        "YZ01",
+        "杨庄乡",
+        "Yangzhuang Township",
+        Grade::Standard,
+    ),
+    hall(
+        "nandayuan",
+        "NDY01",
+        "南大园乡",
+        "Nandayuan Township",
+        Grade::Standard,
+    ),
+    hall(
+        "jiaozhuang",
+        "JZ01",
+        "焦庄乡",
+        "Jiaozhuang Township",
+        Grade::Standard,
+    ),
 ];
 
 /// A hall by id.
@@ -108,11 +210,25 @@ mod tests {
     fn seventeen_distinct_halls_four_pilots() {
         assert_eq!(HALLS.len(), 17);
         for (i, h) in HALLS.iter().enumerate() {
-            assert!(HALLS[..i].iter().all(|o| o.id != h.id && o.code != h.code && o.area_zh != h.area_zh));
+            assert!(
+                HALLS[..i]
+                    .iter()
+                    .all(|o| o.id != h.id && o.code != h.code && o.area_zh != h.area_zh)
+            );
         }
-        let pilots: Vec<&str> = HALLS.iter().filter(|h| h.is_pilot()).map(|h| h.area_zh).collect();
+        let pilots: Vec<&str> = HALLS
+            .iter()
+            .filter(|h| h.is_pilot())
+            .map(|h| h.area_zh)
+            .collect();
         assert_eq!(pilots, ["百楼镇", "东金庄乡", "五四路街道", "五尧乡"]);
-        assert_eq!(hall_by_id("bailou").map(|h| h.name_zh()).as_deref(), Some("百楼镇行政综合服务中心"));
-        assert_eq!(HALLS.iter().filter(|h| h.area_zh.ends_with("街道")).count(), 10);
+        assert_eq!(
+            hall_by_id("bailou").map(|h| h.name_zh()).as_deref(),
+            Some("百楼镇行政综合服务中心")
+        );
+        assert_eq!(
+            HALLS.iter().filter(|h| h.area_zh.ends_with("街道")).count(),
+            10
+        );
     }
 }

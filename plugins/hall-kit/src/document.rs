@@ -172,7 +172,10 @@ fn text_ok(what: &str, text: &str) -> Result<(), DocumentError> {
             "{what}: longer than {MAX_TEXT} characters"
         )));
     }
-    if text.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
+    if text
+        .chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\t')
+    {
         return Err(DocumentError(format!("{what}: holds control characters")));
     }
     Ok(())
@@ -268,9 +271,7 @@ impl Document {
             }
         }
         if self.blocks.len() > MAX_BLOCKS {
-            return Err(DocumentError(format!(
-                "blocks: more than {MAX_BLOCKS}"
-            )));
+            return Err(DocumentError(format!("blocks: more than {MAX_BLOCKS}")));
         }
         let mut rows_total = 0usize;
         for (i, block) in self.blocks.iter().enumerate() {

@@ -59,7 +59,11 @@ fn quotient(numerator: u64, denominator: u64, scale: f64) -> Option<f64> {
 
 impl Figure {
     /// A ratio `numerator / denominator`.
-    pub fn ratio(numerator: u64, denominator: u64, definition: impl Into<Cow<'static, str>>) -> Figure {
+    pub fn ratio(
+        numerator: u64,
+        denominator: u64,
+        definition: impl Into<Cow<'static, str>>,
+    ) -> Figure {
         Figure {
             value: quotient(numerator, denominator, 1.0),
             numerator,

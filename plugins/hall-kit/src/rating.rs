@@ -84,6 +84,71 @@ impl Level {
     }
 }
 
+/// 满意率 with 基本满意 counted as satisfied (the 好差评 practice).
+pub const SATISFACTION_BASIC: &str = "满意率 = (非常满意 + 满意 + 基本满意) / 有效评价数；有效评价为每次服务的一次评价（一次一评），\
+     未经提示的评价器按键不计 satisfaction = ratings 5, 4 and 3 / valid ratings (one per service; \
+     key presses without a service to rate are not counted)";
+/// 满意率 with only 非常满意 and 满意 counted as satisfied.
+pub const SATISFACTION_STRICT: &str = "满意率 = (非常满意 + 满意) / 有效评价数；有效评价为每次服务的一次评价（一次一评），\
+     未经提示的评价器按键不计 satisfaction = ratings 5 and 4 / valid ratings (one per service; \
+     key presses without a service to rate are not counted)";
+
+/// The one satisfaction rule of the district, for keypad, kiosk and hotline
+/// ratings alike: which levels count as satisfied. Configurable (the
+/// district decides whether 基本满意 is satisfied), and printed with every
+/// figure ([`SatisfactionRule::definition`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SatisfactionRule {
+    /// 基本满意 counts as satisfied (default, as in 好差评 practice).
+    pub basic_counts_as_satisfied: bool,
+}
+
+impl Default for SatisfactionRule {
+    fn default() -> Self {
+        SatisfactionRule {
+            basic_counts_as_satisfied: true,
+        }
+    }
+}
+
+impl SatisfactionRule {
+    /// Whether a rating of `level` counts as satisfied.
+    pub fn is_satisfied(self, level: Level) -> bool {
+        let lowest = if self.basic_counts_as_satisfied {
+            Level::Basic
+        } else {
+            Level::Satisfied
+        };
+        level >= lowest
+    }
+
+    /// The definition printed with the figure.
+    pub fn definition(self) -> &'static str {
+        if self.basic_counts_as_satisfied {
+            SATISFACTION_BASIC
+        } else {
+            SATISFACTION_STRICT
+        }
+    }
+
+    /// The satisfaction rate of `ratings`: each a level and whether it is
+    /// a valid rating (one per service, prompted); invalid ones are left
+    /// out of both numerator and denominator.
+    pub fn rate(self, ratings: impl IntoIterator<Item = (Level, bool)>) -> crate::figure::Figure {
+        let (mut satisfied, mut valid) = (0u64, 0u64);
+        for (level, counted) in ratings {
+            if counted {
+                valid += 1;
+                if self.is_satisfied(level) {
+                    satisfied += 1;
+                }
+            }
+        }
+        crate::figure::Figure::ratio(satisfied, valid, self.definition())
+    }
+}
+
 impl PartialOrd for Level {
     fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
         Some(self.cmp(other))
@@ -150,6 +215,27 @@ impl<'de> Deserialize<'de> for Level {
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
+
+    #[test]
+    fn one_rule_counts_valid_ratings_only() {
+        let ratings = [
+            (Level::VerySatisfied, true),
+            (Level::Basic, true),
+            (Level::Dissatisfied, true),
+            // A key pressed with nothing to rate: kept as telemetry, not counted.
+            (Level::VeryDissatisfied, false),
+        ];
+        let basic = SatisfactionRule::default().rate(ratings);
+        assert_eq!((basic.numerator, basic.denominator), (2, 3));
+        assert!(basic.definition.contains("一次一评"));
+        let strict = SatisfactionRule {
+            basic_counts_as_satisfied: false,
+        }
+        .rate(ratings);
+        assert_eq!((strict.numerator, strict.denominator), (1, 3));
+        assert_ne!(basic.definition, strict.definition);
+    }
+
     use super::*;
 
     #[test]

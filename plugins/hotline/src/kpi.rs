@@ -64,9 +64,9 @@ use std::hash::{BuildHasherDefault, Hasher};
 use bantong_hall_kit::time::{civil, date_of_day};
 use serde::{Deserialize, Serialize};
 
-use bantong_hall_kit::calendar::{day_of, start_of_day};
 use crate::calls::Call;
 use crate::order::{ActionKind, Order, Role, State};
+use bantong_hall_kit::calendar::{day_of, start_of_day};
 
 /// The group key of calls, orders and ratings without a hall or category
 /// (it cannot collide with a unit id or catalogue key).
@@ -104,10 +104,8 @@ const RETURN: &str = "退单率 = 退单数 / 派单数 return rate = dispatches
      dispatches (incl. reassignments and reopenings) in the period";
 const CALLBACK: &str = "回访率 = 已回访工单数 / 本期答复工单数 callback rate = orders replied in the period \
      with a reached callback after the reply / orders replied in the period";
-const SATISFACTION_BASIC: &str = "满意率 = (非常满意 + 满意 + 基本满意) / 有效评价数 satisfaction = \
-     ratings 5, 4 and 3 / callbacks rated in the period";
-const SATISFACTION_STRICT: &str = "满意率 = (非常满意 + 满意) / 有效评价数 satisfaction = \
-     ratings 5 and 4 / callbacks rated in the period";
+// The district's one satisfaction rule (keypads, kiosks and callbacks alike).
+use bantong_hall_kit::rating::{SATISFACTION_BASIC, SATISFACTION_STRICT};
 
 // ---------------------------------------------------------------------------
 // Figures
@@ -896,8 +894,8 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
-    use bantong_hall_kit::calendar::Calendar;
     use crate::order::{Action, Actor, Catalogue, NewOrder, apply};
+    use bantong_hall_kit::calendar::Calendar;
     use bantong_hall_kit::time::local_time;
 
     const S: i64 = 1_000;

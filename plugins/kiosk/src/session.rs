@@ -308,6 +308,10 @@ impl Kiosk {
             "level": level.zh(),
             "bad": level.is_bad(),
             "prompted": true,
+            // 一次一评: one rating per kiosk session, the session its case.
+            "case_no": format!("KIOSK-{}", s.id),
+            "staff": null,
+            "counted": true,
             "masked_id": masked_id,
             "rated_at": now,
         });

@@ -171,7 +171,36 @@ impl Hall {
                 let event = send("queue.missed", Some(&number), json!(outcome));
                 Ok((json!(outcome), vec![event]))
             }
-            "finish" => self.finish(window(args)?, now),
+            "finish" => {
+                let case_no = args.get("case_no").and_then(Value::as_str);
+                self.finish(window(args)?, case_no, now)
+            }
+            // 窗口签到 / 签退: who serves at a window, carried by its calls,
+            // finished services and the ratings of them.
+            "sign_in" => {
+                let w = window(args)?;
+                let staff = text(args, "staff")?;
+                let left = self.queue.sign_in(w, staff).map_err(err)?;
+                let event = send(
+                    "queue.sign-in",
+                    Some(&format!("window-{w}")),
+                    json!({ "window": w, "staff": staff, "left_window": left }),
+                );
+                Ok((
+                    json!({ "window": w, "staff": staff, "left_window": left }),
+                    vec![event],
+                ))
+            }
+            "sign_out" => {
+                let w = window(args)?;
+                let staff = self.queue.sign_out(w).map_err(err)?;
+                let event = send(
+                    "queue.sign-out",
+                    Some(&format!("window-{w}")),
+                    json!({ "window": w, "staff": staff }),
+                );
+                Ok((json!({ "window": w, "staff": staff }), vec![event]))
+            }
             "transfer" => {
                 let t = self
                     .queue
@@ -286,9 +315,10 @@ impl Hall {
         actions
     }
 
-    /// Service done: arm the window's keypad with what was served.
-    fn finish(&mut self, window: u16, now: i64) -> Reply {
-        let done = self.queue.finish(window, now).map_err(err)?;
+    /// Service done: arm the window's keypad with what was served (一次一评:
+    /// the rating is tied to this ticket, case and staff member).
+    fn finish(&mut self, window: u16, case_no: Option<&str>, now: i64) -> Reply {
+        let done = self.queue.finish_case(window, case_no, now).map_err(err)?;
         let mut actions = Vec::new();
         if let Some(keypad) = self.config.devices.keypads.get(&window) {
             actions.push(Action::Submit {
@@ -297,6 +327,8 @@ impl Hall {
                 args: json!({ "context": {
                     "window": window,
                     "ticket": done.number,
+                    "case_no": done.case_no,
+                    "staff": done.staff,
                     "item": done.service_item,
                     "masked_id": done.masked_id,
                     "wait_s": done.wait_ms / 1000,

@@ -474,6 +474,9 @@ pub struct Call {
     pub recall: u32,
     /// The ticket is in the green channel.
     pub green_channel: bool,
+    /// The staff member signed in at the window (窗口签到), if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub staff: Option<String>,
     /// When this call (or recall) was made.
     pub at_ms: i64,
 }
@@ -531,6 +534,13 @@ pub struct Finished {
     pub missed: u32,
     /// Transfers over the ticket's life.
     pub transfers: u32,
+    /// The staff member signed in at the finishing window, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub staff: Option<String>,
+    /// The case number (办件编号): the approval system's, when the window
+    /// gave it, else `BJ` + the local date + the ticket number
+    /// (`BJ20261206A012`), unique in the hall.
+    pub case_no: String,
     /// When it finished.
     pub finished_ms: i64,
 }
@@ -596,6 +606,9 @@ pub struct WindowSnapshot {
     pub paused: bool,
     /// The ticket called or served.
     pub current: Option<String>,
+    /// The staff member signed in at the window, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub staff: Option<String>,
     /// Calls today (recalls not counted).
     pub calls: u32,
     /// Tickets finished today.
@@ -690,6 +703,14 @@ pub enum QueueError {
         /// What is wrong.
         reason: String,
     },
+    /// A staff id or case number that is empty, too long or not
+    /// `[A-Za-z0-9._-]`.
+    InvalidId {
+        /// `staff` or `case_no`.
+        field: String,
+        /// The text given.
+        value: String,
+    },
 }
 
 impl fmt::Display for QueueError {
@@ -724,11 +745,31 @@ impl fmt::Display for QueueError {
             }
             QueueError::Paused { window } => write!(f, "window {window} is paused"),
             QueueError::InvalidSource { reason } => f.write_str(reason),
+            QueueError::InvalidId { field, value } => write!(
+                f,
+                "{field} {value:?} must be 1-40 characters of A-Z, a-z, 0-9, '.', '_' and '-'"
+            ),
         }
     }
 }
 
 impl std::error::Error for QueueError {}
+
+/// Staff ids and case numbers: 1-40 characters of `[A-Za-z0-9._-]`.
+fn check_id(field: &str, value: &str) -> Result<(), QueueError> {
+    let ok = (1..=40).contains(&value.len())
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'));
+    if ok {
+        Ok(())
+    } else {
+        Err(QueueError::InvalidId {
+            field: field.to_owned(),
+            value: value.chars().take(64).collect(),
+        })
+    }
+}
 
 fn check_source(source: &Source) -> Result<(), QueueError> {
     let invalid = |reason: String| Err(QueueError::InvalidSource { reason });
@@ -787,6 +828,8 @@ struct WindowSlot {
     call_recalls: u32,
     calls: u32,
     served: u32,
+    /// Who is signed in at the window.
+    staff: Option<String>,
 }
 
 #[derive(Debug)]
@@ -843,6 +886,7 @@ impl Queue {
                 call_recalls: 0,
                 calls: 0,
                 served: 0,
+                staff: None,
             });
         }
         Queue {
@@ -1043,6 +1087,7 @@ impl Queue {
             announcement: format!("请 {} 号到 {} 号窗口办理", t.number, slot.no),
             recall: slot.call_recalls,
             green_channel: t.green_channel,
+            staff: slot.staff.clone(),
             at_ms: now_ms,
         })
     }
@@ -1211,16 +1256,32 @@ impl Queue {
         })
     }
 
-    /// Service finished (办结): the ticket is done and the window free.
+    /// Service finished (办结): the ticket is done and the window free;
+    /// the case number is made from the date and the ticket number.
     pub fn finish(&mut self, window: u16, now_ms: i64) -> Result<Finished, QueueError> {
+        self.finish_case(window, None, now_ms)
+    }
+
+    /// [`Queue::finish`] with the case number (办件编号) the approval system
+    /// gave, when the window has one.
+    pub fn finish_case(
+        &mut self,
+        window: u16,
+        case_no: Option<&str>,
+        now_ms: i64,
+    ) -> Result<Finished, QueueError> {
+        if let Some(c) = case_no {
+            check_id("case_no", c)?;
+        }
         let (w, id) = self.active(window, now_ms, &[TicketState::Called, TicketState::Serving])?;
-        let window_name = match self.release(w) {
+        let (window_name, staff) = match self.release(w) {
             Some(slot) => {
                 slot.served = slot.served.saturating_add(1);
-                slot.name.clone()
+                (slot.name.clone(), slot.staff.clone())
             }
-            None => String::new(),
+            None => (String::new(), None),
         };
+        let date: String = self.date.chars().filter(char::is_ascii_digit).collect();
         let t = self
             .tickets
             .get_mut(id)
@@ -1242,8 +1303,35 @@ impl Queue {
             recalls: t.recalls,
             missed: t.missed,
             transfers: t.transfers,
+            staff,
+            case_no: case_no.map_or_else(|| format!("BJ{date}{}", t.number), str::to_owned),
             finished_ms: now_ms,
         })
+    }
+
+    /// A staff member signs in at a window (窗口签到): calls and finished
+    /// services there carry their id until they sign out. Signing in at a
+    /// second window signs them out of the first, whose number is answered.
+    pub fn sign_in(&mut self, window: u16, staff: &str) -> Result<Option<u16>, QueueError> {
+        check_id("staff", staff)?;
+        let w = self.window_index(window)?;
+        let mut left = None;
+        for (i, slot) in self.windows.iter_mut().enumerate() {
+            if i != w && slot.staff.as_deref() == Some(staff) {
+                slot.staff = None;
+                left = Some(slot.no);
+            }
+        }
+        if let Some(slot) = self.windows.get_mut(w) {
+            slot.staff = Some(staff.to_owned());
+        }
+        Ok(left)
+    }
+
+    /// Whoever is signed in at the window signs out; answers who it was.
+    pub fn sign_out(&mut self, window: u16) -> Result<Option<String>, QueueError> {
+        let w = self.window_index(window)?;
+        Ok(self.windows.get_mut(w).and_then(|slot| slot.staff.take()))
     }
 
     /// Transfers (转窗) the window's called or served ticket to the very
@@ -1378,6 +1466,7 @@ impl Queue {
                     state,
                     paused: w.paused,
                     current: current.map(|t| t.number.clone()),
+                    staff: w.staff.clone(),
                     calls: if today { w.calls } else { 0 },
                     served: if today { w.served } else { 0 },
                 }
@@ -2260,6 +2349,7 @@ mod tests {
                 announcement: "请 A012 号到 1 号窗口办理".to_owned(),
                 recall: 0,
                 green_channel: false,
+                staff: None,
                 at_ms: T0 + 5 * S,
             }
         );
@@ -2382,6 +2472,8 @@ mod tests {
                 recalls: 0,
                 missed: 0,
                 transfers: 0,
+                staff: None,
+                case_no: "BJ20261127E001".to_owned(),
                 finished_ms: T0 + 450 * S,
             }
         );
@@ -2389,6 +2481,58 @@ mod tests {
         assert_eq!(t.state, TicketState::Done);
         assert_eq!(t.ended_ms, Some(T0 + 450 * S));
         assert!(q.current(5).is_none());
+    }
+
+    #[test]
+    fn staff_sign_in_and_case_numbers_travel_with_the_service() {
+        let mut q = queue();
+        assert_eq!(q.sign_in(3, "wang01"), Ok(None));
+        q.issue("health", Source::WalkIn, T0).unwrap();
+        let call = q.call_next(3, T0).unwrap().unwrap();
+        assert_eq!(call.staff.as_deref(), Some("wang01"));
+        let done = q.finish(3, T0 + S).unwrap();
+        assert_eq!(done.staff.as_deref(), Some("wang01"));
+        assert_eq!(
+            done.case_no,
+            format!("BJ{}{}", q.snapshot(T0).day.replace('-', ""), done.number)
+        );
+        // The approval system's case number, when the window has one.
+        q.issue("health", Source::WalkIn, T0).unwrap();
+        q.call_next(3, T0).unwrap().unwrap();
+        let given = q
+            .finish_case(3, Some("130606-2026-000123"), T0 + S)
+            .unwrap();
+        assert_eq!(given.case_no, "130606-2026-000123");
+        // Moving to another window leaves the first; signing out clears it.
+        assert_eq!(q.sign_in(1, "wang01"), Ok(Some(3)));
+        let snap = q.snapshot(T0);
+        let staff = |no: u16| {
+            snap.windows
+                .iter()
+                .find(|w| w.no == no)
+                .and_then(|w| w.staff.clone())
+        };
+        assert_eq!((staff(1).as_deref(), staff(3)), (Some("wang01"), None));
+        assert_eq!(q.sign_out(1), Ok(Some("wang01".to_owned())));
+        // Bad ids are refused and change nothing.
+        assert!(matches!(
+            q.sign_in(1, "王 五"),
+            Err(QueueError::InvalidId { .. })
+        ));
+        assert!(matches!(
+            q.sign_in(99, "wang01"),
+            Err(QueueError::UnknownWindow { .. })
+        ));
+        q.issue("health", Source::WalkIn, T0).unwrap();
+        q.call_next(3, T0).unwrap().unwrap();
+        assert!(matches!(
+            q.finish_case(3, Some("bad case"), T0),
+            Err(QueueError::InvalidId { .. })
+        ));
+        assert!(
+            q.finish(3, T0).is_ok(),
+            "the refused finish left the ticket called"
+        );
     }
 
     #[test]
@@ -2823,6 +2967,7 @@ mod tests {
                 state: WindowStatus::Idle,
                 paused: false,
                 current: None,
+                staff: None,
                 calls: 2,
                 served: 1,
             }

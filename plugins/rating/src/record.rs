@@ -63,6 +63,10 @@ pub struct Record {
     pub window: Option<u16>,
     /// The ticket served, when the keypad was prompted by the queue.
     pub ticket: Option<String>,
+    /// The case number (办件编号) of the service rated.
+    pub case_no: Option<String>,
+    /// The staff member who served (from the window's sign-in).
+    pub staff: Option<String>,
     /// 事项 (service item or category).
     pub item: Option<String>,
     pub score: u8,
@@ -71,6 +75,10 @@ pub struct Record {
     pub bad: bool,
     /// False when the key was pressed without a prompt.
     pub prompted: bool,
+    /// Whether this rating counts in satisfaction (一次一评): prompted by
+    /// a served ticket or case. A key pressed with nothing to rate is kept
+    /// as telemetry but never counted.
+    pub counted: bool,
     /// The rated person's ID number, masked (never whole).
     pub masked_id: Option<String>,
     pub rated_at: i64,
@@ -112,11 +120,16 @@ pub fn rate(
         device: device.to_owned(),
         window,
         ticket: text("ticket"),
+        case_no: text("case_no"),
+        staff: text("staff"),
         item: text("item"),
         score,
         level: level.zh().into(),
         bad: level.is_bad(),
         prompted,
+        counted: prompted
+            && (context.get("ticket").is_some_and(Value::is_string)
+                || context.get("case_no").is_some_and(Value::is_string)),
         // Masked again here: whatever the context held, only the mask leaves.
         masked_id: text("masked_id").map(|m| bantong_hall_kit::mask(&m)),
         rated_at: ts,
@@ -126,12 +139,25 @@ pub fn rate(
 /// Counts of the day, by level, for the `stats` command.
 #[derive(Debug, Default, Clone, PartialEq, Serialize)]
 pub struct Tally {
+    /// Every rating, counted or not, by score.
     pub by_score: [u64; 5],
     pub bad: u64,
+    /// Counted ratings (一次一评), by score.
+    pub counted_by_score: [u64; 5],
+    /// Key presses with nothing to rate.
+    pub uncounted: u64,
 }
 
 impl Tally {
     pub fn add(&mut self, record: &Record) {
+        let slot = usize::from(record.score.saturating_sub(1));
+        if record.counted {
+            if let Some(n) = self.counted_by_score.get_mut(slot) {
+                *n += 1;
+            }
+        } else {
+            self.uncounted += 1;
+        }
         if let Some(n) = self
             .by_score
             .get_mut(usize::from(record.score.saturating_sub(1)))
@@ -143,16 +169,29 @@ impl Tally {
         }
     }
 
-    /// Total, satisfaction rate (非常满意+满意+基本满意 over all) and
-    /// counts, as JSON.
+    /// Totals, the satisfaction figure over the counted ratings (the
+    /// district's one rule, with its definition) and counts, as JSON.
     pub fn to_json(&self) -> Value {
         let total: u64 = self.by_score.iter().sum();
-        let satisfied = total - self.bad;
+        let rule = bantong_hall_kit::rating::SatisfactionRule::default();
+        let counted = (1u8..=5).flat_map(|score| {
+            let n = self
+                .counted_by_score
+                .get(usize::from(score - 1))
+                .copied()
+                .unwrap_or(0);
+            let level = Level::from_score(score).unwrap_or(Level::Basic);
+            std::iter::repeat_n((level, true), usize::try_from(n).unwrap_or(0))
+        });
+        let figure = rule.rate(counted);
         json!({
             "total": total,
-            "satisfied": satisfied,
+            "counted": figure.denominator,
+            "uncounted": self.uncounted,
+            "satisfied": figure.numerator,
             "bad": self.bad,
-            "satisfaction": if total == 0 { Value::Null } else { json!(satisfied as f64 / total as f64) },
+            "satisfaction": figure.value,
+            "satisfaction_figure": figure,
             "by_score": { "5": self.by_score[4], "4": self.by_score[3], "3": self.by_score[2],
                           "2": self.by_score[1], "1": self.by_score[0] },
         })
@@ -174,7 +213,8 @@ mod tests {
     #[test]
     fn a_prompted_rating_names_what_was_rated() {
         let data = json!({ "score": 2, "prompted": true,
-            "context": { "window": 5, "ticket": "C007", "item": "health", "masked_id": "110105********002X" } });
+            "context": { "window": 5, "ticket": "C007", "item": "health", "masked_id": "110105********002X",
+                         "case_no": "BJ20261206C007", "staff": "wang01" } });
         let Some(r) = rate(&config(), "keypad-3", &data, 1_000).unwrap() else {
             panic!("a record")
         };
@@ -184,10 +224,14 @@ mod tests {
             (Some("C007"), Some("health"))
         );
         assert_eq!(
-            (r.level.as_str(), r.bad, r.prompted),
-            ("不满意", true, true)
+            (r.level.as_str(), r.bad, r.prompted, r.counted),
+            ("不满意", true, true, true)
         );
         assert_eq!(r.masked_id.as_deref(), Some("110105********002X"));
+        assert_eq!(
+            (r.case_no.as_deref(), r.staff.as_deref()),
+            (Some("BJ20261206C007"), Some("wang01"))
+        );
         assert_eq!(r.id, "keypad-3:1000");
     }
 
@@ -198,6 +242,10 @@ mod tests {
             panic!("a record")
         };
         assert_eq!((r.window, r.prompted, r.bad), (Some(3), false, false));
+        assert!(
+            !r.counted,
+            "a key pressed with nothing to rate is not counted"
+        );
         let strict = Config {
             unprompted: false,
             ..config()
@@ -222,13 +270,29 @@ mod tests {
     fn the_tally_counts_satisfaction() {
         let mut t = Tally::default();
         for score in [5, 5, 4, 3, 1] {
-            let data = json!({ "score": score, "prompted": true });
+            let data = json!({ "score": score, "prompted": true, "context": { "ticket": "A001" } });
             if let Some(r) = rate(&config(), "k", &data, 1).unwrap() {
                 t.add(&r);
             }
         }
+        // 一次一评: a key pressed with nothing to rate is kept, not counted.
+        let stray = json!({ "score": 1, "prompted": false });
+        if let Some(r) = rate(&config(), "k", &stray, 2).unwrap() {
+            assert!(!r.counted);
+            t.add(&r);
+        }
         let j = t.to_json();
-        assert_eq!((j["total"].as_u64(), j["bad"].as_u64()), (Some(5), Some(1)));
+        assert_eq!((j["total"].as_u64(), j["bad"].as_u64()), (Some(6), Some(2)));
+        assert_eq!(
+            (j["counted"].as_u64(), j["uncounted"].as_u64()),
+            (Some(5), Some(1))
+        );
         assert_eq!(j["satisfaction"].as_f64(), Some(0.8));
+        assert!(
+            j["satisfaction_figure"]["definition"]
+                .as_str()
+                .unwrap()
+                .contains("一次一评")
+        );
     }
 }

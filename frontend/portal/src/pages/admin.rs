@@ -70,7 +70,11 @@ fn calendar_schema(new: bool) -> Value {
     };
     // Editing keeps the year (the host refuses a body whose year is not
     // the page's); a new arrangement names it.
-    let year_title = if new { "年度" } else { "年度（不可更改）" };
+    let year_title = if new {
+        "年度"
+    } else {
+        "年度（不可更改）"
+    };
     let year = json!({ "type": "integer", "title": year_title, "x-title-en": "Year",
                        "minimum": 2000, "maximum": 2100 });
     json!({

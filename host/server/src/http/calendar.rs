@@ -76,7 +76,11 @@ pub async fn get_year(
         .year(year)
         .await
         .map_err(|e| AppError::internal("calendar", e))?
-        .ok_or_else(|| AppError::not_found(format!("{year}年的节假日安排尚未配置 / {year} is not configured")))?;
+        .ok_or_else(|| {
+            AppError::not_found(format!(
+                "{year}年的节假日安排尚未配置 / {year} is not configured"
+            ))
+        })?;
     Ok(Json(with_id(calendar::year_json(&found))))
 }
 
@@ -116,5 +120,8 @@ pub async fn create_year(
     let year = arrangement.year;
     let stored =
         calendar::put_year(&state.store, &state.identity, &auth.0, year, arrangement).await?;
-    Ok((StatusCode::CREATED, Json(with_id(calendar::year_json(&stored)))))
+    Ok((
+        StatusCode::CREATED,
+        Json(with_id(calendar::year_json(&stored))),
+    ))
 }

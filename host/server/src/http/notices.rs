@@ -44,7 +44,9 @@ pub async fn read(
         .await
         .map_err(|e| AppError::internal("notices", e))?;
     if !changed {
-        return Err(AppError::not_found("no unread notice of yours with this id"));
+        return Err(AppError::not_found(
+            "no unread notice of yours with this id",
+        ));
     }
     Ok(Json(json!({ "id": id, "read": true })))
 }

@@ -179,8 +179,18 @@ pub const API: &[(&str, &str, &str, &str)] = &[
         "calendar",
         "Add a year's holiday arrangement (admin)",
     ),
-    ("get", "/api/calendar/{year}", "calendar", "One year's arrangement"),
-    ("get", "/api/notices", "notices", "The caller's portal notices"),
+    (
+        "get",
+        "/api/calendar/{year}",
+        "calendar",
+        "One year's arrangement",
+    ),
+    (
+        "get",
+        "/api/notices",
+        "notices",
+        "The caller's portal notices",
+    ),
     (
         "post",
         "/api/notices/{id}/read",

@@ -432,15 +432,17 @@ impl CallHost for ServerCallHost {
             wit::DocumentFormat::Pdf => bantong_documents::Format::Pdf,
             wit::DocumentFormat::Xlsx => bantong_documents::Format::Xlsx,
         };
-        let (bytes, content_type) =
-            crate::documents::render(&self.index.font_dir(), format, &spec)
-                .await
-                .map_err(|e| match e {
-                    crate::documents::RenderError::Invalid(m) => HostError::Invalid(m),
-                    crate::documents::RenderError::Unavailable(m) => HostError::Unavailable(m),
-                })?;
+        let (bytes, content_type) = crate::documents::render(&self.index.font_dir(), format, &spec)
+            .await
+            .map_err(|e| match e {
+                crate::documents::RenderError::Invalid(m) => HostError::Invalid(m),
+                crate::documents::RenderError::Unavailable(m) => HostError::Unavailable(m),
+            })?;
         let plugin = self.plugin_id().to_owned();
-        let by = self.actor.clone().unwrap_or_else(|| format!("plugin:{plugin}"));
+        let by = self
+            .actor
+            .clone()
+            .unwrap_or_else(|| format!("plugin:{plugin}"));
         let b = self
             .store
             .put_blob_for(&bytes, content_type, &plugin, hall.as_deref(), &by)
@@ -506,7 +508,10 @@ impl CallHost for ServerCallHost {
         match crate::calendar::arrangements_for_plugins(&self.store, first, last).await {
             Ok(years) => years,
             Err(e) => {
-                tracing::error!(plugin = self.plugin_id(), "reading the district calendar: {e}");
+                tracing::error!(
+                    plugin = self.plugin_id(),
+                    "reading the district calendar: {e}"
+                );
                 Vec::new()
             }
         }

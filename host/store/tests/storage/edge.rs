@@ -71,7 +71,9 @@ async fn applies_each_sequence_number_once(backend: Backend) {
     agent(s, "a2", "h2").await;
 
     let r = s
-        .apply_edge_batches(vec![batch("a1", 1..=5), batch("a2", 1..=2)], &|_| Vec::new())
+        .apply_edge_batches(vec![batch("a1", 1..=5), batch("a2", 1..=2)], &|_| {
+            Vec::new()
+        })
         .await
         .unwrap();
     assert_eq!((r[0].agent.as_str(), r[0].upto, r[0].applied), ("a1", 5, 5));
@@ -96,7 +98,9 @@ async fn applies_each_sequence_number_once(backend: Backend) {
 
     // Two batches of one agent in one call, out of order, fill the gap.
     let r = s
-        .apply_edge_batches(vec![batch("a1", 10..=12), batch("a1", 9..=9)], &|_| Vec::new())
+        .apply_edge_batches(vec![batch("a1", 10..=12), batch("a1", 9..=9)], &|_| {
+            Vec::new()
+        })
         .await
         .unwrap();
     assert_eq!(r.len(), 1);
@@ -136,7 +140,12 @@ async fn hall_events_reach_their_subscribers_once(backend: Backend) {
     deliveries.sort_by_key(|d| (d.subscriber.clone(), d.event.payload["seq"].as_i64()));
     let seen: Vec<(String, i64)> = deliveries
         .iter()
-        .map(|d| (d.subscriber.clone(), d.event.payload["seq"].as_i64().unwrap()))
+        .map(|d| {
+            (
+                d.subscriber.clone(),
+                d.event.payload["seq"].as_i64().unwrap(),
+            )
+        })
         .collect();
     assert_eq!(
         seen,

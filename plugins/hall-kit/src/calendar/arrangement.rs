@@ -82,7 +82,9 @@ fn entry(field: &str, index: usize, text: &str) -> Result<(i64, i64), CalendarEr
         None => (parse_date(dates), parse_date(dates)),
     };
     let (Some(first), Some(last)) = (first, last) else {
-        return Err(bad("not a date YYYY-MM-DD or a range YYYY-MM-DD..YYYY-MM-DD"));
+        return Err(bad(
+            "not a date YYYY-MM-DD or a range YYYY-MM-DD..YYYY-MM-DD",
+        ));
     };
     if last < first {
         return Err(bad("the range ends before it starts"));
@@ -100,8 +102,7 @@ impl Arrangement {
         if !YEARS.contains(&self.year) {
             return Err(CalendarError::InvalidYear { year: self.year });
         }
-        if self.notice.chars().count() > MAX_TEXT_CHARS
-            || self.notice.chars().any(char::is_control)
+        if self.notice.chars().count() > MAX_TEXT_CHARS || self.notice.chars().any(char::is_control)
         {
             return Err(CalendarError::InvalidEntry {
                 field: "notice".into(),
@@ -110,8 +111,7 @@ impl Arrangement {
                 why: "at most 200 characters, no control characters".into(),
             });
         }
-        let (Some(jan1), Some(dec31)) = (day_of(self.year, 1, 1), day_of(self.year, 12, 31))
-        else {
+        let (Some(jan1), Some(dec31)) = (day_of(self.year, 1, 1), day_of(self.year, 12, 31)) else {
             return Err(CalendarError::InvalidYear { year: self.year });
         };
         let window = (jan1 - MARGIN_DAYS)..=(dec31 + MARGIN_DAYS);
@@ -259,5 +259,8 @@ fn lines(entries: &[&str]) -> Vec<String> {
 pub fn year_span_ms(year: i64) -> Option<(i64, i64)> {
     let first = day_of(year, 1, 1)?;
     let next = day_of(year + 1, 1, 1)?;
-    Some((super::start_of_day(first), next * DAY_MS - crate::time::OFFSET_MS))
+    Some((
+        super::start_of_day(first),
+        next * DAY_MS - crate::time::OFFSET_MS,
+    ))
 }

@@ -514,7 +514,10 @@ impl Calendar {
     /// module's local additions: a hall closed for a day, say) on top of
     /// what the calendar holds, with the same replacement rule as
     /// [`Calendar::with_arrangement`].
-    pub fn with_local_days(&mut self, config: &CalendarConfig) -> Result<&mut Calendar, CalendarError> {
+    pub fn with_local_days(
+        &mut self,
+        config: &CalendarConfig,
+    ) -> Result<&mut Calendar, CalendarError> {
         let local = Calendar::new(config)?;
         Ok(self.with_arrangement(&ArrangementDays {
             holidays: local.holidays.into_iter().collect(),

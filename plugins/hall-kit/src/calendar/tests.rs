@@ -196,7 +196,11 @@ fn an_unconfigured_year_is_warned_about() {
     assert_eq!(local_time(due), "2027-01-11 17:30");
     let warning = c.coverage_warning(received, due).unwrap();
     assert_eq!(warning.years, [2027]);
-    assert!(warning.zh.contains("2027年的节假日安排尚未配置"), "{}", warning.zh);
+    assert!(
+        warning.zh.contains("2027年的节假日安排尚未配置"),
+        "{}",
+        warning.zh
+    );
     assert!(warning.en.contains("2027"));
     // Once 2027 is entered, the warning is gone and its days count.
     let mut with_2027 = c.clone();
@@ -238,12 +242,20 @@ fn arrangements_are_validated() {
     assert!(err(&["2027-02-10..2027-02-01"], &[]).contains("ends before it starts"));
     assert!(err(&["2027-01-01..2027-03-01"], &[]).contains("at most 31 days"));
     assert!(err(&["2029-01-01"], &[]).contains("is not in 2027"));
-    assert!(err(&["2027-10-01..2027-10-07", "2027-10-05"], &[]).contains("duplicate date 2027-10-05"));
+    assert!(
+        err(&["2027-10-01..2027-10-07", "2027-10-05"], &[]).contains("duplicate date 2027-10-05")
+    );
     // 2027-01-04 is a Monday.
     assert!(err(&[], &["2027-01-04"]).contains("a working day anyway"));
     assert!(err(&["2027-01-02"], &["2027-01-02"]).contains("is also holidays[0]"));
-    let year = Arrangement { year: 1999, ..base.clone() };
-    assert_eq!(year.days().unwrap_err().to_string(), "year: 1999 is not a year from 2000 to 2100");
+    let year = Arrangement {
+        year: 1999,
+        ..base.clone()
+    };
+    assert_eq!(
+        year.days().unwrap_err().to_string(),
+        "year: 1999 is not a year from 2000 to 2100"
+    );
     // A range with a name, and a day of the year before (as the 2024 notice gave).
     let ok = Arrangement {
         year: 2024,
@@ -532,10 +544,9 @@ fn config_defaults_and_round_trip() {
     assert_eq!(c, Calendar::default());
     assert_eq!(c.config(), CalendarConfig::default());
     // A six-day week ending at 18:00.
-    let c = Calendar::from_json(
-        r#"{"weekend": [7], "day_ends": "18:00", "holidays": ["2026-01-01"]}"#,
-    )
-    .unwrap();
+    let c =
+        Calendar::from_json(r#"{"weekend": [7], "day_ends": "18:00", "holidays": ["2026-01-01"]}"#)
+            .unwrap();
     assert!(c.is_working_day(day("2026-01-03"))); // a Saturday
     assert!(!c.is_working_day(day("2026-01-04")));
     assert!(!c.is_working_day(day("2026-01-01")));

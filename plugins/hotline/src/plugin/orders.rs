@@ -13,11 +13,11 @@ use super::docs::{
 };
 use super::settings::{self, Resolved};
 use super::{SUPERVISOR, forbidden, invalid, is_agent, order_error, paging, param, sees_all};
-use bantong_hall_kit::calendar::{Calendar, DAY_MS};
 use crate::order::{
     Action, ActionKind, Actor, Level, MAX_NAME_CHARS, MAX_REPLY_CHARS, NewOrder, Order, Role,
     State, apply, classify_phone, supervise, view_for,
 };
+use bantong_hall_kit::calendar::{Calendar, DAY_MS};
 
 /// States in which an order is still being worked on.
 pub const OPEN: [State; 6] = [
