@@ -42,9 +42,7 @@ fn text(
     pixmap: &mut Pixmap,
     font: &FontRef<'_>,
     size: f32,
-    x: f32,
-    y: f32,
-    anchor: f32,
+    (x, y, anchor): (f32, f32, f32),
     s: &str,
     c: Color,
 ) -> f32 {
@@ -126,9 +124,7 @@ pub fn png(chart: &Chart, font: &FontRef<'_>) -> Result<Vec<u8>, DocError> {
         &mut pixmap,
         font,
         44.0,
-        WIDTH as f32 / 2.0,
-        70.0,
-        0.5,
+        (WIDTH as f32 / 2.0, 70.0, 0.5),
         &chart.title,
         ink,
     );
@@ -157,9 +153,7 @@ pub fn png(chart: &Chart, font: &FontRef<'_>) -> Result<Vec<u8>, DocError> {
                 &mut pixmap,
                 font,
                 30.0,
-                lx + 38.0,
-                HEIGHT as f32 - 28.0,
-                0.0,
+                (lx + 38.0, HEIGHT as f32 - 28.0, 0.0),
                 name,
                 ink,
             ) + 40.0;
@@ -205,16 +199,21 @@ fn axes(pixmap: &mut Pixmap, chart: &Chart, font: &FontRef<'_>, ink: Color, grey
             pixmap,
             font,
             28.0,
-            left - 14.0,
-            y + 10.0,
-            1.0,
+            (left - 14.0, y + 10.0, 1.0),
             &label(tick),
             ink,
         );
         tick += step;
     }
     if let Some(unit) = &chart.unit {
-        text(pixmap, font, 28.0, left - 14.0, top - 30.0, 1.0, unit, ink);
+        text(
+            pixmap,
+            font,
+            28.0,
+            (left - 14.0, top - 30.0, 1.0),
+            unit,
+            ink,
+        );
     }
     let n = chart.labels.len().max(1);
     let slot = (right - left) / n as f32;
@@ -246,7 +245,7 @@ fn axes(pixmap: &mut Pixmap, chart: &Chart, font: &FontRef<'_>, ink: Color, grey
                 } else {
                     0.0
                 };
-            text(pixmap, font, size, x, y, 0.5, &shown, ink);
+            text(pixmap, font, size, (x, y, 0.5), &shown, ink);
         }
     }
     let series = chart.series.len().max(1);
@@ -308,9 +307,7 @@ fn share(pixmap: &mut Pixmap, chart: &Chart, font: &FontRef<'_>, ink: Color) {
             pixmap,
             font,
             36.0,
-            WIDTH as f32 / 2.0,
-            HEIGHT as f32 / 2.0,
-            0.5,
+            (WIDTH as f32 / 2.0, HEIGHT as f32 / 2.0, 0.5),
             "无数据",
             ink,
         );
@@ -351,9 +348,7 @@ fn share(pixmap: &mut Pixmap, chart: &Chart, font: &FontRef<'_>, ink: Color) {
             pixmap,
             font,
             28.0,
-            lx,
-            ly + 10.0,
-            anchor,
+            (lx, ly + 10.0, anchor),
             &format!("{name} {:.1}%", v / total * 100.0),
             ink,
         );

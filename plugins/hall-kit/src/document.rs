@@ -415,7 +415,7 @@ pub fn chinese_number(n: u32) -> String {
         0..=9 => d(n).to_owned(),
         10 => "十".to_owned(),
         11..=19 => format!("十{}", d(n % 10)),
-        20..=99 if n % 10 == 0 => format!("{}十", d(n / 10)),
+        20..=99 if n.is_multiple_of(10) => format!("{}十", d(n / 10)),
         20..=99 => format!("{}十{}", d(n / 10), d(n % 10)),
         _ => n.to_string(),
     }
