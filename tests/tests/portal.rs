@@ -293,6 +293,17 @@ async fn the_hotline_views_render() {
             list.contains(&id) && list.contains("小区电梯长期停运"),
             "{list}"
         );
+        // Actions and exports are buttons on the module's pages, not menu
+        // entries or home-page cards.
+        assert!(
+            !home.contains(r#"href="/v/hotline/export-orders""#),
+            "the menu lists pages only: {home}"
+        );
+        assert!(
+            list.contains(r#"class="page-actions""#)
+                && list.contains(r#"href="/v/hotline/export-orders""#),
+            "the orders page offers the export: {list}"
+        );
         let detail = get(format!("/v/hotline/order/{id}")).await;
         assert!(detail.contains("历史记录"), "history: {detail}");
         assert!(detail.contains(r#"class="timeline""#), "{detail}");

@@ -171,6 +171,7 @@ catalogue! {
     NewToken => "新建 API 令牌", "New API token";
     NewRollout => "下发边缘插件", "Roll out an edge plugin";
     Calendar => "工作日历", "Working-day calendar";
+    Actions => "操作", "Actions";
     NewCalendarYear => "录入年度放假安排", "Enter a year's arrangement";
     CalendarLink => "前往工作日历", "Open the working-day calendar";
     UploadEdgePlugin => "上传边缘插件包", "Upload an edge plugin package";
@@ -205,7 +206,6 @@ catalogue! {
     Granted => "已授予的能力", "Granted capabilities";
     CallStats => "调用统计", "Call statistics";
     State => "状态", "State";
-    Actions => "操作", "Actions";
     InstallPlugin => "安装插件", "Install a plugin";
     PackageFile => "已签名的插件包（.btpkg）", "Signed plugin package (.btpkg)";
     InstallHint => "只接受受信任密钥签名的插件包；同一插件的新版本会替换旧版本。", "Only packages signed with a trusted key are accepted; a new version of an installed plugin replaces the old one.";

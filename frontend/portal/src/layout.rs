@@ -170,20 +170,22 @@ pub fn scope_label(halls: &[(String, String)], user: &User, l: Locale) -> String
     names.join("、")
 }
 
-/// Home and the dashboard, the plugins' views grouped by their menu (or
-/// plugin), then administration for those allowed.
+/// Home and the dashboard, the plugins' pages grouped by their menu (or
+/// plugin) in collapsible groups, then administration for those allowed.
+/// Only pages are listed: a plugin's actions and exports are buttons on its
+/// pages ([`actions_of`]), not menu entries.
 fn menu(user: &User, views: &[ViewDef], l: Locale) -> AnyView {
     let mut groups: BTreeMap<String, Vec<&ViewDef>> = BTreeMap::new();
     let mut pages_seen: Vec<String> = Vec::new();
     for v in views {
         // A workspace appears once, under its first view; details are
-        // reached from their list, not the menu.
+        // reached from their list, actions from the pages.
         if let Some(href) = v.page().map(|_| v.menu_href()) {
             if pages_seen.contains(&href) {
                 continue;
             }
             pages_seen.push(href);
-        } else if v.kind == "detail" {
+        } else if v.kind == "detail" || v.kind == "action" {
             continue;
         }
         let group = v.menu.clone().unwrap_or_else(|| v.plugin_label(l));
@@ -209,8 +211,10 @@ fn menu(user: &User, views: &[ViewDef], l: Locale) -> AnyView {
                 .collect();
             view! {
                 <li class="menu-group">
-                    <span class="menu-title">{name}</span>
-                    <ul>{links}</ul>
+                    <details open>
+                        <summary class="menu-title">{name}</summary>
+                        <ul>{links}</ul>
+                    </details>
                 </li>
             }
             .into_any()
@@ -227,8 +231,10 @@ fn menu(user: &User, views: &[ViewDef], l: Locale) -> AnyView {
             .collect();
         view! {
             <li class="menu-group">
-                <span class="menu-title">{l.t(Msg::Administration)}</span>
-                <ul>{links}</ul>
+                <details open>
+                    <summary class="menu-title">{l.t(Msg::Administration)}</summary>
+                    <ul>{links}</ul>
+                </details>
             </li>
         }
     });
@@ -245,4 +251,24 @@ fn menu(user: &User, views: &[ViewDef], l: Locale) -> AnyView {
         </ul>
     }
     .into_any()
+}
+
+/// The action views (actions and exports) of the plugin that owns `view`,
+/// in its menu group, as a row of links under a page's title.
+pub fn actions_of(views: &[ViewDef], view: &ViewDef, l: Locale) -> Option<AnyView> {
+    if view.plugin.is_empty() {
+        return None;
+    }
+    let links: Vec<AnyView> = views
+        .iter()
+        .filter(|v| v.kind == "action" && v.plugin == view.plugin && v.menu == view.menu)
+        .map(|v| {
+            let title = l.pick_json(&v.title, "");
+            view! { <a class="button" href=v.menu_href()>{title}</a> }.into_any()
+        })
+        .collect();
+    (!links.is_empty()).then(|| {
+        view! { <p class="page-actions" role="group" aria-label=l.t(Msg::Actions)>{links}</p> }
+            .into_any()
+    })
 }

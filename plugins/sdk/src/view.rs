@@ -153,6 +153,32 @@ impl View {
         )
     }
 
+    /// A `tag` column whose values are shown by label, never raw: each
+    /// `(value, label_zh, label_en)`. A Chinese page must not show
+    /// `talking` where it means 通话中.
+    pub fn column_labelled(
+        self,
+        field: &str,
+        title_zh: &str,
+        title_en: &str,
+        labels: &[(&str, &str, &str)],
+    ) -> Self {
+        let key = if self.kind == ViewKind::Board {
+            "card_fields"
+        } else {
+            "columns"
+        };
+        let options: Vec<Value> = labels
+            .iter()
+            .map(|(value, zh, en)| json!({ "value": value, "label_zh": zh, "label_en": en }))
+            .collect();
+        self.push(
+            key,
+            json!({ "field": field, "title_zh": title_zh, "title_en": title_en,
+                    "type": "tag", "options": options }),
+        )
+    }
+
     /// A free-text filter of a list, sent as `?{param}=…` to the route.
     pub fn filter_text(self, param: &str, title_zh: &str, title_en: &str) -> Self {
         self.push(

@@ -25,7 +25,10 @@ pub fn HomePage() -> impl IntoView {
             .iter()
             .filter(|v| {
                 let href = v.menu_href();
-                let keep = (v.kind != "detail" || v.page().is_some()) && !seen.contains(&href);
+                // Pages only: actions and exports are on their pages.
+                let keep = (v.kind != "detail" || v.page().is_some())
+                    && v.kind != "action"
+                    && !seen.contains(&href);
                 seen.push(href);
                 keep
             })

@@ -280,9 +280,13 @@ pub fn render(s: &Session, loaded: &Loaded) -> AnyView {
     let l = s.locale;
     let title = l.pick_json(&loaded.view().title, "");
     let body = render_body(s, loaded);
+    let actions = (loaded.view().kind != "action")
+        .then(|| crate::layout::actions_of(&s.views, loaded.view(), l))
+        .flatten();
     view! {
         <Title text=title.clone() />
         <h1>{title}</h1>
+        {actions}
         {body}
     }
     .into_any()

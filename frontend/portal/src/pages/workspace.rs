@@ -78,6 +78,14 @@ pub fn WorkspacePage() -> impl IntoView {
         view! {
             {when_loaded(data, l, move |(title, sections): Workspace| {
                 let title = l.pick_json(&title, "title");
+                // The plugin's actions and exports, once, under the title.
+                let actions = sections.first().and_then(|section| {
+                    let view = match section {
+                        Ok(loaded) => loaded.view(),
+                        Err((view, _)) => view,
+                    };
+                    crate::layout::actions_of(&s.views, view, l)
+                });
                 let parts: Vec<AnyView> = sections
                     .iter()
                     .map(|section| {
@@ -98,6 +106,7 @@ pub fn WorkspacePage() -> impl IntoView {
                 view! {
                     <Title text=title.clone() />
                     <h1>{title}</h1>
+                    {actions}
                     <div class="workspace">{parts}</div>
                 }
                 .into_any()

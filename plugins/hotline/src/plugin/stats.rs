@@ -125,7 +125,13 @@ pub fn chart(req: Request) -> HandlerResult {
         .by_hall
         .iter()
         .map(|(unit, k)| {
-            let name = r.catalogue.unit(unit).map_or(unit.as_str(), |u| u.name.as_str());
+            // Orders with no lead unit yet are grouped under a name a
+            // reader understands, never the internal key.
+            let name = match r.catalogue.unit(unit) {
+                Some(u) => u.name.as_str(),
+                None if unit == crate::kpi::UNSPECIFIED => "未指定承办单位",
+                None => unit.as_str(),
+            };
             json!({
                 "keys": [name],
                 "values": [pct(k.on_time_completion.value), pct(k.satisfaction.value), k.orders_received],

@@ -29,7 +29,17 @@ pub fn all() -> Vec<View> {
             View::list("live-calls", "当前来电", "Incoming calls", "/calls/live")
                 .column("caller_number", "来电号码", "Caller")
                 .column("seat", "座席", "Seat")
-                .column_typed("status", "状态", "Status", "tag")
+                .column_labelled(
+                    "status",
+                    "状态",
+                    "Status",
+                    &[
+                        ("queued", "排队中", "Queued"),
+                        ("ringing", "振铃", "Ringing"),
+                        ("talking", "通话中", "Talking"),
+                        ("ended", "已结束", "Ended"),
+                    ],
+                )
                 .column_typed("offered_ms", "呼入时间", "Offered", "datetime")
                 .set("refresh_s", 3),
         ),
