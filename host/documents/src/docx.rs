@@ -192,20 +192,7 @@ pub fn render(doc: &Document, fonts_in: &Fonts) -> Result<Vec<u8>, DocError> {
                 if let Some(t) = title {
                     d = d.add_paragraph(centred(t, "黑体", TABLE + 3, false));
                 }
-                let columns: Vec<String> = ["指标", "数值（分子/分母）", "口径"]
-                    .iter()
-                    .map(|s| (*s).to_owned())
-                    .collect();
-                let rows: Vec<Vec<Cell>> = items
-                    .iter()
-                    .map(|f| {
-                        vec![
-                            Cell::Text(f.name.clone()),
-                            Cell::Text(f.figure.text(bantong_hall_kit::figure::Lang::Zh)),
-                            Cell::Text(f.figure.definition.to_string()),
-                        ]
-                    })
-                    .collect();
+                let (columns, rows) = bantong_hall_kit::document::NamedFigure::table(items);
                 d = d.add_table(table(&columns, &rows));
                 d = d.add_paragraph(Paragraph::new());
             }

@@ -9,7 +9,6 @@ use std::sync::Arc;
 
 use ab_glyph::Font as _;
 use bantong_hall_kit::document::{Block, Cell, Document, Numbering};
-use bantong_hall_kit::figure::Lang;
 use krilla::color::rgb;
 use krilla::geom::{PathBuilder, Point, Rect, Size, Transform};
 use krilla::image::Image;
@@ -392,20 +391,7 @@ pub fn render(doc: &Document, fonts: &Fonts) -> Result<Vec<u8>, DocError> {
                     l.centred(Style::SansBold, 12.0, 24.0, t);
                 }
                 l.y += 4.0;
-                let columns: Vec<String> = ["指标", "数值（分子/分母）", "口径"]
-                    .iter()
-                    .map(|s| (*s).to_owned())
-                    .collect();
-                let rows: Vec<Vec<Cell>> = items
-                    .iter()
-                    .map(|f| {
-                        vec![
-                            Cell::Text(f.name.clone()),
-                            Cell::Text(f.figure.text(Lang::Zh)),
-                            Cell::Text(f.figure.definition.to_string()),
-                        ]
-                    })
-                    .collect();
+                let (columns, rows) = bantong_hall_kit::document::NamedFigure::table(items);
                 l.table(&columns, &rows);
             }
             Block::Chart(c) => {

@@ -37,6 +37,25 @@ fn from_row(r: &AnyRow) -> Result<CalendarYear> {
     })
 }
 
+/// `INSERT` of one year, then `on_conflict`.
+fn insert(year: &CalendarYear, on_conflict: &str) -> Result<Sql> {
+    let mut q = Sql::new(format!("INSERT INTO district_calendar ({COLS}) VALUES ("));
+    q.bind(year.year)
+        .push(", ")
+        .bind(year.notice.as_str())
+        .push(", ")
+        .bind(serde_json::to_string(&year.holidays)?)
+        .push(", ")
+        .bind(serde_json::to_string(&year.workdays)?)
+        .push(", ")
+        .bind(year.updated_at)
+        .push(", ")
+        .bind(year.updated_by.as_str())
+        .push(") ")
+        .push(on_conflict);
+    Ok(q)
+}
+
 /// Typed access to the calendar table; see [`Store::calendar`].
 #[derive(Debug, Clone, Copy)]
 pub struct Calendar<'a> {
@@ -84,23 +103,12 @@ impl Calendar<'_> {
             Some(row) => Some(from_row(&row)?),
             None => None,
         };
-        let mut q = Sql::new(format!("INSERT INTO district_calendar ({COLS}) VALUES ("));
-        q.bind(year.year)
-            .push(", ")
-            .bind(year.notice.as_str())
-            .push(", ")
-            .bind(serde_json::to_string(&year.holidays)?)
-            .push(", ")
-            .bind(serde_json::to_string(&year.workdays)?)
-            .push(", ")
-            .bind(year.updated_at)
-            .push(", ")
-            .bind(year.updated_by.as_str())
-            .push(
-                ") ON CONFLICT (year) DO UPDATE SET notice = excluded.notice, \
-                 holidays = excluded.holidays, workdays = excluded.workdays, \
-                 updated_at = excluded.updated_at, updated_by = excluded.updated_by",
-            );
+        let q = insert(
+            year,
+            "ON CONFLICT (year) DO UPDATE SET notice = excluded.notice, \
+             holidays = excluded.holidays, workdays = excluded.workdays, \
+             updated_at = excluded.updated_at, updated_by = excluded.updated_by",
+        )?;
         sql::execute(&mut *tx, &q).await?;
         tx.commit().await?;
         Ok(previous)
@@ -109,19 +117,7 @@ impl Calendar<'_> {
     /// Writes a year only when it is not configured yet (the built-in
     /// arrangements at start); true when it was written.
     pub async fn seed(&self, year: &CalendarYear) -> Result<bool> {
-        let mut q = Sql::new(format!("INSERT INTO district_calendar ({COLS}) VALUES ("));
-        q.bind(year.year)
-            .push(", ")
-            .bind(year.notice.as_str())
-            .push(", ")
-            .bind(serde_json::to_string(&year.holidays)?)
-            .push(", ")
-            .bind(serde_json::to_string(&year.workdays)?)
-            .push(", ")
-            .bind(year.updated_at)
-            .push(", ")
-            .bind(year.updated_by.as_str())
-            .push(") ON CONFLICT (year) DO NOTHING");
+        let q = insert(year, "ON CONFLICT (year) DO NOTHING")?;
         Ok(sql::execute(self.store.pool(), &q).await? > 0)
     }
 }

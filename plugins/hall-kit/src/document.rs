@@ -118,6 +118,26 @@ impl NamedFigure {
     pub fn line(&self) -> String {
         format!("{}：{}", self.name, self.figure.text(Lang::Zh))
     }
+
+    /// Figures as a table: name, value with numerator and denominator, and
+    /// the definition — how DOCX and PDF print a `figures` block.
+    pub fn table(items: &[NamedFigure]) -> (Vec<String>, Vec<Vec<Cell>>) {
+        let columns = ["指标", "数值（分子/分母）", "口径"]
+            .iter()
+            .map(|s| (*s).to_owned())
+            .collect();
+        let rows = items
+            .iter()
+            .map(|f| {
+                vec![
+                    Cell::Text(f.name.clone()),
+                    Cell::Text(f.figure.text(Lang::Zh)),
+                    Cell::Text(f.figure.definition.to_string()),
+                ]
+            })
+            .collect();
+        (columns, rows)
+    }
 }
 
 /// What a chart shows.
