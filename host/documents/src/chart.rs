@@ -181,13 +181,20 @@ fn axes(pixmap: &mut Pixmap, chart: &Chart, font: &FontRef<'_>, ink: Color, grey
         .fold(0.0f64, f64::max);
     let step = nice_step(max);
     let top_value = (max / step).ceil().max(1.0) * step;
+    if !top_value.is_finite() || !step.is_finite() || step <= 0.0 {
+        return;
+    }
     let y_of = |v: f64| bottom - ((v / top_value) as f32) * (bottom - top);
     let thin = Stroke {
         width: 2.0,
         ..Stroke::default()
     };
     let mut tick = 0.0;
-    while tick <= top_value + 1e-9 {
+    // A round step gives about five ticks; never more than a dozen.
+    for _ in 0..12 {
+        if tick > top_value + 1e-9 {
+            break;
+        }
         let y = y_of(tick);
         let mut pb = PathBuilder::new();
         pb.move_to(left, y);

@@ -81,14 +81,15 @@ fn table(columns: &[String], rows: &[Vec<Cell>]) -> Table {
     let head = TableRow::new(columns.iter().map(|c| cell(c, true, false)).collect()).cant_split();
     let mut all = vec![head];
     for row in rows {
-        all.push(
-            TableRow::new(
-                row.iter()
-                    .map(|c| cell(&c.text(), false, matches!(c, Cell::Number(_))))
-                    .collect(),
-            )
-            .cant_split(),
+        let tr = TableRow::new(
+            row.iter()
+                .map(|c| cell(&c.text(), false, matches!(c, Cell::Number(_))))
+                .collect(),
         );
+        // A short row never splits across pages; a long one (more than a
+        // page could hold in a narrow column) must, or Word clips it.
+        let long = row.iter().any(|c| c.text().chars().count() > 400);
+        all.push(if long { tr } else { tr.cant_split() });
     }
     Table::new(all).width(TEXT_WIDTH, WidthType::Dxa)
 }

@@ -214,20 +214,65 @@ impl<'a> Layout<'a> {
         let widths: Vec<f32> = want.iter().map(|w| w / total * WIDTH).collect();
         let header: Vec<(String, bool)> = columns.iter().map(|c| (c.clone(), false)).collect();
         self.row(&widths, &header, true);
+        // The most lines one row may hold on a page under the header.
+        let header_h = self.row_height(&widths, &header, Style::SansBold);
+        let per_page = ((PAGE_H - BOTTOM - TOP - header_h - 2.0 * PAD) / TABLE_LINE)
+            .floor()
+            .max(1.0) as usize;
         for row in rows {
             let cells: Vec<(String, bool)> = row
                 .iter()
                 .map(|c| (c.text(), matches!(c, Cell::Number(_))))
                 .collect();
-            let height = self.row_height(&widths, &cells, Style::Serif);
-            if self.y + height > PAGE_H - BOTTOM {
-                self.new_page();
-                self.row(&widths, &header, true);
+            // A row taller than a page continues on the next one, in
+            // pieces of whole lines, rather than running off the page.
+            for piece in self.split_row(&widths, &cells, per_page) {
+                let height = self.row_height(&widths, &piece, Style::Serif);
+                if self.y + height > PAGE_H - BOTTOM {
+                    self.new_page();
+                    self.row(&widths, &header, true);
+                }
+                self.row(&widths, &piece, false);
             }
-            self.row(&widths, &cells, false);
         }
         let _ = n;
         self.y += LINE / 2.0;
+    }
+
+    /// The row as pieces of at most `per_page` lines each (the row itself
+    /// when it fits).
+    fn split_row(
+        &self,
+        widths: &[f32],
+        cells: &[(String, bool)],
+        per_page: usize,
+    ) -> Vec<Vec<(String, bool)>> {
+        let wrapped: Vec<Vec<String>> = cells
+            .iter()
+            .zip(widths)
+            .map(|((t, _), w)| self.wrap(Style::Serif, TABLE, t, w - 2.0 * PAD, 0.0))
+            .collect();
+        let tallest = wrapped.iter().map(Vec::len).max().unwrap_or(1);
+        if tallest <= per_page {
+            return vec![cells.to_vec()];
+        }
+        (0..tallest.div_ceil(per_page))
+            .map(|p| {
+                wrapped
+                    .iter()
+                    .zip(cells)
+                    .map(|(lines, (_, right))| {
+                        let piece: String = lines
+                            .iter()
+                            .skip(p * per_page)
+                            .take(per_page)
+                            .map(String::as_str)
+                            .collect();
+                        (piece, *right)
+                    })
+                    .collect()
+            })
+            .collect()
     }
 
     fn row_height(&self, widths: &[f32], cells: &[(String, bool)], style: Style) -> f32 {

@@ -3,6 +3,8 @@
 //! value, numerator, denominator and definition, and every chart a sheet
 //! holding its data with a native Excel chart over it.
 
+use std::collections::HashSet;
+
 use bantong_hall_kit::document::{Block, Cell, ChartKind, Document};
 use bantong_hall_kit::figure::Unit;
 use rust_xlsxwriter::{Chart, ChartType, Format, Workbook, Worksheet, XlsxError};
@@ -13,26 +15,39 @@ fn err(e: XlsxError) -> DocError {
     DocError::Render(format!("xlsx: {e}"))
 }
 
-/// A sheet name Excel accepts: at most 31 characters, none of `[]:*?/\`,
-/// unique in the workbook.
-fn sheet_name(wanted: &str, taken: &mut Vec<String>) -> String {
+/// A sheet name Excel accepts: at most 31 UTF-16 units (suffix included),
+/// none of the characters Excel forbids, unique in the workbook ignoring
+/// case. `taken` holds the lower-cased names given so far.
+fn sheet_name(wanted: &str, taken: &mut HashSet<String>) -> String {
     let clean: String = wanted
         .chars()
         .filter(|c| !matches!(c, '[' | ']' | ':' | '*' | '?' | '/' | '\\' | '\''))
-        .take(28)
         .collect();
     let base = if clean.trim().is_empty() {
         "表".to_owned()
     } else {
         clean
     };
-    let mut name = base.clone();
-    let mut n = 2;
-    while taken.iter().any(|t| t.eq_ignore_ascii_case(&name)) {
-        name = format!("{base}{n}");
+    let fit = |s: &str, room: usize| -> String {
+        let mut out = String::new();
+        let mut units = 0;
+        for c in s.chars() {
+            units += c.len_utf16();
+            if units > room {
+                break;
+            }
+            out.push(c);
+        }
+        out
+    };
+    let mut name = fit(&base, 31);
+    let mut n = 2u32;
+    while taken.contains(&name.to_lowercase()) {
+        let suffix = n.to_string();
+        name = format!("{}{suffix}", fit(&base, 31 - suffix.len()));
         n += 1;
     }
-    taken.push(name.clone());
+    taken.insert(name.to_lowercase());
     name
 }
 
@@ -74,7 +89,7 @@ pub fn render(doc: &Document) -> Result<Vec<u8>, DocError> {
     let mut book = Workbook::new();
     let bold = Format::new().set_bold();
     let percent = Format::new().set_num_format("0.0%");
-    let mut taken = Vec::new();
+    let mut taken = HashSet::new();
     let mut figures = Vec::new();
     let mut table_no = 0;
     for block in &doc.blocks {
@@ -213,7 +228,7 @@ mod tests {
 
     #[test]
     fn sheet_names_are_valid_and_unique() {
-        let mut taken = Vec::new();
+        let mut taken = HashSet::new();
         assert_eq!(sheet_name("问题清单/百楼镇", &mut taken), "问题清单百楼镇");
         assert_eq!(sheet_name("问题清单/百楼镇", &mut taken), "问题清单百楼镇2");
         assert_eq!(sheet_name("[]", &mut taken), "表");

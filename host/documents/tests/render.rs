@@ -141,6 +141,18 @@ fn sample() -> Document {
         &["序号", "服务中心", "问题", "状态"],
         problems,
     );
+    // A row taller than a page: it continues on the next page, whole.
+    d.table(
+        Some("表4 群众诉求原文"),
+        &["编号", "诉求内容"],
+        vec![vec![
+            Cell::Text("GD202611300001".into()),
+            Cell::Text(format!(
+                "{}文末标记",
+                "反映小区路灯长期不亮、夜间出行不便，".repeat(120)
+            )),
+        ]],
+    );
     d.heading(1, "下步要求");
     d.paragraph("各乡镇（街道）要对照问题清单逐项整改，于12月20日前将经负责人签字盖章的自查整改报告报区行政审批局。");
     d
@@ -176,8 +188,8 @@ fn a_report_opens_in_independent_readers() {
          d = docx.Document(sys.argv[1])\n\
          print('\\n'.join(p.text for p in d.paragraphs))\n\
          print('TABLES', len(d.tables))\n\
-         print('ROWS', len(d.tables[-1].rows))\n\
-         print('HEADER', d.tables[-1].rows[0]._tr.trPr.xml.count('tblHeader'))\n\
+         print('ROWS', len(d.tables[2].rows))\n\
+         print('HEADER', d.tables[2].rows[0]._tr.trPr.xml.count('tblHeader'))\n\
          print('PICTURES', len(d.inline_shapes))\n\
          print('FOOTER', d.sections[0].footer.paragraphs[0].text)\n",
         &path,
@@ -187,7 +199,7 @@ fn a_report_opens_in_independent_readers() {
         "二、得分排名",
         "（一）问题类别",
         "莲池区行政审批局",
-        "TABLES 3",
+        "TABLES 4",
         "ROWS 91",
         "HEADER 1",
         "PICTURES 3",
@@ -235,6 +247,7 @@ fn a_report_opens_in_independent_readers() {
         "五、问题清单",
         "百楼镇行政综合服务中心",
         "96.8%（968/1000）",
+        "文末标记",
         "— 2 —",
     ] {
         // pdftotext keeps a line's words apart by layout, not by the spaces

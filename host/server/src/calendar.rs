@@ -34,6 +34,8 @@ pub enum CalendarChangeError {
     Invalid(CalendarError),
     #[error("the year in the body ({body}) is not the year of the path ({path})")]
     YearMismatch { path: i64, body: i64 },
+    #[error("{0}年的节假日安排已存在，请修改它 / {0} is configured already; edit it instead")]
+    Exists(i64),
     #[error(transparent)]
     Store(#[from] bantong_store::Error),
     #[error("audit: {0}")]
@@ -79,6 +81,30 @@ pub async fn put_year(
     path_year: i64,
     arrangement: Arrangement,
 ) -> Result<CalendarYear, CalendarChangeError> {
+    change_year(store, identity, actor, path_year, arrangement, false).await
+}
+
+/// Adds a year that is not configured yet; [`CalendarChangeError::Exists`]
+/// when it is (two administrators adding the same year at once: one
+/// wins, the other is told).
+pub async fn create_year(
+    store: &Store,
+    identity: &Identity,
+    actor: &Principal,
+    arrangement: Arrangement,
+) -> Result<CalendarYear, CalendarChangeError> {
+    let year = arrangement.year;
+    change_year(store, identity, actor, year, arrangement, true).await
+}
+
+async fn change_year(
+    store: &Store,
+    identity: &Identity,
+    actor: &Principal,
+    path_year: i64,
+    arrangement: Arrangement,
+    create_only: bool,
+) -> Result<CalendarYear, CalendarChangeError> {
     if !actor.is_admin() {
         return Err(CalendarChangeError::Forbidden);
     }
@@ -97,7 +123,14 @@ pub async fn put_year(
         updated_at: crate::identity::now_ms(),
         updated_by: actor.user_id.clone(),
     };
-    let previous = store.calendar().put(&year).await?;
+    let previous = if create_only {
+        if !store.calendar().seed(&year).await? {
+            return Err(CalendarChangeError::Exists(year.year));
+        }
+        None
+    } else {
+        store.calendar().put(&year).await?
+    };
     let entry = crate::identity::attributed(
         actor,
         "calendar.update",

@@ -13,6 +13,9 @@ use bantong_hall_kit::document::Document;
 /// render a document).
 static FONTS: Mutex<Vec<(PathBuf, Arc<Fonts>)>> = Mutex::new(Vec::new());
 
+/// Documents rendered at once (the host has few cores).
+static RENDERING: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(2);
+
 /// Why a document could not be made.
 #[derive(Debug, thiserror::Error)]
 pub enum RenderError {
@@ -48,20 +51,25 @@ pub async fn render(
     spec: &str,
 ) -> Result<(Vec<u8>, &'static str), RenderError> {
     let doc = Document::from_json(spec).map_err(|e| RenderError::Invalid(e.0))?;
-    let fonts = match format {
-        // XLSX needs no fonts.
-        Format::Xlsx => None,
-        _ => Some(fonts(font_dir)?),
-    };
-    let bytes = tokio::task::spawn_blocking(move || match fonts {
-        Some(f) => bantong_documents::render(&doc, format, &f),
-        None => bantong_documents::xlsx::render(&doc),
+    // Rendering is CPU work: at most two documents at a time, off the async
+    // threads (fonts are read there too, at the first document).
+    let _permit = RENDERING
+        .acquire()
+        .await
+        .map_err(|_| RenderError::Unavailable("rendering is shutting down".into()))?;
+    let dir = font_dir.to_owned();
+    let bytes = tokio::task::spawn_blocking(move || {
+        let rendered = match format {
+            // XLSX needs no fonts.
+            Format::Xlsx => bantong_documents::xlsx::render(&doc),
+            _ => bantong_documents::render(&doc, format, fonts(&dir)?.as_ref()),
+        };
+        rendered.map_err(|e| match e {
+            DocError::Invalid(m) => RenderError::Invalid(m),
+            other => RenderError::Unavailable(other.to_string()),
+        })
     })
     .await
-    .map_err(|e| RenderError::Unavailable(format!("rendering stopped: {e}")))?
-    .map_err(|e| match e {
-        DocError::Invalid(m) => RenderError::Invalid(m),
-        other => RenderError::Unavailable(other.to_string()),
-    })?;
+    .map_err(|e| RenderError::Unavailable(format!("rendering stopped: {e}")))??;
     Ok((bytes, format.content_type()))
 }

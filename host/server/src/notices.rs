@@ -26,10 +26,50 @@ use crate::config::NoticesConfig;
 use crate::identity::now_ms;
 use crate::state::AppState;
 
-/// How long a claimed notice stays with its worker.
-const LEASE_MS: i64 = 60_000;
-/// Notices claimed per round.
-const BATCH: i64 = 32;
+/// Notices claimed per round; the lease covers them all at the gateway's
+/// slowest ([`lease_ms`]).
+const BATCH: i64 = 8;
+
+/// How long a claimed batch stays with its worker: every notice of it
+/// waiting out the gateway's timeout twice (request and body), and a
+/// minute to spare.
+fn lease_ms(config: &NoticesConfig) -> i64 {
+    let per = i64::try_from(config.gateway_timeout_ms).unwrap_or(i64::MAX / 4);
+    per.saturating_mul(2)
+        .saturating_mul(BATCH)
+        .saturating_add(60_000)
+}
+
+/// Masks every mainland mobile number in a gateway's message
+/// (`138****5678`), so that no whole number reaches the logs, the audit
+/// log or the administrators' list.
+pub fn scrub_numbers(text: &str) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    while i < chars.len() {
+        let run = chars[i..].iter().take_while(|c| c.is_ascii_digit()).count();
+        if run == 0 {
+            out.push(chars[i]);
+            i += 1;
+            continue;
+        }
+        let digits: String = chars[i..i + run].iter().collect();
+        let mobile = run == 11
+            && digits.starts_with('1')
+            && digits
+                .chars()
+                .nth(1)
+                .is_some_and(|d| ('3'..='9').contains(&d));
+        if mobile {
+            out.push_str(&masked_recipient(NoticeChannel::Sms, &digits));
+        } else {
+            out.push_str(&digits);
+        }
+        i += run;
+    }
+    out
+}
 
 /// Checks a notice's recipient, text and topic; the error says which.
 pub fn check(channel: NoticeChannel, to: &str, text: &str, topic: &str) -> Result<(), String> {
@@ -155,7 +195,12 @@ impl Gateway {
             Ok(Ok(b)) => b.to_bytes(),
             _ => bytes::Bytes::new(),
         };
-        let text: String = String::from_utf8_lossy(&body).chars().take(300).collect();
+        let text = scrub_numbers(
+            &String::from_utf8_lossy(&body)
+                .chars()
+                .take(300)
+                .collect::<String>(),
+        );
         if status.is_success() {
             let msgid = serde_json::from_slice::<serde_json::Value>(&body)
                 .ok()
@@ -210,7 +255,7 @@ pub async fn send_once(state: &AppState, gateway: &Gateway) -> usize {
     let now = now_ms();
     let due = match store
         .notices()
-        .claim(&state.worker_id, now, LEASE_MS, BATCH)
+        .claim(&state.worker_id, now, lease_ms(config), BATCH)
         .await
     {
         Ok(d) => d,
@@ -225,26 +270,32 @@ pub async fn send_once(state: &AppState, gateway: &Gateway) -> usize {
             NoticeChannel::Portal => GatewayAnswer::Accepted(None),
             NoticeChannel::Sms => gateway.send(&n).await,
         };
+        let owner = state.worker_id.as_str();
+        let notices = store.notices();
+        // An outcome counts (and is audited) only while this worker still
+        // holds the notice's lease.
         let result = match &answer {
             GatewayAnswer::Accepted(msgid) => {
-                let r = store
-                    .notices()
-                    .mark_sent(&n.id, msgid.as_deref(), now_ms())
+                let r = notices
+                    .mark_sent(&n.id, owner, msgid.as_deref(), now_ms())
                     .await;
-                audit(state, &n, "notice.sent", json!({ "external_id": msgid })).await;
+                if matches!(r, Ok(true)) {
+                    audit(state, &n, "notice.sent", json!({ "external_id": msgid })).await;
+                }
                 r
             }
             GatewayAnswer::Unavailable(why) if n.attempts + 1 < i64::from(config.max_attempts) => {
                 let at = now_ms().saturating_add(retry_delay(config, n.attempts));
                 tracing::info!(notice = %n.id, "SMS gateway unavailable, retrying: {why}");
-                store
-                    .notices()
-                    .mark_attempt_failed(&n.id, why, Some(at))
+                notices
+                    .mark_attempt_failed(&n.id, owner, why, Some(at))
                     .await
             }
             GatewayAnswer::Unavailable(why) | GatewayAnswer::Refused(why) => {
-                let r = store.notices().mark_attempt_failed(&n.id, why, None).await;
-                audit(state, &n, "notice.failed", json!({ "error": why })).await;
+                let r = notices.mark_attempt_failed(&n.id, owner, why, None).await;
+                if matches!(r, Ok(true)) {
+                    audit(state, &n, "notice.failed", json!({ "error": why })).await;
+                }
                 r
             }
         };
@@ -306,6 +357,14 @@ mod tests {
             "138****5678"
         );
         assert_eq!(masked_recipient(NoticeChannel::Portal, "u1"), "u1");
+        assert_eq!(
+            scrub_numbers("invalid number 13812345678 (code 40012345678901)"),
+            "invalid number 138****5678 (code 40012345678901)"
+        );
+        assert_eq!(
+            scrub_numbers("号码13900000000已停机"),
+            "号码139****0000已停机"
+        );
     }
 
     #[test]

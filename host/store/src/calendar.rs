@@ -94,7 +94,8 @@ impl Calendar<'_> {
     /// Writes a year's arrangement (replacing what was there) and returns
     /// the previous one.
     pub async fn put(&self, year: &CalendarYear) -> Result<Option<CalendarYear>> {
-        let mut tx = self.store.pool().begin().await?;
+        // BEGIN IMMEDIATE on SQLite: this reads, then writes.
+        let mut tx = self.store.begin_write().await?;
         let mut q = Sql::new(format!(
             "SELECT {COLS} FROM district_calendar WHERE year = "
         ));

@@ -195,26 +195,37 @@ impl Notices<'_> {
         Ok(claimed)
     }
 
-    /// The notice was handed over (to the gateway, or to the portal).
-    pub async fn mark_sent(&self, id: &str, external_id: Option<&str>, now: i64) -> Result<()> {
+    /// The notice was handed over (to the gateway, or to the portal) by
+    /// `owner`, which still holds its lease; false when it no longer does
+    /// (another process took it over), and nothing changed.
+    pub async fn mark_sent(
+        &self,
+        id: &str,
+        owner: &str,
+        external_id: Option<&str>,
+        now: i64,
+    ) -> Result<bool> {
         let mut q = Sql::new("UPDATE notices SET state = 'sent', sent_at = ");
         q.bind(now)
             .push(", attempts = attempts + 1, external_id = ")
             .bind(external_id)
             .push(", lease_owner = NULL, lease_until = NULL WHERE id = ")
-            .bind(id);
-        sql::execute(self.store.pool(), &q).await?;
-        Ok(())
+            .bind(id)
+            .push(" AND state = 'queued' AND lease_owner = ")
+            .bind(owner);
+        Ok(sql::execute(self.store.pool(), &q).await? == 1)
     }
 
-    /// A failed attempt: tried again at `retry_at`, or failed for good
-    /// when `retry_at` is `None`.
+    /// A failed attempt by `owner`: tried again at `retry_at`, or failed
+    /// for good when `retry_at` is `None`; false (nothing changed) when
+    /// `owner` no longer holds the lease.
     pub async fn mark_attempt_failed(
         &self,
         id: &str,
+        owner: &str,
         error: &str,
         retry_at: Option<i64>,
-    ) -> Result<()> {
+    ) -> Result<bool> {
         let mut q = Sql::new("UPDATE notices SET attempts = attempts + 1, last_error = ");
         q.bind(error);
         match retry_at {
@@ -226,9 +237,10 @@ impl Notices<'_> {
             }
         }
         q.push(", lease_owner = NULL, lease_until = NULL WHERE id = ")
-            .bind(id);
-        sql::execute(self.store.pool(), &q).await?;
-        Ok(())
+            .bind(id)
+            .push(" AND state = 'queued' AND lease_owner = ")
+            .bind(owner);
+        Ok(sql::execute(self.store.pool(), &q).await? == 1)
     }
 
     /// A user's portal notices, newest first.

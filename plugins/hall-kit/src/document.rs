@@ -28,6 +28,14 @@ pub const MAX_TEXT: usize = 20_000;
 pub const MAX_POINTS: usize = 400;
 /// Most series in one chart.
 pub const MAX_SERIES: usize = 12;
+/// Most charts in one document (each is drawn as a picture).
+pub const MAX_CHARTS: usize = 50;
+/// Most tables (and so sheets) in one document.
+pub const MAX_TABLES: usize = 200;
+/// Most cells in all tables of one document.
+pub const MAX_CELLS: usize = 2_000_000;
+/// Largest absolute value a chart plots.
+pub const MAX_CHART_VALUE: f64 = 1e15;
 
 /// A whole document.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -198,6 +206,10 @@ fn text_ok(what: &str, text: &str) -> Result<(), DocumentError> {
     {
         return Err(DocumentError(format!("{what}: holds control characters")));
     }
+    // Characters XML (and so DOCX and XLSX) cannot carry.
+    if text.chars().any(|c| matches!(c, '\u{FFFE}' | '\u{FFFF}')) {
+        return Err(DocumentError(format!("{what}: holds a non-character")));
+    }
     Ok(())
 }
 
@@ -294,6 +306,8 @@ impl Document {
             return Err(DocumentError(format!("blocks: more than {MAX_BLOCKS}")));
         }
         let mut rows_total = 0usize;
+        let mut cells_total = 0usize;
+        let (mut tables, mut charts) = (0usize, 0usize);
         for (i, block) in self.blocks.iter().enumerate() {
             let at = |what: &str| format!("blocks[{i}].{what}");
             match block {
@@ -322,6 +336,14 @@ impl Document {
                         text_ok(&at("columns"), c)?;
                     }
                     rows_total += rows.len();
+                    cells_total += rows.len().saturating_mul(columns.len());
+                    tables += 1;
+                    if tables > MAX_TABLES || cells_total > MAX_CELLS {
+                        return Err(DocumentError(format!(
+                            "{}: more than {MAX_TABLES} tables or {MAX_CELLS} cells in the document",
+                            at("rows")
+                        )));
+                    }
                     if rows_total > MAX_ROWS {
                         return Err(DocumentError(format!(
                             "{}: more than {MAX_ROWS} rows in the document",
@@ -353,13 +375,32 @@ impl Document {
                     if let Some(t) = title {
                         text_ok(&at("title"), t)?;
                     }
+                    if items.len() > MAX_ROWS {
+                        return Err(DocumentError(format!("{}: too many", at("items"))));
+                    }
                     for f in items {
                         text_ok(&at("items"), &f.name)?;
                         text_ok(&at("items"), &f.figure.definition)?;
                     }
                 }
                 Block::Chart(c) => {
+                    charts += 1;
+                    if charts > MAX_CHARTS {
+                        return Err(DocumentError(format!(
+                            "{}: more than {MAX_CHARTS} charts in the document",
+                            at("title")
+                        )));
+                    }
                     text_ok(&at("title"), &c.title)?;
+                    if let Some(u) = &c.unit {
+                        text_ok(&at("unit"), u)?;
+                        if u.chars().count() > 20 {
+                            return Err(DocumentError(format!(
+                                "{}: at most 20 characters",
+                                at("unit")
+                            )));
+                        }
+                    }
                     if c.labels.is_empty() || c.labels.len() > MAX_POINTS {
                         return Err(DocumentError(format!(
                             "{}: 1-{MAX_POINTS} labels",
@@ -383,9 +424,12 @@ impl Document {
                                 c.labels.len()
                             )));
                         }
-                        if s.values.iter().any(|v| !v.is_finite()) {
+                        if s.values
+                            .iter()
+                            .any(|v| !v.is_finite() || v.abs() > MAX_CHART_VALUE)
+                        {
                             return Err(DocumentError(format!(
-                                "{}: a value that is not finite",
+                                "{}: a value that is not finite or beyond ±1e15",
                                 at("series")
                             )));
                         }
@@ -501,5 +545,32 @@ mod tests {
             unit: None,
         });
         assert!(bad.check().unwrap_err().0.contains("2 values for 1 labels"));
+        // A value that would overflow a chart's axis is refused.
+        let mut huge = Document::new("t");
+        huge.chart(Chart {
+            kind: ChartKind::Bar,
+            title: "t".into(),
+            labels: vec!["a".into()],
+            series: vec![Series {
+                name: "s".into(),
+                values: vec![1.797_693_134_862_315_7e308],
+            }],
+            unit: None,
+        });
+        assert!(huge.check().unwrap_err().0.contains("beyond"));
+        let mut many = Document::new("t");
+        for _ in 0..=MAX_CHARTS {
+            many.chart(Chart {
+                kind: ChartKind::Line,
+                title: "t".into(),
+                labels: vec!["a".into()],
+                series: vec![Series {
+                    name: "s".into(),
+                    values: vec![1.0],
+                }],
+                unit: None,
+            });
+        }
+        assert!(many.check().unwrap_err().0.contains("charts"));
     }
 }

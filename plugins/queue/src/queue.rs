@@ -538,8 +538,9 @@ pub struct Finished {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub staff: Option<String>,
     /// The case number (办件编号): the approval system's, when the window
-    /// gave it, else `BJ` + the local date + the ticket number
-    /// (`BJ20261206A012`), unique in the hall.
+    /// gave it, else `BJ` + the local date + the ticket number + the local
+    /// finishing time (`BJ20261206A012-093015`): unique in the hall even
+    /// when numbering restarts after the agent does.
     pub case_no: String,
     /// When it finished.
     pub finished_ms: i64,
@@ -1304,7 +1305,22 @@ impl Queue {
             missed: t.missed,
             transfers: t.transfers,
             staff,
-            case_no: case_no.map_or_else(|| format!("BJ{date}{}", t.number), str::to_owned),
+            case_no: case_no.map_or_else(
+                || {
+                    let secs = now_ms
+                        .saturating_add(bantong_hall_kit::time::OFFSET_MS)
+                        .rem_euclid(86_400_000)
+                        / 1_000;
+                    format!(
+                        "BJ{date}{}-{:02}{:02}{:02}",
+                        t.number,
+                        secs / 3_600,
+                        secs % 3_600 / 60,
+                        secs % 60
+                    )
+                },
+                str::to_owned,
+            ),
             finished_ms: now_ms,
         })
     }
@@ -2473,7 +2489,7 @@ mod tests {
                 missed: 0,
                 transfers: 0,
                 staff: None,
-                case_no: "BJ20261127E001".to_owned(),
+                case_no: "BJ20261127E001-090730".to_owned(),
                 finished_ms: T0 + 450 * S,
             }
         );
@@ -2494,7 +2510,11 @@ mod tests {
         assert_eq!(done.staff.as_deref(), Some("wang01"));
         assert_eq!(
             done.case_no,
-            format!("BJ{}{}", q.snapshot(T0).day.replace('-', ""), done.number)
+            format!(
+                "BJ{}{}-090001",
+                q.snapshot(T0).day.replace('-', ""),
+                done.number
+            )
         );
         // The approval system's case number, when the window has one.
         q.issue("health", Source::WalkIn, T0).unwrap();

@@ -68,7 +68,10 @@ impl Guest for Rating {
     fn on_command(name: String, args: String) -> Result<String, String> {
         match name.as_str() {
             // Today's counts.
-            "stats" => Ok(TALLY.with(|t| t.borrow().to_json()).to_string()),
+            "stats" => {
+                let rule = config()?.satisfaction;
+                Ok(TALLY.with(|t| t.borrow().to_json(rule)).to_string())
+            }
             // Arms a keypad by window (for windows without the queue plugin).
             "prompt" => {
                 let args: serde_json::Value =

@@ -18,6 +18,9 @@ pub struct Config {
     /// `prompted: false`) rather than dropped.
     #[serde(default = "yes")]
     pub unprompted: bool,
+    /// Which levels count as satisfied (the district's rule).
+    #[serde(default)]
+    pub satisfaction: bantong_hall_kit::rating::SatisfactionRule,
 }
 
 fn yes() -> bool {
@@ -171,9 +174,8 @@ impl Tally {
 
     /// Totals, the satisfaction figure over the counted ratings (the
     /// district's one rule, with its definition) and counts, as JSON.
-    pub fn to_json(&self) -> Value {
+    pub fn to_json(&self, rule: bantong_hall_kit::rating::SatisfactionRule) -> Value {
         let total: u64 = self.by_score.iter().sum();
-        let rule = bantong_hall_kit::rating::SatisfactionRule::default();
         let counted = (1u8..=5).flat_map(|score| {
             let n = self
                 .counted_by_score
@@ -281,7 +283,7 @@ mod tests {
             assert!(!r.counted);
             t.add(&r);
         }
-        let j = t.to_json();
+        let j = t.to_json(config().satisfaction);
         assert_eq!((j["total"].as_u64(), j["bad"].as_u64()), (Some(6), Some(2)));
         assert_eq!(
             (j["counted"].as_u64(), j["uncounted"].as_u64()),

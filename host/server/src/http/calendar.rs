@@ -23,6 +23,7 @@ impl From<CalendarChangeError> for AppError {
             CalendarChangeError::Invalid(_) | CalendarChangeError::YearMismatch { .. } => {
                 AppError::validation(format!("节假日安排有误 / invalid arrangement: {e}"))
             }
+            CalendarChangeError::Exists(_) => AppError::conflict(e.to_string()),
             CalendarChangeError::Store(e) => AppError::internal("calendar store", e),
             CalendarChangeError::Audit(e) => AppError::internal("calendar audit", e),
         }
@@ -104,22 +105,7 @@ pub async fn create_year(
     auth: Auth,
     Json(arrangement): Json<Arrangement>,
 ) -> AppResult<(StatusCode, Json<Value>)> {
-    auth.require_admin()?;
-    let existing = state
-        .store
-        .calendar()
-        .year(arrangement.year)
-        .await
-        .map_err(|e| AppError::internal("calendar", e))?;
-    if existing.is_some() {
-        return Err(AppError::conflict(format!(
-            "{0}年的节假日安排已存在，请修改它 / {0} is configured already; edit it instead",
-            arrangement.year
-        )));
-    }
-    let year = arrangement.year;
-    let stored =
-        calendar::put_year(&state.store, &state.identity, &auth.0, year, arrangement).await?;
+    let stored = calendar::create_year(&state.store, &state.identity, &auth.0, arrangement).await?;
     Ok((
         StatusCode::CREATED,
         Json(with_id(calendar::year_json(&stored))),

@@ -338,6 +338,13 @@ impl CallHost for ServerCallHost {
         hall: Option<String>,
         payload: String,
     ) -> Result<String, HostError> {
+        // Hall events come from hall agents only: a plugin cannot forge one
+        // (a pattern like `*.haocha.rating` would otherwise match).
+        if topic.starts_with(bantong_manifest::HALL_TOPIC_PREFIX) {
+            return Err(HostError::Denied(format!(
+                "topic {topic:?}: hall events come only from the halls' agents"
+            )));
+        }
         if !self.version.grant.can_publish(&topic) {
             return Err(HostError::Denied(format!(
                 "plugin {} may not publish on topic {topic:?}",
