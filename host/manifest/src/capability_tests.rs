@@ -27,7 +27,8 @@ fn bad_text_is_explained() {
     assert_eq!(
         error.to_string(),
         "\"camera\" is not a capability: expected storage, blobs, config, log, clock, \
-         events-publish:<pattern>, storage-read:<owner>/<collection> or peripheral:<class>"
+         notices, documents, events-publish:<pattern>, events-subscribe:<pattern>, \
+         storage-read:<owner>/<collection> or peripheral:<class>"
     );
     assert!("events-publish:".parse::<Capability>().is_err());
     assert!("storage-read:hotline".parse::<Capability>().is_err());

@@ -20,7 +20,7 @@ use serde_json::json;
 use crate::identity::{Identity, Principal};
 
 /// Who the built-in arrangements are attributed to.
-pub const BUILTIN_ACTOR: &str = "system:builtin";
+pub const BUILTIN_ACTOR: &str = bantong_store::CALENDAR_SEEDED_BY;
 
 /// The month from which a missing next year is warned about.
 pub const WARN_NEXT_YEAR_FROM_MONTH: u8 = 11;

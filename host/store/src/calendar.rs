@@ -11,6 +11,11 @@ use crate::error::Result;
 use crate::sql::{self, Sql};
 use crate::values;
 
+/// Who the years the host seeds on its own (the built-in arrangements) are
+/// attributed to. Such rows do not make an installation "hold data": a
+/// restore replaces them with the archive's.
+pub const SEEDED_BY: &str = "system:builtin";
+
 /// One year's arrangement as stored.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CalendarYear {

@@ -43,7 +43,7 @@ pub use aggregate::{AggregateFn, AggregateQuery, Group, MAX_GROUPS, Metric};
 pub use backup::{BackupManifest, TableSummary};
 pub use blob_refs::PORTAL_OWNER;
 pub use blobs::BlobRef;
-pub use calendar::{Calendar, CalendarYear};
+pub use calendar::{Calendar, CalendarYear, SEEDED_BY as CALENDAR_SEEDED_BY};
 pub use db::{DEFAULT_BLOB_TYPES, Dialect, Store, StoreConfig};
 pub use documents::{Document, MAX_BODY_BYTES, Write};
 pub use edge::{Applied, EdgeBatch, EdgeEventIn, Subscribers, hall_event_payload, hall_topic};

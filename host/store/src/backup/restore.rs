@@ -78,6 +78,13 @@ impl Store {
 
         let mut tx = self.begin_write().await?;
         self.ensure_empty(&targets, Some(&mut tx)).await?;
+        // What the host seeded on its own at start gives way to the
+        // archive's rows.
+        if targets.contains_key("district_calendar") {
+            let mut q = Sql::new("DELETE FROM district_calendar WHERE updated_by = ");
+            q.bind(crate::calendar::SEEDED_BY);
+            sql::execute(&mut *tx, &q).await?;
+        }
         for t in &manifest.tables {
             let Some(target) = targets.get(&t.name) else {
                 continue;
@@ -111,7 +118,12 @@ impl Store {
     ) -> Result<()> {
         let mut busy = Vec::new();
         for name in tables.keys() {
-            let q = Sql::new(format!("SELECT COUNT(*) AS n FROM {}", sql::ident(name)?));
+            let mut q = Sql::new(format!("SELECT COUNT(*) AS n FROM {}", sql::ident(name)?));
+            // Years the host seeded on its own are not data (see restore).
+            if name == "district_calendar" {
+                q.push(" WHERE updated_by <> ")
+                    .bind(crate::calendar::SEEDED_BY);
+            }
             let row = match tx.as_deref_mut() {
                 Some(tx) => sql::fetch_optional(&mut **tx, &q).await?,
                 None => sql::fetch_optional(self.pool(), &q).await?,
