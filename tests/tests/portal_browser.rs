@@ -314,12 +314,18 @@ async fn click_row_action(client: &Client, url: &str, row_text: &str) {
     button.click().await.expect("click");
 }
 
-/// Fills `#field-{name}` with `text`.
+/// Fills `#field-{name}` with `text`, once the form shows it (a form that
+/// starts from a record's values appears when the record has loaded).
 async fn fill_field(client: &Client, name: &str, text: &str) {
-    let input = client
-        .find(Locator::Css(&format!("#field-{name}")))
-        .await
-        .unwrap_or_else(|e| panic!("field {name}: {e}"));
+    let css = format!("#field-{name}");
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    let input = loop {
+        match client.find(Locator::Css(&css)).await {
+            Ok(input) => break input,
+            Err(e) if tokio::time::Instant::now() >= deadline => panic!("field {name}: {e}"),
+            Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
+        }
+    };
     input.clear().await.expect("clear");
     input.send_keys(text).await.expect("type");
 }
