@@ -62,7 +62,7 @@ fn fixture() -> &'static Fixture {
     static FIXTURE: OnceLock<Fixture> = OnceLock::new();
     FIXTURE.get_or_init(|| {
         let catalogue = default_catalogue();
-        let calendar = Calendar::china_2025();
+        let calendar = Calendar::china();
         let actor = |id: &str, role| Actor {
             id: id.into(),
             role,
