@@ -10,6 +10,9 @@
 //! - [`calendar`]: the working-day calendar every module counts deadlines
 //!   on — weekends, the district's holiday arrangements (2025 and 2026
 //!   built in) and make-up working days, in hall time;
+//! - [`catalogue`]: the service catalogue (事项库) — items with their
+//!   window category (5+X), department, time limits, materials and flags,
+//!   and its spreadsheet form (import with row-and-column problems, export);
 //! - [`district`]: 莲池区 (code 130606) and its 17 street and township
 //!   halls, the four pilots marked;
 //! - [`document`]: the document model modules describe reports in
@@ -33,6 +36,7 @@
 #![forbid(unsafe_code)]
 
 pub mod calendar;
+pub mod catalogue;
 pub mod district;
 pub mod document;
 pub mod escpos;
