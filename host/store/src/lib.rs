@@ -14,6 +14,8 @@
 //!   [`Store::apply_edge_batches`].
 //! - Plugin registry: [`Store::registry`].
 //! - The district's working-day calendar: [`Store::calendar`].
+//! - The district's service catalogue, every version kept:
+//!   [`Store::catalogue`].
 //! - Notices to people (SMS, portal): [`UnitOfWork::queue_notice`],
 //!   [`Store::notices`].
 //! - Backup: [`Store::backup`], [`Store::restore`].
@@ -23,6 +25,7 @@ mod backup;
 mod blob_refs;
 mod blobs;
 mod calendar;
+mod catalogue;
 mod db;
 mod documents;
 mod edge;
@@ -43,6 +46,7 @@ pub use aggregate::{AggregateFn, AggregateQuery, Group, MAX_GROUPS, Metric};
 pub use backup::{BackupManifest, TableSummary};
 pub use blob_refs::PORTAL_OWNER;
 pub use blobs::BlobRef;
+pub use catalogue::{CatalogueVersion, NewCatalogueVersion, ServiceCatalogue};
 pub use calendar::{Calendar, CalendarYear, SEEDED_BY as CALENDAR_SEEDED_BY};
 pub use db::{DEFAULT_BLOB_TYPES, Dialect, Store, StoreConfig};
 pub use documents::{Document, MAX_BODY_BYTES, Write};

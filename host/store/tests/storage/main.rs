@@ -8,6 +8,7 @@ mod common;
 mod aggregate;
 mod backup;
 mod blobs;
+mod catalogue;
 mod documents;
 mod edge;
 mod outbox;
