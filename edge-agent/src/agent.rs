@@ -192,6 +192,7 @@ impl Agent {
         );
         let trusted = bantong_manifest::TrustedKeys::from_text(&self.identity.trusted_keys)
             .unwrap_or_default();
+        let district = Arc::new(crate::district::District::load(&self.config.data_dir));
         let runner = bantong_runtime::edge::EdgeRuntime::new().map(|runtime| {
             crate::runner::Runner::new(
                 crate::runner::RunnerSettings {
@@ -203,6 +204,7 @@ impl Agent {
                     loader: crate::plugins::Loader::Child {
                         dir: self.config.data_dir.join("compiled"),
                     },
+                    district: district.clone(),
                 },
                 Arc::new(runtime),
                 self.sink(),
@@ -247,6 +249,9 @@ impl Agent {
         let handler = async {
             while let Some(message) = inbound.recv().await {
                 match message {
+                    Inbound::Catalogue(update) => {
+                        district.offer(&update);
+                    }
                     Inbound::Desired(desired) => {
                         if self.desired(&desired) {
                             let _ = desired_tx.send(Some(desired));

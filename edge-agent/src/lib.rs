@@ -15,6 +15,7 @@ pub mod camera;
 pub mod cli;
 pub mod config;
 pub mod devices;
+pub mod district;
 pub mod identity;
 pub mod link;
 pub mod memory;

@@ -13,7 +13,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use bantong_fabric::msg::{
-    self, Ack, Command, Desired, Heartbeat, LinkState, Reply, Report, Status,
+    self, Ack, CatalogueUpdate, Command, Desired, Heartbeat, LinkState, Reply, Report, Status,
 };
 use bantong_fabric::topic::{self, Down, Topic, Up};
 use bantong_fabric::{AgentId, decode, encode};
@@ -72,6 +72,7 @@ impl LinkSettings {
 pub enum Inbound {
     Desired(Desired),
     Command(Command),
+    Catalogue(CatalogueUpdate),
 }
 
 /// What the agent asks the link to publish.
@@ -311,6 +312,12 @@ impl Link {
                     let _ = inbound.send(Inbound::Command(c)).await;
                 }
                 Err(e) => tracing::warn!("bad command from the host: {e}"),
+            },
+            Down::Catalogue => match decode::<CatalogueUpdate>(payload) {
+                Ok(c) => {
+                    let _ = inbound.send(Inbound::Catalogue(c)).await;
+                }
+                Err(e) => tracing::warn!("bad catalogue from the host: {e}"),
             },
         }
     }

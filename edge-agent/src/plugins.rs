@@ -14,6 +14,7 @@ use bantong_runtime::edge_wit::{Device, DeviceEvent, HostError, Level};
 use bantong_runtime::vision::Frame;
 
 use crate::devices::{Devices, Owner};
+use crate::district::District;
 use crate::outbox::{Draft, now_ms};
 use crate::sink::EventSink;
 
@@ -29,15 +30,17 @@ pub struct AgentEdgeHost {
     devices: Devices,
     /// Device requests started in the current call.
     submits: usize,
+    district: Arc<District>,
 }
 
 impl AgentEdgeHost {
-    fn new(identity: Arc<Identity>, devices: Devices) -> AgentEdgeHost {
+    fn new(identity: Arc<Identity>, devices: Devices, district: Arc<District>) -> AgentEdgeHost {
         AgentEdgeHost {
             identity,
             drafts: Vec::new(),
             devices,
             submits: 0,
+            district,
         }
     }
 }
@@ -57,6 +60,10 @@ struct Identity {
 impl EdgeHost for AgentEdgeHost {
     fn config(&mut self) -> String {
         self.identity.config.clone()
+    }
+
+    fn catalogue(&mut self) -> Option<crate::district::Published> {
+        self.district.catalogue()
     }
 
     fn log(&mut self, level: Level, message: &str, _fields: &[(String, String)]) {
@@ -298,6 +305,7 @@ pub struct RunningPlugin {
     instance: EdgeInstance<AgentEdgeHost>,
     identity: Arc<Identity>,
     devices: Devices,
+    district: Arc<District>,
     /// Calls that trapped, timed out or returned an error.
     pub failures: u64,
 }
@@ -339,11 +347,13 @@ impl RunningPlugin {
             trusted,
             config,
             Devices::default(),
+            Arc::default(),
         )
     }
 
     /// [`RunningPlugin::start`] with the hall's devices, of which the
-    /// plugin sees the classes its manifest asks for.
+    /// plugin sees the classes its manifest asks for, and the district
+    /// data the agent holds.
     pub fn start_with(
         runtime: &EdgeRuntime<AgentEdgeHost>,
         loader: &Loader,
@@ -351,6 +361,7 @@ impl RunningPlugin {
         trusted: &TrustedKeys,
         config: &str,
         devices: Devices,
+        district: Arc<District>,
     ) -> impl std::future::Future<Output = anyhow::Result<RunningPlugin>> + Send + 'static {
         let prepared = Self::prepare(runtime, loader, package, trusted);
         let config = config.to_owned();
@@ -359,7 +370,7 @@ impl RunningPlugin {
             identity.config = config.clone();
             let id = identity.id.clone();
             let identity = Arc::new(identity);
-            let host = AgentEdgeHost::new(identity.clone(), devices.clone());
+            let host = AgentEdgeHost::new(identity.clone(), devices.clone(), district.clone());
             let mut instance = module.instantiate(host).await?;
             match instance.init(&config).await {
                 Ok(Ok(())) => {}
@@ -374,6 +385,7 @@ impl RunningPlugin {
                 instance,
                 identity,
                 devices,
+                district,
                 failures: 0,
             })
         }
@@ -415,7 +427,11 @@ impl RunningPlugin {
 
     /// Replaces a poisoned instance (after a trap or timeout).
     async fn revive(&mut self) -> anyhow::Result<()> {
-        let host = AgentEdgeHost::new(self.identity.clone(), self.devices.clone());
+        let host = AgentEdgeHost::new(
+            self.identity.clone(),
+            self.devices.clone(),
+            self.district.clone(),
+        );
         let mut instance = self.module.instantiate(host).await?;
         if let Ok(Ok(())) = instance.init(&self.identity.config).await {
             self.instance = instance;

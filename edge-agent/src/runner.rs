@@ -46,6 +46,8 @@ pub struct RunnerSettings {
     pub trusted: TrustedKeys,
     /// How packages are compiled and loaded.
     pub loader: Loader,
+    /// District data the plugins read (the service catalogue).
+    pub district: Arc<crate::district::District>,
 }
 
 struct Slot {
@@ -278,6 +280,7 @@ impl Runner {
             &self.settings.trusted,
             &p.config.to_string(),
             self.devices.clone(),
+            self.settings.district.clone(),
         );
         let started = starting.await.map_err(|e| e.to_string());
         // Compilation's scratch memory is free now: give it back.

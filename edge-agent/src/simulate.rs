@@ -69,6 +69,7 @@ pub async fn run(config: &EdgeConfig, dir: &Path, options: SimOptions) -> anyhow
         let settings = LinkSettings::new(config, &identity);
         let (outgoing_tx, outgoing) = mpsc::channel(8);
         let (desired_tx, desired_rx) = watch::channel(None);
+        let district = Arc::new(crate::district::District::load(&path));
         let plugin_states = match &runtime {
             Some(runtime) => {
                 let runner = Runner::new(
@@ -79,6 +80,7 @@ pub async fn run(config: &EdgeConfig, dir: &Path, options: SimOptions) -> anyhow
                         password: identity.password.clone(),
                         trusted: TrustedKeys::from_text(&identity.trusted_keys).unwrap_or_default(),
                         loader: Loader::Shared(modules.clone()),
+                        district: district.clone(),
                     },
                     runtime.clone(),
                     EventSink::start(outbox.clone(), written.clone()),
@@ -126,6 +128,9 @@ pub async fn run(config: &EdgeConfig, dir: &Path, options: SimOptions) -> anyhow
         // are accepted and ignored.
         tasks.push(tokio::spawn(async move {
             while let Some(message) = inbound.recv().await {
+                if let Inbound::Catalogue(update) = &message {
+                    district.offer(update);
+                }
                 if let Inbound::Desired(desired) = message {
                     let _ = desired_tx.send(Some(desired));
                 }

@@ -5,7 +5,7 @@
 #![no_main]
 
 use bantong_fabric::msg::{
-    self, Ack, Command, Desired, EventBatch, Heartbeat, Reply, Report, Status,
+    self, Ack, CatalogueUpdate, Command, Desired, EventBatch, Heartbeat, Reply, Report, Status,
 };
 use bantong_fabric::{decode, encode};
 use libfuzzer_sys::fuzz_target;
@@ -24,7 +24,7 @@ fuzz_target!(|data: &[u8]| {
     let Some((&which, payload)) = data.split_first() else {
         return;
     };
-    match which % 9 {
+    match which % 10 {
         0 => round_trip::<Status>(payload),
         1 => round_trip::<Heartbeat>(payload),
         2 => round_trip::<EventBatch>(payload),
@@ -33,6 +33,7 @@ fuzz_target!(|data: &[u8]| {
         5 => round_trip::<Command>(payload),
         6 => round_trip::<Reply>(payload),
         7 => round_trip::<Report>(payload),
+        8 => round_trip::<CatalogueUpdate>(payload),
         _ => {
             if let Ok(events) = msg::decode_batch_lenient(payload) {
                 assert!(!events.is_empty());

@@ -377,6 +377,31 @@ impl Validate for Ack {
     }
 }
 
+/// The district's service catalogue (事项库) as published, retained on
+/// `down/catalogue` for every agent. The agent keeps the newest version it
+/// has seen on disk and answers its plugins' `catalogue.current` from it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CatalogueUpdate {
+    /// The published version, 1, 2, 3 …; an agent ignores an older one.
+    pub version: u64,
+    /// When it was published (ms since the epoch).
+    pub published_at: i64,
+    /// The catalogue (a JSON object, checked by the host when published).
+    pub body: Value,
+}
+
+impl Validate for CatalogueUpdate {
+    fn validate(&self) -> Result<(), String> {
+        if self.version == 0 {
+            return Err("catalogue version must be at least 1".into());
+        }
+        if !self.body.is_object() {
+            return Err("catalogue body must be a JSON object".into());
+        }
+        Ok(())
+    }
+}
+
 /// What the host wants an agent to run, retained on `down/desired`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -11,6 +11,7 @@
 //! bantong/v1/agent/{agent}/down/ack      host → agent  QoS 1; highest sequence applied
 //! bantong/v1/agent/{agent}/down/desired  host → agent  retained, QoS 1; plugins, versions, config
 //! bantong/v1/agent/{agent}/down/command  host → agent  QoS 1; commands with correlation ids
+//! bantong/v1/agent/{agent}/down/catalogue host → agent retained, QoS 1; the service catalogue
 //! ```
 //!
 //! An agent may publish only to its own `up/#` and subscribe only to its own
@@ -88,6 +89,9 @@ pub enum Down {
     Ack,
     Desired,
     Command,
+    /// The district's service catalogue (an agent that does not know this
+    /// channel ignores it).
+    Catalogue,
 }
 
 impl Up {
@@ -119,6 +123,7 @@ impl Down {
             Down::Ack => "ack",
             Down::Desired => "desired",
             Down::Command => "command",
+            Down::Catalogue => "catalogue",
         }
     }
 
@@ -127,6 +132,7 @@ impl Down {
             "ack" => Down::Ack,
             "desired" => Down::Desired,
             "command" => Down::Command,
+            "catalogue" => Down::Catalogue,
             _ => return None,
         })
     }
@@ -196,7 +202,7 @@ mod tests {
         for c in [Up::Status, Up::Heartbeat, Up::Events, Up::Report, Up::Reply] {
             assert_eq!(parse(&up(&a, c)), Some(Topic::Up(a.clone(), c)));
         }
-        for c in [Down::Ack, Down::Desired, Down::Command] {
+        for c in [Down::Ack, Down::Desired, Down::Command, Down::Catalogue] {
             assert_eq!(parse(&down(&a, c)), Some(Topic::Down(a.clone(), c)));
         }
         assert_eq!(parse("bantong/v1/agent/a/up/nope"), None);

@@ -25,6 +25,7 @@ pub mod edge_wit {
     pub use super::generated_edge::Edge;
     pub use super::generated_edge::EdgePre;
     pub use super::generated_edge::bantong::platform::camera::{FrameInfo, PixelFormat};
+    pub use super::generated_edge::bantong::platform::catalogue::Published;
     pub use super::generated_edge::bantong::platform::log::Level;
     pub use super::generated_edge::bantong::platform::peripherals::{Device, DeviceEvent};
     pub use super::generated_edge::bantong::platform::types::Error as HostError;
@@ -32,18 +33,19 @@ pub mod edge_wit {
     /// The generated host traits, implemented by [`crate::edge::EdgeState`].
     pub mod traits {
         pub use super::super::generated_edge::bantong::platform::{
-            camera, clock, config, log, peripherals, types, uplink,
+            camera, catalogue, clock, config, log, peripherals, types, uplink,
         };
     }
 }
 
-/// Generated types of `bantong:platform@0.1.1` (which also runs plugins built
-/// against 0.1.0), re-exported under short names.
+/// Generated types of `bantong:platform@0.1.2` (which also runs plugins built
+/// against 0.1.0 and 0.1.1), re-exported under short names.
 pub mod wit {
     pub use super::generated::Module;
     pub use super::generated::ModulePre;
     pub use super::generated::bantong::platform::blobs::BlobRef;
     pub use super::generated::bantong::platform::calendar::Arrangement;
+    pub use super::generated::bantong::platform::catalogue::Published;
     pub use super::generated::bantong::platform::documents::Format as DocumentFormat;
     pub use super::generated::bantong::platform::log::Level;
     pub use super::generated::bantong::platform::notices::{Channel, Notice};
@@ -59,7 +61,8 @@ pub mod wit {
     /// The generated host traits, implemented by [`crate::HostState`].
     pub mod traits {
         pub use super::super::generated::bantong::platform::{
-            blobs, calendar, clock, config, documents, events, log, notices, storage, types,
+            blobs, calendar, catalogue, clock, config, documents, events, log, notices, storage,
+            types,
         };
     }
 }

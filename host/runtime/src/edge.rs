@@ -14,8 +14,12 @@ use wasmtime::component::{Component, HasSelf, Linker, ResourceTable};
 use wasmtime::{Config, Engine, Store, UpdateDeadline};
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
-use crate::bindings::edge_wit::traits::{camera, clock, config, log, peripherals, types, uplink};
-use crate::bindings::edge_wit::{Device, DeviceEvent, Edge, EdgePre, FrameInfo, HostError, Level};
+use crate::bindings::edge_wit::traits::{
+    camera, catalogue, clock, config, log, peripherals, types, uplink,
+};
+use crate::bindings::edge_wit::{
+    Device, DeviceEvent, Edge, EdgePre, FrameInfo, HostError, Level, Published,
+};
 use crate::error::{CallError, Error, Result};
 use crate::host::MemoryCap;
 use crate::plugin::PluginLimits;
@@ -53,6 +57,11 @@ pub trait EdgeHost: Send + 'static {
     fn cancel(&mut self, _request: u64) -> bool {
         false
     }
+    /// The district's service catalogue as the agent last received it:
+    /// (version, published at, JSON body). The default has none.
+    fn catalogue(&mut self) -> Option<(u64, i64, Arc<str>)> {
+        None
+    }
 }
 
 /// The data of an edge plugin's store.
@@ -76,6 +85,19 @@ impl<H: Send> WasiView for EdgeState<H> {
 }
 
 impl<H: EdgeHost> types::Host for EdgeState<H> {}
+
+impl<H: EdgeHost> catalogue::Host for EdgeState<H> {
+    fn current(&mut self) -> wasmtime::Result<Option<Published>> {
+        Ok(self
+            .host
+            .catalogue()
+            .map(|(version, published_at, body)| Published {
+                version,
+                published_at,
+                body: body.to_string(),
+            }))
+    }
+}
 
 impl<H: EdgeHost> config::Host for EdgeState<H> {
     fn get(&mut self) -> wasmtime::Result<String> {

@@ -11,11 +11,11 @@ use wasmtime::{ResourceLimiter, Result as WtResult};
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
 use crate::bindings::wit::traits::{
-    blobs, calendar, clock, config, documents, events, log, notices, storage, types,
+    blobs, calendar, catalogue, clock, config, documents, events, log, notices, storage, types,
 };
 use crate::bindings::wit::{
     AggregateQuery, Arrangement, BlobRef, Document, DocumentFormat, DocumentQuery, Group,
-    HostError, Level, Notice, Page, Write,
+    HostError, Level, Notice, Page, Published, Write,
 };
 
 /// What the embedder provides to one plugin call.
@@ -95,10 +95,6 @@ pub trait CallHost: Send + 'static {
     fn utc_offset_minutes(&mut self) -> i32 {
         480
     }
-    /// The district's holiday arrangements of the years `first..=last`
-    /// (the runtime has already limited the span to
-    /// [`MAX_CALENDAR_YEARS`]). The default has none: every year is
-    /// unconfigured.
     /// Queues a notice to a person (checked for size by the runtime). The
     /// default refuses: an embedder without notices need not implement it.
     fn notice_send(
@@ -119,6 +115,10 @@ pub trait CallHost: Send + 'static {
         let _ = (format, spec, hall);
         async { Err(HostError::Denied("documents are not available here".into())) }
     }
+    /// The district's holiday arrangements of the years `first..=last`
+    /// (the runtime has already limited the span to
+    /// [`MAX_CALENDAR_YEARS`]). The default has none: every year is
+    /// unconfigured.
     fn calendar_arrangements(
         &mut self,
         first: i32,
@@ -126,6 +126,10 @@ pub trait CallHost: Send + 'static {
     ) -> impl Future<Output = Vec<Arrangement>> + Send {
         let _ = (first, last);
         async { Vec::new() }
+    }
+    /// The district's current service catalogue. The default has none.
+    fn catalogue_current(&mut self) -> impl Future<Output = Option<Published>> + Send {
+        async { None }
     }
 }
 
@@ -352,6 +356,12 @@ impl<H: CallHost> calendar::Host for HostState<H> {
         }
         let last = last.min(first.saturating_add(MAX_CALENDAR_YEARS - 1));
         Ok(self.host.calendar_arrangements(first, last).await)
+    }
+}
+
+impl<H: CallHost> catalogue::Host for HostState<H> {
+    async fn current(&mut self) -> WtResult<Option<Published>> {
+        Ok(self.host.catalogue_current().await)
     }
 }
 

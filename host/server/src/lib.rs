@@ -8,6 +8,7 @@
 
 pub mod audit;
 pub mod calendar;
+pub mod catalogue;
 pub mod cli;
 pub mod config;
 pub mod demo;

@@ -409,6 +409,56 @@ impl Edge {
         Ok(())
     }
 
+    /// Sends the current service catalogue to every agent that may connect
+    /// (retained on `down/catalogue`), after a publish and whenever the
+    /// fabric connects. A failure is logged: the next connect sends it.
+    pub async fn publish_catalogue(&self) {
+        let agents = match self.registry.credentials().await {
+            Ok(a) => a,
+            Err(e) => {
+                tracing::warn!("sending the catalogue: listing agents: {e}");
+                return;
+            }
+        };
+        for (agent, _) in agents {
+            self.publish_catalogue_to(&agent).await;
+        }
+    }
+
+    /// Sends the current service catalogue to one agent.
+    pub async fn publish_catalogue_to(&self, agent: &str) {
+        let Ok(id) = AgentId::parse(agent) else {
+            return;
+        };
+        let Some(client) = self.client() else {
+            return;
+        };
+        let (info, body) = match self.store.catalogue().get(None).await {
+            Ok(Some(found)) => found,
+            Ok(None) => return,
+            Err(e) => {
+                tracing::warn!("sending the catalogue: {e}");
+                return;
+            }
+        };
+        let update = bantong_fabric::msg::CatalogueUpdate {
+            version: u64::try_from(info.version).unwrap_or(0),
+            published_at: info.published_at,
+            body: serde_json::from_str(&body).unwrap_or(Value::Null),
+        };
+        if let Err(e) = client
+            .publish(
+                topic::down(&id, Down::Catalogue),
+                QoS::AtLeastOnce,
+                true,
+                encode(&update),
+            )
+            .await
+        {
+            tracing::warn!(%agent, "sending the catalogue: {e}");
+        }
+    }
+
     /// Re-publishes every agent's desired state (after the fabric connects:
     /// the embedded broker keeps retained messages in memory only).
     pub async fn publish_all_desired(&self) -> Result<(), AppError> {

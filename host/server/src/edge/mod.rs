@@ -187,6 +187,8 @@ impl Edge {
             .await?;
         let (mqtt_host, mqtt_port) = self.config.public_endpoint();
         tracing::info!(%agent, %hall, "edge agent enrolled");
+        // Retained: waiting for the agent when it first connects.
+        self.publish_catalogue_to(agent.as_str()).await;
         Ok(EnrolResponse {
             username: agent.to_string(),
             agent_id: agent,
@@ -446,6 +448,7 @@ impl Edge {
                         if let Err(e) = edge.publish_all_desired().await {
                             tracing::warn!("re-publishing desired state failed: {e}");
                         }
+                        edge.publish_catalogue().await;
                     });
                     if let Some(client) = self.client() {
                         let _ = client

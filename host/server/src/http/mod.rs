@@ -5,6 +5,7 @@ pub mod admin;
 pub mod auth;
 pub mod blobs;
 pub mod calendar;
+pub mod catalogue;
 pub mod dashboard;
 pub mod edge;
 pub mod notices;
@@ -143,6 +144,21 @@ fn api(state: AppState) -> Router {
         .route(
             "/api/calendar/{year}",
             get(calendar::get_year).put(calendar::put_year),
+        )
+        .route(
+            "/api/catalogue",
+            get(catalogue::current).put(catalogue::put),
+        )
+        .route("/api/catalogue/versions", get(catalogue::versions))
+        .route(
+            "/api/catalogue/versions/{version}",
+            get(catalogue::get_version),
+        )
+        .route("/api/catalogue/export.xlsx", get(catalogue::export))
+        .route(
+            "/api/catalogue/import",
+            post(catalogue::import)
+                .layer(DefaultBodyLimit::max(crate::catalogue::MAX_IMPORT_BYTES)),
         )
         .route("/api/notices", get(notices::mine))
         .route("/api/notices/{id}/read", post(notices::read))

@@ -524,6 +524,16 @@ impl CallHost for ServerCallHost {
         }
     }
 
+    async fn catalogue_current(&mut self) -> Option<wit::Published> {
+        // Public district data, read outside the call's unit of work.
+        let (version, published_at, body) = self.index.catalogue().current(&self.store).await?;
+        Some(wit::Published {
+            version,
+            published_at,
+            body: body.to_string(),
+        })
+    }
+
     fn log(&mut self, level: wit::Level, message: String, fields: Vec<(String, String)>) {
         if !self.version.grant.allows(&Capability::Log) {
             return;

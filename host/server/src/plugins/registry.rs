@@ -71,6 +71,8 @@ pub struct PluginIndex {
     /// Where the document fonts are (`[documents] font_dir`); empty means
     /// the default.
     font_dir: RwLock<std::path::PathBuf>,
+    /// The service catalogue as plugins read it.
+    catalogue: crate::catalogue::Cache,
 }
 
 impl PluginIndex {
@@ -110,6 +112,11 @@ impl PluginIndex {
         } else {
             dir
         }
+    }
+
+    /// The service catalogue plugins read.
+    pub fn catalogue(&self) -> &crate::catalogue::Cache {
+        &self.catalogue
     }
 
     /// Sets [`PluginIndex::font_dir`] (from the host's configuration).

@@ -57,7 +57,6 @@ pub const MAX_CATEGORY_ID_LEN: usize = 32;
 
 /// An "X" window category the district adds to the five.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct Category {
     /// 1-32 of `a-z`, `0-9`, `-`, not one of [`FIVE`], e.g. `consult`.
     pub id: String,
@@ -67,7 +66,6 @@ pub struct Category {
 
 /// One service item (政务服务事项).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct Item {
     /// 事项编码: 1-64 of `A-Z a-z 0-9 - _ .` (the implementing list's code,
     /// GB/T 39554.1).
@@ -100,8 +98,11 @@ pub struct Item {
 }
 
 /// The catalogue: the "X" categories and the items.
+///
+/// Reading is lenient (fields a later version adds are ignored, so a
+/// plugin keeps reading newer catalogues); [`Catalogue::from_json`], used
+/// where a person submits one, refuses unknown fields.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct Catalogue {
     /// The district's "X" categories, besides [`FIVE`].
     #[serde(default)]
@@ -202,6 +203,35 @@ impl fmt::Display for Problem {
     }
 }
 
+/// The first field of a JSON catalogue that this version does not know,
+/// as a path (`items[3].self_servce`).
+fn unknown_key(value: &serde_json::Value) -> Option<String> {
+    const TOP: [&str; 2] = ["categories", "items"];
+    const CATEGORY: [&str; 2] = ["id", "name"];
+    let obj = value.as_object()?;
+    let first_unknown = |o: &serde_json::Map<String, serde_json::Value>, known: &[&str]| {
+        o.keys().find(|k| !known.contains(&k.as_str())).cloned()
+    };
+    if let Some(k) = first_unknown(obj, &TOP) {
+        return Some(k);
+    }
+    let list = |name: &str| {
+        obj.get(name)
+            .and_then(|v| v.as_array())
+            .map(Vec::as_slice)
+            .unwrap_or_default()
+    };
+    let item_keys: Vec<&str> = sheet::ITEM_COLUMNS.iter().map(|f| f.key()).collect();
+    for (name, known) in [("categories", &CATEGORY[..]), ("items", &item_keys[..])] {
+        for (i, v) in list(name).iter().enumerate() {
+            if let Some(k) = v.as_object().and_then(|o| first_unknown(o, known)) {
+                return Some(format!("{name}[{i}].{k}"));
+            }
+        }
+    }
+    None
+}
+
 fn valid_code(code: &str) -> bool {
     (1..=MAX_CODE_LEN).contains(&code.len())
         && code
@@ -220,16 +250,20 @@ fn valid_category_id(id: &str) -> bool {
 /// or surrounding blanks.
 fn valid_name(name: &str) -> bool {
     let n = name.chars().count();
-    (1..=MAX_NAME_CHARS).contains(&n)
-        && name.trim() == name
-        && !name.chars().any(char::is_control)
+    (1..=MAX_NAME_CHARS).contains(&n) && name.trim() == name && !name.chars().any(char::is_control)
 }
 
 impl Catalogue {
-    /// Parses a JSON catalogue and checks it.
+    /// Parses a JSON catalogue a person submitted and checks it: unknown
+    /// fields (a misspelt flag) are refused, then [`Catalogue::problems`].
     pub fn from_json(json: &str) -> Result<Catalogue, String> {
-        let c: Catalogue =
+        let value: serde_json::Value =
             serde_json::from_str(json).map_err(|e| format!("invalid catalogue: {e}"))?;
+        if let Some(key) = unknown_key(&value) {
+            return Err(format!("invalid catalogue: unknown field {key}"));
+        }
+        let c: Catalogue =
+            serde_json::from_value(value).map_err(|e| format!("invalid catalogue: {e}"))?;
         match c.problems().first() {
             Some(p) => Err(p.to_string()),
             None => Ok(c),
@@ -250,7 +284,10 @@ impl Catalogue {
             at(
                 Place::Whole,
                 None,
-                format!("事项不能超过 {MAX_ITEMS} 项（现有 {} 项）", self.items.len()),
+                format!(
+                    "事项不能超过 {MAX_ITEMS} 项（现有 {} 项）",
+                    self.items.len()
+                ),
             );
         }
         if self.categories.len() > MAX_EXTRA_CATEGORIES {
@@ -372,14 +409,18 @@ impl Catalogue {
 
     /// Every window category, the five first: (id, Chinese name).
     pub fn all_categories(&self) -> impl Iterator<Item = (&str, &str)> {
-        FIVE.iter()
-            .copied()
-            .chain(self.categories.iter().map(|c| (c.id.as_str(), c.name.as_str())))
+        FIVE.iter().copied().chain(
+            self.categories
+                .iter()
+                .map(|c| (c.id.as_str(), c.name.as_str())),
+        )
     }
 
     /// The Chinese name of a window category.
     pub fn category_name(&self, id: &str) -> Option<&str> {
-        self.all_categories().find(|(c, _)| *c == id).map(|(_, n)| n)
+        self.all_categories()
+            .find(|(c, _)| *c == id)
+            .map(|(_, n)| n)
     }
 
     /// The items of one window category, in catalogue order.

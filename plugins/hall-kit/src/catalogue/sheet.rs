@@ -104,7 +104,12 @@ impl fmt::Display for SheetProblem {
     }
 }
 
-fn problem(sheet: &str, row: u32, field: Option<Field>, message: impl Into<String>) -> SheetProblem {
+fn problem(
+    sheet: &str,
+    row: u32,
+    field: Option<Field>,
+    message: impl Into<String>,
+) -> SheetProblem {
     SheetProblem {
         sheet: sheet.to_owned(),
         row,
@@ -225,7 +230,12 @@ pub fn parse(
         }
     }
     let Some((heading, body)) = items.split_first() else {
-        out.push(problem(ITEMS_SHEET, 0, None, "工作表是空的：第 1 行应为列标题"));
+        out.push(problem(
+            ITEMS_SHEET,
+            0,
+            None,
+            "工作表是空的：第 1 行应为列标题",
+        ));
         return Err(out);
     };
     let at = columns(ITEMS_SHEET, heading, &ITEM_COLUMNS, &mut out);

@@ -103,7 +103,10 @@ fn a_bad_row_is_named_by_its_excel_row_and_column() {
         problems[0].to_string(),
         "事项 第4行「承诺时限(工作日)」：承诺时限 15 个工作日超过法定时限 10 个工作日"
     );
-    assert!(problems[1].message.contains("“二十”不是工作日数"), "{problems:?}");
+    assert!(
+        problems[1].message.contains("“二十”不是工作日数"),
+        "{problems:?}"
+    );
     assert_eq!(problems[2].field.as_deref(), Some("code"));
 }
 
@@ -140,7 +143,10 @@ fn flags_accept_the_usual_spellings_and_refuse_others() {
     let mut r = row("A1", "health", n(1.0), n(1.0));
     r[7] = t("可以");
     let p = sheet::parse(&[heading(), r], None).expect_err("refused");
-    assert_eq!(p[0].to_string(), "事项 第2行「告知承诺」：“可以”应为“是”或“否”");
+    assert_eq!(
+        p[0].to_string(),
+        "事项 第2行「告知承诺」：“可以”应为“是”或“否”"
+    );
 }
 
 #[test]
@@ -223,4 +229,17 @@ fn json_is_checked_too() {
         "items[1].code: 编码“A1”与前面的事项重复"
     );
     assert!(Catalogue::from_json(r#"{"items": [], "extra": 1}"#).is_err());
+    let mut v = serde_json::to_value(Catalogue {
+        categories: vec![],
+        items: vec![item("A1")],
+    })
+    .expect("json");
+    v["items"][0]["self_servce"] = serde_json::json!(true);
+    assert_eq!(
+        Catalogue::from_json(&v.to_string()).expect_err("typo"),
+        "invalid catalogue: unknown field items[0].self_servce"
+    );
+    // Reading what a later version wrote ignores what it added.
+    let read: Catalogue = serde_json::from_value(v).expect("lenient");
+    assert_eq!(read.items[0].code, "A1");
 }
