@@ -15,7 +15,7 @@ mod bindings {
 
 use bindings::bantong::platform::camera::FrameInfo;
 use bindings::bantong::platform::peripherals::{self, DeviceEvent};
-use bindings::bantong::platform::{clock, uplink};
+use bindings::bantong::platform::{catalogue, clock, uplink};
 use bindings::exports::bantong::platform::edge_handler::Guest;
 
 thread_local! {
@@ -55,11 +55,31 @@ fn run(actions: Vec<Action>) -> Result<(), String> {
     Ok(())
 }
 
+/// Takes the district's catalogue when a newer version has reached the
+/// hall (it arrives from the host at any time, and is kept by the agent).
+fn refresh_items(kiosk: &mut Kiosk) {
+    let Some(published) = catalogue::current() else {
+        return;
+    };
+    if published.version == kiosk.catalogue_version() {
+        return;
+    }
+    match serde_json::from_str(&published.body) {
+        Ok(c) => kiosk.offer(published.version, &c),
+        Err(e) => bindings::bantong::platform::log::write(
+            bindings::bantong::platform::log::Level::Error,
+            &format!("catalogue version {} unreadable: {e}", published.version),
+            &[],
+        ),
+    }
+}
+
 struct KioskPlugin;
 
 impl Guest for KioskPlugin {
     fn init(config: String) -> Result<(), String> {
-        let kiosk = Kiosk::new(Config::from_json(&config)?);
+        let mut kiosk = Kiosk::new(Config::from_json(&config)?);
+        refresh_items(&mut kiosk);
         KIOSK.with(|k| *k.borrow_mut() = Some(kiosk));
         Ok(())
     }
@@ -82,7 +102,10 @@ impl Guest for KioskPlugin {
             serde_json::from_str(&args).map_err(|e| format!("args: {e}"))?
         };
         let now = clock::now();
-        let (reply, actions) = with_kiosk(|k| k.command(&name, &args, now))?;
+        let (reply, actions) = with_kiosk(|k| {
+            refresh_items(k);
+            k.command(&name, &args, now)
+        })?;
         run(actions)?;
         Ok(reply.to_string())
     }

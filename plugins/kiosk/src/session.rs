@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use bantong_hall_kit::Level;
+use bantong_hall_kit::catalogue::Catalogue;
 use bantong_hall_kit::time::{local_date, local_day, local_time};
 
 /// The kiosk's config.
@@ -19,8 +20,11 @@ pub struct Config {
     /// The hall, printed as the receipt's title.
     #[serde(default)]
     pub hall: String,
-    /// Service items (事项) offered here.
-    pub items: Vec<Item>,
+    /// Which of the district catalogue's self-service items (可自助办) this
+    /// kiosk offers, by code; empty offers them all. The items themselves
+    /// (names, materials, time limits) come from the catalogue.
+    #[serde(default)]
+    pub only: Vec<String>,
     pub devices: Devices,
     /// Seconds without a step before a session is abandoned.
     #[serde(default = "two_minutes")]
@@ -31,13 +35,38 @@ fn two_minutes() -> u32 {
     120
 }
 
-/// A service item (事项).
+/// A service item (事项) as the kiosk shows it, from the catalogue.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct Item {
     /// 事项编码.
     pub code: String,
     pub name: String,
+    /// 实施部门.
+    pub department: String,
+    /// 承诺办结时限, working days (0: on the spot).
+    pub promised_days: u32,
+    /// 申请材料 (一次性告知).
+    pub materials: Vec<String>,
+}
+
+/// The most codes `only` may list.
+pub const MAX_ONLY: usize = 200;
+
+/// The items a kiosk offers: the catalogue's self-service items, in
+/// catalogue order, restricted to `only` when it lists any.
+pub fn offered(catalogue: &Catalogue, only: &[String]) -> Vec<Item> {
+    catalogue
+        .items
+        .iter()
+        .filter(|i| i.self_service && (only.is_empty() || only.contains(&i.code)))
+        .map(|i| Item {
+            code: i.code.clone(),
+            name: i.name.clone(),
+            department: i.department.clone(),
+            promised_days: i.promised_days,
+            materials: i.materials.clone(),
+        })
+        .collect()
 }
 
 /// The devices of this kiosk, by device id.
@@ -54,20 +83,15 @@ impl Config {
         if c.kiosk.is_empty() || c.kiosk.chars().count() > 32 {
             return Err("kiosk config: kiosk: a name of 1-32 characters".into());
         }
-        if c.items.is_empty() || c.items.len() > 50 {
-            return Err("kiosk config: items: 1-50 service items".into());
+        if c.only.len() > MAX_ONLY {
+            return Err(format!("kiosk config: only: at most {MAX_ONLY} item codes"));
         }
-        for (i, item) in c.items.iter().enumerate() {
-            if item.code.is_empty() || item.code.len() > 32 || item.name.is_empty() {
-                return Err(format!(
-                    "kiosk config: items[{i}]: a code (1-32) and a name"
-                ));
+        for (i, code) in c.only.iter().enumerate() {
+            if code.is_empty() || code.len() > 64 {
+                return Err(format!("kiosk config: only[{i}]: an item code of 1-64"));
             }
-            if c.items[..i].iter().any(|o| o.code == item.code) {
-                return Err(format!(
-                    "kiosk config: items[{i}]: code {} twice",
-                    item.code
-                ));
+            if c.only[..i].contains(code) {
+                return Err(format!("kiosk config: only[{i}]: code {code} twice"));
             }
         }
         if !(10..=3600).contains(&c.idle_s) {
@@ -140,6 +164,9 @@ pub struct Kiosk {
     session: Option<Session>,
     /// Sessions started today (for receipt numbers) and their day.
     count: (i64, u32),
+    /// The items offered, from catalogue version `catalogue` (0: none yet).
+    items: Vec<Item>,
+    catalogue: u64,
 }
 
 type Reply = Result<(Value, Vec<Action>), String>;
@@ -156,13 +183,35 @@ fn mask_name(name: &str) -> String {
     }
 }
 
+/// The receipt's line on the promised time limit.
+fn promise(days: u32) -> String {
+    match days {
+        0 => "承诺时限：即办".to_owned(),
+        n => format!("承诺时限：{n}个工作日"),
+    }
+}
+
 impl Kiosk {
     pub fn new(config: Config) -> Kiosk {
         Kiosk {
             config,
             session: None,
             count: (0, 0),
+            items: Vec::new(),
+            catalogue: 0,
         }
+    }
+
+    /// The catalogue version the items come from (0: none yet).
+    pub fn catalogue_version(&self) -> u64 {
+        self.catalogue
+    }
+
+    /// Takes the items from a catalogue version. A session in progress
+    /// keeps the item it chose.
+    pub fn offer(&mut self, version: u64, catalogue: &Catalogue) {
+        self.items = offered(catalogue, &self.config.only);
+        self.catalogue = version;
     }
 
     pub fn session(&self) -> Option<&Session> {
@@ -203,7 +252,10 @@ impl Kiosk {
             }
             "cancel" => Ok(self.end("cancelled", None, now)),
             "status" => Ok((self.status(), Vec::new())),
-            "items" => Ok((json!(self.config.items), Vec::new())),
+            "items" => Ok((
+                json!({ "catalogue": self.catalogue, "items": self.items }),
+                Vec::new(),
+            )),
             other => Err(format!("unknown command {other:?}")),
         }
     }
@@ -245,7 +297,6 @@ impl Kiosk {
 
     fn choose(&mut self, code: &str, now: i64) -> Reply {
         let item = self
-            .config
             .items
             .iter()
             .find(|i| i.code == code)
@@ -271,6 +322,7 @@ impl Kiosk {
                 "lines": [
                     format!("事项：{}", item.name),
                     format!("事项编码：{}", item.code),
+                    promise(item.promised_days),
                     format!("申请人：{}", person.name),
                     format!("证件号码：{}", person.masked_id),
                     format!("受理时间：{}", local_time(now)),
@@ -438,14 +490,49 @@ mod tests {
     const NOW: i64 = 1_764_216_000_000; // 2025-11-27 12:00 in the hall
 
     fn kiosk() -> Kiosk {
-        Kiosk::new(
+        let mut k = Kiosk::new(
             Config::from_json(
                 r#"{"kiosk": "自助终端1", "hall": "百楼镇便民服务中心",
-                    "items": [{"code": "SB-001", "name": "社保卡补办"}, {"code": "HJ-002", "name": "户籍证明"}],
                     "devices": {"reader": "reader-1", "printer": "receipt-1"}}"#,
             )
             .unwrap(),
+        );
+        k.offer(3, &catalogue());
+        k
+    }
+
+    fn catalogue() -> Catalogue {
+        Catalogue::from_json(
+            r#"{"items": [
+                {"code": "SB-001", "name": "社保卡补办", "category": "livelihood", "department": "区人社局",
+                 "statutory_days": 20, "promised_days": 5, "materials": ["身份证原件"], "self_service": true},
+                {"code": "GS-009", "name": "企业设立登记", "category": "market-access", "department": "区行政审批局",
+                 "statutory_days": 15, "promised_days": 3},
+                {"code": "HJ-002", "name": "户籍证明", "category": "livelihood", "department": "区公安分局",
+                 "statutory_days": 0, "promised_days": 0, "self_service": true}
+            ]}"#,
         )
+        .unwrap()
+    }
+
+    #[test]
+    fn the_kiosk_offers_the_catalogues_self_service_items() {
+        let mut k = kiosk();
+        let (items, _) = k.command("items", &Value::Null, NOW).unwrap();
+        assert_eq!(items["catalogue"], 3);
+        let codes: Vec<&str> = items["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["code"].as_str().unwrap())
+            .collect();
+        assert_eq!(codes, ["SB-001", "HJ-002"], "GS-009 is not self-service");
+        assert_eq!(items["items"][0]["materials"][0], "身份证原件");
+        k.config.only = vec!["HJ-002".into()];
+        k.offer(4, &catalogue());
+        let (items, _) = k.command("items", &Value::Null, NOW).unwrap();
+        assert_eq!(items["items"].as_array().unwrap().len(), 1);
+        assert_eq!(k.catalogue_version(), 4);
     }
 
     fn card() -> Value {
@@ -571,12 +658,12 @@ mod tests {
     fn config_is_checked_and_time_is_local() {
         assert!(
             Config::from_json(
-                r#"{"kiosk": "", "items": [], "devices": {"reader": "r", "printer": "p"}}"#
+                r#"{"kiosk": "", "devices": {"reader": "r", "printer": "p"}}"#
             )
             .is_err()
         );
         assert!(Config::from_json(
-            r#"{"kiosk": "k", "items": [{"code": "a", "name": "A"}, {"code": "a", "name": "B"}], "devices": {"reader": "r", "printer": "p"}}"#
+            r#"{"kiosk": "k", "only": ["a", "a"], "devices": {"reader": "r", "printer": "p"}}"#
         )
         .unwrap_err()
         .contains("twice"));

@@ -72,6 +72,8 @@ pub enum Action {
 #[derive(Debug)]
 pub struct Hall {
     queue: Queue,
+    /// The catalogue version the queue's names come from (0: none yet).
+    catalogue: u64,
     config: Config,
     /// Outstanding requests by id.
     pending: BTreeMap<u64, Purpose>,
@@ -120,6 +122,7 @@ impl Hall {
         }
         Ok(Hall {
             queue: Queue::new(config.layout.clone()),
+            catalogue: 0,
             config,
             pending: BTreeMap::new(),
             last_summary: 0,
@@ -127,6 +130,18 @@ impl Hall {
     }
 
     /// The queue itself (read-only).
+    /// Takes category names and item placement from a catalogue version
+    /// (see [`Queue::use_catalogue`]).
+    pub fn use_catalogue(&mut self, version: u64, catalogue: &bantong_hall_kit::catalogue::Catalogue) {
+        self.queue.use_catalogue(catalogue);
+        self.catalogue = version;
+    }
+
+    /// The catalogue version in use (0: none yet).
+    pub fn catalogue_version(&self) -> u64 {
+        self.catalogue
+    }
+
     pub fn queue(&self) -> &Queue {
         &self.queue
     }
@@ -229,10 +244,21 @@ impl Hall {
         }
     }
 
-    /// `ticket {category, appointment? | by_card?}`: an appointment or
-    /// walk-in ticket at once; `by_card` waits for the ID card.
+    /// `ticket {category | item, appointment? | by_card?}`: an appointment
+    /// or walk-in ticket at once; `by_card` waits for the ID card. `item`
+    /// (a 事项编码) queues the ticket in the item's category from the
+    /// district catalogue.
     fn ticket(&mut self, args: &Value, now: i64) -> Reply {
-        let category = text(args, "category")?.to_owned();
+        let category = match args.get("item").and_then(Value::as_str) {
+            Some(code) => self
+                .queue
+                .category_of_item(code)
+                .ok_or_else(|| {
+                    format!("事项 {code:?} 不在本厅的事项库中 / item {code:?} is not queued in this hall")
+                })?
+                .to_owned(),
+            None => text(args, "category")?.to_owned(),
+        };
         if !self.queue.categories().iter().any(|c| c.id == category) {
             return Err(err(QueueError::UnknownCategory { category }));
         }

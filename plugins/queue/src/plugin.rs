@@ -15,7 +15,7 @@ mod bindings {
 
 use bindings::bantong::platform::camera::FrameInfo;
 use bindings::bantong::platform::peripherals::{self, DeviceEvent};
-use bindings::bantong::platform::{clock, log, uplink};
+use bindings::bantong::platform::{catalogue, clock, log, uplink};
 use bindings::exports::bantong::platform::edge_handler::Guest;
 
 thread_local! {
@@ -70,11 +70,31 @@ fn run(actions: Vec<Action>) -> Result<Vec<u64>, String> {
     Ok(requests)
 }
 
+/// Takes the district's catalogue when a newer version has reached the
+/// hall: category names and which category each item is queued in.
+fn refresh_catalogue(hall: &mut Hall) {
+    let Some(published) = catalogue::current() else {
+        return;
+    };
+    if published.version == hall.catalogue_version() {
+        return;
+    }
+    match serde_json::from_str(&published.body) {
+        Ok(c) => hall.use_catalogue(published.version, &c),
+        Err(e) => log::write(
+            log::Level::Error,
+            &format!("catalogue version {} unreadable: {e}", published.version),
+            &[],
+        ),
+    }
+}
+
 struct QueuePlugin;
 
 impl Guest for QueuePlugin {
     fn init(config: String) -> Result<(), String> {
-        let hall = Hall::new(&config)?;
+        let mut hall = Hall::new(&config)?;
+        refresh_catalogue(&mut hall);
         HALL.with(|h| *h.borrow_mut() = Some(hall));
         Ok(())
     }
@@ -98,7 +118,10 @@ impl Guest for QueuePlugin {
             serde_json::from_str(&args).map_err(|e| format!("args: {e}"))?
         };
         let now = clock::now();
-        let (mut reply, actions) = with_hall(|h| h.command(&name, &args, now))?;
+        let (mut reply, actions) = with_hall(|h| {
+            refresh_catalogue(h);
+            h.command(&name, &args, now)
+        })?;
         let requests = run(actions)?;
         if reply.get("pending").is_some()
             && let Some(request) = requests.first()

@@ -37,13 +37,7 @@ use serde::{Deserialize, Serialize};
 
 /// The five mandatory categories of the "5+X" layout: id and Chinese name,
 /// in prefix order (A to E).
-pub const MANDATORY: [(&str, &str); 5] = [
-    ("market-access", "市场准入"),
-    ("urban-rural-construction", "城乡建设"),
-    ("health", "卫生健康"),
-    ("livelihood", "民生保障"),
-    ("military-affairs", "涉军事务"),
-];
+pub const MANDATORY: [(&str, &str); 5] = bantong_hall_kit::catalogue::FIVE;
 
 /// Ticket prefixes of the mandatory categories, in the order of [`MANDATORY`].
 const MANDATORY_PREFIXES: [char; 5] = ['A', 'B', 'C', 'D', 'E'];
@@ -131,7 +125,10 @@ impl WindowSpec {
 pub struct CategorySpec {
     /// Identifier: 1-32 of `a-z0-9-`, not one of [`MANDATORY`].
     pub id: String,
-    /// Chinese name for screens and announcements (1-32 characters).
+    /// Chinese name for screens and announcements (1-32 characters);
+    /// empty (or absent) takes the district catalogue's name for this id.
+    /// The catalogue's name wins when it has one.
+    #[serde(default)]
     pub name_zh: String,
     /// Ticket prefix, an uppercase ASCII letter not used by another
     /// category; assigned F, G, … (skipping used letters) when absent.
@@ -237,7 +234,8 @@ impl Config {
                 errors.push(format!("{at}.id: duplicate category {}", spec.id));
                 continue;
             }
-            if !valid_name(&spec.name_zh) {
+            // Empty: the name comes from the district's catalogue.
+            if !spec.name_zh.is_empty() && !valid_name(&spec.name_zh) {
                 errors.push(format!("{at}.name_zh: must be 1-32 characters"));
             }
             match spec.prefix {
@@ -330,7 +328,12 @@ impl Config {
 fn extra(spec: &CategorySpec, prefix: char) -> Category {
     Category {
         id: spec.id.clone(),
-        name_zh: spec.name_zh.clone(),
+        // Until the catalogue names it, an unnamed category shows its id.
+        name_zh: if spec.name_zh.is_empty() {
+            spec.id.clone()
+        } else {
+            spec.name_zh.clone()
+        },
         prefix,
         mandatory: false,
     }
@@ -856,6 +859,8 @@ pub struct Queue {
     line: Vec<usize>,
     codes: BTreeSet<String>,
     miss_events: u32,
+    /// Service item code → category, from the district's catalogue.
+    items: BTreeMap<String, String>,
 }
 
 impl Queue {
@@ -901,12 +906,40 @@ impl Queue {
             line: Vec::new(),
             codes: BTreeSet::new(),
             miss_events: 0,
+            items: BTreeMap::new(),
         }
     }
 
     /// The configuration.
     pub fn config(&self) -> &Config {
         &self.config
+    }
+
+    /// Takes the names of the "X" categories from the district's
+    /// catalogue (the district's name wins over the hall config's) and
+    /// which category each service item is queued in, for tickets taken
+    /// for an item ([`Queue::category_of_item`]).
+    pub fn use_catalogue(&mut self, catalogue: &bantong_hall_kit::catalogue::Catalogue) {
+        for slot in &mut self.categories {
+            if let Some(name) = catalogue.category_name(&slot.category.id) {
+                slot.category.name_zh = name.chars().take(MAX_NAME_CHARS).collect();
+            }
+        }
+        self.items = catalogue
+            .items
+            .iter()
+            .map(|i| (i.code.clone(), i.category.clone()))
+            .collect();
+    }
+
+    /// The category a service item (by 事项编码) is queued in, when the
+    /// catalogue has the item and this hall serves its category.
+    pub fn category_of_item(&self, code: &str) -> Option<&str> {
+        let category = self.items.get(code)?;
+        self.categories
+            .iter()
+            .any(|c| &c.category.id == category)
+            .then_some(category.as_str())
     }
 
     /// All categories with their prefixes, mandatory first.
@@ -1983,11 +2016,38 @@ mod tests {
             "extra_categories[1].id: duplicate category real-estate"
         );
         let mut config = hall();
-        config.extra_categories[0].name_zh = String::new();
+        config.extra_categories[0].name_zh = "长".repeat(33);
         assert_eq!(
             invalid(&config),
             "extra_categories[0].name_zh: must be 1-32 characters"
         );
+        // No name: the district catalogue names it.
+        config.extra_categories[0].name_zh = String::new();
+        assert_eq!(config.validate(), Ok(()));
+    }
+
+    #[test]
+    fn the_catalogue_names_categories_and_places_items() {
+        let mut config = hall();
+        let id = config.extra_categories[0].id.clone();
+        config.extra_categories[0].name_zh = String::new();
+        let mut q = Queue::new(config);
+        let unnamed = q.categories().iter().find(|c| c.id == id).unwrap().name_zh.clone();
+        assert_eq!(unnamed, id, "shown by id until the catalogue arrives");
+        let catalogue = bantong_hall_kit::catalogue::Catalogue::from_json(&format!(
+            r#"{{"categories": [{{"id": "{id}", "name": "不动产登记（区）"}}],
+                "items": [{{"code": "BDC-01", "name": "不动产首次登记", "category": "{id}",
+                            "department": "区自然资源和规划局", "statutory_days": 30, "promised_days": 5}},
+                          {{"code": "WS-01", "name": "公共场所卫生许可", "category": "health",
+                            "department": "区卫健局", "statutory_days": 20, "promised_days": 3}}]}}"#
+        ))
+        .unwrap();
+        q.use_catalogue(&catalogue);
+        let named = q.categories().iter().find(|c| c.id == id).unwrap().name_zh.clone();
+        assert_eq!(named, "不动产登记（区）");
+        assert_eq!(q.category_of_item("WS-01"), Some("health"));
+        assert_eq!(q.category_of_item("BDC-01"), Some(id.as_str()));
+        assert_eq!(q.category_of_item("NOPE"), None);
     }
 
     #[test]
