@@ -72,8 +72,17 @@ fn queue_config() -> Value {
 
 fn kiosk_config() -> Value {
     json!({ "kiosk": "自助终端1", "hall": "百楼镇便民服务中心",
-            "items": [{ "code": "SB-001", "name": "社保卡补办" }, { "code": "HJ-002", "name": "户籍证明" }],
             "devices": { "reader": "kiosk-reader", "printer": "receipt-1" } })
+}
+
+/// The district's catalogue: the kiosk offers its self-service items.
+fn catalogue() -> Value {
+    json!({ "items": [
+        { "code": "SB-001", "name": "社保卡补办", "category": "livelihood", "department": "区人社局",
+          "statutory_days": 20, "promised_days": 5, "materials": ["居民身份证原件"], "self_service": true },
+        { "code": "HJ-002", "name": "户籍证明", "category": "livelihood", "department": "区公安分局",
+          "statutory_days": 0, "promised_days": 0, "self_service": true }
+    ] })
 }
 
 /// A command to the agent (`plugin`: to that plugin) and its reply.
@@ -133,6 +142,14 @@ async fn queue_kiosk_and_ratings_through_real_plugins_and_simulated_devices() {
             json!({ "hall": "百楼镇便民服务中心" }),
         )
         .await;
+        // Published before the kiosk starts; the agent keeps it retained.
+        let published = admin
+            .put(
+                "/api/catalogue",
+                json!({ "note": "测试", "catalogue": catalogue() }),
+            )
+            .await;
+        assert_eq!(published.status, 201, "{:?}", published.json());
         deploy_edge_plugin(&app, &admin, EDGE, "kiosk", kiosk_config()).await;
         eventually(Duration::from_secs(90), "three plugins running", || async {
             let report = admin.get(&format!("/api/edge/agents/{EDGE}")).await.json();
@@ -261,7 +278,14 @@ async fn queue_kiosk_and_ratings_through_real_plugins_and_simulated_devices() {
         .await;
         let decoded = bantong_hall_kit::decode(&receipt).expect("ESC/POS that decodes");
         let text = decoded.text();
-        for expected in ["百楼镇便民服务中心", "社保卡补办", "李**", MASKED] {
+        // The promised time limit comes from the district catalogue.
+        for expected in [
+            "百楼镇便民服务中心",
+            "社保卡补办",
+            "承诺时限：5个工作日",
+            "李**",
+            MASKED,
+        ] {
             assert!(text.contains(expected), "{expected} in {text}");
         }
         assert!(!text.contains(ID) && !text.contains("李四光"), "{text}");

@@ -94,6 +94,25 @@ pub async fn run(mut config: HostConfig, args: DemoArgs) -> Result<()> {
         };
         state.identity.create_hall(&system, hall).await?;
     }
+    if state.store.catalogue().current_version().await?.is_none() {
+        let published = crate::catalogue::publish(
+            &state.store,
+            &state.identity,
+            &system,
+            crate::catalogue::Publish {
+                catalogue: demo_catalogue(),
+                note: "演示事项库",
+                source: "demo".to_owned(),
+                base: 0,
+            },
+        )
+        .await?;
+        tracing::info!(
+            version = published.version,
+            items = published.items,
+            "demo service catalogue published"
+        );
+    }
     match state.identity.bootstrap_admin("admin", "演示管理员").await {
         Ok(password) => {
             println!("\n  办通 Bantong demo");
@@ -412,13 +431,156 @@ const DEMO_WINDOWS: [(u16, &str, &str); 6] = [
     (6, "综合窗口", "comprehensive"),
 ];
 
-/// Service items at the demo kiosk.
-const DEMO_ITEMS: [(&str, &str); 4] = [
-    ("SB-001", "社保卡补办"),
-    ("HJ-002", "户籍证明开具"),
-    ("YL-003", "城乡居民医保参保登记"),
-    ("ZL-004", "个体工商户营业执照补领"),
+/// The demo's service catalogue: items a township hall of 莲池区 handles,
+/// with the district departments that decide them. Columns: code, name,
+/// category, department, statutory and promised working days, materials,
+/// and the flags 告知承诺 / 容缺受理 / 可上门办 / 可自助办.
+type DemoItem = (
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    u32,
+    u32,
+    &'static [&'static str],
+    [bool; 4],
+);
+
+const DEMO_ITEMS: [DemoItem; 10] = [
+    (
+        "130606-SC-0001",
+        "个体工商户设立登记",
+        "market-access",
+        "区行政审批局",
+        15,
+        1,
+        &["经营者身份证件", "经营场所使用证明"],
+        [true, true, false, false],
+    ),
+    (
+        "130606-SC-0002",
+        "个体工商户营业执照补领",
+        "market-access",
+        "区行政审批局",
+        5,
+        1,
+        &["经营者身份证件", "补领申请书"],
+        [false, false, false, true],
+    ),
+    (
+        "130606-CJ-0001",
+        "农村宅基地和建房（规划许可）审批",
+        "urban-rural-construction",
+        "区自然资源和规划局",
+        20,
+        10,
+        &[
+            "农村宅基地和建房（规划许可）申请表",
+            "户口簿",
+            "宅基地使用承诺书",
+        ],
+        [false, true, true, false],
+    ),
+    (
+        "130606-WS-0001",
+        "公共场所卫生许可",
+        "health",
+        "区卫生健康局",
+        20,
+        5,
+        &["卫生许可申请书", "营业执照", "从业人员健康合格证明"],
+        [true, false, false, false],
+    ),
+    (
+        "130606-WS-0002",
+        "城乡居民医保参保登记",
+        "health",
+        "区医疗保障局",
+        1,
+        0,
+        &["居民身份证或户口簿"],
+        [false, false, true, true],
+    ),
+    (
+        "130606-MS-0001",
+        "社会保障卡补领",
+        "livelihood",
+        "区人力资源和社会保障局",
+        20,
+        5,
+        &["居民身份证原件"],
+        [false, false, false, true],
+    ),
+    (
+        "130606-MS-0002",
+        "城乡居民最低生活保障申请",
+        "livelihood",
+        "区民政局",
+        30,
+        20,
+        &["低保申请书", "家庭成员身份证件", "家庭收入和财产状况承诺书"],
+        [true, true, true, false],
+    ),
+    (
+        "130606-MS-0003",
+        "户籍证明开具",
+        "livelihood",
+        "保定市公安局莲池区分局",
+        0,
+        0,
+        &["居民身份证或户口簿"],
+        [false, false, false, true],
+    ),
+    (
+        "130606-SJ-0001",
+        "退役军人优待证申领",
+        "military-affairs",
+        "区退役军人事务局",
+        15,
+        5,
+        &["退役证件", "居民身份证", "近期免冠彩色照片"],
+        [false, true, true, false],
+    ),
+    (
+        "130606-ZX-0001",
+        "政务服务综合咨询",
+        "comprehensive",
+        "区行政审批局",
+        0,
+        0,
+        &[],
+        [false, false, false, false],
+    ),
 ];
+
+/// The demo catalogue: [`DEMO_ITEMS`] and the comprehensive window.
+pub fn demo_catalogue() -> bantong_hall_kit::catalogue::Catalogue {
+    use bantong_hall_kit::catalogue::{Catalogue, Category, Item};
+    Catalogue {
+        categories: vec![Category {
+            id: "comprehensive".into(),
+            name: "综合受理".into(),
+        }],
+        items: DEMO_ITEMS
+            .iter()
+            .map(
+                |&(code, name, category, department, statutory, promised, materials, flags)| Item {
+                    code: code.into(),
+                    name: name.into(),
+                    category: category.into(),
+                    department: department.into(),
+                    statutory_days: statutory,
+                    promised_days: promised,
+                    materials: materials.iter().map(|m| (*m).to_owned()).collect(),
+                    notify_commit: flags[0],
+                    accept_with_gaps: flags[1],
+                    door_service: flags[2],
+                    self_service: flags[3],
+                },
+            )
+            .collect(),
+    }
+}
 
 /// The demo hall's edge plugins and their hall config.
 fn demo_plugins() -> Vec<(&'static str, serde_json::Value)> {
@@ -447,17 +609,13 @@ fn demo_plugins() -> Vec<(&'static str, serde_json::Value)> {
         .iter()
         .map(|(no, _, _)| (no.to_string(), json!(format!("keypad-{no}"))))
         .collect();
-    let items: Vec<_> = DEMO_ITEMS
-        .iter()
-        .map(|(code, name)| json!({ "code": code, "name": name }))
-        .collect();
     vec![
         ("camera-watch", json!({ "cameras": cameras })),
         (
             "queue",
             json!({
                 "layout": { "windows": windows,
-                            "extra_categories": [{ "id": "comprehensive", "name_zh": "综合受理" }] },
+                            "extra_categories": [{ "id": "comprehensive" }] },
                 "devices": { "reader": "ticket-reader", "printer": "ticket-printer",
                              "display": "call-display", "keypads": keypads },
                 "summary_every_s": 30
@@ -466,7 +624,7 @@ fn demo_plugins() -> Vec<(&'static str, serde_json::Value)> {
         ("rating", json!({ "hall": "百楼镇行政综合服务中心" })),
         (
             "kiosk",
-            json!({ "kiosk": "百楼镇自助终端1", "hall": "百楼镇行政综合服务中心", "items": items,
+            json!({ "kiosk": "百楼镇自助终端1", "hall": "百楼镇行政综合服务中心",
                     "devices": { "reader": "kiosk-reader", "printer": "kiosk-printer" } }),
         ),
     ]
@@ -633,7 +791,9 @@ async fn visitors(state: AppState) {
                 json!({ "device": "kiosk-reader", "input": input }),
             )
             .await;
-            let (item, _) = DEMO_ITEMS[dice.below(DEMO_ITEMS.len() as u64) as usize];
+            let kiosk_items: Vec<&str> =
+                DEMO_ITEMS.iter().filter(|i| i.7[3]).map(|i| i.0).collect();
+            let item = kiosk_items[dice.below(kiosk_items.len() as u64) as usize];
             tokio::time::sleep(std::time::Duration::from_millis(500)).await;
             run(Some("kiosk"), "choose", json!({ "item": item })).await;
             tokio::time::sleep(std::time::Duration::from_millis(500)).await;

@@ -657,16 +657,16 @@ mod tests {
     #[test]
     fn config_is_checked_and_time_is_local() {
         assert!(
-            Config::from_json(
-                r#"{"kiosk": "", "devices": {"reader": "r", "printer": "p"}}"#
-            )
-            .is_err()
+            Config::from_json(r#"{"kiosk": "", "devices": {"reader": "r", "printer": "p"}}"#)
+                .is_err()
         );
-        assert!(Config::from_json(
-            r#"{"kiosk": "k", "only": ["a", "a"], "devices": {"reader": "r", "printer": "p"}}"#
-        )
-        .unwrap_err()
-        .contains("twice"));
+        assert!(
+            Config::from_json(
+                r#"{"kiosk": "k", "only": ["a", "a"], "devices": {"reader": "r", "printer": "p"}}"#
+            )
+            .unwrap_err()
+            .contains("twice")
+        );
         assert_eq!(mask_name("李"), "李*");
     }
 }

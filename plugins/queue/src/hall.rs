@@ -132,7 +132,11 @@ impl Hall {
     /// The queue itself (read-only).
     /// Takes category names and item placement from a catalogue version
     /// (see [`Queue::use_catalogue`]).
-    pub fn use_catalogue(&mut self, version: u64, catalogue: &bantong_hall_kit::catalogue::Catalogue) {
+    pub fn use_catalogue(
+        &mut self,
+        version: u64,
+        catalogue: &bantong_hall_kit::catalogue::Catalogue,
+    ) {
         self.queue.use_catalogue(catalogue);
         self.catalogue = version;
     }

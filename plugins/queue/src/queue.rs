@@ -2032,7 +2032,13 @@ mod tests {
         let id = config.extra_categories[0].id.clone();
         config.extra_categories[0].name_zh = String::new();
         let mut q = Queue::new(config);
-        let unnamed = q.categories().iter().find(|c| c.id == id).unwrap().name_zh.clone();
+        let unnamed = q
+            .categories()
+            .iter()
+            .find(|c| c.id == id)
+            .unwrap()
+            .name_zh
+            .clone();
         assert_eq!(unnamed, id, "shown by id until the catalogue arrives");
         let catalogue = bantong_hall_kit::catalogue::Catalogue::from_json(&format!(
             r#"{{"categories": [{{"id": "{id}", "name": "不动产登记（区）"}}],
@@ -2043,7 +2049,13 @@ mod tests {
         ))
         .unwrap();
         q.use_catalogue(&catalogue);
-        let named = q.categories().iter().find(|c| c.id == id).unwrap().name_zh.clone();
+        let named = q
+            .categories()
+            .iter()
+            .find(|c| c.id == id)
+            .unwrap()
+            .name_zh
+            .clone();
         assert_eq!(named, "不动产登记（区）");
         assert_eq!(q.category_of_item("WS-01"), Some("health"));
         assert_eq!(q.category_of_item("BDC-01"), Some(id.as_str()));
