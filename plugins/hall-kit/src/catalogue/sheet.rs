@@ -162,7 +162,7 @@ fn columns(
     at
 }
 
-fn cell<'a>(row: &'a [Value], at: Option<usize>) -> &'a Value {
+fn cell(row: &[Value], at: Option<usize>) -> &Value {
     at.and_then(|c| row.get(c)).unwrap_or(&Value::Empty)
 }
 
@@ -331,7 +331,7 @@ pub fn parse(
     if out.is_empty() {
         Ok(catalogue)
     } else {
-        out.sort_by(|a, b| (a.sheet != ITEMS_SHEET, a.row).cmp(&(b.sheet != ITEMS_SHEET, b.row)));
+        out.sort_by_key(|p| (p.sheet != ITEMS_SHEET, p.row));
         Err(out)
     }
 }
