@@ -6,6 +6,7 @@ pub mod app;
 pub mod db;
 pub mod edge;
 pub mod firmware;
+pub mod office;
 
 pub use app::{TestApp, TestHost};
 pub use db::TestDb;

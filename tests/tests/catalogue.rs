@@ -6,138 +6,14 @@
 //! again unchanged; a module plugin reads the current version through the
 //! WIT `catalogue` interface; every publish is audited.
 
-use std::path::Path;
-use std::process::Command;
-
 use bantong_host::identity::Role;
+use bantong_tests::office::{
+    CATALOGUE_HEADING as HEADING, catalogue_categories as categories, catalogue_rows as good_rows,
+    catalogue_workbook as workbook, read_workbook as read_back,
+};
 use bantong_tests::{TestApp, TestDb, db::backends};
 use http::StatusCode;
 use serde_json::{Value, json};
-
-/// Writes a workbook with openpyxl: `rows` of the 事项 sheet (heading
-/// first) and optionally the X类窗口 sheet.
-fn workbook(dir: &Path, name: &str, items: &Value, categories: Option<&Value>) -> Vec<u8> {
-    let path = dir.join(name);
-    let script = r#"
-import json, sys
-from openpyxl import Workbook
-items, categories, out = json.loads(sys.argv[1]), json.loads(sys.argv[2]), sys.argv[3]
-wb = Workbook()
-ws = wb.active
-ws.title = "事项"
-for row in items:
-    ws.append(row)
-if categories is not None:
-    cs = wb.create_sheet("X类窗口")
-    for row in categories:
-        cs.append(row)
-wb.save(out)
-"#;
-    let out = Command::new("python3")
-        .arg("-c")
-        .arg(script)
-        .arg(items.to_string())
-        .arg(categories.map_or("null".to_owned(), Value::to_string))
-        .arg(&path)
-        .output()
-        .expect("python3 runs");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    std::fs::read(&path).expect("workbook written")
-}
-
-/// Reads a workbook with openpyxl: {sheet: rows}.
-fn read_back(dir: &Path, bytes: &[u8]) -> Value {
-    let path = dir.join("exported.xlsx");
-    std::fs::write(&path, bytes).expect("write export");
-    let script = r#"
-import json, sys
-from openpyxl import load_workbook
-wb = load_workbook(sys.argv[1])
-print(json.dumps({ws.title: [[c for c in row] for row in ws.iter_rows(values_only=True)] for ws in wb.worksheets}, ensure_ascii=False))
-"#;
-    let out = Command::new("python3")
-        .arg("-c")
-        .arg(script)
-        .arg(&path)
-        .output()
-        .expect("python3 runs");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).expect("json from python")
-}
-
-const HEADING: [&str; 11] = [
-    "事项编码",
-    "事项名称",
-    "窗口类别",
-    "实施部门",
-    "法定时限(工作日)",
-    "承诺时限(工作日)",
-    "申请材料",
-    "告知承诺",
-    "容缺受理",
-    "可上门办",
-    "可自助办",
-];
-
-fn good_rows() -> Value {
-    json!([
-        HEADING,
-        [
-            "130606-SC-0001",
-            "个体工商户设立登记",
-            "市场准入",
-            "区行政审批局",
-            15,
-            1,
-            "经营者身份证件\n经营场所使用证明",
-            "是",
-            "是",
-            "否",
-            "否"
-        ],
-        [
-            "130606-MS-0001",
-            "社会保障卡补领",
-            "民生保障",
-            "区人力资源和社会保障局",
-            20,
-            5,
-            "居民身份证原件",
-            "否",
-            "否",
-            "否",
-            "是"
-        ],
-        [
-            null, null, null, null, null, null, null, null, null, null, null
-        ],
-        [
-            "130606-ZX-0001",
-            "政务服务综合咨询",
-            "综合受理",
-            "区行政审批局",
-            0,
-            0,
-            null,
-            null,
-            null,
-            null,
-            null
-        ]
-    ])
-}
-
-fn categories() -> Value {
-    json!([["类别代码", "类别名称"], ["comprehensive", "综合受理"]])
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_district_keeps_its_catalogue_in_a_spreadsheet() {
@@ -154,8 +30,12 @@ async fn the_district_keeps_its_catalogue_in_a_spreadsheet() {
             .await;
 
         // Nothing published yet.
+        let none = admin.get("/api/catalogue").await;
+        assert_eq!(none.status, StatusCode::OK);
+        assert_eq!(none.json()["version"], Value::Null);
+        assert_eq!(none.json()["items"], json!([]));
         assert_eq!(
-            admin.get("/api/catalogue").await.status,
+            admin.get("/api/catalogue/export.xlsx").await.status,
             StatusCode::NOT_FOUND
         );
         let read = staff.get("/api/plugins/fixture/catalogue").await;
@@ -176,7 +56,7 @@ async fn the_district_keeps_its_catalogue_in_a_spreadsheet() {
             )
             .await;
         assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.json());
-        let problems: Vec<(String, u64, String)> = r.json()["error"]["details"]["problems"]
+        let problems: Vec<(String, u64, String)> = r.json()["error"]["details"]
             .as_array()
             .expect("problems")
             .iter()
@@ -198,10 +78,14 @@ async fn the_district_keeps_its_catalogue_in_a_spreadsheet() {
             "{backend:?}: {}",
             r.json()
         );
+        assert_eq!(
+            r.json()["error"]["details"][0]["message_zh"],
+            "事项 第3行「承诺时限(工作日)」：承诺时限 30 个工作日超过法定时限 20 个工作日"
+        );
         // Nothing was stored.
         assert_eq!(
-            admin.get("/api/catalogue").await.status,
-            StatusCode::NOT_FOUND
+            admin.get("/api/catalogue").await.json()["version"],
+            Value::Null
         );
         assert_eq!(
             admin.get("/api/catalogue/versions").await.json()["items"],

@@ -22,7 +22,7 @@ use bantong_tests::{TestApp, TestDb};
 use fantoccini::actions::{InputSource, KeyAction, KeyActions};
 use fantoccini::{Client, ClientBuilder, Locator};
 use http::StatusCode;
-use serde_json::json;
+use serde_json::{Value, json};
 
 const PASSWORD: &str = "Correct-Horse-Battery-9";
 /// WebDriver's codes for the Tab and Enter keys.
@@ -1194,4 +1194,109 @@ async fn a_district_admin_enters_a_years_calendar_in_the_browser() {
     })
     .await;
     screenshot(&client, "dashboard-after-calendar").await;
+}
+
+/// A district administrator keeps the service catalogue in Excel: a
+/// workbook with wrong rows is refused with every sheet, row and column
+/// listed and nothing stored; the corrected one is published and listed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_district_admin_imports_the_catalogue_in_the_browser() {
+    use bantong_tests::office;
+    let pkg = std::env::var_os("BANTONG_PORTAL_PKG_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| bantong_tests::app::repo_root().join("target/portal/pkg"));
+    let app = TestApp::with_config(TestDb::new(Backend::Sqlite).await, |c| {
+        c.portal_pkg_dir = pkg.clone();
+    })
+    .await;
+    let host = &app.host;
+    let admin = host
+        .client_as("admin1", vec![Role::DistrictAdmin], &[], true)
+        .await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let router = host.router.clone();
+    tokio::spawn(async move {
+        axum::serve(
+            listener,
+            router.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .await
+    });
+    let base = format!("http://{addr}");
+    let files = tempfile::tempdir().expect("files");
+    let mut bad = office::catalogue_rows();
+    bad[2][5] = json!(30);
+    bad[4][2] = json!("不存在的窗口");
+    office::catalogue_workbook(
+        files.path(),
+        "事项库-有误.xlsx",
+        &bad,
+        Some(&office::catalogue_categories()),
+    );
+    office::catalogue_workbook(
+        files.path(),
+        "事项库.xlsx",
+        &office::catalogue_rows(),
+        Some(&office::catalogue_categories()),
+    );
+
+    let driver = start_driver().await;
+    let profile = tempfile::tempdir().expect("profile dir");
+    let client = browser(&driver, profile.path()).await;
+    log_in(&client, &base, "admin1").await;
+    open(&client, &format!("{base}/admin/catalogue")).await;
+    wait_for(&client, "#catalogue-file", 10, "the import field").await;
+    let menu = text_of(&client, "nav").await;
+    assert!(menu.contains("事项库"), "{menu}");
+    audit(&client, "catalogue").await;
+
+    client
+        .find(Locator::Css("#catalogue-file"))
+        .await
+        .expect("the import field")
+        .send_keys(&files.path().join("事项库-有误.xlsx").display().to_string())
+        .await
+        .expect("choose the file");
+    let problems = text_of(&client, "ul.problems").await;
+    for expected in ["事项 第3行「承诺时限(工作日)」", "事项 第5行「窗口类别」"]
+    {
+        assert!(problems.contains(expected), "{expected} in {problems}");
+    }
+    screenshot(&client, "catalogue-refused").await;
+    assert_eq!(
+        admin.get("/api/catalogue").await.json()["version"],
+        Value::Null,
+        "nothing stored"
+    );
+
+    client
+        .find(Locator::Css("#catalogue-file"))
+        .await
+        .expect("the import field")
+        .send_keys(&files.path().join("事项库.xlsx").display().to_string())
+        .await
+        .expect("choose the file");
+    eventually(Duration::from_secs(10), "version 1 published", || async {
+        (admin.get("/api/catalogue").await.json()["version"] == 1).then_some(())
+    })
+    .await;
+    // The page reloads with the items.
+    eventually(Duration::from_secs(10), "the items listed", || async {
+        let table = client.find(Locator::Css("table")).await.ok()?;
+        let text = table.text().await.ok()?;
+        (text.contains("个体工商户设立登记") && text.contains("综合受理")).then_some(())
+    })
+    .await;
+    let page = text_of(&client, "main").await;
+    for raw in ["market-access", "comprehensive", "true", "false"] {
+        assert!(!page.contains(raw), "raw value {raw:?} on the page: {page}");
+    }
+    screenshot(&client, "catalogue").await;
+    open(&client, &format!("{base}/admin/catalogue-versions")).await;
+    let versions = text_of(&client, "table").await;
+    assert!(versions.contains("import:事项库.xlsx"), "{versions}");
+    screenshot(&client, "catalogue-versions").await;
 }

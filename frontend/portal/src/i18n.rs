@@ -171,6 +171,14 @@ catalogue! {
     NewToken => "新建 API 令牌", "New API token";
     NewRollout => "下发边缘插件", "Roll out an edge plugin";
     Calendar => "工作日历", "Working-day calendar";
+    Catalogue => "事项库", "Service catalogue";
+    CatalogueVersions => "事项库版本", "Catalogue versions";
+    ImportCatalogue => "导入事项库（Excel）", "Import the catalogue (Excel)";
+    ImportCatalogueHint => "先导出当前事项库作为模板，修改后再导入。任何一行有错，整个文件都不导入，并列出出错的工作表、行号和列。导入后即发布为新版本，各大厅自动更新。", "Export the current catalogue as a template, edit it, and import it. If any row is wrong nothing is imported, and every wrong sheet, row and column is listed. An import is published as a new version and reaches every hall.";
+    ExportCatalogue => "导出事项库（Excel）", "Export the catalogue (Excel)";
+    CatalogueFile => "Excel 工作簿（.xlsx）", "Excel workbook (.xlsx)";
+    CataloguePublished => "已发布为新版本：", "Published as version ";
+    CatalogueEmpty => "事项库尚未发布：请导入 Excel 工作簿。", "No catalogue has been published yet: import a workbook.";
     Actions => "操作", "Actions";
     NewCalendarYear => "录入年度放假安排", "Enter a year's arrangement";
     CalendarLink => "前往工作日历", "Open the working-day calendar";

@@ -223,7 +223,31 @@ pub fn version_json(info: &CatalogueVersion, catalogue: &Catalogue) -> Value {
             .map(|(id, name)| json!({"id": id, "name": name, "items": catalogue.items_in(id).count()}))
             .collect::<Vec<_>>(),
         "extra_categories": catalogue.categories,
-        "items": catalogue.items,
+        "items": catalogue
+            .items
+            .iter()
+            .map(|i| {
+                let mut j = json!(i);
+                j["id"] = json!(i.code);
+                j["category_name"] = json!(catalogue.category_name(&i.category).unwrap_or(&i.category));
+                j
+            })
+            .collect::<Vec<_>>(),
+    })
+}
+
+/// What [`version_json`] answers before anything is published.
+pub fn empty_json() -> Value {
+    let empty = Catalogue::default();
+    json!({
+        "version": null,
+        "counts": empty.counts(),
+        "categories": empty
+            .all_categories()
+            .map(|(id, name)| json!({"id": id, "name": name, "items": 0}))
+            .collect::<Vec<_>>(),
+        "extra_categories": [],
+        "items": [],
     })
 }
 

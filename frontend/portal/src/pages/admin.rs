@@ -403,6 +403,46 @@ pub fn builtin(id: &str) -> Option<ViewDef> {
             "/api/calendar/{id}",
             json!({ "method": "PUT", "schema": calendar_schema(false) }),
         ),
+        "catalogue" => def(
+            "catalogue",
+            "list",
+            "事项库",
+            "Service catalogue",
+            "/api/catalogue",
+            json!({
+                "sortable": false, "page_size": 5000,
+                "columns": [
+                    col("code", "事项编码", "Code", "text"),
+                    col("name", "事项名称", "Item", "text"),
+                    col("category_name", "窗口类别", "Window", "text"),
+                    col("department", "实施部门", "Department", "text"),
+                    col("statutory_days", "法定时限(工作日)", "Statutory limit (working days)", "number"),
+                    col("promised_days", "承诺时限(工作日)", "Promised limit (working days)", "number"),
+                    col("notify_commit", "告知承诺", "By commitment", "bool"),
+                    col("accept_with_gaps", "容缺受理", "Accepted with gaps", "bool"),
+                    col("door_service", "可上门办", "Door-to-door", "bool"),
+                    col("self_service", "可自助办", "Self-service", "bool")
+                ]
+            }),
+        ),
+        "catalogue-versions" => def(
+            "catalogue-versions",
+            "list",
+            "事项库版本",
+            "Catalogue versions",
+            "/api/catalogue/versions",
+            json!({
+                "sortable": false, "page_size": 500,
+                "columns": [
+                    col("version", "版本", "Version", "number"),
+                    col("items", "事项数", "Items", "number"),
+                    col("note", "说明", "Note", "text"),
+                    col("source", "来源", "Source", "text"),
+                    col("published_by", "发布人", "Published by", "text"),
+                    col("published_at", "发布时间", "Published", "datetime")
+                ]
+            }),
+        ),
         "audit" => def(
             "audit",
             "list",
@@ -436,6 +476,7 @@ pub fn menu(l: Locale, admin: bool, may_audit: bool) -> Vec<(String, String)> {
         for (href, msg) in [
             ("/admin/halls", Msg::Halls),
             ("/admin/calendar", Msg::Calendar),
+            ("/admin/catalogue", Msg::Catalogue),
             ("/admin/users", Msg::Users),
             ("/admin/tokens", Msg::Tokens),
             ("/admin/plugins", Msg::Plugins),
@@ -498,20 +539,23 @@ pub fn AdminPage() -> impl IntoView {
             });
         let extra =
             extra.map(|(href, msg)| view! { <p><a class="button" href=href>{l.t(msg)}</a></p> });
-        let upload = params
-            .with_untracked(|p| p.get("view"))
-            .filter(|v| v == "rollouts")
-            .map(|_| {
+        let csrf = s.me.csrf_token.clone().unwrap_or_default();
+        let upload = match params.with_untracked(|p| p.get("view")).as_deref() {
+            Some("rollouts") => Some(
                 view! {
                     <UploadForm
-                        csrf=s.me.csrf_token.clone().unwrap_or_default()
+                        csrf=csrf
                         path="/api/edge/artefacts"
                         title=Msg::UploadEdgePlugin
                         hint=Msg::UploadEdgeHint
                         next_with_digest="/admin/new-rollout?digest="
                     />
                 }
-            });
+                .into_any(),
+            ),
+            Some("catalogue") => Some(view! { <CatalogueTools csrf=csrf /> }.into_any()),
+            _ => None,
+        };
         // The page's title, then its "new …" button, then the view.
         let page = move |loaded: super::view::Loaded| {
             let title = l.pick_json(&loaded.view().title, "");
@@ -623,6 +667,99 @@ fn plugin_table(v: &Value, l: Locale, csrf: &str) -> AnyView {
         </div>
     }
     .into_any()
+}
+
+/// The catalogue page's tools: export, import (publishing the next
+/// version, or listing every wrong sheet, row and column), versions.
+#[component]
+fn CatalogueTools(csrf: String) -> impl IntoView {
+    let l = locale();
+    let outcome = RwSignal::new(None::<(bool, String)>);
+    let problems = RwSignal::new(Vec::<String>::new());
+    let on_change = move |ev: leptos::ev::Event| {
+        #[cfg(feature = "hydrate")]
+        {
+            let file = crate::api::chosen_file(&ev);
+            let csrf = csrf.clone();
+            if let Some(file) = file {
+                leptos::task::spawn_local(async move {
+                    problems.set(Vec::new());
+                    // Publishing names the version it starts from.
+                    let base = api::get::<Value>("/api/catalogue".into())
+                        .await
+                        .ok()
+                        .and_then(|v| v.get("version").and_then(Value::as_i64))
+                        .unwrap_or(0);
+                    let path = format!(
+                        "/api/catalogue/import?base={base}&file={}",
+                        crate::api::encode_component(&file.name())
+                    );
+                    let sent = crate::api::send_file(
+                        &path,
+                        file,
+                        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                        &csrf,
+                    )
+                    .await;
+                    match sent {
+                        Ok(r) => {
+                            let version = r.get("version").and_then(Value::as_i64).unwrap_or(0);
+                            let items = r.get("items").and_then(Value::as_i64).unwrap_or(0);
+                            outcome.set(Some((
+                                true,
+                                match l {
+                                    Locale::Zh => format!(
+                                        "{}第 {version} 版（{items} 项）",
+                                        l.t(Msg::CataloguePublished)
+                                    ),
+                                    Locale::En => format!(
+                                        "{}{version} ({items} items)",
+                                        l.t(Msg::CataloguePublished)
+                                    ),
+                                },
+                            )));
+                            if let Some(w) = web_sys::window() {
+                                let _ = w.location().reload();
+                            }
+                        }
+                        Err(e) => {
+                            problems.set(
+                                e.details
+                                    .iter()
+                                    .map(|d| l.pick(&d.zh, &d.en).to_owned())
+                                    .collect(),
+                            );
+                            outcome.set(Some((false, super::form::error_text(e, l))));
+                        }
+                    }
+                });
+            }
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = (&ev, &csrf);
+    };
+    view! {
+        <p class="actions">
+            <a class="button" href="/api/catalogue/export.xlsx" download>{l.t(Msg::ExportCatalogue)}</a>
+            " "
+            <a class="button" href="/admin/catalogue-versions">{l.t(Msg::CatalogueVersions)}</a>
+        </p>
+        <section class="card form install">
+            <h2>{l.t(Msg::ImportCatalogue)}</h2>
+            <label for="catalogue-file">{l.t(Msg::CatalogueFile)}</label>
+            <input id="catalogue-file" type="file" accept=".xlsx,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" on:change=on_change />
+            <p class="hint">{l.t(Msg::ImportCatalogueHint)}</p>
+            {outcome_line(outcome)}
+            {move || {
+                let list = problems.get();
+                (!list.is_empty()).then(|| view! {
+                    <ul class="problems" role="alert">
+                        {list.into_iter().map(|p| view! { <li>{p}</li> }).collect::<Vec<_>>()}
+                    </ul>
+                })
+            }}
+        </section>
+    }
 }
 
 /// Uploads a signed package (`.btpkg`) to `path` and shows what the host

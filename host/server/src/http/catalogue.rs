@@ -22,8 +22,26 @@ impl From<PublishError> for AppError {
                 AppError::validation(e.to_string())
             }
             PublishError::Problems(ref problems) => {
-                let details = json!({ "problems": problems });
-                AppError::validation(e.to_string()).with_details(details)
+                // The portal's per-field form: a path and a message; the
+                // sheet, row and column stay machine-readable beside them.
+                let details: Vec<Value> = problems
+                    .iter()
+                    .map(|p| {
+                        let mut d = json!(p);
+                        d["path"] = json!(format!(
+                            "{}!{}{}",
+                            p.sheet,
+                            p.row,
+                            p.column
+                                .as_deref()
+                                .map(|c| format!(" {c}"))
+                                .unwrap_or_default()
+                        ));
+                        d["message_zh"] = json!(p.to_string());
+                        d
+                    })
+                    .collect();
+                AppError::validation(e.to_string()).with_details(json!(details))
             }
             PublishError::Conflict(_) => AppError::conflict(e.to_string()),
             PublishError::Store(e) => AppError::internal("catalogue store", e),
@@ -36,14 +54,16 @@ fn none_yet() -> AppError {
     AppError::not_found("事项库尚未发布 / no catalogue has been published yet")
 }
 
-/// `GET /api/catalogue`: the current version with every item; 404 before
-/// the first is published.
+/// `GET /api/catalogue`: the current version with every item; before the
+/// first is published, `version` is null and there are no items.
 pub async fn current(State(state): State<AppState>, _auth: Auth) -> AppResult<Json<Value>> {
-    let (info, cat) = catalogue::current(&state.store)
+    let found = catalogue::current(&state.store)
         .await
-        .map_err(|e| AppError::internal("catalogue", e))?
-        .ok_or_else(none_yet)?;
-    Ok(Json(catalogue::version_json(&info, &cat)))
+        .map_err(|e| AppError::internal("catalogue", e))?;
+    Ok(Json(match found {
+        Some((info, cat)) => catalogue::version_json(&info, &cat),
+        None => catalogue::empty_json(),
+    }))
 }
 
 /// `GET /api/catalogue/versions`: every version, newest first, without items.
