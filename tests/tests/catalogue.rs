@@ -20,6 +20,7 @@ async fn the_district_keeps_its_catalogue_in_a_spreadsheet() {
     for backend in backends() {
         let app = TestApp::new(TestDb::new(backend).await).await;
         app.install_fixture("fixture").await;
+        app.install_hotline().await;
         let dir = tempfile::tempdir().expect("dir");
         let host = &app.host;
         let admin = host
@@ -125,6 +126,25 @@ async fn the_district_keeps_its_catalogue_in_a_spreadsheet() {
         assert_eq!(read["version"], 1);
         assert_eq!(read["items"], 3);
         assert_eq!(read["first"], "个体工商户设立登记");
+
+        // The hotline's agents look items up while on a call and tell the
+        // caller everything at once.
+        let agent = host
+            .client_as("agent1", vec![Role::HotlineAgent], &[], true)
+            .await;
+        let found = agent
+            .get("/api/plugins/hotline/service-items?q=%E7%A4%BE%E4%BF%9D%E5%8D%A1")
+            .await;
+        assert_eq!(found.status, StatusCode::OK, "{}", found.json());
+        let found = found.json();
+        assert_eq!(found["catalogue"], 1);
+        assert_eq!(found["items"][0]["id"], "130606-MS-0001", "{found}");
+        assert_eq!(found["items"][0]["materials"], "1. 居民身份证原件");
+        assert_eq!(
+            found["items"][0]["time_limit"],
+            "承诺5个工作日（法定20个工作日）"
+        );
+        assert_eq!(found["items"][0]["ways"], "可自助办");
 
         // Publishing from "nothing" again is refused: version 1 exists.
         let r = admin

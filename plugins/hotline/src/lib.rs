@@ -34,3 +34,4 @@ pub mod kpi;
 pub mod kpi_queries;
 pub mod order;
 pub mod plugin;
+pub mod service_items;

@@ -196,6 +196,38 @@ pub fn version(req: Request) -> HandlerResult {
 
 /// `GET /knowledge?q=&category=&limit=`: ranked hits with snippets, or the
 /// newest published articles when `q` is empty.
+/// `GET /service-items?q=&limit=`: the district catalogue's items for the
+/// query ([`crate::service_items::search`]), with what the caller must be
+/// told at once; `catalogue` is the version searched (null: none yet).
+pub fn service_items(req: Request) -> HandlerResult {
+    req.require_caller()?;
+    let limit = req
+        .query_parse::<usize>("limit")?
+        .unwrap_or(10)
+        .clamp(1, MAX_HITS);
+    let q = param(&req, "q").unwrap_or("");
+    if q.chars().count() > 200 {
+        return Err(invalid(
+            "检索词过长",
+            "the query is longer than 200 characters",
+        ));
+    }
+    let Some(published) = bantong_sdk::catalogue::current() else {
+        return Ok(Response::ok(&json!({
+            "items": [], "total": 0, "catalogue": null,
+            "notice": "区事项库尚未发布 / the district has not published its service catalogue yet"
+        })));
+    };
+    let catalogue: bantong_hall_kit::catalogue::Catalogue = published
+        .parse()
+        .map_err(|e| bantong_sdk::Error::Json(format!("catalogue: {e}")))?;
+    let hits = crate::service_items::search(&catalogue, q, limit);
+    let total = hits.len();
+    Ok(Response::ok(&json!({
+        "items": hits, "total": total, "catalogue": published.version
+    })))
+}
+
 pub fn search(req: Request) -> HandlerResult {
     req.require_caller()?;
     let limit = req

@@ -81,6 +81,7 @@ pub fn router() -> Router {
         .post("/missed-calls/{id}/called-back", calls::called_back)
         // knowledge base
         .get("/knowledge", kb::search)
+        .get("/service-items", kb::service_items)
         .post("/knowledge", kb::create)
         .get("/knowledge/{id}", kb::get)
         .put("/knowledge/{id}", kb::revise)

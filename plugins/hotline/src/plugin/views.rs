@@ -60,6 +60,16 @@ pub fn all() -> Vec<View> {
                 .page_size(10),
         ),
         workspace(
+            View::list("service-items", "事项查询", "Service items", "/service-items")
+                .column("name", "事项", "Item")
+                .column("department", "实施部门", "Department")
+                .column("time_limit", "办理时限", "Time limit")
+                .column("materials", "申请材料（一次性告知）", "Materials (tell them all at once)")
+                .column("ways", "办理方式", "Ways")
+                .filter_text("q", "事项名称", "Item name")
+                .page_size(10),
+        ),
+        workspace(
             View::form("new-order", "受理工单", "Take a request", "/orders")
                 .method(Method::Post)
                 .options_from("category", "/categories")
