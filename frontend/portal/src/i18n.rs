@@ -236,6 +236,9 @@ catalogue! {
     AlertUnattended => "窗口无人值守", "Window unattended";
     AlertCrowding => "等候区拥挤", "Waiting area crowded";
     NoViews => "暂无可用功能。", "Nothing is available to you yet.";
+    Today => "今日待办", "To do today";
+    NothingToday => "暂无待办事项。", "Nothing waits for you.";
+    YourModules => "业务功能", "Your modules";
     Filter => "筛选", "Filter";
     Reset => "重置", "Reset";
     All => "全部", "All";

@@ -101,6 +101,12 @@ impl ViewDef {
     }
 
     /// Where the menu sends you for this view: its workspace or its own page.
+    /// A list shown as tiles on the home page (spec `tiles: true`): what
+    /// to do today and key figures, not a page of the menu.
+    pub fn is_tiles(&self) -> bool {
+        self.kind == "list" && self.spec.get("tiles").and_then(Value::as_bool) == Some(true)
+    }
+
     pub fn menu_href(&self) -> String {
         match self.page() {
             Some((id, _)) => format!("/p/{}/{id}", self.plugin),

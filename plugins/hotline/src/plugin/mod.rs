@@ -19,6 +19,7 @@ mod kb;
 mod orders;
 mod settings;
 mod stats;
+mod today;
 mod views;
 
 use bantong_sdk::{Caller, Job, Plugin, Request, Response, Router, View, export_plugin};
@@ -80,6 +81,7 @@ pub fn router() -> Router {
         .get("/missed-calls", calls::missed)
         .post("/missed-calls/{id}/called-back", calls::called_back)
         // knowledge base
+        .get("/today", today::today)
         .get("/knowledge", kb::search)
         .get("/service-items", kb::service_items)
         .post("/knowledge", kb::create)

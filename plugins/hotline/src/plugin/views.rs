@@ -25,6 +25,8 @@ const STATES: &[(&str, &str, &str)] = &[
 pub fn all() -> Vec<View> {
     let workspace = |v| page(v, "agent-workspace", "话务工作台", "Agent workspace");
     vec![
+        // Tiles on the home page: what to do today, and the month's figures.
+        View::list("today", "热线待办", "Hotline to-dos", "/today").set("tiles", true),
         workspace(
             View::list("live-calls", "当前来电", "Incoming calls", "/calls/live")
                 .column("caller_number", "来电号码", "Caller")
