@@ -1300,3 +1300,237 @@ async fn a_district_admin_imports_the_catalogue_in_the_browser() {
     assert!(versions.contains("import:事项库.xlsx"), "{versions}");
     screenshot(&client, "catalogue-versions").await;
 }
+
+/// Values the plugins store that must never reach a Chinese page as they
+/// are: the hotline's states, call statuses and channels, and what an
+/// untranslated or missing value looks like.
+const RAW_VALUES: &[&str] = &[
+    "received",
+    "dispatched",
+    "signed",
+    "in_progress",
+    "returned",
+    "replied",
+    "closed",
+    "merged",
+    "queued",
+    "ringing",
+    "talking",
+    "ended",
+    "phone",
+    "message",
+    "department",
+    "(none)",
+    "null",
+    "undefined",
+    "NaN",
+    "[object Object]",
+    "{{",
+    "}}",
+];
+
+/// Text on the page that looks like a raw value: one of [`RAW_VALUES`] as
+/// a word, or a snake_case identifier.
+fn raw_values(text: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    for word in text.split(|c: char| !(c.is_ascii_alphanumeric() || "_(){}[]".contains(c))) {
+        if word.is_empty() {
+            continue;
+        }
+        let snake = word.contains('_')
+            && word
+                .split('_')
+                .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase()));
+        if snake || RAW_VALUES.contains(&word) {
+            found.push(word.to_owned());
+        }
+    }
+    for marker in ["(none)", "[object Object]", "{{"] {
+        if text.contains(marker) {
+            found.push(marker.to_owned());
+        }
+    }
+    found
+}
+
+/// Each role's home page and menu with every installed module, in
+/// Chromium, screenshotted: window staff and the hall manager see the
+/// orders their hall must sign; the district administrator sees the
+/// month's figures with numerator, denominator and trend. Then every view
+/// the administrator can open is rendered in Chinese, with data in it,
+/// and no page shows a raw value.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_role_has_a_home_page_and_every_view_speaks_chinese() {
+    let pkg = std::env::var_os("BANTONG_PORTAL_PKG_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| bantong_tests::app::repo_root().join("target/portal/pkg"));
+    let app = TestApp::with_config(TestDb::new(Backend::Sqlite).await, |c| {
+        c.portal_pkg_dir = pkg.clone();
+        bantong_tests::app::with_visitor_log(c);
+    })
+    .await;
+    app.install_hotline().await;
+    app.install_fixture("fixture").await;
+    app.install_visitor_log().await;
+    let host = &app.host;
+    let admin = host
+        .client_as("admin1", vec![Role::DistrictAdmin], &[], true)
+        .await;
+    host.client_as("staff1", vec![Role::WindowStaff], &["bailou"], false)
+        .await;
+    host.client_as("manager1", vec![Role::HallManager], &["bailou"], false)
+        .await;
+    let agent = host
+        .client_as("agent1", vec![Role::HotlineAgent], &[], true)
+        .await;
+    // Work for bailou: two orders dispatched to it, one taken further.
+    for (title, number) in [("路灯不亮", "13800000001"), ("证明开具咨询", "13800000002")]
+    {
+        let r = agent
+            .post(
+                "/api/plugins/hotline/orders",
+                json!({ "category": "town.service", "title": title, "separate": true,
+                        "caller_number": number, "dispatch": true }),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.json());
+    }
+    let r = agent
+        .put(
+            "/api/catalogue",
+            json!({ "catalogue": { "items": [
+            { "code": "130606-MS-0001", "name": "社会保障卡补领", "category": "livelihood",
+              "department": "区人力资源和社会保障局", "statutory_days": 20, "promised_days": 5,
+              "materials": ["居民身份证原件"], "self_service": true } ] } }),
+        )
+        .await;
+    assert_eq!(
+        r.status,
+        StatusCode::FORBIDDEN,
+        "agents do not publish the catalogue"
+    );
+    let r = admin
+        .put(
+            "/api/catalogue",
+            json!({ "catalogue": { "items": [
+            { "code": "130606-MS-0001", "name": "社会保障卡补领", "category": "livelihood",
+              "department": "区人力资源和社会保障局", "statutory_days": 20, "promised_days": 5,
+              "materials": ["居民身份证原件"], "self_service": true } ] } }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.json());
+
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let router = host.router.clone();
+    tokio::spawn(async move {
+        axum::serve(
+            listener,
+            router.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .await
+    });
+    let base = format!("http://{addr}");
+    let driver = start_driver().await;
+
+    for (username, shot, expected) in [
+        (
+            "staff1",
+            "home-window-staff",
+            &["今日待办", "待签收工单", "督办中的工单"][..],
+        ),
+        (
+            "manager1",
+            "home-hall-manager",
+            &["今日待办", "待签收工单"][..],
+        ),
+        (
+            "admin1",
+            "home-district-admin",
+            &[
+                "今日待办",
+                "本月按时办结率",
+                "本月满意率",
+                "系统管理",
+                "事项库",
+            ][..],
+        ),
+    ] {
+        let profile = tempfile::tempdir().expect("profile dir");
+        let client = browser(&driver, profile.path()).await;
+        log_in(&client, &base, username).await;
+        open(&client, &format!("{base}/")).await;
+        wait_for(&client, "section.today li.tile", 10, "today's tiles").await;
+        let page = text_of(&client, "body").await;
+        for e in expected {
+            assert!(page.contains(e), "{username}: {e} in {page}");
+        }
+        if username != "admin1" {
+            // The two orders dispatched to bailou wait to be signed.
+            let to_sign = text_of(&client, "li.count-tile.warn .tile-value").await;
+            assert_eq!(to_sign, "2", "{username}");
+        } else {
+            let basis = text_of(&client, "li.figure-tile .tile-basis").await;
+            assert!(basis.contains(" / "), "{basis}");
+        }
+        let raw = raw_values(&page);
+        assert!(
+            raw.is_empty(),
+            "{username}: raw values {raw:?} on the home page"
+        );
+        // The menu holds pages only, grouped by module.
+        let menu = text_of(&client, "nav").await;
+        for absent in ["立即督办检查", "导出工单", "热线待办"] {
+            assert!(
+                !menu.contains(absent),
+                "{username}: {absent} in the menu {menu}"
+            );
+        }
+        screenshot(&client, shot).await;
+        audit(&client, shot).await;
+        client.close().await.expect("close");
+    }
+
+    // Every view the administrator can open, in Chinese.
+    let views = admin.get("/api/portal/views").await.json();
+    let profile = tempfile::tempdir().expect("profile dir");
+    let client = browser(&driver, profile.path()).await;
+    log_in(&client, &base, "admin1").await;
+    let mut opened = Vec::new();
+    for v in views["items"].as_array().expect("views") {
+        let plugin = v["plugin"].as_str().unwrap_or_default();
+        let id = v["id"].as_str().unwrap_or_default();
+        let kind = v["kind"].as_str().unwrap_or_default();
+        if plugin.is_empty() || kind == "action" || v["spec"]["tiles"] == true {
+            continue;
+        }
+        let href = match v["spec"]["page"]["id"].as_str() {
+            Some(page) => format!("/p/{plugin}/{page}"),
+            None if kind == "detail" => continue,
+            None => format!("/v/{plugin}/{id}"),
+        };
+        if opened.contains(&href) {
+            continue;
+        }
+        open(&client, &format!("{base}{href}")).await;
+        // Data loaded (or an honest empty state), not a spinner.
+        eventually(Duration::from_secs(10), "the view loads", || async {
+            let text = client
+                .find(Locator::Css("main"))
+                .await
+                .ok()?
+                .text()
+                .await
+                .ok()?;
+            (!text.contains("加载中")).then_some(())
+        })
+        .await;
+        let text = text_of(&client, "main").await;
+        let raw = raw_values(&text);
+        assert!(raw.is_empty(), "{href}: raw values {raw:?} in {text}");
+        opened.push(href);
+    }
+    assert!(opened.len() >= 10, "views opened: {opened:?}");
+}

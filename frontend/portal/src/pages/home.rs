@@ -55,6 +55,29 @@ fn trend(now: &Value, before: Option<&Value>, l: Locale) -> Option<String> {
     ))
 }
 
+/// A figure's definition in the page's language. Definitions are written
+/// Chinese first, then English (`按时办结率 = … on-time completion = …`):
+/// the English starts at the first Latin letter after Chinese text.
+fn definition_in(definition: &str, l: Locale) -> String {
+    let mut seen_cjk = false;
+    let split = definition.char_indices().find_map(|(i, c)| {
+        if !c.is_ascii() {
+            seen_cjk = true;
+            None
+        } else if seen_cjk && c.is_ascii_alphabetic() {
+            Some(i)
+        } else {
+            None
+        }
+    });
+    match split {
+        Some(i) => l
+            .pick(definition[..i].trim(), definition[i..].trim())
+            .to_owned(),
+        None => definition.to_owned(),
+    }
+}
+
 fn tile(t: &Value, l: Locale) -> AnyView {
     let label = l.pick_json(t, "label");
     let href = t
@@ -67,11 +90,12 @@ fn tile(t: &Value, l: Locale) -> AnyView {
             let value = figure_value(f, l);
             let n = f.get("numerator").and_then(Value::as_u64).unwrap_or(0);
             let d = f.get("denominator").and_then(Value::as_u64).unwrap_or(0);
-            let definition = f
-                .get("definition")
-                .and_then(Value::as_str)
-                .unwrap_or_default()
-                .to_owned();
+            let definition = definition_in(
+                f.get("definition")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default(),
+                l,
+            );
             let change = trend(f, t.get("previous"), l);
             let tooltip = definition.clone();
             view! {
@@ -131,6 +155,27 @@ fn Tiles(view: ViewDef) -> impl IntoView {
                 }
             })}
         </section>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_definition_is_shown_in_the_pages_language() {
+        let d =
+            "按时办结率 = 时限内答复工单数 / 到期工单数 on-time completion = replied by due / due";
+        assert_eq!(
+            definition_in(d, Locale::Zh),
+            "按时办结率 = 时限内答复工单数 / 到期工单数"
+        );
+        assert_eq!(
+            definition_in(d, Locale::En),
+            "on-time completion = replied by due / due"
+        );
+        assert_eq!(definition_in("15秒接通率 = a / b", Locale::En), "a / b");
+        assert_eq!(definition_in("plain", Locale::Zh), "plain");
     }
 }
 

@@ -140,31 +140,41 @@ pub async fn load_view(
                     } else {
                         format!("/api/plugins/{}{route}", view.plugin)
                     };
-                    // A list of strings, or a list answer whose items have ids.
+                    // A list of strings; or of objects with a `value` (or
+                    // an `id`) and a label (`label_zh`/`label_en`,
+                    // `name_zh`/`name_en` as halls have, or one `label`),
+                    // bare or as a list answer's `items`.
                     let answer: Value = client.get(path).await?;
-                    let choices: Vec<String> = match &answer {
-                        Value::Array(a) => a.iter().map(text_of).collect(),
+                    let entries: Vec<&Value> = match &answer {
+                        Value::Array(a) => a.iter().collect(),
                         other => other
                             .get("items")
                             .and_then(Value::as_array)
-                            .into_iter()
-                            .flatten()
-                            .filter_map(|i| i.get("id").map(text_of))
-                            .collect(),
+                            .map(|a| a.iter().collect())
+                            .unwrap_or_default(),
                     };
-                    // Items with names (halls) label their choices.
-                    let labels: serde_json::Map<String, Value> = answer
-                        .get("items")
-                        .and_then(Value::as_array)
-                        .into_iter()
-                        .flatten()
-                        .filter_map(|i| {
-                            let id = i.get("id")?.as_str()?;
-                            let zh = i.get("name_zh")?.as_str()?;
-                            let en = i.get("name_en").and_then(Value::as_str).unwrap_or(zh);
-                            Some((id.to_owned(), serde_json::json!({ "zh": zh, "en": en })))
-                        })
-                        .collect();
+                    let mut choices: Vec<String> = Vec::new();
+                    let mut labels = serde_json::Map::new();
+                    for e in entries {
+                        let value = match e {
+                            Value::Object(_) => match e.get("value").or_else(|| e.get("id")) {
+                                Some(v) => text_of(v),
+                                None => continue,
+                            },
+                            other => text_of(other),
+                        };
+                        let pick = |keys: &[&str]| {
+                            keys.iter()
+                                .find_map(|k| e.get(*k).and_then(Value::as_str))
+                                .map(str::to_owned)
+                        };
+                        if let Some(zh) = pick(&["label_zh", "name_zh", "label"]) {
+                            let en = pick(&["label_en", "name_en", "label"])
+                                .unwrap_or_else(|| zh.clone());
+                            labels.insert(value.clone(), serde_json::json!({ "zh": zh, "en": en }));
+                        }
+                        choices.push(value);
+                    }
                     options.push((field.clone(), choices));
                     if !labels.is_empty() {
                         labelled.push((field.clone(), labels));

@@ -43,7 +43,11 @@ pub fn today(req: Request) -> HandlerResult {
             "to-sign",
             "待签收工单",
             "Orders to sign",
-            count(mine(Query::new(ORDERS).filter("state", Op::Eq, State::Dispatched)))?,
+            count(mine(Query::new(ORDERS).filter(
+                "state",
+                Op::Eq,
+                State::Dispatched,
+            )))?,
             "/v/hotline/inbox",
         ));
         tiles.push(tile(
@@ -63,11 +67,11 @@ pub fn today(req: Request) -> HandlerResult {
             "missed-calls",
             "未回拨的未接来电",
             "Missed calls to return",
-            count(
-                Query::new(CALLS)
-                    .filter("abandoned", Op::Eq, 1)
-                    .filter("called_back", Op::Eq, 0),
-            )?,
+            count(Query::new(CALLS).filter("abandoned", Op::Eq, 1).filter(
+                "called_back",
+                Op::Eq,
+                0,
+            ))?,
             "/v/hotline/missed-calls",
         ));
         tiles.push(tile(
@@ -102,7 +106,11 @@ pub fn today(req: Request) -> HandlerResult {
             "/v/hotline/supervision",
         ));
     }
-    if all && (caller.has_role(SUPERVISOR) || caller.has_role("leader") || caller.has_role("district-admin")) {
+    if all
+        && (caller.has_role(SUPERVISOR)
+            || caller.has_role("leader")
+            || caller.has_role("district-admin"))
+    {
         let now = clock::now();
         let (y, m, _) = bantong_hall_kit::time::local_date(now);
         let period = crate::kpi::Period::parse(&format!("{y:04}-{m:02}"))
@@ -136,5 +144,7 @@ pub fn today(req: Request) -> HandlerResult {
             }));
         }
     }
-    Ok(Response::ok(&json!({ "items": tiles, "total": tiles.len() })))
+    Ok(Response::ok(
+        &json!({ "items": tiles, "total": tiles.len() }),
+    ))
 }
