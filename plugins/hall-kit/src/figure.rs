@@ -20,6 +20,7 @@ use std::borrow::Cow;
 
 use serde::{Deserialize, Serialize};
 
+#[cfg(feature = "xlsx")]
 use crate::xlsx::Cell;
 
 /// What a figure's value is.
@@ -163,7 +164,9 @@ impl Figure {
 
     /// The figure as three spreadsheet cells: the value (a percentage for
     /// a ratio, a number rounded to 0.1 s or 0.01 points for a mean, empty
-    /// when there is none), the numerator and the denominator.
+    /// when there is none), the numerator and the denominator. With the
+    /// `xlsx` feature only.
+    #[cfg(feature = "xlsx")]
     pub fn xlsx_cells(&self) -> [Cell; 3] {
         let value = match (self.value, self.unit) {
             (None, _) => Cell::Empty,

@@ -26,9 +26,11 @@
 //! - [`escpos`]: queue tickets and receipts for ESC/POS thermal printers in
 //!   GB18030, and the decoder the printer simulator and tests read them
 //!   with;
-//! - [`xlsx`]: Excel workbooks (`.xlsx`) from rows of cells — text, numbers,
-//!   percentages, hall-time dates — with a bold frozen header, autofilter
-//!   and column widths, in a ZIP container written by hand.
+//! - `xlsx` (with the `xlsx` feature): Excel workbooks (`.xlsx`) from rows
+//!   of cells — text, numbers, percentages, hall-time dates — with a bold
+//!   frozen header, autofilter and column widths, written by the
+//!   `rust_xlsxwriter` crate. Only the plugins that hand out spreadsheets
+//!   enable it; the edge agent and the edge plugins do not compile it.
 //!
 //! Pure and synchronous (no I/O), it builds for the host and for
 //! `wasm32-wasip2`.
@@ -45,6 +47,7 @@ pub mod id_number;
 pub mod rating;
 pub mod scrub;
 pub mod time;
+#[cfg(feature = "xlsx")]
 pub mod xlsx;
 
 pub use escpos::{Align, Decoded, EscPosError, Line, Receipt, decode, wrap};

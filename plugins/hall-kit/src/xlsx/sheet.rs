@@ -1,17 +1,11 @@
-//! The worksheet part (`xl/worksheets/sheetN.xml`): rows of cells, cell
-//! references, column widths, dates as Excel serials and numbers in their
-//! shortest form.
+//! A sheet written with `rust_xlsxwriter`: its cells with their formats,
+//! the frozen header and its autofilter, and column widths; dates as Excel
+//! serials in hall time, and how wide a cell shows.
 
-use std::borrow::Cow;
-use std::fmt::{self, Write as _};
+use rust_xlsxwriter::{ColNum, Format, RowNum, Worksheet, XlsxError};
 
-use super::deflate::Deflater;
-use super::parts::SharedStrings;
-use super::text::text_width;
-use super::{
-    CHUNK, Cell, MAX_ROWS, NS_MAIN, NS_REL, STYLE_BOLD, STYLE_DATE, STYLE_PERCENT, Sheet,
-    XML_DECLARATION,
-};
+use super::text::{escape_escapes, looks_rich, text_width};
+use super::{Cell, MAX_ROWS, Sheet};
 use crate::time::OFFSET_MS;
 
 /// Excel's default column width, in characters; narrower estimates are
@@ -19,6 +13,8 @@ use crate::time::OFFSET_MS;
 const DEFAULT_COLUMN_WIDTH: f64 = 8.43;
 /// The widest an estimated column width gets, in characters.
 const MAX_AUTO_WIDTH: f64 = 60.0;
+/// The most characters Excel's General format shows of a number.
+const NUMBER_WIDTH: usize = 11;
 
 pub(super) const DAY_MS: i64 = 86_400_000;
 /// The Excel serial of 1970-01-01 (1900 date system).
@@ -30,235 +26,215 @@ pub(super) const LAST_DATE_SERIAL: i64 = 2_958_465;
 /// The width of a date shown as `yyyy-mm-dd hh:mm`.
 const DATE_WIDTH: f64 = 16.0;
 
+/// The formats cells are written with, made once per workbook.
+pub(super) struct Formats {
+    /// Header cells.
+    bold: Format,
+    /// [`Cell::Date`] as a serial: `yyyy-mm-dd hh:mm`.
+    date: Format,
+    /// [`Cell::Percent`]: `0.0%`.
+    percent: Format,
+}
+
+impl Formats {
+    pub(super) fn new() -> Self {
+        Self {
+            bold: Format::new().set_bold(),
+            date: Format::new().set_num_format("yyyy-mm-dd hh:mm"),
+            percent: Format::new().set_num_format("0.0%"),
+        }
+    }
+}
+
 impl Sheet {
-    /// Writes the worksheet part to `out`. `selected` marks the sheet
-    /// shown on opening; text goes to `strings`.
-    pub(super) fn write_xml<'a>(
-        &'a self,
-        selected: bool,
-        strings: &mut SharedStrings<'a>,
-        out: &mut Deflater,
-    ) {
-        let mut xml = String::with_capacity(CHUNK + 1024);
-        xml.push_str(XML_DECLARATION);
-        let _ = write!(
-            xml,
-            "<worksheet xmlns=\"{NS_MAIN}\" xmlns:r=\"{NS_REL}\"><dimension ref=\""
-        );
-        push_range(&mut xml, self.used_range(), false);
-        xml.push_str("\"/><sheetViews><sheetView");
-        if selected {
-            xml.push_str(" tabSelected=\"1\"");
-        }
-        xml.push_str(" workbookViewId=\"0\"");
-        match self.header {
-            Some(index) if index + 1 < MAX_ROWS => {
-                let below = index + 2;
-                let _ = write!(
-                    xml,
-                    "><pane ySplit=\"{}\" topLeftCell=\"A{below}\" activePane=\"bottomLeft\" \
-                     state=\"frozen\"/><selection pane=\"bottomLeft\" activeCell=\"A{below}\" \
-                     sqref=\"A{below}\"/></sheetView>",
-                    index + 1
-                );
-            }
-            _ => xml.push_str("/>"),
-        }
-        xml.push_str("</sheetViews><sheetFormatPr defaultRowHeight=\"15\"/>");
-        self.push_cols(&mut xml);
-        xml.push_str("<sheetData>");
+    /// Writes the sheet's rows, header and column widths to `worksheet`.
+    pub(super) fn write_to(
+        &self,
+        worksheet: &mut Worksheet,
+        formats: &Formats,
+    ) -> Result<(), XlsxError> {
         for (index, row) in self.rows.iter().enumerate() {
-            if row.cells.is_empty() {
-                continue;
-            }
-            let number = index + 1;
-            let _ = write!(xml, "<row r=\"{number}\">");
+            let plain = row.bold.then_some(&formats.bold);
             for (column, cell) in row.cells.iter().enumerate() {
-                push_cell(&mut xml, strings, cell, number, column, row.bold);
-            }
-            xml.push_str("</row>");
-            if xml.len() >= CHUNK {
-                out.write(xml.as_bytes());
-                xml.clear();
+                let (row, column) = (row_num(index), col_num(column));
+                write_cell(worksheet, row, column, cell, plain, formats)?;
             }
         }
-        xml.push_str("</sheetData>");
-        if let Some(range) = self.filter_range() {
-            xml.push_str("<autoFilter ref=\"");
-            push_range(&mut xml, range, false);
-            xml.push_str("\"/>");
+        if let Some(header) = self.header {
+            // A header on Excel's last row leaves nothing below to scroll.
+            if header + 1 < MAX_ROWS {
+                worksheet.set_freeze_panes(row_num(header + 1), 0)?;
+            }
+            if self.columns > 0 {
+                worksheet.autofilter(
+                    row_num(header),
+                    0,
+                    row_num(self.rows.len() - 1),
+                    col_num(self.columns - 1),
+                )?;
+            }
         }
-        xml.push_str(
-            "<pageMargins left=\"0.7\" right=\"0.7\" top=\"0.75\" bottom=\"0.75\" \
-             header=\"0.3\" footer=\"0.3\"/></worksheet>",
-        );
-        out.write(xml.as_bytes());
+        for (column, width) in self.column_widths() {
+            worksheet.set_column_width(col_num(column), width)?;
+        }
+        Ok(())
     }
 
-    /// The `<cols>` element: set widths, else estimates wider than the
-    /// default; runs of equal widths share one `<col>`.
-    fn push_cols(&self, xml: &mut String) {
+    /// The widths to write, by column: those set, else estimates wider
+    /// than the default (the content and a character of margin, at most
+    /// [`MAX_AUTO_WIDTH`]).
+    fn column_widths(&self) -> impl Iterator<Item = (usize, f64)> + '_ {
         let last = self
             .widths
             .keys()
             .next_back()
             .map_or(self.columns, |&column| self.columns.max(column + 1));
-        let width_of = |column: usize| -> Option<f64> {
+        (0..last).filter_map(|column| {
             if let Some(&width) = self.widths.get(&column) {
-                return Some(width);
+                return Some((column, width));
             }
             let estimate = self.estimates.get(column).copied().unwrap_or(0.0);
             let width = ((estimate + 1.0).min(MAX_AUTO_WIDTH) * 100.0).round() / 100.0;
-            (width > DEFAULT_COLUMN_WIDTH).then_some(width)
-        };
-        let mut open = false;
-        let mut run: Option<(usize, usize, f64)> = None;
-        let mut flush = |xml: &mut String, run: Option<(usize, usize, f64)>| {
-            if let Some((first, last, width)) = run {
-                if !open {
-                    xml.push_str("<cols>");
-                    open = true;
-                }
-                let _ = write!(
-                    xml,
-                    "<col min=\"{}\" max=\"{}\" width=\"{width}\" customWidth=\"1\"/>",
-                    first + 1,
-                    last + 1
-                );
-            }
-        };
-        for column in 0..last {
-            let width = width_of(column);
-            run = match (run, width) {
-                (Some((first, end, current)), Some(width))
-                    if end + 1 == column && current.to_bits() == width.to_bits() =>
-                {
-                    Some((first, column, current))
-                }
-                (previous, width) => {
-                    flush(xml, previous);
-                    width.map(|width| (column, column, width))
-                }
-            };
-        }
-        flush(xml, run);
-        if open {
-            xml.push_str("</cols>");
-        }
-    }
-
-    /// First and last (row, column) of the used range, counted from 1 and
-    /// 0; `A1` alone for an empty sheet.
-    fn used_range(&self) -> ((usize, usize), (usize, usize)) {
-        (
-            (1, 0),
-            (self.rows.len().max(1), self.columns.saturating_sub(1)),
-        )
-    }
-
-    /// The autofilter's range: from the header row to the last row, over
-    /// every used column.
-    pub(super) fn filter_range(&self) -> Option<((usize, usize), (usize, usize))> {
-        let header = self.header?;
-        (self.columns > 0).then(|| {
-            (
-                (header + 1, 0),
-                (self.rows.len().max(header + 1), self.columns - 1),
-            )
+            (width > DEFAULT_COLUMN_WIDTH).then_some((column, width))
         })
     }
 }
 
-/// Writes one cell (nothing for [`Cell::Empty`]).
-fn push_cell<'a>(
-    out: &mut String,
-    strings: &mut SharedStrings<'a>,
-    cell: &'a Cell,
-    row: usize,
-    column: usize,
-    bold: bool,
-) {
-    let plain = if bold { STYLE_BOLD } else { 0 };
+/// A row index as `rust_xlsxwriter` counts it; a sheet has at most
+/// [`MAX_ROWS`] rows, so it fits.
+fn row_num(index: usize) -> RowNum {
+    index as RowNum
+}
+
+/// A column index as `rust_xlsxwriter` counts it; a row has at most
+/// [`MAX_COLUMNS`](super::MAX_COLUMNS) cells, so it fits.
+fn col_num(index: usize) -> ColNum {
+    index as ColNum
+}
+
+/// Writes one cell (nothing for [`Cell::Empty`]); `plain` is the format
+/// of cells that have none of their own (bold in a header row).
+fn write_cell(
+    worksheet: &mut Worksheet,
+    row: RowNum,
+    column: ColNum,
+    cell: &Cell,
+    plain: Option<&Format>,
+    formats: &Formats,
+) -> Result<(), XlsxError> {
     match cell {
-        Cell::Empty => return,
-        Cell::Text(text) => {
-            push_cell_open(out, row, column, plain, Some("s"));
-            let _ = write!(out, "{}", strings.index(Cow::Borrowed(text)));
-        }
+        Cell::Empty => {}
+        Cell::Text(text) => write_text(worksheet, row, column, text, plain)?,
         Cell::Number(number) => {
-            push_cell_open(out, row, column, plain, None);
-            push_number(out, *number);
+            let number = positive_zero(*number);
+            match plain {
+                Some(format) => worksheet.write_number_with_format(row, column, number, format),
+                None => worksheet.write_number(row, column, number),
+            }?;
         }
         Cell::Percent(fraction) => {
-            push_cell_open(out, row, column, STYLE_PERCENT, None);
-            push_number(out, *fraction);
+            let fraction = positive_zero(*fraction);
+            worksheet.write_number_with_format(row, column, fraction, &formats.percent)?;
         }
         Cell::Date(ms) => match date_serial(*ms) {
             Some(serial) => {
-                push_cell_open(out, row, column, STYLE_DATE, None);
-                push_number(out, serial);
+                worksheet.write_number_with_format(row, column, serial, &formats.date)?;
             }
             None => {
                 let text = crate::time::local_time(*ms);
-                push_cell_open(out, row, column, plain, Some("s"));
-                let _ = write!(out, "{}", strings.index(Cow::Owned(text)));
+                write_text(worksheet, row, column, &text, plain)?;
             }
         },
         Cell::Bool(value) => {
-            push_cell_open(out, row, column, plain, Some("b"));
-            out.push_str(if *value { "1" } else { "0" });
+            match plain {
+                Some(format) => worksheet.write_boolean_with_format(row, column, *value, format),
+                None => worksheet.write_boolean(row, column, *value),
+            }?;
         }
     }
-    out.push_str("</v></c>");
+    Ok(())
+}
+
+/// `0` for `-0` (which reads as 0 everywhere, and Excel would show as
+/// `-0`), else the number.
+fn positive_zero(number: f64) -> f64 {
+    if number == 0.0 { 0.0 } else { number }
+}
+
+/// Writes a text cell (cleaned and not empty).
+///
+/// `rust_xlsxwriter` 0.102 keeps rich strings in the shared strings as
+/// their markup, and writes every string that begins with `<r>` and ends
+/// with `</r>` unescaped, taking it for such markup: text of that form
+/// would break the file. It goes in as a rich string of one plain run
+/// instead, which `rust_xlsxwriter` escapes (all but Excel's `_xHHHH_`
+/// sequences, escaped here). Its length check counts the markup, so such
+/// text near Excel's limit may not fit; it is then written as plain text
+/// without its final `>` (and so no longer of that form).
+fn write_text(
+    worksheet: &mut Worksheet,
+    row: RowNum,
+    column: ColNum,
+    text: &str,
+    format: Option<&Format>,
+) -> Result<(), XlsxError> {
+    let text = if looks_rich(text) {
+        let run = Format::new();
+        let escaped = escape_escapes(text);
+        let segments = [(&run, escaped.as_ref())];
+        let written = match format {
+            Some(format) => worksheet.write_rich_string_with_format(row, column, &segments, format),
+            None => worksheet.write_rich_string(row, column, &segments),
+        };
+        match written {
+            Err(XlsxError::MaxStringLengthExceeded) => text.strip_suffix('>').unwrap_or(text),
+            written => return written.map(|_| ()),
+        }
+    } else {
+        text
+    };
+    match format {
+        Some(format) => worksheet.write_string_with_format(row, column, text, format),
+        None => worksheet.write_string(row, column, text),
+    }?;
+    Ok(())
 }
 
 /// The characters a cell takes as Excel shows it (0 for an empty cell).
 pub(super) fn cell_width(cell: &Cell) -> f64 {
-    let mut count = Counter(0);
-    match cell {
+    let shown = match cell {
         Cell::Empty => return 0.0,
         Cell::Text(text) => return text_width(text),
-        // Excel's General format shows at most 11 characters.
-        Cell::Number(number) => {
-            push_number(&mut count, *number);
-            count.0 = count.0.min(11);
-        }
-        Cell::Percent(fraction) => {
-            let _ = write!(count, "{:.1}%", fraction * 100.0);
-        }
+        Cell::Number(number) => number_text(*number).len().min(NUMBER_WIDTH),
+        Cell::Percent(fraction) => format!("{:.1}%", fraction * 100.0).len(),
         Cell::Date(ms) => {
             return match date_serial(*ms) {
                 Some(_) => DATE_WIDTH,
                 None => text_width(&crate::time::local_time(*ms)),
             };
         }
-        Cell::Bool(value) => count.0 = if *value { 4 } else { 5 },
-    }
-    count.0 as f64
+        Cell::Bool(value) => {
+            if *value {
+                4
+            } else {
+                5
+            }
+        }
+    };
+    shown as f64
 }
 
-/// Counts the bytes written to it (all ASCII here, so characters).
-struct Counter(usize);
-
-impl fmt::Write for Counter {
-    fn write_str(&mut self, text: &str) -> fmt::Result {
-        self.0 += text.len();
-        Ok(())
+/// A finite number about as Excel's General format shows it: the shortest
+/// form that reads back the same, with an exponent (`1.5E20`) for very
+/// large and very small magnitudes.
+fn number_text(number: f64) -> String {
+    let number = positive_zero(number);
+    let magnitude = number.abs();
+    if magnitude != 0.0 && !(1e-6..1e16).contains(&magnitude) {
+        format!("{number:E}")
+    } else {
+        format!("{number}")
     }
-}
-
-/// `<c r="B3" s="1" t="s"><v>` (style 0 and no type are left out).
-fn push_cell_open(out: &mut String, row: usize, column: usize, style: u8, kind: Option<&str>) {
-    out.push_str("<c r=\"");
-    push_cell_ref(out, row, column, false);
-    out.push('"');
-    if style != 0 {
-        let _ = write!(out, " s=\"{style}\"");
-    }
-    if let Some(kind) = kind {
-        let _ = write!(out, " t=\"{kind}\"");
-    }
-    out.push_str("><v>");
 }
 
 /// The Excel serial date of an instant in hall time, or `None` outside
@@ -301,73 +277,4 @@ pub(super) fn reaches(serial: f64, day: i64, time: i64) -> bool {
         return true;
     };
     mantissa * DAY_MS as u128 >= instant << shift
-}
-
-/// A finite number in the shortest form that reads back the same, with an
-/// exponent (`1.5E+20`) for very large and very small magnitudes.
-pub(super) fn push_number(out: &mut impl fmt::Write, number: f64) {
-    // -0 reads as 0 everywhere, and Excel shows it as "-0" otherwise.
-    let number = if number == 0.0 { 0.0 } else { number };
-    let magnitude = number.abs();
-    if magnitude != 0.0 && !(1e-6..1e16).contains(&magnitude) {
-        let text = format!("{number:E}");
-        match text.split_once('E') {
-            Some((mantissa, exponent)) if !exponent.starts_with('-') => {
-                let _ = write!(out, "{mantissa}E+{exponent}");
-            }
-            _ => {
-                let _ = out.write_str(&text);
-            }
-        }
-    } else {
-        let _ = write!(out, "{number}");
-    }
-}
-
-/// Appends the letters of a column counted from 0 (`A`, …, `Z`, `AA`, …,
-/// `XFD`).
-pub(super) fn push_column_name(out: &mut String, column: usize) {
-    // 14 letters hold any usize (26^14 > 2^64).
-    let mut letters = [b'A'; 14];
-    let mut len = 0;
-    let mut rest = column;
-    for slot in letters.iter_mut().rev() {
-        *slot = b'A' + (rest % 26) as u8;
-        len += 1;
-        if rest < 26 {
-            break;
-        }
-        rest = rest / 26 - 1;
-    }
-    let start = letters.len() - len;
-    for &letter in letters.iter().skip(start) {
-        out.push(char::from(letter));
-    }
-}
-
-/// Appends `B3`, or `$B$3` when `absolute`: row counted from 1, column
-/// from 0.
-pub(super) fn push_cell_ref(out: &mut String, row: usize, column: usize, absolute: bool) {
-    if absolute {
-        out.push('$');
-    }
-    push_column_name(out, column);
-    if absolute {
-        out.push('$');
-    }
-    let _ = write!(out, "{row}");
-}
-
-/// Appends `A1:C10` (or `$A$1:$C$10`), or a single reference when both
-/// ends are the same cell.
-pub(super) fn push_range(
-    out: &mut String,
-    (first, last): ((usize, usize), (usize, usize)),
-    absolute: bool,
-) {
-    push_cell_ref(out, first.0, first.1, absolute);
-    if first != last {
-        out.push(':');
-        push_cell_ref(out, last.0, last.1, absolute);
-    }
 }

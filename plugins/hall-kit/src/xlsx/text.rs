@@ -1,5 +1,7 @@
-//! Text for XML: the characters XML 1.0 allows, escaping (with Excel's
-//! `_xHHHH_`), and how wide text shows in a column.
+//! Text for cells: the characters XML 1.0 allows, Excel's length limit,
+//! Excel's `_xHHHH_` escapes, and how wide text shows in a column.
+
+use std::borrow::Cow;
 
 use super::MAX_CELL_CHARS;
 
@@ -31,25 +33,28 @@ pub(super) fn clean_text(text: String) -> String {
     clean
 }
 
-/// Appends `text` escaped for XML content or a double-quoted attribute.
-/// With `xstring`, an underscore that begins `_xHHHH_` is written as
+/// Whether `rust_xlsxwriter` would take `text` for rich-text markup: it
+/// begins with `<r>` and ends with `</r>`.
+pub(super) fn looks_rich(text: &str) -> bool {
+    text.starts_with("<r>") && text.ends_with("</r>")
+}
+
+/// `text` with every underscore that begins `_xHHHH_` written as
 /// `_x005F_`, since Excel decodes such sequences in cell text.
-pub(super) fn push_escaped(out: &mut String, text: &str, xstring: bool) {
+pub(super) fn escape_escapes(text: &str) -> Cow<'_, str> {
     let bytes = text.as_bytes();
-    for (at, c) in text.char_indices() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            // Parsers turn a literal CR into LF; a reference keeps it.
-            '\r' => out.push_str("&#13;"),
-            '_' if xstring && starts_escape(bytes.get(at..).unwrap_or_default()) => {
-                out.push_str("_x005F_");
-            }
-            c => out.push(c),
-        }
+    let starts = |at: usize| starts_escape(bytes.get(at..).unwrap_or_default());
+    if !text.char_indices().any(|(at, _)| starts(at)) {
+        return Cow::Borrowed(text);
     }
+    let mut escaped = String::with_capacity(text.len() + 16);
+    for (at, c) in text.char_indices() {
+        if starts(at) {
+            escaped.push_str("_x005F");
+        }
+        escaped.push(c);
+    }
+    Cow::Owned(escaped)
 }
 
 /// Whether `bytes` begins with `_xHHHH_` (H a hexadecimal digit).
