@@ -110,6 +110,23 @@ async fn screenshot(client: &Client, name: &str) {
     std::fs::write(screenshots_dir().join(format!("{name}.png")), png).expect("save screenshot");
 }
 
+/// Serves the host's router on an ephemeral port; answers its base URL.
+async fn serve(host: &bantong_tests::TestHost) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let router = host.router.clone();
+    tokio::spawn(async move {
+        axum::serve(
+            listener,
+            router.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .await
+    });
+    format!("http://{addr}")
+}
+
 /// Opens `url` and waits until it has hydrated.
 async fn open(client: &Client, url: &str) {
     client
@@ -380,19 +397,7 @@ async fn the_portal_in_chromium() {
         .client_as("staff2", vec![Role::WindowStaff], &["wuyao"], false)
         .await;
 
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    let router = host.router.clone();
-    tokio::spawn(async move {
-        axum::serve(
-            listener,
-            router.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .await
-    });
-    let base = format!("http://{addr}");
+    let base = serve(host).await;
 
     let driver = start_driver().await;
     let profile = tempfile::tempdir().expect("profile dir");
@@ -1055,19 +1060,7 @@ async fn a_district_admin_enters_a_years_calendar_in_the_browser() {
     let agent = host
         .client_as("agent1", vec![Role::HotlineAgent], &[], true)
         .await;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    let router = host.router.clone();
-    tokio::spawn(async move {
-        axum::serve(
-            listener,
-            router.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .await
-    });
-    let base = format!("http://{addr}");
+    let base = serve(host).await;
     let order_due = || async {
         let local = |y: i64, mo: u8, d: u8, h: i64| {
             use bantong_hall_kit::calendar::{day_of, start_of_day};
@@ -1213,19 +1206,7 @@ async fn a_district_admin_imports_the_catalogue_in_the_browser() {
     let admin = host
         .client_as("admin1", vec![Role::DistrictAdmin], &[], true)
         .await;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    let router = host.router.clone();
-    tokio::spawn(async move {
-        axum::serve(
-            listener,
-            router.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .await
-    });
-    let base = format!("http://{addr}");
+    let base = serve(host).await;
     let files = tempfile::tempdir().expect("files");
     let mut bad = office::catalogue_rows();
     bad[2][5] = json!(30);
@@ -1420,19 +1401,7 @@ async fn each_role_has_a_home_page_and_every_view_speaks_chinese() {
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.json());
 
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    let router = host.router.clone();
-    tokio::spawn(async move {
-        axum::serve(
-            listener,
-            router.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .await
-    });
-    let base = format!("http://{addr}");
+    let base = serve(host).await;
     let driver = start_driver().await;
 
     for (username, shot, expected) in [

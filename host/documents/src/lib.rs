@@ -9,8 +9,7 @@
 //!   headings, tables whose header row repeats on each page, charts as
 //!   pictures, page numbers in the footer, a cover;
 //! - [`pdf`]: the same layout drawn with the Noto CJK fonts embedded
-//!   (subset), so the PDF reads the same on any machine;
-//! - [`read`]: the other way, the cells of an uploaded `.xlsx` (imports).
+//!   (subset), so the PDF reads the same on any machine.
 //!
 //! Pure apart from reading the fonts once ([`Fonts::load`]); no I/O per
 //! document. Invariant: a document that passed
@@ -20,7 +19,6 @@
 pub mod chart;
 pub mod docx;
 pub mod pdf;
-pub mod read;
 pub mod xlsx;
 
 use std::path::{Path, PathBuf};

@@ -57,20 +57,17 @@ impl From<bantong_store::Error> for PublishError {
     }
 }
 
-/// Reads an uploaded workbook into a catalogue, or every problem.
+/// Reads an uploaded workbook into a catalogue, or every problem (a file
+/// that is no workbook, or has no 事项 sheet, is one problem at row 0).
 pub fn from_workbook(bytes: &[u8]) -> Result<Catalogue, PublishError> {
-    let sheets = bantong_documents::read::read_xlsx(bytes)
-        .map_err(|e| PublishError::Unreadable(e.to_string()))?;
-    let find = |name: &str| sheets.iter().find(|(n, _)| n.trim() == name);
-    let Some((_, items)) = find(sheet::ITEMS_SHEET) else {
-        return Err(PublishError::Unreadable(format!(
-            "工作簿中没有名为“{}”的工作表（可先导出一份作为模板） / the workbook has no sheet named {:?}",
-            sheet::ITEMS_SHEET,
-            sheet::ITEMS_SHEET
-        )));
-    };
-    let categories = find(sheet::CATEGORIES_SHEET).map(|(_, rows)| rows.as_slice());
-    sheet::parse(items, categories).map_err(PublishError::Problems)
+    bantong_hall_kit::catalogue::workbook::catalogue(bytes).map_err(|problems| {
+        match problems.as_slice() {
+            [one] if one.row == 0 && one.sheet.is_empty() => {
+                PublishError::Unreadable(one.message.clone())
+            }
+            _ => PublishError::Problems(problems),
+        }
+    })
 }
 
 /// What changed between two catalogues, by item code.

@@ -236,6 +236,8 @@ pub fn HomePage() -> impl IntoView {
                 None => modules.push((module, vec![card])),
             }
         }
+        // In the menu's order: by module name.
+        modules.sort_by(|a, b| a.0.cmp(&b.0));
         let empty = modules
             .is_empty()
             .then(|| view! { <p class="empty">{l.t(Msg::NoViews)}</p> });

@@ -24,6 +24,8 @@
 pub mod sheet;
 #[cfg(test)]
 mod tests;
+#[cfg(feature = "workbook")]
+pub mod workbook;
 
 use std::collections::HashSet;
 use std::fmt;

@@ -1,4 +1,5 @@
-//! Reading workbooks people upload (`.xlsx` from Excel or WPS): every
+//! Reading workbooks people upload (`.xlsx` from Excel or WPS; feature
+//! `workbook`): every
 //! sheet's cells as [`Value`]s, row 0 being the sheet's first row, so a
 //! caller can name a wrong cell by the row number Excel shows (index + 1).
 //!
@@ -8,7 +9,7 @@
 
 use std::io::Cursor;
 
-use bantong_hall_kit::catalogue::sheet::Value;
+use super::sheet::Value;
 use calamine::{Data, Reader, Xlsx};
 
 /// The most rows a sheet may have.
@@ -17,17 +18,34 @@ pub const MAX_ROWS: u32 = 20_000;
 pub const MAX_COLUMNS: u32 = 100;
 
 /// Why a workbook could not be read.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ReadError {
-    #[error("不是有效的 Excel 工作簿（.xlsx） / not an .xlsx workbook: {0}")]
     NotWorkbook(String),
-    #[error("工作表“{sheet}”超过 {limit} {what} / sheet {sheet:?} has more than {limit} {what}")]
     TooLarge {
         sheet: String,
         limit: u32,
         what: &'static str,
     },
 }
+
+impl std::fmt::Display for ReadError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ReadError::NotWorkbook(why) => {
+                write!(
+                    f,
+                    "不是有效的 Excel 工作簿（.xlsx） / not an .xlsx workbook: {why}"
+                )
+            }
+            ReadError::TooLarge { sheet, limit, what } => write!(
+                f,
+                "工作表“{sheet}”超过 {limit} {what} / sheet {sheet:?} has more than {limit} {what}"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for ReadError {}
 
 /// One sheet: its name and rows.
 pub type Sheet = (String, Vec<Vec<Value>>);
@@ -85,4 +103,31 @@ pub fn read_xlsx(bytes: &[u8]) -> Result<Vec<Sheet>, ReadError> {
         sheets.push((name, rows));
     }
     Ok(sheets)
+}
+
+/// Reads an uploaded catalogue workbook: its 事项 sheet and, when present,
+/// its X类窗口 sheet, parsed by [`super::sheet::parse`]. An unreadable
+/// file or a missing 事项 sheet is one problem for the whole workbook.
+pub fn catalogue(bytes: &[u8]) -> Result<super::Catalogue, Vec<super::sheet::SheetProblem>> {
+    use super::sheet::{self, SheetProblem};
+    let whole = |message: String| {
+        vec![SheetProblem {
+            sheet: String::new(),
+            row: 0,
+            column: None,
+            field: None,
+            message,
+        }]
+    };
+    let sheets = read_xlsx(bytes).map_err(|e| whole(e.to_string()))?;
+    let find = |name: &str| sheets.iter().find(|(n, _)| n.trim() == name);
+    let Some((_, items)) = find(sheet::ITEMS_SHEET) else {
+        return Err(whole(format!(
+            "工作簿中没有名为“{}”的工作表（可先导出一份作为模板） / the workbook has no sheet named {:?}",
+            sheet::ITEMS_SHEET,
+            sheet::ITEMS_SHEET
+        )));
+    };
+    let categories = find(sheet::CATEGORIES_SHEET).map(|(_, rows)| rows.as_slice());
+    sheet::parse(items, categories)
 }
