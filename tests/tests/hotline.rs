@@ -830,7 +830,7 @@ async fn a_month_of_the_hotline_through_the_http_api() {
             "/export/kpi.xlsx?period=2025-10",
         ] {
             let r = agent.get(&format!("{P}{path}")).await;
-            assert_eq!(r.status, StatusCode::OK, "{path}");
+            assert_eq!(r.status, StatusCode::OK, "{path}: {}", r.json());
             assert_eq!(
                 r.headers["content-type"],
                 "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
