@@ -146,6 +146,40 @@ async fn the_district_keeps_its_catalogue_in_a_spreadsheet() {
         );
         assert_eq!(found["items"][0]["ways"], "可自助办");
 
+        // An order names the service item it is about; an unknown code
+        // is refused and nothing is created.
+        let order = agent
+            .post(
+                "/api/plugins/hotline/orders",
+                json!({ "category": "social.pension", "title": "社保卡补领进度", "separate": true,
+                        "caller_number": "13800000011", "item": "130606-MS-0001" }),
+            )
+            .await;
+        assert_eq!(order.status, StatusCode::CREATED, "{}", order.json());
+        let id = order.json()["id"].as_str().expect("order id").to_owned();
+        let shown = agent
+            .get(&format!("/api/plugins/hotline/orders/{id}"))
+            .await
+            .json();
+        assert_eq!(
+            shown["item"]["department"], "区人力资源和社会保障局",
+            "{shown}"
+        );
+        assert_eq!(shown["item_name"], "社会保障卡补领（130606-MS-0001）");
+        let before = agent.get("/api/plugins/hotline/orders").await.json()["total"].clone();
+        let refused = agent
+            .post(
+                "/api/plugins/hotline/orders",
+                json!({ "category": "social.pension", "title": "咨询", "separate": true,
+                        "caller_number": "13800000012", "item": "NO-SUCH-ITEM" }),
+            )
+            .await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(
+            agent.get("/api/plugins/hotline/orders").await.json()["total"],
+            before
+        );
+
         // Publishing from "nothing" again is refused: version 1 exists.
         let r = admin
             .send_bytes("POST", "/api/catalogue/import?base=0", good.clone())

@@ -41,10 +41,24 @@ pub enum Channel {
 }
 
 /// A work order as stored.
+/// A service item an order is about, as the catalogue named it at intake.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServiceItemRef {
+    /// 事项编码.
+    pub code: String,
+    pub name: String,
+    /// 实施部门.
+    pub department: String,
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct OrderDoc {
     #[serde(flatten)]
     pub order: Order,
+    /// The service item (政务服务事项) the request is about, from the
+    /// district's catalogue at intake.
+    #[serde(default)]
+    pub item: Option<ServiceItemRef>,
     pub channel: Channel,
     /// The caller's number with everything but digits removed: the key of
     /// the caller's history.
@@ -99,6 +113,7 @@ impl OrderDoc {
         OrderDoc {
             caller_key: caller_key(&order.caller_number),
             order,
+            item: None,
             channel,
             caller_name: None,
             description: None,

@@ -66,6 +66,10 @@ pub struct OrderInput {
     /// Agents: the article the answer came from.
     #[serde(default)]
     knowledge_article: Option<String>,
+    /// The service item (事项编码 in the district's catalogue) the request
+    /// is about, when it is about one.
+    #[serde(default)]
+    item: Option<String>,
     /// Agents: merge this repeat request into that order (并单).
     #[serde(default)]
     merge_into: Option<String>,
@@ -230,6 +234,15 @@ fn intake(
     {
         return Err(invalid("未知的大厅", format!("unknown hall `{hall}`")));
     }
+    let item = match input
+        .item
+        .as_deref()
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+    {
+        Some(code) => Some(service_item(code)?),
+        None => None,
+    };
     let now = clock::now();
     // Validate everything the pure logic checks before any write.
     let probe = Order::new(
@@ -278,6 +291,7 @@ fn intake(
     doc.hall = input.hall;
     doc.call_id = input.call_id.clone();
     doc.knowledge_article = input.knowledge_article;
+    doc.item = item;
     if !offer_merge {
         doc.repeat_of = repeats.iter().map(|d| d.id.clone()).collect();
     }
@@ -349,6 +363,7 @@ fn created_payload(doc: &OrderDoc) -> Value {
         "category": doc.order.category,
         "channel": doc.channel,
         "hall": doc.hall,
+        "item": doc.item.as_ref().map(|i| i.code.as_str()),
         "received_ms": doc.order.received_ms,
         "confidential": doc.order.confidential,
     })
@@ -603,6 +618,26 @@ fn present_dated(doc: &OrderDoc, caller: &Caller, cal: &Calendar) -> Value {
     v
 }
 
+/// The catalogue's item with this code, or 422 naming it.
+fn service_item(code: &str) -> Result<super::docs::ServiceItemRef, Response> {
+    let unknown = || {
+        invalid(
+            "事项库中没有这个事项编码",
+            format!("item: no service item `{code}` in the district's catalogue"),
+        )
+    };
+    let published = bantong_sdk::catalogue::current().ok_or_else(unknown)?;
+    let catalogue: bantong_hall_kit::catalogue::Catalogue = published
+        .parse()
+        .map_err(|e| bantong_sdk::Error::Json(format!("catalogue: {e}")))?;
+    let found = catalogue.item(code).ok_or_else(unknown)?;
+    Ok(super::docs::ServiceItemRef {
+        code: found.code.clone(),
+        name: found.name.clone(),
+        department: found.department.clone(),
+    })
+}
+
 fn present(doc: &OrderDoc, caller: &Caller) -> Value {
     let role = super::viewing_role(caller, doc.order.lead.as_deref()).unwrap_or(Role::Admin);
     let actor = Actor {
@@ -618,6 +653,15 @@ fn present(doc: &OrderDoc, caller: &Caller) -> Value {
         obj.insert("description".into(), json!(doc.description));
         obj.insert("call_id".into(), json!(doc.call_id));
         obj.insert("knowledge_article".into(), json!(doc.knowledge_article));
+        obj.insert("item".into(), json!(doc.item));
+        obj.insert(
+            "item_name".into(),
+            json!(
+                doc.item
+                    .as_ref()
+                    .map(|i| format!("{}（{}）", i.name, i.code))
+            ),
+        );
         obj.insert("repeat_of".into(), json!(doc.repeat_of));
         obj.insert("rectification_of".into(), json!(doc.rectification_of));
         obj.insert("supervision".into(), json!(doc.supervision));

@@ -89,7 +89,8 @@ pub fn all() -> Vec<View> {
                         "confidential": { "type": "boolean", "title": "来电人要求保密", "default": false },
                         "dispatch": { "type": "boolean", "title": "立即派单", "default": false },
                         "call_id": { "type": "string", "title": "来电编号" },
-                        "knowledge_article": { "type": "string", "title": "引用知识" }
+                        "knowledge_article": { "type": "string", "title": "引用知识" },
+                        "item": { "type": "string", "title": "所涉政务服务事项编码（可在事项查询中查到）", "maxLength": 64 }
                     }
                 })),
         ),
@@ -110,6 +111,7 @@ pub fn all() -> Vec<View> {
             .page_size(20),
         View::detail("order", "工单详情", "Work order", "/orders/{id}")
             .column("title", "标题", "Title")
+            .column("item_name", "所涉事项", "Service item")
             .column("state_zh", "状态", "State")
             .column("caller_number", "来电号码", "Caller")
             .column("lead", "承办单位", "Lead unit")
