@@ -150,6 +150,7 @@ fn seed_one(
     let mut doc = OrderDoc {
         caller_key: caller_key(&order.caller_number),
         order,
+        item: None,
         channel: Channel::Phone,
         caller_name: None,
         description: Some("来电人反映的具体情况，约一百字的诉求描述。".repeat(3)),
