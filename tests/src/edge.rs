@@ -676,3 +676,24 @@ pub async fn events_of_kind(app: &TestApp, agent: &str, kind: &str) -> Vec<Value
         })
         .collect()
 }
+
+/// Sends a command through the host's API to `agent` (to its `plugin`,
+/// or to the agent itself) and answers the reply as it came
+/// (`{ok, result, error}`), after checking the HTTP status.
+pub async fn agent_command(
+    admin: &crate::app::Client,
+    agent: &str,
+    plugin: Option<&str>,
+    name: &str,
+    args: Value,
+) -> Value {
+    let mut body = json!({ "name": name, "args": args, "timeout_ms": 20_000 });
+    if let Some(p) = plugin {
+        body["plugin"] = json!(p);
+    }
+    let r = admin
+        .post(&format!("/api/edge/agents/{agent}/commands"), body)
+        .await;
+    assert_eq!(r.status, 200, "{name}: {}", r.json());
+    r.json()
+}

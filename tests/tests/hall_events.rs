@@ -23,15 +23,7 @@ const AGENT: &str = env!("CARGO_BIN_EXE_edge-under-test");
 const EDGE: &str = "bailou-keypads";
 
 async fn command(admin: &Client, plugin: Option<&str>, name: &str, args: Value) -> Value {
-    let mut body = json!({ "name": name, "args": args, "timeout_ms": 20_000 });
-    if let Some(p) = plugin {
-        body["plugin"] = json!(p);
-    }
-    let r = admin
-        .post(&format!("/api/edge/agents/{EDGE}/commands"), body)
-        .await;
-    assert_eq!(r.status, 200, "{name}: {}", r.json());
-    let reply = r.json();
+    let reply = bantong_tests::edge::agent_command(admin, EDGE, plugin, name, args).await;
     assert_eq!(reply["ok"], true, "{name}: {reply}");
     reply["result"].clone()
 }

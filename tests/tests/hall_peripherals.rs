@@ -87,15 +87,7 @@ fn catalogue() -> Value {
 
 /// A command to the agent (`plugin`: to that plugin) and its reply.
 async fn command(admin: &Client, plugin: Option<&str>, name: &str, args: Value) -> Value {
-    let mut body = json!({ "name": name, "args": args, "timeout_ms": 20_000 });
-    if let Some(p) = plugin {
-        body["plugin"] = json!(p);
-    }
-    let r = admin
-        .post(&format!("/api/edge/agents/{EDGE}/commands"), body)
-        .await;
-    assert_eq!(r.status, 200, "{name}: {}", r.json());
-    r.json()
+    bantong_tests::edge::agent_command(admin, EDGE, plugin, name, args).await
 }
 
 async fn ok(admin: &Client, plugin: Option<&str>, name: &str, args: Value) -> Value {

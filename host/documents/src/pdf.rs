@@ -193,7 +193,6 @@ impl<'a> Layout<'a> {
 
     fn table(&mut self, columns: &[String], rows: &[Vec<Cell>]) {
         // Column widths from the content, shared out over the text width.
-        let n = columns.len().max(1);
         let mut want: Vec<f32> = columns
             .iter()
             .map(|c| self.width_of(Style::SansBold, TABLE, c))
@@ -235,7 +234,6 @@ impl<'a> Layout<'a> {
                 self.row(&widths, &piece, false);
             }
         }
-        let _ = n;
         self.y += LINE / 2.0;
     }
 
@@ -479,7 +477,6 @@ fn draw(doc: &Document, fonts: &Fonts, l: &Layout<'_>) -> Result<Vec<u8>, DocErr
     let size = Size::from_wh(PAGE_W, PAGE_H).ok_or_else(|| DocError::Render("page size".into()))?;
     let mut document = krilla::Document::new();
     document.set_metadata(Metadata::new().title(doc.title.clone()));
-    let count = l.pages.len();
     for (n, ops) in l.pages.iter().enumerate() {
         let mut page = document.start_page_with(PageSettings::new(size));
         let mut surface = page.surface();
@@ -552,7 +549,6 @@ fn draw(doc: &Document, fonts: &Fonts, l: &Layout<'_>) -> Result<Vec<u8>, DocErr
                 TextDirection::Auto,
             );
         }
-        let _ = count;
         surface.finish();
         page.finish();
     }

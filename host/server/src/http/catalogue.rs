@@ -187,10 +187,9 @@ pub async fn import(
     } else {
         format!("import:{file}")
     };
-    let published = catalogue::publish(
-        &state.store,
-        &state.identity,
-        &auth.0,
+    publish(
+        &state,
+        &auth,
         Publish {
             catalogue: parsed,
             note: &q.note,
@@ -198,7 +197,16 @@ pub async fn import(
             base: q.base,
         },
     )
-    .await?;
+    .await
+}
+
+/// Publishes a version, sends it to the halls, answers 201 with it.
+async fn publish(
+    state: &AppState,
+    auth: &Auth,
+    request: Publish<'_>,
+) -> AppResult<(StatusCode, Json<Value>)> {
+    let published = catalogue::publish(&state.store, &state.identity, &auth.0, request).await?;
     state.edge.publish_catalogue().await;
     Ok((StatusCode::CREATED, Json(json!(published))))
 }
@@ -224,10 +232,9 @@ pub async fn put(
         return Err(PublishError::Forbidden.into());
     }
     let parsed = Catalogue::from_json(&body.catalogue.to_string()).map_err(AppError::validation)?;
-    let published = catalogue::publish(
-        &state.store,
-        &state.identity,
-        &auth.0,
+    publish(
+        &state,
+        &auth,
         Publish {
             catalogue: parsed,
             note: &body.note,
@@ -235,7 +242,5 @@ pub async fn put(
             base: body.base,
         },
     )
-    .await?;
-    state.edge.publish_catalogue().await;
-    Ok((StatusCode::CREATED, Json(json!(published))))
+    .await
 }
