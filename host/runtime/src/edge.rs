@@ -97,6 +97,10 @@ impl<H: EdgeHost> catalogue::Host for EdgeState<H> {
                 body: body.to_string(),
             }))
     }
+
+    fn version(&mut self) -> wasmtime::Result<Option<u64>> {
+        Ok(self.host.catalogue().map(|(version, _, _)| version))
+    }
 }
 
 impl<H: EdgeHost> config::Host for EdgeState<H> {

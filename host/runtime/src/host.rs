@@ -131,6 +131,10 @@ pub trait CallHost: Send + 'static {
     fn catalogue_current(&mut self) -> impl Future<Output = Option<Published>> + Send {
         async { None }
     }
+    /// The current catalogue version's number. The default has none.
+    fn catalogue_version(&mut self) -> impl Future<Output = Option<u64>> + Send {
+        async { None }
+    }
 }
 
 /// Longest notice text accepted from a plugin, in characters.
@@ -362,6 +366,10 @@ impl<H: CallHost> calendar::Host for HostState<H> {
 impl<H: CallHost> catalogue::Host for HostState<H> {
     async fn current(&mut self) -> WtResult<Option<Published>> {
         Ok(self.host.catalogue_current().await)
+    }
+
+    async fn version(&mut self) -> WtResult<Option<u64>> {
+        Ok(self.host.catalogue_version().await)
     }
 }
 

@@ -16,7 +16,7 @@
 use std::sync::{Arc, Mutex};
 
 use bantong_hall_kit::catalogue::sheet::{self, SheetProblem};
-use bantong_hall_kit::catalogue::{Catalogue, Counts};
+use bantong_hall_kit::catalogue::{Catalogue, Counts, Item};
 use bantong_store::{CatalogueVersion, NewCatalogueVersion, Store};
 use serde_json::{Value, json};
 
@@ -70,26 +70,33 @@ pub fn from_workbook(bytes: &[u8]) -> Result<Catalogue, PublishError> {
     })
 }
 
+/// A catalogue's items by code.
+fn by_code(c: &Catalogue) -> std::collections::HashMap<&str, &Item> {
+    c.items.iter().map(|i| (i.code.as_str(), i)).collect()
+}
+
 /// What changed between two catalogues, by item code.
 fn changes(before: Option<&Catalogue>, after: &Catalogue) -> Value {
     let empty = Catalogue::default();
     let before = before.unwrap_or(&empty);
+    // By code, so a 5,000-item catalogue is compared in one pass each way.
+    let (old, new) = (by_code(before), by_code(after));
     let added: Vec<&str> = after
         .items
         .iter()
-        .filter(|i| before.item(&i.code).is_none())
+        .filter(|i| !old.contains_key(i.code.as_str()))
         .map(|i| i.code.as_str())
         .collect();
     let removed: Vec<&str> = before
         .items
         .iter()
-        .filter(|i| after.item(&i.code).is_none())
+        .filter(|i| !new.contains_key(i.code.as_str()))
         .map(|i| i.code.as_str())
         .collect();
     let changed: Vec<&str> = after
         .items
         .iter()
-        .filter(|i| before.item(&i.code).is_some_and(|b| b != *i))
+        .filter(|i| old.get(i.code.as_str()).is_some_and(|b| *b != *i))
         .map(|i| i.code.as_str())
         .collect();
     json!({
@@ -266,16 +273,22 @@ pub struct Cache {
 }
 
 impl Cache {
+    /// The current version's number (one small query; the body is not
+    /// read). A failed read answers none.
+    pub async fn version(&self, store: &Store) -> Option<u64> {
+        match store.catalogue().current_version().await {
+            Ok(v) => u64::try_from(v?).ok(),
+            Err(e) => {
+                tracing::error!("reading the catalogue version: {e}");
+                None
+            }
+        }
+    }
+
     /// The current version for a plugin call. A failed read answers none,
     /// which a plugin shows as "no catalogue" rather than stale items.
     pub async fn current(&self, store: &Store) -> Option<(u64, i64, Arc<str>)> {
-        let latest = match store.catalogue().current_version().await {
-            Ok(v) => u64::try_from(v?).ok()?,
-            Err(e) => {
-                tracing::error!("reading the catalogue version: {e}");
-                return None;
-            }
-        };
+        let latest = self.version(store).await?;
         if let Ok(held) = self.held.lock()
             && let Some(h) = held.as_ref()
             && h.0 == latest

@@ -58,12 +58,13 @@ fn run(actions: Vec<Action>) -> Result<(), String> {
 /// Takes the district's catalogue when a newer version has reached the
 /// hall (it arrives from the host at any time, and is kept by the agent).
 fn refresh_items(kiosk: &mut Kiosk) {
+    // The number first: the body crosses only when it changed.
+    if catalogue::version().is_none_or(|v| v == kiosk.catalogue_version()) {
+        return;
+    }
     let Some(published) = catalogue::current() else {
         return;
     };
-    if published.version == kiosk.catalogue_version() {
-        return;
-    }
     match serde_json::from_str(&published.body) {
         Ok(c) => kiosk.offer(published.version, &c),
         Err(e) => bindings::bantong::platform::log::write(

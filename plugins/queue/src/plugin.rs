@@ -73,12 +73,13 @@ fn run(actions: Vec<Action>) -> Result<Vec<u64>, String> {
 /// Takes the district's catalogue when a newer version has reached the
 /// hall: category names and which category each item is queued in.
 fn refresh_catalogue(hall: &mut Hall) {
+    // The number first: the body crosses only when it changed.
+    if catalogue::version().is_none_or(|v| v == hall.catalogue_version()) {
+        return;
+    }
     let Some(published) = catalogue::current() else {
         return;
     };
-    if published.version == hall.catalogue_version() {
-        return;
-    }
     match serde_json::from_str(&published.body) {
         Ok(c) => hall.use_catalogue(published.version, &c),
         Err(e) => log::write(

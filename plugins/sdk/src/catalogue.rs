@@ -26,6 +26,12 @@ impl Published {
     }
 }
 
+/// The current version's number, without its body: check it before
+/// reading the catalogue again.
+pub fn version() -> Option<u64> {
+    wit::version()
+}
+
 /// The current catalogue; `None` when the district has not published one.
 pub fn current() -> Option<Published> {
     wit::current().map(|p| Published {

@@ -534,6 +534,10 @@ impl CallHost for ServerCallHost {
         })
     }
 
+    async fn catalogue_version(&mut self) -> Option<u64> {
+        self.index.catalogue().version(&self.store).await
+    }
+
     fn log(&mut self, level: wit::Level, message: String, fields: Vec<(String, String)>) {
         if !self.version.grant.allows(&Capability::Log) {
             return;
