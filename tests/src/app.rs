@@ -54,7 +54,7 @@ timeout-ms = 1000
 allow = ["storage", "config", "log", "clock"]
 
 [plugins.fixture]
-allow = ["storage", "config", "log", "clock", "notices", "documents"]
+allow = ["storage", "config", "log", "clock", "notices", "documents", "directory"]
 events-publish = ["fixture.note.*"]
 events-subscribe = ["hall.*.*"]
 
@@ -65,6 +65,10 @@ events-publish = ["fixture.note.*"]
 [plugins.hotline]
 allow = ["storage", "config", "log", "clock"]
 events-publish = ["hotline.*.*"]
+
+[plugins.supervision]
+allow = ["storage", "config", "log", "clock", "blobs", "notices", "directory"]
+events-subscribe = ["hall.alert.*"]
 "#;
 
 /// A config tweak for [`TestApp::with_config`]: [`POLICY`] plus the grants
@@ -175,6 +179,15 @@ impl TestApp {
     pub async fn install_hotline(&self) {
         self.install_from_repo("plugins/hotline/manifest.toml", "bantong_hotline.wasm")
             .await;
+    }
+
+    /// Installs the supervision plugin (监督促效).
+    pub async fn install_supervision(&self) {
+        self.install_from_repo(
+            "plugins/supervision/manifest.toml",
+            "bantong_supervision.wasm",
+        )
+        .await;
     }
 
     /// Installs the fixture under `id` as the system and returns its digest.

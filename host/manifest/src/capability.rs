@@ -47,6 +47,10 @@ pub struct Capabilities {
     /// DOCX, PDF and XLSX rendered by the host (module world, WIT 0.1.1).
     #[serde(default)]
     pub documents: bool,
+    /// The people of the district with a role, from the host's directory
+    /// (module world, WIT 0.1.3; listing halls needs no capability).
+    #[serde(default)]
+    pub directory: bool,
     /// Hall device classes an edge plugin drives ([`PERIPHERAL_CLASSES`]).
     #[serde(default)]
     pub peripherals: Vec<String>,
@@ -77,6 +81,7 @@ impl Default for Capabilities {
             clock: true,
             notices: false,
             documents: false,
+            directory: false,
             peripherals: Vec::new(),
         }
     }
@@ -85,7 +90,7 @@ impl Default for Capabilities {
 /// One capability, as requested by a manifest and granted by policy.
 ///
 /// Written as text (in policies and logs) as `storage`, `blobs`, `config`,
-/// `log`, `clock`, `events-publish:<pattern>`, `storage-read:<owner>/<collection>`
+/// `log`, `clock`, `notices`, `documents`, `directory`, `events-publish:<pattern>`, `storage-read:<owner>/<collection>`
 /// or `peripheral:<class>`.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Capability {
@@ -114,6 +119,8 @@ pub enum Capability {
     Notices,
     /// Documents rendered by the host.
     Documents,
+    /// The people of the district's directory.
+    Directory,
     /// Driving the hall's devices of one class (edge plugins).
     Peripheral(String),
 }
@@ -144,6 +151,7 @@ impl fmt::Display for Capability {
             Self::Clock => f.write_str("clock"),
             Self::Notices => f.write_str("notices"),
             Self::Documents => f.write_str("documents"),
+            Self::Directory => f.write_str("directory"),
             Self::Peripheral(class) => write!(f, "peripheral:{class}"),
         }
     }
@@ -175,6 +183,7 @@ impl FromStr for Capability {
             "clock" => return Ok(Self::Clock),
             "notices" => return Ok(Self::Notices),
             "documents" => return Ok(Self::Documents),
+            "directory" => return Ok(Self::Directory),
             _ => {}
         }
         if let Some(pattern) = text.strip_prefix("events-publish:") {
@@ -205,7 +214,7 @@ impl FromStr for Capability {
                 .map_err(fail);
         }
         Err(fail(
-            "expected storage, blobs, config, log, clock, notices, documents, events-publish:<pattern>, events-subscribe:<pattern>, storage-read:<owner>/<collection> or peripheral:<class>"
+            "expected storage, blobs, config, log, clock, notices, documents, directory, events-publish:<pattern>, events-subscribe:<pattern>, storage-read:<owner>/<collection> or peripheral:<class>"
                 .to_owned(),
         ))
     }

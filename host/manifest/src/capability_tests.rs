@@ -10,6 +10,9 @@ fn text_round_trips() {
         "config",
         "log",
         "clock",
+        "notices",
+        "documents",
+        "directory",
         "events-publish:hotline.order.*",
         "storage-read:hotline/work_orders",
         "peripheral:id-reader",
@@ -27,7 +30,7 @@ fn bad_text_is_explained() {
     assert_eq!(
         error.to_string(),
         "\"camera\" is not a capability: expected storage, blobs, config, log, clock, \
-         notices, documents, events-publish:<pattern>, events-subscribe:<pattern>, \
+         notices, documents, directory, events-publish:<pattern>, events-subscribe:<pattern>, \
          storage-read:<owner>/<collection> or peripheral:<class>"
     );
     assert!("events-publish:".parse::<Capability>().is_err());

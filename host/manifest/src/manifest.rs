@@ -114,7 +114,7 @@ pub struct Manifest {
 
 impl Manifest {
     /// WIT package versions this crate accepts in `wit`.
-    pub const SUPPORTED_WIT: &'static [&'static str] = &["0.1.0", "0.1.1", "0.1.2"];
+    pub const SUPPORTED_WIT: &'static [&'static str] = &["0.1.0", "0.1.1", "0.1.2", "0.1.3"];
 
     /// Largest manifest accepted, in bytes (TOML text or canonical JSON).
     pub const MAX_BYTES: usize = 1024 * 1024;
@@ -200,6 +200,7 @@ impl Manifest {
             (c.clock, Capability::Clock),
             (c.notices, Capability::Notices),
             (c.documents, Capability::Documents),
+            (c.directory, Capability::Directory),
         ] {
             if wanted {
                 set.insert(capability);

@@ -146,7 +146,7 @@ impl Policy {
                     _ => problems.push(
                         format!("{at}.allow[{i}]"),
                         format!(
-                            "{name:?} must be one of storage, blobs, config, log, clock, notices, documents \
+                            "{name:?} must be one of storage, blobs, config, log, clock, notices, documents, directory \
                              (events-publish and storage-read have their own keys)"
                         ),
                     ),

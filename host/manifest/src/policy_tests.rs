@@ -67,8 +67,8 @@ target = "hotline"
     assert_eq!(
         error.to_string(),
         "plugins.Bad: \"Bad\" is not a plugin id or \"*\"\n\
-         plugins.Bad.allow[1]: \"events-publish:a.b\" must be one of storage, blobs, config, log, clock, notices, documents (events-publish and storage-read have their own keys)\n\
-         plugins.Bad.allow[2]: \"camera\" must be one of storage, blobs, config, log, clock, notices, documents (events-publish and storage-read have their own keys)\n\
+         plugins.Bad.allow[1]: \"events-publish:a.b\" must be one of storage, blobs, config, log, clock, notices, documents, directory (events-publish and storage-read have their own keys)\n\
+         plugins.Bad.allow[2]: \"camera\" must be one of storage, blobs, config, log, clock, notices, documents, directory (events-publish and storage-read have their own keys)\n\
          plugins.Bad.events-publish[0]: \"a..b\": every dot-separated segment must be lowercase letters, digits, '_' or '-', or a single \"*\"\n\
          storage-read[0].reader: must be a plugin id or \"*\"\n\
          storage-read[0].target: must be owner/collection, where collection may be \"*\""

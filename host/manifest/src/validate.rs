@@ -42,6 +42,8 @@ impl Manifest {
         }
         if self.world == World::Edge {
             self.edge_rules(&mut problems);
+        } else {
+            self.wit_rules(&mut problems);
         }
         if fits("routes") {
             route::validate(&self.routes, &mut problems);
@@ -144,6 +146,28 @@ impl Manifest {
         }
     }
 
+    /// A capability whose interface a later WIT version brought needs a
+    /// manifest built against that version or a newer one: older bindings
+    /// cannot import it, so the grant would be for nothing.
+    fn wit_rules(&self, problems: &mut Problems) {
+        let c = &self.capabilities;
+        for (field, wanted, since) in [(
+            "capabilities.directory",
+            c.directory,
+            semver::Version::new(0, 1, 3),
+        )] {
+            if wanted && self.wit < since {
+                problems.push(
+                    field,
+                    format!(
+                        "needs WIT {since} or later (the manifest declares wit = \"{}\")",
+                        self.wit
+                    ),
+                );
+            }
+        }
+    }
+
     /// The edge world imports only config, clock, log and uplink, and exports
     /// no HTTP handler, storage or portal.
     fn edge_rules(&self, problems: &mut Problems) {
@@ -163,6 +187,9 @@ impl Manifest {
         }
         if c.documents {
             problems.push("capabilities.documents", WHY);
+        }
+        if c.directory {
+            problems.push("capabilities.directory", WHY);
         }
         if !c.events_subscribe.is_empty() {
             problems.push("capabilities.events-subscribe", WHY);
@@ -241,6 +268,30 @@ title = { zh = "列表", en = "List" }
              routes: is not available to edge plugins\n\
              views: is not available to edge plugins"
         );
+    }
+
+    #[test]
+    fn the_directory_needs_wit_0_1_3_and_the_module_world() {
+        assert_eq!(
+            errors("[capabilities]\ndirectory = true\n"),
+            "capabilities.directory: needs WIT 0.1.3 or later (the manifest declares wit = \"0.1.0\")"
+        );
+        let newer = |wit: &str, extra: &str| {
+            let text = format!("{MINIMAL}{extra}[capabilities]\ndirectory = true\n")
+                .replace("wit = \"0.1.0\"", &format!("wit = \"{wit}\""));
+            match Manifest::parse(&text) {
+                Ok(m) => Ok(m.requested_capabilities()),
+                Err(e) => Err(e.to_string()),
+            }
+        };
+        let granted = newer("0.1.3", "").unwrap();
+        assert!(granted.contains(&crate::Capability::Directory));
+        assert_eq!(
+            newer("0.1.3", "world = \"edge\"\n").unwrap_err(),
+            "capabilities.directory: is not available to edge plugins"
+        );
+        // Not asking for it is fine whatever the version.
+        assert_eq!(errors("[capabilities]\ndirectory = false\n"), "");
     }
 
     #[test]

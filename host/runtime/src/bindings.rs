@@ -38,14 +38,17 @@ pub mod edge_wit {
     }
 }
 
-/// Generated types of `bantong:platform@0.1.2` (which also runs plugins built
-/// against 0.1.0 and 0.1.1), re-exported under short names.
+/// Generated types of `bantong:platform@0.1.3` (which also runs plugins built
+/// against 0.1.0, 0.1.1 and 0.1.2), re-exported under short names.
 pub mod wit {
     pub use super::generated::Module;
     pub use super::generated::ModulePre;
     pub use super::generated::bantong::platform::blobs::BlobRef;
     pub use super::generated::bantong::platform::calendar::Arrangement;
     pub use super::generated::bantong::platform::catalogue::Published;
+    pub use super::generated::bantong::platform::directory::{
+        Hall as DirectoryHall, Person as DirectoryPerson,
+    };
     pub use super::generated::bantong::platform::documents::Format as DocumentFormat;
     pub use super::generated::bantong::platform::log::Level;
     pub use super::generated::bantong::platform::notices::{Channel, Notice};
@@ -61,8 +64,8 @@ pub mod wit {
     /// The generated host traits, implemented by [`crate::HostState`].
     pub mod traits {
         pub use super::super::generated::bantong::platform::{
-            blobs, calendar, catalogue, clock, config, documents, events, log, notices, storage,
-            types,
+            blobs, calendar, catalogue, clock, config, directory, documents, events, log, notices,
+            storage, types,
         };
     }
 }

@@ -11,11 +11,12 @@ use wasmtime::{ResourceLimiter, Result as WtResult};
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
 use crate::bindings::wit::traits::{
-    blobs, calendar, catalogue, clock, config, documents, events, log, notices, storage, types,
+    blobs, calendar, catalogue, clock, config, directory, documents, events, log, notices, storage,
+    types,
 };
 use crate::bindings::wit::{
-    AggregateQuery, Arrangement, BlobRef, Document, DocumentFormat, DocumentQuery, Group,
-    HostError, Level, Notice, Page, Published, Write,
+    AggregateQuery, Arrangement, BlobRef, DirectoryHall, DirectoryPerson, Document, DocumentFormat,
+    DocumentQuery, Group, HostError, Level, Notice, Page, Published, Write,
 };
 
 /// What the embedder provides to one plugin call.
@@ -135,6 +136,26 @@ pub trait CallHost: Send + 'static {
     fn catalogue_version(&mut self) -> impl Future<Output = Option<u64>> + Send {
         async { None }
     }
+    /// Every hall of the district, ordered by code (public: no capability).
+    /// The default has none.
+    fn directory_halls(&mut self) -> impl Future<Output = Vec<DirectoryHall>> + Send {
+        async { Vec::new() }
+    }
+    /// The enabled people holding `role`, ordered by username (the
+    /// runtime has already refused an over-long role). Needs the
+    /// `directory` capability. The default refuses: an embedder without a
+    /// directory need not implement it.
+    fn directory_people(
+        &mut self,
+        role: String,
+    ) -> impl Future<Output = Result<Vec<DirectoryPerson>, HostError>> + Send {
+        let _ = role;
+        async {
+            Err(HostError::Denied(
+                "the directory is not available here".into(),
+            ))
+        }
+    }
 }
 
 /// Longest notice text accepted from a plugin, in characters.
@@ -142,6 +163,10 @@ pub const MAX_NOTICE_CHARS: usize = 500;
 
 /// Most years one `calendar.arrangements` call answers.
 pub const MAX_CALENDAR_YEARS: i32 = 20;
+
+/// Longest role name accepted by `directory.people`, in bytes (role names
+/// are short kebab-case words).
+pub const MAX_ROLE_BYTES: usize = 64;
 
 /// Largest `wasi:random` request served.
 const MAX_RANDOM_BYTES: u64 = 64 * 1024;
@@ -370,6 +395,21 @@ impl<H: CallHost> catalogue::Host for HostState<H> {
 
     async fn version(&mut self) -> WtResult<Option<u64>> {
         Ok(self.host.catalogue_version().await)
+    }
+}
+
+impl<H: CallHost> directory::Host for HostState<H> {
+    async fn halls(&mut self) -> WtResult<Vec<DirectoryHall>> {
+        Ok(self.host.directory_halls().await)
+    }
+
+    async fn people(&mut self, role: String) -> WtResult<Result<Vec<DirectoryPerson>, HostError>> {
+        if role.len() > MAX_ROLE_BYTES {
+            return Ok(Err(HostError::Invalid(format!(
+                "a role name has at most {MAX_ROLE_BYTES} bytes"
+            ))));
+        }
+        Ok(self.host.directory_people(role).await)
     }
 }
 

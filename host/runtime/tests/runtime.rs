@@ -194,6 +194,41 @@ async fn calls_the_fixture_with_imports_served_by_the_call_host() {
     assert!(views.iter().any(|v| v.id == "notes"));
 }
 
+/// WIT 0.1.3 `directory` with the call host's defaults: no halls, and the
+/// people refused (the fixture answers that as 403 through the SDK).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_directory_defaults_to_no_halls_and_no_people() {
+    let runtime = Runtime::<MemoryHost>::new(RuntimeConfig::default()).unwrap();
+    let plugin = Arc::new(
+        runtime
+            .load("fixture", "0.1.0", &fixture(), limits(), ())
+            .unwrap(),
+    );
+    let slot = PluginSlot::new(plugin.clone(), 3, 8);
+    let call = |path: &str| {
+        let mut req = request(wit::Method::Get, "/directory", "");
+        if let Some((_, role)) = path.split_once("?role=") {
+            req.query = vec![("role".into(), role.into())];
+        }
+        runtime.handle(&slot, &plugin, MemoryHost::default(), req)
+    };
+    let out = call("/directory").await.unwrap();
+    let body: serde_json::Value = serde_json::from_slice(&out.value.body).unwrap();
+    assert_eq!(out.value.status, 200, "{body}");
+    assert_eq!(body, serde_json::json!({ "halls": [] }));
+
+    let out = call("/directory?role=inspector").await.unwrap();
+    let body: serde_json::Value = serde_json::from_slice(&out.value.body).unwrap();
+    assert_eq!(out.value.status, 403, "{body}");
+    assert_eq!(body["error"]["code"], "forbidden");
+
+    // An over-long role is refused by the runtime before the call host.
+    let out = call(&format!("/directory?role={}", "r".repeat(65)))
+        .await
+        .unwrap();
+    assert_eq!(out.value.status, 422);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn deadline_memory_cap_trap_and_quarantine() {
     let runtime = Runtime::<MemoryHost>::new(RuntimeConfig::default()).unwrap();

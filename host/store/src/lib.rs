@@ -16,6 +16,8 @@
 //! - The district's working-day calendar: [`Store::calendar`].
 //! - The district's service catalogue, every version kept:
 //!   [`Store::catalogue`].
+//! - The district's halls and enabled people as plugins read them:
+//!   [`Store::directory`].
 //! - Notices to people (SMS, portal): [`UnitOfWork::queue_notice`],
 //!   [`Store::notices`].
 //! - Backup: [`Store::backup`], [`Store::restore`].
@@ -27,6 +29,7 @@ mod blobs;
 mod calendar;
 mod catalogue;
 mod db;
+mod directory;
 mod documents;
 mod edge;
 mod error;
@@ -49,6 +52,7 @@ pub use blobs::BlobRef;
 pub use calendar::{Calendar, CalendarYear, SEEDED_BY as CALENDAR_SEEDED_BY};
 pub use catalogue::{CatalogueVersion, NewCatalogueVersion, ServiceCatalogue};
 pub use db::{DEFAULT_BLOB_TYPES, Dialect, Store, StoreConfig};
+pub use directory::{Directory, DirectoryHall, DirectoryPerson};
 pub use documents::{Document, MAX_BODY_BYTES, Write};
 pub use edge::{Applied, EdgeBatch, EdgeEventIn, Subscribers, hall_event_payload, hall_topic};
 pub use error::{Error, Result};

@@ -1,7 +1,8 @@
 //! The guest SDK for Bantong plugins: a [`Plugin`] trait, a [`Router`],
 //! JSON helpers and typed access to the host's capabilities (storage, events,
-//! config, clock, the district calendar, logging), over the WIT contract
-//! `bantong:platform@0.1.2`.
+//! config, clock, the district calendar, the service catalogue, the
+//! directory of halls and people, logging), over the WIT contract
+//! `bantong:platform@0.1.3`.
 //!
 //! ```ignore
 //! use bantong_sdk::{HandlerResult, Plugin, Request, Response, Router, export_plugin};
@@ -41,6 +42,7 @@ pub mod calendar;
 pub mod catalogue;
 pub mod clock;
 pub mod config;
+pub mod directory;
 pub mod documents;
 pub mod events;
 pub mod log;
@@ -56,10 +58,10 @@ pub use view::{View, ViewKind};
 
 /// The WIT package this SDK version is built against; a plugin's manifest
 /// declares the same.
-pub const WIT_PACKAGE: &str = "bantong:platform@0.1.2";
+pub const WIT_PACKAGE: &str = "bantong:platform@0.1.3";
 
 /// The `wit` value of a manifest for this SDK version.
-pub const WIT_VERSION: &str = "0.1.2";
+pub const WIT_VERSION: &str = "0.1.3";
 
 /// This SDK's version.
 pub const SDK_VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -538,6 +538,53 @@ impl CallHost for ServerCallHost {
         self.index.catalogue().version(&self.store).await
     }
 
+    async fn directory_halls(&mut self) -> Vec<wit::DirectoryHall> {
+        // Public district data, read outside the call's unit of work. A
+        // failed read answers no halls (the WIT call cannot fail).
+        match self.store.directory().halls().await {
+            Ok(halls) => halls
+                .into_iter()
+                .map(|h| wit::DirectoryHall {
+                    id: h.id,
+                    code: h.code,
+                    name_zh: h.name_zh,
+                    name_en: h.name_en,
+                    grade: h.grade,
+                })
+                .collect(),
+            Err(e) => {
+                tracing::error!(plugin = self.plugin_id(), "reading the halls: {e}");
+                Vec::new()
+            }
+        }
+    }
+
+    async fn directory_people(
+        &mut self,
+        role: String,
+    ) -> Result<Vec<wit::DirectoryPerson>, HostError> {
+        // People are personal data: only with the `directory` grant. Read
+        // outside the call's unit of work, like the halls.
+        self.require(&Capability::Directory)?;
+        let people = self
+            .store
+            .directory()
+            .people(&role)
+            .await
+            .map_err(to_host_error)?;
+        Ok(people
+            .into_iter()
+            .map(|p| wit::DirectoryPerson {
+                user_id: p.user_id,
+                username: p.username,
+                display_name: p.display_name,
+                roles: p.roles,
+                halls: p.halls,
+                district_wide: p.district_wide,
+            })
+            .collect())
+    }
+
     fn log(&mut self, level: wit::Level, message: String, fields: Vec<(String, String)>) {
         if !self.version.grant.allows(&Capability::Log) {
             return;

@@ -9,6 +9,7 @@ mod aggregate;
 mod backup;
 mod blobs;
 mod catalogue;
+mod directory;
 mod documents;
 mod edge;
 mod outbox;
