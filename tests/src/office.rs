@@ -54,7 +54,8 @@ wb.save(out)
     std::fs::read(&path).expect("workbook written")
 }
 
-/// Reads an `.xlsx` with openpyxl: `{sheet name: [[cell, …], …]}`.
+/// Reads an `.xlsx` with openpyxl: `{sheet name: [[cell, …], …]}` (dates
+/// as `YYYY-MM-DD HH:MM:SS` text).
 pub fn read_workbook(dir: &Path, bytes: &[u8]) -> Value {
     let path = dir.join("read-back.xlsx");
     std::fs::write(&path, bytes).expect("write workbook");
@@ -62,7 +63,7 @@ pub fn read_workbook(dir: &Path, bytes: &[u8]) -> Value {
 import json, sys
 from openpyxl import load_workbook
 wb = load_workbook(sys.argv[1])
-print(json.dumps({ws.title: [list(row) for row in ws.iter_rows(values_only=True)] for ws in wb.worksheets}, ensure_ascii=False))
+print(json.dumps({ws.title: [list(row) for row in ws.iter_rows(values_only=True)] for ws in wb.worksheets}, ensure_ascii=False, default=str))
 "#;
     let out = python(script, &[&path.display().to_string()]);
     serde_json::from_slice(&out).expect("json from python")

@@ -27,6 +27,7 @@ const PLUGINS: &[(&str, &str)] = &[
     ("bantong-rating", "bantong_rating"),
     ("bantong-kiosk", "bantong_kiosk"),
     ("bantong-hotline", "bantong_hotline"),
+    ("bantong-supervision", "bantong_supervision"),
 ];
 const WASM_TARGET: &str = "wasm32-wasip2";
 

@@ -116,7 +116,7 @@ pub fn ranks(scores: &[Option<f64>]) -> Vec<Option<u32>> {
 }
 
 /// The scorecard: `(hall, this month, last month)` for every hall, sorted
-/// by rank, halls without a score last.
+/// by rank; halls without a score last, in the order given.
 pub fn scorecard(halls: Vec<(String, Figure, Figure)>) -> Vec<Row> {
     let now: Vec<Option<f64>> = halls.iter().map(|(_, f, _)| f.value).collect();
     let before: Vec<Option<f64>> = halls.iter().map(|(_, _, p)| p.value).collect();
@@ -142,9 +142,8 @@ pub fn scorecard(halls: Vec<(String, Figure, Figure)>) -> Vec<Row> {
             }
         })
         .collect();
-    rows.sort_by(|a, b| {
-        (a.rank.is_none(), a.rank, &a.hall).cmp(&(b.rank.is_none(), b.rank, &b.hall))
-    });
+    // Stable: halls without a score keep the order they were given in.
+    rows.sort_by_key(|r| (r.rank.is_none(), r.rank));
     rows
 }
 

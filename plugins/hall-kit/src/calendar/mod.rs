@@ -510,6 +510,33 @@ impl Calendar {
         self
     }
 
+    /// A module's calendar: its local configuration (weekend, end of the
+    /// working day) with the district's yearly arrangements on top, then
+    /// the configuration's own extra days off and working days. An
+    /// arrangement this version cannot use is left out and returned with
+    /// why, for the caller to log; a broken local configuration is an error.
+    pub fn for_module(
+        local: &CalendarConfig,
+        arrangements: &[Arrangement],
+    ) -> Result<(Calendar, Vec<(i64, CalendarError)>), CalendarError> {
+        let mut calendar = Calendar::new(&CalendarConfig {
+            holidays: Vec::new(),
+            workdays: Vec::new(),
+            ..local.clone()
+        })?;
+        let mut skipped = Vec::new();
+        for arrangement in arrangements {
+            match arrangement.days() {
+                Ok(days) => {
+                    calendar.with_arrangement(&days);
+                }
+                Err(e) => skipped.push((arrangement.year, e)),
+            }
+        }
+        calendar.with_local_days(local)?;
+        Ok((calendar, skipped))
+    }
+
     /// Adds the days of a configuration's `holidays` and `workdays` (a
     /// module's local additions: a hall closed for a day, say) on top of
     /// what the calendar holds, with the same replacement rule as

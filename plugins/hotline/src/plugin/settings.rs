@@ -105,26 +105,13 @@ pub fn resolve(settings: Settings, arrangements: &[Arrangement]) -> Result<Resol
     let catalogue = settings.catalogue.clone().unwrap_or_else(default_catalogue);
     catalogue.validate().map_err(|e| broken("catalogue", &e))?;
     let local = settings.calendar.clone().unwrap_or_default();
-    let mut calendar = Calendar::new(&CalendarConfig {
-        holidays: Vec::new(),
-        workdays: Vec::new(),
-        ..local.clone()
-    })
-    .map_err(|e| broken("calendar", &e))?;
-    for arrangement in arrangements {
-        match arrangement.days() {
-            Ok(days) => {
-                calendar.with_arrangement(&days);
-            }
-            Err(e) => log::warn(&format!(
-                "the district's arrangement of {} is not usable here: {e}",
-                arrangement.year
-            )),
-        }
+    let (calendar, skipped) =
+        Calendar::for_module(&local, arrangements).map_err(|e| broken("calendar", &e))?;
+    for (year, e) in skipped {
+        log::warn(&format!(
+            "the district's arrangement of {year} is not usable here: {e}"
+        ));
     }
-    calendar
-        .with_local_days(&local)
-        .map_err(|e| broken("calendar", &e))?;
     settings.kpi.validate().map_err(|e| broken("kpi", &e))?;
     Ok(Resolved {
         settings,

@@ -1,0 +1,272 @@
+//! 差评 follow-up: each bad rating a hall's keypad or kiosk sends
+//! (`hall.alert.haocha-bad`) opens one; the hall verifies it, a genuine one
+//! becomes a problem in the one rectification loop, and real-name raters
+//! are called back.
+
+use bantong_sdk::storage::{self, Op, Query, Write};
+use bantong_sdk::{Event, HandlerResult, Request, Response, clock, log};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::docs::{FOLLOWUPS, FollowupDoc, PROBLEMS, ProblemDoc};
+use super::{
+    forbidden, is_district, is_hall, not_found, paging, param, path, require_reader, settings,
+};
+use crate::candidate::Envelope;
+use crate::followup::{Action, Followup, Side, State};
+use crate::month::Month;
+use crate::problem::{Problem, Source};
+
+#[derive(Deserialize)]
+struct Rating {
+    #[serde(default)]
+    id: Option<String>,
+    score: u8,
+    #[serde(default)]
+    channel: Option<String>,
+    #[serde(default)]
+    window: Option<u32>,
+    #[serde(default)]
+    staff: Option<String>,
+    #[serde(default)]
+    case_no: Option<String>,
+    #[serde(default)]
+    item: Option<String>,
+    #[serde(default)]
+    masked_id: Option<String>,
+    #[serde(default)]
+    rated_at: Option<i64>,
+}
+
+/// Opens a follow-up for a bad rating (once per `(agent, seq)`).
+pub fn on_bad_rating(ev: &Event) -> Result<(), Response> {
+    let envelope: Envelope = match ev.json() {
+        Ok(e) => e,
+        Err(e) => {
+            log::warn(&format!(
+                "hall event {} is not a version-1 envelope: {e}",
+                ev.id
+            ));
+            return Ok(());
+        }
+    };
+    let rating: Rating = match serde_json::from_value(envelope.data.clone()) {
+        Ok(r) => r,
+        Err(e) => {
+            log::warn(&format!(
+                "bad rating {} has unexpected data: {e}",
+                envelope.key()
+            ));
+            return Ok(());
+        }
+    };
+    if !(1..=2).contains(&rating.score) {
+        return Ok(());
+    }
+    let r = settings::load()?;
+    let rated = rating.rated_at.unwrap_or(envelope.ts_ms);
+    let followup = Followup {
+        hall: envelope.hall.clone(),
+        rating: rating.id.unwrap_or_else(|| envelope.key()),
+        score: rating.score,
+        channel: rating.channel.unwrap_or_default(),
+        window: rating.window,
+        staff: rating.staff,
+        case_no: rating.case_no,
+        item: rating.item,
+        real_name: rating.masked_id.is_some(),
+        rated_ms: rated,
+        verify_due_ms: r
+            .calendar
+            .deadline(rated, i64::from(r.settings.verify_days)),
+        rectify_due_ms: r
+            .calendar
+            .deadline(rated, i64::from(r.settings.rectify_days)),
+        state: State::Verifying,
+        before_appeal: None,
+        genuine: None,
+        verified_ms: None,
+        problem: None,
+        called_back: false,
+        satisfied: None,
+        history: Vec::new(),
+    };
+    let doc = FollowupDoc::new(followup, Month::of_ms(rated).to_string());
+    match storage::put(
+        FOLLOWUPS,
+        Write::new(doc)
+            .id(envelope.key())
+            .hall(&envelope.hall)
+            .create_only(),
+    ) {
+        Ok(_) => {
+            settings::notify(
+                &settings::managers_of(&envelope.hall),
+                &format!(
+                    "【差评处置】本大厅收到一条{}评价，请于 {} 个工作日内核实处置。",
+                    if rating.score == 1 {
+                        "非常不满意"
+                    } else {
+                        "不满意"
+                    },
+                    r.settings.verify_days
+                ),
+                "supervision.followup.opened",
+                Some(&envelope.hall),
+            );
+            Ok(())
+        }
+        Err(e) if e.is_conflict() => Ok(()),
+        Err(e) => Err(e.into()),
+    }
+}
+
+fn view(id: &str, doc: &FollowupDoc, names: &std::collections::BTreeMap<String, String>) -> Value {
+    let mut v = serde_json::to_value(doc).unwrap_or_default();
+    v["id"] = json!(id);
+    v["state_zh"] = json!(doc.followup.state.zh());
+    v["level_zh"] = json!(if doc.followup.score == 1 {
+        "非常不满意"
+    } else {
+        "不满意"
+    });
+    v["real_name_zh"] = json!(if doc.followup.real_name {
+        "实名"
+    } else {
+        "匿名"
+    });
+    v["hall_name"] = json!(
+        names
+            .get(&doc.followup.hall)
+            .cloned()
+            .unwrap_or_else(|| doc.followup.hall.clone())
+    );
+    v
+}
+
+/// `GET /followups?state=&hall=&month=`.
+pub fn list(req: Request) -> HandlerResult {
+    require_reader(req.require_caller()?)?;
+    let (offset, limit) = paging(&req)?;
+    let page = storage::query::<FollowupDoc>(
+        &Query::new(FOLLOWUPS)
+            .hall(param(&req, "hall").map(str::to_owned))
+            .filter_opt("state", Op::Eq, param(&req, "state"))
+            .filter_opt("month", Op::Eq, param(&req, "month"))
+            .sort_desc("rated_ms")
+            .offset(offset)
+            .limit(limit),
+    )?;
+    let names = settings::hall_names();
+    let items: Vec<Value> = page
+        .items
+        .iter()
+        .map(|d| view(&d.id, &d.body, &names))
+        .collect();
+    Ok(Response::ok(
+        &json!({ "items": items, "total": page.total }),
+    ))
+}
+
+/// `GET /followups/{id}`.
+pub fn get(req: Request) -> HandlerResult {
+    require_reader(req.require_caller()?)?;
+    let id = path(&req, "id")?;
+    let doc = storage::get::<FollowupDoc>(FOLLOWUPS, id)?
+        .ok_or_else(|| not_found("没有该差评", format!("no follow-up {id}")))?;
+    Ok(Response::ok(&view(id, &doc.body, &settings::hall_names())))
+}
+
+/// `POST /followups/{id}/actions`: verify, call_back, appeal, decide.
+pub fn act(req: Request) -> HandlerResult {
+    let caller = req.require_caller()?;
+    let side = if is_district(caller) {
+        Side::District
+    } else if is_hall(caller) {
+        Side::Hall
+    } else {
+        return Err(forbidden("无权处置差评", "no access to follow-ups"));
+    };
+    let id = path(&req, "id")?;
+    let action: Action = req.json()?;
+    let stored = storage::get::<FollowupDoc>(FOLLOWUPS, id)?
+        .ok_or_else(|| not_found("没有该差评", format!("no follow-up {id}")))?;
+    let mut doc = stored.body;
+    let now = clock::now();
+    let effects = doc
+        .followup
+        .act(side, &caller.username, action, now)
+        .map_err(|e| {
+            Response::error(
+                e.status(),
+                if e.status() == 409 {
+                    "illegal_transition"
+                } else if e.status() == 403 {
+                    "forbidden"
+                } else {
+                    "validation_failed"
+                },
+                e.message(),
+            )
+        })?;
+    if !effects.is_empty() {
+        let f = &doc.followup;
+        let r = settings::load()?;
+        let month = Month::of_ms(now);
+        let finding = f.history.last().map(|s| s.note.clone()).unwrap_or_default();
+        let problem = Problem::issue(
+            f.hall.clone(),
+            month.to_string(),
+            "评价投诉渠道".into(),
+            None,
+            format!(
+                "差评属实：{}",
+                if f.score == 1 {
+                    "非常不满意"
+                } else {
+                    "不满意"
+                }
+            ),
+            format!(
+                "{}{}{}",
+                finding,
+                f.window
+                    .map(|w| format!("（{w}号窗口）"))
+                    .unwrap_or_default(),
+                f.case_no
+                    .as_ref()
+                    .map(|c| format!("，办件编号 {c}"))
+                    .unwrap_or_default()
+            ),
+            Source::Rating {
+                followup: id.to_owned(),
+            },
+            Vec::new(),
+            &caller.username,
+            now,
+            f.rectify_due_ms.max(r.calendar.deadline(now, 1)),
+        );
+        let pid = format!("fu-{id}");
+        storage::put(
+            PROBLEMS,
+            Write::new(ProblemDoc::new(problem, month.index()))
+                .id(&pid)
+                .hall(&f.hall)
+                .create_only(),
+        )?;
+        doc.followup.problem = Some(pid);
+    }
+    doc.refresh();
+    let stored = storage::put(
+        FOLLOWUPS,
+        Write::new(doc)
+            .id(id)
+            .hall(stored.hall)
+            .expected_version(stored.version),
+    )?;
+    Ok(Response::ok(&view(
+        id,
+        &stored.body,
+        &settings::hall_names(),
+    )))
+}
