@@ -1503,3 +1503,300 @@ async fn each_role_has_a_home_page_and_every_view_speaks_chinese() {
     }
     assert!(opened.len() >= 10, "views opened: {opened:?}");
 }
+
+/// A TCP proxy in front of the host whose link can be cut: cutting closes
+/// every open connection and refuses new ones, as a phone losing its
+/// network would see it; restoring lets connections through again.
+struct Link {
+    base: String,
+    cut: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    open: std::sync::Arc<std::sync::Mutex<Vec<tokio::task::JoinHandle<()>>>>,
+}
+
+impl Link {
+    async fn to(backend: &str) -> Link {
+        use std::sync::atomic::Ordering;
+        let backend: SocketAddr = backend
+            .trim_start_matches("http://")
+            .parse()
+            .expect("backend address");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let base = format!("http://{}", listener.local_addr().expect("addr"));
+        let cut = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let open = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let (c, o) = (cut.clone(), open.clone());
+        tokio::spawn(async move {
+            while let Ok((mut inbound, _)) = listener.accept().await {
+                if c.load(Ordering::SeqCst) {
+                    continue;
+                }
+                let task = tokio::spawn(async move {
+                    if let Ok(mut outbound) = tokio::net::TcpStream::connect(backend).await {
+                        let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
+                    }
+                });
+                o.lock().expect("lock").push(task);
+            }
+        });
+        Link { base, cut, open }
+    }
+
+    fn cut(&self) {
+        self.cut.store(true, std::sync::atomic::Ordering::SeqCst);
+        for task in self.open.lock().expect("lock").drain(..) {
+            task.abort();
+        }
+    }
+
+    fn restore(&self) {
+        self.cut.store(false, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+/// Clicks `css` after scrolling it to the middle of the screen (the
+/// phone layout has a fixed footer).
+async fn click_centred(client: &Client, css: &str) {
+    let el = wait_for(client, css, 10, css).await;
+    client
+        .execute(
+            "arguments[0].scrollIntoView({block: 'center'});",
+            vec![serde_json::to_value(&el).expect("element")],
+        )
+        .await
+        .expect("scroll");
+    el.click()
+        .await
+        .unwrap_or_else(|e| panic!("click {css}: {e}"));
+}
+
+/// How many inspections the plugin holds, and the first one.
+async fn inspections(inspector: &bantong_tests::app::Client) -> (u64, Value) {
+    let list = inspector
+        .get("/api/plugins/supervision/inspections?limit=10")
+        .await
+        .json();
+    (
+        list["total"].as_u64().unwrap_or(0),
+        list["items"][0].clone(),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_inspector_fills_a_visit_offline_on_a_phone_and_it_arrives_once() {
+    use bantong_edge::camera::{CameraSource, Scene, SimulatedCamera, jpeg};
+    let pkg = std::env::var_os("BANTONG_PORTAL_PKG_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| bantong_tests::app::repo_root().join("target/portal/pkg"));
+    let app = TestApp::with_config(TestDb::new(Backend::Sqlite).await, |c| {
+        c.portal_pkg_dir = pkg.clone();
+    })
+    .await;
+    let host = &app.host;
+    let inspector = host
+        .client_as("inspector1", vec![Role::Inspector], &["bailou"], true)
+        .await;
+    app.install_supervision().await;
+    let link = Link::to(&serve(host).await).await;
+    let base = link.base.clone();
+
+    // A photo as a phone camera would give it.
+    let dir = tempfile::tempdir().expect("dir");
+    let photo = dir.path().join("window-3.jpg");
+    let frame = SimulatedCamera::new("phone", Scene::ClerkSeated, 5.0, 0)
+        .next_frame()
+        .expect("frame");
+    std::fs::write(&photo, jpeg(&frame).expect("jpeg")).expect("photo");
+
+    let driver = start_driver().await;
+    let profile = tempfile::tempdir().expect("profile dir");
+    let client = browser(&driver, profile.path()).await;
+    client.set_window_size(360, 740).await.expect("resize");
+    log_in(&client, &base, "inspector1").await;
+
+    // The portal's menu leads to the field app, which installs itself.
+    client
+        .goto(&format!("{base}/v/supervision/inspect"))
+        .await
+        .expect("open");
+    wait_hydrated(&client).await;
+    wait_for(
+        &client,
+        "a[href='/field/#supervision/inspect']",
+        10,
+        "the link to the field app",
+    )
+    .await;
+    client
+        .goto(&format!("{base}/field/#supervision/inspect"))
+        .await
+        .expect("open the field app");
+    wait_for(
+        &client,
+        "select#hall option[value=bailou]",
+        20,
+        "the new-visit form",
+    )
+    .await;
+    wait_for(
+        &client,
+        "body[data-offline-ready]",
+        20,
+        "the page kept for offline use",
+    )
+    .await;
+    assert_eq!(text_of(&client, "header.bar h1").await, "现场检查");
+    click_centred(&client, "form button[type=submit]").await;
+    wait_for(&client, ".item[data-item='9.1']", 10, "the checklist").await;
+
+    // The network goes; the inspector carries on.
+    link.cut();
+    let codes = [
+        "1.1", "1.2", "1.3", "1.4", "1.5", "1.6", "2.1", "2.2", "3.1", "3.2", "4.1", "4.2", "5.1",
+        "5.2", "5.3", "6.1", "6.2", "7.1", "7.2", "8.1", "8.2", "9.1",
+    ];
+    for code in codes {
+        let verdict = if code == "1.6" { "fail" } else { "pass" };
+        click_centred(
+            &client,
+            &format!(".item[data-item='{code}'] button[data-verdict={verdict}]"),
+        )
+        .await;
+    }
+    wait_for(&client, "#note-1\\.6", 10, "the failure's note")
+        .await
+        .send_keys("3号窗口空岗，无替岗")
+        .await
+        .expect("type");
+    wait_for(&client, "#place-1\\.6", 10, "the place")
+        .await
+        .send_keys("3号窗口")
+        .await
+        .expect("type");
+    wait_for(&client, "input[data-photo='1.6']", 10, "the photo input")
+        .await
+        .send_keys(&photo.display().to_string())
+        .await
+        .expect("choose the photo");
+    wait_for(
+        &client,
+        ".item[data-item='1.6'] .photos img",
+        10,
+        "the photo thumbnail",
+    )
+    .await;
+    let (w, window) = fits_width(&client).await;
+    assert!(w <= window, "the checklist fits 360 px: {w} > {window}");
+    screenshot(&client, "field-offline-phone").await;
+
+    // Offline, the page reloads from the device and the visit is still there.
+    client.refresh().await.expect("reload offline");
+    wait_for(
+        &client,
+        "li[data-visit] button",
+        20,
+        "the visit kept on the device",
+    )
+    .await;
+    assert!(
+        text_of(&client, "li[data-visit]")
+            .await
+            .contains("仅保存在本机")
+    );
+    click_centred(&client, "li[data-visit] button").await;
+    wait_for(
+        &client,
+        ".item[data-item='1.6'] button[data-verdict=fail][aria-pressed=true]",
+        10,
+        "the answers kept",
+    )
+    .await;
+    wait_for(
+        &client,
+        ".item[data-item='1.6'] .photos img",
+        10,
+        "the photo kept",
+    )
+    .await;
+    accept_confirmations(&client).await;
+    click_centred(&client, "#sign").await;
+    wait_for(&client, "li[data-visit]", 10, "back on the list").await;
+    assert!(
+        text_of(&client, "li[data-visit]").await.contains("已签字"),
+        "signed on the device"
+    );
+    assert!(
+        text_of(&client, "#net").await.contains("离线"),
+        "the link is shown as down"
+    );
+    screenshot(&client, "field-signed-offline-phone").await;
+    assert_eq!(
+        inspections(&inspector).await.0,
+        0,
+        "nothing reached the host yet"
+    );
+
+    // The network returns: the visit arrives, once, with its stamped photo.
+    link.restore();
+    let (n, visit) = eventually(Duration::from_secs(60), "the visit arrives", || async {
+        let (n, v) = inspections(&inspector).await;
+        (n > 0 && v["status"] == "signed").then_some((n, v))
+    })
+    .await;
+    assert_eq!(n, 1);
+    assert_eq!(visit["hall"], "bailou");
+    assert_eq!(
+        visit["score_text"], "95.45 分",
+        "21 of 22 items passed: {visit}"
+    );
+    let problems = inspector
+        .get("/api/plugins/supervision/problems")
+        .await
+        .json();
+    assert_eq!(problems["total"], 1, "{problems}");
+    let problem = inspector
+        .get(&format!(
+            "/api/plugins/supervision/problems/{}",
+            problems["items"][0]["id"].as_str().unwrap_or("")
+        ))
+        .await
+        .json();
+    let evidence = &problem["evidence"][0];
+    assert_eq!(evidence["place"], "3号窗口", "{problem}");
+    assert!(evidence["taken_ms"].as_i64().is_some(), "{problem}");
+    let stamped = inspector
+        .get(&format!(
+            "/api/blobs/{}",
+            evidence["sha256"].as_str().unwrap_or("")
+        ))
+        .await;
+    assert_eq!(stamped.status, StatusCode::OK);
+    assert_eq!(&stamped.body[..3], &[0xff, 0xd8, 0xff], "a JPEG");
+    assert_ne!(
+        stamped.body,
+        std::fs::read(&photo).expect("photo"),
+        "stamped, not the raw file"
+    );
+    std::fs::write(
+        screenshots_dir().join("field-stamped-photo.jpg"),
+        &stamped.body,
+    )
+    .expect("save");
+
+    // Another reload sends nothing twice.
+    client
+        .goto(&format!("{base}/field/"))
+        .await
+        .expect("reload");
+    wait_for(
+        &client,
+        "li[data-visit] .tag.done",
+        30,
+        "the visit marked sent",
+    )
+    .await;
+    screenshot(&client, "field-synced-phone").await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(inspections(&inspector).await.0, 1, "no duplicate");
+}

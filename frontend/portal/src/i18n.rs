@@ -264,6 +264,8 @@ catalogue! {
     Details => "详情", "Details";
     History => "历史记录", "History";
     Unsupported => "此类视图暂不支持显示。", "This kind of view cannot be shown yet.";
+    FieldAppExplained => "现场检查在手机上使用：可添加到主屏幕，没有网络时记录和照片保存在本机，网络恢复后自动上传，不会重复提交。", "Field checks run on a phone: add the page to the home screen; without a network the answers and photos stay on the device and are sent once when it is back.";
+    FieldAppOpen => "打开现场检查", "Open the field app";
     RoleDistrictAdmin => "区级管理员", "District administrator";
     RoleHotlineAgent => "热线坐席", "Hotline agent";
     RoleHallManager => "服务中心负责人", "Hall manager";

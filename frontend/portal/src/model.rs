@@ -114,9 +114,17 @@ impl ViewDef {
         }
     }
 
+    /// A checklist for the field app (spec `field`: the routes of its
+    /// template, save and sign-off), which works offline on a phone.
+    pub fn is_field(&self) -> bool {
+        self.spec.get("field").is_some_and(Value::is_object)
+    }
+
     /// The portal page that shows this view.
     pub fn href(&self) -> String {
-        if self.is_builtin() {
+        if self.is_field() {
+            format!("/field/#{}/{}", self.plugin, self.id)
+        } else if self.is_builtin() {
             format!("/admin/{}", self.id)
         } else {
             format!("/v/{}/{}", self.plugin, self.id)

@@ -55,6 +55,10 @@ pub enum Loaded {
     AskId {
         view: ViewDef,
     },
+    /// A checklist for the field app (`spec.field`): a link to it.
+    Field {
+        view: ViewDef,
+    },
     /// A kind this portal version does not render yet.
     Other {
         view: ViewDef,
@@ -71,6 +75,7 @@ impl Loaded {
             | Loaded::Form { view, .. }
             | Loaded::Action { view }
             | Loaded::AskId { view }
+            | Loaded::Field { view }
             | Loaded::Other { view } => view,
         }
     }
@@ -105,6 +110,9 @@ pub async fn load_view(
     search: String,
 ) -> Result<Loaded, ApiError> {
     let params = parse_query(&search);
+    if view.is_field() {
+        return Ok(Loaded::Field { view });
+    }
     match view.kind.as_str() {
         "list" => {
             let query = list::api_query(&view.spec, &params);
@@ -357,6 +365,16 @@ pub fn render_body(s: &Session, loaded: &Loaded) -> AnyView {
                         <button type="submit" class="primary">{l.t(Msg::Show)}</button>
                     </div>
                 </form>
+            }
+            .into_any()
+        }
+        Loaded::Field { view } => {
+            let href = view.href();
+            view! {
+                <div class="card">
+                    <p>{l.t(Msg::FieldAppExplained)}</p>
+                    <p><a class="button primary" href=href>{l.t(Msg::FieldAppOpen)}</a></p>
+                </div>
             }
             .into_any()
         }

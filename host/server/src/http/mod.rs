@@ -8,6 +8,7 @@ pub mod calendar;
 pub mod catalogue;
 pub mod dashboard;
 pub mod edge;
+pub mod field;
 pub mod notices;
 pub mod ops;
 pub mod plugins_admin;
@@ -30,7 +31,9 @@ const MAX_PACKAGE_BYTES: usize = 64 * 1024 * 1024;
 /// The host's router: the JSON API under `/api/` and the portal's pages.
 pub fn app(state: AppState) -> Router {
     let api = api(state.clone());
-    portal::router(state, api.clone()).merge(api)
+    portal::router(state, api.clone())
+        .merge(field::router())
+        .merge(api)
 }
 
 /// The JSON API alone (the portal's pages read it in-process).
