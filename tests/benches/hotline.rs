@@ -349,39 +349,6 @@ async fn native_report(app: &TestApp, period: Period, as_of: i64) -> Value {
     serde_json::to_value(report).expect("json")
 }
 
-/// Paths where two JSON values differ.
-fn diff(path: &str, a: &Value, b: &Value) -> Vec<String> {
-    match (a, b) {
-        (Value::Object(x), Value::Object(y)) => {
-            let mut keys: Vec<&String> = x.keys().chain(y.keys()).collect();
-            keys.sort();
-            keys.dedup();
-            keys.into_iter()
-                .flat_map(|k| {
-                    let null = Value::Null;
-                    diff(
-                        &format!("{path}.{k}"),
-                        x.get(k).unwrap_or(&null),
-                        y.get(k).unwrap_or(&null),
-                    )
-                })
-                .collect()
-        }
-        // Equal up to the last digit JSON text may round (the plugin's
-        // figures cross the HTTP body as text); numerators and
-        // denominators are integers and must be equal.
-        (Value::Number(x), Value::Number(y))
-            if x.as_f64()
-                .zip(y.as_f64())
-                .is_some_and(|(x, y)| (x - y).abs() <= 1e-12 * x.abs().max(1.0)) =>
-        {
-            Vec::new()
-        }
-        _ if a == b => Vec::new(),
-        _ => vec![format!("{path}: {a} vs {b}")],
-    }
-}
-
 fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(f64::total_cmp);
     v[v.len() / 2]
@@ -421,7 +388,7 @@ async fn run_backend(backend: Backend, n: usize, runs: usize) {
     assert_eq!(r.status, http::StatusCode::OK, "{}", r.json());
     let via_plugin = r.json();
     let native = native_report(&app, period, as_of).await;
-    let differences = diff("", &via_plugin, &native);
+    let differences = bantong_tests::json_diff("", &via_plugin, &native);
     assert!(
         differences.is_empty(),
         "the plugin's report differs from the native aggregates' at {differences:?}"

@@ -16,6 +16,8 @@
 //! - [`recurrence`]: 屡查屡犯 — the same item failing again within N cycles.
 //! - [`figures`]: every figure with its numerator, denominator and
 //!   definition, and the monthly scorecard with ranks.
+//! - [`queries`]: the month's figures as grouped aggregates described as
+//!   data (the plugin and the benchmark run the same ones) and their fold.
 //! - [`month`]: the monthly cycle.
 //!
 //! Time always comes in as milliseconds since the Unix epoch (`now`), so
@@ -31,5 +33,6 @@ pub mod month;
 pub mod planner;
 pub mod plugin;
 pub mod problem;
+pub mod queries;
 pub mod recurrence;
 pub mod template;

@@ -2,29 +2,22 @@
 //! inspector confirms one (a problem with the snapshot as evidence) or
 //! dismisses it with a reason.
 
-use bantong_sdk::storage::{self, Op, Query, Write};
-use bantong_sdk::{Event, HandlerResult, Request, Response, clock, log};
+use bantong_sdk::storage::{self, Write};
+use bantong_sdk::{Event, HandlerResult, Request, Response, clock};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::docs::{CANDIDATES, CandidateDoc, PROBLEMS, ProblemDoc};
-use super::{invalid, not_found, paging, param, path, require_district, require_reader, settings};
-use crate::candidate::{Envelope, Status, from_alert};
+use super::{invalid, not_found, path, require_district, settings};
+use crate::candidate::{Status, from_alert};
 use crate::inspection::Evidence;
 use crate::month::Month;
 use crate::problem::{Problem, Source};
 
 /// Stores the candidate an alert makes (once per `(agent, seq)`).
 pub fn on_alert(ev: &Event) -> Result<(), Response> {
-    let envelope: Envelope = match ev.json() {
-        Ok(e) => e,
-        Err(e) => {
-            log::warn(&format!(
-                "hall event {} is not a version-1 envelope: {e}",
-                ev.id
-            ));
-            return Ok(());
-        }
+    let Some(envelope) = super::envelope(ev) else {
+        return Ok(());
     };
     let Some(candidate) = from_alert(&envelope) else {
         return Ok(());
@@ -66,26 +59,7 @@ fn view(id: &str, doc: &CandidateDoc, names: &std::collections::BTreeMap<String,
 
 /// `GET /candidates?status=pending&hall=&month=`.
 pub fn list(req: Request) -> HandlerResult {
-    require_reader(req.require_caller()?)?;
-    let (offset, limit) = paging(&req)?;
-    let page = storage::query::<CandidateDoc>(
-        &Query::new(CANDIDATES)
-            .hall(param(&req, "hall").map(str::to_owned))
-            .filter_opt("status", Op::Eq, param(&req, "status"))
-            .filter_opt("month", Op::Eq, param(&req, "month"))
-            .sort_desc("at_ms")
-            .offset(offset)
-            .limit(limit),
-    )?;
-    let names = settings::hall_names();
-    let items: Vec<Value> = page
-        .items
-        .iter()
-        .map(|d| view(&d.id, &d.body, &names))
-        .collect();
-    Ok(Response::ok(
-        &json!({ "items": items, "total": page.total }),
-    ))
+    super::list_page(&req, CANDIDATES, &["status", "month"], "at_ms", view)
 }
 
 #[derive(Deserialize)]

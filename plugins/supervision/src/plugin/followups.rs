@@ -3,16 +3,13 @@
 //! becomes a problem in the one rectification loop, and real-name raters
 //! are called back.
 
-use bantong_sdk::storage::{self, Op, Query, Write};
+use bantong_sdk::storage::{self, Write};
 use bantong_sdk::{Event, HandlerResult, Request, Response, clock, log};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::docs::{FOLLOWUPS, FollowupDoc, PROBLEMS, ProblemDoc};
-use super::{
-    forbidden, is_district, is_hall, not_found, paging, param, path, require_reader, settings,
-};
-use crate::candidate::Envelope;
+use super::{forbidden, is_district, is_hall, not_found, path, require_reader, settings};
 use crate::followup::{Action, Followup, Side, State};
 use crate::month::Month;
 use crate::problem::{Problem, Source};
@@ -40,15 +37,8 @@ struct Rating {
 
 /// Opens a follow-up for a bad rating (once per `(agent, seq)`).
 pub fn on_bad_rating(ev: &Event) -> Result<(), Response> {
-    let envelope: Envelope = match ev.json() {
-        Ok(e) => e,
-        Err(e) => {
-            log::warn(&format!(
-                "hall event {} is not a version-1 envelope: {e}",
-                ev.id
-            ));
-            return Ok(());
-        }
+    let Some(envelope) = super::envelope(ev) else {
+        return Ok(());
     };
     let rating: Rating = match serde_json::from_value(envelope.data.clone()) {
         Ok(r) => r,
@@ -146,26 +136,7 @@ fn view(id: &str, doc: &FollowupDoc, names: &std::collections::BTreeMap<String, 
 
 /// `GET /followups?state=&hall=&month=`.
 pub fn list(req: Request) -> HandlerResult {
-    require_reader(req.require_caller()?)?;
-    let (offset, limit) = paging(&req)?;
-    let page = storage::query::<FollowupDoc>(
-        &Query::new(FOLLOWUPS)
-            .hall(param(&req, "hall").map(str::to_owned))
-            .filter_opt("state", Op::Eq, param(&req, "state"))
-            .filter_opt("month", Op::Eq, param(&req, "month"))
-            .sort_desc("rated_ms")
-            .offset(offset)
-            .limit(limit),
-    )?;
-    let names = settings::hall_names();
-    let items: Vec<Value> = page
-        .items
-        .iter()
-        .map(|d| view(&d.id, &d.body, &names))
-        .collect();
-    Ok(Response::ok(
-        &json!({ "items": items, "total": page.total }),
-    ))
+    super::list_page(&req, FOLLOWUPS, &["state", "month"], "rated_ms", view)
 }
 
 /// `GET /followups/{id}`.

@@ -29,7 +29,7 @@ mod views;
 
 use bantong_sdk::{Caller, Event, Job, Plugin, Request, Response, Router, View, export_plugin};
 
-pub use docs::{CandidateDoc, FollowupDoc, InspectionDoc, ProblemDoc};
+pub use docs::{CandidateDoc, FollowupDoc, InspectionDoc, InspectionStatus, ProblemDoc};
 pub use settings::Settings;
 
 /// The plugin.
@@ -76,6 +76,7 @@ pub fn router() -> Router {
         .get("/templates/{id}", templates::get)
         .post("/templates", templates::publish)
         // monthly plan and coverage board
+        .get("/halls", plans::halls)
         .get("/plans", plans::board)
         .post("/plans", plans::make)
         .post("/plans/visits", plans::add_visit)
@@ -187,6 +188,55 @@ pub fn invalid(zh: &str, en: impl std::fmt::Display) -> Response {
 /// 404 with a bilingual message.
 pub fn not_found(zh: &str, en: impl std::fmt::Display) -> Response {
     Response::not_found(format!("{zh} / {en}"))
+}
+
+/// A hall event's envelope; `None` (logged) for one this version cannot
+/// read, which is then acknowledged rather than retried for ever.
+pub fn envelope(ev: &Event) -> Option<crate::candidate::Envelope> {
+    match ev.json() {
+        Ok(e) => Some(e),
+        Err(e) => {
+            bantong_sdk::log::warn(&format!(
+                "hall event {} is not a version-1 envelope: {e}",
+                ev.id
+            ));
+            None
+        }
+    }
+}
+
+/// `GET` of a list: one page of `collection`, narrowed by `?hall=` and by
+/// each named query parameter as an equality filter on the same field,
+/// newest `sort` first, each document shown by `show` (with the halls'
+/// names).
+pub fn list_page<T: serde::de::DeserializeOwned>(
+    req: &Request,
+    collection: &str,
+    filters: &[&str],
+    sort: &str,
+    show: impl Fn(&str, &T, &std::collections::BTreeMap<String, String>) -> serde_json::Value,
+) -> bantong_sdk::HandlerResult {
+    use bantong_sdk::storage::{self, Op, Query};
+    require_reader(req.require_caller()?)?;
+    let (offset, limit) = paging(req)?;
+    let mut q = Query::new(collection)
+        .hall(param(req, "hall").map(str::to_owned))
+        .sort_desc(sort)
+        .offset(offset)
+        .limit(limit);
+    for f in filters {
+        q = q.filter_opt(f, Op::Eq, param(req, f));
+    }
+    let page = storage::query::<T>(&q)?;
+    let names = settings::hall_names();
+    let items: Vec<serde_json::Value> = page
+        .items
+        .iter()
+        .map(|d| show(&d.id, &d.body, &names))
+        .collect();
+    Ok(Response::ok(
+        &serde_json::json!({ "items": items, "total": page.total }),
+    ))
 }
 
 /// A month from `?month=` (default: this month in hall time).

@@ -155,6 +155,16 @@ pub fn add_visit(req: Request) -> HandlerResult {
     Ok(Response::created(&board_of(month, Some(stored.body), now)?))
 }
 
+/// `GET /halls`: the halls to choose from in the forms (`value`, `label`).
+pub fn halls(req: Request) -> HandlerResult {
+    super::require_reader(req.require_caller()?)?;
+    let items: Vec<serde_json::Value> = directory::halls()
+        .into_iter()
+        .map(|h| json!({ "value": h.id, "label": h.name_zh }))
+        .collect();
+    Ok(Response::ok(&items))
+}
+
 /// `GET /plans?month=`: the coverage board (default: this month).
 pub fn board(req: Request) -> HandlerResult {
     let caller = req.require_caller()?;

@@ -84,10 +84,15 @@ impl Resolved {
     }
 }
 
+/// Reads the configuration alone (for reads that count no deadlines).
+pub fn get() -> Result<Settings, Response> {
+    Ok(config::get()?)
+}
+
 /// Reads the configuration and the district's holiday arrangements (last
 /// year to two years ahead).
 pub fn load() -> Result<Resolved, Response> {
-    let settings: Settings = config::get()?;
+    let settings = get()?;
     let broken = |what: &str, e: &dyn std::fmt::Display| {
         Response::error(
             500,

@@ -71,12 +71,13 @@ pub fn all() -> Vec<View> {
             })),
         View::form("add-visit", "安排专项/临时检查", "Add a special or ad hoc visit", "/plans/visits")
             .method(Method::Post)
+            .options_from("hall", "/halls")
             .schema(json!({
                 "type": "object",
                 "required": ["hall", "date", "kind"],
                 "additionalProperties": false,
                 "properties": {
-                    "hall": { "type": "string", "title": "大厅", "x-source": "halls" },
+                    "hall": { "type": "string", "title": "大厅" },
                     "date": { "type": "string", "title": "日期(YYYY-MM-DD)", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$" },
                     "kind": { "type": "string", "title": "检查类型", "enum": ["special", "adhoc"], "x-enum-labels": { "special": { "zh": "专项检查", "en": "Special" }, "adhoc": { "zh": "临时检查", "en": "Ad hoc" } } }
                 }
