@@ -51,4 +51,3 @@ pub fn json_diff(path: &str, a: &Value, b: &Value) -> Vec<String> {
         _ => vec![format!("{path}: {a} vs {b}")],
     }
 }
-

@@ -1334,6 +1334,14 @@ fn raw_values(text: &str) -> Vec<String> {
     found
 }
 
+/// This month in hall time, `YYYY-MM`.
+fn this_month() -> String {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64);
+    bantong_supervision::month::Month::of_ms(now).to_string()
+}
+
 /// Each role's home page and menu with every installed module, in
 /// Chromium, screenshotted: window staff and the hall manager see the
 /// orders their hall must sign; the district administrator sees the
@@ -1353,9 +1361,70 @@ async fn each_role_has_a_home_page_and_every_view_speaks_chinese() {
     app.install_hotline().await;
     app.install_fixture("fixture").await;
     app.install_visitor_log().await;
+    app.install_supervision().await;
     let host = &app.host;
     let admin = host
         .client_as("admin1", vec![Role::DistrictAdmin], &[], true)
+        .await;
+    // Supervision: an inspector plans the month and finds one problem at
+    // 五尧乡 (not at bailou, whose tiles below count the hotline's orders).
+    let inspector = host
+        .client_as("inspector1", vec![Role::Inspector], &["wuyao"], true)
+        .await;
+    let plan = inspector
+        .post(
+            "/api/plugins/supervision/plans",
+            json!({ "month": this_month() }),
+        )
+        .await;
+    assert_eq!(plan.status, StatusCode::CREATED, "{}", plan.json());
+    let mut answers = serde_json::Map::new();
+    for (_, item) in bantong_supervision::template::default_template().items() {
+        answers.insert(item.code.clone(), json!({ "verdict": "pass" }));
+    }
+    let photo = {
+        use bantong_edge::camera::{CameraSource, Scene, SimulatedCamera, jpeg};
+        let frame = SimulatedCamera::new("phone", Scene::ClerkSeated, 5.0, 0)
+            .next_frame()
+            .expect("frame");
+        let req = http::Request::builder()
+            .method("POST")
+            .uri("/api/blobs?hall=wuyao")
+            .header("content-type", "image/jpeg")
+            .header(
+                "authorization",
+                format!("Bearer {}", inspector.token.clone().unwrap_or_default()),
+            )
+            .body(axum::body::Body::from(jpeg(&frame).expect("jpeg")))
+            .expect("request");
+        inspector.raw(req).await.json()["sha256"].clone()
+    };
+    answers.insert(
+        "4.2".into(),
+        json!({ "verdict": "fail", "occurrences": 1, "note": "政策解读有偏差",
+                "evidence": [{ "sha256": photo, "place": "综合受理窗口" }] }),
+    );
+    let visit = "visit-wuyao-home-test";
+    let r = inspector
+        .put(
+            &format!("/api/plugins/supervision/inspections/{visit}"),
+            json!({ "hall": "wuyao", "answers": answers }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.json());
+    let r = inspector
+        .post(
+            &format!("/api/plugins/supervision/inspections/{visit}/sign"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.json());
+    let problem_id = r.json()["problems"][0]
+        .as_str()
+        .expect("a problem")
+        .to_owned();
+    let wuyao_manager = host
+        .client_as("manager2", vec![Role::HallManager], &["wuyao"], false)
         .await;
     host.client_as("staff1", vec![Role::WindowStaff], &["bailou"], false)
         .await;
@@ -1424,6 +1493,8 @@ async fn each_role_has_a_home_page_and_every_view_speaks_chinese() {
                 "本月满意率",
                 "系统管理",
                 "事项库",
+                "本月月覆盖率",
+                "待复查整改报告",
             ][..],
         ),
     ] {
@@ -1451,7 +1522,13 @@ async fn each_role_has_a_home_page_and_every_view_speaks_chinese() {
         );
         // The menu holds pages only, grouped by module.
         let menu = text_of(&client, "nav").await;
-        for absent in ["立即督办检查", "导出工单", "热线待办"] {
+        for absent in [
+            "立即督办检查",
+            "导出工单",
+            "热线待办",
+            "监督待办",
+            "立即检查逾期问题",
+        ] {
             assert!(
                 !menu.contains(absent),
                 "{username}: {absent} in the menu {menu}"
@@ -1502,6 +1579,41 @@ async fn each_role_has_a_home_page_and_every_view_speaks_chinese() {
         opened.push(href);
     }
     assert!(opened.len() >= 10, "views opened: {opened:?}");
+    client.close().await.expect("close");
+
+    // 五尧乡's manager signs for the problem from its page, on a phone.
+    let profile = tempfile::tempdir().expect("profile dir");
+    let client = browser(&driver, profile.path()).await;
+    client.set_window_size(360, 740).await.expect("resize");
+    log_in(&client, &base, "manager2").await;
+    open(
+        &client,
+        &format!("{base}/v/supervision/problem/{problem_id}"),
+    )
+    .await;
+    assert!(text_of(&client, "main").await.contains("政策掌握"));
+    wait_for(&client, "main a.photo img", 10, "the evidence photo").await;
+    screenshot(&client, "supervision-problem-phone").await;
+    wait_for(&client, "p.record-actions a", 10, "the problem's actions")
+        .await
+        .click()
+        .await
+        .expect("open the action form");
+    wait_hydrated(&client).await;
+    wait_for(&client, "#field-action", 10, "the action field")
+        .await
+        .select_by_value("sign")
+        .await
+        .expect("choose 签收");
+    let outcome = submit_form(&client).await;
+    let state = wuyao_manager
+        .get(&format!("/api/plugins/supervision/problems/{problem_id}"))
+        .await
+        .json();
+    assert_eq!(state["state"], "rectifying", "{outcome}: {state}");
+    let (w, window) = fits_width(&client).await;
+    assert!(w <= window, "the action form fits 360 px: {w} > {window}");
+    screenshot(&client, "supervision-problem-signed-phone").await;
 }
 
 /// A TCP proxy in front of the host whose link can be cut: cutting closes

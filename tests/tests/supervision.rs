@@ -174,6 +174,12 @@ async fn problems(c: &Client, query: &str) -> Value {
     )
 }
 
+/// Confirms or dismisses a camera candidate.
+async fn decide(c: &Client, candidate: &Value, body: Value) -> Reply {
+    let id = candidate["id"].as_str().unwrap_or("");
+    c.post(&format!("{P}/candidates/{id}/decision"), body).await
+}
+
 async fn act(c: &Client, id: &str, body: Value) -> Reply {
     c.post(&format!("{P}/problems/{id}/actions"), body).await
 }
@@ -923,65 +929,35 @@ async fn hall_events(backend: Backend) {
     let crowding = find("crowding");
     assert_eq!(unattended["item"], "1.6");
     expect(
-        &manager
-            .post(
-                &format!(
-                    "{P}/candidates/{}/decision",
-                    unattended["id"].as_str().unwrap_or("")
-                ),
-                json!({ "confirm": true }),
-            )
-            .await,
+        &decide(&manager, &unattended, json!({ "confirm": true })).await,
         StatusCode::FORBIDDEN,
     );
     let confirmed = expect(
-        &inspector
-            .post(
-                &format!(
-                    "{P}/candidates/{}/decision",
-                    unattended["id"].as_str().unwrap_or("")
-                ),
-                json!({ "confirm": true, "reason": "回看录像确认空岗" }),
-            )
-            .await,
+        &decide(
+            &inspector,
+            &unattended,
+            json!({ "confirm": true, "reason": "回看录像确认空岗" }),
+        )
+        .await,
         StatusCode::OK,
     );
     assert_eq!(confirmed["status"], "confirmed");
     expect(
-        &inspector
-            .post(
-                &format!(
-                    "{P}/candidates/{}/decision",
-                    crowding["id"].as_str().unwrap_or("")
-                ),
-                json!({ "confirm": false }),
-            )
-            .await,
+        &decide(&inspector, &crowding, json!({ "confirm": false })).await,
         StatusCode::UNPROCESSABLE_ENTITY,
     );
     let dismissed = expect(
-        &inspector
-            .post(
-                &format!(
-                    "{P}/candidates/{}/decision",
-                    crowding["id"].as_str().unwrap_or("")
-                ),
-                json!({ "confirm": false, "reason": "办事高峰，已有人引导" }),
-            )
-            .await,
+        &decide(
+            &inspector,
+            &crowding,
+            json!({ "confirm": false, "reason": "办事高峰，已有人引导" }),
+        )
+        .await,
         StatusCode::OK,
     );
     assert_eq!(dismissed["status"], "dismissed");
     expect(
-        &inspector
-            .post(
-                &format!(
-                    "{P}/candidates/{}/decision",
-                    crowding["id"].as_str().unwrap_or("")
-                ),
-                json!({ "confirm": true }),
-            )
-            .await,
+        &decide(&inspector, &crowding, json!({ "confirm": true })).await,
         StatusCode::CONFLICT,
     );
     let list = problems(&manager, "").await;

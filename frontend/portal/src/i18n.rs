@@ -251,6 +251,8 @@ catalogue! {
     SortAscending => "升序", "ascending";
     SortDescending => "降序", "descending";
     Yes => "是", "Yes";
+    Photo => "照片", "Photo";
+    OpenFile => "查看文件", "Open the file";
     Choose => "请选择", "Choose…";
     Show => "查看", "Show";
     OnePerLine => "每行一项。", "One per line.";

@@ -185,7 +185,7 @@ fn menu(user: &User, views: &[ViewDef], l: Locale) -> AnyView {
                 continue;
             }
             pages_seen.push(href);
-        } else if v.kind == "detail" || v.kind == "action" || v.is_tiles() {
+        } else if v.kind == "detail" || v.kind == "action" || v.is_tiles() || v.is_record_form() {
             continue;
         }
         let group = v.menu.clone().unwrap_or_else(|| v.plugin_label(l));

@@ -120,6 +120,28 @@ impl ViewDef {
         self.spec.get("field").is_some_and(Value::is_object)
     }
 
+    /// A form that acts on one record (a POST whose route names `{id}`,
+    /// like `/problems/{id}/actions`): reached from the record's detail
+    /// page, not from the menu.
+    pub fn is_record_form(&self) -> bool {
+        self.kind == "form"
+            && self.route.contains("{id}")
+            && !self.is_field()
+            && self.method() == "POST"
+    }
+
+    /// The record forms of the records this detail view shows: the same
+    /// plugin's record forms whose route extends this view's.
+    pub fn record_forms<'a>(&self, views: &'a [ViewDef]) -> Vec<&'a ViewDef> {
+        let prefix = format!("{}/", self.route);
+        views
+            .iter()
+            .filter(|v| {
+                v.plugin == self.plugin && v.is_record_form() && v.route.starts_with(&prefix)
+            })
+            .collect()
+    }
+
     /// The portal page that shows this view.
     pub fn href(&self) -> String {
         if self.is_field() {

@@ -36,6 +36,7 @@ pub struct DemoArgs {
 const DEMO_PLUGINS: &[(&str, &str)] = &[
     ("vendor-visitor-log", "vendor_visitor_log"),
     ("hotline", "bantong_hotline"),
+    ("supervision", "bantong_supervision"),
 ];
 
 pub async fn run(mut config: HostConfig, args: DemoArgs) -> Result<()> {
@@ -824,4 +825,8 @@ events-publish = ["fixture.note.*"]
 [plugins.hotline]
 allow = ["storage", "config", "log", "clock"]
 events-publish = ["hotline.*.*"]
+
+[plugins.supervision]
+allow = ["storage", "config", "log", "clock", "blobs", "notices", "directory"]
+events-subscribe = ["hall.alert.*"]
 "#;

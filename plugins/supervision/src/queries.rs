@@ -280,7 +280,11 @@ pub fn assemble(month: Month, halls: &[Hall], results: &[(Part, Vec<Group>)], ru
     let text = |f: &Figure| f.text(bantong_hall_kit::figure::Lang::Zh);
     // A score's basis is the visits it is the mean of.
     let score_text = |f: &Figure| match f.value {
-        Some(_) => format!("{}（{} 次检查）", f.value_text(bantong_hall_kit::figure::Lang::Zh), f.denominator),
+        Some(_) => format!(
+            "{}（{} 次检查）",
+            f.value_text(bantong_hall_kit::figure::Lang::Zh),
+            f.denominator
+        ),
         None => "—".to_owned(),
     };
     let name_of = |id: &str| {

@@ -202,8 +202,9 @@ pub async fn load_view(
             }
             // Editing: the route names the record; its current values fill
             // the form.
+            // An action on a record (a POST) starts empty.
             let initial = match (&id, view.route.contains("{id}")) {
-                (Some(id), true) => {
+                (Some(id), true) if !view.is_record_form() => {
                     let doc: Value = client.get(view.api_path(Some(id))).await?;
                     doc.as_object().cloned().unwrap_or_default()
                 }
@@ -315,7 +316,11 @@ pub fn render_body(s: &Session, loaded: &Loaded) -> AnyView {
     let l = s.locale;
     match loaded {
         Loaded::List { view, page, params } => list::render(s, view, page, params),
-        Loaded::Detail { view, doc } => detail(view, doc, &s.hall_labels(), l),
+        Loaded::Detail { view, doc } => view! {
+            {detail(view, doc, &s.hall_labels(), l)}
+            {record_actions(&s.views, view, doc, l)}
+        }
+        .into_any(),
         Loaded::Board { view, page } => board::render(view, page, &s.hall_labels(), l),
         Loaded::Chart { view, data } => chart::render(view, data, l),
         Loaded::Form {
@@ -405,6 +410,28 @@ fn detail(view: &ViewDef, doc: &Value, halls: &[(String, String)], l: Locale) ->
     .into_any()
 }
 
+/// Buttons to the forms that act on this record (its record forms).
+fn record_actions(views: &[ViewDef], view: &ViewDef, doc: &Value, l: Locale) -> Option<AnyView> {
+    let id = doc.get("id").and_then(Value::as_str)?;
+    let links: Vec<AnyView> = view
+        .record_forms(views)
+        .into_iter()
+        .map(|f| {
+            let href = format!(
+                "/v/{}/{}/{}",
+                f.plugin,
+                f.id,
+                crate::api::encode_component(id)
+            );
+            view! { <a class="button" href=href>{l.pick_json(&f.title, "")}</a> }.into_any()
+        })
+        .collect();
+    (!links.is_empty()).then(|| {
+        view! { <p class="page-actions record-actions" role="group" aria-label=l.t(Msg::Actions)>{links}</p> }
+            .into_any()
+    })
+}
+
 /// The record's history: the array named by the spec's `history_field`
 /// (default `history`), oldest first, each entry's time, actor, action and
 /// note read from the usual keys.
@@ -472,6 +499,26 @@ pub fn cell(value: Option<&Value>, kind: &str, labels: &[(String, String)], l: L
         return view! { <span class="many">{parts}</span> }.into_any();
     }
     match kind {
+        // A stored blob by its SHA-256: a photo shown, any file linked.
+        "image" | "file" => {
+            let sha = text_of(value);
+            if sha.len() != 64 || !sha.bytes().all(|b| b.is_ascii_hexdigit()) {
+                return view! { <span class="none">"—"</span> }.into_any();
+            }
+            let href = format!("/api/blobs/{sha}");
+            if kind == "image" {
+                let src = href.clone();
+                view! {
+                    <a class="photo" href=href target="_blank" rel="noopener">
+                        <img src=src alt=l.t(Msg::Photo) loading="lazy" />
+                    </a>
+                }
+                .into_any()
+            } else {
+                view! { <a href=href target="_blank" rel="noopener">{l.t(Msg::OpenFile)}</a> }
+                    .into_any()
+            }
+        }
         "role" => {
             let raw = text_of(value);
             let label = Msg::role(&raw).map_or(raw, |m| l.t(m).to_owned());

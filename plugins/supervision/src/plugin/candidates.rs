@@ -70,6 +70,15 @@ struct Decision {
     reason: String,
 }
 
+/// `GET /candidates/{id}`.
+pub fn get(req: Request) -> HandlerResult {
+    super::require_reader(req.require_caller()?)?;
+    let id = path(&req, "id")?;
+    let doc = storage::get::<CandidateDoc>(CANDIDATES, id)?
+        .ok_or_else(|| not_found("没有该线索", format!("no candidate {id}")))?;
+    Ok(Response::ok(&view(id, &doc.body, &settings::hall_names())))
+}
+
 /// `POST /candidates/{id}/decision`: confirm (opens a problem) or dismiss.
 pub fn decide(req: Request) -> HandlerResult {
     let caller = req.require_caller()?;

@@ -92,6 +92,7 @@ pub fn router() -> Router {
         .post("/problems/{id}/actions", problems::act)
         // camera review
         .get("/candidates", candidates::list)
+        .get("/candidates/{id}", candidates::get)
         .post("/candidates/{id}/decision", candidates::decide)
         // 差评 follow-up
         .get("/followups", followups::list)

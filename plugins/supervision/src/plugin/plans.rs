@@ -180,8 +180,7 @@ pub fn board(req: Request) -> HandlerResult {
 }
 
 fn board_of(month: Month, plan: Option<PlanDoc>, now: i64) -> Result<serde_json::Value, Response> {
-    let r = settings::load()?;
-    let halls = settings::halls(&r.settings);
+    let halls = settings::halls(&settings::get()?);
     let ids: Vec<String> = halls.iter().map(|h| h.id.clone()).collect();
     let signed: Vec<(String, Kind)> = storage::query::<InspectionDoc>(
         &Query::new(INSPECTIONS)

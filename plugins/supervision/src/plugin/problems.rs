@@ -67,6 +67,24 @@ pub fn view(
     v["source_zh"] = json!(p.source.zh());
     v["overdue"] = json!(p.is_overdue(now));
     v["due_text"] = json!(local_time(p.due_ms));
+    // For the portal's image and file columns.
+    v["photos"] = json!(
+        p.evidence
+            .iter()
+            .filter(|e| e
+                .content_type
+                .as_deref()
+                .is_none_or(|t| t.starts_with("image/")))
+            .map(|e| e.sha256.as_str())
+            .collect::<Vec<_>>()
+    );
+    v["report_file"] = json!(
+        p.history
+            .iter()
+            .rev()
+            .find_map(|s| s.file.as_ref())
+            .map(|f| f.sha256.as_str())
+    );
     v["flags"] = json!(
         [
             p.recurrent.then_some("屡查屡犯"),

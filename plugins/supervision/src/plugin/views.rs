@@ -137,6 +137,8 @@ pub fn all() -> Vec<View> {
             .column_typed("due_ms", "整改期限", "Due", "datetime")
             .column("flags", "标记", "Flags")
             .column_typed("escalation", "督办次数", "Escalations", "number")
+            .column_typed("photos", "佐证照片", "Evidence", "image")
+            .column_typed("report_file", "整改报告", "Rectification report", "file")
             .set("history_field", "history")
             .set("actions_route", "/problems/{id}/actions"),
         View::form("problem-action", "处理问题", "Act on a problem", "/problems/{id}/actions")
@@ -153,7 +155,7 @@ pub fn all() -> Vec<View> {
                             "return": { "zh": "复查退回", "en": "Return" }
                         } },
                     "report": { "type": "object", "title": "整改报告（加盖公章的扫描件）", "properties": {
-                        "sha256": { "type": "string", "title": "已上传文件", "x-upload": true },
+                        "sha256": { "type": "string", "title": "扫描件（PDF 或图片）", "contentMediaType": "application/pdf,image/jpeg,image/png" },
                         "note": { "type": "string", "title": "整改说明", "maxLength": 1000 } } },
                     "reason": { "type": "string", "title": "退回理由", "maxLength": 1000 },
                     "note": { "type": "string", "title": "复查意见", "maxLength": 1000 }
@@ -169,7 +171,17 @@ pub fn all() -> Vec<View> {
                 ("pending", "待确认", "To confirm"),
                 ("confirmed", "已确认", "Confirmed"),
                 ("dismissed", "已排除", "Dismissed"),
-            ]),
+            ])
+            .detail_route("/candidates/{id}"),
+        View::detail("candidate", "视频巡查线索", "Camera finding", "/candidates/{id}")
+            .column("hall_name", "大厅", "Hall")
+            .column("title", "线索", "Finding")
+            .column("description", "情况", "What was seen")
+            .column("subject", "位置", "Where")
+            .column_typed("at_ms", "时间", "When", "datetime")
+            .column_typed("snapshot", "抓拍", "Snapshot", "image")
+            .column("status_zh", "状态", "Status")
+            .column("reason", "说明", "Note"),
         View::form("candidate-decision", "确认或排除线索", "Confirm or dismiss", "/candidates/{id}/decision")
             .method(Method::Post)
             .schema(json!({
