@@ -1581,6 +1581,47 @@ async fn each_role_has_a_home_page_and_every_view_speaks_chinese() {
     assert!(opened.len() >= 10, "views opened: {opened:?}");
     client.close().await.expect("close");
 
+    // The administrator revises the checklist in the portal: version 1's
+    // page, 修订检查表, the JSON with 1.6 weighing 3, published as version 2.
+    let profile = tempfile::tempdir().expect("profile dir");
+    let client = browser(&driver, profile.path()).await;
+    log_in(&client, &base, "admin1").await;
+    open(&client, &format!("{base}/v/supervision/template/1")).await;
+    wait_for(&client, "p.record-actions a", 10, "the checklist's actions")
+        .await
+        .click()
+        .await
+        .expect("open the edit form");
+    wait_hydrated(&client).await;
+    let textarea = wait_for(&client, "#field-template", 10, "the checklist JSON").await;
+    let mut template: Value = serde_json::from_str(
+        &textarea
+            .prop("value")
+            .await
+            .expect("value")
+            .unwrap_or_default(),
+    )
+    .expect("the form starts from version 1");
+    assert_eq!(template["categories"][0]["items"][5]["title"], "按时在岗");
+    template["categories"][0]["items"][5]["weight"] = json!(3);
+    client
+        .execute(
+            "arguments[0].value = arguments[1]; arguments[0].dispatchEvent(new Event('input', { bubbles: true }));",
+            vec![serde_json::to_value(&textarea).expect("element"), json!(template.to_string())],
+        )
+        .await
+        .expect("edit the JSON");
+    fill_field(&client, "note", "在岗权重加大").await;
+    let outcome = submit_form(&client).await;
+    let v2 = admin
+        .get("/api/plugins/supervision/templates/current")
+        .await
+        .json();
+    assert_eq!(v2["version"], 2, "{outcome}: {v2}");
+    assert_eq!(v2["template"]["categories"][0]["items"][5]["weight"], 3);
+    screenshot(&client, "supervision-template-revised").await;
+    client.close().await.expect("close");
+
     // 五尧乡's manager signs for the problem from its page, on a phone.
     let profile = tempfile::tempdir().expect("profile dir");
     let client = browser(&driver, profile.path()).await;

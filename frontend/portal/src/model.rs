@@ -120,24 +120,29 @@ impl ViewDef {
         self.spec.get("field").is_some_and(Value::is_object)
     }
 
-    /// A form that acts on one record (a POST whose route names `{id}`,
-    /// like `/problems/{id}/actions`): reached from the record's detail
-    /// page, not from the menu.
+    /// A plugin's form on one record (its route names `{id}`): an action
+    /// (a POST, like `/problems/{id}/actions`, which starts empty) or an
+    /// edit (PUT/PATCH on the record's own route, which starts from the
+    /// record). Reached from the record's page, not from the menu.
     pub fn is_record_form(&self) -> bool {
-        self.kind == "form"
-            && self.route.contains("{id}")
-            && !self.is_field()
-            && self.method() == "POST"
+        self.kind == "form" && !self.is_builtin() && self.route.contains("{id}") && !self.is_field()
     }
 
-    /// The record forms of the records this detail view shows: the same
-    /// plugin's record forms whose route extends this view's.
+    /// Whether this form acts on a record rather than editing it (a POST).
+    pub fn is_record_action(&self) -> bool {
+        self.is_record_form() && self.method() == "POST"
+    }
+
+    /// The forms on the records this detail view shows: the same plugin's
+    /// record forms on this view's route or on routes extending it.
     pub fn record_forms<'a>(&self, views: &'a [ViewDef]) -> Vec<&'a ViewDef> {
         let prefix = format!("{}/", self.route);
         views
             .iter()
             .filter(|v| {
-                v.plugin == self.plugin && v.is_record_form() && v.route.starts_with(&prefix)
+                v.plugin == self.plugin
+                    && v.is_record_form()
+                    && (v.route == self.route || v.route.starts_with(&prefix))
             })
             .collect()
     }

@@ -204,7 +204,7 @@ pub async fn load_view(
             // the form.
             // An action on a record (a POST) starts empty.
             let initial = match (&id, view.route.contains("{id}")) {
-                (Some(id), true) if !view.is_record_form() => {
+                (Some(id), true) if !view.is_record_action() => {
                     let doc: Value = client.get(view.api_path(Some(id))).await?;
                     doc.as_object().cloned().unwrap_or_default()
                 }

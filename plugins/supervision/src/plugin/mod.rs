@@ -75,6 +75,7 @@ pub fn router() -> Router {
         .get("/templates/current", templates::current)
         .get("/templates/{id}", templates::get)
         .post("/templates", templates::publish)
+        .put("/templates/{id}", templates::revise)
         // monthly plan and coverage board
         .get("/halls", plans::halls)
         .get("/plans", plans::board)

@@ -41,6 +41,7 @@ pub fn version_doc(version: u64) -> Result<Option<TemplateDoc>, Response> {
 
 fn with_rule(doc: &TemplateDoc) -> serde_json::Value {
     json!({
+        "id": doc.version.to_string(),
         "version": doc.version,
         "published_ms": doc.published_ms,
         "published_by": doc.published_by,
@@ -101,11 +102,40 @@ struct Publish {
     template: Template,
 }
 
+#[derive(Deserialize)]
+struct Revise {
+    #[serde(default)]
+    note: String,
+    template: Template,
+}
+
+/// `PUT /templates/{id}`: publishes a new version edited from version
+/// `id` (the portal's edit form; the fields of the record it loaded that
+/// are not a template, such as its rule, are not sent back).
+pub fn revise(req: Request) -> HandlerResult {
+    let base: u64 = path(&req, "id")?
+        .parse()
+        .map_err(|_| invalid("版本号应为正整数", "the version is a positive integer"))?;
+    let body: Revise = req.json()?;
+    publish_from(
+        &req,
+        Publish {
+            base,
+            note: body.note,
+            template: body.template,
+        },
+    )
+}
+
 /// `POST /templates`: publishes a new version.
 pub fn publish(req: Request) -> HandlerResult {
+    let body: Publish = req.json()?;
+    publish_from(&req, body)
+}
+
+fn publish_from(req: &Request, body: Publish) -> HandlerResult {
     let caller = req.require_caller()?;
     require_district(caller)?;
-    let body: Publish = req.json()?;
     body.template
         .validate()
         .map_err(|e| invalid(&format!("检查表有误：{}（{}）", e.message_zh, e.path), &e))?;

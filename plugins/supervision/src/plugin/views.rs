@@ -250,6 +250,18 @@ pub fn all() -> Vec<View> {
             .column("note", "说明", "Note")
             .column("rule", "计分规则", "Scoring rule")
             .column_typed("items", "检查项数", "Items", "number"),
+        // Publishes a new version edited from the one shown (JSON: the
+        // categories and items, methods, weights and deductions).
+        View::form("edit-template", "修订检查表", "Revise the checklist", "/templates/{id}")
+            .method(Method::Put)
+            .schema(json!({
+                "type": "object",
+                "required": ["template"],
+                "properties": {
+                    "note": { "type": "string", "title": "修订说明", "maxLength": 500 },
+                    "template": { "type": "object", "title": "检查表（JSON：类别、检查项、检查方式、权重或扣分）" }
+                }
+            })),
         View::action("export-problems", "导出问题清单(Excel)", "Export the problem list (Excel)", "/export/problems.xlsx")
             .method(Method::Get)
             .set("download", true),
