@@ -427,6 +427,25 @@ async fn run_backend(backend: Backend, n: usize, runs: usize) {
         native_page(&app, oct).await;
         n_page.push(t.elapsed().as_secs_f64() * 1e3);
     }
+    // The fixed cost of a request through the plugin: `GET /halls` is
+    // authentication, an instance and one directory read, against the
+    // same read natively.
+    let (mut p_halls, mut n_halls) = (Vec::new(), Vec::new());
+    for _ in 0..runs * 5 {
+        let t = Instant::now();
+        let r = leader.get("/api/plugins/supervision/halls").await;
+        assert_eq!(r.status, http::StatusCode::OK);
+        p_halls.push(t.elapsed().as_secs_f64() * 1e3);
+        let t = Instant::now();
+        app.host
+            .state
+            .store
+            .directory()
+            .halls()
+            .await
+            .expect("halls");
+        n_halls.push(t.elapsed().as_secs_f64() * 1e3);
+    }
     let (pc, nc, pp, np) = (
         median(p_card),
         median(n_card),
@@ -440,6 +459,11 @@ async fn run_backend(backend: Backend, n: usize, runs: usize) {
     println!(
         "| {backend:?} | {n} | 问题清单 2026-10, first 50 | {pp:.1} ms | {np:.1} ms | {:.2}× |",
         pp / np
+    );
+    let (ph, nh) = (median(p_halls), median(n_halls));
+    println!(
+        "| {backend:?} | {n} | fixed cost: `GET /halls` (authentication, instance, one read) | {ph:.2} ms | {nh:.2} ms | {:.2}× |",
+        ph / nh
     );
     let o = &via_plugin["overall"];
     eprintln!(
