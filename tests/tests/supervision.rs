@@ -783,6 +783,10 @@ async fn plan_inspect_rectify(backend: Backend) {
         .get(&format!("{P}/export/problems.xlsx?month=2026-12"))
         .await;
     assert_eq!(x.status, StatusCode::OK);
+    // Kept for a person to open (target/screenshots/).
+    let kept = bantong_tests::app::repo_root().join("target/screenshots");
+    std::fs::create_dir_all(&kept).expect("dir");
+    std::fs::write(kept.join("supervision-problem-list-2026-12.xlsx"), &x.body).expect("keep");
     let book = bantong_tests::office::read_workbook(app.db.dir.path(), &x.body);
     let rows = book["问题清单"].as_array().expect("sheet");
     assert_eq!(rows.len(), 4, "a heading and three problems: {rows:?}");

@@ -71,12 +71,12 @@ pub fn hall_score(total_centipoints: u64, visits: u64) -> Figure {
     )
 }
 
-/// Problems found, out of the items checked.
-pub fn problems_found(problems: u64, items_checked: u64) -> Figure {
+/// Problems found in the month, from every source.
+pub fn problems_found(problems: u64) -> Figure {
     Figure::count(
         problems,
-        items_checked,
-        "发现问题数（分母为检查的适用项数） problems found (out of applicable items checked)",
+        problems,
+        "发现问题数 = 本月各来源（实地检查、视频巡查、差评核实、热线投诉等）发现的问题数 problems found this month / from every source",
     )
 }
 

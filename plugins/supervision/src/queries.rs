@@ -325,7 +325,7 @@ pub fn assemble(month: Month, halls: &[Hall], results: &[(Part, Vec<Group>)], ru
         "rule": rule,
         "overall": {
             "coverage": figures::coverage(covered, halls.len() as u64),
-            "problems": figures::problems_found(total.found, 0),
+            "problems": figures::problems_found(total.found),
             "completion": figures::completion(total.closed, total.due),
             "on_time": figures::on_time(total.closed_on_time, total.due),
             "recurrence": figures::recurrence(total.recurrent, total.from_inspections),

@@ -2,10 +2,6 @@
 //! `window` cycles (months) of an earlier failure. The plan asks to verify
 //! how often problems come back (验证问题复现频次); the figures count it.
 
-use std::collections::BTreeMap;
-
-use bantong_hall_kit::figure::Figure;
-
 /// The default window: a failure within the three months before counts.
 pub const DEFAULT_WINDOW: u32 = 3;
 
@@ -19,23 +15,6 @@ pub fn is_recurrent(earlier: &[i64], current: i64, window: u32) -> bool {
 /// The cycles to look back at for `current`: `[current − window, current)`.
 pub fn lookback(current: i64, window: u32) -> (i64, i64) {
     (current - i64::from(window.max(1)), current)
-}
-
-/// 问题复现频次 per item: how many of the period's failures of each item
-/// were recurrences, out of its failures (`(item, recurrent)` per failure).
-pub fn by_item(failures: &[(String, bool)]) -> BTreeMap<String, Figure> {
-    let mut counts: BTreeMap<String, (u64, u64)> = BTreeMap::new();
-    for (item, recurrent) in failures {
-        let e = counts.entry(item.clone()).or_default();
-        e.1 += 1;
-        if *recurrent {
-            e.0 += 1;
-        }
-    }
-    counts
-        .into_iter()
-        .map(|(item, (r, n))| (item, crate::figures::recurrence(r, n)))
-        .collect()
 }
 
 #[cfg(test)]
@@ -57,16 +36,5 @@ mod tests {
             "a window of 0 means the cycle before"
         );
         assert_eq!(lookback(100, 3), (97, 100));
-    }
-
-    #[test]
-    fn frequency_per_item() {
-        let f = by_item(&[
-            ("1.6".into(), true),
-            ("1.6".into(), false),
-            ("7.2".into(), false),
-        ]);
-        assert_eq!((f["1.6"].numerator, f["1.6"].denominator), (1, 2));
-        assert_eq!(f["7.2"].value, Some(0.0));
     }
 }

@@ -167,19 +167,7 @@ pub fn act(req: Request) -> HandlerResult {
     let effects = doc
         .followup
         .act(side, &caller.username, action, now)
-        .map_err(|e| {
-            Response::error(
-                e.status(),
-                if e.status() == 409 {
-                    "illegal_transition"
-                } else if e.status() == 403 {
-                    "forbidden"
-                } else {
-                    "validation_failed"
-                },
-                e.message(),
-            )
-        })?;
+        .map_err(|e| super::refused(e.status(), e.message()))?;
     if !effects.is_empty() {
         let f = &doc.followup;
         let r = settings::load()?;

@@ -204,22 +204,31 @@ pub fn sign(req: Request) -> HandlerResult {
     let month = Month::parse(&doc.month).unwrap_or_else(|_| Month::of_ms(now));
     let due = r.due(month, now);
     let window = r.settings.recurrence_window;
-    let mut opened = Vec::new();
-    for f in inspection::failures(&template, &doc.answers) {
-        let (from, to) = recurrence::lookback(doc.month_index, window);
-        let earlier: Vec<i64> = storage::query::<ProblemDoc>(
+    let failures = inspection::failures(&template, &doc.answers);
+    // Earlier failures of the same items in this hall within the window,
+    // read at once (屡查屡犯).
+    let (from, to) = recurrence::lookback(doc.month_index, window);
+    let codes: Vec<&str> = failures.iter().map(|f| f.code.as_str()).collect();
+    let mut earlier: std::collections::BTreeMap<String, Vec<i64>> = Default::default();
+    if !codes.is_empty() {
+        for d in storage::query::<ProblemDoc>(
             &Query::new(PROBLEMS)
                 .hall(&doc.hall)
-                .filter("item", Op::Eq, &f.code)
+                .filter("item", Op::AnyOf, &codes)
                 .filter("source_kind", Op::Eq, "inspection")
                 .filter("month_index", Op::Ge, from)
                 .filter("month_index", Op::Lt, to)
-                .limit(1),
+                .limit(200),
         )?
         .items
-        .iter()
-        .map(|d| d.body.month_index)
-        .collect();
+        {
+            if let Some(item) = d.body.problem.item {
+                earlier.entry(item).or_default().push(d.body.month_index);
+            }
+        }
+    }
+    let mut opened = Vec::new();
+    for f in failures {
         let mut problem = Problem::issue(
             doc.hall.clone(),
             doc.month.clone(),
@@ -244,7 +253,9 @@ pub fn sign(req: Request) -> HandlerResult {
             now,
             due,
         );
-        problem.recurrent = recurrence::is_recurrent(&earlier, doc.month_index, window);
+        problem.recurrent = earlier
+            .get(&f.code)
+            .is_some_and(|months| recurrence::is_recurrent(months, doc.month_index, window));
         let pid = format!("{id}-{}", f.code.replace('.', "_"));
         storage::put(
             PROBLEMS,

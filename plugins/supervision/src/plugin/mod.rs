@@ -187,6 +187,17 @@ pub fn invalid(zh: &str, en: impl std::fmt::Display) -> Response {
     Response::validation(format!("{zh} / {en}"))
 }
 
+/// A refused step of a state machine as an answer: 409 for a step that
+/// does not apply, 403 for the wrong side, 422 for bad input.
+pub fn refused(status: u16, message: String) -> Response {
+    let code = match status {
+        409 => "illegal_transition",
+        403 => "forbidden",
+        _ => "validation_failed",
+    };
+    Response::error(status, code, message)
+}
+
 /// 404 with a bilingual message.
 pub fn not_found(zh: &str, en: impl std::fmt::Display) -> Response {
     Response::not_found(format!("{zh} / {en}"))

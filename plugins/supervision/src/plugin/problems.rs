@@ -257,19 +257,9 @@ pub fn act(req: Request) -> HandlerResult {
         Act::Return { reason } => Action::Return { reason },
     };
     let returned = matches!(action, Action::Return { .. });
-    doc.problem.act(&actor, action, now).map_err(|e| {
-        Response::error(
-            e.status(),
-            if e.status() == 409 {
-                "illegal_transition"
-            } else if e.status() == 403 {
-                "forbidden"
-            } else {
-                "validation_failed"
-            },
-            e.message(),
-        )
-    })?;
+    doc.problem
+        .act(&actor, action, now)
+        .map_err(|e| super::refused(e.status(), e.message()))?;
     doc.refresh();
     let closed = doc.problem.state == State::Closed;
     let hall = doc.problem.hall.clone();
