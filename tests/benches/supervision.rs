@@ -1,6 +1,7 @@
 //! A year of supervision (2026, the district's 17 halls): a signed 月覆盖
 //! visit per hall and month with ad hoc visits besides, 20,000 problems in
-//! every state and 5,000 差评 follow-ups; then October's scorecard
+//! every state, 5,000 差评 follow-ups and 50,000 survey answers; then
+//! October's scorecard
 //! (`GET /api/plugins/supervision/scorecard?month=2026-10`) and the first
 //! page of October's 问题清单 (`GET …/problems?month=2026-10`) through the
 //! plugin, against the same store calls made natively (the same aggregate
@@ -29,9 +30,10 @@ use bantong_store::{
 use bantong_supervision::followup::{Followup, State as FState};
 use bantong_supervision::inspection::{Answer, Kind, Verdict, score};
 use bantong_supervision::month::Month;
-use bantong_supervision::plugin::{FollowupDoc, InspectionDoc, ProblemDoc};
+use bantong_supervision::plugin::{AnswerDoc, FollowupDoc, InspectionDoc, ProblemDoc};
 use bantong_supervision::problem::{Problem, Source, State};
 use bantong_supervision::queries::{self, Cmp, Group, Hall};
+use bantong_supervision::survey::{self, Channel, Given, Level};
 use bantong_supervision::template::default_template;
 use bantong_tests::db::{Backend, skip_pg};
 use bantong_tests::{TestApp, TestDb};
@@ -176,6 +178,31 @@ fn year(problems: usize) -> Vec<(&'static str, String, String, Value)> {
             serde_json::to_value(ProblemDoc::new(p, month(m).index())).expect("json"),
         ));
     }
+    // Survey answers: two and a half per problem (50,000 with 20,000
+    // problems), every level and channel, spread over the year and halls.
+    for i in 0..problems * 5 / 2 {
+        let m = (i % 12) as u8 + 1;
+        let hall = &HALLS[(i / 12) % HALLS.len()];
+        let at = local(2026, m, 1 + (i % 27) as u8, 9 + (i % 8) as i64);
+        let level = Level::of([5, 5, 4, 4, 4, 3, 2, 1][(i / 7) % 8]).expect("level");
+        let channel = match i % 10 {
+            0..=6 => Channel::OnSite,
+            7 | 8 => Channel::Online,
+            _ => Channel::Phone,
+        };
+        let answer = survey::Answer {
+            overall: level,
+            answers: [("overall".to_owned(), Given::Level(level))].into(),
+            reasons: Vec::new(),
+            contact: None,
+        };
+        out.push((
+            "answers",
+            format!("a{i}"),
+            hall.id.to_owned(),
+            serde_json::to_value(AnswerDoc::new(hall.id, channel, 1, at, answer)).expect("json"),
+        ));
+    }
     for i in 0..problems / 4 {
         let m = (i % 12) as u8 + 1;
         let hall = &HALLS[i % HALLS.len()];
@@ -190,6 +217,7 @@ fn year(problems: usize) -> Vec<(&'static str, String, String, Value)> {
             case_no: None,
             item: None,
             real_name: (i / 12) % 3 != 0,
+            contact: None,
             rated_ms: rated,
             verify_due_ms: rated + 5 * 86_400_000,
             rectify_due_ms: rated + 20 * 86_400_000,
@@ -310,7 +338,16 @@ async fn native_scorecard(app: &TestApp, m: Month) -> Value {
                 .collect(),
         ));
     }
-    queries::assemble(m, &halls(), &results, &default_template().rule_zh())
+    queries::assemble(
+        m,
+        &halls(),
+        &results,
+        &default_template().rule_zh(),
+        queries::SurveyRule {
+            basic_counts: true,
+            weight: 0,
+        },
+    )
 }
 
 /// October's first page of problems, natively.

@@ -67,8 +67,12 @@ allow = ["storage", "config", "log", "clock"]
 events-publish = ["hotline.*.*"]
 
 [plugins.supervision]
-allow = ["storage", "config", "log", "clock", "blobs", "notices", "directory"]
+allow = ["storage", "config", "log", "clock", "blobs", "notices", "directory", "public-writes"]
 events-subscribe = ["hall.alert.*"]
+
+[[storage-read]]
+reader = "supervision"
+target = "hotline/orders"
 "#;
 
 /// A config tweak for [`TestApp::with_config`]: [`POLICY`] plus the grants

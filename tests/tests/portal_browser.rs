@@ -1953,3 +1953,164 @@ async fn an_inspector_fills_a_visit_offline_on_a_phone_and_it_arrives_once() {
     tokio::time::sleep(Duration::from_secs(2)).await;
     assert_eq!(inspections(&inspector).await.0, 1, "no duplicate");
 }
+
+/// A citizen scans the hall's QR code with a phone: the public answer page
+/// at 360 px, no login, a bad rating with its reason, the thanks, and a
+/// second answer the same day recognised; the inspector's page of QR codes
+/// draws them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_citizen_answers_the_halls_survey_on_a_phone() {
+    let pkg = std::env::var_os("BANTONG_PORTAL_PKG_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| bantong_tests::app::repo_root().join("target/portal/pkg"));
+    let app = TestApp::with_config(TestDb::new(Backend::Sqlite).await, |c| {
+        c.portal_pkg_dir = pkg.clone();
+    })
+    .await;
+    let host = &app.host;
+    let inspector = host
+        .client_as("inspector1", vec![Role::Inspector], &["bailou"], true)
+        .await;
+    app.install_supervision().await;
+    let base = serve(host).await;
+    let issued = inspector
+        .post(
+            "/api/plugins/supervision/surveys/links",
+            json!({ "hall": "bailou", "channel": "on_site" }),
+        )
+        .await;
+    assert_eq!(issued.status, StatusCode::CREATED, "{}", issued.json());
+    let url = issued.json()["items"][0]["url"]
+        .as_str()
+        .expect("url")
+        .to_owned();
+
+    let driver = start_driver().await;
+    // The inspector's page of posters draws each link's QR code.
+    let staff_profile = tempfile::tempdir().expect("profile dir");
+    let staff = browser(&driver, staff_profile.path()).await;
+    log_in(&staff, &base, "inspector1").await;
+    open(&staff, &format!("{base}/v/supervision/survey-links")).await;
+    wait_for(&staff, "a.qr img", 10, "the QR code").await;
+    eventually(Duration::from_secs(5), "the QR code image loads", || async {
+        staff
+            .execute(
+                "const i = document.querySelector('a.qr img'); return i.complete && i.naturalWidth > 0;",
+                vec![],
+            )
+            .await
+            .ok()
+            .and_then(|v| v.as_bool())
+            .filter(|loaded| *loaded)
+    })
+    .await;
+    screenshot(&staff, "survey-qr-codes").await;
+    staff.close().await.expect("close");
+
+    // A phone that never logged in.
+    let profile = tempfile::tempdir().expect("profile dir");
+    let phone = browser(&driver, profile.path()).await;
+    phone.set_window_size(360, 740).await.expect("resize");
+    phone
+        .goto(&format!("{base}{url}"))
+        .await
+        .expect("open the QR link");
+    wait_for(
+        &phone,
+        "fieldset[data-id=overall] button",
+        10,
+        "the questionnaire",
+    )
+    .await;
+    assert_eq!(text_of(&phone, "header.bar h1").await, "政务服务满意度调查");
+    assert!(
+        !text_of(&phone, "p.hall").await.is_empty(),
+        "the hall is named"
+    );
+    screenshot(&phone, "survey-form-phone").await;
+    // Sending with questions unanswered says how many.
+    click_centred(&phone, "button.submit").await;
+    assert!(
+        text_of(&phone, "p.alert")
+            .await
+            .contains("4 个必答题未回答"),
+        "the required questions are counted"
+    );
+    click_centred(&phone, "fieldset[data-id=overall] button[data-value='2']").await;
+    wait_for(
+        &phone,
+        "fieldset[data-id=overall] .reasons:not([hidden])",
+        5,
+        "the reasons",
+    )
+    .await;
+    click_centred(
+        &phone,
+        "fieldset[data-id=overall] .reasons button[data-value='等候时间长']",
+    )
+    .await;
+    for (q, v) in [("efficiency", "2"), ("competence", "4"), ("attitude", "4")] {
+        click_centred(
+            &phone,
+            &format!("fieldset[data-id={q}] button[data-value='{v}']"),
+        )
+        .await;
+    }
+    click_centred(&phone, "fieldset[data-id=once] button[data-value='否']").await;
+    wait_for(
+        &phone,
+        "fieldset[data-id=suggestion] textarea",
+        5,
+        "the suggestion",
+    )
+    .await
+    .send_keys("取号后等了四十分钟，希望高峰时多开窗口。")
+    .await
+    .expect("type");
+    let (width, viewport) = fits_width(&phone).await;
+    assert!(
+        width <= viewport,
+        "the form fits a 360 px screen ({width} > {viewport})"
+    );
+    screenshot(&phone, "survey-form-answered").await;
+    click_centred(&phone, "button.submit").await;
+    let thanks = text_of(&phone, "p.ok").await;
+    assert!(thanks.contains("感谢您的评价"), "{thanks}");
+    screenshot(&phone, "survey-thanks").await;
+    let answers = inspector
+        .get("/api/plugins/supervision/surveys/answers")
+        .await
+        .json();
+    assert_eq!(answers["total"], 1, "{answers}");
+    assert_eq!(answers["items"][0]["overall_zh"], "不满意");
+    assert_eq!(answers["items"][0]["reasons"][0], "等候时间长");
+    assert_eq!(answers["items"][0]["channel_zh"], "现场扫码");
+
+    // The same phone again today: recognised, not counted twice.
+    phone
+        .goto(&format!("{base}{url}"))
+        .await
+        .expect("open again");
+    wait_for(
+        &phone,
+        "fieldset[data-id=overall] button",
+        10,
+        "the questionnaire",
+    )
+    .await;
+    for q in ["overall", "efficiency", "competence", "attitude"] {
+        click_centred(
+            &phone,
+            &format!("fieldset[data-id={q}] button[data-value='5']"),
+        )
+        .await;
+    }
+    click_centred(&phone, "button.submit").await;
+    assert!(text_of(&phone, "p.ok").await.contains("今天已经评价过"));
+    let answers = inspector
+        .get("/api/plugins/supervision/surveys/answers")
+        .await
+        .json();
+    assert_eq!(answers["total"], 1, "one answer per phone and day");
+    phone.close().await.expect("close");
+}

@@ -11,6 +11,15 @@
 //! upload, a report that is not a PDF or an image) is refused and changes
 //! nothing.
 //!
+//! Satisfaction surveys (满意度调查): a QR code and a website link per hall
+//! answered anonymously (one answer per phone a day, ten a minute per
+//! address, refused answers change nothing, a replaced poster says so); a
+//! bad answer with a number becomes a 差评 follow-up; the month's phone
+//! list drawn from the hotline's orders (masked, confidential callers left
+//! out, the number shown only to the surveyor who dials); 满意率 and 满意度
+//! 指数 per hall and channel against hand-computed values, weighed into the
+//! monthly score.
+//!
 //! And from a simulated hall (an agent process with a simulated camera and
 //! keypad, on SQLite with the embedded broker and PostgreSQL with
 //! Mosquitto): a camera alert becomes a candidate; confirmed, a problem
@@ -708,6 +717,9 @@ async fn plan_inspect_rectify(backend: Backend) {
     figure(&jan_figures["overall"]["completion"], 2, 3);
     figure(&jan_figures["overall"]["on_time"], 2, 3);
     figure(&jan_figures["overall"]["recurrence"], 1, 1);
+    // 问题复现频次 per item: 1.6 found once in January, and it recurred.
+    assert_eq!(jan_figures["recurrence_by_item"][0]["item"], "1.6");
+    figure(&jan_figures["recurrence_by_item"][0]["frequency"], 1, 1);
     figure(&jan_figures["overall"]["coverage"], 1, 17);
     let jan_card = expect(
         &inspector.get(&format!("{P}/scorecard?month=2027-01")).await,
@@ -1047,5 +1059,666 @@ async fn hall_events(backend: Backend) {
 async fn hall_alerts_become_candidates_and_bad_ratings_follow_ups() {
     for backend in backends() {
         hall_events(backend).await;
+    }
+}
+
+// ---------------------------------------------------------------------------
+// 满意度调查
+// ---------------------------------------------------------------------------
+
+/// A request from a phone that is not logged in, from address `ip`.
+async fn anonymous(
+    app: &TestApp,
+    method: &str,
+    uri: &str,
+    body: Option<Value>,
+    ip: [u8; 4],
+) -> Reply {
+    let addr = std::net::SocketAddr::from((ip, 40_000));
+    let mut req = Request::builder()
+        .method(method)
+        .uri(uri)
+        .extension(axum::extract::ConnectInfo(addr));
+    let body = match body {
+        Some(v) => {
+            req = req.header("content-type", "application/json");
+            Body::from(v.to_string())
+        }
+        None => Body::empty(),
+    };
+    app.host
+        .client(None)
+        .raw(req.body(body).expect("request"))
+        .await
+}
+
+/// `(hall, code)` of a link's `/q/…?hall=…&t=…`.
+fn link_parts(url: &str) -> (String, String) {
+    let query = url.split_once('?').expect("query").1;
+    let get = |k: &str| {
+        query
+            .split('&')
+            .find_map(|kv| kv.strip_prefix(&format!("{k}=")))
+            .expect("param")
+            .to_owned()
+    };
+    (get("hall"), get("t"))
+}
+
+fn rated(overall: u8) -> Value {
+    json!({ "overall": overall, "efficiency": 4, "competence": 4, "attitude": 5 })
+}
+
+async fn surveys(backend: Backend) {
+    let World {
+        app,
+        inspector,
+        leader,
+        bailou,
+        wuyao,
+    } = world(backend).await;
+    app.install_hotline().await;
+    let admin = app
+        .host
+        .client_as("admin", vec![Role::DistrictAdmin], &[], true)
+        .await;
+    // A phone quota of 2 completed calls per hall, and the survey weighing
+    // 20% of the monthly score.
+    expect(
+        &admin
+            .send(
+                "PUT",
+                "/api/admin/plugins/supervision/config",
+                Some(json!({ "phone_quota": 2, "survey_weight": 20 })),
+            )
+            .await,
+        StatusCode::OK,
+    );
+    at(&app, local(2026, 12, 7, 9, 0));
+
+    // ---- links: one QR code and one website link per hall -------------------
+    let issued = expect(
+        &inspector
+            .post(&format!("{P}/surveys/links"), json!({}))
+            .await,
+        StatusCode::CREATED,
+    );
+    assert_eq!(issued["total"], 34, "17 halls × on site and online");
+    let links = expect(
+        &inspector.get(&format!("{P}/surveys/links")).await,
+        StatusCode::OK,
+    );
+    assert_eq!(links["total"], 34);
+    let own = expect(
+        &bailou.get(&format!("{P}/surveys/links")).await,
+        StatusCode::OK,
+    );
+    assert_eq!(own["total"], 2, "a hall sees its own posters: {own}");
+    let url_of = |hall: &str, channel: &str| {
+        links["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .find(|l| l["hall"] == hall && l["channel"] == channel)
+            .and_then(|l| l["url"].as_str())
+            .expect("link")
+            .to_owned()
+    };
+    let qr = url_of("bailou", "on_site");
+    assert!(
+        qr.starts_with("/q/supervision/public/survey?hall=bailou&t="),
+        "{qr}"
+    );
+    let (_, code) = link_parts(&qr);
+    let (_, online_code) = link_parts(&url_of("bailou", "online"));
+    let (_, wuyao_code) = link_parts(&url_of("wuyao", "on_site"));
+    let form_uri = format!("{P}/public/survey?hall=bailou&t={code}");
+
+    // The host serves the answer page and the QR code of the link.
+    let page = anonymous(&app, "GET", &qr, None, [10, 0, 0, 1]).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(String::from_utf8_lossy(&page.body).contains("/q/app.js"));
+    let svg = anonymous(
+        &app,
+        "GET",
+        &format!(
+            "/q/qr.svg?path={}",
+            qr.replace('?', "%3F")
+                .replace('&', "%26")
+                .replace('=', "%3D")
+        ),
+        None,
+        [10, 0, 0, 1],
+    )
+    .await;
+    assert_eq!(svg.status, StatusCode::OK);
+    assert!(String::from_utf8_lossy(&svg.body).contains("<svg"));
+    let not_ours = anonymous(
+        &app,
+        "GET",
+        "/q/qr.svg?path=https://example.com/",
+        None,
+        [10, 0, 0, 1],
+    )
+    .await;
+    assert_eq!(not_ours.status, StatusCode::BAD_REQUEST);
+
+    // ---- on site: the form, anonymous answers, one per phone a day --------------
+    let form = expect(
+        &anonymous(&app, "GET", &form_uri, None, [10, 0, 0, 1]).await,
+        StatusCode::OK,
+    );
+    assert_eq!(form["title"], "政务服务满意度调查");
+    assert_eq!(form["channel"], "现场扫码");
+    assert_eq!(form["submit"], "/public/survey");
+    assert_eq!(form["questions"][0]["levels"][0]["label"], "非常满意");
+    assert!(
+        form["questions"][0]["reasons"]
+            .as_array()
+            .is_some_and(|r| r.len() == 6)
+    );
+    assert!(
+        form["hall_name"]
+            .as_str()
+            .is_some_and(|n| n.contains("百楼")),
+        "{form}"
+    );
+    // Unknown or mismatched codes are not found.
+    for bad in [
+        format!("{P}/public/survey?hall=bailou&t=nope"),
+        format!("{P}/public/survey?hall=bailou&t={wuyao_code}"),
+        format!("{P}/public/survey?hall=wuyao"),
+    ] {
+        let r = anonymous(&app, "GET", &bad, None, [10, 0, 0, 1]).await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "{bad}: {}", r.json());
+    }
+    let post = |body: Value, ip: [u8; 4]| {
+        let app = &app;
+        let uri = form_uri.clone();
+        async move { anonymous(app, "POST", &uri, Some(body), ip).await }
+    };
+    let first = post(
+        json!({ "answers": rated(5), "device": "phone-aaaa-0001", "version": 1 }),
+        [10, 0, 0, 2],
+    )
+    .await;
+    expect(&first, StatusCode::CREATED);
+    let again = post(
+        json!({ "answers": rated(3), "device": "phone-aaaa-0001" }),
+        [10, 0, 0, 2],
+    )
+    .await;
+    assert!(
+        expect(&again, StatusCode::CONFLICT)
+            .to_string()
+            .contains("今天已经评价过")
+    );
+    expect(
+        &post(
+            json!({ "answers": rated(4), "device": "phone-aaaa-0002" }),
+            [10, 0, 0, 3],
+        )
+        .await,
+        StatusCode::CREATED,
+    );
+    // A bad answer that leaves a number opens a 差评 follow-up for the hall.
+    let bad = expect(
+        &post(
+            json!({ "answers": rated(1), "reasons": ["等候时间长"], "contact": "138-0000-1111", "device": "phone-aaaa-0003" }),
+            [10, 0, 0, 4],
+        )
+        .await,
+        StatusCode::CREATED,
+    );
+    let followup = bad["followup"].as_str().expect("a follow-up").to_owned();
+    let f = expect(
+        &bailou.get(&format!("{P}/followups/{followup}")).await,
+        StatusCode::OK,
+    );
+    assert_eq!(
+        (f["real_name_zh"].as_str(), f["contact"].as_str()),
+        (Some("实名"), Some("13800001111")),
+        "{f}"
+    );
+    assert_eq!(f["channel"], "满意度调查·现场扫码");
+    let listed = expect(&bailou.get(&format!("{P}/followups")).await, StatusCode::OK);
+    assert_eq!(
+        listed["items"][0]["contact"], "138****1111",
+        "lists mask the number"
+    );
+    // Bad answers are refused and change nothing.
+    let before = expect(
+        &inspector
+            .get(&format!("{P}/surveys/answers?month=2026-12"))
+            .await,
+        StatusCode::OK,
+    )["total"]
+        .clone();
+    for (body, why) in [
+        (
+            json!({ "answers": rated(6), "device": "phone-bbbb-0001" }),
+            "请选择 1",
+        ),
+        (
+            json!({ "answers": { "overall": 4, "colour": 1 }, "device": "phone-bbbb-0002" }),
+            "问卷中没有这个问题",
+        ),
+        (
+            json!({ "answers": rated(5), "reasons": ["其他"], "device": "phone-bbbb-0003" }),
+            "只有选择不满意",
+        ),
+        (
+            json!({ "answers": rated(2), "contact": "12345", "device": "phone-bbbb-0004" }),
+            "请填写手机号",
+        ),
+        (
+            json!({ "answers": rated(5), "device": "x" }),
+            "设备标识无效",
+        ),
+        (
+            json!({ "answers": rated(5), "device": "phone-bbbb-0005", "version": 7 }),
+            "问卷已更新",
+        ),
+    ] {
+        let r = post(body, [10, 0, 1, 1]).await;
+        assert!(
+            r.status == StatusCode::UNPROCESSABLE_ENTITY || r.status == StatusCode::CONFLICT,
+            "{why}: {}",
+            r.json()
+        );
+        assert!(r.json().to_string().contains(why), "{why}: {}", r.json());
+    }
+    let after = expect(
+        &inspector
+            .get(&format!("{P}/surveys/answers?month=2026-12"))
+            .await,
+        StatusCode::OK,
+    )["total"]
+        .clone();
+    assert_eq!(before, after, "refused answers change nothing");
+    // Anonymous callers name a real hall, and write only through public routes.
+    let r = anonymous(
+        &app,
+        "POST",
+        &format!("{P}/public/survey?t={code}"),
+        Some(json!({ "answers": rated(5), "device": "phone-cccc-0001" })),
+        [10, 0, 2, 1],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.json());
+    let r = anonymous(
+        &app,
+        "POST",
+        &format!("{P}/public/survey?hall=nowhere&t={code}"),
+        Some(json!({ "answers": rated(5), "device": "phone-cccc-0002" })),
+        [10, 0, 2, 1],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.json());
+    let r = anonymous(
+        &app,
+        "POST",
+        &format!("{P}/surveys/links"),
+        Some(json!({})),
+        [10, 0, 2, 1],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    // The website link of the same hall.
+    expect(
+        &anonymous(
+            &app,
+            "POST",
+            &format!("{P}/public/survey?hall=bailou&t={online_code}"),
+            Some(json!({ "answers": rated(3), "device": "phone-dddd-0001" })),
+            [10, 0, 3, 1],
+        )
+        .await,
+        StatusCode::CREATED,
+    );
+    // Ten answers a minute from one address; the eleventh is refused and not stored.
+    let wuyao_uri = format!("{P}/public/survey?hall=wuyao&t={wuyao_code}");
+    for i in 0..10 {
+        let body = json!({ "answers": rated(4), "device": format!("phone-eeee-{i:04}") });
+        expect(
+            &anonymous(&app, "POST", &wuyao_uri, Some(body), [10, 0, 4, 1]).await,
+            StatusCode::CREATED,
+        );
+    }
+    let over = anonymous(
+        &app,
+        "POST",
+        &wuyao_uri,
+        Some(json!({ "answers": rated(1), "device": "phone-eeee-0010" })),
+        [10, 0, 4, 1],
+    )
+    .await;
+    assert_eq!(
+        over.status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "{}",
+        over.json()
+    );
+    assert_eq!(over.json()["error"]["code"], "rate_limited");
+    let elsewhere = anonymous(
+        &app,
+        "POST",
+        &wuyao_uri,
+        Some(json!({ "answers": rated(4), "device": "phone-eeee-0011" })),
+        [10, 0, 4, 2],
+    )
+    .await;
+    assert_eq!(
+        elsewhere.status,
+        StatusCode::CREATED,
+        "another address is not held back: {}",
+        elsewhere.json()
+    );
+    // A replaced poster says so.
+    expect(
+        &inspector
+            .post(
+                &format!("{P}/surveys/links"),
+                json!({ "hall": "bailou", "channel": "on_site" }),
+            )
+            .await,
+        StatusCode::CREATED,
+    );
+    let old = anonymous(&app, "GET", &form_uri, None, [10, 0, 5, 1]).await;
+    assert_eq!(old.status, StatusCode::GONE, "{}", old.json());
+
+    // ---- by phone: a sampled, masked call list from the hotline's orders ------
+    let agent = app
+        .host
+        .client_as("agent-1", vec![Role::HotlineAgent], &[], true)
+        .await;
+    const H: &str = "/api/plugins/hotline";
+    let numbers = [
+        "13900000001",
+        "13900000002",
+        "13900000003",
+        "13900000004",
+        "13900000002",
+        "13900000009",
+    ];
+    for (i, number) in numbers.iter().enumerate() {
+        let confidential = i == 5;
+        let order = expect(
+            &agent
+                .post(
+                    &format!("{H}/orders"),
+                    json!({ "category": "town.streetlight", "title": format!("路灯不亮 {i}"),
+                            "caller_number": number, "hall": "bailou", "dispatch": true,
+                            "confidential": confidential }),
+                )
+                .await,
+            StatusCode::CREATED,
+        );
+        let id = order["id"].as_str().expect("id");
+        for action in [
+            json!({ "action": "sign" }),
+            json!({ "action": "start" }),
+            json!({ "action": "reply", "text": "已修复。" }),
+        ] {
+            expect(
+                &bailou
+                    .post(&format!("{H}/orders/{id}/actions"), action)
+                    .await,
+                StatusCode::OK,
+            );
+        }
+    }
+    expect(
+        &bailou.get(&format!("{P}/surveys/calls")).await,
+        StatusCode::FORBIDDEN,
+    );
+    let drawn = expect(
+        &inspector
+            .post(
+                &format!("{P}/surveys/calls"),
+                json!({ "month": "2026-12", "hall": "bailou" }),
+            )
+            .await,
+        StatusCode::CREATED,
+    );
+    assert_eq!(
+        drawn["items"][0]["drawn"], 4,
+        "twice the quota of 2, from 4 distinct numbers that are not confidential: {drawn}"
+    );
+    let list = expect(
+        &inspector
+            .get(&format!("{P}/surveys/calls?month=2026-12&hall=bailou"))
+            .await,
+        StatusCode::OK,
+    );
+    assert_eq!(list["total"], 4);
+    let shown: Vec<&str> = list["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|i| i["number"].as_str().expect("number"))
+        .collect();
+    assert!(
+        shown.iter().all(|n| n.starts_with("139****000")),
+        "{shown:?}"
+    );
+    assert!(
+        !list.to_string().contains("13900000009"),
+        "the confidential caller is never drawn"
+    );
+    let first_id = list["items"][0]["id"].as_str().expect("id").to_owned();
+    let second_id = list["items"][1]["id"].as_str().expect("id").to_owned();
+    // Not before dialling; then the number is shown to the one who dialled.
+    let early = inspector
+        .post(
+            &format!("{P}/surveys/calls/{first_id}/result"),
+            json!({ "outcome": "no_answer" }),
+        )
+        .await;
+    assert_eq!(early.status, StatusCode::CONFLICT, "{}", early.json());
+    let dialled = expect(
+        &inspector
+            .post(&format!("{P}/surveys/calls/{first_id}/dial"), json!({}))
+            .await,
+        StatusCode::OK,
+    );
+    let number = dialled["number"].as_str().expect("number").to_owned();
+    assert_eq!(number.len(), 11);
+    let detail = expect(
+        &inspector
+            .get(&format!("{P}/surveys/calls/{first_id}"))
+            .await,
+        StatusCode::OK,
+    );
+    assert_eq!(detail["number"], number.as_str());
+    assert_eq!(
+        detail["form"],
+        format!("/q/supervision/surveys/calls/{first_id}/form")
+    );
+    let another = app
+        .host
+        .client_as("inspector-9", vec![Role::Inspector], &[], true)
+        .await;
+    let theirs = expect(
+        &another.get(&format!("{P}/surveys/calls/{first_id}")).await,
+        StatusCode::OK,
+    );
+    assert!(
+        theirs["number"]
+            .as_str()
+            .is_some_and(|n| n.contains("****")),
+        "only the one who dialled sees it"
+    );
+    expect(
+        &inspector
+            .post(
+                &format!("{P}/surveys/calls/{first_id}/result"),
+                json!({ "outcome": "no_answer" }),
+            )
+            .await,
+        StatusCode::OK,
+    );
+    let phone_form = expect(
+        &inspector
+            .get(&format!("{P}/surveys/calls/{first_id}/form"))
+            .await,
+        StatusCode::OK,
+    );
+    assert_eq!(phone_form["auth"], true);
+    assert!(phone_form["contact"].is_null(), "the number is the list's");
+    let done = expect(
+        &inspector
+            .post(
+                &format!("{P}/surveys/calls/{first_id}/answers"),
+                json!({ "answers": rated(2), "reasons": ["多次跑腿"], "device": "surveyor-browser" }),
+            )
+            .await,
+        StatusCode::CREATED,
+    );
+    assert!(
+        done["followup"].is_string(),
+        "a bad phone answer is a real-name 差评: {done}"
+    );
+    let entry = expect(
+        &inspector
+            .get(&format!("{P}/surveys/calls/{first_id}"))
+            .await,
+        StatusCode::OK,
+    );
+    assert_eq!(
+        (entry["state"].as_str(), entry["attempts"].as_u64()),
+        (Some("completed"), Some(2))
+    );
+    let again = inspector
+        .post(&format!("{P}/surveys/calls/{first_id}/dial"), json!({}))
+        .await;
+    assert_eq!(again.status, StatusCode::CONFLICT);
+    // The other entries: refused, and the list is not topped up while three are pending.
+    expect(
+        &inspector
+            .post(&format!("{P}/surveys/calls/{second_id}/dial"), json!({}))
+            .await,
+        StatusCode::OK,
+    );
+    expect(
+        &inspector
+            .post(
+                &format!("{P}/surveys/calls/{second_id}/result"),
+                json!({ "outcome": "refused", "note": "正在开车" }),
+            )
+            .await,
+        StatusCode::OK,
+    );
+    let topped = expect(
+        &inspector
+            .post(
+                &format!("{P}/surveys/calls"),
+                json!({ "month": "2026-12", "hall": "bailou" }),
+            )
+            .await,
+        StatusCode::CREATED,
+    );
+    assert_eq!(
+        topped["items"][0]["drawn"], 0,
+        "quota 2, 1 completed, 2 pending: {topped}"
+    );
+
+    // ---- figures -----------------------------------------------------------------
+    // 百楼镇: on site 5, 4, 1; online 3; phone 2 → 3 satisfied of 5 (基本满意
+    // counts), index (100 + 80 + 60 + 40 + 20) / 5 = 60.
+    // 五尧乡: ten 4s, and one more from the second address → 11 of 11, 80.
+    let figures = expect(
+        &leader
+            .get(&format!("{P}/surveys/figures?month=2026-12"))
+            .await,
+        StatusCode::OK,
+    );
+    let row = |hall: &str| {
+        figures["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .find(|i| i["hall"] == hall)
+            .cloned()
+            .expect("row")
+    };
+    figure(&row("bailou")["satisfaction"], 3, 5);
+    assert_eq!(row("bailou")["index"]["value"], 60.0);
+    figure(&row("wuyao")["satisfaction"], 11, 11);
+    figure(&figures["overall"]["satisfaction"], 14, 16);
+    let channel = |key: &str| {
+        figures["channels"]
+            .as_array()
+            .expect("channels")
+            .iter()
+            .find(|c| c["channel"] == key)
+            .cloned()
+            .expect("channel")
+    };
+    assert_eq!(
+        (
+            channel("on_site")["answers"].as_u64(),
+            channel("phone")["answers"].as_u64(),
+            channel("online")["answers"].as_u64()
+        ),
+        (Some(14), Some(1), Some(1))
+    );
+    assert!(
+        figures["rule"]
+            .as_str()
+            .is_some_and(|r| r.contains("基本满意") && r.contains("100"))
+    );
+    let own = expect(
+        &wuyao
+            .get(&format!("{P}/surveys/figures?month=2026-12"))
+            .await,
+        StatusCode::OK,
+    );
+    assert_eq!(own["total"], 1, "a hall sees its own answers only: {own}");
+
+    // The survey weighs 20% into the monthly score: a full-marks visit to
+    // 百楼镇 scores 100 × 80% + 60 × 20% = 92.
+    let visit = "visit-bailou-survey";
+    expect(
+        &inspector
+            .put(
+                &format!("{P}/inspections/{visit}"),
+                json!({ "hall": "bailou", "answers": answers(&[]) }),
+            )
+            .await,
+        StatusCode::CREATED,
+    );
+    expect(
+        &inspector
+            .post(&format!("{P}/inspections/{visit}/sign"), json!({}))
+            .await,
+        StatusCode::OK,
+    );
+    let card = expect(
+        &leader.get(&format!("{P}/scorecard?month=2026-12")).await,
+        StatusCode::OK,
+    );
+    let bailou_row = card["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .find(|i| i["hall"] == "bailou")
+        .cloned()
+        .expect("row");
+    assert_eq!(bailou_row["score"]["value"], 92.0, "{bailou_row}");
+    figure(&bailou_row["satisfaction"], 3, 5);
+    assert!(
+        card["rule"]
+            .as_str()
+            .is_some_and(|r| r.contains("检查得分 × 80% + 满意度指数 × 20%")),
+        "{}",
+        card["rule"]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn satisfaction_surveys_from_a_qr_code_the_website_and_a_phone_list() {
+    for backend in backends() {
+        surveys(backend).await;
     }
 }

@@ -69,14 +69,28 @@ fn cargo() -> Command {
     c
 }
 
+/// Runs a command to success, saying how long it took (so a CI log shows
+/// where its time goes).
 fn run(mut cmd: Command) -> Result<()> {
     eprintln!("+ {cmd:?}");
+    let started = Instant::now();
     let status = cmd
         .status()
         .with_context(|| format!("could not start {cmd:?}"))?;
     if !status.success() {
         bail!("{cmd:?} failed with {status}");
     }
+    let program = cmd.get_program().to_string_lossy();
+    let args: Vec<_> = cmd
+        .get_args()
+        .take(4)
+        .map(|a| a.to_string_lossy())
+        .collect();
+    eprintln!(
+        "xtask: {program} {} took {:.0} s",
+        args.join(" "),
+        started.elapsed().as_secs_f64()
+    );
     Ok(())
 }
 

@@ -253,6 +253,8 @@ catalogue! {
     Yes => "是", "Yes";
     Photo => "照片", "Photo";
     OpenFile => "查看文件", "Open the file";
+    OpenLink => "打开", "Open";
+    QrCode => "二维码", "QR code";
     Choose => "请选择", "Choose…";
     Show => "查看", "Show";
     OnePerLine => "每行一项。", "One per line.";

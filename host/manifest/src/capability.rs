@@ -51,6 +51,11 @@ pub struct Capabilities {
     /// (module world, WIT 0.1.3; listing halls needs no capability).
     #[serde(default)]
     pub directory: bool,
+    /// Anonymous callers may write through the plugin's public routes that
+    /// are not `GET` (each with a per-address rate); their writes land only
+    /// in the hall the request names. Module world.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub public_writes: bool,
     /// Hall device classes an edge plugin drives ([`PERIPHERAL_CLASSES`]).
     #[serde(default)]
     pub peripherals: Vec<String>,
@@ -82,6 +87,7 @@ impl Default for Capabilities {
             notices: false,
             documents: false,
             directory: false,
+            public_writes: false,
             peripherals: Vec::new(),
         }
     }
@@ -90,7 +96,7 @@ impl Default for Capabilities {
 /// One capability, as requested by a manifest and granted by policy.
 ///
 /// Written as text (in policies and logs) as `storage`, `blobs`, `config`,
-/// `log`, `clock`, `notices`, `documents`, `directory`, `events-publish:<pattern>`, `storage-read:<owner>/<collection>`
+/// `log`, `clock`, `notices`, `documents`, `directory`, `public-writes`, `events-publish:<pattern>`, `storage-read:<owner>/<collection>`
 /// or `peripheral:<class>`.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Capability {
@@ -121,6 +127,8 @@ pub enum Capability {
     Documents,
     /// The people of the district's directory.
     Directory,
+    /// Anonymous writes through rate-limited public routes.
+    PublicWrites,
     /// Driving the hall's devices of one class (edge plugins).
     Peripheral(String),
 }
@@ -152,6 +160,7 @@ impl fmt::Display for Capability {
             Self::Notices => f.write_str("notices"),
             Self::Documents => f.write_str("documents"),
             Self::Directory => f.write_str("directory"),
+            Self::PublicWrites => f.write_str("public-writes"),
             Self::Peripheral(class) => write!(f, "peripheral:{class}"),
         }
     }
@@ -184,6 +193,7 @@ impl FromStr for Capability {
             "notices" => return Ok(Self::Notices),
             "documents" => return Ok(Self::Documents),
             "directory" => return Ok(Self::Directory),
+            "public-writes" => return Ok(Self::PublicWrites),
             _ => {}
         }
         if let Some(pattern) = text.strip_prefix("events-publish:") {
@@ -214,7 +224,7 @@ impl FromStr for Capability {
                 .map_err(fail);
         }
         Err(fail(
-            "expected storage, blobs, config, log, clock, notices, documents, directory, events-publish:<pattern>, events-subscribe:<pattern>, storage-read:<owner>/<collection> or peripheral:<class>"
+            "expected storage, blobs, config, log, clock, notices, documents, directory, public-writes, events-publish:<pattern>, events-subscribe:<pattern>, storage-read:<owner>/<collection> or peripheral:<class>"
                 .to_owned(),
         ))
     }

@@ -30,7 +30,7 @@ fn bad_text_is_explained() {
     assert_eq!(
         error.to_string(),
         "\"camera\" is not a capability: expected storage, blobs, config, log, clock, \
-         notices, documents, directory, events-publish:<pattern>, events-subscribe:<pattern>, \
+         notices, documents, directory, public-writes, events-publish:<pattern>, events-subscribe:<pattern>, \
          storage-read:<owner>/<collection> or peripheral:<class>"
     );
     assert!("events-publish:".parse::<Capability>().is_err());

@@ -201,6 +201,7 @@ impl Manifest {
             (c.notices, Capability::Notices),
             (c.documents, Capability::Documents),
             (c.directory, Capability::Directory),
+            (c.public_writes, Capability::PublicWrites),
         ] {
             if wanted {
                 set.insert(capability);

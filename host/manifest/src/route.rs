@@ -61,7 +61,14 @@ pub struct Route {
     /// Callable without authentication (then `roles` must be empty).
     #[serde(default)]
     pub public: bool,
+    /// Anonymous calls allowed per client address per minute (public routes
+    /// only; required on a public route that is not `GET`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub per_minute: Option<u32>,
 }
+
+/// The most anonymous calls per address per minute a route may allow.
+pub const MAX_PER_MINUTE: u32 = 600;
 
 /// One segment of a route path.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -154,6 +161,21 @@ pub(crate) fn validate(routes: &[Route], problems: &mut Problems) {
                 format!("{at}.roles"),
                 "must be empty when the route is public",
             );
+        }
+        match (route.public, route.per_minute) {
+            (false, Some(_)) => problems.push(
+                format!("{at}.per-minute"),
+                "only a public route has a rate for anonymous callers",
+            ),
+            (true, None) if route.method != Method::Get => problems.push(
+                format!("{at}.per-minute"),
+                "a public route that is not GET must limit anonymous calls per address (1 to 600 per minute)",
+            ),
+            (true, Some(n)) if n == 0 || n > MAX_PER_MINUTE => problems.push(
+                format!("{at}.per-minute"),
+                format!("must be 1 to {MAX_PER_MINUTE}, not {n}"),
+            ),
+            _ => {}
         }
     }
 }

@@ -8,6 +8,7 @@ fn route(method: Method, path: &str) -> Route {
         path: path.to_owned(),
         roles: Vec::new(),
         public: false,
+        per_minute: None,
     }
 }
 
@@ -121,4 +122,32 @@ fn methods_serialise_upper_case() {
     assert_eq!(Method::Patch.to_string(), "PATCH");
     let json = serde_json::to_string(&Method::Delete).unwrap();
     assert_eq!(json, "\"DELETE\"");
+}
+
+#[test]
+fn anonymous_rates_belong_to_public_routes() {
+    let mut post = route(Method::Post, "/answers");
+    post.public = true;
+    let mut get = route(Method::Get, "/form");
+    get.public = true;
+    get.per_minute = Some(30);
+    let mut private = route(Method::Get, "/answers");
+    private.per_minute = Some(10);
+    let mut too_many = route(Method::Put, "/answers/{id}");
+    too_many.public = true;
+    too_many.per_minute = Some(601);
+    let mut zero = route(Method::Delete, "/answers/{id}");
+    zero.public = true;
+    zero.per_minute = Some(0);
+    assert_eq!(
+        problems_of(&[post.clone(), get, private, too_many, zero]),
+        vec![
+            "routes[0].per-minute: a public route that is not GET must limit anonymous calls per address (1 to 600 per minute)",
+            "routes[2].per-minute: only a public route has a rate for anonymous callers",
+            "routes[3].per-minute: must be 1 to 600, not 601",
+            "routes[4].per-minute: must be 1 to 600, not 0",
+        ]
+    );
+    post.per_minute = Some(20);
+    assert!(problems_of(&[post]).is_empty());
 }

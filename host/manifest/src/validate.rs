@@ -47,6 +47,7 @@ impl Manifest {
         }
         if fits("routes") {
             route::validate(&self.routes, &mut problems);
+            self.public_write_rules(&mut problems);
         }
         if fits("subscriptions") {
             self.validate_subscriptions(&mut problems);
@@ -168,6 +169,33 @@ impl Manifest {
         }
     }
 
+    /// A public route that is not `GET` lets anyone write: the manifest must
+    /// say so with `public-writes`, which the operator's policy then grants
+    /// or not; and asking for it without such a route grants nothing.
+    fn public_write_rules(&self, problems: &mut Problems) {
+        let writes = self
+            .routes
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| r.public && r.method != route::Method::Get);
+        let mut any = false;
+        for (i, _) in writes {
+            any = true;
+            if !self.capabilities.public_writes {
+                problems.push(
+                    format!("routes[{i}].public"),
+                    "a public route that is not GET needs `public-writes = true` in [capabilities]",
+                );
+            }
+        }
+        if self.capabilities.public_writes && !any && self.world == World::Module {
+            problems.push(
+                "capabilities.public-writes",
+                "no public route other than GET uses it",
+            );
+        }
+    }
+
     /// The edge world imports only config, clock, log and uplink, and exports
     /// no HTTP handler, storage or portal.
     fn edge_rules(&self, problems: &mut Problems) {
@@ -190,6 +218,9 @@ impl Manifest {
         }
         if c.directory {
             problems.push("capabilities.directory", WHY);
+        }
+        if c.public_writes {
+            problems.push("capabilities.public-writes", WHY);
         }
         if !c.events_subscribe.is_empty() {
             problems.push("capabilities.events-subscribe", WHY);
@@ -292,6 +323,35 @@ title = { zh = "列表", en = "List" }
         );
         // Not asking for it is fine whatever the version.
         assert_eq!(errors("[capabilities]\ndirectory = false\n"), "");
+    }
+
+    #[test]
+    fn anonymous_writes_are_declared_and_rate_limited() {
+        let route = "[[routes]]\nmethod = \"POST\"\npath = \"/answers\"\npublic = true\n";
+        assert_eq!(
+            errors(&format!("{route}per-minute = 20\n")),
+            "routes[0].public: a public route that is not GET needs `public-writes = true` in [capabilities]"
+        );
+        assert_eq!(
+            errors(&format!("[capabilities]\npublic-writes = true\n{route}")),
+            "routes[0].per-minute: a public route that is not GET must limit anonymous calls per address (1 to 600 per minute)"
+        );
+        assert_eq!(
+            errors("[capabilities]\npublic-writes = true\n"),
+            "capabilities.public-writes: no public route other than GET uses it"
+        );
+        let text =
+            format!("{MINIMAL}[capabilities]\npublic-writes = true\n{route}per-minute = 20\n");
+        let manifest = Manifest::parse(&text).unwrap();
+        assert!(
+            manifest
+                .requested_capabilities()
+                .contains(&crate::Capability::PublicWrites)
+        );
+        // Manifests without it keep their canonical bytes (and signatures).
+        let plain = Manifest::parse(MINIMAL).unwrap().canonical_bytes().unwrap();
+        assert!(!String::from_utf8_lossy(&plain).contains("public-writes"));
+        assert!(!String::from_utf8_lossy(&plain).contains("per-minute"));
     }
 
     #[test]

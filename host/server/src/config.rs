@@ -38,6 +38,10 @@ pub struct HostConfig {
     /// `bantong_portal_bg.wasm`, built by `cargo xtask portal`), served at
     /// `/pkg/`. Without it the pages still work, rendered on the server.
     pub portal_pkg_dir: PathBuf,
+    /// The address citizens' phones reach the host at (e.g.
+    /// `https://bantong.lianchi.gov.cn`), printed in survey QR codes. Empty:
+    /// the address the portal was opened with.
+    pub public_url: String,
 }
 
 /// Documents the host renders for plugins.
@@ -232,6 +236,7 @@ impl Default for HostConfig {
             notices: NoticesConfig::default(),
             documents: DocumentsConfig::default(),
             portal_pkg_dir: PathBuf::from("target/portal/pkg"),
+            public_url: String::new(),
         }
     }
 }

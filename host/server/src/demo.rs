@@ -827,6 +827,11 @@ allow = ["storage", "config", "log", "clock"]
 events-publish = ["hotline.*.*"]
 
 [plugins.supervision]
-allow = ["storage", "config", "log", "clock", "blobs", "notices", "directory"]
+allow = ["storage", "config", "log", "clock", "blobs", "notices", "directory", "public-writes"]
 events-subscribe = ["hall.alert.*"]
+
+# Phone surveys draw their numbers from the hotline's work orders.
+[[storage-read]]
+reader = "supervision"
+target = "hotline/orders"
 "#;

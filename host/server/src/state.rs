@@ -27,6 +27,8 @@ pub struct Inner {
     pub worker_id: String,
     /// Login attempts per client address.
     pub login_throttle: crate::http::throttle::LoginThrottle,
+    /// Anonymous calls to plugins' public routes per route and address.
+    pub public_throttle: crate::http::throttle::PublicThrottle,
     /// The command dashboards' live feeds, one poller per viewer scope.
     pub dashboards: crate::http::dashboard::Feeds,
 }
@@ -180,6 +182,7 @@ impl AppState {
             edge,
             started: Instant::now(),
             login_throttle: Default::default(),
+            public_throttle: Default::default(),
             dashboards: Default::default(),
             worker_id,
         })))

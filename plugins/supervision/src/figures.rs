@@ -44,6 +44,15 @@ pub fn recurrence(recurrent: u64, problems: u64) -> Figure {
     )
 }
 
+/// 问题复现频次 of one checklist item.
+pub fn item_recurrence(recurrent: u64, found: u64) -> Figure {
+    Figure::ratio(
+        recurrent,
+        found,
+        "问题复现频次 = 该检查项本月再次查出（屡查屡犯）的问题数 / 该检查项本月查出的问题数 recurrence of an item = its problems found again within the window / its problems found this month",
+    )
+}
+
 /// 差评回访率 (实名).
 pub fn callback_rate(called_back: u64, real_name_bad: u64) -> Figure {
     Figure::ratio(
@@ -69,6 +78,37 @@ pub fn hall_score(total_centipoints: u64, visits: u64) -> Figure {
         visits,
         "月度得分 = 本月已签字检查得分之和 / 检查次数 monthly score = sum of signed visit scores / visits",
     )
+}
+
+/// How the monthly score takes in the survey when its weight is `w` %.
+pub fn combined_rule(w: u32) -> String {
+    format!(
+        "月度得分 = 检查得分 × {}% + 满意度指数 × {w}%（当月无调查答卷的大厅只计检查得分） monthly score = visit score × {}% + satisfaction index × {w}% (visit score alone without answers)",
+        100 - w.min(100),
+        100 - w.min(100)
+    )
+}
+
+/// A hall's monthly score with the survey's satisfaction index weighed in
+/// at `weight` percent: the visits' score alone when the weight is 0 or
+/// there were no answers; no score without visits (a hall is ranked on
+/// its inspections). The figure keeps the visits as its denominator.
+pub fn combined(visits: Figure, index: &Figure, weight: u32) -> Figure {
+    let (Some(v), Some(i)) = (visits.value, index.value) else {
+        return visits;
+    };
+    if weight == 0 {
+        return visits;
+    }
+    let w = f64::from(weight.min(100)) / 100.0;
+    let value = ((v * (1.0 - w) + i * w) * 100.0).round() / 100.0;
+    Figure {
+        value: Some(value),
+        numerator: (value * 100.0).round() as u64,
+        denominator: visits.denominator,
+        unit: visits.unit,
+        definition: combined_rule(weight).into(),
+    }
 }
 
 /// Problems found in the month, from every source.
@@ -173,6 +213,22 @@ mod tests {
             (Some(-5.0), Some(-1))
         );
         assert_eq!((rows[2].rank, rows[2].change), (None, None));
+    }
+
+    #[test]
+    fn the_survey_weighs_in_only_when_configured_and_answered() {
+        let visits = hall_score(18_000, 2);
+        let index = Figure::mean_points(8_400, 1, "index");
+        assert_eq!(combined(visits.clone(), &index, 0), visits);
+        let c = combined(visits.clone(), &index, 20);
+        // 90 × 80% + 84 × 20% = 88.8.
+        assert_eq!(c.value, Some(88.8));
+        assert_eq!(c.denominator, 2);
+        assert!(c.definition.contains("检查得分 × 80% + 满意度指数 × 20%"));
+        let none = Figure::mean_points(0, 0, "index");
+        assert_eq!(combined(visits.clone(), &none, 20), visits);
+        let unvisited = hall_score(0, 0);
+        assert_eq!(combined(unvisited.clone(), &index, 20), unvisited);
     }
 
     #[test]

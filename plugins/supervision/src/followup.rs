@@ -139,8 +139,12 @@ pub struct Followup {
     /// The service item, if known.
     #[serde(default)]
     pub item: Option<String>,
-    /// Real-name (实名): an ID card was read, so the rater can be called back.
+    /// Real-name (实名): an ID card was read, or the rater left a number,
+    /// so the rater can be called back.
     pub real_name: bool,
+    /// The number a survey answer left for the 回访 (digits), if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contact: Option<String>,
     /// When the rating was given.
     pub rated_ms: i64,
     /// Verification deadline.
@@ -374,6 +378,7 @@ mod tests {
             case_no: Some("BJ20261207C001".into()),
             item: None,
             real_name,
+            contact: None,
             rated_ms: 1,
             verify_due_ms: 10,
             rectify_due_ms: 100,

@@ -14,6 +14,10 @@
 //!   confirms or dismisses.
 //! - [`followup`]: 差评 follow-up (核实 → 整改 → 回访) with appeals.
 //! - [`recurrence`]: 屡查屡犯 — the same item failing again within N cycles.
+//! - [`survey`]: 满意度调查 — questionnaires on the five 好差评 levels,
+//!   answers checked against their version, 满意率 and 满意度指数.
+//! - [`calllist`]: the monthly phone-survey call list per hall — a seeded
+//!   draw up to the quota, masked numbers, calls recorded.
 //! - [`figures`]: every figure with its numerator, denominator and
 //!   definition, and the monthly scorecard with ranks.
 //! - [`queries`]: the month's figures as grouped aggregates described as
@@ -25,6 +29,7 @@
 
 #![deny(unsafe_code)]
 
+pub mod calllist;
 pub mod candidate;
 pub mod figures;
 pub mod followup;
@@ -35,4 +40,5 @@ pub mod plugin;
 pub mod problem;
 pub mod queries;
 pub mod recurrence;
+pub mod survey;
 pub mod template;

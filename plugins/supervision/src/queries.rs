@@ -11,6 +11,7 @@ use serde_json::{Value, json};
 
 use crate::figures::{self, Figure, Row};
 use crate::month::Month;
+use crate::survey::{Level, Tally};
 
 /// A comparison in a filter.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -52,6 +53,13 @@ pub enum Part {
     Categories,
     /// 差评 follow-ups of the month, per hall.
     Followups,
+    /// Problems found by inspections in the month, per checklist item,
+    /// with how many recurred (问题复现频次).
+    Items,
+    /// Survey answers of the month, per hall and overall level.
+    Survey,
+    /// The same, last month.
+    PreviousSurvey,
 }
 
 /// One grouped aggregate.
@@ -69,6 +77,16 @@ fn eq(field: &'static str, value: impl Serialize) -> Filter {
         field,
         cmp: Cmp::Eq,
         value: json!(value),
+    }
+}
+
+fn survey(part: Part, month: Month) -> Query {
+    Query {
+        part,
+        collection: "answers",
+        filters: vec![eq("month", month.to_string())],
+        group_by: vec!["hall", "overall"],
+        metrics: vec![Metric::Count],
     }
 }
 
@@ -151,6 +169,18 @@ pub fn month_queries(month: Month) -> Vec<Query> {
                 Metric::Sum("verified_on_time"),
             ],
         },
+        Query {
+            part: Part::Items,
+            collection: "problems",
+            filters: vec![
+                eq("month", month.to_string()),
+                eq("source_kind", "inspection"),
+            ],
+            group_by: vec!["item"],
+            metrics: vec![Metric::Count, Metric::Sum("recurrent_n")],
+        },
+        survey(Part::Survey, month),
+        survey(Part::PreviousSurvey, month.previous()),
     ]
 }
 
@@ -182,6 +212,15 @@ pub struct Hall {
     pub name_zh: String,
 }
 
+/// How survey answers enter the figures (the plugin's settings).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SurveyRule {
+    /// 满意率 counts 基本满意.
+    pub basic_counts: bool,
+    /// The satisfaction index's share of the monthly score, in percent.
+    pub weight: u32,
+}
+
 /// Per-hall counters.
 #[derive(Debug, Clone, Copy, Default)]
 struct Counts {
@@ -198,21 +237,36 @@ struct Counts {
     called_back: u64,
     bad: u64,
     verified_on_time: u64,
+    survey: Tally,
+    previous_survey: Tally,
 }
 
 /// Folds the queries' groups into the month's figures: `overall`,
 /// `categories`, and one row per hall (`items`, best first).
-pub fn assemble(month: Month, halls: &[Hall], results: &[(Part, Vec<Group>)], rule: &str) -> Value {
+pub fn assemble(
+    month: Month,
+    halls: &[Hall],
+    results: &[(Part, Vec<Group>)],
+    rule: &str,
+    survey: SurveyRule,
+) -> Value {
     let mut per: BTreeMap<&str, Counts> = halls
         .iter()
         .map(|h| (h.id.as_str(), Counts::default()))
         .collect();
     let mut categories: Vec<(String, u64)> = Vec::new();
+    let mut by_item: Vec<(String, u64, u64)> = Vec::new();
     for (part, groups) in results {
         for g in groups {
             if *part == Part::Categories {
                 if let Some(c) = g.key(0) {
                     categories.push((c.to_owned(), g.n(0)));
+                }
+                continue;
+            }
+            if *part == Part::Items {
+                if let Some(item) = g.key(0) {
+                    by_item.push((item.to_owned(), g.n(0), g.n(1)));
                 }
                 continue;
             }
@@ -243,11 +297,33 @@ pub fn assemble(month: Month, halls: &[Hall], results: &[(Part, Vec<Group>)], ru
                     c.bad += g.n(2);
                     c.verified_on_time += g.n(3);
                 }
-                Part::Categories => {}
+                Part::Survey | Part::PreviousSurvey => {
+                    let level = g
+                        .keys
+                        .get(1)
+                        .and_then(Value::as_u64)
+                        .and_then(|n| u8::try_from(n).ok())
+                        .and_then(Level::of);
+                    if let Some(level) = level {
+                        let t = if *part == Part::Survey {
+                            &mut c.survey
+                        } else {
+                            &mut c.previous_survey
+                        };
+                        t.add(level, g.n(0));
+                    }
+                }
+                Part::Categories | Part::Items => {}
             }
         }
     }
     categories.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    // The items that recur most first, then those found most.
+    by_item.sort_by(|a, b| {
+        b.2.cmp(&a.2)
+            .then_with(|| b.1.cmp(&a.1))
+            .then_with(|| a.0.cmp(&b.0))
+    });
     let rows: Vec<Row> = figures::scorecard(
         halls
             .iter()
@@ -255,8 +331,16 @@ pub fn assemble(month: Month, halls: &[Hall], results: &[(Part, Vec<Group>)], ru
                 let c = per.get(h.id.as_str()).copied().unwrap_or_default();
                 (
                     h.id.clone(),
-                    figures::hall_score(c.score.0, c.score.1),
-                    figures::hall_score(c.previous.0, c.previous.1),
+                    figures::combined(
+                        figures::hall_score(c.score.0, c.score.1),
+                        &c.survey.index(),
+                        survey.weight,
+                    ),
+                    figures::combined(
+                        figures::hall_score(c.previous.0, c.previous.1),
+                        &c.previous_survey.index(),
+                        survey.weight,
+                    ),
                 )
             })
             .collect(),
@@ -274,6 +358,7 @@ pub fn assemble(month: Month, halls: &[Hall], results: &[(Part, Vec<Group>)], ru
         t.called_back += c.called_back;
         t.bad += c.bad;
         t.verified_on_time += c.verified_on_time;
+        t.survey.merge(&c.survey);
         t
     });
     let covered = per.values().filter(|c| c.covered).count() as u64;
@@ -317,12 +402,19 @@ pub fn assemble(month: Month, halls: &[Hall], results: &[(Part, Vec<Group>)], ru
                 "on_time": figures::on_time(c.closed_on_time, c.due),
                 "recurrence": figures::recurrence(c.recurrent, c.from_inspections),
                 "callback_rate": figures::callback_rate(c.called_back, c.real_name_bad),
+                "satisfaction": c.survey.satisfaction(survey.basic_counts),
+                "satisfaction_text": text(&c.survey.satisfaction(survey.basic_counts)),
+                "survey_index": c.survey.index(),
+                "survey_answers": c.survey.total(),
             })
         })
         .collect();
     json!({
         "month": month.to_string(),
-        "rule": rule,
+        "rule": match survey.weight {
+            0 => rule.to_owned(),
+            w => format!("{rule}；{}", figures::combined_rule(w)),
+        },
         "overall": {
             "coverage": figures::coverage(covered, halls.len() as u64),
             "problems": figures::problems_found(total.found),
@@ -332,8 +424,16 @@ pub fn assemble(month: Month, halls: &[Hall], results: &[(Part, Vec<Group>)], ru
             "callback_rate": figures::callback_rate(total.called_back, total.real_name_bad),
             "verified_on_time": figures::verified_on_time(total.verified_on_time, total.bad),
             "score": figures::hall_score(total.score.0, total.score.1),
+            "satisfaction": total.survey.satisfaction(survey.basic_counts),
+            "survey_index": total.survey.index(),
         },
         "categories": categories.iter().map(|(c, n)| json!({ "category": c, "problems": n })).collect::<Vec<_>>(),
+        "recurrence_by_item": by_item.iter().map(|(item, found, recurrent)| json!({
+            "item": item,
+            "problems": found,
+            "recurrent": recurrent,
+            "frequency": figures::item_recurrence(*recurrent, *found),
+        })).collect::<Vec<_>>(),
         "total": items.len(),
         "items": items,
     })
@@ -389,10 +489,22 @@ mod tests {
                 vec![g(&["人员管理"], &[2.0]), g(&["现场管理"], &[2.0])],
             ),
             (Part::Followups, vec![g(&["b"], &[2.0, 1.0, 3.0, 3.0])]),
+            (
+                Part::Items,
+                vec![g(&["1.6"], &[3.0, 0.0]), g(&["4.2"], &[2.0, 1.0])],
+            ),
+            (
+                Part::Survey,
+                vec![g(&["a"], &[1.0, 0.0]), g(&["a", "5"], &[2.0])],
+            ),
             // A hall not listed (outside a manager's scope) is ignored.
             (Part::Scores, vec![g(&["zzz"], &[1.0, 1.0])]),
         ];
-        let v = assemble(month, &halls, &results, "rule");
+        let plain = SurveyRule {
+            basic_counts: true,
+            weight: 0,
+        };
+        let v = assemble(month, &halls, &results, "rule", plain);
         assert_eq!(v["items"][0]["hall"], "b", "95.00 before 87.50");
         assert_eq!(v["items"][1]["change"], 1.79);
         let f = |name: &str| {
@@ -407,6 +519,10 @@ mod tests {
         assert_eq!(f("callback_rate"), (Some(1), Some(2)));
         assert_eq!(f("score"), (Some(27_750), Some(3)));
         assert_eq!(v["categories"][0]["category"], "人员管理");
+        // 4.2 recurred once in two findings: first, though 1.6 was found more.
+        assert_eq!(v["recurrence_by_item"][0]["item"], "4.2");
+        assert_eq!(v["recurrence_by_item"][0]["frequency"]["numerator"], 1);
+        assert_eq!(v["recurrence_by_item"][0]["frequency"]["denominator"], 2);
     }
 
     #[test]

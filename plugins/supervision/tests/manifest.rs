@@ -45,8 +45,20 @@ fn manifest_views_match_the_plugin() -> Result<(), String> {
 }
 
 #[test]
-fn nothing_is_public() -> Result<(), String> {
-    assert!(manifest()?.routes.iter().all(|r| !r.public));
+fn only_the_survey_form_is_public_and_it_is_rate_limited() -> Result<(), String> {
+    let public: Vec<(String, String, Option<u32>)> = manifest()?
+        .routes
+        .iter()
+        .filter(|r| r.public)
+        .map(|r| (r.method.to_string(), r.path.clone(), r.per_minute))
+        .collect();
+    assert_eq!(
+        public,
+        [
+            ("GET".to_owned(), "/public/survey".to_owned(), Some(60)),
+            ("POST".to_owned(), "/public/survey".to_owned(), Some(10)),
+        ]
+    );
     Ok(())
 }
 
@@ -57,6 +69,8 @@ fn config_defaults_resolve_and_the_schema_refuses_nonsense() -> Result<(), Strin
         serde_json::from_value(m.config_defaults()).map_err(|e| e.to_string())?;
     assert_eq!(defaults.escalate_every_working_days, 3);
     assert_eq!((defaults.verify_days, defaults.rectify_days), (5, 15));
+    assert!(defaults.survey_basic_counts);
+    assert_eq!((defaults.survey_weight, defaults.phone_quota), (0, 10));
     let schema = m
         .config_schema()
         .map_err(|e| e.to_string())?
@@ -67,6 +81,7 @@ fn config_defaults_resolve_and_the_schema_refuses_nonsense() -> Result<(), Strin
         serde_json::json!({ "deadline": { "mode": "working_days", "days": 0 } }),
         serde_json::json!({ "calendar": { "holidays": ["2026/10/01"] } }),
         serde_json::json!({ "colour": "red" }),
+        serde_json::json!({ "survey_weight": 60 }),
     ] {
         assert!(schema.validate(&bad).is_err(), "{bad} should be refused");
     }

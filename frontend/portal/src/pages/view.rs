@@ -13,7 +13,7 @@ use super::board::{self, BOARD_LIMIT};
 use super::chart::{self, Groups};
 use super::form::{ActionButton, SchemaForm};
 use super::list;
-use crate::api::{ApiError, Client, parse_query};
+use crate::api::{ApiError, Client, encode_component, parse_query};
 use crate::i18n::{Locale, Msg, format_datetime, format_number, locale};
 use crate::layout::{Session, signed_in};
 use crate::model::{ListPage, ViewDef, Views, field};
@@ -518,6 +518,27 @@ pub fn cell(value: Option<&Value>, kind: &str, labels: &[(String, String)], l: L
                 view! { <a href=href target="_blank" rel="noopener">{l.t(Msg::OpenFile)}</a> }
                     .into_any()
             }
+        }
+        // A path on this host: a link, or its QR code (drawn by the host
+        // with the host's public address) above the link.
+        "link" | "qr" => {
+            let path = text_of(value);
+            if !path.starts_with('/') || path.starts_with("//") || path.contains('\\') {
+                return plain(value);
+            }
+            if kind == "link" {
+                return view! { <a href=path target="_blank" rel="noopener">{l.t(Msg::OpenLink)}</a> }
+                    .into_any();
+            }
+            let src = format!("/q/qr.svg?path={}", encode_component(&path));
+            let href = path.clone();
+            view! {
+                <a class="qr" href=href target="_blank" rel="noopener">
+                    <img src=src alt=l.t(Msg::QrCode) loading="lazy" width="160" height="160" />
+                    <span class="qr-path">{path}</span>
+                </a>
+            }
+            .into_any()
         }
         "role" => {
             let raw = text_of(value);

@@ -47,7 +47,11 @@ pub(crate) async fn open_session(
     password: &str,
 ) -> AppResult<(HeaderValue, crate::identity::Principal, String)> {
     if let Some(ip) = peer
-        && !state.login_throttle.allow(ip, std::time::Instant::now())
+        && !state.login_throttle.allow(
+            ip,
+            crate::http::throttle::MAX_ATTEMPTS,
+            std::time::Instant::now(),
+        )
     {
         return Err(AppError::new(
             StatusCode::TOO_MANY_REQUESTS,

@@ -2,6 +2,7 @@
 //! tests can drive it without a socket.
 
 pub mod admin;
+pub mod answer;
 pub mod auth;
 pub mod blobs;
 pub mod calendar;
@@ -31,8 +32,10 @@ const MAX_PACKAGE_BYTES: usize = 64 * 1024 * 1024;
 /// The host's router: the JSON API under `/api/` and the portal's pages.
 pub fn app(state: AppState) -> Router {
     let api = api(state.clone());
+    let answer = answer::router(state.clone());
     portal::router(state, api.clone())
         .merge(field::router())
+        .merge(answer)
         .merge(api)
 }
 

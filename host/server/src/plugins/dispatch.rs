@@ -3,10 +3,13 @@
 //! of work when it answered with success, audit writes by people.
 
 use axum::body::{Body, Bytes};
-use axum::extract::{Request, State};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::time::Instant;
+
+use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{self as http, HeaderMap, HeaderName, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use bantong_manifest::{Method as RouteMethod, RequestError, to_plugin_request};
+use bantong_manifest::{Capability, Method as RouteMethod, RequestError, to_plugin_request};
 use bantong_runtime::CallError;
 use bantong_runtime::wit;
 use bantong_store::{HallScope, Scope};
@@ -271,7 +274,46 @@ async fn dispatch(
         }
         _ => {}
     }
+    // Anonymous callers: counted per route and address when the manifest
+    // sets a rate; writing only under the `public-writes` grant, and then
+    // only into the hall the request names.
+    let anonymous_write = principal.is_none() && preq.route.method != RouteMethod::Get;
+    if principal.is_none() {
+        if let Some(per_minute) = preq.route.per_minute {
+            let ip = parts
+                .extensions
+                .get::<ConnectInfo<SocketAddr>>()
+                .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |c| c.0.ip());
+            let route = format!("{} {}", preq.route.method, preq.route.path);
+            if !state.public_throttle.allow(
+                (id.clone(), route, ip),
+                usize::try_from(per_minute).unwrap_or(usize::MAX),
+                Instant::now(),
+            ) {
+                return Err(AppError::new(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "rate_limited",
+                    "提交过于频繁，请稍后再试 / too many submissions from this address, try again in a minute",
+                ));
+            }
+        }
+        if anonymous_write && !meta.grant.allows(&Capability::PublicWrites) {
+            return Err(AppError::unauthorized());
+        }
+    }
     let hall = pick_hall(principal.as_ref(), &preq.query, &parts.headers)?;
+    if anonymous_write {
+        let Some(h) = &hall else {
+            return Err(AppError::bad_request(
+                "请指明大厅 / an anonymous submission names its hall (?hall=)",
+            ));
+        };
+        if state.identity.get_hall(h).await.is_err() {
+            return Err(AppError::not_found(format!(
+                "大厅 {h} 不存在 / no hall {h}"
+            )));
+        }
+    }
     let body: Bytes = axum::body::to_bytes(body, limit).await.map_err(|_| {
         AppError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
@@ -290,7 +332,10 @@ async fn dispatch(
         caller: principal.as_ref().map(caller_of),
         hall: hall.clone(),
     };
-    let scope = scope_for(&id, principal.as_ref());
+    let scope = match (&hall, anonymous_write) {
+        (Some(h), true) => Scope::halls(&id, vec![h.clone()]),
+        _ => scope_for(&id, principal.as_ref()),
+    };
     let host = state
         .plugins
         .call_host(&plugin, scope, hall.as_deref(), request_id.to_owned())

@@ -6,11 +6,13 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use crate::calllist::Entry;
 use crate::candidate::Candidate;
 use crate::followup::Followup;
 use crate::inspection::{Answer, Kind, Score};
 use crate::planner::Visit;
 use crate::problem::Problem;
+use crate::survey::{self, Channel, Questionnaire};
 use crate::template::{Method, Template};
 
 pub const TEMPLATES: &str = "templates";
@@ -19,6 +21,10 @@ pub const INSPECTIONS: &str = "inspections";
 pub const PROBLEMS: &str = "problems";
 pub const CANDIDATES: &str = "candidates";
 pub const FOLLOWUPS: &str = "followups";
+pub const QUESTIONNAIRES: &str = "questionnaires";
+pub const LINKS: &str = "survey_links";
+pub const ANSWERS: &str = "answers";
+pub const CALLS: &str = "calls";
 
 /// A published template version (id: the version number).
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -164,3 +170,78 @@ impl FollowupDoc {
             u8::from(f.verified_ms.is_some_and(|v| v <= f.verify_due_ms) && f.counts());
     }
 }
+
+/// A published questionnaire version (id: the version number).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct QuestionnaireDoc {
+    pub version: u64,
+    pub published_ms: i64,
+    pub published_by: String,
+    #[serde(default)]
+    pub note: String,
+    pub questionnaire: Questionnaire,
+}
+
+/// A survey link of one hall and channel (id: its code, which the QR code
+/// or the website link carries). Kept district-level, so an anonymous
+/// caller's request can find it; a replaced link stays, inactive, so an old
+/// poster says it is out of date instead of "not found".
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct LinkDoc {
+    pub hall: String,
+    pub channel: Channel,
+    pub active: bool,
+    pub created_ms: i64,
+    pub created_by: String,
+}
+
+/// One survey answer, with the fields the figures group by.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct AnswerDoc {
+    pub hall: String,
+    pub month: String,
+    pub channel: Channel,
+    /// The questionnaire version it answers.
+    pub version: u64,
+    pub at_ms: i64,
+    /// The overall level, 1 to 5 (for the aggregates).
+    pub overall: u8,
+    pub answer: survey::Answer,
+    /// The call-list entry, for a phone survey.
+    #[serde(default)]
+    pub call: Option<String>,
+    /// The 差评 follow-up opened for a bad answer that left a number.
+    #[serde(default)]
+    pub followup: Option<String>,
+}
+
+impl AnswerDoc {
+    /// Wraps a checked answer.
+    pub fn new(
+        hall: &str,
+        channel: Channel,
+        version: u64,
+        at_ms: i64,
+        answer: survey::Answer,
+    ) -> AnswerDoc {
+        AnswerDoc {
+            hall: hall.to_owned(),
+            month: crate::month::Month::of_ms(at_ms).to_string(),
+            channel,
+            version,
+            at_ms,
+            overall: answer.overall.into(),
+            answer,
+            call: None,
+            followup: None,
+        }
+    }
+
+    /// The number left, masked, for lists.
+    pub fn masked_contact(&self) -> Option<String> {
+        self.answer.contact.as_deref().map(survey::mask)
+    }
+}
+
+/// A call-list entry (id: `<month>-<source>`).
+pub type CallDoc = Entry;

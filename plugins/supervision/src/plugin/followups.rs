@@ -53,9 +53,8 @@ pub fn on_bad_rating(ev: &Event) -> Result<(), Response> {
     if !(1..=2).contains(&rating.score) {
         return Ok(());
     }
-    let r = settings::load()?;
-    let rated = rating.rated_at.unwrap_or(envelope.ts_ms);
-    let followup = Followup {
+    open(Opening {
+        id: envelope.key(),
         hall: envelope.hall.clone(),
         rating: rating.id.unwrap_or_else(|| envelope.key()),
         score: rating.score,
@@ -65,6 +64,47 @@ pub fn on_bad_rating(ev: &Event) -> Result<(), Response> {
         case_no: rating.case_no,
         item: rating.item,
         real_name: rating.masked_id.is_some(),
+        contact: None,
+        rated_ms: rating.rated_at.unwrap_or(envelope.ts_ms),
+    })
+    .map(|_| ())
+}
+
+/// What opens a follow-up: a bad rating from a hall's keypad or kiosk, or
+/// a bad survey answer.
+pub struct Opening {
+    /// The follow-up's id (the same rating always gives the same id).
+    pub id: String,
+    pub hall: String,
+    pub rating: String,
+    /// 1 or 2.
+    pub score: u8,
+    pub channel: String,
+    pub window: Option<u32>,
+    pub staff: Option<String>,
+    pub case_no: Option<String>,
+    pub item: Option<String>,
+    pub real_name: bool,
+    pub contact: Option<String>,
+    pub rated_ms: i64,
+}
+
+/// Opens a follow-up and tells the hall's managers; `false` when one with
+/// that id was already open (a resent rating).
+pub fn open(o: Opening) -> Result<bool, Response> {
+    let r = settings::load()?;
+    let rated = o.rated_ms;
+    let followup = Followup {
+        hall: o.hall.clone(),
+        rating: o.rating,
+        score: o.score,
+        channel: o.channel,
+        window: o.window,
+        staff: o.staff,
+        case_no: o.case_no,
+        item: o.item,
+        real_name: o.real_name,
+        contact: o.contact,
         rated_ms: rated,
         verify_due_ms: r
             .calendar
@@ -84,17 +124,14 @@ pub fn on_bad_rating(ev: &Event) -> Result<(), Response> {
     let doc = FollowupDoc::new(followup, Month::of_ms(rated).to_string());
     match storage::put(
         FOLLOWUPS,
-        Write::new(doc)
-            .id(envelope.key())
-            .hall(&envelope.hall)
-            .create_only(),
+        Write::new(doc).id(&o.id).hall(&o.hall).create_only(),
     ) {
         Ok(_) => {
             settings::notify(
-                &settings::managers_of(&envelope.hall),
+                &settings::managers_of(&o.hall),
                 &format!(
                     "【差评处置】本大厅收到一条{}评价，请于 {} 个工作日内核实处置。",
-                    if rating.score == 1 {
+                    if o.score == 1 {
                         "非常不满意"
                     } else {
                         "不满意"
@@ -102,11 +139,11 @@ pub fn on_bad_rating(ev: &Event) -> Result<(), Response> {
                     r.settings.verify_days
                 ),
                 "supervision.followup.opened",
-                Some(&envelope.hall),
+                Some(&o.hall),
             );
-            Ok(())
+            Ok(true)
         }
-        Err(e) if e.is_conflict() => Ok(()),
+        Err(e) if e.is_conflict() => Ok(false),
         Err(e) => Err(e.into()),
     }
 }
@@ -125,6 +162,11 @@ fn view(id: &str, doc: &FollowupDoc, names: &std::collections::BTreeMap<String, 
     } else {
         "匿名"
     });
+    // Lists show a number masked; the record itself shows it to those who
+    // call back.
+    if let Some(c) = &doc.followup.contact {
+        v["contact"] = json!(crate::survey::mask(c));
+    }
     v["hall_name"] = json!(
         names
             .get(&doc.followup.hall)
@@ -145,7 +187,9 @@ pub fn get(req: Request) -> HandlerResult {
     let id = path(&req, "id")?;
     let doc = storage::get::<FollowupDoc>(FOLLOWUPS, id)?
         .ok_or_else(|| not_found("没有该差评", format!("no follow-up {id}")))?;
-    Ok(Response::ok(&view(id, &doc.body, &settings::hall_names())))
+    let mut v = view(id, &doc.body, &settings::hall_names());
+    v["contact"] = json!(doc.body.followup.contact);
+    Ok(Response::ok(&v))
 }
 
 /// `POST /followups/{id}/actions`: verify, call_back, appeal, decide.

@@ -22,6 +22,7 @@ mod plans;
 mod problems;
 mod scorecard;
 mod settings;
+mod surveys;
 mod sweep;
 mod templates;
 mod today;
@@ -29,7 +30,7 @@ mod views;
 
 use bantong_sdk::{Caller, Event, Job, Plugin, Request, Response, Router, View, export_plugin};
 
-pub use docs::{CandidateDoc, FollowupDoc, InspectionDoc, InspectionStatus, ProblemDoc};
+pub use docs::{AnswerDoc, CandidateDoc, FollowupDoc, InspectionDoc, InspectionStatus, ProblemDoc};
 pub use settings::Settings;
 
 /// The plugin.
@@ -105,6 +106,23 @@ pub fn router() -> Router {
         .get("/today", today::today)
         .post("/sweep", sweep::now)
         .get("/export/problems.xlsx", export::problems)
+        // 满意度调查
+        .get("/public/survey", surveys::public_form)
+        .post("/public/survey", surveys::public_answer)
+        .get("/surveys/questionnaires", surveys::questionnaires)
+        .get("/surveys/questionnaires/current", surveys::questionnaire)
+        .post("/surveys/questionnaires", surveys::publish)
+        .get("/surveys/links", surveys::links)
+        .post("/surveys/links", surveys::issue_links)
+        .get("/surveys/answers", surveys::answers)
+        .get("/surveys/figures", surveys::figures)
+        .get("/surveys/calls", surveys::calls)
+        .post("/surveys/calls", surveys::draw)
+        .get("/surveys/calls/{id}", surveys::call)
+        .post("/surveys/calls/{id}/dial", surveys::dial)
+        .post("/surveys/calls/{id}/result", surveys::result)
+        .get("/surveys/calls/{id}/form", surveys::call_form)
+        .post("/surveys/calls/{id}/answers", surveys::call_answers)
 }
 
 // ---------------------------------------------------------------------------

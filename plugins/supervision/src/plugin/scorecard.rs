@@ -44,7 +44,8 @@ fn run(q: &queries::Query) -> Result<Vec<Group>, Response> {
 
 /// The month's figures: overall, per hall and per category.
 pub fn month_figures(month: Month) -> Result<Value, Response> {
-    let halls: Vec<Hall> = settings::halls(&settings::get()?)
+    let s = settings::get()?;
+    let halls: Vec<Hall> = settings::halls(&s)
         .into_iter()
         .map(|h| Hall {
             id: h.id,
@@ -56,7 +57,11 @@ pub fn month_figures(month: Month) -> Result<Value, Response> {
         .map(|q| Ok((q.part, run(q)?)))
         .collect::<Result<Vec<_>, Response>>()?;
     let rule = super::templates::current_doc()?.template.rule_zh();
-    Ok(queries::assemble(month, &halls, &results, &rule))
+    let survey = queries::SurveyRule {
+        basic_counts: s.survey_basic_counts,
+        weight: s.survey_weight,
+    };
+    Ok(queries::assemble(month, &halls, &results, &rule, survey))
 }
 
 /// `GET /scorecard?month=`: every hall's score, rank and change, with the

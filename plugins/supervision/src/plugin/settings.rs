@@ -43,6 +43,13 @@ pub struct Settings {
     /// The weekend, when a working day ends, and local days off or make-up
     /// days on top of the district's calendar.
     pub calendar: Option<CalendarConfig>,
+    /// 满意率: whether 基本满意 counts as satisfied.
+    pub survey_basic_counts: bool,
+    /// The share of the survey's satisfaction index in a hall's monthly
+    /// score, in percent (0: the score is the inspections' alone).
+    pub survey_weight: u32,
+    /// Completed phone surveys per hall per month.
+    pub phone_quota: u32,
 }
 
 impl Default for Settings {
@@ -55,6 +62,9 @@ impl Default for Settings {
             verify_days: 5,
             rectify_days: 15,
             calendar: None,
+            survey_basic_counts: true,
+            survey_weight: 0,
+            phone_quota: 10,
         }
     }
 }

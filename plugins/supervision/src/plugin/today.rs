@@ -1,13 +1,14 @@
 //! `GET /today`: tiles on the portal's home page — for a hall, problems to
 //! sign, problems being rectified and 差评 to verify; for the district,
 //! reports to review, camera findings to confirm, overdue problems, halls
-//! not yet covered this month, and the month's coverage and on-time rate.
+//! not yet covered this month, phone surveys still to make, and the
+//! month's coverage, on-time rate and satisfaction.
 
 use bantong_sdk::storage::{self, Op, Query};
 use bantong_sdk::{HandlerResult, Request, Response, clock};
 use serde_json::{Value, json};
 
-use super::docs::{CANDIDATES, FOLLOWUPS, PROBLEMS};
+use super::docs::{CALLS, CANDIDATES, FOLLOWUPS, PROBLEMS};
 use super::{is_district, is_hall, reads_all};
 use crate::month::Month;
 
@@ -64,6 +65,17 @@ pub fn today(req: Request) -> HandlerResult {
             count(Query::new(CANDIDATES).filter("status", Op::Eq, "pending"))?,
             "/v/supervision/candidates",
         ));
+        tiles.push(tile(
+            "calls",
+            "本月待拨打电话调查",
+            "Phone surveys to make this month",
+            count(
+                Query::new(CALLS)
+                    .filter("month", Op::Eq, Month::of_ms(now).to_string())
+                    .filter("state", Op::Eq, "pending"),
+            )?,
+            "/v/supervision/calls",
+        ));
     }
     if reads_all(caller) {
         tiles.push(tile(
@@ -85,6 +97,7 @@ pub fn today(req: Request) -> HandlerResult {
                 "本月按期整改率",
                 "On-time rectification this month",
             ),
+            ("satisfaction", "本月满意率", "Satisfaction this month"),
         ] {
             tiles.push(json!({
                 "id": id, "label_zh": zh, "label_en": en,

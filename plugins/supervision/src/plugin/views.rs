@@ -28,6 +28,12 @@ const FOLLOWUP_STATES: &[(&str, &str, &str)] = &[
     ("excluded", "已剔除", "Excluded"),
 ];
 
+const CHANNELS: &[(&str, &str, &str)] = &[
+    ("on_site", "现场扫码", "On site (QR)"),
+    ("phone", "电话调查", "Phone"),
+    ("online", "网上调查", "Online"),
+];
+
 pub fn all() -> Vec<View> {
     vec![
         View::list("today", "监督待办", "Supervision to-dos", "/today").set("tiles", true),
@@ -260,6 +266,111 @@ pub fn all() -> Vec<View> {
                 "properties": {
                     "note": { "type": "string", "title": "修订说明", "maxLength": 500 },
                     "template": { "type": "object", "title": "检查表（JSON：类别、检查项、检查方式、权重或扣分）" }
+                }
+            })),
+        // 满意度调查
+        View::list("surveys", "满意度调查", "Satisfaction surveys", "/surveys/figures")
+            .column("hall_name", "大厅", "Hall")
+            .column_typed("answers", "有效答卷", "Answers", "number")
+            .column("satisfaction_text", "满意率", "Satisfied")
+            .column("index_text", "满意度指数", "Satisfaction index")
+            .column_typed("bad", "不满意答卷", "Unsatisfied", "number")
+            .filter_text("month", "月份(YYYY-MM)", "Month (YYYY-MM)")
+            .set("note_field", "rule"),
+        View::list("survey-answers", "调查答卷", "Survey answers", "/surveys/answers")
+            .column("hall_name", "大厅", "Hall")
+            .column("channel_zh", "渠道", "Channel")
+            .column("overall_zh", "整体评价", "Overall")
+            .column("reasons", "不满意原因", "Reasons")
+            .column("suggestion", "意见建议", "Suggestion")
+            .column("contact", "联系电话", "Contact")
+            .column_typed("at_ms", "时间", "When", "datetime")
+            .filter_text("month", "月份(YYYY-MM)", "Month (YYYY-MM)")
+            .filter_select("channel", "渠道", "Channel", CHANNELS),
+        View::list("survey-links", "调查二维码", "Survey QR codes", "/surveys/links")
+            .column("hall_name", "大厅", "Hall")
+            .column("channel_zh", "渠道", "Channel")
+            .column_typed("url", "二维码（打印张贴或发布到网站）", "QR code (print, or publish online)", "qr")
+            .column_typed("created_ms", "生成时间", "Issued", "datetime"),
+        View::form("issue-links", "生成调查二维码", "Issue survey links", "/surveys/links")
+            .method(Method::Post)
+            .options_from("hall", "/halls")
+            .schema(json!({
+                "type": "object",
+                "additionalProperties": false,
+                "properties": {
+                    "hall": { "type": "string", "title": "大厅（不选为全部大厅）" },
+                    "channel": { "type": "string", "title": "渠道（不选为现场和网上）", "enum": ["on_site", "online"],
+                        "x-enum-labels": { "on_site": { "zh": "现场扫码", "en": "On site (QR)" }, "online": { "zh": "网上调查", "en": "Online" } } }
+                }
+            })),
+        View::list("calls", "电话调查名单", "Phone survey list", "/surveys/calls")
+            .column("hall_name", "大厅", "Hall")
+            .column("number", "电话", "Number")
+            .column("state_zh", "状态", "State")
+            .column_typed("attempts", "拨打次数", "Attempts", "number")
+            .column("last_outcome_zh", "最近结果", "Last outcome")
+            .filter_text("month", "月份(YYYY-MM)", "Month (YYYY-MM)")
+            .filter_select("state", "状态", "State", &[
+                ("pending", "待拨打", "To call"),
+                ("completed", "已完成", "Completed"),
+                ("closed", "已结束", "Closed"),
+            ])
+            .detail_route("/surveys/calls/{id}"),
+        View::detail("call", "电话调查", "Phone survey", "/surveys/calls/{id}")
+            .column("hall_name", "大厅", "Hall")
+            .column("number", "电话", "Number")
+            .column("state_zh", "状态", "State")
+            .column_typed("attempts", "拨打次数", "Attempts", "number")
+            .column_typed("form", "调查问卷", "Questionnaire", "link")
+            .set("history_field", "history"),
+        View::form("call-dial", "拨号（显示完整号码）", "Dial (show the number)", "/surveys/calls/{id}/dial")
+            .method(Method::Post)
+            .schema(json!({ "type": "object", "additionalProperties": false, "properties": {} })),
+        View::form("call-result", "记录未完成的通话", "Record a call without answers", "/surveys/calls/{id}/result")
+            .method(Method::Post)
+            .schema(json!({
+                "type": "object",
+                "required": ["outcome"],
+                "additionalProperties": false,
+                "properties": {
+                    "outcome": { "type": "string", "title": "结果", "enum": ["no_answer", "refused", "wrong_number"],
+                        "x-enum-labels": {
+                            "no_answer": { "zh": "无人接听", "en": "No answer" },
+                            "refused": { "zh": "拒绝调查", "en": "Refused" },
+                            "wrong_number": { "zh": "空号或错号", "en": "Wrong number" }
+                        } },
+                    "note": { "type": "string", "title": "说明", "maxLength": 500 }
+                }
+            })),
+        View::form("draw-calls", "抽取电话调查名单", "Draw the phone survey lists", "/surveys/calls")
+            .method(Method::Post)
+            .options_from("hall", "/halls")
+            .schema(json!({
+                "type": "object",
+                "additionalProperties": false,
+                "properties": {
+                    "month": { "type": "string", "title": "月份(YYYY-MM，不填为本月)", "pattern": "^[0-9]{4}-[0-9]{2}$" },
+                    "hall": { "type": "string", "title": "大厅（不选为全部大厅）" }
+                }
+            })),
+        View::list("questionnaires", "调查问卷", "Questionnaires", "/surveys/questionnaires")
+            .column_typed("version", "版本", "Version", "number")
+            .column("name", "名称", "Name")
+            .column_typed("questions", "题数", "Questions", "number")
+            .column_typed("published_ms", "发布时间", "Published", "datetime")
+            .column("note", "说明", "Note"),
+        // A new version from JSON (the questions, their kinds and options).
+        View::form("publish-questionnaire", "发布新版问卷", "Publish a questionnaire version", "/surveys/questionnaires")
+            .method(Method::Post)
+            .schema(json!({
+                "type": "object",
+                "required": ["base", "questionnaire"],
+                "additionalProperties": false,
+                "properties": {
+                    "base": { "type": "integer", "title": "在第几版基础上修改", "minimum": 1 },
+                    "note": { "type": "string", "title": "修订说明", "maxLength": 500 },
+                    "questionnaire": { "type": "object", "title": "问卷（JSON：名称、说明、整体满意度题、各题）" }
                 }
             })),
         View::action("export-problems", "导出问题清单(Excel)", "Export the problem list (Excel)", "/export/problems.xlsx")
