@@ -1449,7 +1449,7 @@ async fn surveys(backend: Backend) {
                     &format!("{H}/orders"),
                     json!({ "category": "town.streetlight", "title": format!("路灯不亮 {i}"),
                             "caller_number": number, "hall": "bailou", "dispatch": true,
-                            "confidential": confidential }),
+                            "confidential": confidential, "separate": true }),
                 )
                 .await,
             StatusCode::CREATED,

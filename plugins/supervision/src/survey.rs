@@ -174,9 +174,10 @@ fn yes() -> bool {
     true
 }
 
-/// One question.
+/// One question. (Unknown fields are refused by [`Kind`], which takes
+/// every field the question does not name: `deny_unknown_fields` does not
+/// combine with `flatten`.)
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct Question {
     /// Key within the questionnaire: lowercase letters, digits and `_`.
     pub id: String,
@@ -674,6 +675,19 @@ mod tests {
         assert_eq!(problems.len(), 2, "{problems:?}");
         assert!(problems[0].starts_with("questions[7].id: 编号 efficiency 重复"));
         assert!(problems[1].starts_with("overall: 整体满意度题须为必答的评价题"));
+    }
+
+    #[test]
+    fn a_questionnaire_reads_back_what_it_writes_and_nothing_else() {
+        let q = default_questionnaire();
+        let text = serde_json::to_string(&q).unwrap();
+        assert_eq!(serde_json::from_str::<Questionnaire>(&text).unwrap(), q);
+        let odd = json!({ "name": "x", "overall": "a", "questions": [
+            { "id": "a", "text": "整体", "kind": "rating", "colour": "red" } ] });
+        assert!(serde_json::from_value::<Questionnaire>(odd).is_err());
+        let unknown_kind = json!({ "name": "x", "overall": "a", "questions": [
+            { "id": "a", "text": "整体", "kind": "slider" } ] });
+        assert!(serde_json::from_value::<Questionnaire>(unknown_kind).is_err());
     }
 
     #[test]

@@ -93,17 +93,7 @@ pub fn pick_hall(
     query: &[(String, String)],
     headers: &HeaderMap,
 ) -> Result<Option<String>, AppError> {
-    let asked = query
-        .iter()
-        .find(|(k, _)| k == "hall")
-        .map(|(_, v)| v.clone())
-        .or_else(|| {
-            headers
-                .get("x-bantong-hall")
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_owned)
-        });
-    match (asked, principal) {
+    match (asked_hall(query, headers), principal) {
         (Some(h), Some(p)) if p.district_wide || p.can_access_hall(&h) => Ok(Some(h)),
         (Some(h), Some(_)) => Err(AppError::forbidden(format!(
             "大厅 {h} 不在您的权限范围内 / hall {h} is outside your scope"
@@ -112,6 +102,20 @@ pub fn pick_hall(
         (None, Some(p)) if !p.district_wide && p.halls.len() == 1 => Ok(p.halls.first().cloned()),
         (None, _) => Ok(None),
     }
+}
+
+/// The hall a request names (`?hall=` or `X-Bantong-Hall`), unchecked.
+fn asked_hall(query: &[(String, String)], headers: &HeaderMap) -> Option<String> {
+    query
+        .iter()
+        .find(|(k, _)| k == "hall")
+        .map(|(_, v)| v.clone())
+        .or_else(|| {
+            headers
+                .get("x-bantong-hall")
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned)
+        })
 }
 
 fn scope_for(plugin: &str, principal: Option<&Principal>) -> Scope {
@@ -301,8 +305,11 @@ async fn dispatch(
             return Err(AppError::unauthorized());
         }
     }
-    let hall = pick_hall(principal.as_ref(), &preq.query, &parts.headers)?;
+    let mut hall = pick_hall(principal.as_ref(), &preq.query, &parts.headers)?;
     if anonymous_write {
+        // The hall the anonymous writer names (an anonymous reader's is
+        // not passed on: it reads district data only).
+        hall = asked_hall(&preq.query, &parts.headers);
         let Some(h) = &hall else {
             return Err(AppError::bad_request(
                 "请指明大厅 / an anonymous submission names its hall (?hall=)",
