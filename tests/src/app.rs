@@ -42,7 +42,12 @@ pub fn fixture_wasm() -> Vec<u8> {
 pub fn fixture_manifest(id: &str) -> Manifest {
     let text = std::fs::read_to_string(repo_root().join("plugins/fixture/manifest.toml"))
         .expect("fixture manifest");
-    let text = text.replacen("id = \"fixture\"", &format!("id = \"{id}\""), 1);
+    let mut text = text.replacen("id = \"fixture\"", &format!("id = \"{id}\""), 1);
+    if id != "fixture" {
+        // A second plugin from the same code reads the first one instead
+        // of itself.
+        text = text.replacen(&format!("module-reads = [\"{id}\""), "module-reads = [\"fixture\"", 1);
+    }
     Manifest::parse(&text).expect("fixture manifest parses")
 }
 
@@ -73,6 +78,18 @@ events-subscribe = ["hall.alert.*"]
 [[storage-read]]
 reader = "supervision"
 target = "hotline/orders"
+
+[[module-read]]
+reader = "fixture"
+target = "fixture-b"
+
+[[module-read]]
+reader = "fixture"
+target = "fixture-c"
+
+[[module-read]]
+reader = "fixture-b"
+target = "fixture"
 "#;
 
 /// A config tweak for [`TestApp::with_config`]: [`POLICY`] plus the grants

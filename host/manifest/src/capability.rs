@@ -29,6 +29,10 @@ pub struct Capabilities {
     /// `owner/collection` of other plugins' collections it reads.
     #[serde(default)]
     pub storage_read: Vec<String>,
+    /// Ids of other module plugins whose `module-read` routes it reads
+    /// (module world, WIT 0.1.4).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub module_reads: Vec<String>,
     /// Binary attachments (photos, scans).
     #[serde(default)]
     pub blobs: bool,
@@ -80,6 +84,7 @@ impl Default for Capabilities {
             events_publish: Vec::new(),
             events_subscribe: Vec::new(),
             storage_read: Vec::new(),
+            module_reads: Vec::new(),
             blobs: false,
             config: false,
             log: true,
@@ -96,8 +101,8 @@ impl Default for Capabilities {
 /// One capability, as requested by a manifest and granted by policy.
 ///
 /// Written as text (in policies and logs) as `storage`, `blobs`, `config`,
-/// `log`, `clock`, `notices`, `documents`, `directory`, `public-writes`, `events-publish:<pattern>`, `storage-read:<owner>/<collection>`
-/// or `peripheral:<class>`.
+/// `log`, `clock`, `notices`, `documents`, `directory`, `public-writes`, `events-publish:<pattern>`, `storage-read:<owner>/<collection>`,
+/// `module-read:<plugin>` or `peripheral:<class>`.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Capability {
     /// The plugin's own document storage.
@@ -113,6 +118,8 @@ pub enum Capability {
         /// The collection name.
         collection: String,
     },
+    /// Reading another module plugin's `module-read` routes.
+    ModuleRead(String),
     /// Binary attachments.
     Blobs,
     /// The resolved configuration.
@@ -139,7 +146,10 @@ impl Capability {
     pub fn is_simple(&self) -> bool {
         !matches!(
             self,
-            Self::EventsPublish(_) | Self::EventsSubscribe(_) | Self::StorageRead { .. }
+            Self::EventsPublish(_)
+                | Self::EventsSubscribe(_)
+                | Self::StorageRead { .. }
+                | Self::ModuleRead(_)
         )
     }
 }
@@ -153,6 +163,7 @@ impl fmt::Display for Capability {
             Self::StorageRead { owner, collection } => {
                 write!(f, "storage-read:{owner}/{collection}")
             }
+            Self::ModuleRead(plugin) => write!(f, "module-read:{plugin}"),
             Self::Blobs => f.write_str("blobs"),
             Self::Config => f.write_str("config"),
             Self::Log => f.write_str("log"),
@@ -223,8 +234,15 @@ impl FromStr for Capability {
                 .map(|(owner, collection)| Self::StorageRead { owner, collection })
                 .map_err(fail);
         }
+        if let Some(plugin) = text.strip_prefix("module-read:") {
+            return if names::is_plugin_id(plugin) {
+                Ok(Self::ModuleRead(plugin.to_owned()))
+            } else {
+                Err(fail(format!("{plugin:?} {}", names::PLUGIN_ID_RULE)))
+            };
+        }
         Err(fail(
-            "expected storage, blobs, config, log, clock, notices, documents, directory, public-writes, events-publish:<pattern>, events-subscribe:<pattern>, storage-read:<owner>/<collection> or peripheral:<class>"
+            "expected storage, blobs, config, log, clock, notices, documents, directory, public-writes, events-publish:<pattern>, events-subscribe:<pattern>, storage-read:<owner>/<collection>, module-read:<plugin> or peripheral:<class>"
                 .to_owned(),
         ))
     }
@@ -305,6 +323,16 @@ impl Capabilities {
                     problems.push(at, format!("duplicate entry {target:?}"));
                 }
                 Ok(_) => {}
+            }
+        }
+        for (i, id) in self.module_reads.iter().enumerate() {
+            let at = format!("capabilities.module-reads[{i}]");
+            if !names::is_plugin_id(id) {
+                problems.push(at, format!("{id:?} {}", names::PLUGIN_ID_RULE));
+            } else if id == plugin {
+                problems.push(at, "names the plugin itself");
+            } else if self.module_reads[..i].contains(id) {
+                problems.push(at, format!("duplicate entry {id:?}"));
             }
         }
     }

@@ -31,7 +31,7 @@ fn bad_text_is_explained() {
         error.to_string(),
         "\"camera\" is not a capability: expected storage, blobs, config, log, clock, \
          notices, documents, directory, public-writes, events-publish:<pattern>, events-subscribe:<pattern>, \
-         storage-read:<owner>/<collection> or peripheral:<class>"
+         storage-read:<owner>/<collection>, module-read:<plugin> or peripheral:<class>"
     );
     assert!("events-publish:".parse::<Capability>().is_err());
     assert!("storage-read:hotline".parse::<Capability>().is_err());

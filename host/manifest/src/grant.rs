@@ -49,6 +49,7 @@ pub fn grant(manifest: &Manifest, policy: &Policy) -> Grant {
             Capability::StorageRead { owner, collection } => {
                 policy.allows_read(&manifest.id, owner, collection)
             }
+            Capability::ModuleRead(target) => policy.allows_module_read(&manifest.id, target),
             simple => {
                 let name = simple.to_string();
                 entry.is_some_and(|e| e.allow.contains(&name))
@@ -148,6 +149,11 @@ impl Grant {
             Capability::EventsSubscribe(pattern) => topic::topic_matches(pattern, topic),
             _ => false,
         })
+    }
+
+    /// Whether the plugin may read module `plugin`'s `module-read` routes.
+    pub fn can_read_module(&self, plugin: &str) -> bool {
+        self.allows(&Capability::ModuleRead(plugin.to_owned()))
     }
 
     pub fn can_read(&self, owner: &str, collection: &str) -> bool {

@@ -27,6 +27,50 @@ timeout-ms = 2000
 "#;
 
 #[test]
+fn module_reads_are_granted_per_pair() {
+    let reader = Manifest::parse(
+        r#"
+id = "reporting"
+version = "1.0.0"
+wit = "0.1.4"
+name = { zh = "报表", en = "Reports" }
+[capabilities]
+module-reads = ["supervision", "hotline"]
+"#,
+    )
+    .unwrap();
+    let policy = Policy::parse(
+        r#"
+[[module-read]]
+reader = "reporting"
+target = "supervision"
+[[module-read]]
+reader = "other"
+target = "hotline"
+"#,
+    )
+    .unwrap();
+    let g = grant(&reader, &policy);
+    assert!(g.can_read_module("supervision"));
+    assert!(!g.can_read_module("hotline"));
+    assert!(!g.can_read_module("queue"));
+    assert!(
+        g.denied()
+            .contains(&Capability::ModuleRead("hotline".into()))
+    );
+    assert_eq!(
+        "module-read:hotline".parse::<Capability>(),
+        Ok(Capability::ModuleRead("hotline".into()))
+    );
+    assert!("module-read:Hotline".parse::<Capability>().is_err());
+    let bad = Policy::parse("[[module-read]]\nreader = \"R\"\ntarget = \"*\"\n")
+        .unwrap_err()
+        .to_string();
+    assert!(bad.contains("module-read[0].reader: must be a plugin id"), "{bad}");
+    assert!(bad.contains("module-read[0].target: must be a plugin id"), "{bad}");
+}
+
+#[test]
 fn deny_by_default() {
     let g = grant(&manifest(REQUEST), &Policy::default());
     assert!(g.capabilities().is_empty());

@@ -46,7 +46,7 @@ pub use grant::{EffectiveLimits, Grant, grant};
 pub use manifest::{ConfigSection, Limits, Manifest, Subscription, World};
 pub use names::METADATA_FIELDS;
 pub use package::{Package, PackageError, Verified};
-pub use policy::{PluginPolicy, Policy, PolicyError, PolicyLimits, ReadRule};
+pub use policy::{ModuleReadRule, PluginPolicy, Policy, PolicyError, PolicyLimits, ReadRule};
 pub use request::{
     FORWARDED_HEADERS, PluginRequest, RequestError, normalise_path, parse_method, parse_query,
     percent_decode, to_plugin_request,

@@ -114,7 +114,7 @@ pub struct Manifest {
 
 impl Manifest {
     /// WIT package versions this crate accepts in `wit`.
-    pub const SUPPORTED_WIT: &'static [&'static str] = &["0.1.0", "0.1.1", "0.1.2", "0.1.3"];
+    pub const SUPPORTED_WIT: &'static [&'static str] = &["0.1.0", "0.1.1", "0.1.2", "0.1.3", "0.1.4"];
 
     /// Largest manifest accepted, in bytes (TOML text or canonical JSON).
     pub const MAX_BYTES: usize = 1024 * 1024;
@@ -218,6 +218,11 @@ impl Manifest {
         for class in &c.peripherals {
             if crate::capability::PERIPHERAL_CLASSES.contains(&class.as_str()) {
                 set.insert(Capability::Peripheral(class.clone()));
+            }
+        }
+        for id in &c.module_reads {
+            if crate::names::is_plugin_id(id) {
+                set.insert(Capability::ModuleRead(id.clone()));
             }
         }
         for target in &c.storage_read {

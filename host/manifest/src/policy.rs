@@ -14,6 +14,10 @@
 //! reader = "report"                    # a plugin id or "*"
 //! target = "hotline/work_orders"       # owner/collection; collection may be "*"
 //!
+//! [[module-read]]
+//! reader = "reporting"                 # a plugin id or "*"
+//! target = "supervision"               # the module whose `module-read` routes it reads
+//!
 //! [limits]                             # the largest values any plugin gets
 //! memory-mib = 128
 //! timeout-ms = 5000
@@ -52,6 +56,9 @@ pub struct Policy {
     /// Which plugins may read which other plugins' collections.
     #[serde(default)]
     pub storage_read: Vec<ReadRule>,
+    /// Which plugins may read which other modules' `module-read` routes.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub module_read: Vec<ModuleReadRule>,
     /// The largest limits any plugin gets.
     #[serde(default)]
     pub limits: PolicyLimits,
@@ -84,6 +91,16 @@ pub struct ReadRule {
     /// The reading plugin's id, or `"*"`.
     pub reader: String,
     /// `owner/collection`, where the collection may be `*`.
+    pub target: String,
+}
+
+/// One `[[module-read]]` rule.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub struct ModuleReadRule {
+    /// The reading plugin's id, or `"*"`.
+    pub reader: String,
+    /// The id of the module it reads.
     pub target: String,
 }
 
@@ -178,6 +195,15 @@ impl Policy {
                 );
             }
         }
+        for (i, rule) in self.module_read.iter().enumerate() {
+            let at = format!("module-read[{i}]");
+            if rule.reader != "*" && !names::is_plugin_id(&rule.reader) {
+                problems.push(format!("{at}.reader"), "must be a plugin id or \"*\"");
+            }
+            if !names::is_plugin_id(&rule.target) {
+                problems.push(format!("{at}.target"), "must be a plugin id");
+            }
+        }
         problems.into_result().map_err(PolicyError)
     }
 
@@ -195,6 +221,14 @@ impl Policy {
                     .split_once('/')
                     .is_some_and(|(o, c)| o == owner && (c == "*" || c == collection))
         })
+    }
+
+    /// Whether a `[[module-read]]` rule lets `reader` read `target`'s
+    /// `module-read` routes.
+    pub fn allows_module_read(&self, reader: &str, target: &str) -> bool {
+        self.module_read
+            .iter()
+            .any(|rule| (rule.reader == "*" || rule.reader == reader) && rule.target == target)
     }
 }
 

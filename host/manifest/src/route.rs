@@ -65,6 +65,10 @@ pub struct Route {
     /// only; required on a public route that is not `GET`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub per_minute: Option<u32>,
+    /// Other module plugins may read it (`GET` only), each when it declares
+    /// `module-reads` of this plugin and the operator grants the pair.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub module_read: bool,
 }
 
 /// The most anonymous calls per address per minute a route may allow.
@@ -176,6 +180,12 @@ pub(crate) fn validate(routes: &[Route], problems: &mut Problems) {
                 format!("must be 1 to {MAX_PER_MINUTE}, not {n}"),
             ),
             _ => {}
+        }
+        if route.module_read && route.method != Method::Get {
+            problems.push(
+                format!("{at}.module-read"),
+                "only a GET route can be read by other modules",
+            );
         }
     }
 }

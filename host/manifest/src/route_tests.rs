@@ -9,6 +9,7 @@ fn route(method: Method, path: &str) -> Route {
         roles: Vec::new(),
         public: false,
         per_minute: None,
+        module_read: false,
     }
 }
 

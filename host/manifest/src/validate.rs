@@ -6,9 +6,10 @@ use crate::{collection, config, names, route, schedule, topic, view};
 
 /// Most entries each list may hold; bounds the cost of validating a manifest
 /// (schedules are the dearest: a never-firing expression is searched to 5000 AD).
-const MAX_ENTRIES: [(&str, usize); 7] = [
+const MAX_ENTRIES: [(&str, usize); 8] = [
     ("capabilities.events-publish", 64),
     ("capabilities.storage-read", 64),
+    ("capabilities.module-reads", 64),
     ("routes", 256),
     ("subscriptions", 128),
     ("schedules", 32),
@@ -37,7 +38,10 @@ impl Manifest {
             .collect();
         let fits = |at: &str| !oversized.contains(&at);
 
-        if fits("capabilities.events-publish") && fits("capabilities.storage-read") {
+        if fits("capabilities.events-publish")
+            && fits("capabilities.storage-read")
+            && fits("capabilities.module-reads")
+        {
             self.capabilities.validate(&self.id, &mut problems);
         }
         if self.world == World::Edge {
@@ -76,10 +80,11 @@ impl Manifest {
     }
 
     /// Lengths of the lists in [`MAX_ENTRIES`], in its order.
-    fn list_lengths(&self) -> [usize; 7] {
+    fn list_lengths(&self) -> [usize; 8] {
         [
             self.capabilities.events_publish.len(),
             self.capabilities.storage_read.len(),
+            self.capabilities.module_reads.len(),
             self.routes.len(),
             self.subscriptions.len(),
             self.schedules.len(),
@@ -152,11 +157,18 @@ impl Manifest {
     /// cannot import it, so the grant would be for nothing.
     fn wit_rules(&self, problems: &mut Problems) {
         let c = &self.capabilities;
-        for (field, wanted, since) in [(
-            "capabilities.directory",
-            c.directory,
-            semver::Version::new(0, 1, 3),
-        )] {
+        for (field, wanted, since) in [
+            (
+                "capabilities.directory",
+                c.directory,
+                semver::Version::new(0, 1, 3),
+            ),
+            (
+                "capabilities.module-reads",
+                !c.module_reads.is_empty(),
+                semver::Version::new(0, 1, 4),
+            ),
+        ] {
             if wanted && self.wit < since {
                 problems.push(
                     field,
@@ -221,6 +233,9 @@ impl Manifest {
         }
         if c.public_writes {
             problems.push("capabilities.public-writes", WHY);
+        }
+        if !c.module_reads.is_empty() {
+            problems.push("capabilities.module-reads", WHY);
         }
         if !c.events_subscribe.is_empty() {
             problems.push("capabilities.events-subscribe", WHY);
@@ -352,6 +367,44 @@ title = { zh = "列表", en = "List" }
         let plain = Manifest::parse(MINIMAL).unwrap().canonical_bytes().unwrap();
         assert!(!String::from_utf8_lossy(&plain).contains("public-writes"));
         assert!(!String::from_utf8_lossy(&plain).contains("per-minute"));
+    }
+
+    #[test]
+    fn module_reads_are_declared_by_the_reader_and_opted_into_by_the_route() {
+        let reads = "[capabilities]\nmodule-reads = [\"supervision\", \"queue\", \"Bad\", \"supervision\"]\n";
+        assert_eq!(
+            errors(reads),
+            "capabilities.module-reads[1]: names the plugin itself\n\
+             capabilities.module-reads[2]: \"Bad\" must be 2 to 40 lowercase letters, digits or '-', starting with a letter\n\
+             capabilities.module-reads[3]: duplicate entry \"supervision\"\n\
+             capabilities.module-reads: needs WIT 0.1.4 or later (the manifest declares wit = \"0.1.0\")"
+        );
+        assert_eq!(
+            errors("[[routes]]\nmethod = \"POST\"\npath = \"/x\"\nmodule-read = true\n"),
+            "routes[0].module-read: only a GET route can be read by other modules"
+        );
+        let newer = MINIMAL.replace("0.1.0", "0.1.4");
+        let m = Manifest::parse(&format!(
+            "{newer}[capabilities]\nmodule-reads = [\"supervision\"]\n[[routes]]\nmethod = \"GET\"\npath = \"/figures\"\nmodule-read = true\n"
+        ))
+        .unwrap();
+        assert!(
+            m.requested_capabilities()
+                .contains(&crate::Capability::ModuleRead("supervision".into()))
+        );
+        assert!(m.routes[0].module_read);
+        let edge = Manifest::parse(&format!(
+            "{newer}world = \"edge\"\n[capabilities]\nmodule-reads = [\"supervision\"]\n"
+        ))
+        .unwrap_err()
+        .to_string();
+        assert_eq!(
+            edge,
+            "capabilities.module-reads: is not available to edge plugins"
+        );
+        // Manifests without them keep their canonical bytes (and signatures).
+        let plain = Manifest::parse(MINIMAL).unwrap().canonical_bytes().unwrap();
+        assert!(!String::from_utf8_lossy(&plain).contains("module-read"));
     }
 
     #[test]

@@ -38,8 +38,8 @@ pub mod edge_wit {
     }
 }
 
-/// Generated types of `bantong:platform@0.1.3` (which also runs plugins built
-/// against 0.1.0, 0.1.1 and 0.1.2), re-exported under short names.
+/// Generated types of `bantong:platform@0.1.4` (which also runs plugins built
+/// against 0.1.0 to 0.1.3), re-exported under short names.
 pub mod wit {
     pub use super::generated::Module;
     pub use super::generated::ModulePre;
@@ -64,8 +64,8 @@ pub mod wit {
     /// The generated host traits, implemented by [`crate::HostState`].
     pub mod traits {
         pub use super::super::generated::bantong::platform::{
-            blobs, calendar, catalogue, clock, config, directory, documents, events, log, notices,
-            storage, types,
+            audit, blobs, calendar, catalogue, clock, config, directory, documents, events, log,
+            modules, notices, storage, types,
         };
     }
 }

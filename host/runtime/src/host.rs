@@ -11,8 +11,8 @@ use wasmtime::{ResourceLimiter, Result as WtResult};
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
 use crate::bindings::wit::traits::{
-    blobs, calendar, catalogue, clock, config, directory, documents, events, log, notices, storage,
-    types,
+    audit, blobs, calendar, catalogue, clock, config, directory, documents, events, log, modules,
+    notices, storage, types,
 };
 use crate::bindings::wit::{
     AggregateQuery, Arrangement, BlobRef, DirectoryHall, DirectoryPerson, Document, DocumentFormat,
@@ -156,6 +156,41 @@ pub trait CallHost: Send + 'static {
             ))
         }
     }
+    /// Keeps an audit note for the call's record (the runtime has checked
+    /// the action's form, the detail's size and the count). The default
+    /// drops it: an embedder without an audit log need not implement it.
+    fn audit_note(&mut self, action: String, detail: serde_json::Value) {
+        let _ = (action, detail);
+    }
+    /// The installed and enabled version of module plugin `plugin`, when
+    /// the caller's read of it is granted. The default refuses: an
+    /// embedder without other modules need not implement it.
+    fn module_installed(
+        &mut self,
+        plugin: String,
+    ) -> impl Future<Output = Result<Option<String>, HostError>> + Send {
+        let _ = plugin;
+        async {
+            Err(HostError::Denied(
+                "reads of other modules are not available here".into(),
+            ))
+        }
+    }
+    /// `GET target` of module plugin `plugin` (the runtime has already
+    /// refused an over-long target); answers a 2xx reply's body. The
+    /// default refuses.
+    fn module_get(
+        &mut self,
+        plugin: String,
+        target: String,
+    ) -> impl Future<Output = Result<Vec<u8>, HostError>> + Send {
+        let _ = (plugin, target);
+        async {
+            Err(HostError::Denied(
+                "reads of other modules are not available here".into(),
+            ))
+        }
+    }
 }
 
 /// Longest notice text accepted from a plugin, in characters.
@@ -167,6 +202,21 @@ pub const MAX_CALENDAR_YEARS: i32 = 20;
 /// Longest role name accepted by `directory.people`, in bytes (role names
 /// are short kebab-case words).
 pub const MAX_ROLE_BYTES: usize = 64;
+
+/// Longest audit note action, in bytes.
+pub const MAX_AUDIT_ACTION_BYTES: usize = 64;
+
+/// Largest audit note detail (JSON text), in bytes.
+pub const MAX_AUDIT_DETAIL_BYTES: usize = 4096;
+
+/// Most audit notes one call keeps.
+pub const MAX_AUDIT_NOTES: usize = 16;
+
+/// Longest plugin id accepted by `modules`, in bytes.
+pub const MAX_PLUGIN_ID_BYTES: usize = 64;
+
+/// Longest target (path and query) accepted by `modules.get`, in bytes.
+pub const MAX_MODULE_TARGET_BYTES: usize = 2048;
 
 /// Largest `wasi:random` request served.
 const MAX_RANDOM_BYTES: u64 = 64 * 1024;
@@ -187,6 +237,8 @@ pub struct HostState<H> {
     pub(crate) limiter: MemoryCap,
     /// Largest JSON text or byte list accepted from the guest in one import.
     pub(crate) boundary_bytes: usize,
+    /// Audit notes kept so far in this call.
+    audit_notes: usize,
 }
 
 impl<H> HostState<H> {
@@ -197,6 +249,7 @@ impl<H> HostState<H> {
             table: ResourceTable::new(),
             limiter: MemoryCap::new(memory_bytes),
             boundary_bytes,
+            audit_notes: 0,
         }
     }
 
@@ -410,6 +463,74 @@ impl<H: CallHost> directory::Host for HostState<H> {
             ))));
         }
         Ok(self.host.directory_people(role).await)
+    }
+}
+
+impl<H: CallHost> audit::Host for HostState<H> {
+    async fn note(&mut self, action: String, detail: String) -> WtResult<Result<(), HostError>> {
+        let action_ok = !action.is_empty()
+            && action.len() <= MAX_AUDIT_ACTION_BYTES
+            && action
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b));
+        if !action_ok {
+            return Ok(Err(HostError::Invalid(format!(
+                "an audit action is 1 to {MAX_AUDIT_ACTION_BYTES} bytes of a-z, 0-9, '.', '_' and '-'"
+            ))));
+        }
+        if detail.len() > MAX_AUDIT_DETAIL_BYTES {
+            return Ok(Err(HostError::Invalid(format!(
+                "an audit note's detail has at most {MAX_AUDIT_DETAIL_BYTES} bytes"
+            ))));
+        }
+        let detail: serde_json::Value = match serde_json::from_str(&detail) {
+            Ok(v @ serde_json::Value::Object(_)) => v,
+            _ => {
+                return Ok(Err(HostError::Invalid(
+                    "an audit note's detail is a JSON object".into(),
+                )));
+            }
+        };
+        if self.audit_notes >= MAX_AUDIT_NOTES {
+            return Ok(Err(HostError::Invalid(format!(
+                "at most {MAX_AUDIT_NOTES} audit notes per call"
+            ))));
+        }
+        self.audit_notes += 1;
+        self.host.audit_note(action, detail);
+        Ok(Ok(()))
+    }
+}
+
+impl<H: CallHost> modules::Host for HostState<H> {
+    async fn installed(&mut self, plugin: String) -> WtResult<Result<Option<String>, HostError>> {
+        if plugin.len() > MAX_PLUGIN_ID_BYTES {
+            return Ok(Err(HostError::Invalid(format!(
+                "a plugin id has at most {MAX_PLUGIN_ID_BYTES} bytes"
+            ))));
+        }
+        Ok(self.host.module_installed(plugin).await)
+    }
+
+    async fn get(
+        &mut self,
+        plugin: String,
+        target: String,
+    ) -> WtResult<Result<Vec<u8>, HostError>> {
+        if plugin.len() > MAX_PLUGIN_ID_BYTES || target.len() > MAX_MODULE_TARGET_BYTES {
+            return Ok(Err(HostError::Invalid(format!(
+                "a plugin id has at most {MAX_PLUGIN_ID_BYTES} bytes and a target at most {MAX_MODULE_TARGET_BYTES}"
+            ))));
+        }
+        let body = match self.host.module_get(plugin, target).await {
+            Ok(body) => body,
+            Err(e) => return Ok(Err(e)),
+        };
+        // What crosses into the reader is bounded like everything else.
+        if let Err(e) = self.check_size("module reply", body.len()) {
+            return Ok(Err(e));
+        }
+        Ok(Ok(body))
     }
 }
 

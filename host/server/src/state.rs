@@ -20,7 +20,7 @@ pub struct Inner {
     pub config: HostConfig,
     pub store: Store,
     pub identity: Identity,
-    pub plugins: PluginManager,
+    pub plugins: Arc<PluginManager>,
     pub edge: crate::edge::Edge,
     pub started: Instant,
     /// Name of this process in leases and schedule claims.

@@ -132,7 +132,11 @@ async fn deliver(state: &AppState, d: &bantong_store::Delivery) -> Result<(), St
     }
     let outcome = outcome?;
     outcome.value?;
-    outcome.host.commit().await.map_err(|e| e.to_string())
+    outcome
+        .host
+        .commit(state.identity.audit())
+        .await
+        .map_err(|e| e.to_string())
 }
 
 async fn outbox_loop(state: AppState, mut stop: watch::Receiver<bool>) {
@@ -212,7 +216,11 @@ pub async fn fire_due(state: &AppState, since_ms: i64, now_ms: i64) -> usize {
                 }
                 let result = match outcome {
                     Ok(o) => match o.value {
-                        Ok(()) => o.host.commit().await.map_err(|e| e.to_string()),
+                        Ok(()) => o
+                            .host
+                            .commit(state.identity.audit())
+                            .await
+                            .map_err(|e| e.to_string()),
                         Err(e) => Err(e),
                     },
                     Err(e) => Err(e.to_string()),

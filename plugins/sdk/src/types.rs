@@ -90,6 +90,18 @@ impl Caller {
         self.district_wide || self.halls.iter().any(|h| h == hall)
     }
 
+    /// The id of the module reading this plugin through
+    /// [`crate::modules::get`] (the caller `module:<id>`, role `module`),
+    /// or `None` for a person or a token. The host lets such a caller in
+    /// only on routes marked `module-read` and only when the operator
+    /// granted that module the read: a route may answer it as a
+    /// district-wide reader.
+    pub fn module(&self) -> Option<&str> {
+        self.user_id
+            .strip_prefix("module:")
+            .filter(|_| self.has_role("module"))
+    }
+
     /// Whether this is a machine using an API token (`token:<id>`).
     pub fn is_machine(&self) -> bool {
         self.user_id.starts_with("token:")

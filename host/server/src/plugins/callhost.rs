@@ -2,7 +2,7 @@
 //! plugin's grant and the caller's hall scope, then served by the store's
 //! unit of work.
 
-use std::sync::Arc;
+use std::sync::{Arc, Weak};
 
 use bantong_manifest::Capability;
 use bantong_runtime::CallHost;
@@ -24,6 +24,11 @@ pub struct ServerCallHost {
     actor: Option<String>,
     config: String,
     request_id: String,
+    /// The manager, when this call may read other modules (a top-level
+    /// call); empty in a module read, which cannot read further.
+    modules: Weak<super::manager::PluginManager>,
+    /// The plugin's notes for the call's audit record (action, detail).
+    notes: Vec<(String, serde_json::Value)>,
 }
 
 impl ServerCallHost {
@@ -45,6 +50,27 @@ impl ServerCallHost {
             actor: None,
             config,
             request_id,
+            modules: Weak::new(),
+            notes: Vec::new(),
+        }
+    }
+
+    /// Lets the call read other modules through `manager` (an empty
+    /// `Weak` forbids it).
+    pub fn reading_modules(mut self, manager: Weak<super::manager::PluginManager>) -> Self {
+        self.modules = manager;
+        self
+    }
+
+    /// Refuses a module read the plugin's grant does not include.
+    fn may_read_module(&self, plugin: &str) -> Result<(), HostError> {
+        if self.version.grant.can_read_module(plugin) {
+            Ok(())
+        } else {
+            Err(HostError::Denied(format!(
+                "plugin {} may not read module {plugin} (declare it under module-reads and have it granted)",
+                self.plugin_id()
+            )))
         }
     }
 
@@ -55,18 +81,44 @@ impl ServerCallHost {
         self
     }
 
-    /// Commits the writes and events of the call.
-    pub async fn commit(self) -> Result<(), store::Error> {
-        self.uow.commit().await
+    /// Commits the writes and events of a call no person made; when the
+    /// plugin noted something for the audit log, together with a record
+    /// attributed to the plugin.
+    pub async fn commit(self, audit: &crate::audit::Audit) -> Result<(), CommitError> {
+        if self.notes.is_empty() {
+            return self.uow.commit().await.map_err(CommitError::Store);
+        }
+        let mut entry = crate::audit::AuditEntry::new(
+            format!("plugin:{}", self.plugin_id()),
+            crate::audit::ActorKind::System,
+            "plugin.notes",
+            "plugin-call",
+            self.request_id.clone(),
+        )
+        .detail(serde_json::json!({ "request_id": self.request_id }));
+        if let Some(h) = &self.hall {
+            entry = entry.hall(h.clone());
+        }
+        self.commit_audited(audit, entry).await
     }
 
-    /// Commits the call's writes together with their audit row: both or
-    /// neither. Without writes, nothing is recorded.
+    /// Commits the call's writes together with their audit row (holding
+    /// the plugin's notes, if any): both or neither. Without writes,
+    /// nothing is recorded.
     pub async fn commit_audited(
         mut self,
         audit: &crate::audit::Audit,
-        entry: crate::audit::AuditEntry,
+        mut entry: crate::audit::AuditEntry,
     ) -> Result<(), CommitError> {
+        if !self.notes.is_empty()
+            && let Some(detail) = entry.detail.as_object_mut()
+        {
+            let notes: Vec<serde_json::Value> = std::mem::take(&mut self.notes)
+                .into_iter()
+                .map(|(action, detail)| serde_json::json!({ "action": action, "detail": detail }))
+                .collect();
+            detail.insert("notes".into(), serde_json::Value::Array(notes));
+        }
         if let Some(conn) = self.uow.open_transaction() {
             audit
                 .record_in(conn, &entry)
@@ -74,6 +126,11 @@ impl ServerCallHost {
                 .map_err(CommitError::Audit)?;
         }
         self.uow.commit().await.map_err(CommitError::Store)
+    }
+
+    /// Whether the plugin noted anything for the audit log.
+    pub fn has_notes(&self) -> bool {
+        !self.notes.is_empty()
     }
 
     /// Whether the call wrote anything (documents or events).
@@ -583,6 +640,34 @@ impl CallHost for ServerCallHost {
                 district_wide: p.district_wide,
             })
             .collect())
+    }
+
+    fn audit_note(&mut self, action: String, detail: serde_json::Value) {
+        self.notes.push((action, detail));
+    }
+
+    async fn module_installed(&mut self, plugin: String) -> Result<Option<String>, HostError> {
+        self.may_read_module(&plugin)?;
+        let Some(manager) = self.modules.upgrade() else {
+            return Err(HostError::Denied(
+                "a module read cannot itself read other modules".into(),
+            ));
+        };
+        Ok(manager.module_version(&plugin))
+    }
+
+    async fn module_get(&mut self, plugin: String, target: String) -> Result<Vec<u8>, HostError> {
+        self.may_read_module(&plugin)?;
+        let Some(manager) = self.modules.upgrade() else {
+            return Err(HostError::Denied(
+                "a module read cannot itself read other modules".into(),
+            ));
+        };
+        let reader = self.plugin_id().to_owned();
+        let request_id = self.request_id.clone();
+        manager
+            .read_module(&reader, &plugin, &target, &request_id)
+            .await
     }
 
     fn log(&mut self, level: wit::Level, message: String, fields: Vec<(String, String)>) {

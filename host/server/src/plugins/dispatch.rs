@@ -377,9 +377,11 @@ async fn dispatch(
     if status.is_success() || status.is_redirection() {
         // People's writes commit together with their audit row; machines
         // (API tokens) and the host itself are not audited per write.
+        // A machine's call is recorded too when the plugin noted something
+        // for the audit log.
         let person = principal
             .as_ref()
-            .filter(|p| matches!(p.kind, PrincipalKind::User));
+            .filter(|p| matches!(p.kind, PrincipalKind::User) || host.has_notes());
         match person {
             Some(p) => {
                 let mut entry = AuditEntry::new(
@@ -397,7 +399,10 @@ async fn dispatch(
                     .await
                     .map_err(|e| AppError::internal("committing a plugin call", e))?;
             }
-            None => host.commit().await.map_err(AppError::from)?,
+            None => host
+                .commit(state.identity.audit())
+                .await
+                .map_err(|e| AppError::internal("committing a plugin call", e))?,
         }
     }
     // Whatever the plugin says, nothing it returns runs as a page of ours.

@@ -3,12 +3,16 @@
 //! load: an unsigned or altered artefact never reaches the runtime.
 
 use std::collections::{BTreeMap, HashMap};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex, OnceLock, Weak};
 use std::time::{Duration, Instant};
 
 use bantong_manifest::{
     ConfigError as SchemaError, Manifest, Package, Policy, TrustedKeys, World, grant,
 };
+use bantong_manifest::{RequestError, to_plugin_request};
+use bantong_runtime::wit::{self, HostError};
 use bantong_runtime::{PluginLimits, Runtime, RuntimeConfig};
 use bantong_store::{PluginRecord, PluginVersion, Scope, Store};
 use serde_json::{Value, json};
@@ -56,7 +60,13 @@ pub struct PluginManager {
     trusted: TrustedKeys,
     dev_mode: bool,
     config_cache: Mutex<HashMap<ConfigKey, (Instant, Arc<String>)>>,
+    /// Itself, for the call hosts of top-level calls to read other modules.
+    me: Weak<PluginManager>,
 }
+
+/// A module read in flight (boxed: a read runs a plugin whose call host may
+/// start another, so its future cannot name its own type).
+pub type ModuleRead<'a> = Pin<Box<dyn Future<Output = Result<Vec<u8>, HostError>> + Send + 'a>>;
 
 /// (`plugin@digest`, hall or "") of a cached resolved config.
 type ConfigKey = (String, String);
@@ -88,9 +98,9 @@ impl PluginManager {
         policy: Policy,
         trusted: TrustedKeys,
         dev_mode: bool,
-    ) -> Result<Self, PluginError> {
+    ) -> Result<Arc<Self>, PluginError> {
         let runtime = Runtime::new(runtime_config).map_err(|e| PluginError::Load(e.to_string()))?;
-        Ok(PluginManager {
+        Ok(Arc::new_cyclic(|me| PluginManager {
             runtime,
             store,
             identity,
@@ -99,7 +109,8 @@ impl PluginManager {
             trusted,
             dev_mode,
             config_cache: Mutex::new(HashMap::new()),
-        })
+            me: me.clone(),
+        }))
     }
 
     pub fn runtime(&self) -> &Runtime<ServerCallHost> {
@@ -627,7 +638,120 @@ impl PluginManager {
             config,
             request_id,
         )
+        .reading_modules(self.me.clone())
     }
+
+    /// The installed and enabled version of module `plugin`, if any.
+    pub fn module_version(&self, plugin: &str) -> Option<String> {
+        let entry = self.index.get(plugin).filter(|e| e.is_enabled())?;
+        let version = entry.current().meta().manifest.version.to_string();
+        Some(version)
+    }
+
+    /// `GET target` of module `plugin` on behalf of module `reader` (whose
+    /// grant the caller has checked): only a route marked `module-read`,
+    /// as the caller `module:<reader>` (role `module`, district-wide, no
+    /// hall). Nothing the read writes is committed, and its call host
+    /// cannot read further modules.
+    pub fn read_module<'a>(
+        &'a self,
+        reader: &'a str,
+        plugin: &'a str,
+        target: &'a str,
+        request_id: &'a str,
+    ) -> ModuleRead<'a> {
+        Box::pin(async move {
+            let entry = self
+                .index
+                .get(plugin)
+                .filter(|e| e.is_enabled())
+                .ok_or_else(|| {
+                    HostError::NotFound(format!("module {plugin} is not installed or not enabled"))
+                })?;
+            let loaded = entry.current();
+            let meta = loaded.meta().clone();
+            let preq = to_plugin_request(
+                &meta.routes,
+                "GET",
+                target,
+                &[],
+                0,
+                loaded.limits().boundary_bytes,
+            )
+            .map_err(|e| match e {
+                RequestError::NoRoute(_) | RequestError::MethodNotAllowed { .. } => {
+                    HostError::NotFound(format!("module {plugin}: {e}"))
+                }
+                other => HostError::Invalid(format!("module {plugin}: {other}")),
+            })?;
+            if !preq.route.module_read {
+                return Err(HostError::Denied(format!(
+                    "GET {} of module {plugin} is not open to other modules (no module-read)",
+                    preq.route.path
+                )));
+            }
+            let who = format!("module:{reader}");
+            let req = wit::Request {
+                request_id: request_id.to_owned(),
+                method: wit::Method::Get,
+                path: preq.path,
+                query: preq.query,
+                headers: Vec::new(),
+                body: Vec::new(),
+                caller: Some(wit::Caller {
+                    user_id: who.clone(),
+                    username: who,
+                    roles: vec![MODULE_ROLE.to_owned()],
+                    halls: Vec::new(),
+                    district_wide: true,
+                }),
+                hall: None,
+            };
+            let host = self
+                .call_host(&loaded, Scope::all(plugin), None, request_id.to_owned())
+                .await
+                .reading_modules(Weak::new());
+            let outcome = match self.runtime.handle(&entry.slot, &loaded, host, req).await {
+                Ok(outcome) => outcome,
+                Err(e) => {
+                    tracing::warn!(reader, plugin, request_id, error = %e, "a module read failed");
+                    if entry.slot.take_newly_quarantined() {
+                        self.persist_quarantine(plugin).await;
+                    }
+                    return Err(HostError::Unavailable(format!("module {plugin} failed: {e}")));
+                }
+            };
+            // A read: whatever the other module wrote is dropped here.
+            drop(outcome.host);
+            module_reply(plugin, outcome.value)
+        })
+    }
+}
+
+/// The role a module reading another module holds (and no person does).
+pub const MODULE_ROLE: &str = "module";
+
+/// A 2xx reply's body, or the other module's refusal as the reader's error.
+fn module_reply(plugin: &str, resp: wit::Response) -> Result<Vec<u8>, HostError> {
+    if (200..300).contains(&resp.status) {
+        return Ok(resp.body);
+    }
+    let said = serde_json::from_slice::<Value>(&resp.body)
+        .ok()
+        .and_then(|v| {
+            // The SDK's `{"error": {"message"}}`, or a bare `{"message"}`.
+            let m = v.get("error").unwrap_or(&v).get("message")?;
+            m.as_str().map(str::to_owned)
+        })
+        .unwrap_or_default();
+    let text = format!("module {plugin} answered {}: {said}", resp.status);
+    Err(match resp.status {
+        401 | 403 => HostError::Denied(text),
+        404 | 410 => HostError::NotFound(text),
+        409 => HostError::Conflict(text),
+        400..=499 => HostError::Invalid(text),
+        _ => HostError::Unavailable(text),
+    })
 }
 
 /// Checks the exported views against the manifest's `[[views]]` and returns
