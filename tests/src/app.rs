@@ -46,7 +46,11 @@ pub fn fixture_manifest(id: &str) -> Manifest {
     if id != "fixture" {
         // A second plugin from the same code reads the first one instead
         // of itself.
-        text = text.replacen(&format!("module-reads = [\"{id}\""), "module-reads = [\"fixture\"", 1);
+        text = text.replacen(
+            &format!("module-reads = [\"{id}\""),
+            "module-reads = [\"fixture\"",
+            1,
+        );
     }
     Manifest::parse(&text).expect("fixture manifest parses")
 }
@@ -78,6 +82,17 @@ events-subscribe = ["hall.alert.*"]
 [[storage-read]]
 reader = "supervision"
 target = "hotline/orders"
+
+[plugins.reporting]
+allow = ["storage", "config", "log", "clock", "documents", "notices", "directory"]
+
+[[module-read]]
+reader = "reporting"
+target = "supervision"
+
+[[module-read]]
+reader = "reporting"
+target = "hotline"
 
 [[module-read]]
 reader = "fixture"
@@ -209,6 +224,11 @@ impl TestApp {
             "bantong_supervision.wasm",
         )
         .await;
+    }
+
+    pub async fn install_reporting(&self) {
+        self.install_from_repo("plugins/reporting/manifest.toml", "bantong_reporting.wasm")
+            .await;
     }
 
     /// Installs the fixture under `id` as the system and returns its digest.

@@ -111,7 +111,11 @@ async fn a_module_reads_another_modules_published_routes() {
         // Routes not marked module-read are closed, even to a granted reader.
         let r = read("fixture-b", "/notes").await;
         assert_eq!(r.status, StatusCode::FORBIDDEN, "{backend:?}: {}", r.json());
-        assert!(message(&r.json()).contains("no module-read"), "{}", r.json());
+        assert!(
+            message(&r.json()).contains("no module-read"),
+            "{}",
+            r.json()
+        );
         // No such route; a malformed target.
         let r = read("fixture-b", "/nothing-here").await;
         assert_eq!(r.status, StatusCode::NOT_FOUND, "{backend:?}: {}", r.json());
@@ -151,7 +155,10 @@ async fn a_module_reads_another_modules_published_routes() {
 }
 
 fn message(v: &Value) -> String {
-    v["error"]["message"].as_str().unwrap_or_default().to_owned()
+    v["error"]["message"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -192,7 +199,11 @@ async fn a_plugins_notes_join_the_calls_audit_record() {
         );
 
         // A call that fails after noting records nothing and stores nothing.
-        let before = staff.get("/api/plugins/fixture/notes?hall=bailou").await.json()["total"].clone();
+        let before = staff
+            .get("/api/plugins/fixture/notes?hall=bailou")
+            .await
+            .json()["total"]
+            .clone();
         let r = staff
             .post(
                 "/api/plugins/fixture/audited?hall=bailou",
@@ -218,9 +229,20 @@ async fn a_plugins_notes_join_the_calls_audit_record() {
             .query(&noted("plugin.post"))
             .await
             .expect("audit");
-        assert_eq!(rows.len(), 1, "{backend:?}: only the first call is recorded");
-        let after = staff.get("/api/plugins/fixture/notes?hall=bailou").await.json()["total"].clone();
-        assert_eq!(before, after, "{backend:?}: the refused calls stored nothing");
+        assert_eq!(
+            rows.len(),
+            1,
+            "{backend:?}: only the first call is recorded"
+        );
+        let after = staff
+            .get("/api/plugins/fixture/notes?hall=bailou")
+            .await
+            .json()["total"]
+            .clone();
+        assert_eq!(
+            before, after,
+            "{backend:?}: the refused calls stored nothing"
+        );
         assert!(state.identity.audit().verify().await.expect("verify").ok);
     }
 }

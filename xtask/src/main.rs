@@ -28,6 +28,7 @@ const PLUGINS: &[(&str, &str)] = &[
     ("bantong-kiosk", "bantong_kiosk"),
     ("bantong-hotline", "bantong_hotline"),
     ("bantong-supervision", "bantong_supervision"),
+    ("bantong-reporting", "bantong_reporting"),
 ];
 const WASM_TARGET: &str = "wasm32-wasip2";
 

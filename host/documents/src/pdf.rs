@@ -205,12 +205,8 @@ impl<'a> Layout<'a> {
                 }
             }
         }
-        let want: Vec<f32> = want
-            .iter()
-            .map(|w| w.clamp(30.0, 220.0) + 2.0 * PAD)
-            .collect();
-        let total: f32 = want.iter().sum();
-        let widths: Vec<f32> = want.iter().map(|w| w / total * WIDTH).collect();
+        let want: Vec<f32> = want.iter().map(|w| w.max(30.0) + 2.0 * PAD).collect();
+        let widths = fit_columns(&want, WIDTH);
         let header: Vec<(String, bool)> = columns.iter().map(|c| (c.clone(), false)).collect();
         self.row(&widths, &header, true);
         // The most lines one row may hold on a page under the header.
@@ -555,4 +551,49 @@ fn draw(doc: &Document, fonts: &Fonts, l: &Layout<'_>) -> Result<Vec<u8>, DocErr
     document
         .finish()
         .map_err(|e| DocError::Render(format!("pdf: {e:?}")))
+}
+
+/// Column widths for the wanted (natural) widths within `total`: short
+/// columns keep their width and only the widest give way, down to a common
+/// cap (so a state or a date is not wrapped one character a line because a
+/// description is long); when even equal shares do not fit, each column
+/// gets its share of the total in proportion.
+pub(crate) fn fit_columns(want: &[f32], total: f32) -> Vec<f32> {
+    let sum: f32 = want.iter().sum();
+    if sum <= total || want.is_empty() {
+        // Room to spare goes to every column in proportion.
+        return want.iter().map(|w| w / sum.max(1.0) * total).collect();
+    }
+    // The cap c where Σ min(w, c) = total, by walking the sorted widths.
+    let mut sorted = want.to_vec();
+    sorted.sort_by(f32::total_cmp);
+    let mut below = 0.0;
+    for (i, w) in sorted.iter().enumerate() {
+        let rest = (sorted.len() - i) as f32;
+        let cap = (total - below) / rest;
+        if cap <= *w {
+            return want.iter().map(|x| x.min(cap)).collect();
+        }
+        below += w;
+    }
+    want.iter().map(|w| w / sum * total).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fit_columns;
+
+    #[test]
+    fn only_the_widest_columns_give_way() {
+        // Fits: spread in proportion.
+        assert_eq!(fit_columns(&[10.0, 30.0], 80.0), vec![20.0, 60.0]);
+        // Too wide: the short columns keep their width, the two long ones
+        // share what is left equally.
+        let w = fit_columns(&[20.0, 30.0, 200.0, 300.0], 250.0);
+        assert_eq!(w, vec![20.0, 30.0, 100.0, 100.0]);
+        assert!((w.iter().sum::<f32>() - 250.0).abs() < 1e-3);
+        // Nothing to share: equal caps.
+        assert_eq!(fit_columns(&[100.0, 100.0], 50.0), vec![25.0, 25.0]);
+        assert!(fit_columns(&[], 50.0).is_empty());
+    }
 }

@@ -66,8 +66,14 @@ target = "hotline"
     let bad = Policy::parse("[[module-read]]\nreader = \"R\"\ntarget = \"*\"\n")
         .unwrap_err()
         .to_string();
-    assert!(bad.contains("module-read[0].reader: must be a plugin id"), "{bad}");
-    assert!(bad.contains("module-read[0].target: must be a plugin id"), "{bad}");
+    assert!(
+        bad.contains("module-read[0].reader: must be a plugin id"),
+        "{bad}"
+    );
+    assert!(
+        bad.contains("module-read[0].target: must be a plugin id"),
+        "{bad}"
+    );
 }
 
 #[test]

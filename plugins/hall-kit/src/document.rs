@@ -128,7 +128,8 @@ impl NamedFigure {
     }
 
     /// Figures as a table: name, value with numerator and denominator, and
-    /// the definition — how DOCX and PDF print a `figures` block.
+    /// the definition (its Chinese half: DOCX and PDF are Chinese
+    /// documents) — how DOCX and PDF print a `figures` block.
     pub fn table(items: &[NamedFigure]) -> (Vec<String>, Vec<Vec<Cell>>) {
         let columns = ["指标", "数值（分子/分母）", "口径"]
             .iter()
@@ -140,7 +141,7 @@ impl NamedFigure {
                 vec![
                     Cell::Text(f.name.clone()),
                     Cell::Text(f.figure.text(Lang::Zh)),
-                    Cell::Text(f.figure.definition.to_string()),
+                    Cell::Text(f.figure.definition_in(Lang::Zh).to_owned()),
                 ]
             })
             .collect();

@@ -150,6 +150,29 @@ impl Figure {
         }
     }
 
+    /// The definition in one language. Definitions are written Chinese
+    /// first, then English (`人工接通率 = 接通量 / 呼入量 answer rate =
+    /// answered / offered`): the English half starts at the first space
+    /// before an ASCII letter after which no Chinese follows. A definition
+    /// with no such break is the same in both languages.
+    pub fn definition_in(&self, lang: Lang) -> &str {
+        let text = self.definition.as_ref();
+        let chinese = |c: char| matches!(c, '\u{3000}'..='\u{9FFF}' | '\u{FF00}'..='\u{FFEF}');
+        let split = text.char_indices().find_map(|(i, c)| {
+            let rest = &text[i + c.len_utf8()..];
+            (c == ' '
+                && rest.starts_with(|n: char| n.is_ascii_alphabetic())
+                && text[..i].chars().any(chinese)
+                && !rest.chars().any(chinese))
+            .then_some((i, rest))
+        });
+        match (split, lang) {
+            (Some((i, _)), Lang::Zh) => text[..i].trim_end(),
+            (Some((_, rest)), Lang::En) => rest,
+            (None, _) => text,
+        }
+    }
+
     /// Value and basis together: `85.3%（128/150）` in Chinese,
     /// `85.3% (128/150)` in English.
     pub fn text(&self, lang: Lang) -> String {
@@ -223,6 +246,36 @@ mod tests {
         let c = Figure::count(17, 0, "大厅数");
         assert_eq!(c.text(Lang::Zh), "17");
         assert_eq!(Figure::count(3, 17, "x").text(Lang::Zh), "3（共 17）");
+    }
+
+    #[test]
+    fn definitions_split_into_their_chinese_and_english_halves() {
+        let f = |d: &'static str| Figure::ratio(1, 2, d);
+        let answered = f("人工接通率 = 接通量 / 呼入量 answer rate = answered / offered");
+        assert_eq!(
+            answered.definition_in(Lang::Zh),
+            "人工接通率 = 接通量 / 呼入量"
+        );
+        assert_eq!(
+            answered.definition_in(Lang::En),
+            "answer rate = answered / offered"
+        );
+        // ASCII inside the Chinese half does not end it.
+        let within = f(
+            "15秒接通率 = answer_within_s 秒内接通量 / (呼入量 − 短时放弃量) answered-in-time rate = answered with wait ≤ answer_within_s / offered",
+        );
+        assert_eq!(
+            within.definition_in(Lang::Zh),
+            "15秒接通率 = answer_within_s 秒内接通量 / (呼入量 − 短时放弃量)"
+        );
+        assert!(
+            within
+                .definition_in(Lang::En)
+                .starts_with("answered-in-time rate")
+        );
+        let one = f("满意率 = 满意 / 评价");
+        assert_eq!(one.definition_in(Lang::Zh), "满意率 = 满意 / 评价");
+        assert_eq!(one.definition_in(Lang::En), "满意率 = 满意 / 评价");
     }
 
     #[test]

@@ -718,7 +718,9 @@ impl PluginManager {
                     if entry.slot.take_newly_quarantined() {
                         self.persist_quarantine(plugin).await;
                     }
-                    return Err(HostError::Unavailable(format!("module {plugin} failed: {e}")));
+                    return Err(HostError::Unavailable(format!(
+                        "module {plugin} failed: {e}"
+                    )));
                 }
             };
             // A read: whatever the other module wrote is dropped here.

@@ -137,11 +137,14 @@ pub fn is_agent(c: &Caller) -> bool {
 /// Whether the caller sees every order (agents, supervisors, leaders,
 /// district administrators).
 pub fn sees_all(c: &Caller) -> bool {
-    c.district_wide
-        && (c.has_role(AGENT)
-            || c.has_role(SUPERVISOR)
-            || c.has_role("leader")
-            || c.has_role("district-admin"))
+    // Another module reads only the routes published to modules
+    // (`module-read` in the manifest), and only when the operator granted it.
+    c.module().is_some()
+        || c.district_wide
+            && (c.has_role(AGENT)
+                || c.has_role(SUPERVISOR)
+                || c.has_role("leader")
+                || c.has_role("district-admin"))
 }
 
 /// The units a caller acts for: the halls (and department scopes) in its

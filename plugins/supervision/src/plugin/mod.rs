@@ -141,9 +141,12 @@ pub fn is_district(c: &Caller) -> bool {
     c.district_wide && (c.has_role(INSPECTOR) || c.has_role(ADMIN))
 }
 
-/// Whether the caller reads every hall's supervision data.
+/// Whether the caller reads every hall's supervision data: the district,
+/// a leader, or another module reading a route this plugin publishes to
+/// modules (`module-read` in the manifest; the host admits only granted
+/// readers, and only there).
 pub fn reads_all(c: &Caller) -> bool {
-    is_district(c) || (c.district_wide && c.has_role("leader"))
+    is_district(c) || (c.district_wide && c.has_role("leader")) || c.module().is_some()
 }
 
 /// Whether the caller acts for a hall (its manager).

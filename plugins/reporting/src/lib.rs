@@ -1,0 +1,19 @@
+//! `reporting`: the district's reports drafted from the other modules, as
+//! pure logic with no storage, clock or bindings, and the plugin glue
+//! ([`plugin`]) over it.
+//!
+//! - [`month`]: the monthly cycle and the due date (the 10th).
+//! - [`sources`]: what a report is drafted from — the figures other modules
+//!   publish to modules — and whether each module was there.
+//! - [`monthly`]: the monthly supervision report (监督检查月报) as a
+//!   document, every section filled from its module or saying it is not
+//!   installed.
+//! - [`workflow`]: draft → review → approval → issue, by role.
+
+#![deny(unsafe_code)]
+
+pub mod month;
+pub mod monthly;
+pub mod plugin;
+pub mod sources;
+pub mod workflow;

@@ -1,0 +1,79 @@
+//! Reporting as a Bantong plugin: the routes, the drafting schedule, the
+//! reads of other modules, rendering through the host and the portal views,
+//! over the pure logic of the crate. `manifest.toml` declares the same
+//! routes, collections, schedules and views.
+//!
+//! Who does what (the platform's role names, district-wide): `inspector`
+//! and `district-admin` draft, edit and submit; `district-admin` reviews
+//! and issues; `leader` approves. A report is issued to every leader and to
+//! every hall; a hall's `hall-manager` reads what was issued to the hall
+//! and confirms receipt.
+
+mod draft;
+mod reports;
+mod schedule;
+mod views;
+
+use bantong_sdk::{Caller, Job, Plugin, Request, Response, Router, View, export_plugin};
+
+/// The plugin.
+pub struct Reporting;
+
+impl Plugin for Reporting {
+    fn handle(req: Request) -> Response {
+        router().handle(req)
+    }
+
+    fn on_job(job: Job) -> Result<(), String> {
+        let text = |r: Response| String::from_utf8_lossy(&r.body).into_owned();
+        match job.name.as_str() {
+            "draft-monthly" => schedule::draft_monthly(job.scheduled_at).map_err(text),
+            "deadline" => schedule::deadline(job.scheduled_at).map_err(text),
+            other => Err(format!("unknown schedule {other}")),
+        }
+    }
+
+    fn views() -> Vec<View> {
+        views::all()
+    }
+}
+
+export_plugin!(Reporting);
+
+/// Every route; `manifest.toml` declares the same list.
+pub fn router() -> Router {
+    Router::new()
+        .get("/reports", reports::list)
+        .post("/reports", reports::create)
+        .get("/reports/{id}", reports::get)
+        .put("/reports/{id}", reports::narrative)
+        .post("/reports/{id}/refresh", reports::refresh)
+        .post("/reports/{id}/actions", reports::act)
+        .post("/reports/{id}/correct", reports::correct)
+        .post("/reports/{id}/receipt", reports::receipt)
+        .get("/inbox", reports::inbox)
+}
+
+/// The reports collection.
+pub const REPORTS: &str = "reports";
+
+/// Whether the caller reads every report (the district and its leaders).
+pub fn reads_all(c: &Caller) -> bool {
+    c.district_wide
+        && (c.has_role("inspector") || c.has_role("district-admin") || c.has_role("leader"))
+}
+
+/// 403 with a bilingual message.
+pub fn forbidden(zh: &str, en: impl std::fmt::Display) -> Response {
+    Response::forbidden(format!("{zh} / {en}"))
+}
+
+/// 404 with a bilingual message.
+pub fn not_found(zh: &str, en: impl std::fmt::Display) -> Response {
+    Response::not_found(format!("{zh} / {en}"))
+}
+
+/// 422 with a bilingual message.
+pub fn invalid(zh: &str, en: impl std::fmt::Display) -> Response {
+    Response::validation(format!("{zh} / {en}"))
+}

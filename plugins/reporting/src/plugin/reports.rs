@@ -1,0 +1,506 @@
+//! The reports' routes: list, draft, read, edit the paragraphs, re-read the
+//! figures, the workflow steps, corrections, receipts and a recipient's
+//! inbox.
+
+use bantong_sdk::storage::{self, Document as Stored, Op, Query, Write};
+use bantong_sdk::{Caller, HandlerResult, Request, Response, audit, clock, directory, notices};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::draft::{self, Recipient, Report, Step};
+use super::{REPORTS, forbidden, invalid, not_found, reads_all};
+use crate::month::{Month, date_zh};
+use crate::monthly::Narrative;
+use crate::workflow::{self, Action, Powers, Status};
+
+/// Receipts of issued reports, one per recipient: hall-level for a hall
+/// (its manager writes it), district-level for a leader.
+pub const RECEIPTS: &str = "receipts";
+
+fn powers(c: &Caller) -> Powers {
+    Powers::of(&c.roles, c.district_wide)
+}
+
+fn step(c: &Caller, step: &str, note: impl Into<String>) -> Step {
+    Step {
+        step: step.into(),
+        by: c.user_id.clone(),
+        by_name: c.username.clone(),
+        at_ms: clock::now(),
+        note: note.into(),
+    }
+}
+
+fn load(id: &str) -> Result<Stored<Report>, Response> {
+    storage::get::<Report>(REPORTS, id)?
+        .ok_or_else(|| not_found("没有该报告", format!("no report {id}")))
+}
+
+fn save(doc: &Stored<Report>) -> Result<(), Response> {
+    storage::put(
+        REPORTS,
+        Write::new(doc.body.clone())
+            .id(doc.id.clone())
+            .expected_version(doc.version),
+    )?;
+    Ok(())
+}
+
+fn refused(r: &workflow::Refusal) -> Response {
+    let code = match r.status() {
+        409 => "illegal_transition",
+        403 => "forbidden",
+        _ => "validation_failed",
+    };
+    Response::error(r.status(), code, r.message().to_owned())
+}
+
+fn require_editor(c: &Caller) -> Result<(), Response> {
+    if powers(c).edit {
+        Ok(())
+    } else {
+        Err(forbidden(
+            "无权编辑报告",
+            "inspectors and district admins only",
+        ))
+    }
+}
+
+fn require_draft(r: &Report) -> Result<(), Response> {
+    if workflow::editable(r.status) {
+        Ok(())
+    } else {
+        Err(Response::error(
+            409,
+            "illegal_transition",
+            format!("{}的报告不能修改 / only a draft can change", r.status.zh()),
+        ))
+    }
+}
+
+/// The halls a caller receives reports for (a hall manager's own halls).
+fn own_halls(c: &Caller) -> Vec<String> {
+    if c.has_role("hall-manager") && !c.district_wide {
+        c.halls.clone()
+    } else {
+        Vec::new()
+    }
+}
+
+/// Whether `c` is among the report's recipients, and as which.
+fn recipient_of<'r>(c: &Caller, r: &'r Report) -> Option<&'r Recipient> {
+    r.recipients.iter().find(|x| match x.kind.as_str() {
+        "leader" => x.id == c.user_id,
+        "hall" => own_halls(c).contains(&x.id),
+        _ => false,
+    })
+}
+
+fn receipt_id(report: &str, rec: &Recipient) -> String {
+    format!("{report}~{}~{}", rec.kind, rec.id)
+}
+
+/// A report for the portal: without its inputs (large), with labels, the
+/// files' addresses and each recipient's receipt.
+fn view(id: &str, r: &Report, with_receipts: bool) -> Result<Value, Response> {
+    let receipts: Vec<Value> = if with_receipts && !r.recipients.is_empty() {
+        let page =
+            storage::query::<Value>(&Query::new(RECEIPTS).filter("report", Op::Eq, id).limit(500))?;
+        r.recipients
+            .iter()
+            .map(|rec| {
+                let got = page
+                    .items
+                    .iter()
+                    .find(|d| d.id == receipt_id(id, rec))
+                    .map(|d| d.body.clone());
+                json!({
+                    "kind": rec.kind,
+                    "kind_zh": if rec.kind == "leader" { "领导" } else { "便民服务中心" },
+                    "id": rec.id,
+                    "name": rec.name,
+                    "received": got.is_some(),
+                    "received_ms": got.as_ref().and_then(|g| g["at_ms"].as_i64()),
+                    "received_by": got.as_ref().and_then(|g| g["by_name"].as_str().map(str::to_owned)),
+                })
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let sources: Vec<Value> = [
+        ("监督促效", state_of(&r.inputs.scorecard)),
+        ("一号统领（热线）", state_of(&r.inputs.hotline)),
+    ]
+    .into_iter()
+    .map(|(name, (state, detail))| json!({ "module": name, "state": state, "detail": detail }))
+    .collect();
+    Ok(json!({
+        "id": id,
+        "kind": r.kind,
+        "month": r.month,
+        "version": r.version,
+        "title": r.title,
+        "status": r.status,
+        "status_zh": r.status.zh(),
+        "narrative": r.narrative,
+        "overview": r.narrative.overview,
+        "evaluation": r.narrative.evaluation,
+        "next_steps": r.narrative.next_steps,
+        "pdf": r.files.as_ref().map(|f| f.pdf.sha256.clone()),
+        "docx": r.files.as_ref().map(|f| f.docx.sha256.clone()),
+        "xlsx": r.files.as_ref().map(|f| f.xlsx.sha256.clone()),
+        "files": r.files,
+        "figures_read_ms": r.inputs.read_ms,
+        "sources": sources,
+        "due_ms": r.due_ms,
+        "due_text": date_zh(r.due_ms - 1),
+        "overdue": r.overdue,
+        "issued_ms": r.issued_ms,
+        "corrects": r.corrects,
+        "what_changed": r.what_changed,
+        "superseded_by": r.superseded_by,
+        "history": r.history,
+        "recipients": receipts,
+        "received": receipts.iter().filter(|x| x["received"] == json!(true)).count(),
+    }))
+}
+
+fn state_of<T>(s: &crate::sources::Source<T>) -> (&'static str, String) {
+    match s {
+        crate::sources::Source::Ready { version, .. } => ("ready", format!("版本 {version}")),
+        crate::sources::Source::Absent => ("absent", "未安装".to_owned()),
+        crate::sources::Source::Failed { error } => ("failed", error.clone()),
+    }
+}
+
+/// `GET /reports?month=&status=`: the district's reports, newest first.
+pub fn list(req: Request) -> HandlerResult {
+    let c = req.require_caller()?;
+    if !reads_all(c) {
+        return Err(forbidden(
+            "请在“收文”中查看印发给本单位的报告",
+            "halls read their inbox",
+        ));
+    }
+    let offset = req.query_parse::<u32>("offset")?.unwrap_or(0);
+    let limit = req.query_parse::<u32>("limit")?.unwrap_or(50).clamp(1, 200);
+    let q = Query::new(REPORTS)
+        .filter_opt("month", Op::Eq, req.query_param("month"))
+        .filter_opt("status", Op::Eq, req.query_param("status"))
+        .sort_desc("month")
+        .sort_desc("version")
+        .offset(offset)
+        .limit(limit);
+    let page = storage::query::<Report>(&q)?;
+    let items = page
+        .items
+        .iter()
+        .map(|d| view(&d.id, &d.body, false))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Response::ok(
+        &json!({ "items": items, "total": page.total }),
+    ))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewReport {
+    month: String,
+}
+
+/// `POST /reports {"month"}`: drafts the month's report now (the schedule
+/// does it on the 1st); 409 when it exists.
+pub fn create(req: Request) -> HandlerResult {
+    let c = req.require_caller()?;
+    require_editor(c)?;
+    let body: NewReport = req.json()?;
+    let month: Month = body
+        .month
+        .parse()
+        .map_err(|e: String| invalid("月份无效", e))?;
+    if month >= Month::of_ms(clock::now()) {
+        return Err(invalid(
+            "只能起草已结束月份的月报",
+            format!("{month} has not ended"),
+        ));
+    }
+    let id = draft::report_id(month, 1);
+    if storage::get::<Value>(REPORTS, &id)?.is_some() {
+        return Err(Response::conflict(format!(
+            "{}的月报已存在 / the report of {month} exists",
+            month.zh()
+        )));
+    }
+    let report = draft::new_report(month, 1, step(c, "drafted", "手工起草"))?;
+    storage::put(
+        REPORTS,
+        Write::new(report.clone()).id(id.clone()).create_only(),
+    )?;
+    Ok(Response::created(&view(&id, &report, false)?))
+}
+
+/// `GET /reports/{id}`: the district reads every report; a leader or a
+/// hall reads what was issued to it.
+pub fn get(req: Request) -> HandlerResult {
+    let c = req.require_caller()?;
+    let id = req.param("id").unwrap_or_default();
+    let doc = load(id)?;
+    let issued = matches!(doc.body.status, Status::Issued | Status::Superseded);
+    if !reads_all(c) && !(issued && recipient_of(c, &doc.body).is_some()) {
+        return Err(not_found("没有该报告", format!("no report {id}")));
+    }
+    Ok(Response::ok(&view(id, &doc.body, true)?))
+}
+
+/// `PUT /reports/{id} {"overview","evaluation","next_steps"}`:
+/// the paragraphs people write (a draft only); the preview is rendered
+/// again, the figures stay as read.
+pub fn narrative(req: Request) -> HandlerResult {
+    let c = req.require_caller()?;
+    require_editor(c)?;
+    let id = req.param("id").unwrap_or_default();
+    let n: Narrative = req.json()?;
+    n.check().map_err(|e| invalid("段落无效", e))?;
+    let mut doc = load(id)?;
+    require_draft(&doc.body)?;
+    doc.body.narrative = n;
+    doc.body.files = Some(draft::render(&draft::document(&doc.body, clock::now()))?);
+    doc.body.history.push(step(c, "edited", ""));
+    save(&doc)?;
+    Ok(Response::ok(&view(id, &doc.body, false)?))
+}
+
+/// `POST /reports/{id}/refresh`: reads the figures again (a draft only).
+pub fn refresh(req: Request) -> HandlerResult {
+    let c = req.require_caller()?;
+    require_editor(c)?;
+    let id = req.param("id").unwrap_or_default();
+    let mut doc = load(id)?;
+    require_draft(&doc.body)?;
+    let month: Month = doc
+        .body
+        .month
+        .parse()
+        .map_err(|e: String| invalid("月份无效", e))?;
+    doc.body.inputs = draft::gather(month);
+    doc.body.files = Some(draft::render(&draft::document(&doc.body, clock::now()))?);
+    doc.body.history.push(step(c, "refreshed", "重新读取数据"));
+    save(&doc)?;
+    Ok(Response::ok(&view(id, &doc.body, false)?))
+}
+
+/// `POST /reports/{id}/actions {"action": "submit" | "review" | "approve"
+/// | "return" (with "reason") | "issue"}`.
+pub fn act(req: Request) -> HandlerResult {
+    let c = req.require_caller()?;
+    let id = req.param("id").unwrap_or_default().to_owned();
+    let action: Action = req.json()?;
+    let mut doc = load(&id)?;
+    let next = workflow::next(
+        doc.body.status,
+        &action,
+        powers(c),
+        &c.user_id,
+        doc.body.submitted_by.as_deref(),
+    )
+    .map_err(|r| refused(&r))?;
+    let note = match &action {
+        Action::Return { reason } => reason.trim().to_owned(),
+        _ => String::new(),
+    };
+    let name = match &action {
+        Action::Submit => "submitted",
+        Action::Review => "reviewed",
+        Action::Approve => "approved",
+        Action::Return { .. } => "returned",
+        Action::Issue => "issued",
+    };
+    if matches!(action, Action::Submit) {
+        doc.body.submitted_by = Some(c.user_id.clone());
+    }
+    if matches!(action, Action::Issue) {
+        issue(&id, &mut doc.body)?;
+    }
+    doc.body.status = next;
+    doc.body.history.push(step(c, name, note));
+    save(&doc)?;
+    Ok(Response::ok(&view(&id, &doc.body, true)?))
+}
+
+/// Freezes the report: the files rendered once more with the date of
+/// issue, their SHA-256 in the audit log, the recipients named and told,
+/// and the version it corrects marked as replaced.
+fn issue(id: &str, r: &mut Report) -> Result<(), Response> {
+    let now = clock::now();
+    let files = draft::render(&draft::document(r, now))?;
+    let mut recipients: Vec<Recipient> = directory::people("leader")?
+        .into_iter()
+        .filter(|p| p.district_wide)
+        .map(|p| Recipient {
+            kind: "leader".into(),
+            id: p.user_id,
+            name: p.display_name,
+        })
+        .collect();
+    let halls = directory::halls();
+    recipients.extend(halls.iter().map(|h| Recipient {
+        kind: "hall".into(),
+        id: h.id.clone(),
+        name: h.name_zh.clone(),
+    }));
+    audit::note(
+        "report.issued",
+        &json!({
+            "report": id,
+            "month": r.month,
+            "version": r.version,
+            "pdf": files.pdf.sha256,
+            "docx": files.docx.sha256,
+            "xlsx": files.xlsx.sha256,
+            "recipients": recipients.len(),
+        }),
+    )?;
+    let text = format!("《{}》已印发，请查收。", r.title);
+    for rec in recipients.iter().filter(|r| r.kind == "leader") {
+        notices::portal(&rec.id, &text, "reporting.issued", None)?;
+    }
+    let managers = directory::people("hall-manager")?;
+    for h in &halls {
+        for m in managers
+            .iter()
+            .filter(|m| !m.district_wide && m.acts_for(&h.id))
+        {
+            notices::portal(&m.user_id, &text, "reporting.issued", Some(&h.id))?;
+        }
+    }
+    if let Some(previous) = &r.corrects {
+        let mut old = load(previous)?;
+        old.body.status = Status::Superseded;
+        old.body.superseded_by = Some(id.to_owned());
+        save(&old)?;
+    }
+    r.files = Some(files);
+    r.recipients = recipients;
+    r.issued_ms = Some(now);
+    r.overdue = false;
+    Ok(())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Correction {
+    what_changed: String,
+}
+
+/// `POST /reports/{id}/correct {"what_changed"}`: a new version of an
+/// issued report, drafted from today's data, saying what it changes.
+pub fn correct(req: Request) -> HandlerResult {
+    let c = req.require_caller()?;
+    require_editor(c)?;
+    let id = req.param("id").unwrap_or_default();
+    let body: Correction = req.json()?;
+    let what = body.what_changed.trim();
+    if what.is_empty() || what.chars().count() > workflow::MAX_REASON {
+        return Err(invalid(
+            "请说明更正内容",
+            format!("what_changed: 1-{} characters", workflow::MAX_REASON),
+        ));
+    }
+    let doc = load(id)?;
+    if doc.body.status != Status::Issued {
+        return Err(Response::error(
+            409,
+            "illegal_transition",
+            format!(
+                "只有已印发的现行版本可以更正（本报告{}） / only the issued version is corrected",
+                doc.body.status.zh()
+            ),
+        ));
+    }
+    let month: Month = doc
+        .body
+        .month
+        .parse()
+        .map_err(|e: String| invalid("月份无效", e))?;
+    let version = doc.body.version + 1;
+    let new_id = draft::report_id(month, version);
+    let mut report = draft::new_report(
+        month,
+        version,
+        step(c, "drafted", format!("更正第{}版", doc.body.version)),
+    )?;
+    report.narrative = doc.body.narrative.clone();
+    report.corrects = Some(id.to_owned());
+    report.what_changed = Some(what.to_owned());
+    report.files = Some(draft::render(&draft::document(&report, clock::now()))?);
+    storage::put(
+        REPORTS,
+        Write::new(report.clone()).id(new_id.clone()).create_only(),
+    )?;
+    Ok(Response::created(&view(&new_id, &report, false)?))
+}
+
+/// `POST /reports/{id}/receipt`: a recipient confirms it has the report
+/// (idempotent).
+pub fn receipt(req: Request) -> HandlerResult {
+    let c = req.require_caller()?;
+    let id = req.param("id").unwrap_or_default();
+    let doc = load(id)?;
+    if !matches!(doc.body.status, Status::Issued | Status::Superseded) {
+        return Err(not_found(
+            "没有印发给您的该报告",
+            format!("no issued report {id}"),
+        ));
+    }
+    let Some(rec) = recipient_of(c, &doc.body) else {
+        return Err(not_found(
+            "没有印发给您的该报告",
+            format!("no issued report {id}"),
+        ));
+    };
+    let hall = (rec.kind == "hall").then(|| rec.id.clone());
+    let receipt = json!({
+        "report": id,
+        "kind": rec.kind,
+        "recipient": rec.id,
+        "by": c.user_id,
+        "by_name": c.username,
+        "at_ms": clock::now(),
+    });
+    let write = Write::new(receipt)
+        .id(receipt_id(id, rec))
+        .hall(hall)
+        .create_only();
+    match storage::put(RECEIPTS, write) {
+        Ok(_) => {}
+        Err(e) if e.is_conflict() => {}
+        Err(e) => return Err(e.into()),
+    }
+    Ok(Response::ok(&view(id, &doc.body, true)?))
+}
+
+/// `GET /inbox`: the reports issued to the caller (a leader, or a hall's
+/// manager), newest first, with whether the caller's side confirmed them.
+pub fn inbox(req: Request) -> HandlerResult {
+    let c = req.require_caller()?;
+    let page = storage::query::<Report>(
+        &Query::new(REPORTS)
+            .filter("status", Op::AnyOf, ["issued", "superseded"])
+            .sort_desc("month")
+            .sort_desc("version")
+            .limit(200),
+    )?;
+    let mut items = Vec::new();
+    for d in &page.items {
+        if let Some(rec) = recipient_of(c, &d.body) {
+            let got = storage::get::<Value>(RECEIPTS, &receipt_id(&d.id, rec))?;
+            let mut v = view(&d.id, &d.body, false)?;
+            v["received"] = json!(got.is_some());
+            v["for"] = json!(rec.name);
+            items.push(v);
+        }
+    }
+    let total = items.len();
+    Ok(Response::ok(&json!({ "items": items, "total": total })))
+}

@@ -1,0 +1,104 @@
+//! The portal views; ids match the manifest's `[[views]]`.
+
+use bantong_sdk::{Method, View};
+use serde_json::json;
+
+const STATUSES: &[(&str, &str, &str)] = &[
+    ("draft", "草稿", "Draft"),
+    ("in_review", "待审核", "In review"),
+    ("reviewed", "待审批", "Awaiting approval"),
+    ("approved", "待印发", "Approved"),
+    ("issued", "已印发", "Issued"),
+    ("superseded", "已更正", "Superseded"),
+];
+
+pub fn all() -> Vec<View> {
+    vec![
+        View::list("reports", "监督检查月报", "Monthly supervision reports", "/reports")
+            .column("month", "月份", "Month")
+            .column("title", "报告", "Report")
+            .column_typed("version", "版次", "Version", "number")
+            .column("status_zh", "状态", "Status")
+            .column("due_text", "报送期限", "Due")
+            .column_typed("issued_ms", "印发时间", "Issued", "datetime")
+            .column_typed("pdf", "PDF", "PDF", "file")
+            .filter_text("month", "月份(YYYY-MM)", "Month (YYYY-MM)")
+            .filter_select("status", "状态", "Status", STATUSES)
+            .detail_route("/reports/{id}"),
+        View::detail("report", "报告详情", "Report", "/reports/{id}")
+            .column("title", "报告", "Report")
+            .column("month", "月份", "Month")
+            .column_typed("version", "版次", "Version", "number")
+            .column("status_zh", "状态", "Status")
+            .column("due_text", "报送期限", "Due")
+            .column_typed("figures_read_ms", "数据读取时间", "Figures read", "datetime")
+            .column_typed("pdf", "PDF（印发稿）", "PDF (issued form)", "file")
+            .column_typed("docx", "Word（可编辑）", "Word (editable)", "file")
+            .column_typed("xlsx", "Excel（数据）", "Excel (figures)", "file")
+            .column("what_changed", "更正内容", "Correction")
+            .column_typed("received", "已签收", "Receipts", "number")
+            .set("history_field", "history")
+            .set("actions_route", "/reports/{id}/actions"),
+        View::form("draft-report", "起草月报", "Draft a monthly report", "/reports")
+            .method(Method::Post)
+            .schema(json!({
+                "type": "object",
+                "required": ["month"],
+                "additionalProperties": false,
+                "properties": {
+                    "month": { "type": "string", "title": "月份(YYYY-MM)", "pattern": "^[0-9]{4}-[0-9]{2}$" }
+                }
+            })),
+        View::form("report-narrative", "编辑文字部分", "Edit the paragraphs", "/reports/{id}")
+            .method(Method::Put)
+            .schema(json!({
+                "type": "object",
+                "additionalProperties": false,
+                "properties": {
+                    "overview": { "type": "string", "title": "基本情况（补充）", "maxLength": 5000 },
+                    "evaluation": { "type": "string", "title": "总体评价", "maxLength": 5000 },
+                    "next_steps": { "type": "string", "title": "下步工作与整改要求（留空用标准表述）", "maxLength": 5000 }
+                }
+            })),
+        View::form("report-action", "审核、审批与印发", "Review, approve, issue", "/reports/{id}/actions")
+            .method(Method::Post)
+            .schema(json!({
+                "type": "object",
+                "required": ["action"],
+                "properties": {
+                    "action": { "type": "string", "title": "操作",
+                        "enum": ["submit", "review", "approve", "return", "issue"],
+                        "x-enum-labels": {
+                            "submit": "提交审核", "review": "审核通过", "approve": "审批同意",
+                            "return": "退回修改", "issue": "印发"
+                        } },
+                    "reason": { "type": "string", "title": "退回理由", "maxLength": 500 }
+                }
+            })),
+        View::form("report-refresh", "重新读取数据", "Read the figures again", "/reports/{id}/refresh")
+            .method(Method::Post)
+            .schema(json!({ "type": "object", "additionalProperties": false, "properties": {} }))
+            .confirm("用当前数据重新生成草稿中的全部数据？", "Read every figure of the draft again?"),
+        View::form("report-correct", "更正已印发报告", "Correct an issued report", "/reports/{id}/correct")
+            .method(Method::Post)
+            .schema(json!({
+                "type": "object",
+                "required": ["what_changed"],
+                "additionalProperties": false,
+                "properties": {
+                    "what_changed": { "type": "string", "title": "更正内容", "minLength": 1, "maxLength": 500 }
+                }
+            })),
+        View::form("report-receipt", "签收", "Confirm receipt", "/reports/{id}/receipt")
+            .method(Method::Post)
+            .schema(json!({ "type": "object", "additionalProperties": false, "properties": {} })),
+        View::list("inbox", "收文（已印发报告）", "Reports issued to me", "/inbox")
+            .column("month", "月份", "Month")
+            .column("title", "报告", "Report")
+            .column_typed("version", "版次", "Version", "number")
+            .column_typed("issued_ms", "印发时间", "Issued", "datetime")
+            .column_typed("pdf", "PDF", "PDF", "file")
+            .column_typed("received", "已签收", "Received", "bool")
+            .detail_route("/reports/{id}"),
+    ]
+}

@@ -1,0 +1,779 @@
+//! The reporting module (报表中心) on SQLite and PostgreSQL, with a seeded
+//! November 2026: the district's 17 halls, eight signed inspections with
+//! 0-3 failed items each (so problems in four categories), three hotline
+//! orders.
+//!
+//! On 1 December the schedule drafts November's 监督检查月报 from the
+//! supervision and hotline modules (module reads). Its figures equal the
+//! same figures computed here from what was seeded: each hall's score and
+//! rank, the problems per category, the hotline's orders. The DOCX opens in
+//! python-docx, the XLSX in openpyxl, the PDF's text layer (pdftotext) has
+//! the Chinese headings, and every page is kept as a PNG (pdftoppm) in
+//! `target/screenshots/`. The workflow goes by role (an inspector edits and
+//! submits but does not review; the submitter does not review; only a
+//! leader approves and may return with a reason; only an admin issues); the
+//! issued files' SHA-256 are in the audit log and the chain verifies; the
+//! issued files stay byte-identical after the data changes; a correction is
+//! a new version that says what changed and supersedes the first; halls and
+//! leaders confirm receipt. Without the hotline installed the section says
+//! “未安装”, and an unissued report is reminded before the 10th and
+//! overdue after it.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+use bantong_hall_kit::calendar::{day_of, start_of_day};
+use bantong_hall_kit::district::{Grade, HALLS};
+use bantong_host::identity::{HallGrade, NewHall, Principal, Role};
+use bantong_host::workers::fire_due;
+use bantong_tests::TestDb;
+use bantong_tests::app::{Client, Reply, TestApp};
+use bantong_tests::db::{Backend, backends};
+use bantong_tests::office::read_workbook;
+use http::StatusCode;
+use serde_json::{Value, json};
+
+const S: &str = "/api/plugins/supervision";
+const H: &str = "/api/plugins/hotline";
+const R: &str = "/api/plugins/reporting";
+const MIN: i64 = 60_000;
+
+/// Items of the default checklist that need no photo, with their category.
+const FAILS: [(&str, &str); 3] = [
+    ("4.2", "服务效能"),
+    ("1.4", "人员管理"),
+    ("3.1", "便民服务"),
+];
+
+fn local(y: i64, mo: u8, d: u8, h: i64, mi: i64) -> i64 {
+    start_of_day(day_of(y, mo, d).expect("date")) + (h * 60 + mi) * MIN
+}
+
+fn at(app: &TestApp, ms: i64) {
+    app.host.state.plugins.index().set_plugin_clock(Some(ms));
+}
+
+#[track_caller]
+fn expect(r: &Reply, status: StatusCode) -> Value {
+    assert_eq!(r.status, status, "{}", r.json());
+    r.json()
+}
+
+/// Every item of the default template answered 合格, except the first
+/// `k` of [`FAILS`].
+fn answers(k: usize) -> Value {
+    let codes = [
+        "1.1", "1.2", "1.3", "1.4", "1.5", "1.6", "2.1", "2.2", "3.1", "3.2", "4.1", "4.2", "5.1",
+        "5.2", "5.3", "6.1", "6.2", "7.1", "7.2", "8.1", "8.2", "9.1",
+    ];
+    let mut m = serde_json::Map::new();
+    for c in codes {
+        m.insert(c.into(), json!({ "verdict": "pass" }));
+    }
+    for (code, _) in &FAILS[..k] {
+        m.insert(
+            (*code).into(),
+            json!({ "verdict": "fail", "occurrences": 1, "note": format!("检查项{code}不合格") }),
+        );
+    }
+    Value::Object(m)
+}
+
+/// The score of a visit with `k` of 22 items failed, as the report prints it.
+fn score(k: usize) -> f64 {
+    (100.0 * (22 - k) as f64 / 22.0 * 100.0).round() / 100.0
+}
+
+struct World {
+    app: TestApp,
+    inspector: Client,
+    admin: Client,
+    leader: Client,
+    bailou: Client,
+    wuyao: Client,
+}
+
+async fn world(backend: Backend, hotline: bool) -> World {
+    let app = TestApp::new(TestDb::new(backend).await).await;
+    let system = Principal::system("test");
+    for h in &HALLS {
+        let grade = match h.grade {
+            Grade::Demonstration => HallGrade::Demonstration,
+            Grade::Standard => HallGrade::Standard,
+            Grade::Basic => HallGrade::Basic,
+        };
+        app.host
+            .state
+            .identity
+            .create_hall(
+                &system,
+                NewHall {
+                    id: h.id.into(),
+                    code: h.code.into(),
+                    name_zh: h.name_zh(),
+                    name_en: h.name_en(),
+                    grade,
+                },
+            )
+            .await
+            .expect("hall");
+    }
+    app.install_supervision().await;
+    if hotline {
+        app.install_hotline().await;
+    }
+    app.install_reporting().await;
+    let client = |name: &'static str, role: Role, halls: &'static [&'static str]| {
+        let app = &app;
+        async move {
+            app.host
+                .client_as(name, vec![role], halls, halls.is_empty())
+                .await
+        }
+    };
+    World {
+        inspector: client("inspector-1", Role::Inspector, &[]).await,
+        admin: client("admin-1", Role::DistrictAdmin, &[]).await,
+        leader: client("leader-1", Role::Leader, &[]).await,
+        bailou: client("bailou-manager", Role::HallManager, &["bailou"]).await,
+        wuyao: client("wuyao-manager", Role::HallManager, &["wuyao"]).await,
+        app,
+    }
+}
+
+/// Signs a November visit of `hall` with `k` failed items on day `day`.
+async fn inspect(w: &World, hall: &str, k: usize, day: u8) {
+    at(&w.app, local(2026, 11, day, 10, 0));
+    let id = format!("visit-{hall}-2026-11-{day}");
+    expect(
+        &w.inspector
+            .put(
+                &format!("{S}/inspections/{id}"),
+                json!({ "hall": hall, "answers": answers(k) }),
+            )
+            .await,
+        StatusCode::CREATED,
+    );
+    expect(
+        &w.inspector
+            .post(&format!("{S}/inspections/{id}/sign"), json!({}))
+            .await,
+        StatusCode::OK,
+    );
+}
+
+async fn blob(c: &Client, sha: &Value) -> Vec<u8> {
+    let sha = sha.as_str().expect("a file's sha256");
+    let r = c.get(&format!("/api/blobs/{sha}")).await;
+    assert_eq!(r.status, StatusCode::OK, "blob {sha}");
+    r.body
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = bantong_tests::app::repo_root()
+        .join("target/reporting")
+        .join(name);
+    std::fs::create_dir_all(&dir).expect("scratch dir");
+    dir
+}
+
+fn run(cmd: &mut Command) -> String {
+    let out = cmd.output().expect("tool runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// The PDF's text layer, and every page kept as a PNG under
+/// `target/screenshots/` with `prefix`.
+fn pdf_text(dir: &std::path::Path, pdf: &[u8], prefix: &str) -> String {
+    let path = dir.join(format!("{prefix}.pdf"));
+    std::fs::write(&path, pdf).expect("write pdf");
+    let shots = bantong_tests::app::repo_root().join("target/screenshots");
+    std::fs::create_dir_all(&shots).expect("screenshots");
+    run(Command::new("pdftoppm")
+        .args(["-r", "60", "-png"])
+        .arg(&path)
+        .arg(shots.join(prefix)));
+    run(Command::new("pdftotext").arg("-layout").arg(&path).arg("-"))
+}
+
+/// The DOCX's paragraphs through python-docx.
+fn docx_text(dir: &std::path::Path, docx: &[u8]) -> String {
+    let path = dir.join("report.docx");
+    std::fs::write(&path, docx).expect("write docx");
+    run(Command::new("python3").arg("-c").arg(
+        "import sys, docx\nd = docx.Document(sys.argv[1])\nprint('\\n'.join(p.text for p in d.paragraphs))\nfor t in d.tables:\n    for r in t.rows:\n        print('|'.join(c.text for c in r.cells))",
+    ).arg(&path))
+}
+
+async fn month_report(backend: Backend) {
+    let w = world(backend, true).await;
+    let tag = format!("{backend:?}").to_lowercase();
+    let dir = scratch(&tag);
+
+    // ---- November: eight visits (0-3 failures), three hotline orders -------
+    let seeded: Vec<(&str, usize)> = HALLS[..8]
+        .iter()
+        .enumerate()
+        .map(|(i, h)| (h.id, i % 4))
+        .collect();
+    for (day, (hall, k)) in seeded.iter().enumerate() {
+        inspect(&w, hall, *k, 3 + day as u8).await;
+    }
+    let agent = w
+        .app
+        .host
+        .client_as("agent-1", vec![Role::HotlineAgent], &[], true)
+        .await;
+    at(&w.app, local(2026, 11, 20, 9, 0));
+    for i in 0..3 {
+        expect(
+            &agent
+                .post(
+                    &format!("{H}/orders"),
+                    json!({ "category": "town.streetlight", "title": format!("路灯不亮 {i}"),
+                            "caller_number": format!("1390000000{i}"), "hall": "bailou",
+                            "dispatch": true, "separate": true }),
+                )
+                .await,
+            StatusCode::CREATED,
+        );
+    }
+
+    // ---- 1 December: the schedule drafts November's report ------------------
+    let first = local(2026, 12, 1, 1, 35);
+    at(&w.app, first);
+    assert!(fire_due(&w.app.host.state, local(2026, 12, 1, 1, 0), first).await >= 1);
+    let id = "monthly-2026-11";
+    let draft = expect(
+        &w.inspector.get(&format!("{R}/reports/{id}")).await,
+        StatusCode::OK,
+    );
+    assert_eq!(draft["status"], "draft", "{draft}");
+    assert_eq!(draft["title"], "2026年11月政务服务监督检查月报");
+    assert_eq!(draft["due_text"], "2026年12月10日");
+    assert_eq!(
+        draft["sources"],
+        json!([
+            { "module": "监督促效", "state": "ready", "detail": "版本 0.1.0" },
+            { "module": "一号统领（热线）", "state": "ready", "detail": "版本 0.1.0" },
+        ])
+    );
+    // A retried firing drafts nothing new.
+    assert!(fire_due(&w.app.host.state, local(2026, 12, 1, 1, 0), first).await == 0);
+
+    // The figures, read back from the XLSX by openpyxl, equal ours.
+    let book = read_workbook(&dir, &blob(&w.inspector, &draft["xlsx"]).await);
+    let ranking = book["各服务中心本月得分及排名"]
+        .as_array()
+        .expect("ranking sheet");
+    assert_eq!(ranking[0][1], "服务中心", "{book}");
+    let mut expected: Vec<(String, f64)> = seeded
+        .iter()
+        .map(|(hall, k)| {
+            let h = HALLS.iter().find(|h| h.id == *hall).expect("hall");
+            (h.name_zh(), score(*k))
+        })
+        .collect();
+    expected.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+    for (name, s) in &expected {
+        let row = ranking
+            .iter()
+            .find(|r| r[1] == json!(name))
+            .unwrap_or_else(|| panic!("{name} in {ranking:?}"));
+        let rank = 1 + expected.iter().filter(|(_, o)| o > s).count();
+        assert_eq!(row[0].as_f64(), Some(rank as f64), "{name}: {row:?}");
+        assert_eq!(row[2].as_f64(), Some(*s), "{name}: {row:?}");
+        assert_eq!(row[6].as_f64(), Some(1.0), "{name}: one visit");
+    }
+    // The other nine halls are listed unranked.
+    assert_eq!(ranking.len(), 1 + 17, "{ranking:?}");
+    let categories = book["问题分类统计"].as_array().expect("categories sheet");
+    for (code, category) in FAILS {
+        let n = seeded
+            .iter()
+            .filter(|(_, k)| FAILS[..*k].iter().any(|(c, _)| *c == code))
+            .count();
+        let row = categories
+            .iter()
+            .find(|r| r[0] == json!(category))
+            .unwrap_or_else(|| panic!("{category} in {categories:?}"));
+        assert_eq!(row[1].as_f64(), Some(n as f64), "{category}");
+    }
+    let found: usize = seeded.iter().map(|(_, k)| k).sum();
+    let problems = book["问题清单"].as_array().expect("problem list sheet");
+    assert_eq!(problems.len(), 1 + found, "{problems:?}");
+    let feedback = book["整改反馈表"].as_array().expect("feedback sheet");
+    assert_eq!(feedback.len(), 1 + found);
+
+    // The PDF's text has the report's headings; the DOCX opens.
+    let text = pdf_text(
+        &dir,
+        &blob(&w.inspector, &draft["pdf"]).await,
+        &format!("report-{tag}-draft"),
+    );
+    for heading in [
+        "政务服务监督检查月报",
+        "2026年11月",
+        "保定市莲池区政务服务管理局",
+        "一、基本情况",
+        "二、得分排名",
+        "三、发现问题分类统计",
+        "四、满意度调查",
+        "五、热线运行情况",
+        "六、好差评情况",
+        "七、上月问题整改情况",
+        "八、下步工作与整改要求",
+        "问题清单",
+        "整改反馈表",
+    ] {
+        assert!(
+            text.contains(heading),
+            "{heading} missing from the PDF:\n{text}"
+        );
+    }
+    assert!(text.contains(&format!("发现问题{found}个")), "{text}");
+    assert!(text.contains("受理工单3件"), "{text}");
+    let docx = docx_text(&dir, &blob(&w.inspector, &draft["docx"]).await);
+    assert!(
+        docx.contains("一、基本情况") && docx.contains(&HALLS[0].name_zh()),
+        "{docx}"
+    );
+
+    // ---- the workflow, by role ---------------------------------------------
+    // Halls see nothing before it is issued; a leader cannot edit.
+    expect(
+        &w.bailou.get(&format!("{R}/reports/{id}")).await,
+        StatusCode::NOT_FOUND,
+    );
+    expect(
+        &w.bailou.get(&format!("{R}/reports")).await,
+        StatusCode::FORBIDDEN,
+    );
+    let narrative = json!({ "evaluation": "本月各中心整体运行平稳，个别中心服务效能有待提升。",
+                            "next_steps": "各中心于12月20日前报送整改报告。" });
+    expect(
+        &w.leader
+            .put(&format!("{R}/reports/{id}"), narrative.clone())
+            .await,
+        StatusCode::FORBIDDEN,
+    );
+    let edited = expect(
+        &w.inspector
+            .put(&format!("{R}/reports/{id}"), narrative)
+            .await,
+        StatusCode::OK,
+    );
+    assert_ne!(
+        edited["pdf"], draft["pdf"],
+        "the preview follows the paragraphs"
+    );
+    let bad = json!({ "overview": "x".repeat(5001) });
+    expect(
+        &w.inspector.put(&format!("{R}/reports/{id}"), bad).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    );
+    let act = |c: &Client, body: Value| {
+        let c = c.clone();
+        async move { c.post(&format!("{R}/reports/{id}/actions"), body).await }
+    };
+    expect(
+        &act(&w.inspector, json!({ "action": "approve" })).await,
+        StatusCode::CONFLICT,
+    );
+    expect(
+        &act(&w.admin, json!({ "action": "submit" })).await,
+        StatusCode::OK,
+    );
+    // The submitter does not review; an inspector cannot.
+    expect(
+        &act(&w.admin, json!({ "action": "review" })).await,
+        StatusCode::FORBIDDEN,
+    );
+    expect(
+        &act(&w.inspector, json!({ "action": "review" })).await,
+        StatusCode::FORBIDDEN,
+    );
+    let admin2 = w
+        .app
+        .host
+        .client_as("admin-2", vec![Role::DistrictAdmin], &[], true)
+        .await;
+    expect(
+        &act(&admin2, json!({ "action": "review" })).await,
+        StatusCode::OK,
+    );
+    expect(
+        &act(&admin2, json!({ "action": "approve" })).await,
+        StatusCode::FORBIDDEN,
+    );
+    expect(
+        &act(&w.leader, json!({ "action": "return", "reason": " " })).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    );
+    let back = expect(
+        &act(
+            &w.leader,
+            json!({ "action": "return", "reason": "请补充热线分析" }),
+        )
+        .await,
+        StatusCode::OK,
+    );
+    assert_eq!(back["status"], "draft");
+    expect(
+        &act(&w.inspector, json!({ "action": "submit" })).await,
+        StatusCode::OK,
+    );
+    expect(
+        &act(&w.admin, json!({ "action": "review" })).await,
+        StatusCode::OK,
+    );
+    expect(
+        &act(&w.leader, json!({ "action": "approve" })).await,
+        StatusCode::OK,
+    );
+    expect(
+        &act(&w.leader, json!({ "action": "issue" })).await,
+        StatusCode::FORBIDDEN,
+    );
+    at(&w.app, local(2026, 12, 8, 15, 0));
+    let issued = expect(
+        &act(&w.admin, json!({ "action": "issue" })).await,
+        StatusCode::OK,
+    );
+    assert_eq!(issued["status"], "issued");
+    let steps: Vec<&str> = issued["history"]
+        .as_array()
+        .expect("history")
+        .iter()
+        .map(|s| s["step"].as_str().unwrap_or(""))
+        .collect();
+    assert_eq!(
+        steps,
+        [
+            "drafted",
+            "edited",
+            "submitted",
+            "reviewed",
+            "returned",
+            "submitted",
+            "reviewed",
+            "approved",
+            "issued"
+        ]
+    );
+    // Frozen: no edits, no steps.
+    expect(
+        &w.inspector
+            .put(&format!("{R}/reports/{id}"), json!({}))
+            .await,
+        StatusCode::CONFLICT,
+    );
+    expect(
+        &w.inspector
+            .post(&format!("{R}/reports/{id}/refresh"), json!({}))
+            .await,
+        StatusCode::CONFLICT,
+    );
+    let issued_text = pdf_text(
+        &dir,
+        &blob(&w.inspector, &issued["pdf"]).await,
+        &format!("report-{tag}-issued"),
+    );
+    assert!(
+        issued_text.contains("2026年12月8日"),
+        "the date of issue on the cover"
+    );
+    assert!(
+        issued_text.contains("各中心于12月20日前报送整改报告。"),
+        "{issued_text}"
+    );
+
+    // The audit log holds the issued files' hashes, and the chain verifies.
+    let rows = w
+        .app
+        .host
+        .state
+        .identity
+        .audit()
+        .query(&bantong_host::audit::AuditQuery {
+            action: Some("plugin.post".into()),
+            target_id: Some(format!("reporting/reports/{id}/actions")),
+            ..Default::default()
+        })
+        .await
+        .expect("audit");
+    let noted: Vec<&Value> = rows
+        .iter()
+        .filter_map(|r| r.detail["notes"].as_array())
+        .flatten()
+        .filter(|n| n["action"] == "report.issued")
+        .collect();
+    assert_eq!(noted.len(), 1, "{rows:?}");
+    for f in ["pdf", "docx", "xlsx"] {
+        assert_eq!(noted[0]["detail"][f], issued[f], "{f}");
+    }
+    assert_eq!(
+        noted[0]["detail"]["recipients"],
+        json!(1 + 17),
+        "one leader and 17 halls"
+    );
+    assert!(
+        w.app
+            .host
+            .state
+            .identity
+            .audit()
+            .verify()
+            .await
+            .expect("verify")
+            .ok
+    );
+
+    // Recipients: a hall reads and signs; another hall has not signed yet.
+    let inbox = expect(&w.bailou.get(&format!("{R}/inbox")).await, StatusCode::OK);
+    assert_eq!(inbox["total"], 1, "{inbox}");
+    assert_eq!(inbox["items"][0]["received"], false);
+    let pdf_before = blob(&w.bailou, &issued["pdf"]).await;
+    expect(
+        &w.bailou
+            .post(&format!("{R}/reports/{id}/receipt"), json!({}))
+            .await,
+        StatusCode::OK,
+    );
+    expect(
+        &w.bailou
+            .post(&format!("{R}/reports/{id}/receipt"), json!({}))
+            .await,
+        StatusCode::OK,
+    );
+    expect(
+        &w.leader
+            .post(&format!("{R}/reports/{id}/receipt"), json!({}))
+            .await,
+        StatusCode::OK,
+    );
+    expect(
+        &w.admin
+            .post(&format!("{R}/reports/{id}/receipt"), json!({}))
+            .await,
+        StatusCode::NOT_FOUND,
+    );
+    let seen = expect(
+        &w.inspector.get(&format!("{R}/reports/{id}")).await,
+        StatusCode::OK,
+    );
+    assert_eq!(seen["received"], 2, "{seen}");
+    let wuyao_line = seen["recipients"]
+        .as_array()
+        .expect("recipients")
+        .iter()
+        .find(|r| r["id"] == "wuyao")
+        .cloned()
+        .expect("wuyao");
+    assert_eq!(wuyao_line["received"], false);
+    let inbox = expect(&w.wuyao.get(&format!("{R}/inbox")).await, StatusCode::OK);
+    assert_eq!(inbox["items"][0]["received"], false);
+
+    // ---- the data changes; the issued files do not ---------------------------
+    let late = HALLS[9].id;
+    inspect(&w, late, 3, 28).await;
+    let after = expect(
+        &w.inspector.get(&format!("{R}/reports/{id}")).await,
+        StatusCode::OK,
+    );
+    for f in ["pdf", "docx", "xlsx"] {
+        assert_eq!(after[f], issued[f], "{f}");
+    }
+    assert_eq!(blob(&w.bailou, &after["pdf"]).await, pdf_before);
+
+    // A correction: a new version from today's data, saying what changed.
+    at(&w.app, local(2026, 12, 9, 10, 0));
+    expect(
+        &w.inspector
+            .post(
+                &format!("{R}/reports/{id}/correct"),
+                json!({ "what_changed": "" }),
+            )
+            .await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    );
+    let v2 = expect(
+        &w.inspector
+            .post(
+                &format!("{R}/reports/{id}/correct"),
+                json!({ "what_changed": "补录11月28日检查结果" }),
+            )
+            .await,
+        StatusCode::CREATED,
+    );
+    let v2id = v2["id"].as_str().expect("id").to_owned();
+    assert_eq!(
+        (v2id.as_str(), &v2["version"], &v2["corrects"]),
+        ("monthly-2026-11-v2", &json!(2), &json!(id))
+    );
+    let v2text = pdf_text(
+        &dir,
+        &blob(&w.inspector, &v2["pdf"]).await,
+        &format!("report-{tag}-v2"),
+    );
+    assert!(
+        v2text.contains("更正内容：补录11月28日检查结果"),
+        "{v2text}"
+    );
+    let v2book = read_workbook(&dir, &blob(&w.inspector, &v2["xlsx"]).await);
+    let late_name = HALLS[9].name_zh();
+    assert!(
+        v2book["各服务中心本月得分及排名"]
+            .as_array()
+            .expect("ranking")
+            .iter()
+            .any(|r| r[1] == json!(late_name) && r[2].as_f64() == Some(score(3))),
+        "{v2book}"
+    );
+    for (c, step) in [
+        (&w.inspector, "submit"),
+        (&w.admin, "review"),
+        (&w.leader, "approve"),
+        (&w.admin, "issue"),
+    ] {
+        expect(
+            &c.post(
+                &format!("{R}/reports/{v2id}/actions"),
+                json!({ "action": step }),
+            )
+            .await,
+            StatusCode::OK,
+        );
+    }
+    let old = expect(
+        &w.inspector.get(&format!("{R}/reports/{id}")).await,
+        StatusCode::OK,
+    );
+    assert_eq!(
+        (&old["status"], &old["superseded_by"]),
+        (&json!("superseded"), &json!(v2id))
+    );
+    expect(
+        &w.inspector
+            .post(
+                &format!("{R}/reports/{id}/correct"),
+                json!({ "what_changed": "再改" }),
+            )
+            .await,
+        StatusCode::CONFLICT,
+    );
+    let list = expect(
+        &w.leader.get(&format!("{R}/reports?month=2026-11")).await,
+        StatusCode::OK,
+    );
+    assert_eq!(list["total"], 2, "{list}");
+    let inbox = expect(&w.bailou.get(&format!("{R}/inbox")).await, StatusCode::OK);
+    assert_eq!(inbox["total"], 2, "both versions were issued to the hall");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_monthly_report_is_drafted_reviewed_approved_issued_and_frozen() {
+    for backend in backends() {
+        month_report(backend).await;
+    }
+}
+
+async fn absent_and_late(backend: Backend) {
+    let w = world(backend, false).await;
+    let tag = format!("{backend:?}").to_lowercase();
+    let dir = scratch(&format!("{tag}-absent"));
+    at(&w.app, local(2026, 12, 2, 9, 0));
+    // A month that has not ended cannot be drafted; a bad month is refused.
+    expect(
+        &w.inspector
+            .post(&format!("{R}/reports"), json!({ "month": "2026-12" }))
+            .await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    );
+    expect(
+        &w.inspector
+            .post(&format!("{R}/reports"), json!({ "month": "2026-13" }))
+            .await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    );
+    expect(
+        &w.leader
+            .post(&format!("{R}/reports"), json!({ "month": "2026-11" }))
+            .await,
+        StatusCode::FORBIDDEN,
+    );
+    let r = expect(
+        &w.inspector
+            .post(&format!("{R}/reports"), json!({ "month": "2026-11" }))
+            .await,
+        StatusCode::CREATED,
+    );
+    expect(
+        &w.inspector
+            .post(&format!("{R}/reports"), json!({ "month": "2026-11" }))
+            .await,
+        StatusCode::CONFLICT,
+    );
+    assert_eq!(
+        r["sources"][1],
+        json!({ "module": "一号统领（热线）", "state": "absent", "detail": "未安装" })
+    );
+    let text = pdf_text(
+        &dir,
+        &blob(&w.inspector, &r["pdf"]).await,
+        &format!("report-{tag}-absent"),
+    );
+    assert!(text.contains("五、热线运行情况"), "{text}");
+    assert!(
+        text.contains("“一号统领（热线）”模块未安装，本节无数据。"),
+        "{text}"
+    );
+
+    // Not issued by the 10th: reminded on the 8th (once), overdue on the 11th.
+    let state = &w.app.host.state;
+    for day in [7, 8, 9] {
+        let t = local(2026, 12, day, 9, 1);
+        at(&w.app, t);
+        fire_due(state, t - 2 * MIN, t).await;
+    }
+    let seen = expect(
+        &w.inspector
+            .get(&format!("{R}/reports/monthly-2026-11"))
+            .await,
+        StatusCode::OK,
+    );
+    let steps: Vec<&str> = seen["history"]
+        .as_array()
+        .expect("history")
+        .iter()
+        .map(|s| s["step"].as_str().unwrap_or(""))
+        .collect();
+    assert_eq!(steps, ["drafted", "reminded"], "{seen}");
+    assert_eq!(seen["overdue"], false);
+    let t = local(2026, 12, 11, 9, 1);
+    at(&w.app, t);
+    fire_due(state, t - 2 * MIN, t).await;
+    let seen = expect(
+        &w.inspector
+            .get(&format!("{R}/reports/monthly-2026-11"))
+            .await,
+        StatusCode::OK,
+    );
+    assert_eq!(seen["overdue"], true, "{seen}");
+    let gw = bantong_host::notices::Gateway::new(w.app.config.notices.clone());
+    bantong_host::notices::send_once(state, &gw).await;
+    let notices = expect(&w.leader.get("/api/notices").await, StatusCode::OK);
+    assert!(notices.to_string().contains("已超过报送期限"), "{notices}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_missing_module_is_reported_as_such_and_a_late_report_is_flagged() {
+    for backend in backends() {
+        absent_and_late(backend).await;
+    }
+}
