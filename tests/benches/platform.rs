@@ -138,7 +138,10 @@ async fn write_overhead(app: &TestApp, iters: usize) -> (Stats, Stats) {
             .handle(&entry.slot, &plugin, host, req)
             .await
             .expect("write");
-        out.host.commit().await.expect("commit");
+        out.host
+            .commit(state.identity.audit())
+            .await
+            .expect("commit");
         wasm.push(start.elapsed().as_secs_f64() * 1e6);
         assert_eq!(out.value.status, 201);
 

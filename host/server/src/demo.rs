@@ -37,6 +37,7 @@ const DEMO_PLUGINS: &[(&str, &str)] = &[
     ("vendor-visitor-log", "vendor_visitor_log"),
     ("hotline", "bantong_hotline"),
     ("supervision", "bantong_supervision"),
+    ("reporting", "bantong_reporting"),
 ];
 
 pub async fn run(mut config: HostConfig, args: DemoArgs) -> Result<()> {
@@ -830,8 +831,20 @@ events-publish = ["hotline.*.*"]
 allow = ["storage", "config", "log", "clock", "blobs", "notices", "directory", "public-writes"]
 events-subscribe = ["hall.alert.*"]
 
+[plugins.reporting]
+allow = ["storage", "config", "log", "clock", "documents", "notices", "directory"]
+
 # Phone surveys draw their numbers from the hotline's work orders.
 [[storage-read]]
 reader = "supervision"
 target = "hotline/orders"
+
+# The monthly report reads the figures the modules publish.
+[[module-read]]
+reader = "reporting"
+target = "supervision"
+
+[[module-read]]
+reader = "reporting"
+target = "hotline"
 "#;

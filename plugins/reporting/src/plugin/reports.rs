@@ -247,7 +247,8 @@ pub fn get(req: Request) -> HandlerResult {
     let id = req.param("id").unwrap_or_default();
     let doc = load(id)?;
     let issued = matches!(doc.body.status, Status::Issued | Status::Superseded);
-    if !reads_all(c) && !(issued && recipient_of(c, &doc.body).is_some()) {
+    let addressed = issued && recipient_of(c, &doc.body).is_some();
+    if !(reads_all(c) || addressed) {
         return Err(not_found("没有该报告", format!("no report {id}")));
     }
     Ok(Response::ok(&view(id, &doc.body, true)?))
