@@ -1334,12 +1334,16 @@ fn raw_values(text: &str) -> Vec<String> {
     found
 }
 
+/// Now, ms since the epoch.
+fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64)
+}
+
 /// This month in hall time, `YYYY-MM`.
 fn this_month() -> String {
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as i64);
-    bantong_supervision::month::Month::of_ms(now).to_string()
+    bantong_supervision::month::Month::of_ms(now_ms()).to_string()
 }
 
 /// Each role's home page and menu with every installed module, in
@@ -1362,6 +1366,7 @@ async fn each_role_has_a_home_page_and_every_view_speaks_chinese() {
     app.install_fixture("fixture").await;
     app.install_visitor_log().await;
     app.install_supervision().await;
+    app.install_reporting().await;
     let host = &app.host;
     let admin = host
         .client_as("admin1", vec![Role::DistrictAdmin], &[], true)
@@ -1469,6 +1474,17 @@ async fn each_role_has_a_home_page_and_every_view_speaks_chinese() {
         )
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.json());
+
+    // Last month's report, drafted by hand (the schedule does it on the 1st).
+    let last_month = bantong_reporting::month::Month::of_ms(now_ms()).previous();
+    let r = admin
+        .post(
+            "/api/plugins/reporting/reports",
+            json!({ "month": last_month.to_string() }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.json());
+    let report_id = r.json()["id"].as_str().expect("id").to_owned();
 
     let base = serve(host).await;
     let driver = start_driver().await;
@@ -1579,6 +1595,23 @@ async fn each_role_has_a_home_page_and_every_view_speaks_chinese() {
         opened.push(href);
     }
     assert!(opened.len() >= 10, "views opened: {opened:?}");
+
+    // The report's page: its state, its files, its steps as buttons.
+    open(&client, &format!("{base}/v/reporting/report/{report_id}")).await;
+    wait_for(&client, "p.record-actions a", 10, "the report's actions").await;
+    let page = text_of(&client, "main").await;
+    for e in [
+        format!("{}政务服务监督检查月报", last_month.zh()),
+        "草稿".to_owned(),
+        "PDF（印发稿）".to_owned(),
+        "编辑文字部分".to_owned(),
+        "审核、审批与印发".to_owned(),
+    ] {
+        assert!(page.contains(&e), "{e} in {page}");
+    }
+    let raw = raw_values(&page);
+    assert!(raw.is_empty(), "raw values {raw:?} in {page}");
+    screenshot(&client, "reporting-report-draft").await;
     client.close().await.expect("close");
 
     // The administrator revises the checklist in the portal: version 1's

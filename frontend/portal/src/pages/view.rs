@@ -456,9 +456,12 @@ fn history(view: &ViewDef, doc: &Value, l: Locale) -> Option<AnyView> {
                 .and_then(|v| v.as_i64())
                 .map(|ms| format_datetime(ms, l))
                 .unwrap_or_default();
-            let who = first(e, &["actor.id", "actor", "by", "user"])
-                .map(|v| text_of(&v))
-                .unwrap_or_default();
+            let who = first(
+                e,
+                &["by_name", "actor_name", "actor.id", "actor", "by", "user"],
+            )
+            .map(|v| text_of(&v))
+            .unwrap_or_default();
             let what = first(e, &["summary", "action", "event", "to", "state"])
                 .map(|v| text_of(&v))
                 .unwrap_or_default();

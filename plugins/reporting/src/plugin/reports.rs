@@ -160,10 +160,34 @@ fn view(id: &str, r: &Report, with_receipts: bool) -> Result<Value, Response> {
         "corrects": r.corrects,
         "what_changed": r.what_changed,
         "superseded_by": r.superseded_by,
-        "history": r.history,
+        "history": r.history.iter().map(|s| json!({
+            "at_ms": s.at_ms,
+            "by": s.by,
+            "by_name": s.by_name,
+            "step": s.step,
+            "summary": step_zh(&s.step),
+            "note": s.note,
+        })).collect::<Vec<_>>(),
         "recipients": receipts,
         "received": receipts.iter().filter(|x| x["received"] == json!(true)).count(),
     }))
+}
+
+/// A history step in Chinese.
+fn step_zh(step: &str) -> &'static str {
+    match step {
+        "drafted" => "起草",
+        "edited" => "修改文字",
+        "refreshed" => "重新读取数据",
+        "submitted" => "提交审核",
+        "reviewed" => "审核通过",
+        "approved" => "审批同意",
+        "returned" => "退回修改",
+        "issued" => "印发",
+        "reminded" => "期限提醒",
+        "overdue" => "逾期未报",
+        _ => "其他",
+    }
 }
 
 fn state_of<T>(s: &crate::sources::Source<T>) -> (&'static str, String) {
