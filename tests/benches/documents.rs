@@ -122,7 +122,7 @@ fn main() {
 
                 let base = start_peak();
                 let t = Instant::now();
-                let bytes = render(&doc, format, &fonts).expect("native render");
+                let bytes = render(&doc, format, &fonts, &bantong_documents::Pictures::new()).expect("native render");
                 native.push(t.elapsed().as_secs_f64() * 1e3);
                 native_peak = native_peak.max(peak_above(base));
                 // The same file, but for the time stamps a DOCX carries.

@@ -141,15 +141,43 @@ async fn world(backend: Backend, hotline: bool) -> World {
     }
 }
 
-/// Signs a November visit of `hall` with `k` failed items on day `day`.
-async fn inspect(w: &World, hall: &str, k: usize, day: u8) {
+/// A photo from the simulated camera, uploaded for `hall`.
+async fn photo(c: &Client, hall: &str) -> String {
+    use bantong_edge::camera::{CameraSource, Scene, SimulatedCamera, jpeg};
+    let frame = SimulatedCamera::new("phone", Scene::ClerkSeated, 5.0, 0)
+        .next_frame()
+        .expect("frame");
+    let req = http::Request::builder()
+        .method("POST")
+        .uri(format!("/api/blobs?hall={hall}"))
+        .header("content-type", "image/jpeg")
+        .header(
+            "authorization",
+            format!("Bearer {}", c.token.clone().unwrap_or_default()),
+        )
+        .body(axum::body::Body::from(jpeg(&frame).expect("jpeg")))
+        .expect("request");
+    let r = c.raw(req).await;
+    expect(&r, StatusCode::CREATED)["sha256"]
+        .as_str()
+        .expect("sha")
+        .to_owned()
+}
+
+/// Signs a November visit of `hall` with `k` failed items on day `day`,
+/// the first failure with a photo when `photo` is given.
+async fn inspect(w: &World, hall: &str, k: usize, day: u8, photo: Option<&str>) {
     at(&w.app, local(2026, 11, day, 10, 0));
     let id = format!("visit-{hall}-2026-11-{day}");
+    let mut answers = answers(k);
+    if let (Some(sha), Some((code, _))) = (photo, FAILS[..k].first()) {
+        answers[*code]["evidence"] = json!([{ "sha256": sha, "place": "综合受理窗口" }]);
+    }
     expect(
         &w.inspector
             .put(
                 &format!("{S}/inspections/{id}"),
-                json!({ "hall": hall, "answers": answers(k) }),
+                json!({ "hall": hall, "answers": answers }),
             )
             .await,
         StatusCode::CREATED,
@@ -175,6 +203,12 @@ fn scratch(name: &str) -> PathBuf {
         .join(name);
     std::fs::create_dir_all(&dir).expect("scratch dir");
     dir
+}
+
+/// Text without whitespace: pdftotext lays words out by position, not by
+/// the spaces drawn.
+fn squeeze(s: &str) -> String {
+    s.chars().filter(|c| !c.is_whitespace()).collect()
 }
 
 fn run(cmd: &mut Command) -> String {
@@ -206,7 +240,7 @@ fn docx_text(dir: &std::path::Path, docx: &[u8]) -> String {
     let path = dir.join("report.docx");
     std::fs::write(&path, docx).expect("write docx");
     run(Command::new("python3").arg("-c").arg(
-        "import sys, docx\nd = docx.Document(sys.argv[1])\nprint('\\n'.join(p.text for p in d.paragraphs))\nfor t in d.tables:\n    for r in t.rows:\n        print('|'.join(c.text for c in r.cells))",
+        "import sys, docx\nd = docx.Document(sys.argv[1])\nprint('\\n'.join(p.text for p in d.paragraphs))\nprint('PICTURES', len(d.inline_shapes))\nfor t in d.tables:\n    for r in t.rows:\n        print('|'.join(c.text for c in r.cells))",
     ).arg(&path))
 }
 
@@ -221,8 +255,11 @@ async fn month_report(backend: Backend) {
         .enumerate()
         .map(|(i, h)| (h.id, i % 4))
         .collect();
+    // One failure is photographed (the second hall's).
+    let shot = photo(&w.inspector, seeded[1].0).await;
     for (day, (hall, k)) in seeded.iter().enumerate() {
-        inspect(&w, hall, *k, 3 + day as u8).await;
+        let with = (day == 1).then_some(shot.as_str());
+        inspect(&w, hall, *k, 3 + day as u8, with).await;
     }
     let agent = w
         .app
@@ -337,11 +374,26 @@ async fn month_report(backend: Backend) {
         );
     }
     assert!(text.contains(&format!("发现问题{found}个")), "{text}");
+    // The photographed problem leads the typical ones, with its photo.
+    let second = HALLS
+        .iter()
+        .find(|h| h.id == seeded[1].0)
+        .expect("hall")
+        .name_zh();
+    assert!(
+        squeeze(&text).contains(&squeeze(&format!("图1　{second}："))),
+        "the photo's caption in the PDF:\n{text}"
+    );
+    assert!(!text.contains("图片无法显示"), "{text}");
     assert!(text.contains("受理工单3件"), "{text}");
     let docx = docx_text(&dir, &blob(&w.inspector, &draft["docx"]).await);
     assert!(
         docx.contains("一、基本情况") && docx.contains(&HALLS[0].name_zh()),
         "{docx}"
+    );
+    assert!(
+        docx.contains("PICTURES 3"),
+        "two charts and the photo: {docx}"
     );
 
     // ---- the workflow, by role ---------------------------------------------
@@ -581,7 +633,7 @@ async fn month_report(backend: Backend) {
 
     // ---- the data changes; the issued files do not ---------------------------
     let late = HALLS[9].id;
-    inspect(&w, late, 3, 28).await;
+    inspect(&w, late, 3, 28, None).await;
     let after = expect(
         &w.inspector.get(&format!("{R}/reports/{id}")).await,
         StatusCode::OK,

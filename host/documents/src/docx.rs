@@ -112,7 +112,11 @@ fn footer() -> Footer {
     )
 }
 
-pub fn render(doc: &Document, fonts_in: &Fonts) -> Result<Vec<u8>, DocError> {
+pub fn render(
+    doc: &Document,
+    fonts_in: &Fonts,
+    pictures: &crate::Pictures,
+) -> Result<Vec<u8>, DocError> {
     let glyphs = fonts_in.sans.glyphs()?;
     let mut d = Docx::new()
         .page_size(11906, 16838)
@@ -206,6 +210,35 @@ pub fn render(doc: &Document, fonts_in: &Fonts) -> Result<Vec<u8>, DocError> {
                         .add_run(Run::new().add_image(pic))
                         .align(AlignmentType::Center),
                 );
+            }
+            Block::Image { sha256, caption } => {
+                let prepared = pictures
+                    .get(sha256)
+                    .ok_or_else(|| "图片不存在或无权读取".to_owned())
+                    .and_then(|b| crate::picture::prepare(b, 1000, crate::picture::Encoding::Png));
+                match prepared {
+                    Ok(p) => {
+                        // At most 15 cm wide and 10 cm high, keeping its shape.
+                        let (max_w, max_h) = (5_400_000.0_f64, 3_600_000.0_f64);
+                        let ratio = f64::from(p.height) / f64::from(p.width.max(1));
+                        let (mut w, mut h) = (max_w, max_w * ratio);
+                        if h > max_h {
+                            h = max_h;
+                            w = h / ratio;
+                        }
+                        let pic = Pic::new_with_dimensions(p.bytes, p.width, p.height)
+                            .size(w as u32, h as u32);
+                        d = d.add_paragraph(
+                            Paragraph::new()
+                                .add_run(Run::new().add_image(pic))
+                                .align(AlignmentType::Center),
+                        );
+                    }
+                    Err(why) => d = d.add_paragraph(body(&crate::missing_picture(&why))),
+                }
+                if let Some(c) = caption {
+                    d = d.add_paragraph(centred(c, "楷体", TABLE + 1, false));
+                }
             }
             Block::PageBreak => d = d.add_paragraph(page_break()),
         }

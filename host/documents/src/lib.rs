@@ -9,7 +9,9 @@
 //!   headings, tables whose header row repeats on each page, charts as
 //!   pictures, page numbers in the footer, a cover;
 //! - [`pdf`]: the same layout drawn with the Noto CJK fonts embedded
-//!   (subset), so the PDF reads the same on any machine.
+//!   (subset), so the PDF reads the same on any machine;
+//! - [`picture`]: photos and scans (model version 2) decoded within
+//!   bounds, scaled and encoded again for the format.
 //!
 //! Pure apart from reading the fonts once ([`Fonts::load`]); no I/O per
 //! document. Invariant: a document that passed
@@ -19,6 +21,7 @@
 pub mod chart;
 pub mod docx;
 pub mod pdf;
+pub mod picture;
 pub mod xlsx;
 
 use std::path::{Path, PathBuf};
@@ -129,12 +132,26 @@ impl Fonts {
     }
 }
 
+/// The bytes of the blobs a document's pictures show, by SHA-256, as the
+/// caller may read them (a picture missing here is printed as a note).
+pub type Pictures = std::collections::BTreeMap<String, Vec<u8>>;
+
 /// Renders a checked document.
-pub fn render(doc: &Document, format: Format, fonts: &Fonts) -> Result<Vec<u8>, DocError> {
+pub fn render(
+    doc: &Document,
+    format: Format,
+    fonts: &Fonts,
+    pictures: &Pictures,
+) -> Result<Vec<u8>, DocError> {
     doc.check().map_err(|e| DocError::Invalid(e.0))?;
     match format {
         Format::Xlsx => xlsx::render(doc),
-        Format::Docx => docx::render(doc, fonts),
-        Format::Pdf => pdf::render(doc, fonts),
+        Format::Docx => docx::render(doc, fonts, pictures),
+        Format::Pdf => pdf::render(doc, fonts, pictures),
     }
+}
+
+/// The note printed where a picture cannot be shown.
+pub fn missing_picture(why: &str) -> String {
+    format!("［图片无法显示：{why}］")
 }

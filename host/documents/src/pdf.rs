@@ -61,6 +61,13 @@ enum Op {
         h: f32,
         png: Arc<Vec<u8>>,
     },
+    Jpeg {
+        x: f32,
+        y: f32,
+        w: f32,
+        h: f32,
+        jpeg: Arc<Vec<u8>>,
+    },
 }
 
 struct Layout<'a> {
@@ -341,7 +348,11 @@ fn krilla_font(face: &Face) -> Result<Font, DocError> {
         .ok_or_else(|| DocError::Render("the PDF writer cannot read a font".into()))
 }
 
-pub fn render(doc: &Document, fonts: &Fonts) -> Result<Vec<u8>, DocError> {
+pub fn render(
+    doc: &Document,
+    fonts: &Fonts,
+    pictures: &crate::Pictures,
+) -> Result<Vec<u8>, DocError> {
     let mut l = Layout {
         fonts: [
             fonts.serif.glyphs()?,
@@ -447,6 +458,39 @@ pub fn render(doc: &Document, fonts: &Fonts) -> Result<Vec<u8>, DocError> {
                 });
                 l.y = y + h + 12.0;
             }
+            Block::Image { sha256, caption } => {
+                let prepared = pictures
+                    .get(sha256)
+                    .ok_or_else(|| "图片不存在或无权读取".to_owned())
+                    .and_then(|b| crate::picture::prepare(b, 1200, crate::picture::Encoding::Jpeg));
+                match prepared {
+                    Ok(p) => {
+                        // Four fifths of the text width at most, and at most
+                        // 340 pt high, keeping its shape; centred.
+                        let ratio = p.height as f32 / p.width.max(1) as f32;
+                        let (mut w, mut h) = (WIDTH * 0.8, WIDTH * 0.8 * ratio);
+                        if h > 340.0 {
+                            h = 340.0;
+                            w = h / ratio;
+                        }
+                        l.room(h + 40.0);
+                        let y = l.y + 6.0;
+                        l.page().push(Op::Jpeg {
+                            x: LEFT + (WIDTH - w) / 2.0,
+                            y,
+                            w,
+                            h,
+                            jpeg: Arc::new(p.bytes),
+                        });
+                        l.y = y + h + 4.0;
+                    }
+                    Err(why) => l.paragraph(Style::Serif, &crate::missing_picture(&why)),
+                }
+                if let Some(c) = caption {
+                    l.centred(Style::Sans, 12.0, 22.0, c);
+                }
+                l.y += 6.0;
+            }
             Block::PageBreak => l.new_page(),
         }
     }
@@ -518,6 +562,15 @@ fn draw(doc: &Document, fonts: &Fonts, l: &Layout<'_>) -> Result<Vec<u8>, DocErr
                         }));
                         surface.draw_path(&path);
                         surface.set_fill(Some(Fill::default()));
+                    }
+                }
+                Op::Jpeg { x, y, w, h, jpeg } => {
+                    let image = Image::from_jpeg(krilla::Data::from(jpeg.clone()), true)
+                        .map_err(|e| DocError::Render(format!("picture: {e}")))?;
+                    if let Some(sz) = Size::from_wh(*w, *h) {
+                        surface.push_transform(&Transform::from_translate(*x, *y));
+                        surface.draw_image(image, sz);
+                        surface.pop();
                     }
                 }
                 Op::Image { x, y, w, h, png } => {

@@ -170,7 +170,10 @@ pub fn render(doc: &Document) -> Result<Vec<u8>, DocError> {
                     .insert_chart(1, chart.series.len() as u16 + 2, &native)
                     .map_err(err)?;
             }
-            Block::Heading { .. } | Block::Paragraph { .. } | Block::PageBreak => {}
+            Block::Heading { .. }
+            | Block::Paragraph { .. }
+            | Block::Image { .. }
+            | Block::PageBreak => {}
         }
     }
     if !figures.is_empty() {

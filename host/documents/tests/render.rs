@@ -9,7 +9,7 @@
 use std::path::PathBuf;
 use std::process::Command;
 
-use bantong_documents::{DEFAULT_FONT_DIR, Fonts, Format, render};
+use bantong_documents::{DEFAULT_FONT_DIR, Fonts, Format, Pictures, render};
 use bantong_hall_kit::district::HALLS;
 use bantong_hall_kit::document::{Cell, Chart, ChartKind, Document, NamedFigure, Series};
 use bantong_hall_kit::figure::Figure;
@@ -177,10 +177,26 @@ fn python(script: &str, file: &PathBuf) -> String {
 fn a_report_opens_in_independent_readers() {
     let fonts = Fonts::load(std::path::Path::new(DEFAULT_FONT_DIR))
         .expect("the Noto CJK fonts (Debian's fonts-noto-cjk; `cargo xtask ci` installs them)");
-    let doc = sample();
+    let mut doc = sample();
+    // A photo (a red 640×480 PNG) and a picture the caller cannot read.
+    let photo = {
+        let img = image::RgbImage::from_pixel(640, 480, image::Rgb([190, 40, 40]));
+        let mut out = std::io::Cursor::new(Vec::new());
+        image::DynamicImage::ImageRgb8(img)
+            .write_to(&mut out, image::ImageFormat::Png)
+            .unwrap();
+        out.into_inner()
+    };
+    let photo_sha = "a".repeat(64);
+    doc.image(
+        &photo_sha,
+        Some("图1 东关街道中心3号窗口空岗（11月3日 9:50）"),
+    );
+    doc.image("b".repeat(64), Some("图2 不可读的照片"));
+    let pictures: Pictures = [(photo_sha.clone(), photo)].into_iter().collect();
     let dir = out_dir();
 
-    let docx = render(&doc, Format::Docx, &fonts).expect("docx");
+    let docx = render(&doc, Format::Docx, &fonts, &pictures).expect("docx");
     let path = dir.join("monthly-report.docx");
     std::fs::write(&path, &docx).unwrap();
     let text = python(
@@ -202,13 +218,15 @@ fn a_report_opens_in_independent_readers() {
         "TABLES 4",
         "ROWS 91",
         "HEADER 1",
-        "PICTURES 3",
+        "PICTURES 4",
+        "图1 东关街道中心3号窗口空岗（11月3日 9:50）",
+        "［图片无法显示：图片不存在或无权读取］",
         "FOOTER — 1 —",
     ] {
         assert!(text.contains(expected), "{expected} in {text}");
     }
 
-    let xlsx = render(&doc, Format::Xlsx, &fonts).expect("xlsx");
+    let xlsx = render(&doc, Format::Xlsx, &fonts, &pictures).expect("xlsx");
     let path = dir.join("monthly-report.xlsx");
     std::fs::write(&path, &xlsx).unwrap();
     let text = python(
@@ -230,7 +248,7 @@ fn a_report_opens_in_independent_readers() {
         assert!(text.contains(expected), "{expected} in {text}");
     }
 
-    let pdf = render(&doc, Format::Pdf, &fonts).expect("pdf");
+    let pdf = render(&doc, Format::Pdf, &fonts, &pictures).expect("pdf");
     let path = dir.join("monthly-report.pdf");
     std::fs::write(&path, &pdf).unwrap();
     let out = Command::new("pdftotext")
@@ -249,6 +267,8 @@ fn a_report_opens_in_independent_readers() {
         "96.8%（968/1000）",
         "文末标记",
         "— 2 —",
+        "图1 东关街道中心3号窗口空岗",
+        "［图片无法显示：图片不存在或无权读取］",
     ] {
         // pdftotext keeps a line's words apart by layout, not by the spaces
         // drawn: compare without whitespace.

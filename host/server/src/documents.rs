@@ -43,14 +43,19 @@ fn fonts(dir: &Path) -> Result<Arc<Fonts>, RenderError> {
     Ok(loaded)
 }
 
-/// Parses, checks and renders a description on a blocking thread; answers
-/// the file and its media type.
+/// Parses and checks a description.
+pub fn parse(spec: &str) -> Result<Document, RenderError> {
+    Document::from_json(spec).map_err(|e| RenderError::Invalid(e.0))
+}
+
+/// Renders a checked document on a blocking thread, with the bytes of the
+/// pictures the caller may read; answers the file and its media type.
 pub async fn render(
     font_dir: &Path,
     format: Format,
-    spec: &str,
+    doc: Document,
+    pictures: bantong_documents::Pictures,
 ) -> Result<(Vec<u8>, &'static str), RenderError> {
-    let doc = Document::from_json(spec).map_err(|e| RenderError::Invalid(e.0))?;
     // Rendering is CPU work: at most two documents at a time, off the async
     // threads (fonts are read there too, at the first document).
     let _permit = RENDERING
@@ -62,7 +67,7 @@ pub async fn render(
         let rendered = match format {
             // XLSX needs no fonts.
             Format::Xlsx => bantong_documents::xlsx::render(&doc),
-            _ => bantong_documents::render(&doc, format, fonts(&dir)?.as_ref()),
+            _ => bantong_documents::render(&doc, format, fonts(&dir)?.as_ref(), &pictures),
         };
         rendered.map_err(|e| match e {
             DocError::Invalid(m) => RenderError::Invalid(m),

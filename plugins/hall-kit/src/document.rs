@@ -14,8 +14,13 @@ use serde::{Deserialize, Serialize};
 
 use crate::figure::{Figure, Lang};
 
-/// The model's version.
-pub const VERSION: u32 = 1;
+/// The model's version: 2 added [`Block::Image`]. A host reads every
+/// version from [`MIN_VERSION`] up to this one.
+pub const VERSION: u32 = 2;
+/// The oldest version still read.
+pub const MIN_VERSION: u32 = 1;
+/// Most pictures in one document.
+pub const MAX_IMAGES: usize = 50;
 /// Most blocks in one document.
 pub const MAX_BLOCKS: usize = 20_000;
 /// Most rows in one table.
@@ -85,6 +90,16 @@ pub enum Block {
     },
     /// A chart, drawn into the document (in XLSX, a native chart).
     Chart(Chart),
+    /// A photo or a scan stored as a blob (JPEG or PNG), by its SHA-256,
+    /// with a caption under it; the host places it at most the text's
+    /// width (XLSX leaves it out). Since version 2. The host reads it with
+    /// the rendering call's own access to blobs; one it cannot show is
+    /// printed as a note saying so.
+    Image {
+        sha256: String,
+        #[serde(default)]
+        caption: Option<String>,
+    },
     /// Starts a new page.
     PageBreak,
 }
@@ -273,6 +288,28 @@ impl Document {
         self
     }
 
+    /// Adds a picture (a stored blob) with a caption.
+    pub fn image(&mut self, sha256: impl Into<String>, caption: Option<&str>) -> &mut Self {
+        self.blocks.push(Block::Image {
+            sha256: sha256.into(),
+            caption: caption.map(str::to_owned),
+        });
+        self
+    }
+
+    /// The distinct blobs the document's pictures show, in order.
+    pub fn image_refs(&self) -> Vec<&str> {
+        let mut refs: Vec<&str> = Vec::new();
+        for b in &self.blocks {
+            if let Block::Image { sha256, .. } = b
+                && !refs.contains(&sha256.as_str())
+            {
+                refs.push(sha256);
+            }
+        }
+        refs
+    }
+
     /// Parses a document from JSON and checks it.
     pub fn from_json(json: &str) -> Result<Document, DocumentError> {
         let doc: Document =
@@ -284,9 +321,9 @@ impl Document {
     /// Checks the version, the limits and the shapes (every row as wide as
     /// the columns, every series as long as the labels, levels 1-3).
     pub fn check(&self) -> Result<(), DocumentError> {
-        if self.v != VERSION {
+        if !(MIN_VERSION..=VERSION).contains(&self.v) {
             return Err(DocumentError(format!(
-                "v: document model version {} is not {VERSION}",
+                "v: document model version {} is not {MIN_VERSION}-{VERSION}",
                 self.v
             )));
         }
@@ -308,7 +345,7 @@ impl Document {
         }
         let mut rows_total = 0usize;
         let mut cells_total = 0usize;
-        let (mut tables, mut charts) = (0usize, 0usize);
+        let (mut tables, mut charts, mut images) = (0usize, 0usize, 0usize);
         for (i, block) in self.blocks.iter().enumerate() {
             let at = |what: &str| format!("blocks[{i}].{what}");
             match block {
@@ -439,6 +476,34 @@ impl Document {
                         text_ok(&at("labels"), l)?;
                     }
                 }
+                Block::Image { sha256, caption } => {
+                    if self.v < 2 {
+                        return Err(DocumentError(format!(
+                            "{}: pictures need document model version 2",
+                            at("sha256")
+                        )));
+                    }
+                    images += 1;
+                    if images > MAX_IMAGES {
+                        return Err(DocumentError(format!(
+                            "{}: more than {MAX_IMAGES} pictures in the document",
+                            at("sha256")
+                        )));
+                    }
+                    if sha256.len() != 64
+                        || !sha256
+                            .bytes()
+                            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+                    {
+                        return Err(DocumentError(format!(
+                            "{}: 64 lowercase hex digits",
+                            at("sha256")
+                        )));
+                    }
+                    if let Some(c) = caption {
+                        text_ok(&at("caption"), c)?;
+                    }
+                }
                 Block::PageBreak => {}
             }
         }
@@ -531,8 +596,29 @@ mod tests {
         bad.heading(4, "x");
         assert!(bad.check().unwrap_err().0.contains("level"));
         let mut bad = d.clone();
-        bad.v = 2;
+        bad.v = 3;
         assert!(bad.check().is_err());
+        // Pictures: version 2, a SHA-256, at most MAX_IMAGES.
+        let mut pictured = d.clone();
+        pictured.image("0f".repeat(32), Some("图1"));
+        pictured.image("0f".repeat(32), None);
+        assert!(pictured.check().is_ok());
+        assert_eq!(pictured.image_refs(), ["0f".repeat(32)]);
+        let mut old = pictured.clone();
+        old.v = 1;
+        assert!(old.check().unwrap_err().0.contains("version 2"));
+        let mut bad = d.clone();
+        bad.image("0F".repeat(32), None);
+        assert!(bad.check().unwrap_err().0.contains("hex"));
+        let mut many = Document::new("t");
+        for _ in 0..=MAX_IMAGES {
+            many.image("ab".repeat(32), None);
+        }
+        assert!(many.check().unwrap_err().0.contains("pictures"));
+        // Version 1 documents still read.
+        let mut v1 = d.clone();
+        v1.v = 1;
+        assert!(v1.check().is_ok());
         assert!(Document::from_json(r#"{"v":1,"title":"t","blocks":[],"x":1}"#).is_err());
         let mut bad = d;
         bad.chart(Chart {

@@ -360,6 +360,7 @@ fn problems(doc: &mut Document, card: &Source<Scorecard>, list: &Source<Vec<Prob
         let typical = typical(items, 5);
         if !typical.is_empty() {
             doc.heading(2, "典型问题");
+            let mut figure_no = 0;
             for (i, p) in typical.iter().enumerate() {
                 // The item, unless the description already names it.
                 let item = p
@@ -384,6 +385,19 @@ fn problems(doc: &mut Document, card: &Source<Scorecard>, list: &Source<Vec<Prob
                     item,
                     recurrent
                 ));
+                // The first photo of the problem, captioned with where and when.
+                if let Some(photo) = p.photos.first() {
+                    figure_no += 1;
+                    doc.image(
+                        photo.clone(),
+                        Some(&format!(
+                            "图{figure_no}　{}：{}（{}）",
+                            p.hall_name,
+                            p.title,
+                            day(p.issued_ms)
+                        )),
+                    );
+                }
             }
         }
     }

@@ -496,12 +496,35 @@ impl CallHost for ServerCallHost {
             wit::DocumentFormat::Pdf => bantong_documents::Format::Pdf,
             wit::DocumentFormat::Xlsx => bantong_documents::Format::Xlsx,
         };
-        let (bytes, content_type) = crate::documents::render(&self.index.font_dir(), format, &spec)
-            .await
-            .map_err(|e| match e {
-                crate::documents::RenderError::Invalid(m) => HostError::Invalid(m),
-                crate::documents::RenderError::Unavailable(m) => HostError::Unavailable(m),
-            })?;
+        let to_host = |e| match e {
+            crate::documents::RenderError::Invalid(m) => HostError::Invalid(m),
+            crate::documents::RenderError::Unavailable(m) => HostError::Unavailable(m),
+        };
+        let doc = crate::documents::parse(&spec).map_err(to_host)?;
+        // Pictures are read as a download by the call's caller would be: a
+        // blob referenced within the call's hall scope (district-level
+        // references are everyone's). One it may not read is left out and
+        // printed as a note.
+        let mut pictures = bantong_documents::Pictures::new();
+        if format != bantong_documents::Format::Xlsx {
+            for sha in doc.image_refs() {
+                let visible = self
+                    .store
+                    .blob_visible(sha, None, &self.scope.halls)
+                    .await
+                    .map_err(to_host_error)?;
+                if !visible {
+                    continue;
+                }
+                if let Some((_, bytes)) = self.store.get_blob(sha).await.map_err(to_host_error)? {
+                    pictures.insert(sha.to_owned(), bytes);
+                }
+            }
+        }
+        let (bytes, content_type) =
+            crate::documents::render(&self.index.font_dir(), format, doc, pictures)
+                .await
+                .map_err(to_host)?;
         let plugin = self.plugin_id().to_owned();
         let by = self
             .actor
