@@ -84,7 +84,7 @@ reader = "supervision"
 target = "hotline/orders"
 
 [plugins.reporting]
-allow = ["storage", "config", "log", "clock", "documents", "notices", "directory"]
+allow = ["storage", "config", "log", "clock", "documents", "notices", "directory", "blobs"]
 
 [[module-read]]
 reader = "reporting"
@@ -224,6 +224,35 @@ impl TestApp {
             "bantong_supervision.wasm",
         )
         .await;
+    }
+
+    /// Creates the district's 17 halls (`bantong_hall_kit::district::HALLS`).
+    pub async fn create_district_halls(&self) {
+        use bantong_hall_kit::district::{Grade, HALLS};
+        use bantong_host::identity::{HallGrade, NewHall, Principal};
+        let system = Principal::system("test");
+        for h in &HALLS {
+            let grade = match h.grade {
+                Grade::Demonstration => HallGrade::Demonstration,
+                Grade::Standard => HallGrade::Standard,
+                Grade::Basic => HallGrade::Basic,
+            };
+            self.host
+                .state
+                .identity
+                .create_hall(
+                    &system,
+                    NewHall {
+                        id: h.id.into(),
+                        code: h.code.into(),
+                        name_zh: h.name_zh(),
+                        name_en: h.name_en(),
+                        grade,
+                    },
+                )
+                .await
+                .expect("hall");
+        }
     }
 
     pub async fn install_reporting(&self) {

@@ -3,8 +3,8 @@
 //! `modules`: one module reads another
 //! module's `GET` routes marked `module-read`, when it declares the read and
 //! the operator's policy grants the pair. The other module sees the caller
-//! `module:<reader>` (role `module`, district-wide, no hall); what it writes
-//! during the read is dropped; a read cannot read further modules; a module
+//! `module:<reader>` (role `module`, district-wide, no hall); its writes
+//! during the read are refused; a read cannot read further modules; a module
 //! that is not installed says so.
 //!
 //! `audit`: a plugin's notes join the call's audit record, committed with
@@ -87,9 +87,10 @@ async fn a_module_reads_another_modules_published_routes() {
         let r = read("fixture-b", "/shared/notes/none").await;
         assert_eq!(r.status, StatusCode::NOT_FOUND, "{backend:?}: {}", r.json());
 
-        // A write during a read is dropped.
+        // A write during a read is refused, and nothing is left behind.
         let r = read("fixture-b", "/shared/write").await;
-        assert_eq!(r.status, StatusCode::OK, "{backend:?}: {}", r.json());
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{backend:?}: {}", r.json());
+        assert!(message(&r.json()).contains("cannot write"), "{}", r.json());
         let r = admin.get("/api/plugins/fixture-b/notes/from-read").await;
         assert_eq!(r.status, StatusCode::NOT_FOUND, "{backend:?}: {}", r.json());
 

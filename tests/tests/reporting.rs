@@ -23,8 +23,8 @@ use std::path::PathBuf;
 use std::process::Command;
 
 use bantong_hall_kit::calendar::{day_of, start_of_day};
-use bantong_hall_kit::district::{Grade, HALLS};
-use bantong_host::identity::{HallGrade, NewHall, Principal, Role};
+use bantong_hall_kit::district::HALLS;
+use bantong_host::identity::Role;
 use bantong_host::workers::fire_due;
 use bantong_tests::TestDb;
 use bantong_tests::app::{Client, Reply, TestApp};
@@ -95,29 +95,7 @@ struct World {
 
 async fn world(backend: Backend, hotline: bool) -> World {
     let app = TestApp::new(TestDb::new(backend).await).await;
-    let system = Principal::system("test");
-    for h in &HALLS {
-        let grade = match h.grade {
-            Grade::Demonstration => HallGrade::Demonstration,
-            Grade::Standard => HallGrade::Standard,
-            Grade::Basic => HallGrade::Basic,
-        };
-        app.host
-            .state
-            .identity
-            .create_hall(
-                &system,
-                NewHall {
-                    id: h.id.into(),
-                    code: h.code.into(),
-                    name_zh: h.name_zh(),
-                    name_en: h.name_en(),
-                    grade,
-                },
-            )
-            .await
-            .expect("hall");
-    }
+    app.create_district_halls().await;
     app.install_supervision().await;
     if hotline {
         app.install_hotline().await;
@@ -300,8 +278,13 @@ async fn month_report(backend: Backend) {
             { "module": "一号统领（热线）", "state": "ready", "detail": "版本 0.1.0" },
         ])
     );
-    // A retried firing drafts nothing new.
-    assert!(fire_due(&w.app.host.state, local(2026, 12, 1, 1, 0), first).await == 0);
+    // Drafting it again by hand is refused: one report per month.
+    expect(
+        &w.inspector
+            .post(&format!("{R}/reports"), json!({ "month": "2026-11" }))
+            .await,
+        StatusCode::CONFLICT,
+    );
 
     // The figures, read back from the XLSX by openpyxl, equal ours.
     let book = read_workbook(&dir, &blob(&w.inspector, &draft["xlsx"]).await);
@@ -590,7 +573,6 @@ async fn month_report(backend: Backend) {
     let inbox = expect(&w.bailou.get(&format!("{R}/inbox")).await, StatusCode::OK);
     assert_eq!(inbox["total"], 1, "{inbox}");
     assert_eq!(inbox["items"][0]["received"], false);
-    let pdf_before = blob(&w.bailou, &issued["pdf"]).await;
     expect(
         &w.bailou
             .post(&format!("{R}/reports/{id}/receipt"), json!({}))
@@ -630,6 +612,32 @@ async fn month_report(backend: Backend) {
     assert_eq!(wuyao_line["received"], false);
     let inbox = expect(&w.wuyao.get(&format!("{R}/inbox")).await, StatusCode::OK);
     assert_eq!(inbox["items"][0]["received"], false);
+    // A manager of two halls signs for both at once.
+    let (h1, h2) = (HALLS[15].id, HALLS[16].id);
+    let two = w
+        .app
+        .host
+        .client_as("two-halls", vec![Role::HallManager], &[h1, h2], false)
+        .await;
+    let mine = expect(&two.get(&format!("{R}/reports/{id}")).await, StatusCode::OK);
+    assert_eq!(
+        mine["recipients"].as_array().map(Vec::len),
+        Some(2),
+        "only the own halls' lines: {mine}"
+    );
+    expect(
+        &two.post(&format!("{R}/reports/{id}/receipt"), json!({}))
+            .await,
+        StatusCode::OK,
+    );
+    let seen = expect(
+        &w.inspector.get(&format!("{R}/reports/{id}")).await,
+        StatusCode::OK,
+    );
+    assert_eq!(
+        seen["received"], 4,
+        "bailou, the leader and the two halls: {seen}"
+    );
 
     // ---- the data changes; the issued files do not ---------------------------
     let late = HALLS[9].id;
@@ -641,7 +649,22 @@ async fn month_report(backend: Backend) {
     for f in ["pdf", "docx", "xlsx"] {
         assert_eq!(after[f], issued[f], "{f}");
     }
-    assert_eq!(blob(&w.bailou, &after["pdf"]).await, pdf_before);
+    assert_eq!(after["figures_read_ms"], issued["figures_read_ms"]);
+    // The issued figures still show that hall without a November visit.
+    let late_name = HALLS[9].name_zh();
+    let frozen = read_workbook(&dir, &blob(&w.bailou, &after["xlsx"]).await);
+    let late_row = frozen["各服务中心本月得分及排名"]
+        .as_array()
+        .expect("ranking")
+        .iter()
+        .find(|r| r[1] == json!(late_name))
+        .cloned()
+        .expect("the late hall");
+    assert_eq!(
+        (&late_row[0], &late_row[2]),
+        (&json!("—"), &json!("—")),
+        "{late_row:?}"
+    );
 
     // A correction: a new version from today's data, saying what changed.
     at(&w.app, local(2026, 12, 9, 10, 0));
@@ -678,7 +701,6 @@ async fn month_report(backend: Backend) {
         "{v2text}"
     );
     let v2book = read_workbook(&dir, &blob(&w.inspector, &v2["xlsx"]).await);
-    let late_name = HALLS[9].name_zh();
     assert!(
         v2book["各服务中心本月得分及排名"]
             .as_array()
@@ -726,6 +748,84 @@ async fn month_report(backend: Backend) {
     assert_eq!(list["total"], 2, "{list}");
     let inbox = expect(&w.bailou.get(&format!("{R}/inbox")).await, StatusCode::OK);
     assert_eq!(inbox["total"], 2, "both versions were issued to the hall");
+
+    // ---- 5 January 2027: the annual report of 2026 --------------------------
+    expect(
+        &w.inspector
+            .post(&format!("{R}/reports"), json!({ "year": 2026 }))
+            .await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    );
+    let jan5 = local(2027, 1, 5, 2, 5);
+    at(&w.app, jan5);
+    assert!(fire_due(&w.app.host.state, local(2027, 1, 5, 1, 0), jan5).await >= 1);
+    let annual = expect(
+        &w.leader.get(&format!("{R}/reports/annual-2026")).await,
+        StatusCode::OK,
+    );
+    assert_eq!(annual["title"], "2026年度政务服务监督检查工作报告");
+    assert_eq!(annual["due_text"], "2027年1月31日");
+    let year_book = read_workbook(&dir, &blob(&w.inspector, &annual["xlsx"]).await);
+    let months = year_book["各服务中心各月得分"]
+        .as_array()
+        .expect("months sheet");
+    assert_eq!(months.len(), 1 + 17, "{months:?}");
+    let heading: Vec<&str> = months[0]
+        .as_array()
+        .expect("row")
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    assert_eq!(heading.len(), 1 + 12 + 2, "{heading:?}");
+    // Every seeded hall's year is its one November visit; the late one too.
+    let mut visited = seeded.clone();
+    visited.push((late, 3));
+    for (hall, k) in &visited {
+        // The yearly table names halls short: 百楼镇.
+        let name = HALLS.iter().find(|h| h.id == *hall).expect("hall").area_zh;
+        let row = months
+            .iter()
+            .find(|r| r[0] == json!(name))
+            .unwrap_or_else(|| panic!("{name}"));
+        assert_eq!(
+            row[11].as_f64(),
+            Some(score(*k)),
+            "{name} in November: {row:?}"
+        );
+        assert_eq!(
+            row[13].as_f64(),
+            Some(score(*k)),
+            "{name} for the year: {row:?}"
+        );
+        assert_eq!(row[14].as_f64(), Some(1.0), "{name}: one visit");
+    }
+    let year_text = pdf_text(
+        &dir,
+        &blob(&w.inspector, &annual["pdf"]).await,
+        &format!("report-{tag}-annual"),
+    );
+    for heading in [
+        "2026年度",
+        "一、全年工作概况",
+        "二、各中心全年得分",
+        "三、问题分类与趋势",
+        "四、热线运行情况",
+        "五、意见建议",
+    ] {
+        assert!(
+            year_text.contains(heading),
+            "{heading} in the annual report:\n{year_text}"
+        );
+    }
+    let year_found = found + 3;
+    assert!(
+        squeeze(&year_text).contains(&format!("发现问题{year_found}个")),
+        "{year_text}"
+    );
+    assert!(
+        squeeze(&year_text).contains("全年热线呼入0次，受理工单3件。"),
+        "{year_text}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -29,8 +29,7 @@ use std::time::Duration;
 
 use axum::body::Body;
 use bantong_hall_kit::calendar::{Calendar, day_of, parse_date, start_of_day};
-use bantong_hall_kit::district::{Grade, HALLS};
-use bantong_host::identity::{HallGrade, NewHall, Principal, Role};
+use bantong_host::identity::Role;
 use bantong_host::workers::deliver_once;
 use bantong_tests::TestDb;
 use bantong_tests::app::{Client, Reply, TestApp};
@@ -93,29 +92,7 @@ struct World {
 
 async fn world(backend: Backend) -> World {
     let app = TestApp::new(TestDb::new(backend).await).await;
-    let system = Principal::system("test");
-    for h in &HALLS {
-        let grade = match h.grade {
-            Grade::Demonstration => HallGrade::Demonstration,
-            Grade::Standard => HallGrade::Standard,
-            Grade::Basic => HallGrade::Basic,
-        };
-        app.host
-            .state
-            .identity
-            .create_hall(
-                &system,
-                NewHall {
-                    id: h.id.into(),
-                    code: h.code.into(),
-                    name_zh: h.name_zh(),
-                    name_en: h.name_en(),
-                    grade,
-                },
-            )
-            .await
-            .expect("hall");
-    }
+    app.create_district_halls().await;
     app.install_supervision().await;
     let inspector = app
         .host

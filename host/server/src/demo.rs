@@ -832,7 +832,7 @@ allow = ["storage", "config", "log", "clock", "blobs", "notices", "directory", "
 events-subscribe = ["hall.alert.*"]
 
 [plugins.reporting]
-allow = ["storage", "config", "log", "clock", "documents", "notices", "directory"]
+allow = ["storage", "config", "log", "clock", "documents", "notices", "directory", "blobs"]
 
 # Phone surveys draw their numbers from the hotline's work orders.
 [[storage-read]]

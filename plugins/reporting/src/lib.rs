@@ -8,12 +8,18 @@
 //! - [`monthly`]: the monthly supervision report (监督检查月报) as a
 //!   document, every section filled from its module or saying it is not
 //!   installed.
+//! - [`annual`]: the annual report — the year's months summed (numerators
+//!   and denominators, never percentages), each hall's months, the key
+//!   problems, the hotline's year.
+//! - [`period`]: a report's month or year, its id, title and due date.
 //! - [`workflow`]: draft → review → approval → issue, by role.
 
 #![deny(unsafe_code)]
 
+pub mod annual;
 pub mod month;
 pub mod monthly;
+pub mod period;
 pub mod plugin;
 pub mod sources;
 pub mod workflow;

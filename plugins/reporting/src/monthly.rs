@@ -86,6 +86,13 @@ fn points(f: &Figure) -> Cell {
     })
 }
 
+/// Whether `s` is a blob address (64 lowercase hex digits).
+fn is_sha256(s: &str) -> bool {
+    s.len() == 64
+        && s.bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}
+
 /// `2026-12-31`: a deadline's day, district time ("—" without one).
 fn day(ms: i64) -> String {
     if ms <= 0 {
@@ -386,7 +393,7 @@ fn problems(doc: &mut Document, card: &Source<Scorecard>, list: &Source<Vec<Prob
                     recurrent
                 ));
                 // The first photo of the problem, captioned with where and when.
-                if let Some(photo) = p.photos.first() {
+                if let Some(photo) = p.photos.iter().find(|s| is_sha256(s)) {
                     figure_no += 1;
                     doc.image(
                         photo.clone(),
@@ -657,6 +664,34 @@ fn attachments(doc: &mut Document, source: &Source<Vec<Problem>>) {
     );
 }
 
+/// The document's text, one block a line (tables as `title|cells;…`,
+/// figures as their lines), for tests.
+#[cfg(test)]
+pub(crate) fn texts(doc: &Document) -> String {
+    doc.blocks
+        .iter()
+        .map(|b| match b {
+            bantong_hall_kit::document::Block::Heading { text, .. }
+            | bantong_hall_kit::document::Block::Paragraph { text } => text.clone(),
+            bantong_hall_kit::document::Block::Table { title, rows, .. } => format!(
+                "{}|{}",
+                title.clone().unwrap_or_default(),
+                rows.iter()
+                    .map(|r| r.iter().map(Cell::text).collect::<Vec<_>>().join(","))
+                    .collect::<Vec<_>>()
+                    .join(";")
+            ),
+            bantong_hall_kit::document::Block::Figures { items, .. } => items
+                .iter()
+                .map(NamedFigure::line)
+                .collect::<Vec<_>>()
+                .join(";"),
+            _ => String::new(),
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -707,30 +742,6 @@ mod tests {
             previous_problems: Source::Absent,
             hotline,
         }
-    }
-
-    fn texts(doc: &Document) -> String {
-        doc.blocks
-            .iter()
-            .map(|b| match b {
-                Block::Heading { text, .. } | Block::Paragraph { text } => text.clone(),
-                Block::Table { title, rows, .. } => format!(
-                    "{}|{}",
-                    title.clone().unwrap_or_default(),
-                    rows.iter()
-                        .map(|r| r.iter().map(Cell::text).collect::<Vec<_>>().join(","))
-                        .collect::<Vec<_>>()
-                        .join(";")
-                ),
-                Block::Figures { items, .. } => items
-                    .iter()
-                    .map(NamedFigure::line)
-                    .collect::<Vec<_>>()
-                    .join(";"),
-                _ => String::new(),
-            })
-            .collect::<Vec<_>>()
-            .join("\n")
     }
 
     #[test]

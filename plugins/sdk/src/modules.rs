@@ -8,8 +8,8 @@
 //! policy), and only `GET` routes the other module marks `module-read =
 //! true` answer. There the other module sees the caller `module:<reader>`
 //! (see [`crate::Caller::module`]): district-wide, with no hall and no
-//! person. Whatever it writes during a read is dropped, and a read cannot
-//! read further modules.
+//! person. Its writes during a read are refused ([`crate::Error::Denied`]),
+//! and a read cannot read further modules.
 //!
 //! ```ignore
 //! use bantong_sdk::modules;

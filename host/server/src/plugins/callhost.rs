@@ -11,6 +11,50 @@ use bantong_store::{self as store, Scope, Store, UnitOfWork};
 
 use super::registry::{InstalledVersion, PluginIndex};
 
+/// The pictures a document shows, as a call in `halls` may read them: JPEG
+/// and PNG blobs referenced within those halls (as a download by the
+/// call's caller), each at most [`MAX_PICTURE_BYTES`] and all at most
+/// [`MAX_PICTURES_BYTES`] by their recorded size before any is read. One it
+/// may not read is left out and the document prints a note in its place.
+async fn pictures(
+    store: &Store,
+    halls: &store::HallScope,
+    doc: &bantong_hall_kit::document::Document,
+) -> Result<bantong_documents::Pictures, HostError> {
+    let mut pictures = bantong_documents::Pictures::new();
+    let mut budget = MAX_PICTURES_BYTES;
+    for sha in doc.image_refs() {
+        let Some(meta) = store.blob_ref(sha).await.map_err(to_host_error)? else {
+            continue;
+        };
+        let size = usize::try_from(meta.size).unwrap_or(usize::MAX);
+        if !matches!(meta.content_type.as_str(), "image/jpeg" | "image/png")
+            || size > MAX_PICTURE_BYTES
+            || size > budget
+        {
+            continue;
+        }
+        if !store
+            .blob_visible(sha, None, halls)
+            .await
+            .map_err(to_host_error)?
+        {
+            continue;
+        }
+        if let Some((_, bytes)) = store.get_blob(sha).await.map_err(to_host_error)? {
+            budget -= size;
+            pictures.insert(sha.to_owned(), bytes);
+        }
+    }
+    Ok(pictures)
+}
+
+/// The largest picture a document may show, in bytes.
+pub const MAX_PICTURE_BYTES: usize = 16 * 1024 * 1024;
+
+/// The most bytes of pictures one document reads.
+pub const MAX_PICTURES_BYTES: usize = 48 * 1024 * 1024;
+
 /// Everything one call of one plugin may touch.
 pub struct ServerCallHost {
     store: Store,
@@ -29,6 +73,8 @@ pub struct ServerCallHost {
     modules: Weak<super::manager::PluginManager>,
     /// The plugin's notes for the call's audit record (action, detail).
     notes: Vec<(String, serde_json::Value)>,
+    /// A module read: every write is refused.
+    read_only: bool,
 }
 
 impl ServerCallHost {
@@ -52,6 +98,25 @@ impl ServerCallHost {
             request_id,
             modules: Weak::new(),
             notes: Vec::new(),
+            read_only: false,
+        }
+    }
+
+    /// Makes the call a read: writes of documents, events, blobs,
+    /// documents and notices are refused (`denied`), so a module read never
+    /// takes a write lock or leaves anything behind.
+    pub fn read_only(mut self) -> Self {
+        self.read_only = true;
+        self
+    }
+
+    fn writable(&self) -> Result<(), HostError> {
+        if self.read_only {
+            Err(HostError::Denied(
+                "a read by another module cannot write / 其他模块读取期间不能写入".into(),
+            ))
+        } else {
+            Ok(())
         }
     }
 
@@ -295,6 +360,7 @@ impl CallHost for ServerCallHost {
         collection: String,
         doc: wit::Write,
     ) -> Result<wit::Document, HostError> {
+        self.writable()?;
         self.own_collection(&collection)?;
         let write = store::Write {
             id: doc.id,
@@ -316,6 +382,7 @@ impl CallHost for ServerCallHost {
         id: String,
         expected_version: Option<u64>,
     ) -> Result<bool, HostError> {
+        self.writable()?;
         self.own_collection(&collection)?;
         self.uow
             .delete(&self.scope, &collection, &id, expected_version)
@@ -395,6 +462,7 @@ impl CallHost for ServerCallHost {
         hall: Option<String>,
         payload: String,
     ) -> Result<String, HostError> {
+        self.writable()?;
         // Hall events come from hall agents only: a plugin cannot forge one
         // (a pattern like `*.haocha.rating` would otherwise match).
         if topic.starts_with(bantong_manifest::HALL_TOPIC_PREFIX) {
@@ -432,6 +500,7 @@ impl CallHost for ServerCallHost {
         content_type: String,
         content: Vec<u8>,
     ) -> Result<wit::BlobRef, HostError> {
+        self.writable()?;
         self.require(&Capability::Blobs)?;
         let b = self
             .store
@@ -485,6 +554,7 @@ impl CallHost for ServerCallHost {
         spec: String,
         hall: Option<String>,
     ) -> Result<wit::BlobRef, HostError> {
+        self.writable()?;
         self.require(&Capability::Documents)?;
         if !self.scope.halls.can_write(hall.as_deref()) {
             return Err(HostError::Denied(format!(
@@ -501,26 +571,13 @@ impl CallHost for ServerCallHost {
             crate::documents::RenderError::Unavailable(m) => HostError::Unavailable(m),
         };
         let doc = crate::documents::parse(&spec).map_err(to_host)?;
-        // Pictures are read as a download by the call's caller would be: a
-        // blob referenced within the call's hall scope (district-level
-        // references are everyone's). One it may not read is left out and
-        // printed as a note.
-        let mut pictures = bantong_documents::Pictures::new();
-        if format != bantong_documents::Format::Xlsx {
-            for sha in doc.image_refs() {
-                let visible = self
-                    .store
-                    .blob_visible(sha, None, &self.scope.halls)
-                    .await
-                    .map_err(to_host_error)?;
-                if !visible {
-                    continue;
-                }
-                if let Some((_, bytes)) = self.store.get_blob(sha).await.map_err(to_host_error)? {
-                    pictures.insert(sha.to_owned(), bytes);
-                }
-            }
-        }
+        let pictures = if format == bantong_documents::Format::Xlsx || doc.image_refs().is_empty() {
+            bantong_documents::Pictures::new()
+        } else {
+            // Placing a blob in a file is handling attachments.
+            self.require(&Capability::Blobs)?;
+            pictures(&self.store, &self.scope.halls, &doc).await?
+        };
         let (bytes, content_type) =
             crate::documents::render(&self.index.font_dir(), format, doc, pictures)
                 .await
@@ -543,6 +600,7 @@ impl CallHost for ServerCallHost {
     }
 
     async fn notice_send(&mut self, n: wit::Notice) -> Result<String, HostError> {
+        self.writable()?;
         if !self.version.grant.allows(&Capability::Notices) {
             return Err(HostError::Denied(format!(
                 "plugin {} has no `notices` capability",

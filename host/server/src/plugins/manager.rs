@@ -651,8 +651,8 @@ impl PluginManager {
     /// `GET target` of module `plugin` on behalf of module `reader` (whose
     /// grant the caller has checked): only a route marked `module-read`,
     /// as the caller `module:<reader>` (role `module`, district-wide, no
-    /// hall). Nothing the read writes is committed, and its call host
-    /// cannot read further modules.
+    /// hall; the route's `roles` are for people and do not apply). The
+    /// read's call host refuses every write and cannot read further modules.
     pub fn read_module<'a>(
         &'a self,
         reader: &'a str,
@@ -710,7 +710,8 @@ impl PluginManager {
             let host = self
                 .call_host(&loaded, Scope::all(plugin), None, request_id.to_owned())
                 .await
-                .reading_modules(Weak::new());
+                .reading_modules(Weak::new())
+                .read_only();
             let outcome = match self.runtime.handle(&entry.slot, &loaded, host, req).await {
                 Ok(outcome) => outcome,
                 Err(e) => {
@@ -723,7 +724,7 @@ impl PluginManager {
                     )));
                 }
             };
-            // A read: whatever the other module wrote is dropped here.
+            // A read: nothing was written (the call host refused it).
             drop(outcome.host);
             module_reply(plugin, outcome.value)
         })

@@ -7,8 +7,10 @@ use bantong_sdk::{Error, clock, config, directory, modules};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
+use crate::annual::{self, AnnualInputs, MonthRead};
 use crate::month::{Month, date_zh};
 use crate::monthly::{self, Narrative};
+use crate::period::Period;
 use crate::sources::{Hall, MonthlyInputs, Problem, Source};
 use crate::workflow::Status;
 
@@ -64,18 +66,63 @@ pub struct Recipient {
     pub name: String,
 }
 
+/// What a report was drafted from, by kind.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", content = "data", rename_all = "snake_case")]
+pub enum Inputs {
+    Monthly(Box<MonthlyInputs>),
+    Annual(AnnualInputs),
+}
+
+impl Inputs {
+    /// When the inputs were read, ms.
+    pub fn read_ms(&self) -> i64 {
+        match self {
+            Inputs::Monthly(m) => m.read_ms,
+            Inputs::Annual(a) => a.read_ms,
+        }
+    }
+
+    /// Each source module's state, for the report's page: (module, state,
+    /// detail); for a year, the state of its first month read.
+    pub fn sources(&self) -> Vec<(&'static str, &'static str, String)> {
+        fn state<T>(s: &Source<T>) -> (&'static str, String) {
+            match s {
+                Source::Ready { version, .. } => ("ready", format!("版本 {version}")),
+                Source::Absent => ("absent", "未安装".to_owned()),
+                Source::Failed { error } => ("failed", error.clone()),
+            }
+        }
+        let (supervision, hotline) = match self {
+            Inputs::Monthly(m) => (state(&m.scorecard), state(&m.hotline)),
+            Inputs::Annual(a) => match a.months.first() {
+                Some(m) => (state(&m.scorecard), state(&m.hotline)),
+                None => (
+                    ("absent", "未安装".to_owned()),
+                    ("absent", "未安装".to_owned()),
+                ),
+            },
+        };
+        vec![
+            ("监督促效", supervision.0, supervision.1),
+            ("一号统领（热线）", hotline.0, hotline.1),
+        ]
+    }
+}
+
 /// A report as stored.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Report {
-    /// `monthly` (the monthly supervision report).
+    /// `monthly` (the monthly supervision report) or `annual`.
     pub kind: String,
+    /// The period: `2026-11` for a month, `2026` for a year.
     pub month: String,
     /// 1 for the first issue, then one more per correction.
     pub version: u32,
     pub title: String,
     pub status: Status,
     /// The figures as read when drafted (or last refreshed).
-    pub inputs: MonthlyInputs,
+    pub inputs: Inputs,
     pub narrative: Narrative,
     /// The files: a preview while drafting, frozen once issued.
     pub files: Option<Files>,
@@ -107,11 +154,10 @@ pub struct Report {
     pub superseded_by: Option<String>,
 }
 
-/// The id of version `version` of the monthly report of `month`.
-pub fn report_id(month: Month, version: u32) -> String {
-    match version {
-        1 => format!("monthly-{month}"),
-        n => format!("monthly-{month}-v{n}"),
+impl Report {
+    /// The report's period.
+    pub fn period(&self) -> Result<Period, String> {
+        Period::parse(&self.kind, &self.month)
     }
 }
 
@@ -141,8 +187,10 @@ struct ProblemPage {
     total: u64,
 }
 
-/// Most problems one report lists (a month of 17 halls has far fewer).
-const MAX_PROBLEMS: u64 = 5_000;
+/// Most problems one report lists: a month of 17 halls has far fewer, and
+/// the report (which keeps two months of them) stays well under the host's
+/// document size limit.
+const MAX_PROBLEMS: u64 = 1_000;
 
 /// Every problem of `month`, page by page.
 fn problems(month: Month) -> Source<Vec<Problem>> {
@@ -163,19 +211,23 @@ fn problems(month: Month) -> Source<Vec<Problem>> {
     }
 }
 
+fn halls() -> Vec<Hall> {
+    directory::halls()
+        .into_iter()
+        .map(|h| Hall {
+            id: h.id,
+            name_zh: h.name_zh,
+        })
+        .collect()
+}
+
 /// Reads everything the monthly report of `month` is drafted from.
-pub fn gather(month: Month) -> MonthlyInputs {
+pub fn gather_month(month: Month) -> MonthlyInputs {
     let now = clock::now();
     MonthlyInputs {
         month: month.to_string(),
         read_ms: now,
-        halls: directory::halls()
-            .into_iter()
-            .map(|h| Hall {
-                id: h.id,
-                name_zh: h.name_zh,
-            })
-            .collect(),
+        halls: halls(),
         scorecard: read("supervision", &format!("/scorecard?month={month}")),
         problems: problems(month),
         previous_problems: problems(month.previous()),
@@ -183,14 +235,41 @@ pub fn gather(month: Month) -> MonthlyInputs {
     }
 }
 
+/// Reads the twelve months of `year` (each module's published month).
+pub fn gather_year(year: i32) -> AnnualInputs {
+    let now = clock::now();
+    let months = (1..=12)
+        .filter_map(|m| Month::new(year, m))
+        .map(|month| MonthRead {
+            month: month.to_string(),
+            scorecard: read("supervision", &format!("/scorecard?month={month}")),
+            hotline: read("hotline", &format!("/kpi?period={month}&as_of={now}")),
+        })
+        .collect();
+    AnnualInputs {
+        year,
+        read_ms: now,
+        halls: halls(),
+        months,
+    }
+}
+
+/// Reads everything a report of `period` is drafted from.
+pub fn gather(period: Period) -> Inputs {
+    match period {
+        Period::Month(m) => Inputs::Monthly(Box::new(gather_month(m))),
+        Period::Year(y) => Inputs::Annual(gather_year(y)),
+    }
+}
+
 /// The document of a report, dated `date_ms`.
 pub fn document(report: &Report, date_ms: i64) -> Document {
-    let mut doc = monthly::document(
-        &report.inputs,
-        &report.narrative,
-        &settings().issuer,
-        &date_zh(date_ms),
-    );
+    let issuer = settings().issuer;
+    let date = date_zh(date_ms);
+    let mut doc = match &report.inputs {
+        Inputs::Monthly(i) => monthly::document(i, &report.narrative, &issuer, &date),
+        Inputs::Annual(i) => annual::document(i, &report.narrative, &issuer, &date),
+    };
     if let Some(what) = &report.what_changed {
         // A correction says so on its first page.
         doc.blocks.insert(
@@ -218,14 +297,14 @@ pub fn render(doc: &Document) -> Result<Files, Error> {
     })
 }
 
-/// A new draft of `month`'s report (version `version`).
-pub fn new_report(month: Month, version: u32, step: Step) -> Result<Report, Error> {
-    let inputs = gather(month);
+/// A new draft of the report of `period` (version `version`).
+pub fn new_report(period: Period, version: u32, step: Step) -> Result<Report, Error> {
+    let inputs = gather(period);
     let mut report = Report {
-        kind: "monthly".into(),
-        month: month.to_string(),
+        kind: period.kind().into(),
+        month: period.to_string(),
         version,
-        title: monthly::title(month),
+        title: period.title(),
         status: Status::Draft,
         inputs,
         narrative: Narrative::default(),
@@ -233,7 +312,7 @@ pub fn new_report(month: Month, version: u32, step: Step) -> Result<Report, Erro
         history: vec![step],
         submitted_by: None,
         recipients: Vec::new(),
-        due_ms: month.due_ms(),
+        due_ms: period.due_ms(),
         issued_ms: None,
         overdue: false,
         reminded_ms: None,

@@ -28,6 +28,7 @@ impl Plugin for Reporting {
         let text = |r: Response| String::from_utf8_lossy(&r.body).into_owned();
         match job.name.as_str() {
             "draft-monthly" => schedule::draft_monthly(job.scheduled_at).map_err(text),
+            "draft-annual" => schedule::draft_annual(job.scheduled_at).map_err(text),
             "deadline" => schedule::deadline(job.scheduled_at).map_err(text),
             other => Err(format!("unknown schedule {other}")),
         }

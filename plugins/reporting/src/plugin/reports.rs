@@ -9,8 +9,9 @@ use serde_json::{Value, json};
 
 use super::draft::{self, Recipient, Report, Step};
 use super::{REPORTS, forbidden, invalid, not_found, reads_all};
-use crate::month::{Month, date_zh};
+use crate::month::date_zh;
 use crate::monthly::Narrative;
+use crate::period::Period;
 use crate::workflow::{self, Action, Powers, Status};
 
 /// Receipts of issued reports, one per recipient: hall-level for a hall
@@ -87,13 +88,28 @@ fn own_halls(c: &Caller) -> Vec<String> {
     }
 }
 
-/// Whether `c` is among the report's recipients, and as which.
-fn recipient_of<'r>(c: &Caller, r: &'r Report) -> Option<&'r Recipient> {
-    r.recipients.iter().find(|x| match x.kind.as_str() {
-        "leader" => x.id == c.user_id,
-        "hall" => own_halls(c).contains(&x.id),
-        _ => false,
-    })
+/// The report's recipients the caller answers for: a leader for
+/// themselves, a hall's manager for each of their halls.
+fn recipients_of<'r>(c: &Caller, r: &'r Report) -> Vec<&'r Recipient> {
+    let halls = own_halls(c);
+    r.recipients
+        .iter()
+        .filter(|x| match x.kind.as_str() {
+            "leader" => x.id == c.user_id,
+            "hall" => halls.contains(&x.id),
+            _ => false,
+        })
+        .collect()
+}
+
+/// Whose receipts a report's page shows.
+enum Audience<'r> {
+    /// None (lists).
+    Nobody,
+    /// Every recipient's (the district).
+    Everyone,
+    /// The caller's own (a recipient).
+    Only(Vec<&'r Recipient>),
 }
 
 fn receipt_id(report: &str, rec: &Recipient) -> String {
@@ -101,12 +117,19 @@ fn receipt_id(report: &str, rec: &Recipient) -> String {
 }
 
 /// A report for the portal: without its inputs (large), with labels, the
-/// files' addresses and each recipient's receipt.
-fn view(id: &str, r: &Report, with_receipts: bool) -> Result<Value, Response> {
-    let receipts: Vec<Value> = if with_receipts && !r.recipients.is_empty() {
+/// files' addresses and the receipts of `audience`.
+fn view(id: &str, r: &Report, audience: Audience<'_>) -> Result<Value, Response> {
+    let shown: Vec<&Recipient> = match audience {
+        Audience::Nobody => Vec::new(),
+        Audience::Everyone => r.recipients.iter().collect(),
+        Audience::Only(mine) => mine,
+    };
+    let receipts: Vec<Value> = if shown.is_empty() {
+        Vec::new()
+    } else {
         let page =
             storage::query::<Value>(&Query::new(RECEIPTS).filter("report", Op::Eq, id).limit(500))?;
-        r.recipients
+        shown
             .iter()
             .map(|rec| {
                 let got = page
@@ -116,7 +139,7 @@ fn view(id: &str, r: &Report, with_receipts: bool) -> Result<Value, Response> {
                     .map(|d| d.body.clone());
                 json!({
                     "kind": rec.kind,
-                    "kind_zh": if rec.kind == "leader" { "领导" } else { "便民服务中心" },
+                    "kind_zh": if rec.kind == "leader" { "领导" } else { "服务中心" },
                     "id": rec.id,
                     "name": rec.name,
                     "received": got.is_some(),
@@ -125,16 +148,13 @@ fn view(id: &str, r: &Report, with_receipts: bool) -> Result<Value, Response> {
                 })
             })
             .collect()
-    } else {
-        Vec::new()
     };
-    let sources: Vec<Value> = [
-        ("监督促效", state_of(&r.inputs.scorecard)),
-        ("一号统领（热线）", state_of(&r.inputs.hotline)),
-    ]
-    .into_iter()
-    .map(|(name, (state, detail))| json!({ "module": name, "state": state, "detail": detail }))
-    .collect();
+    let sources: Vec<Value> = r
+        .inputs
+        .sources()
+        .into_iter()
+        .map(|(name, state, detail)| json!({ "module": name, "state": state, "detail": detail }))
+        .collect();
     Ok(json!({
         "id": id,
         "kind": r.kind,
@@ -151,7 +171,7 @@ fn view(id: &str, r: &Report, with_receipts: bool) -> Result<Value, Response> {
         "docx": r.files.as_ref().map(|f| f.docx.sha256.clone()),
         "xlsx": r.files.as_ref().map(|f| f.xlsx.sha256.clone()),
         "files": r.files,
-        "figures_read_ms": r.inputs.read_ms,
+        "figures_read_ms": r.inputs.read_ms(),
         "sources": sources,
         "due_ms": r.due_ms,
         "due_text": date_zh(r.due_ms - 1),
@@ -190,14 +210,6 @@ fn step_zh(step: &str) -> &'static str {
     }
 }
 
-fn state_of<T>(s: &crate::sources::Source<T>) -> (&'static str, String) {
-    match s {
-        crate::sources::Source::Ready { version, .. } => ("ready", format!("版本 {version}")),
-        crate::sources::Source::Absent => ("absent", "未安装".to_owned()),
-        crate::sources::Source::Failed { error } => ("failed", error.clone()),
-    }
-}
-
 /// `GET /reports?month=&status=`: the district's reports, newest first.
 pub fn list(req: Request) -> HandlerResult {
     let c = req.require_caller()?;
@@ -208,7 +220,8 @@ pub fn list(req: Request) -> HandlerResult {
         ));
     }
     let offset = req.query_parse::<u32>("offset")?.unwrap_or(0);
-    let limit = req.query_parse::<u32>("limit")?.unwrap_or(50).clamp(1, 200);
+    // Each report carries its figures: pages stay small.
+    let limit = req.query_parse::<u32>("limit")?.unwrap_or(20).clamp(1, 50);
     let q = Query::new(REPORTS)
         .filter_opt("month", Op::Eq, req.query_param("month"))
         .filter_opt("status", Op::Eq, req.query_param("status"))
@@ -220,7 +233,7 @@ pub fn list(req: Request) -> HandlerResult {
     let items = page
         .items
         .iter()
-        .map(|d| view(&d.id, &d.body, false))
+        .map(|d| view(&d.id, &d.body, Audience::Nobody))
         .collect::<Result<Vec<_>, _>>()?;
     Ok(Response::ok(
         &json!({ "items": items, "total": page.total }),
@@ -230,38 +243,50 @@ pub fn list(req: Request) -> HandlerResult {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct NewReport {
-    month: String,
+    #[serde(default)]
+    month: Option<String>,
+    #[serde(default)]
+    year: Option<i32>,
 }
 
-/// `POST /reports {"month"}`: drafts the month's report now (the schedule
-/// does it on the 1st); 409 when it exists.
+/// `POST /reports {"month"}` or `{"year"}`: drafts the monthly report of an
+/// ended month, or the annual report of an ended year, now (the schedules
+/// do it on the 1st and on 5 January); 409 when it exists.
 pub fn create(req: Request) -> HandlerResult {
     let c = req.require_caller()?;
     require_editor(c)?;
     let body: NewReport = req.json()?;
-    let month: Month = body
-        .month
-        .parse()
-        .map_err(|e: String| invalid("月份无效", e))?;
-    if month >= Month::of_ms(clock::now()) {
+    let period = match (&body.month, body.year) {
+        (Some(m), None) => Period::Month(m.parse().map_err(|e: String| invalid("月份无效", e))?),
+        (None, Some(y)) => {
+            Period::parse("annual", &y.to_string()).map_err(|e| invalid("年份无效", e))?
+        }
+        _ => {
+            return Err(invalid(
+                "请指定月份或年份之一",
+                "give either month (YYYY-MM) or year",
+            ));
+        }
+    };
+    if !period.ended(clock::now()) {
         return Err(invalid(
-            "只能起草已结束月份的月报",
-            format!("{month} has not ended"),
+            "只能起草已结束期间的报告",
+            format!("{period} has not ended"),
         ));
     }
-    let id = draft::report_id(month, 1);
+    let id = period.report_id(1);
     if storage::get::<Value>(REPORTS, &id)?.is_some() {
         return Err(Response::conflict(format!(
-            "{}的月报已存在 / the report of {month} exists",
-            month.zh()
+            "《{}》已存在 / the report of {period} exists",
+            period.title()
         )));
     }
-    let report = draft::new_report(month, 1, step(c, "drafted", "手工起草"))?;
+    let report = draft::new_report(period, 1, step(c, "drafted", "手工起草"))?;
     storage::put(
         REPORTS,
         Write::new(report.clone()).id(id.clone()).create_only(),
     )?;
-    Ok(Response::created(&view(&id, &report, false)?))
+    Ok(Response::created(&view(&id, &report, Audience::Nobody)?))
 }
 
 /// `GET /reports/{id}`: the district reads every report; a leader or a
@@ -271,11 +296,16 @@ pub fn get(req: Request) -> HandlerResult {
     let id = req.param("id").unwrap_or_default();
     let doc = load(id)?;
     let issued = matches!(doc.body.status, Status::Issued | Status::Superseded);
-    let addressed = issued && recipient_of(c, &doc.body).is_some();
-    if !(reads_all(c) || addressed) {
-        return Err(not_found("没有该报告", format!("no report {id}")));
-    }
-    Ok(Response::ok(&view(id, &doc.body, true)?))
+    let audience = if reads_all(c) {
+        Audience::Everyone
+    } else {
+        let mine = recipients_of(c, &doc.body);
+        if !issued || mine.is_empty() {
+            return Err(not_found("没有该报告", format!("no report {id}")));
+        }
+        Audience::Only(mine)
+    };
+    Ok(Response::ok(&view(id, &doc.body, audience)?))
 }
 
 /// `PUT /reports/{id} {"overview","evaluation","next_steps"}`:
@@ -293,7 +323,7 @@ pub fn narrative(req: Request) -> HandlerResult {
     doc.body.files = Some(draft::render(&draft::document(&doc.body, clock::now()))?);
     doc.body.history.push(step(c, "edited", ""));
     save(&doc)?;
-    Ok(Response::ok(&view(id, &doc.body, false)?))
+    Ok(Response::ok(&view(id, &doc.body, Audience::Nobody)?))
 }
 
 /// `POST /reports/{id}/refresh`: reads the figures again (a draft only).
@@ -303,16 +333,12 @@ pub fn refresh(req: Request) -> HandlerResult {
     let id = req.param("id").unwrap_or_default();
     let mut doc = load(id)?;
     require_draft(&doc.body)?;
-    let month: Month = doc
-        .body
-        .month
-        .parse()
-        .map_err(|e: String| invalid("月份无效", e))?;
-    doc.body.inputs = draft::gather(month);
+    let period = doc.body.period().map_err(|e| invalid("报告期间无效", e))?;
+    doc.body.inputs = draft::gather(period);
     doc.body.files = Some(draft::render(&draft::document(&doc.body, clock::now()))?);
     doc.body.history.push(step(c, "refreshed", "重新读取数据"));
     save(&doc)?;
-    Ok(Response::ok(&view(id, &doc.body, false)?))
+    Ok(Response::ok(&view(id, &doc.body, Audience::Nobody)?))
 }
 
 /// `POST /reports/{id}/actions {"action": "submit" | "review" | "approve"
@@ -350,7 +376,7 @@ pub fn act(req: Request) -> HandlerResult {
     doc.body.status = next;
     doc.body.history.push(step(c, name, note));
     save(&doc)?;
-    Ok(Response::ok(&view(&id, &doc.body, true)?))
+    Ok(Response::ok(&view(&id, &doc.body, Audience::Everyone)?))
 }
 
 /// Freezes the report: the files rendered once more with the date of
@@ -386,9 +412,12 @@ fn issue(id: &str, r: &mut Report) -> Result<(), Response> {
             "recipients": recipients.len(),
         }),
     )?;
+    // Notices are a courtesy: the inbox holds what was issued, so a notice
+    // the host will not queue (its per-minute limit) never stops the issue.
     let text = format!("《{}》已印发，请查收。", r.title);
+    let mut unsent = 0;
     for rec in recipients.iter().filter(|r| r.kind == "leader") {
-        notices::portal(&rec.id, &text, "reporting.issued", None)?;
+        unsent += usize::from(notices::portal(&rec.id, &text, "reporting.issued", None).is_err());
     }
     let managers = directory::people("hall-manager")?;
     for h in &halls {
@@ -396,8 +425,15 @@ fn issue(id: &str, r: &mut Report) -> Result<(), Response> {
             .iter()
             .filter(|m| !m.district_wide && m.acts_for(&h.id))
         {
-            notices::portal(&m.user_id, &text, "reporting.issued", Some(&h.id))?;
+            unsent += usize::from(
+                notices::portal(&m.user_id, &text, "reporting.issued", Some(&h.id)).is_err(),
+            );
         }
+    }
+    if unsent > 0 {
+        bantong_sdk::log::warn(&format!(
+            "{unsent} notices of report {id} were not queued; its recipients find it in their inbox"
+        ));
     }
     if let Some(previous) = &r.corrects {
         let mut old = load(previous)?;
@@ -443,15 +479,11 @@ pub fn correct(req: Request) -> HandlerResult {
             ),
         ));
     }
-    let month: Month = doc
-        .body
-        .month
-        .parse()
-        .map_err(|e: String| invalid("月份无效", e))?;
+    let period = doc.body.period().map_err(|e| invalid("报告期间无效", e))?;
     let version = doc.body.version + 1;
-    let new_id = draft::report_id(month, version);
+    let new_id = period.report_id(version);
     let mut report = draft::new_report(
-        month,
+        period,
         version,
         step(c, "drafted", format!("更正第{}版", doc.body.version)),
     )?;
@@ -463,7 +495,11 @@ pub fn correct(req: Request) -> HandlerResult {
         REPORTS,
         Write::new(report.clone()).id(new_id.clone()).create_only(),
     )?;
-    Ok(Response::created(&view(&new_id, &report, false)?))
+    Ok(Response::created(&view(
+        &new_id,
+        &report,
+        Audience::Nobody,
+    )?))
 }
 
 /// `POST /reports/{id}/receipt`: a recipient confirms it has the report
@@ -478,31 +514,36 @@ pub fn receipt(req: Request) -> HandlerResult {
             format!("no issued report {id}"),
         ));
     }
-    let Some(rec) = recipient_of(c, &doc.body) else {
+    let mine = recipients_of(c, &doc.body);
+    if mine.is_empty() {
         return Err(not_found(
             "没有印发给您的该报告",
             format!("no issued report {id}"),
         ));
-    };
-    let hall = (rec.kind == "hall").then(|| rec.id.clone());
-    let receipt = json!({
-        "report": id,
-        "kind": rec.kind,
-        "recipient": rec.id,
-        "by": c.user_id,
-        "by_name": c.username,
-        "at_ms": clock::now(),
-    });
-    let write = Write::new(receipt)
-        .id(receipt_id(id, rec))
-        .hall(hall)
-        .create_only();
-    match storage::put(RECEIPTS, write) {
-        Ok(_) => {}
-        Err(e) if e.is_conflict() => {}
-        Err(e) => return Err(e.into()),
     }
-    Ok(Response::ok(&view(id, &doc.body, true)?))
+    // One receipt per recipient the caller answers for (a manager of two
+    // halls signs for both), each in its hall.
+    for rec in &mine {
+        let hall = (rec.kind == "hall").then(|| rec.id.clone());
+        let receipt = json!({
+            "report": id,
+            "kind": rec.kind,
+            "recipient": rec.id,
+            "by": c.user_id,
+            "by_name": c.username,
+            "at_ms": clock::now(),
+        });
+        let write = Write::new(receipt)
+            .id(receipt_id(id, rec))
+            .hall(hall)
+            .create_only();
+        match storage::put(RECEIPTS, write) {
+            Ok(_) => {}
+            Err(e) if e.is_conflict() => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(Response::ok(&view(id, &doc.body, Audience::Only(mine))?))
 }
 
 /// `GET /inbox`: the reports issued to the caller (a leader, or a hall's
@@ -514,17 +555,23 @@ pub fn inbox(req: Request) -> HandlerResult {
             .filter("status", Op::AnyOf, ["issued", "superseded"])
             .sort_desc("month")
             .sort_desc("version")
-            .limit(200),
+            .limit(50),
     )?;
     let mut items = Vec::new();
     for d in &page.items {
-        if let Some(rec) = recipient_of(c, &d.body) {
-            let got = storage::get::<Value>(RECEIPTS, &receipt_id(&d.id, rec))?;
-            let mut v = view(&d.id, &d.body, false)?;
-            v["received"] = json!(got.is_some());
-            v["for"] = json!(rec.name);
-            items.push(v);
+        let mine = recipients_of(c, &d.body);
+        if mine.is_empty() {
+            continue;
         }
+        let mut received = true;
+        for rec in &mine {
+            received &= storage::get::<Value>(RECEIPTS, &receipt_id(&d.id, rec))?.is_some();
+        }
+        let names: Vec<&str> = mine.iter().map(|r| r.name.as_str()).collect();
+        let mut v = view(&d.id, &d.body, Audience::Nobody)?;
+        v["received"] = json!(received);
+        v["for"] = json!(names.join("、"));
+        items.push(v);
     }
     let total = items.len();
     Ok(Response::ok(&json!({ "items": items, "total": total })))

@@ -1,13 +1,14 @@
-//! The schedules: the monthly draft on the 1st, and the daily check of the
-//! due date (a reminder in the three days before the 10th, overdue after).
+//! The schedules: last month's report drafted on the 1st, last year's on 5
+//! January, and the daily check of every unissued report's due date (a
+//! reminder in the three days before, overdue after).
 
-use bantong_sdk::storage::{self, Write};
+use bantong_sdk::storage::{self, Op, Query, Write};
 use bantong_sdk::{Response, clock, directory, notices};
 
 use super::REPORTS;
 use super::draft::{self, Report, Step};
 use crate::month::Month;
-use crate::workflow::Status;
+use crate::period::Period;
 
 const DAY_MS: i64 = 86_400_000;
 
@@ -24,20 +25,32 @@ fn system_step(step: &str, note: &str) -> Step {
     }
 }
 
-/// `draft-monthly` (01:30 on the 1st): drafts last month's report, so it is
-/// ready when people arrive; nothing when it exists (a retried firing).
-pub fn draft_monthly(scheduled_at: i64) -> Result<(), Response> {
-    let month = Month::of_ms(scheduled_at).previous();
-    let id = draft::report_id(month, 1);
+/// Drafts the first version of `period`'s report unless it exists (a
+/// retried firing drafts nothing).
+fn draft_once(period: Period, note: &str) -> Result<(), Response> {
+    let id = period.report_id(1);
     if storage::get::<serde_json::Value>(REPORTS, &id)?.is_some() {
         return Ok(());
     }
-    let report = draft::new_report(month, 1, system_step("drafted", "每月1日自动起草"))?;
+    let report = draft::new_report(period, 1, system_step("drafted", note))?;
     match storage::put(REPORTS, Write::new(report).id(id).create_only()) {
         Ok(_) => Ok(()),
         Err(e) if e.is_conflict() => Ok(()),
         Err(e) => Err(e.into()),
     }
+}
+
+/// `draft-monthly` (01:30 on the 1st): last month's report, ready when
+/// people arrive.
+pub fn draft_monthly(scheduled_at: i64) -> Result<(), Response> {
+    let month = Month::of_ms(scheduled_at).previous();
+    draft_once(Period::Month(month), "每月1日自动起草")
+}
+
+/// `draft-annual` (02:00 on 5 January): last year's report.
+pub fn draft_annual(scheduled_at: i64) -> Result<(), Response> {
+    let year = Month::of_ms(scheduled_at).year - 1;
+    draft_once(Period::Year(year), "每年1月5日自动起草")
 }
 
 /// Tells the district's editors (inspectors and admins).
@@ -54,48 +67,61 @@ fn tell_editors(text: &str) -> Result<(), Response> {
     Ok(())
 }
 
-/// `deadline` (09:00 daily): last month's report, if not issued, is
-/// reminded once in the [`REMIND_DAYS`] days before it is due and marked
-/// overdue (with a notice to the editors and the leaders) once it is late.
+/// `deadline` (09:00 daily): every report not yet issued is reminded once
+/// in the [`REMIND_DAYS`] days before it is due, and marked overdue (with a
+/// notice to the editors and the leaders) once it is late.
 pub fn deadline(scheduled_at: i64) -> Result<(), Response> {
-    let month = Month::of_ms(scheduled_at).previous();
-    let id = draft::report_id(month, 1);
-    let Some(mut doc) = storage::get::<Report>(REPORTS, &id)? else {
-        return Ok(());
-    };
-    let r = &mut doc.body;
-    if matches!(r.status, Status::Issued | Status::Superseded) {
-        return Ok(());
-    }
-    let now = scheduled_at;
-    if now >= r.due_ms && !r.overdue {
-        r.overdue = true;
-        r.history
-            .push(system_step("overdue", "已超过报送期限（次月10日）"));
-        let text = format!("《{}》已超过报送期限（次月10日）仍未印发。", r.title);
-        tell_editors(&text)?;
-        for p in directory::people("leader")? {
-            if p.district_wide {
-                notices::portal(&p.user_id, &text, "reporting.deadline", None)?;
-            }
-        }
-    } else if now < r.due_ms && now >= r.due_ms - REMIND_DAYS * DAY_MS && r.reminded_ms.is_none() {
-        r.reminded_ms = Some(now);
-        r.history.push(system_step("reminded", "报送期限前提醒"));
+    // Last month's report should exist from the 1st: if drafting failed,
+    // say so every morning until someone drafts it.
+    let last = Period::Month(Month::of_ms(scheduled_at).previous());
+    if storage::get::<serde_json::Value>(REPORTS, &last.report_id(1))?.is_none() {
         tell_editors(&format!(
-            "《{}》须于{}月10日前印发，当前状态：{}。",
-            r.title,
-            month.next().month,
-            r.status.zh()
+            "《{}》未能自动起草，请在“起草月报”中手工起草。",
+            last.title()
         ))?;
-    } else {
-        return Ok(());
     }
-    storage::put(
-        REPORTS,
-        Write::new(doc.body.clone())
-            .id(id)
-            .expected_version(doc.version),
+    let open = storage::query::<Report>(
+        &Query::new(REPORTS)
+            .filter(
+                "status",
+                Op::AnyOf,
+                ["draft", "in_review", "reviewed", "approved"],
+            )
+            .sort_asc("month")
+            .limit(100),
     )?;
+    for doc in open.items {
+        let mut r = doc.body;
+        let now = scheduled_at;
+        if now >= r.due_ms && !r.overdue {
+            r.overdue = true;
+            r.history.push(system_step("overdue", "已超过报送期限"));
+            let text = format!("《{}》已超过报送期限仍未印发。", r.title);
+            tell_editors(&text)?;
+            for p in directory::people("leader")? {
+                if p.district_wide {
+                    notices::portal(&p.user_id, &text, "reporting.deadline", None)?;
+                }
+            }
+        } else if now < r.due_ms
+            && now >= r.due_ms - REMIND_DAYS * DAY_MS
+            && r.reminded_ms.is_none()
+        {
+            r.reminded_ms = Some(now);
+            r.history.push(system_step("reminded", "报送期限前提醒"));
+            tell_editors(&format!(
+                "《{}》须于{}前印发，当前状态：{}。",
+                r.title,
+                crate::month::date_zh(r.due_ms - 1),
+                r.status.zh()
+            ))?;
+        } else {
+            continue;
+        }
+        storage::put(
+            REPORTS,
+            Write::new(r).id(doc.id).expected_version(doc.version),
+        )?;
+    }
     Ok(())
 }

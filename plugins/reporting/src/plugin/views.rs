@@ -14,8 +14,8 @@ const STATUSES: &[(&str, &str, &str)] = &[
 
 pub fn all() -> Vec<View> {
     vec![
-        View::list("reports", "监督检查月报", "Monthly supervision reports", "/reports")
-            .column("month", "月份", "Month")
+        View::list("reports", "监督检查报告", "Supervision reports", "/reports")
+            .column("month", "期间", "Period")
             .column("title", "报告", "Report")
             .column_typed("version", "版次", "Version", "number")
             .column("status_zh", "状态", "Status")
@@ -49,15 +49,25 @@ pub fn all() -> Vec<View> {
                     "month": { "type": "string", "title": "月份(YYYY-MM)", "pattern": "^[0-9]{4}-[0-9]{2}$" }
                 }
             })),
+        View::form("draft-annual", "起草年度报告", "Draft an annual report", "/reports")
+            .method(Method::Post)
+            .schema(json!({
+                "type": "object",
+                "required": ["year"],
+                "additionalProperties": false,
+                "properties": {
+                    "year": { "type": "integer", "title": "年份", "minimum": 2000, "maximum": 2100 }
+                }
+            })),
         View::form("report-narrative", "编辑文字部分", "Edit the paragraphs", "/reports/{id}")
             .method(Method::Put)
             .schema(json!({
                 "type": "object",
                 "additionalProperties": false,
                 "properties": {
-                    "overview": { "type": "string", "title": "基本情况（补充）", "maxLength": 5000 },
-                    "evaluation": { "type": "string", "title": "总体评价", "maxLength": 5000 },
-                    "next_steps": { "type": "string", "title": "下步工作与整改要求（留空用标准表述）", "maxLength": 5000 }
+                    "overview": { "type": "string", "title": "概况（补充；年报为全年工作概况）", "maxLength": 5000 },
+                    "evaluation": { "type": "string", "title": "总体评价（年报为存在的主要问题）", "maxLength": 5000 },
+                    "next_steps": { "type": "string", "title": "下步工作与整改要求（年报为意见建议；留空用标准表述）", "maxLength": 5000 }
                 }
             })),
         View::form("report-action", "审核、审批与印发", "Review, approve, issue", "/reports/{id}/actions")
