@@ -300,21 +300,23 @@ fn halls_by_month(doc: &mut Document, inputs: &AnnualInputs, cards: &[(&str, &Sc
         &cols,
         year_rows.into_iter().map(|(_, _, r)| r).collect(),
     );
-    let trend: Vec<f64> = cards
+    // Only months with a score are plotted: a month without inspections has
+    // no average, and drawing it as 0 would read as a collapse.
+    let (labels, trend): (Vec<String>, Vec<f64>) = cards
         .iter()
-        .map(|(_, c)| {
-            c.overall
-                .score
-                .as_ref()
-                .and_then(|f| f.value)
-                .unwrap_or(0.0)
+        .filter_map(|(m, c)| {
+            let v = c.overall.score.as_ref().and_then(|f| f.value)?;
+            Some((month_label(m), v))
         })
-        .collect();
+        .unzip();
     if !trend.is_empty() {
+        if trend.len() < cards.len() {
+            doc.paragraph("趋势图只列有检查得分的月份。");
+        }
         doc.chart(Chart {
             kind: ChartKind::Line,
             title: "全区月度平均得分".into(),
-            labels: cards.iter().map(|(m, _)| month_label(m)).collect(),
+            labels,
             series: vec![Series {
                 name: "平均得分".into(),
                 values: trend,
@@ -595,6 +597,38 @@ mod tests {
             "{t}"
         );
         assert!(t.contains(DEFAULT_PROPOSALS));
+    }
+
+    #[test]
+    fn the_trend_leaves_out_a_month_without_inspections() {
+        let ready = |c| Source::Ready {
+            version: "0.1.0".into(),
+            data: c,
+        };
+        let month = |m: &str, scores: &[(&str, u64)]| MonthRead {
+            month: m.into(),
+            scorecard: ready(card(m, scores, &[])),
+            hotline: Source::Absent,
+        };
+        let months = vec![
+            month("2026-01", &[("a", 9000)]),
+            month("2026-02", &[]),
+            month("2026-03", &[("a", 8000)]),
+        ];
+        let doc = document(&inputs(months), &Narrative::default(), "x", "y");
+        let trend = doc
+            .blocks
+            .iter()
+            .find_map(|b| match b {
+                bantong_hall_kit::document::Block::Chart(c) if c.title == "全区月度平均得分" => {
+                    Some(c)
+                }
+                _ => None,
+            })
+            .expect("the trend chart");
+        assert_eq!(trend.labels, ["1月", "3月"]);
+        assert_eq!(trend.series[0].values, [90.0, 80.0]);
+        assert!(texts(&doc).contains("趋势图只列有检查得分的月份。"));
     }
 
     #[test]
