@@ -77,7 +77,7 @@ events-publish = ["hotline.*.*"]
 
 [plugins.supervision]
 allow = ["storage", "config", "log", "clock", "blobs", "notices", "directory", "public-writes"]
-events-subscribe = ["hall.alert.*"]
+events-subscribe = ["hall.alert.*", "hall.haocha.rating"]
 
 [[storage-read]]
 reader = "supervision"

@@ -929,3 +929,202 @@ async fn a_missing_module_is_reported_as_such_and_a_late_report_is_flagged() {
         absent_and_late(backend).await;
     }
 }
+
+// ---------------------------------------------------------------------------
+// The command screen (指挥大屏)
+// ---------------------------------------------------------------------------
+
+/// `hall`'s agent applies `events` through the host's ingest (the store's
+/// batch apply with the plugins' subscriptions, as the MQTT link does).
+async fn hall_events(app: &TestApp, agent: &str, events: Vec<(i64, &str, Value)>) {
+    use bantong_store::edge::{EdgeBatch, EdgeEventIn};
+    let state = &app.host.state;
+    let index = state.plugins.index();
+    let subscribers = move |topic: &str| index.subscribers(topic);
+    let events = events
+        .into_iter()
+        .map(|(seq, kind, data)| EdgeEventIn {
+            seq,
+            ts_ms: data["rated_at"].as_i64().unwrap_or(0),
+            kind: kind.into(),
+            source: "test".into(),
+            subject: None,
+            data: data.to_string(),
+            attachment: None,
+        })
+        .collect();
+    let applied = state
+        .store
+        .apply_edge_batches(
+            vec![EdgeBatch {
+                agent: agent.into(),
+                events,
+            }],
+            &subscribers,
+        )
+        .await
+        .expect("applied");
+    assert!(!applied[0].refused, "{applied:?}");
+    while bantong_host::workers::deliver_once(state).await > 0 {}
+}
+
+fn rating(id: &str, score: u8, at: i64) -> Value {
+    json!({ "id": id, "score": score, "rated_at": at, "channel": "现场服务·评价器", "window": 3 })
+}
+
+async fn command_board(backend: Backend) {
+    let w = world(backend, true).await;
+    let state = &w.app.host.state;
+    // Two December visits: 五尧 without a failure, 百楼 with two.
+    for (hall, k, day) in [("wuyao", 0, 3), ("bailou", 2, 4)] {
+        at(&w.app, local(2026, 12, day, 10, 0));
+        let id = format!("visit-{hall}-2026-12-{day}");
+        expect(
+            &w.inspector
+                .put(
+                    &format!("{S}/inspections/{id}"),
+                    json!({ "hall": hall, "answers": answers(k) }),
+                )
+                .await,
+            StatusCode::CREATED,
+        );
+        expect(
+            &w.inspector
+                .post(&format!("{S}/inspections/{id}/sign"), json!({}))
+                .await,
+            StatusCode::OK,
+        );
+    }
+    let now = local(2026, 12, 7, 10, 0);
+    at(&w.app, now);
+    // 好差评 from the halls' keypads: 百楼 today 5, 5, 4 and a 1 (sent
+    // twice), and a 5 on the 2nd; 五尧 a 3 today.
+    bantong_tests::edge::enrol_in_process(state, "bailou", "bailou-edge-1").await;
+    bantong_tests::edge::enrol_in_process(state, "wuyao", "wuyao-edge-1").await;
+    let today = now - 3_600_000;
+    hall_events(
+        &w.app,
+        "bailou-edge-1",
+        vec![
+            (1, "haocha.rating", rating("k3:1", 5, today)),
+            (2, "haocha.rating", rating("k3:2", 5, today)),
+            (3, "haocha.rating", rating("k3:3", 4, today)),
+            (4, "haocha.rating", rating("k3:4", 1, today)),
+            (
+                5,
+                "haocha.rating",
+                rating("k3:0", 5, local(2026, 12, 2, 15, 0)),
+            ),
+        ],
+    )
+    .await;
+    // The agent resends 4 and 5 with the next: stored once.
+    hall_events(
+        &w.app,
+        "bailou-edge-1",
+        vec![(4, "haocha.rating", rating("k3:4", 1, today))],
+    )
+    .await;
+    hall_events(
+        &w.app,
+        "wuyao-edge-1",
+        vec![(1, "haocha.rating", rating("k1:1", 3, today))],
+    )
+    .await;
+    // Today's queue summary from 百楼's agent (the host's own clock's day).
+    let host_day = bantong_hall_kit::time::date_of_day(bantong_hall_kit::time::local_day(
+        bantong_host::identity::now_ms(),
+    ));
+    hall_events(
+        &w.app,
+        "bailou-edge-1",
+        vec![(
+            6,
+            "queue.summary",
+            json!({ "day": host_day, "at_ms": 1, "categories": [], "windows": [],
+                    "totals": { "issued": 30, "served": 24, "missed": 1, "cancelled": 0,
+                                "waiting": 5, "active": 0, "miss_events": 1, "avg_wait_s": 420 } }),
+        )],
+    )
+    .await;
+
+    let board = expect(&w.admin.get(&format!("{R}/command")).await, StatusCode::OK);
+    assert_eq!(board["month"], "2026-12", "{board}");
+    let halls = board["halls"].as_array().expect("halls");
+    assert_eq!(halls.len(), HALLS.len());
+    assert_eq!(halls[0]["id"], "wuyao", "ranked first: {board}");
+    let bailou = &halls[1];
+    assert_eq!(bailou["id"], "bailou");
+    assert_eq!(bailou["rank"], 2);
+    assert_eq!(bailou["score"]["value"], score(2));
+    assert_eq!(bailou["open_problems"], 2);
+    assert_eq!(bailou["overdue_problems"], 0);
+    assert_eq!(bailou["ratings_today"], 4);
+    assert_eq!(bailou["bad_today"], 1);
+    assert_eq!(bailou["ratings_month"], 5);
+    assert_eq!(bailou["bad_month"], 1);
+    // 基本满意 counts by default: 5, 5, 4, 5 of 5 ratings are good.
+    assert_eq!(bailou["good_rate_month"]["numerator"], 4);
+    assert_eq!(bailou["good_rate_month"]["denominator"], 5);
+    assert_eq!(bailou["calls_today"], 0);
+    assert_eq!(bailou["open_orders"], 0);
+    let unrated = halls
+        .iter()
+        .find(|h| h["id"] == "nanguan")
+        .expect("nanguan");
+    assert_eq!(unrated["rank"], Value::Null);
+    assert_eq!(unrated["ratings_today"], 0);
+    let d = &board["district"];
+    assert_eq!(
+        (d["ratings_today"].as_u64(), d["open_problems"].as_u64()),
+        (Some(5), Some(2))
+    );
+    assert_eq!(d["score"]["denominator"], 2);
+    assert!(
+        board["sources"]
+            .as_array()
+            .expect("sources")
+            .iter()
+            .all(|s| s["state"] == "ready"),
+        "{board}"
+    );
+
+    // A hall manager sees the own hall, and no district totals.
+    let mine = expect(&w.bailou.get(&format!("{R}/command")).await, StatusCode::OK);
+    let ids: Vec<&str> = mine["halls"]
+        .as_array()
+        .expect("halls")
+        .iter()
+        .filter_map(|h| h["id"].as_str())
+        .collect();
+    assert_eq!(ids, ["bailou"]);
+    assert!(mine.get("district").is_none(), "{mine}");
+
+    // The host's live part: today's tickets from the latest queue summary.
+    let live = expect(&w.admin.get("/api/portal/dashboard").await, StatusCode::OK);
+    let card = live["halls"]
+        .as_array()
+        .expect("halls")
+        .iter()
+        .find(|h| h["id"] == "bailou")
+        .expect("bailou");
+    assert_eq!(
+        card["queue"],
+        json!({ "issued": 30, "served": 24, "waiting": 5, "avg_wait_s": 420, "at_ms": 1 })
+    );
+
+    // The month's report counts the same ratings.
+    let card = expect(
+        &w.admin.get(&format!("{S}/scorecard?month=2026-12")).await,
+        StatusCode::OK,
+    );
+    assert_eq!(card["overall"]["ratings"], 6, "{card}");
+    assert_eq!(card["overall"]["bad_rate"]["numerator"], 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_command_screen_shows_each_halls_module_figures() {
+    for backend in backends() {
+        command_board(backend).await;
+    }
+}

@@ -829,7 +829,7 @@ events-publish = ["hotline.*.*"]
 
 [plugins.supervision]
 allow = ["storage", "config", "log", "clock", "blobs", "notices", "directory", "public-writes"]
-events-subscribe = ["hall.alert.*"]
+events-subscribe = ["hall.alert.*", "hall.haocha.rating"]
 
 [plugins.reporting]
 allow = ["storage", "config", "log", "clock", "documents", "notices", "directory", "blobs"]

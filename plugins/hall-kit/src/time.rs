@@ -10,6 +10,13 @@ pub fn local_day(ms: i64) -> i64 {
     ms.saturating_add(OFFSET_MS).div_euclid(DAY_MS)
 }
 
+/// The instant the hall's day of `ms` began (local midnight).
+pub fn day_start_ms(ms: i64) -> i64 {
+    local_day(ms)
+        .saturating_mul(DAY_MS)
+        .saturating_sub(OFFSET_MS)
+}
+
 /// (year, month, day) of a day counted since 1970-01-01 (Howard Hinnant's
 /// `civil_from_days`; days beyond ±2^40 are clamped, so nothing overflows).
 pub fn civil(day: i64) -> (i64, u8, u8) {
@@ -50,6 +57,17 @@ pub fn local_time(ms: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_day_starts_at_local_midnight() {
+        // 2026-12-07 00:30 in the hall is 2026-12-06 16:30 UTC.
+        let t = 1_796_574_600_000;
+        assert_eq!(local_time(t), "2026-12-07 00:30");
+        let start = day_start_ms(t);
+        assert_eq!(local_time(start), "2026-12-07 00:00");
+        assert_eq!(local_day(start), local_day(t));
+        assert_eq!(local_day(start - 1), local_day(t) - 1);
+    }
 
     #[test]
     fn known_instants() {

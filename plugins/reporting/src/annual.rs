@@ -524,6 +524,9 @@ mod tests {
                     problems: 0,
                     satisfaction: None,
                     survey_answers: 0,
+                    ratings: 0,
+                    good_rate: None,
+                    bad_ratings: 0,
                 })
                 .collect(),
         }

@@ -13,10 +13,12 @@
 //!   problems, the hotline's year.
 //! - [`period`]: a report's month or year, its id, title and due date.
 //! - [`workflow`]: draft → review → approval → issue, by role.
+//! - [`command`]: the command screen's per-hall module figures, read now.
 
 #![deny(unsafe_code)]
 
 pub mod annual;
+pub mod command;
 pub mod month;
 pub mod monthly;
 pub mod period;

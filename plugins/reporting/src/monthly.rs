@@ -533,6 +533,36 @@ fn ratings(doc: &mut Document, card: &Source<Scorecard>) {
         doc.paragraph(missing(card, SUPERVISION_ZH).unwrap_or_default());
         return;
     };
+    if c.overall.ratings > 0 {
+        let items: Vec<NamedFigure> = [
+            named("好评率", &c.overall.good_rate),
+            named("差评率", &c.overall.bad_rate),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        doc.figures(Some("现场评价（评价器、一体机）"), items);
+        let rows: Vec<Vec<Cell>> = c
+            .items
+            .iter()
+            .filter(|r| r.ratings > 0)
+            .map(|r| {
+                vec![
+                    Cell::Text(r.hall_name.clone()),
+                    Cell::Number(r.ratings as f64),
+                    Cell::Text(r.good_rate.as_ref().map_or("—".into(), text)),
+                    Cell::Number(r.bad_ratings as f64),
+                ]
+            })
+            .collect();
+        doc.table(
+            Some("各中心现场评价"),
+            &["服务中心", "评价数", "好评率", "差评数"],
+            rows,
+        );
+    } else {
+        doc.paragraph("本月未收到现场评价器、一体机的评价。");
+    }
     let items: Vec<NamedFigure> = [
         named("差评按时核实率", &c.overall.verified_on_time),
         named("实名差评回访率", &c.overall.callback_rate),
@@ -717,6 +747,9 @@ mod tests {
             problems: 0,
             satisfaction: None,
             survey_answers: 0,
+            ratings: 0,
+            good_rate: None,
+            bad_ratings: 0,
         }
     }
 

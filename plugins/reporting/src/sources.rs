@@ -60,6 +60,13 @@ pub struct Overall {
     pub score: Option<Figure>,
     pub satisfaction: Option<Figure>,
     pub survey_index: Option<Figure>,
+    /// 好差评 ratings from the halls' keypads and kiosks.
+    #[serde(default)]
+    pub ratings: u64,
+    #[serde(default)]
+    pub good_rate: Option<Figure>,
+    #[serde(default)]
+    pub bad_rate: Option<Figure>,
 }
 
 /// Problems found in one category.
@@ -100,6 +107,13 @@ pub struct HallRow {
     pub satisfaction: Option<Figure>,
     #[serde(default)]
     pub survey_answers: u64,
+    /// 好差评 ratings of the month.
+    #[serde(default)]
+    pub ratings: u64,
+    #[serde(default)]
+    pub good_rate: Option<Figure>,
+    #[serde(default)]
+    pub bad_ratings: u64,
 }
 
 /// One problem of the 问题清单 (`GET /problems?month=`).
@@ -165,6 +179,56 @@ pub struct Kpis {
     pub overdue_rate: Option<Figure>,
     pub callback_rate: Option<Figure>,
     pub satisfaction: Option<Figure>,
+}
+
+/// The supervision module's halls now (`GET /live`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SupervisionLive {
+    #[serde(default)]
+    pub items: Vec<HallLive>,
+}
+
+/// One hall's supervision figures now.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct HallLive {
+    pub hall: String,
+    #[serde(default)]
+    pub open_problems: u64,
+    #[serde(default)]
+    pub overdue_problems: u64,
+    #[serde(default)]
+    pub bad_to_verify: u64,
+    #[serde(default)]
+    pub ratings_today: u64,
+    #[serde(default)]
+    pub bad_today: u64,
+    #[serde(default)]
+    pub good_rate_today: Option<Figure>,
+}
+
+/// The hotline's units now (`GET /live`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct HotlineLive {
+    /// Every call today (most are not about a hall).
+    #[serde(default)]
+    pub calls_today: u64,
+    /// Every order still being worked on.
+    #[serde(default)]
+    pub open_orders: u64,
+    #[serde(default)]
+    pub items: Vec<UnitLive>,
+}
+
+/// One unit's hotline figures now.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UnitLive {
+    pub unit: String,
+    #[serde(default)]
+    pub calls_today: u64,
+    #[serde(default)]
+    pub open_orders: u64,
+    #[serde(default)]
+    pub overdue_orders: u64,
 }
 
 /// One hall of the district's directory.

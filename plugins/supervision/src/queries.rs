@@ -60,6 +60,8 @@ pub enum Part {
     Survey,
     /// The same, last month.
     PreviousSurvey,
+    /// 好差评 ratings from the halls' keypads and kiosks, per hall and level.
+    Ratings,
 }
 
 /// One grouped aggregate.
@@ -181,6 +183,13 @@ pub fn month_queries(month: Month) -> Vec<Query> {
         },
         survey(Part::Survey, month),
         survey(Part::PreviousSurvey, month.previous()),
+        Query {
+            part: Part::Ratings,
+            collection: "ratings",
+            filters: vec![eq("month", month.to_string())],
+            group_by: vec!["hall", "score"],
+            metrics: vec![Metric::Count],
+        },
     ]
 }
 
@@ -239,6 +248,7 @@ struct Counts {
     verified_on_time: u64,
     survey: Tally,
     previous_survey: Tally,
+    ratings: Tally,
 }
 
 /// Folds the queries' groups into the month's figures: `overall`,
@@ -297,7 +307,7 @@ pub fn assemble(
                     c.bad += g.n(2);
                     c.verified_on_time += g.n(3);
                 }
-                Part::Survey | Part::PreviousSurvey => {
+                Part::Survey | Part::PreviousSurvey | Part::Ratings => {
                     let level = g
                         .keys
                         .get(1)
@@ -305,10 +315,10 @@ pub fn assemble(
                         .and_then(|n| u8::try_from(n).ok())
                         .and_then(Level::of);
                     if let Some(level) = level {
-                        let t = if *part == Part::Survey {
-                            &mut c.survey
-                        } else {
-                            &mut c.previous_survey
+                        let t = match part {
+                            Part::Survey => &mut c.survey,
+                            Part::PreviousSurvey => &mut c.previous_survey,
+                            _ => &mut c.ratings,
                         };
                         t.add(level, g.n(0));
                     }
@@ -359,6 +369,7 @@ pub fn assemble(
         t.bad += c.bad;
         t.verified_on_time += c.verified_on_time;
         t.survey.merge(&c.survey);
+        t.ratings.merge(&c.ratings);
         t
     });
     let covered = per.values().filter(|c| c.covered).count() as u64;
@@ -406,6 +417,10 @@ pub fn assemble(
                 "satisfaction_text": text(&c.survey.satisfaction(survey.basic_counts)),
                 "survey_index": c.survey.index(),
                 "survey_answers": c.survey.total(),
+                "ratings": c.ratings.total(),
+                "good_rate": c.ratings.good_rate(survey.basic_counts),
+                "bad_rate": c.ratings.bad_rate(),
+                "bad_ratings": c.ratings.bad(),
             })
         })
         .collect();
@@ -426,6 +441,10 @@ pub fn assemble(
             "score": figures::hall_score(total.score.0, total.score.1),
             "satisfaction": total.survey.satisfaction(survey.basic_counts),
             "survey_index": total.survey.index(),
+            "ratings": total.ratings.total(),
+            "good_rate": total.ratings.good_rate(survey.basic_counts),
+            "bad_rate": total.ratings.bad_rate(),
+            "bad_ratings": total.ratings.bad(),
         },
         "categories": categories.iter().map(|(c, n)| json!({ "category": c, "problems": n })).collect::<Vec<_>>(),
         "recurrence_by_item": by_item.iter().map(|(item, found, recurrent)| json!({
@@ -497,6 +516,16 @@ mod tests {
                 Part::Survey,
                 vec![g(&["a"], &[1.0, 0.0]), g(&["a", "5"], &[2.0])],
             ),
+            (
+                Part::Ratings,
+                [(5, 3.0), (1, 1.0)]
+                    .into_iter()
+                    .map(|(level, n)| Group {
+                        keys: vec![json!("a"), json!(level)],
+                        values: vec![Some(n)],
+                    })
+                    .collect(),
+            ),
             // A hall not listed (outside a manager's scope) is ignored.
             (Part::Scores, vec![g(&["zzz"], &[1.0, 1.0])]),
         ];
@@ -518,6 +547,11 @@ mod tests {
         assert_eq!(f("recurrence"), (Some(1), Some(3)));
         assert_eq!(f("callback_rate"), (Some(1), Some(2)));
         assert_eq!(f("score"), (Some(27_750), Some(3)));
+        // 好差评: three 非常满意 and one 非常不满意 at hall a.
+        assert_eq!(f("good_rate"), (Some(3), Some(4)));
+        assert_eq!(f("bad_rate"), (Some(1), Some(4)));
+        assert_eq!(v["items"][1]["bad_ratings"], 1);
+        assert_eq!(v["items"][0]["ratings"], 0);
         assert_eq!(v["categories"][0]["category"], "人员管理");
         // 4.2 recurred once in two findings: first, though 1.6 was found more.
         assert_eq!(v["recurrence_by_item"][0]["item"], "4.2");

@@ -652,6 +652,34 @@ impl Tally {
     pub fn bad(&self) -> u64 {
         self.at(Level::Unsatisfied) + self.at(Level::VeryUnsatisfied)
     }
+
+    /// 好评率 of 好差评 ratings (a hall's keypads and kiosks), counting
+    /// 基本满意 as the 满意率 does.
+    pub fn good_rate(&self, basic_counts: bool) -> Figure {
+        let good = Level::ALL
+            .into_iter()
+            .filter(|l| l.is_satisfied(basic_counts))
+            .map(|l| self.at(l))
+            .sum();
+        Figure::ratio(
+            good,
+            self.total(),
+            if basic_counts {
+                "好评率 = 非常满意、满意和基本满意的评价数 / 评价总数 good-rating rate = very satisfied, satisfied and fairly satisfied ratings / ratings"
+            } else {
+                "好评率 = 非常满意和满意的评价数 / 评价总数（基本满意不计入） good-rating rate = very satisfied and satisfied ratings / ratings (fairly satisfied not counted)"
+            },
+        )
+    }
+
+    /// 差评率 of 好差评 ratings.
+    pub fn bad_rate(&self) -> Figure {
+        Figure::ratio(
+            self.bad(),
+            self.total(),
+            "差评率 = 不满意和非常不满意的评价数 / 评价总数 bad-rating rate = dissatisfied and very dissatisfied ratings / ratings",
+        )
+    }
 }
 
 #[cfg(test)]
@@ -768,5 +796,20 @@ mod tests {
         assert_eq!(Tally::default().satisfaction(true).value, None);
         assert_eq!(serde_json::to_value(Level::Basic).unwrap(), json!(3));
         assert!(serde_json::from_value::<Level>(json!(0)).is_err());
+    }
+
+    #[test]
+    fn rating_rates_are_counts_over_all_ratings() {
+        let mut t = Tally::default();
+        t.add(Level::VerySatisfied, 6);
+        t.add(Level::Satisfied, 2);
+        t.add(Level::Basic, 1);
+        t.add(Level::Unsatisfied, 1);
+        let (good, bad) = (t.good_rate(false), t.bad_rate());
+        assert_eq!((good.numerator, good.denominator), (8, 10));
+        assert_eq!((bad.numerator, bad.denominator), (1, 10));
+        assert_eq!(t.good_rate(true).numerator, 9);
+        assert!(good.definition.starts_with("好评率"));
+        assert_eq!(Tally::default().bad_rate().value, None);
     }
 }

@@ -18,7 +18,7 @@ use crate::model::ViewDef;
 
 /// A figure's value as a tile shows it: `85.3%`, `12.5 秒`, `4.52 分`, `37`;
 /// `—` when it has no value (nothing to count yet).
-fn figure_value(f: &Value, l: Locale) -> String {
+pub(crate) fn figure_value(f: &Value, l: Locale) -> String {
     let Some(v) = f.get("value").and_then(Value::as_f64) else {
         return "—".to_owned();
     };

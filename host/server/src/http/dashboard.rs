@@ -62,6 +62,32 @@ fn occupancy(summary: &Value) -> Value {
     json!({ "seats": seats, "occupied": occupied, "unattended": unattended, "waiting": waiting })
 }
 
+/// `YYYY-MM-DD` of an instant in the halls' time (UTC+8).
+fn hall_date(ms: i64) -> String {
+    let local = ms + 8 * 3_600_000;
+    chrono::DateTime::from_timestamp_millis(local)
+        .map(|t| t.format("%Y-%m-%d").to_string())
+        .unwrap_or_default()
+}
+
+/// Today's tickets from a hall's latest `queue.summary` (the queue plugin's
+/// snapshot): issued, served and waiting, and the mean wait of the tickets
+/// served; `None` when the latest summary is from another day.
+fn tickets(summary: &Value, today: &str) -> Option<Value> {
+    if summary.get("day").and_then(Value::as_str) != Some(today) {
+        return None;
+    }
+    let totals = summary.get("totals")?;
+    let n = |k: &str| totals.get(k).and_then(Value::as_u64).unwrap_or(0);
+    Some(json!({
+        "issued": n("issued"),
+        "served": n("served"),
+        "waiting": n("waiting"),
+        "avg_wait_s": totals.get("avg_wait_s").and_then(Value::as_u64),
+        "at_ms": summary.get("at_ms").and_then(Value::as_i64),
+    }))
+}
+
 /// Every hall the viewer may see with its live state, and the latest alerts.
 pub async fn snapshot(state: &AppState, viewer: &Principal) -> AppResult<Value> {
     let pool = state.store.pool();
@@ -78,6 +104,7 @@ pub async fn snapshot(state: &AppState, viewer: &Principal) -> AppResult<Value> 
     )
     .fetch_all(pool)
     .await?;
+    let today = hall_date(now);
     let mut out = Vec::new();
     for hall in halls.into_iter().filter(|h| viewer.can_access_hall(&h.id)) {
         let (mut total, mut online, mut last_seen) = (0u32, 0u32, None::<i64>);
@@ -108,6 +135,16 @@ pub async fn snapshot(state: &AppState, viewer: &Principal) -> AppResult<Value> 
         let windows = summary
             .and_then(|s| serde_json::from_str::<Value>(&s).ok())
             .map(|s| occupancy(&s));
+        let queue: Option<String> = sqlx::query_scalar(
+            "SELECT data FROM edge_events WHERE hall = $1 AND kind = 'queue.summary' \
+             ORDER BY received_at DESC LIMIT 1",
+        )
+        .bind(&hall.id)
+        .fetch_optional(pool)
+        .await?;
+        let queue = queue
+            .and_then(|s| serde_json::from_str::<Value>(&s).ok())
+            .and_then(|s| tickets(&s, &today));
         out.push(json!({
             "id": hall.id,
             "name": { "zh": hall.name_zh, "en": hall.name_en },
@@ -116,6 +153,7 @@ pub async fn snapshot(state: &AppState, viewer: &Principal) -> AppResult<Value> 
             "last_seen": last_seen,
             "open_alerts": open_alerts,
             "windows": windows,
+            "queue": queue,
         }));
     }
     let alerts = state
@@ -282,6 +320,26 @@ mod tests {
         assert_eq!(
             occupancy(&json!({})),
             json!({"seats": 0, "occupied": 0, "unattended": 0, "waiting": 0})
+        );
+    }
+
+    #[test]
+    fn tickets_are_today_s_only() {
+        // 2026-12-07 00:30 in the halls is still 2026-12-06 in UTC.
+        assert_eq!(hall_date(1_796_574_600_000), "2026-12-07");
+        let summary = json!({
+            "day": "2026-12-07", "at_ms": 5,
+            "totals": {"issued": 9, "served": 6, "waiting": 2, "avg_wait_s": 310}
+        });
+        assert_eq!(
+            tickets(&summary, "2026-12-07"),
+            Some(json!({"issued": 9, "served": 6, "waiting": 2, "avg_wait_s": 310, "at_ms": 5}))
+        );
+        assert_eq!(tickets(&summary, "2026-12-08"), None);
+        let first = json!({"day": "2026-12-07", "totals": {"issued": 1}});
+        assert_eq!(
+            tickets(&first, "2026-12-07").and_then(|t| t.get("avg_wait_s").cloned()),
+            Some(Value::Null)
         );
     }
 }

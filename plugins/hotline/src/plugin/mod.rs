@@ -82,6 +82,7 @@ pub fn router() -> Router {
         .post("/missed-calls/{id}/called-back", calls::called_back)
         // knowledge base
         .get("/today", today::today)
+        .get("/live", today::live)
         .get("/knowledge", kb::search)
         .get("/service-items", kb::service_items)
         .post("/knowledge", kb::create)

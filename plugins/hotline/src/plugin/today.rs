@@ -148,3 +148,85 @@ pub fn today(req: Request) -> HandlerResult {
         &json!({ "items": tiles, "total": tiles.len() }),
     ))
 }
+
+/// Per-unit counts from one grouped aggregate (the unit first).
+fn by_unit(a: storage::Aggregate) -> Result<std::collections::BTreeMap<String, u64>, Response> {
+    let mut out = std::collections::BTreeMap::new();
+    for g in storage::aggregate(&a)? {
+        let n = g.value(0).map_or(0, |v| v.max(0.0) as u64);
+        let unit = g.key_str(0).unwrap_or("").to_owned();
+        *out.entry(unit).or_default() += n;
+    }
+    Ok(out)
+}
+
+/// `GET /live`: the district's command screen's hotline part — today's
+/// calls about each hall, and the orders each unit is handling (overdue
+/// among them), with the district's totals (calls not about a hall, orders
+/// not yet dispatched). A unit sees only its own lines.
+pub fn live(req: Request) -> HandlerResult {
+    use storage::Aggregate;
+    let caller = req.require_caller()?;
+    let all = sees_all(caller);
+    if !all && caller.halls.is_empty() {
+        return Err(super::forbidden(
+            "无权查看热线运行情况",
+            "no access to the hotline's figures",
+        ));
+    }
+    let now = clock::now();
+    let day_start = bantong_hall_kit::time::day_start_ms(now);
+    let calls = by_unit(
+        Aggregate::new(CALLS)
+            .filter("offered_ms", Op::Ge, day_start)
+            .group_by("hall")
+            .count(),
+    )?;
+    let handling = by_unit(
+        Aggregate::new(ORDERS)
+            .filter("state", Op::AnyOf, HANDLING)
+            .group_by("lead")
+            .count(),
+    )?;
+    let overdue = by_unit(
+        Aggregate::new(ORDERS)
+            .filter("state", Op::AnyOf, HANDLING)
+            .filter("due_ms", Op::Lt, now)
+            .group_by("lead")
+            .count(),
+    )?;
+    let units: Vec<String> = if all {
+        calls
+            .keys()
+            .chain(handling.keys())
+            .filter(|u| !u.is_empty())
+            .cloned()
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect()
+    } else {
+        caller.halls.clone()
+    };
+    let n = |m: &std::collections::BTreeMap<String, u64>, u: &str| m.get(u).copied().unwrap_or(0);
+    let items: Vec<Value> = units
+        .iter()
+        .map(|u| {
+            json!({
+                "unit": u,
+                "calls_today": n(&calls, u),
+                "open_orders": n(&handling, u),
+                "overdue_orders": n(&overdue, u),
+            })
+        })
+        .collect();
+    let mut body = json!({ "at_ms": now, "items": items });
+    if all {
+        body["calls_today"] = json!(calls.values().sum::<u64>());
+        body["open_orders"] = json!(count(Query::new(ORDERS).filter(
+            "state",
+            Op::AnyOf,
+            super::orders::OPEN
+        ))?);
+    }
+    Ok(Response::ok(&body))
+}

@@ -163,7 +163,7 @@ impl Report {
 
 /// Reads a module's route into a [`Source`]: absent when the module is not
 /// installed, failed (with the reason) when the read fails.
-fn read<T: DeserializeOwned>(plugin: &str, target: &str) -> Source<T> {
+pub fn read<T: DeserializeOwned>(plugin: &str, target: &str) -> Source<T> {
     let version = match modules::installed(plugin) {
         Ok(Some(v)) => v,
         Ok(None) => return Source::Absent,
@@ -211,7 +211,7 @@ fn problems(month: Month) -> Source<Vec<Problem>> {
     }
 }
 
-fn halls() -> Vec<Hall> {
+pub fn halls() -> Vec<Hall> {
     directory::halls()
         .into_iter()
         .map(|h| Hall {

@@ -9,6 +9,7 @@
 //! every hall; a hall's `hall-manager` reads what was issued to the hall
 //! and confirms receipt.
 
+mod command;
 mod draft;
 mod reports;
 mod schedule;
@@ -53,6 +54,7 @@ pub fn router() -> Router {
         .post("/reports/{id}/correct", reports::correct)
         .post("/reports/{id}/receipt", reports::receipt)
         .get("/inbox", reports::inbox)
+        .get("/command", command::command)
 }
 
 /// The reports collection.

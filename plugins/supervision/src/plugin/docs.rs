@@ -25,6 +25,7 @@ pub const QUESTIONNAIRES: &str = "questionnaires";
 pub const LINKS: &str = "survey_links";
 pub const ANSWERS: &str = "answers";
 pub const CALLS: &str = "calls";
+pub const RATINGS: &str = "ratings";
 
 /// A published template version (id: the version number).
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -245,3 +246,21 @@ impl AnswerDoc {
 
 /// A call-list entry (id: `<month>-<source>`).
 pub type CallDoc = Entry;
+
+/// One 好差评 rating from a hall's keypad or kiosk (id: the rating's own,
+/// so a redelivered event is stored once), with the fields the month's and
+/// the day's counts group by.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RatingDoc {
+    pub hall: String,
+    pub month: String,
+    /// `YYYY-MM-DD` in the district.
+    pub day: String,
+    /// 1 (非常不满意) to 5 (非常满意).
+    pub score: u8,
+    pub rated_ms: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub window: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub channel: Option<String>,
+}

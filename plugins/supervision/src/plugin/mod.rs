@@ -20,6 +20,7 @@ mod followups;
 mod inspections;
 mod plans;
 mod problems;
+mod ratings;
 mod scorecard;
 mod settings;
 mod surveys;
@@ -43,7 +44,9 @@ impl Plugin for Supervision {
 
     fn on_event(ev: Event) -> Result<(), String> {
         let text = |r: Response| String::from_utf8_lossy(&r.body).into_owned();
-        if ev.topic == "hall.alert.haocha-bad" {
+        if ev.topic == "hall.haocha.rating" {
+            ratings::on_rating(&ev).map_err(text)
+        } else if ev.topic == "hall.alert.haocha-bad" {
             followups::on_bad_rating(&ev).map_err(text)
         } else if ev.topic.starts_with("hall.alert.") {
             candidates::on_alert(&ev).map_err(text)
@@ -102,6 +105,7 @@ pub fn router() -> Router {
         .post("/followups/{id}/actions", followups::act)
         // figures
         .get("/scorecard", scorecard::scorecard)
+        .get("/live", ratings::live)
         .get("/figures", scorecard::figures)
         .get("/today", today::today)
         .post("/sweep", sweep::now)

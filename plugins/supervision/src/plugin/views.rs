@@ -128,6 +128,7 @@ pub fn all() -> Vec<View> {
             .column_typed("due_ms", "整改期限", "Due", "datetime")
             .column("flags", "标记", "Flags")
             .filter_text("month", "月份(YYYY-MM)", "Month (YYYY-MM)")
+            .filter_text("hall", "大厅编号", "Hall id")
             .filter_select("state", "状态", "State", PROBLEM_STATES)
             .filter_select("source", "来源", "Source", SOURCES)
             .filter_text("category", "问题分类", "Category")
