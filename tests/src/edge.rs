@@ -603,10 +603,24 @@ impl Simulator {
         prefix: &str,
         agents: usize,
     ) -> Simulator {
-        for i in 0..agents {
-            let identity = enrol_in_process(state, hall, &format!("{prefix}-{i}")).await;
-            bantong_edge::identity::save(&dir.join(format!("{prefix}-{i}")), &identity)
-                .expect("identity saved");
+        let ids: Vec<(String, String)> = (0..agents)
+            .map(|i| (hall.to_owned(), format!("{prefix}-{i}")))
+            .collect();
+        Simulator::start_in_halls(binary, state, host_url, dir, &ids).await
+    }
+
+    /// Enrols each `(hall, agent)` in-process and starts them all in one
+    /// process.
+    pub async fn start_in_halls(
+        binary: &str,
+        state: &AppState,
+        host_url: &str,
+        dir: &Path,
+        agents: &[(String, String)],
+    ) -> Simulator {
+        for (hall, agent) in agents {
+            let identity = enrol_in_process(state, hall, agent).await;
+            bantong_edge::identity::save(&dir.join(agent), &identity).expect("identity saved");
         }
         let child = Command::new(binary)
             .args(["simulate", "--plugins", "--dir"])

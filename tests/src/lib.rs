@@ -7,6 +7,7 @@ pub mod db;
 pub mod edge;
 pub mod firmware;
 pub mod office;
+pub mod supervision;
 
 pub use app::{TestApp, TestHost};
 pub use db::TestDb;

@@ -2147,3 +2147,175 @@ async fn a_citizen_answers_the_halls_survey_on_a_phone() {
     assert_eq!(answers["total"], 1, "one answer per phone and day");
     phone.close().await.expect("close");
 }
+
+/// The command screen on a 1920×1080 wall screen: the district's 17 halls,
+/// each with a live agent (one simulator process runs all of them over
+/// MQTT), inspections scored this month, 好差评 from the keypads and today's
+/// queue summaries (applied through the host's ingest). Every hall's card
+/// is online with its figures, the ranking is drawn, nothing overflows the
+/// screen; the screenshot is kept.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_command_screen_fills_a_wall_with_17_live_halls() {
+    use bantong_hall_kit::district::HALLS;
+    use bantong_store::{EdgeBatch, EdgeEventIn};
+    use bantong_tests::edge::{BrokerKind, Installation, Simulator, enrol_in_process, wait_online};
+    let pkg = std::env::var_os("BANTONG_PORTAL_PKG_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| bantong_tests::app::repo_root().join("target/portal/pkg"));
+    let Installation {
+        app,
+        host,
+        admin: _,
+        mosquitto: _mosquitto,
+    } = Installation::start_with(Backend::Sqlite, BrokerKind::Embedded, &[], |c| {
+        c.portal_pkg_dir = pkg.clone();
+    })
+    .await;
+    app.create_district_halls().await;
+    app.install_supervision().await;
+    app.install_hotline().await;
+    app.install_reporting().await;
+    let state = &app.host.state;
+
+    // One live agent per hall.
+    let agents: Vec<(String, String)> = HALLS
+        .iter()
+        .map(|h| (h.id.to_owned(), format!("{}-edge", h.id)))
+        .collect();
+    let _sim = Simulator::start_in_halls(
+        env!("CARGO_BIN_EXE_edge-under-test"),
+        state,
+        &host.url(),
+        &app.db.dir.path().join("sim"),
+        &agents,
+    )
+    .await;
+    wait_online(state, HALLS.len(), Duration::from_secs(90)).await;
+
+    // This month's visits: 0-3 failed items by hall.
+    let inspector = app
+        .host
+        .client_as("inspector-1", vec![Role::Inspector], &[], true)
+        .await;
+    let s = "/api/plugins/supervision";
+    for (i, h) in HALLS.iter().enumerate() {
+        let id = format!("visit-{}", h.id);
+        let r = inspector
+            .put(
+                &format!("{s}/inspections/{id}"),
+                json!({ "hall": h.id, "answers": bantong_tests::supervision::answers(i % 4) }),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.json());
+        let r = inspector
+            .post(&format!("{s}/inspections/{id}/sign"), json!({}))
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.json());
+    }
+
+    // Each hall's keypads and queue: ratings and today's summary, from a
+    // second (kiosk) agent per hall, through the host's batch apply.
+    let now = bantong_host::identity::now_ms();
+    let day = bantong_hall_kit::time::date_of_day(bantong_hall_kit::time::local_day(now));
+    let index = state.plugins.index();
+    let subscribers = move |topic: &str| index.subscribers(topic);
+    let mut batches = Vec::new();
+    for (i, h) in HALLS.iter().enumerate() {
+        let agent = format!("{}-kiosk", h.id);
+        enrol_in_process(state, h.id, &agent).await;
+        let n = i as i64;
+        let mut events: Vec<EdgeEventIn> = (0..(6 + n % 5))
+            .map(|k| {
+                let score = if k == 0 && i % 3 == 0 { 2 } else { 5 - (k % 2) };
+                EdgeEventIn {
+                    seq: k + 1,
+                    ts_ms: now,
+                    kind: "haocha.rating".into(),
+                    source: "rating".into(),
+                    subject: None,
+                    data: json!({ "id": format!("{agent}:{k}"), "score": score, "rated_at": now - k * 60_000 })
+                        .to_string(),
+                    attachment: None,
+                }
+            })
+            .collect();
+        let served = 40 + 7 * n;
+        events.push(EdgeEventIn {
+            seq: events.len() as i64 + 1,
+            ts_ms: now,
+            kind: "queue.summary".into(),
+            source: "queue".into(),
+            subject: None,
+            data: json!({ "day": day, "at_ms": now, "categories": [], "windows": [],
+                "totals": { "issued": served + 3 + n % 6, "served": served, "missed": 1,
+                    "cancelled": 0, "waiting": n % 6, "active": 2, "miss_events": 1,
+                    "avg_wait_s": 180 + 20 * n } })
+            .to_string(),
+            attachment: None,
+        });
+        batches.push(EdgeBatch { agent, events });
+    }
+    state
+        .store
+        .apply_edge_batches(batches, &subscribers)
+        .await
+        .expect("applied");
+    while bantong_host::workers::deliver_once(state).await > 0 {}
+
+    let base = host.url();
+    let driver = start_driver().await;
+    let profile = tempfile::tempdir().expect("profile dir");
+    let client = browser(&driver, profile.path()).await;
+    client.set_window_size(1920, 1080).await.expect("resize");
+    log_in(&client, &base, "admin").await;
+    open(&client, &format!("{base}/dashboard")).await;
+    wait_for(&client, ".live .dot.on", 15, "the live feed connects").await;
+    let online = eventually(Duration::from_secs(20), "17 halls online", || async {
+        let n = client
+            .find_all(Locator::Css(".hall-card.online"))
+            .await
+            .ok()?
+            .len();
+        (n == HALLS.len()).then_some(n)
+    })
+    .await;
+    assert_eq!(online, 17);
+    let ranks = client
+        .find_all(Locator::Css(".hall-card .hall-rank"))
+        .await
+        .expect("ranks")
+        .len();
+    assert_eq!(ranks, HALLS.len(), "every hall was scored this month");
+    let totals = text_of(&client, ".command-totals").await;
+    assert!(
+        totals.contains("今日办结")
+            && totals.contains("热线今日来电")
+            && totals.contains("在改问题"),
+        "{totals}"
+    );
+    let first = text_of(&client, ".hall-grid li:first-child").await;
+    assert!(
+        first.contains("第1名") && first.contains("今日办结") && first.contains("本月好评率"),
+        "{first}"
+    );
+    assert!(
+        text_of(&client, ".command-side")
+            .await
+            .contains("本月得分排名"),
+        "the ranking chart"
+    );
+    let overflow = client
+        .execute(
+            "return document.documentElement.scrollWidth - window.innerWidth;",
+            vec![],
+        )
+        .await
+        .expect("measure");
+    assert!(
+        overflow.as_i64().unwrap_or(1) <= 0,
+        "no sideways scroll: {overflow}"
+    );
+    screenshot(&client, "command-screen-1920x1080").await;
+    audit(&client, "command screen").await;
+    client.close().await.expect("close the browser");
+}

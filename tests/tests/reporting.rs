@@ -30,6 +30,7 @@ use bantong_tests::TestDb;
 use bantong_tests::app::{Client, Reply, TestApp};
 use bantong_tests::db::{Backend, backends};
 use bantong_tests::office::read_workbook;
+use bantong_tests::supervision::answers;
 use http::StatusCode;
 use serde_json::{Value, json};
 
@@ -38,7 +39,8 @@ const H: &str = "/api/plugins/hotline";
 const R: &str = "/api/plugins/reporting";
 const MIN: i64 = 60_000;
 
-/// Items of the default checklist that need no photo, with their category.
+/// Items of the default checklist that need no photo, with their category
+/// (the order `answers` fails them in).
 const FAILS: [(&str, &str); 3] = [
     ("4.2", "服务效能"),
     ("1.4", "人员管理"),
@@ -57,26 +59,6 @@ fn at(app: &TestApp, ms: i64) {
 fn expect(r: &Reply, status: StatusCode) -> Value {
     assert_eq!(r.status, status, "{}", r.json());
     r.json()
-}
-
-/// Every item of the default template answered 合格, except the first
-/// `k` of [`FAILS`].
-fn answers(k: usize) -> Value {
-    let codes = [
-        "1.1", "1.2", "1.3", "1.4", "1.5", "1.6", "2.1", "2.2", "3.1", "3.2", "4.1", "4.2", "5.1",
-        "5.2", "5.3", "6.1", "6.2", "7.1", "7.2", "8.1", "8.2", "9.1",
-    ];
-    let mut m = serde_json::Map::new();
-    for c in codes {
-        m.insert(c.into(), json!({ "verdict": "pass" }));
-    }
-    for (code, _) in &FAILS[..k] {
-        m.insert(
-            (*code).into(),
-            json!({ "verdict": "fail", "occurrences": 1, "note": format!("检查项{code}不合格") }),
-        );
-    }
-    Value::Object(m)
 }
 
 /// The score of a visit with `k` of 22 items failed, as the report prints it.
@@ -937,7 +919,7 @@ async fn a_missing_module_is_reported_as_such_and_a_late_report_is_flagged() {
 /// `hall`'s agent applies `events` through the host's ingest (the store's
 /// batch apply with the plugins' subscriptions, as the MQTT link does).
 async fn hall_events(app: &TestApp, agent: &str, events: Vec<(i64, &str, Value)>) {
-    use bantong_store::edge::{EdgeBatch, EdgeEventIn};
+    use bantong_store::{EdgeBatch, EdgeEventIn};
     let state = &app.host.state;
     let index = state.plugins.index();
     let subscribers = move |topic: &str| index.subscribers(topic);

@@ -458,9 +458,10 @@ fn halls(s: &Value, m: Option<&Value>, l: Locale) -> Vec<AnyView> {
                 }
             });
             let href = format!("/v/supervision/problems?hall={}", api::encode_component(&id));
+            let label = short(&name);
             view! {
                 <li class=class data-hall=id.clone()>
-                    <h3><a href=href>{name}</a>{rank}</h3>
+                    <h3><a href=href title=name>{label}</a>{rank}</h3>
                     <p class="hall-status">{status}</p>
                     <p class="hall-windows">{windows}</p>
                     <p class="hall-tickets">{tickets}</p>
@@ -505,9 +506,15 @@ fn bars(title: &'static str, rows: Vec<(String, f64, String)>, max: f64) -> AnyV
     .into_any()
 }
 
-/// Short hall names for chart labels (百楼镇便民服务中心 → 百楼镇).
+/// Short hall names for the wall and the charts (百楼镇行政综合服务中心 →
+/// 百楼镇); the full name stays in the card's title.
 fn short(name: &str) -> String {
-    for suffix in ["便民服务中心", "政务服务中心", "服务中心"] {
+    for suffix in [
+        "行政综合服务中心",
+        "便民服务中心",
+        "政务服务中心",
+        "服务中心",
+    ] {
         if let Some(s) = name.strip_suffix(suffix).filter(|s| !s.is_empty()) {
             return s.to_owned();
         }
@@ -652,6 +659,7 @@ mod tests {
     #[test]
     fn names_and_durations_read_well() {
         assert_eq!(short("百楼镇便民服务中心"), "百楼镇");
+        assert_eq!(short("和平里街道行政综合服务中心"), "和平里街道");
         assert_eq!(short("莲池区政务服务中心"), "莲池区");
         assert_eq!(short("服务中心"), "服务中心");
         assert_eq!(duration(250, Locale::Zh), "4分10秒");
