@@ -97,6 +97,20 @@ target = "supervision"
 reader = "reporting"
 target = "hotline"
 
+# The operation report's staffing, training and door-service sections,
+# from those modules once they are installed.
+[[module-read]]
+reader = "reporting"
+target = "hr"
+
+[[module-read]]
+reader = "reporting"
+target = "training"
+
+[[module-read]]
+reader = "reporting"
+target = "door-service"
+
 [[module-read]]
 reader = "fixture"
 target = "fixture-b"

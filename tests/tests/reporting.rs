@@ -204,6 +204,169 @@ fn docx_text(dir: &std::path::Path, docx: &[u8]) -> String {
     ).arg(&path))
 }
 
+/// November's project operation report, drafted by the same schedule: the
+/// staffing, training and door-service modules are not installed and their
+/// sections say so; the hotline's and supervision's sections and the halls'
+/// evaluation are filled; the PDF's pages are kept as PNGs.
+async fn operation_report(w: &World, dir: &std::path::Path, tag: &str) {
+    let t = local(2026, 12, 1, 1, 50);
+    at(&w.app, t);
+    assert!(fire_due(&w.app.host.state, local(2026, 12, 1, 1, 36), t).await >= 1);
+    let r = expect(
+        &w.inspector
+            .get(&format!("{R}/reports/operation-2026-11"))
+            .await,
+        StatusCode::OK,
+    );
+    assert_eq!(r["title"], "2026年11月政务服务项目运行报告", "{r}");
+    assert_eq!(r["due_text"], "2026年12月10日");
+    let states: Vec<(&str, &str)> = r["sources"]
+        .as_array()
+        .expect("sources")
+        .iter()
+        .map(|s| {
+            (
+                s["module"].as_str().unwrap_or(""),
+                s["state"].as_str().unwrap_or(""),
+            )
+        })
+        .collect();
+    assert_eq!(
+        states,
+        [
+            ("监督促效", "ready"),
+            ("一号统领（热线）", "ready"),
+            ("人事管理", "absent"),
+            ("培训考试", "absent"),
+            ("上门办", "absent"),
+        ]
+    );
+    let text = squeeze(&pdf_text(
+        dir,
+        &blob(&w.inspector, &r["pdf"]).await,
+        &format!("operation-{tag}"),
+    ));
+    for heading in [
+        "人员配置与考勤",
+        "培训与考试",
+        "一号统领热线运行",
+        "上门办、帮办代办与延时服务",
+        "好差评",
+        "监督检查",
+        "绩效考评情况",
+        "“人事管理”模块未安装，本节无数据。",
+        "“培训考试”模块未安装，本节无数据。",
+        "“上门办”模块未安装，本节无数据。",
+        "受理工单3件",
+        "各中心绩效考评",
+    ] {
+        assert!(text.contains(&squeeze(heading)), "{heading} in {text}");
+    }
+    // The draft form's kind: a second one for the month is refused, an
+    // unknown kind is a clear error.
+    expect(
+        &w.inspector
+            .post(
+                &format!("{R}/reports"),
+                json!({ "month": "2026-11", "kind": "operation" }),
+            )
+            .await,
+        StatusCode::CONFLICT,
+    );
+    expect(
+        &w.inspector
+            .post(
+                &format!("{R}/reports"),
+                json!({ "month": "2026-11", "kind": "weekly" }),
+            )
+            .await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    );
+}
+
+/// Each hall's 问题清单 of November: 五尧 (three failed items) makes its
+/// own, not another hall's; the district makes any; a hall lists only its
+/// own; the files open in independent readers.
+async fn problem_lists(w: &World, dir: &std::path::Path, tag: &str) {
+    let made = expect(
+        &w.wuyao
+            .post(
+                &format!("{R}/problem-lists"),
+                json!({ "month": "2026-11", "hall": "wuyao" }),
+            )
+            .await,
+        StatusCode::CREATED,
+    );
+    assert_eq!(
+        (made["problems"].as_u64(), made["open"].as_u64()),
+        (Some(3), Some(3)),
+        "{made}"
+    );
+    assert!(
+        made["title"]
+            .as_str()
+            .unwrap_or("")
+            .ends_with("2026年11月问题清单"),
+        "{made}"
+    );
+    expect(
+        &w.wuyao
+            .post(
+                &format!("{R}/problem-lists"),
+                json!({ "month": "2026-11", "hall": "bailou" }),
+            )
+            .await,
+        StatusCode::FORBIDDEN,
+    );
+    let none = expect(
+        &w.inspector
+            .post(
+                &format!("{R}/problem-lists"),
+                json!({ "month": "2026-11", "hall": "bailou" }),
+            )
+            .await,
+        StatusCode::CREATED,
+    );
+    assert_eq!(none["problems"], 0, "{none}");
+    for bad in [
+        json!({ "month": "2026-11", "hall": "nowhere" }),
+        json!({ "month": "2026-13", "hall": "wuyao" }),
+        json!({ "month": "2026-11" }),
+    ] {
+        expect(
+            &w.inspector.post(&format!("{R}/problem-lists"), bad).await,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        );
+    }
+    let mine = expect(
+        &w.wuyao.get(&format!("{R}/problem-lists")).await,
+        StatusCode::OK,
+    );
+    assert_eq!(mine["total"], 1, "{mine}");
+    let all = expect(
+        &w.inspector
+            .get(&format!("{R}/problem-lists?month=2026-11"))
+            .await,
+        StatusCode::OK,
+    );
+    assert_eq!(all["total"], 2, "{all}");
+    let text = squeeze(&pdf_text(
+        dir,
+        &blob(&w.wuyao, &made["pdf"]).await,
+        &format!("problem-list-{tag}"),
+    ));
+    for e in ["五尧乡", "发现问题3个", "整改反馈表", "服务中心（盖章）"] {
+        assert!(text.contains(&squeeze(e)), "{e} in {text}");
+    }
+    let docx = docx_text(dir, &blob(&w.wuyao, &made["docx"]).await);
+    assert!(
+        docx.contains("整改措施") && docx.contains("五尧乡"),
+        "{docx}"
+    );
+    let book = read_workbook(dir, &blob(&w.wuyao, &made["xlsx"]).await).to_string();
+    assert!(book.contains("整改反馈表"), "{book}");
+}
+
 async fn month_report(backend: Backend) {
     let w = world(backend, true).await;
     let tag = format!("{backend:?}").to_lowercase();
@@ -252,6 +415,8 @@ async fn month_report(backend: Backend) {
     );
     assert_eq!(draft["status"], "draft", "{draft}");
     assert_eq!(draft["title"], "2026年11月政务服务监督检查月报");
+    operation_report(&w, &dir, &tag).await;
+    problem_lists(&w, &dir, &tag).await;
     assert_eq!(draft["due_text"], "2026年12月10日");
     assert_eq!(
         draft["sources"],
@@ -724,10 +889,17 @@ async fn month_report(backend: Backend) {
         StatusCode::CONFLICT,
     );
     let list = expect(
-        &w.leader.get(&format!("{R}/reports?month=2026-11")).await,
+        &w.leader
+            .get(&format!("{R}/reports?month=2026-11&kind=monthly"))
+            .await,
         StatusCode::OK,
     );
     assert_eq!(list["total"], 2, "{list}");
+    let all = expect(
+        &w.leader.get(&format!("{R}/reports?month=2026-11")).await,
+        StatusCode::OK,
+    );
+    assert_eq!(all["total"], 3, "and the operation report: {all}");
     let inbox = expect(&w.bailou.get(&format!("{R}/inbox")).await, StatusCode::OK);
     assert_eq!(inbox["total"], 2, "both versions were issued to the hall");
 

@@ -196,6 +196,7 @@ mod tests {
             ratings: 4,
             good_rate: Some(Figure::ratio(3, 4, "好评率")),
             bad_ratings: 1,
+            completion: None,
         }
     }
 

@@ -11,7 +11,11 @@
 //! - [`annual`]: the annual report — the year's months summed (numerators
 //!   and denominators, never percentages), each hall's months, the key
 //!   problems, the hotline's year.
+//! - [`operation`]: the month's project operation report (项目运行报告) —
+//!   staffing, training, hotline, door service, 好差评, supervision and
+//!   the halls' performance evaluation (绩效考评), each from its module.
 //! - [`period`]: a report's month or year, its id, title and due date.
+//! - [`problem_list`]: one hall's 问题清单 of a month with its 整改反馈表.
 //! - [`workflow`]: draft → review → approval → issue, by role.
 //! - [`command`]: the command screen's per-hall module figures, read now.
 
@@ -21,7 +25,9 @@ pub mod annual;
 pub mod command;
 pub mod month;
 pub mod monthly;
+pub mod operation;
 pub mod period;
 pub mod plugin;
+pub mod problem_list;
 pub mod sources;
 pub mod workflow;

@@ -750,6 +750,7 @@ mod tests {
             ratings: 0,
             good_rate: None,
             bad_ratings: 0,
+            completion: None,
         }
     }
 

@@ -1,5 +1,6 @@
-//! What a report covers: a month (the monthly supervision report) or a year
-//! (the annual report), with its id, title and due date.
+//! What a report covers: a month (the monthly supervision report, or the
+//! month's project operation report) or a year (the annual report), with
+//! its id, title and due date.
 
 use std::fmt;
 
@@ -12,6 +13,8 @@ const DAY_MS: i64 = 86_400_000;
 pub enum Period {
     Month(Month),
     Year(i32),
+    /// The month's project operation report (项目运行报告).
+    Operation(Month),
 }
 
 impl Period {
@@ -19,6 +22,7 @@ impl Period {
     pub fn parse(kind: &str, text: &str) -> Result<Period, String> {
         match kind {
             "monthly" => text.parse().map(Period::Month),
+            "operation" => text.parse().map(Period::Operation),
             "annual" => text
                 .parse::<i32>()
                 .ok()
@@ -34,6 +38,7 @@ impl Period {
         match self {
             Period::Month(_) => "monthly",
             Period::Year(_) => "annual",
+            Period::Operation(_) => "operation",
         }
     }
 
@@ -52,13 +57,14 @@ impl Period {
         match self {
             Period::Month(m) => crate::monthly::title(m),
             Period::Year(y) => crate::annual::title(y),
+            Period::Operation(m) => crate::operation::title(m),
         }
     }
 
     /// 00:00 after the period ends, district time.
     pub fn end_ms(self) -> i64 {
         match self {
-            Period::Month(m) => m.next().start_ms(),
+            Period::Month(m) | Period::Operation(m) => m.next().start_ms(),
             Period::Year(y) => {
                 days_from_civil(y + 1, 1, 1) * DAY_MS - bantong_hall_kit::time::OFFSET_MS
             }
@@ -69,7 +75,7 @@ impl Period {
     /// for a month, the end of January for a year.
     pub fn due_ms(self) -> i64 {
         match self {
-            Period::Month(m) => m.due_ms(),
+            Period::Month(m) | Period::Operation(m) => m.due_ms(),
             Period::Year(y) => {
                 days_from_civil(y + 1, 2, 1) * DAY_MS - bantong_hall_kit::time::OFFSET_MS
             }
@@ -85,7 +91,7 @@ impl Period {
 impl fmt::Display for Period {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Period::Month(m) => write!(f, "{m}"),
+            Period::Month(m) | Period::Operation(m) => write!(f, "{m}"),
             Period::Year(y) => write!(f, "{y}"),
         }
     }
@@ -110,5 +116,9 @@ mod tests {
         assert!(!y.ended(y.end_ms() - 1) && y.ended(y.end_ms()));
         assert!(Period::parse("annual", "26").is_err());
         assert!(Period::parse("weekly", "2026").is_err());
+        let o = Period::parse("operation", "2026-11").unwrap();
+        assert_eq!(o.report_id(1), "operation-2026-11");
+        assert_eq!(o.title(), "2026年11月政务服务项目运行报告");
+        assert_eq!(o.due_ms(), m.due_ms());
     }
 }

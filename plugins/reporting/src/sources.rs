@@ -114,6 +114,9 @@ pub struct HallRow {
     pub good_rate: Option<Figure>,
     #[serde(default)]
     pub bad_ratings: u64,
+    /// 整改完成率 of the problems due in the month.
+    #[serde(default)]
+    pub completion: Option<Figure>,
 }
 
 /// One problem of the 问题清单 (`GET /problems?month=`).
@@ -229,6 +232,34 @@ pub struct UnitLive {
     pub open_orders: u64,
     #[serde(default)]
     pub overdue_orders: u64,
+}
+
+/// What a module publishes to modules as its month's figures
+/// (`GET /figures?month=`): `overall` maps each figure's id to the figure,
+/// whose definition starts with its Chinese name (`好评率 = …`). The
+/// project operation report prints these for the modules it has no
+/// section of its own for (staffing, training, door service).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ModuleFigures {
+    #[serde(default)]
+    pub overall: std::collections::BTreeMap<String, Figure>,
+}
+
+/// Everything a month's project operation report is drafted from.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OperationInputs {
+    /// `2026-11`.
+    pub month: String,
+    pub read_ms: i64,
+    pub halls: Vec<Hall>,
+    pub scorecard: Source<Scorecard>,
+    pub hotline: Source<HotlineKpis>,
+    /// 人员配置与考勤 (module `hr`).
+    pub staffing: Source<ModuleFigures>,
+    /// 培训与考试 (module `training`).
+    pub training: Source<ModuleFigures>,
+    /// 上门办、帮办代办与延时服务 (module `door-service`).
+    pub door_service: Source<ModuleFigures>,
 }
 
 /// One hall of the district's directory.

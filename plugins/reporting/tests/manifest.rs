@@ -57,6 +57,9 @@ fn it_reads_modules_and_is_read_by_none() -> Result<(), String> {
         BTreeSet::from([
             Capability::ModuleRead("supervision".into()),
             Capability::ModuleRead("hotline".into()),
+            Capability::ModuleRead("hr".into()),
+            Capability::ModuleRead("training".into()),
+            Capability::ModuleRead("door-service".into()),
         ])
     );
     assert!(m.routes.iter().all(|r| !r.public && !r.module_read));

@@ -140,7 +140,10 @@ impl View {
     }
 
     /// Like [`column`](Self::column) with a display type: `text`, `number`,
-    /// `datetime` (milliseconds since the epoch), `bool` or `tag`.
+    /// `datetime` (milliseconds since the epoch), `bool`, `tag`; a stored
+    /// blob by its SHA-256 as `image` (shown), `file` (linked) or `pdf`
+    /// (a detail shows the document in the page, with a link); a path on
+    /// the host as `link` or `qr`.
     pub fn column_typed(self, field: &str, title_zh: &str, title_en: &str, kind: &str) -> Self {
         let key = if self.kind == ViewKind::Board {
             "card_fields"

@@ -308,13 +308,7 @@ pub fn assemble(
                     c.verified_on_time += g.n(3);
                 }
                 Part::Survey | Part::PreviousSurvey | Part::Ratings => {
-                    let level = g
-                        .keys
-                        .get(1)
-                        .and_then(Value::as_u64)
-                        .and_then(|n| u8::try_from(n).ok())
-                        .and_then(Level::of);
-                    if let Some(level) = level {
+                    if let Some(level) = Level::of_key(g.keys.get(1)) {
                         let t = match part {
                             Part::Survey => &mut c.survey,
                             Part::PreviousSurvey => &mut c.previous_survey,

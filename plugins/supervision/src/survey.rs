@@ -56,6 +56,13 @@ impl Level {
         Level::ALL.into_iter().find(|l| *l as u8 == n)
     }
 
+    /// The level a grouped aggregate's key holds (a number 1-5).
+    pub fn of_key(key: Option<&serde_json::Value>) -> Option<Level> {
+        key.and_then(serde_json::Value::as_u64)
+            .and_then(|n| u8::try_from(n).ok())
+            .and_then(Level::of)
+    }
+
     /// The Chinese name.
     pub fn zh(self) -> &'static str {
         match self {

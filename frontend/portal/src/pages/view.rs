@@ -502,14 +502,29 @@ pub fn cell(value: Option<&Value>, kind: &str, labels: &[(String, String)], l: L
         return view! { <span class="many">{parts}</span> }.into_any();
     }
     match kind {
-        // A stored blob by its SHA-256: a photo shown, any file linked.
-        "image" | "file" => {
+        // A stored blob by its SHA-256: a photo shown, a PDF shown in the
+        // page by the browser's own viewer (with a link for browsers that
+        // have none), any file linked.
+        "image" | "file" | "pdf" => {
             let sha = text_of(value);
             if sha.len() != 64 || !sha.bytes().all(|b| b.is_ascii_hexdigit()) {
                 return view! { <span class="none">"—"</span> }.into_any();
             }
             let href = format!("/api/blobs/{sha}");
-            if kind == "image" {
+            if kind == "pdf" {
+                let data = href.clone();
+                view! {
+                    <div class="pdf-preview">
+                        <object data=data type="application/pdf" aria-label=l.t(Msg::PdfPreview)>
+                            <p>
+                                {l.t(Msg::PdfNoViewer)}" "
+                                <a href=href target="_blank" rel="noopener">{l.t(Msg::OpenFile)}</a>
+                            </p>
+                        </object>
+                    </div>
+                }
+                .into_any()
+            } else if kind == "image" {
                 let src = href.clone();
                 view! {
                     <a class="photo" href=href target="_blank" rel="noopener">

@@ -10,8 +10,9 @@ use serde::{Deserialize, Serialize};
 use crate::annual::{self, AnnualInputs, MonthRead};
 use crate::month::{Month, date_zh};
 use crate::monthly::{self, Narrative};
+use crate::operation;
 use crate::period::Period;
-use crate::sources::{Hall, MonthlyInputs, Problem, Source};
+use crate::sources::{Hall, MonthlyInputs, OperationInputs, Problem, Source};
 use crate::workflow::Status;
 
 /// The plugin's settings (`[config.schema]` in the manifest).
@@ -72,6 +73,7 @@ pub struct Recipient {
 pub enum Inputs {
     Monthly(Box<MonthlyInputs>),
     Annual(AnnualInputs),
+    Operation(Box<OperationInputs>),
 }
 
 impl Inputs {
@@ -80,6 +82,7 @@ impl Inputs {
         match self {
             Inputs::Monthly(m) => m.read_ms,
             Inputs::Annual(a) => a.read_ms,
+            Inputs::Operation(o) => o.read_ms,
         }
     }
 
@@ -95,6 +98,18 @@ impl Inputs {
         }
         let (supervision, hotline) = match self {
             Inputs::Monthly(m) => (state(&m.scorecard), state(&m.hotline)),
+            Inputs::Operation(o) => {
+                return vec![
+                    ("监督促效", state(&o.scorecard)),
+                    ("一号统领（热线）", state(&o.hotline)),
+                    ("人事管理", state(&o.staffing)),
+                    ("培训考试", state(&o.training)),
+                    ("上门办", state(&o.door_service)),
+                ]
+                .into_iter()
+                .map(|(name, (s, detail))| (name, s, detail))
+                .collect();
+            }
             Inputs::Annual(a) => match a.months.first() {
                 Some(m) => (state(&m.scorecard), state(&m.hotline)),
                 None => (
@@ -194,9 +209,18 @@ const MAX_PROBLEMS: u64 = 1_000;
 
 /// Every problem of `month`, page by page.
 fn problems(month: Month) -> Source<Vec<Problem>> {
+    problems_of(month, None)
+}
+
+/// The problems of `month`, of one hall or of all, page by page.
+pub fn problems_of(month: Month, hall: Option<&str>) -> Source<Vec<Problem>> {
+    let hall = hall.map(|h| format!("&hall={h}")).unwrap_or_default();
     let mut all = Vec::new();
     loop {
-        let target = format!("/problems?month={month}&limit=200&offset={}", all.len());
+        let target = format!(
+            "/problems?month={month}{hall}&limit=200&offset={}",
+            all.len()
+        );
         match read::<ProblemPage>("supervision", &target) {
             Source::Ready { version, data } => {
                 let done = data.items.is_empty();
@@ -235,6 +259,23 @@ pub fn gather_month(month: Month) -> MonthlyInputs {
     }
 }
 
+/// Reads everything the project operation report of `month` is drafted
+/// from: supervision and the hotline, and the month's figures of the
+/// staffing, training and door-service modules when they are installed.
+pub fn gather_operation(month: Month) -> OperationInputs {
+    let now = clock::now();
+    OperationInputs {
+        month: month.to_string(),
+        read_ms: now,
+        halls: halls(),
+        scorecard: read("supervision", &format!("/scorecard?month={month}")),
+        hotline: read("hotline", &format!("/kpi?period={month}&as_of={now}")),
+        staffing: read("hr", &format!("/figures?month={month}")),
+        training: read("training", &format!("/figures?month={month}")),
+        door_service: read("door-service", &format!("/figures?month={month}")),
+    }
+}
+
 /// Reads the twelve months of `year` (each module's published month).
 pub fn gather_year(year: i32) -> AnnualInputs {
     let now = clock::now();
@@ -259,6 +300,7 @@ pub fn gather(period: Period) -> Inputs {
     match period {
         Period::Month(m) => Inputs::Monthly(Box::new(gather_month(m))),
         Period::Year(y) => Inputs::Annual(gather_year(y)),
+        Period::Operation(m) => Inputs::Operation(Box::new(gather_operation(m))),
     }
 }
 
@@ -269,6 +311,7 @@ pub fn document(report: &Report, date_ms: i64) -> Document {
     let mut doc = match &report.inputs {
         Inputs::Monthly(i) => monthly::document(i, &report.narrative, &issuer, &date),
         Inputs::Annual(i) => annual::document(i, &report.narrative, &issuer, &date),
+        Inputs::Operation(i) => operation::document(i, &report.narrative, &issuer, &date),
     };
     if let Some(what) = &report.what_changed {
         // A correction says so on its first page.
@@ -282,10 +325,16 @@ pub fn document(report: &Report, date_ms: i64) -> Document {
     doc
 }
 
-/// Renders the three files.
+/// Renders the three files (district-level).
 pub fn render(doc: &Document) -> Result<Files, Error> {
+    render_in(doc, None)
+}
+
+/// Renders the three files, stored in `hall` when given (a hall's own
+/// document, which its staff may download).
+pub fn render_in(doc: &Document, hall: Option<&str>) -> Result<Files, Error> {
     let file = |format| {
-        documents::render(format, doc, None).map(|b| FileRef {
+        documents::render(format, doc, hall).map(|b| FileRef {
             sha256: b.sha256,
             size: b.size,
         })

@@ -11,6 +11,7 @@
 
 mod command;
 mod draft;
+mod lists;
 mod reports;
 mod schedule;
 mod views;
@@ -29,6 +30,7 @@ impl Plugin for Reporting {
         let text = |r: Response| String::from_utf8_lossy(&r.body).into_owned();
         match job.name.as_str() {
             "draft-monthly" => schedule::draft_monthly(job.scheduled_at).map_err(text),
+            "draft-operation" => schedule::draft_operation(job.scheduled_at).map_err(text),
             "draft-annual" => schedule::draft_annual(job.scheduled_at).map_err(text),
             "deadline" => schedule::deadline(job.scheduled_at).map_err(text),
             other => Err(format!("unknown schedule {other}")),
@@ -55,6 +57,9 @@ pub fn router() -> Router {
         .post("/reports/{id}/receipt", reports::receipt)
         .get("/inbox", reports::inbox)
         .get("/command", command::command)
+        .get("/problem-lists", lists::list)
+        .post("/problem-lists", lists::create)
+        .get("/halls", lists::hall_options)
 }
 
 /// The reports collection.

@@ -225,6 +225,7 @@ pub fn list(req: Request) -> HandlerResult {
     let q = Query::new(REPORTS)
         .filter_opt("month", Op::Eq, req.query_param("month"))
         .filter_opt("status", Op::Eq, req.query_param("status"))
+        .filter_opt("kind", Op::Eq, req.query_param("kind"))
         .sort_desc("month")
         .sort_desc("version")
         .offset(offset)
@@ -247,6 +248,10 @@ struct NewReport {
     month: Option<String>,
     #[serde(default)]
     year: Option<i32>,
+    /// For a month: `monthly` (the supervision report, the default) or
+    /// `operation` (the project operation report).
+    #[serde(default)]
+    kind: Option<String>,
 }
 
 /// `POST /reports {"month"}` or `{"year"}`: drafts the monthly report of an
@@ -257,7 +262,17 @@ pub fn create(req: Request) -> HandlerResult {
     require_editor(c)?;
     let body: NewReport = req.json()?;
     let period = match (&body.month, body.year) {
-        (Some(m), None) => Period::Month(m.parse().map_err(|e: String| invalid("月份无效", e))?),
+        (Some(m), None) => match body.kind.as_deref().unwrap_or("monthly") {
+            kind @ ("monthly" | "operation") => {
+                Period::parse(kind, m).map_err(|e| invalid("月份无效", e))?
+            }
+            other => {
+                return Err(invalid(
+                    "报告类型无效",
+                    format!("kind {other:?}: monthly or operation"),
+                ));
+            }
+        },
         (None, Some(y)) => {
             Period::parse("annual", &y.to_string()).map_err(|e| invalid("年份无效", e))?
         }

@@ -12,6 +12,12 @@ const STATUSES: &[(&str, &str, &str)] = &[
     ("superseded", "已更正", "Superseded"),
 ];
 
+const KINDS: &[(&str, &str, &str)] = &[
+    ("monthly", "监督检查月报", "Supervision report"),
+    ("annual", "年度工作报告", "Annual report"),
+    ("operation", "项目运行报告", "Operation report"),
+];
+
 pub fn all() -> Vec<View> {
     vec![
         View::list("reports", "监督检查报告", "Supervision reports", "/reports")
@@ -24,6 +30,7 @@ pub fn all() -> Vec<View> {
             .column_typed("pdf", "PDF", "PDF", "file")
             .filter_text("month", "月份(YYYY-MM)", "Month (YYYY-MM)")
             .filter_select("status", "状态", "Status", STATUSES)
+            .filter_select("kind", "报告类型", "Report", KINDS)
             .detail_route("/reports/{id}"),
         View::detail("report", "报告详情", "Report", "/reports/{id}")
             .column("title", "报告", "Report")
@@ -37,6 +44,7 @@ pub fn all() -> Vec<View> {
             .column_typed("xlsx", "Excel（数据）", "Excel (figures)", "file")
             .column("what_changed", "更正内容", "Correction")
             .column_typed("received", "已签收", "Receipts", "number")
+            .column_typed("pdf", "预览", "Preview", "pdf")
             .set("history_field", "history")
             .set("actions_route", "/reports/{id}/actions"),
         View::form("draft-report", "起草月报", "Draft a monthly report", "/reports")
@@ -46,9 +54,43 @@ pub fn all() -> Vec<View> {
                 "required": ["month"],
                 "additionalProperties": false,
                 "properties": {
-                    "month": { "type": "string", "title": "月份(YYYY-MM)", "pattern": "^[0-9]{4}-[0-9]{2}$" }
+                    "month": { "type": "string", "title": "月份(YYYY-MM)", "pattern": "^[0-9]{4}-[0-9]{2}$" },
+                    "kind": {
+                        "type": "string", "title": "报告类型", "x-title-en": "Report",
+                        "enum": ["monthly", "operation"], "default": "monthly",
+                        "x-enum-labels": {
+                            "monthly": { "zh": "监督检查月报", "en": "Supervision report" },
+                            "operation": { "zh": "项目运行报告（含绩效考评）", "en": "Operation report (with evaluation)" }
+                        }
+                    }
                 }
             })),
+        View::list("problem-lists", "各中心问题清单", "Halls' problem lists", "/problem-lists")
+            .column("title", "问题清单", "List")
+            .column_typed("problems", "问题数", "Problems", "number")
+            .column_typed("open", "未销号", "Open", "number")
+            .column_typed("made_ms", "制作时间", "Made", "datetime")
+            .column_typed("pdf", "PDF", "PDF", "file")
+            .column_typed("docx", "Word", "Word", "file")
+            .column_typed("xlsx", "Excel", "Excel", "file")
+            .filter_text("month", "月份(YYYY-MM)", "Month (YYYY-MM)"),
+        View::form(
+            "make-problem-list",
+            "制作问题清单",
+            "Make a hall's problem list",
+            "/problem-lists",
+        )
+        .method(Method::Post)
+        .schema(json!({
+            "type": "object",
+            "required": ["month", "hall"],
+            "additionalProperties": false,
+            "properties": {
+                "month": { "type": "string", "title": "月份(YYYY-MM)", "pattern": "^[0-9]{4}-[0-9]{2}$" },
+                "hall": { "type": "string", "title": "服务中心", "x-title-en": "Hall" }
+            }
+        }))
+        .options_from("hall", "/halls"),
         View::form("draft-annual", "起草年度报告", "Draft an annual report", "/reports")
             .method(Method::Post)
             .schema(json!({

@@ -126,13 +126,7 @@ pub fn live(req: Request) -> HandlerResult {
             .group_by("score")
             .count(),
     )? {
-        let level = g
-            .keys
-            .get(1)
-            .and_then(Value::as_u64)
-            .and_then(|n| u8::try_from(n).ok())
-            .and_then(Level::of);
-        if let (Some(hall), Some(level)) = (g.key_str(0), level) {
+        if let (Some(hall), Some(level)) = (g.key_str(0), Level::of_key(g.keys.get(1))) {
             ratings
                 .entry(hall.to_owned())
                 .or_default()
