@@ -53,7 +53,7 @@ impl Narrative {
 }
 
 /// What the report says where a module is absent or failed.
-fn missing<T>(source: &Source<T>, module_zh: &str) -> Option<String> {
+pub(crate) fn missing<T>(source: &Source<T>, module_zh: &str) -> Option<String> {
     match source {
         Source::Ready { .. } => None,
         Source::Absent => Some(format!("“{module_zh}”模块未安装，本节无数据。")),
@@ -69,7 +69,7 @@ const HOTLINE_ZH: &str = "一号统领（热线）";
 /// The standard requirements printed when nobody wrote 下步要求.
 pub const DEFAULT_NEXT_STEPS: &str = "各服务中心对照问题清单逐项整改，整改时限内将加盖公章的自查整改报告报区政务服务监督检查工作组；逾期未整改的问题实行督办，屡查屡犯的问题纳入年度考核。";
 
-fn named(name: &str, figure: &Option<Figure>) -> Option<NamedFigure> {
+pub(crate) fn named(name: &str, figure: &Option<Figure>) -> Option<NamedFigure> {
     figure.as_ref().map(|f| NamedFigure {
         name: name.to_owned(),
         figure: f.clone(),
@@ -94,7 +94,7 @@ fn is_sha256(s: &str) -> bool {
 }
 
 /// `2026-12-31`: a deadline's day, district time ("—" without one).
-fn day(ms: i64) -> String {
+pub(crate) fn day(ms: i64) -> String {
     if ms <= 0 {
         return "—".to_owned();
     }
@@ -479,23 +479,7 @@ fn hotline(doc: &mut Document, source: &Source<HotlineKpis>, halls: &[crate::sou
         doc.paragraph(missing(source, HOTLINE_ZH).unwrap_or_default());
         return;
     };
-    let o = &k.overall;
-    doc.paragraph(format!(
-        "本月热线呼入{}次，人工接通{}次，受理工单{}件。",
-        o.calls_offered, o.calls_answered, o.orders_received
-    ));
-    let items: Vec<NamedFigure> = [
-        named("人工接通率", &o.answer_rate),
-        named("15秒接通率", &o.answered_within),
-        named("按时办结率", &o.on_time_completion),
-        named("超期率", &o.overdue_rate),
-        named("回访率", &o.callback_rate),
-        named("满意率", &o.satisfaction),
-    ]
-    .into_iter()
-    .flatten()
-    .collect();
-    doc.figures(Some("热线主要指标"), items);
+    hotline_summary(doc, k);
     let rows: Vec<Vec<Cell>> = halls
         .iter()
         .filter_map(|h| {
@@ -524,6 +508,36 @@ fn hotline(doc: &mut Document, source: &Source<HotlineKpis>, halls: &[crate::sou
             &["服务中心", "工单量", "按时办结率", "满意率"],
             rows,
         );
+    }
+}
+
+/// The hotline's month: calls and orders, and its key figures.
+pub(crate) fn hotline_summary(doc: &mut Document, k: &HotlineKpis) {
+    let o = &k.overall;
+    doc.paragraph(format!(
+        "本月热线呼入{}次，人工接通{}次，受理工单{}件。",
+        o.calls_offered, o.calls_answered, o.orders_received
+    ));
+    let items: Vec<NamedFigure> = [
+        named("人工接通率", &o.answer_rate),
+        named("15秒接通率", &o.answered_within),
+        named("按时办结率", &o.on_time_completion),
+        named("超期率", &o.overdue_rate),
+        named("回访率", &o.callback_rate),
+        named("满意率", &o.satisfaction),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    doc.figures(Some("热线主要指标"), items);
+}
+
+/// A problem as a list describes it: its title, and what was found.
+pub(crate) fn described(p: &Problem) -> String {
+    if p.detail.trim().is_empty() {
+        p.title.clone()
+    } else {
+        format!("{}：{}", p.title, p.detail.trim())
     }
 }
 
@@ -635,11 +649,7 @@ fn attachments(doc: &mut Document, source: &Source<Vec<Problem>>) {
                 Cell::Number((i + 1) as f64),
                 Cell::Text(p.hall_name.clone()),
                 Cell::Text(p.category.clone()),
-                Cell::Text(if p.detail.trim().is_empty() {
-                    p.title.clone()
-                } else {
-                    format!("{}：{}", p.title, p.detail.trim())
-                }),
+                Cell::Text(described(p)),
                 Cell::Text(p.item.clone().unwrap_or_else(|| "—".into())),
                 Cell::Text(p.source_zh.clone()),
                 Cell::Text(day(p.due_ms)),

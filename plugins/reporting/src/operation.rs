@@ -9,7 +9,7 @@ use bantong_hall_kit::document::{Cell, Document, NamedFigure};
 use bantong_hall_kit::figure::{Figure, Lang};
 
 use crate::month::Month;
-use crate::monthly::{Narrative, short_name};
+use crate::monthly::{Narrative, named, short_name};
 use crate::sources::{HotlineKpis, ModuleFigures, OperationInputs, Scorecard, Source};
 
 /// The title of the report of `month`.
@@ -19,20 +19,7 @@ pub fn title(month: Month) -> String {
 
 /// What a section says for an absent or failed module.
 fn missing<T>(source: &Source<T>, module_zh: &str) -> String {
-    match source {
-        Source::Ready { .. } => String::new(),
-        Source::Absent => format!("“{module_zh}”模块未安装，本节无数据。"),
-        Source::Failed { error } => {
-            format!("“{module_zh}”模块数据读取失败（{error}），本节无数据。")
-        }
-    }
-}
-
-fn named(name: &str, figure: &Option<Figure>) -> Option<NamedFigure> {
-    figure.as_ref().map(|f| NamedFigure {
-        name: name.to_owned(),
-        figure: f.clone(),
-    })
+    crate::monthly::missing(source, module_zh).unwrap_or_default()
 }
 
 fn text(f: &Option<Figure>) -> String {
@@ -141,22 +128,7 @@ fn hotline(doc: &mut Document, source: &Source<HotlineKpis>) {
         doc.paragraph(missing(source, "一号统领（热线）"));
         return;
     };
-    let o = &k.overall;
-    doc.paragraph(format!(
-        "本月热线呼入{}次，人工接通{}次，受理工单{}件。",
-        o.calls_offered, o.calls_answered, o.orders_received
-    ));
-    let items: Vec<NamedFigure> = [
-        named("人工接通率", &o.answer_rate),
-        named("15秒接通率", &o.answered_within),
-        named("按时办结率", &o.on_time_completion),
-        named("回访率", &o.callback_rate),
-        named("满意率", &o.satisfaction),
-    ]
-    .into_iter()
-    .flatten()
-    .collect();
-    doc.figures(Some("热线主要指标"), items);
+    crate::monthly::hotline_summary(doc, k);
 }
 
 fn ratings(doc: &mut Document, source: &Source<Scorecard>) {

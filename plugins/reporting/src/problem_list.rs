@@ -5,19 +5,12 @@
 use bantong_hall_kit::document::{Block, Cell, Document};
 
 use crate::month::Month;
+use crate::monthly::{day, described};
 use crate::sources::{Hall, Problem};
 
 /// The title: `百楼镇行政综合服务中心2026年11月问题清单`.
 pub fn title(hall: &Hall, month: Month) -> String {
     format!("{}{}问题清单", hall.name_zh, month.zh())
-}
-
-fn day(ms: i64) -> String {
-    if ms <= 0 {
-        return "—".to_owned();
-    }
-    let (y, m, d) = bantong_hall_kit::time::local_date(ms);
-    format!("{y:04}-{m:02}-{d:02}")
 }
 
 /// Drafts the hall's list; `problems` are the hall's problems of `month`
@@ -61,11 +54,7 @@ pub fn document(
             vec![
                 Cell::Number((i + 1) as f64),
                 Cell::Text(p.category.clone()),
-                Cell::Text(if p.detail.trim().is_empty() {
-                    p.title.clone()
-                } else {
-                    format!("{}：{}", p.title, p.detail.trim())
-                }),
+                Cell::Text(described(p)),
                 Cell::Text(p.item.clone().unwrap_or_else(|| "—".into())),
                 Cell::Text(p.source_zh.clone()),
                 Cell::Text(day(p.due_ms)),
