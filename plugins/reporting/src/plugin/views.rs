@@ -44,7 +44,6 @@ pub fn all() -> Vec<View> {
             .column_typed("xlsx", "Excel（数据）", "Excel (figures)", "file")
             .column("what_changed", "更正内容", "Correction")
             .column_typed("received", "已签收", "Receipts", "number")
-            .column_typed("pdf", "预览", "Preview", "pdf")
             .set("history_field", "history")
             .set("actions_route", "/reports/{id}/actions"),
         View::form("draft-report", "起草月报", "Draft a monthly report", "/reports")
