@@ -87,6 +87,7 @@ target = "hotline/orders"
 # this debug-built host): more than the suites' one second.
 [plugins.reporting]
 allow = ["storage", "config", "log", "clock", "documents", "notices", "directory", "blobs"]
+events-publish = ["reporting.generate"]
 limits = { timeout-ms = 10000 }
 
 [[module-read]]

@@ -3,7 +3,8 @@
 //! XLSX files of it and keeps them as the plugin's blobs for the caller's
 //! hall; the hall's staff download them, another hall's staff cannot; a
 //! malformed description is refused with the field named; a plugin without
-//! the grant is refused.
+//! the grant is refused. The PDF's pages as PNG images (WIT 0.1.5) are kept
+//! and scoped the same way.
 
 use bantong_host::identity::Role;
 use bantong_tests::{TestApp, TestDb, db::backends};
@@ -58,6 +59,39 @@ async fn a_plugin_has_the_host_render_its_report() {
                 other.status
             );
         }
+        // The PDF's pages as images (WIT 0.1.5): a table of 60 rows takes
+        // more than one page; each image is a PNG 1000 px wide, kept for
+        // the hall like the files.
+        let r = bailou
+            .post(
+                "/api/plugins/fixture/report",
+                json!({ "format": "pages", "rows": 60, "title": "百楼镇测试报告" }),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "pages: {}", r.json());
+        let pages = r.json()["pages"].as_array().cloned().expect("pages");
+        assert!(pages.len() >= 2, "{pages:?}");
+        for page in &pages {
+            assert_eq!(page["content_type"], "image/png");
+            let sha = page["sha256"].as_str().expect("sha256");
+            let got = bailou.get(&format!("/api/blobs/{sha}")).await;
+            assert_eq!(got.status, StatusCode::OK);
+            assert!(got.body.starts_with(b"\x89PNG"));
+            // The width in the PNG header (big-endian, bytes 16..20).
+            assert_eq!(got.body.get(16..20), Some(&1000u32.to_be_bytes()[..]));
+            let other = wuyao.get(&format!("/api/blobs/{sha}")).await;
+            assert!(matches!(
+                other.status,
+                StatusCode::NOT_FOUND | StatusCode::FORBIDDEN
+            ));
+        }
+        let bad = bailou
+            .post(
+                "/api/plugins/fixture/report",
+                json!({ "format": "pages", "broken": true }),
+            )
+            .await;
+        assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", bad.json());
         let bad = bailou
             .post(
                 "/api/plugins/fixture/report",

@@ -1596,7 +1596,9 @@ async fn each_role_has_a_home_page_and_every_view_speaks_chinese() {
     }
     assert!(opened.len() >= 10, "views opened: {opened:?}");
 
-    // The report's page: its state, its files, its steps as buttons.
+    // The report's page: its state, its files, its steps as buttons. Its
+    // files are still being made (no worker runs in this test until now):
+    // the page says so, then fills in by itself as the stages run.
     open(&client, &format!("{base}/v/reporting/report/{report_id}")).await;
     wait_for(&client, "p.record-actions a", 10, "the report's actions").await;
     let page = text_of(&client, "main").await;
@@ -1606,11 +1608,43 @@ async fn each_role_has_a_home_page_and_every_view_speaks_chinese() {
         "PDF（印发稿）".to_owned(),
         "编辑文字部分".to_owned(),
         "审核、审批与印发".to_owned(),
+        "正在读取各模块数据（第1步，共5步）".to_owned(),
     ] {
         assert!(page.contains(&e), "{e} in {page}");
     }
     let raw = raw_values(&page);
     assert!(raw.is_empty(), "raw values {raw:?} in {page}");
+    screenshot(&client, "reporting-report-generating").await;
+    while bantong_host::workers::deliver_once(&host.state).await > 0 {}
+    let preview = wait_for(
+        &client,
+        ".pages-preview img",
+        20,
+        "the preview's pages, without a reload",
+    )
+    .await;
+    let alt = preview.attr("alt").await.expect("alt").unwrap_or_default();
+    assert!(alt.starts_with("第 1 页，共 "), "{alt}");
+    let page = text_of(&client, "main").await;
+    assert!(page.contains("已生成"), "{page}");
+    eventually(Duration::from_secs(10), "the first page drawn", || async {
+        let loaded = client
+            .execute(
+                "const i = document.querySelector('.pages-preview img'); return i && i.complete && i.naturalWidth;",
+                vec![],
+            )
+            .await
+            .ok()?;
+        (loaded.as_u64() == Some(1000)).then_some(())
+    })
+    .await;
+    client
+        .execute(
+            "document.querySelector('.pages-preview').scrollIntoView();",
+            vec![],
+        )
+        .await
+        .expect("scroll to the preview");
     screenshot(&client, "reporting-report-draft").await;
     client.close().await.expect("close");
 

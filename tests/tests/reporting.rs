@@ -25,7 +25,7 @@ use std::process::Command;
 use bantong_hall_kit::calendar::{day_of, start_of_day};
 use bantong_hall_kit::district::HALLS;
 use bantong_host::identity::Role;
-use bantong_host::workers::fire_due;
+use bantong_host::workers::{deliver_once, fire_due};
 use bantong_tests::TestDb;
 use bantong_tests::app::{Client, Reply, TestApp};
 use bantong_tests::db::{Backend, backends};
@@ -53,6 +53,12 @@ fn local(y: i64, mo: u8, d: u8, h: i64, mi: i64) -> i64 {
 
 fn at(app: &TestApp, ms: i64) {
     app.host.state.plugins.index().set_plugin_clock(Some(ms));
+}
+
+/// Delivers every pending event: a report's files are made in the
+/// background, one stage per delivery.
+async fn settle(app: &TestApp) {
+    while deliver_once(&app.host.state).await > 0 {}
 }
 
 #[track_caller]
@@ -195,6 +201,17 @@ fn pdf_text(dir: &std::path::Path, pdf: &[u8], prefix: &str) -> String {
     run(Command::new("pdftotext").arg("-layout").arg(&path).arg("-"))
 }
 
+/// The PDF's page count, by poppler's `pdfinfo`.
+fn pdf_page_count(dir: &std::path::Path, pdf: &[u8]) -> usize {
+    let path = dir.join("count.pdf");
+    std::fs::write(&path, pdf).expect("write pdf");
+    run(Command::new("pdfinfo").arg(&path))
+        .lines()
+        .find_map(|l| l.strip_prefix("Pages:"))
+        .and_then(|n| n.trim().parse().ok())
+        .expect("pdfinfo's page count")
+}
+
 /// The DOCX's paragraphs through python-docx.
 fn docx_text(dir: &std::path::Path, docx: &[u8]) -> String {
     let path = dir.join("report.docx");
@@ -212,6 +229,7 @@ async fn operation_report(w: &World, dir: &std::path::Path, tag: &str) {
     let t = local(2026, 12, 1, 1, 50);
     at(&w.app, t);
     assert!(fire_due(&w.app.host.state, local(2026, 12, 1, 1, 36), t).await >= 1);
+    settle(&w.app).await;
     let r = expect(
         &w.inspector
             .get(&format!("{R}/reports/operation-2026-11"))
@@ -409,12 +427,44 @@ async fn month_report(backend: Backend) {
     at(&w.app, first);
     assert!(fire_due(&w.app.host.state, local(2026, 12, 1, 1, 0), first).await >= 1);
     let id = "monthly-2026-11";
+    // Drafted in the background: at first the page says what it is doing,
+    // has no files, and cannot be submitted.
+    let pending = expect(
+        &w.inspector.get(&format!("{R}/reports/{id}")).await,
+        StatusCode::OK,
+    );
+    assert_eq!(pending["generating"], true, "{pending}");
+    assert_eq!(
+        pending["progress"]["label_zh"],
+        "正在读取各模块数据（第1步，共5步）"
+    );
+    assert!(pending["pdf"].is_null() && pending["sources"] == json!([]));
+    let early = w
+        .admin
+        .post(
+            &format!("{R}/reports/{id}/actions"),
+            json!({ "action": "submit" }),
+        )
+        .await;
+    assert_eq!(early.status, StatusCode::CONFLICT, "{}", early.json());
+    assert_eq!(early.json()["error"]["code"], "not_ready", "{}", early.json());
+    settle(&w.app).await;
     let draft = expect(
         &w.inspector.get(&format!("{R}/reports/{id}")).await,
         StatusCode::OK,
     );
     assert_eq!(draft["status"], "draft", "{draft}");
     assert_eq!(draft["title"], "2026年11月政务服务监督检查月报");
+    assert_eq!(draft["generating"], false);
+    assert_eq!(draft["progress"]["state"], "done");
+    assert_eq!(draft["progress"]["done"], 5);
+    // The preview: the PDF's pages as PNG images, as many as the PDF has.
+    let pages = draft["pages"].as_array().cloned().expect("pages");
+    let pdf_pages = pdf_page_count(&dir, &blob(&w.inspector, &draft["pdf"]).await);
+    assert_eq!(pages.len(), pdf_pages, "{pages:?}");
+    for page in &pages {
+        assert!(blob(&w.inspector, page).await.starts_with(b"\x89PNG"));
+    }
     operation_report(&w, &dir, &tag).await;
     problem_lists(&w, &dir, &tag).await;
     assert_eq!(draft["due_text"], "2026年12月10日");
@@ -550,6 +600,18 @@ async fn month_report(backend: Backend) {
             .await,
         StatusCode::OK,
     );
+    // The files stay until the new ones are made (without reading the
+    // figures again: four stages).
+    assert_eq!(edited["pdf"], draft["pdf"]);
+    assert_eq!(
+        edited["progress"]["label_zh"],
+        "正在生成 PDF（第1步，共4步）"
+    );
+    settle(&w.app).await;
+    let edited = expect(
+        &w.inspector.get(&format!("{R}/reports/{id}")).await,
+        StatusCode::OK,
+    );
     assert_ne!(
         edited["pdf"], draft["pdf"],
         "the preview follows the paragraphs"
@@ -614,15 +676,23 @@ async fn month_report(backend: Backend) {
         &act(&w.admin, json!({ "action": "review" })).await,
         StatusCode::OK,
     );
+    // The leader approves on 8 December: the files are made again, dated
+    // that day (成文日期); they cannot be issued until they are ready.
+    at(&w.app, local(2026, 12, 8, 15, 0));
     expect(
         &act(&w.leader, json!({ "action": "approve" })).await,
         StatusCode::OK,
     );
     expect(
+        &act(&w.admin, json!({ "action": "issue" })).await,
+        StatusCode::CONFLICT,
+    );
+    settle(&w.app).await;
+    expect(
         &act(&w.leader, json!({ "action": "issue" })).await,
         StatusCode::FORBIDDEN,
     );
-    at(&w.app, local(2026, 12, 8, 15, 0));
+    at(&w.app, local(2026, 12, 8, 16, 0));
     let issued = expect(
         &act(&w.admin, json!({ "action": "issue" })).await,
         StatusCode::OK,
@@ -668,7 +738,7 @@ async fn month_report(backend: Backend) {
     );
     assert!(
         issued_text.contains("2026年12月8日"),
-        "the date of issue on the cover"
+        "the date of approval (成文日期) on the cover"
     );
     assert!(
         issued_text.contains("各中心于12月20日前报送整改报告。"),
@@ -838,6 +908,11 @@ async fn month_report(backend: Backend) {
         (v2id.as_str(), &v2["version"], &v2["corrects"]),
         ("monthly-2026-11-v2", &json!(2), &json!(id))
     );
+    settle(&w.app).await;
+    let v2 = expect(
+        &w.inspector.get(&format!("{R}/reports/{v2id}")).await,
+        StatusCode::OK,
+    );
     let v2text = pdf_text(
         &dir,
         &blob(&w.inspector, &v2["pdf"]).await,
@@ -870,6 +945,7 @@ async fn month_report(backend: Backend) {
             .await,
             StatusCode::OK,
         );
+        settle(&w.app).await;
     }
     let old = expect(
         &w.inspector.get(&format!("{R}/reports/{id}")).await,
@@ -913,6 +989,7 @@ async fn month_report(backend: Backend) {
     let jan5 = local(2027, 1, 5, 2, 5);
     at(&w.app, jan5);
     assert!(fire_due(&w.app.host.state, local(2027, 1, 5, 1, 0), jan5).await >= 1);
+    settle(&w.app).await;
     let annual = expect(
         &w.leader.get(&format!("{R}/reports/annual-2026")).await,
         StatusCode::OK,
@@ -1019,11 +1096,19 @@ async fn absent_and_late(backend: Backend) {
             .await,
         StatusCode::CREATED,
     );
+    assert_eq!(r["generating"], true, "drafted in the background: {r}");
     expect(
         &w.inspector
             .post(&format!("{R}/reports"), json!({ "month": "2026-11" }))
             .await,
         StatusCode::CONFLICT,
+    );
+    settle(&w.app).await;
+    let r = expect(
+        &w.inspector
+            .get(&format!("{R}/reports/monthly-2026-11"))
+            .await,
+        StatusCode::OK,
     );
     assert_eq!(
         r["sources"][1],

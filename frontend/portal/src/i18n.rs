@@ -264,7 +264,6 @@ catalogue! {
     ServedByHall => "今日各中心办结量", "Served today by hall";
     AlertBadRating => "差评", "Bad rating";
     PdfPreview => "PDF 预览", "PDF preview";
-    PdfNoViewer => "此浏览器不能在页面内显示 PDF。", "This browser cannot show the PDF in the page.";
     NoViews => "暂无可用功能。", "Nothing is available to you yet.";
     Today => "今日待办", "To do today";
     NothingToday => "暂无待办事项。", "Nothing waits for you.";

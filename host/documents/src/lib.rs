@@ -10,6 +10,8 @@
 //!   pictures, page numbers in the footer, a cover;
 //! - [`pdf`]: the same layout drawn with the Noto CJK fonts embedded
 //!   (subset), so the PDF reads the same on any machine;
+//! - [`pages`]: the PDF's pages drawn as PNG images (a preview any
+//!   browser shows);
 //! - [`picture`]: photos and scans (model version 2) decoded within
 //!   bounds, scaled and encoded again for the format.
 //!
@@ -20,6 +22,7 @@
 
 pub mod chart;
 pub mod docx;
+pub mod pages;
 pub mod pdf;
 pub mod picture;
 pub mod xlsx;

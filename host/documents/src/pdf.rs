@@ -19,8 +19,8 @@ use krilla::text::{Font, TextDirection};
 
 use crate::{DocError, Face, Fonts, chart};
 
-const PAGE_W: f32 = 595.28;
-const PAGE_H: f32 = 841.89;
+pub(crate) const PAGE_W: f32 = 595.28;
+pub(crate) const PAGE_H: f32 = 841.89;
 const TOP: f32 = 104.9;
 const BOTTOM: f32 = 99.2;
 const LEFT: f32 = 79.4;
@@ -31,9 +31,12 @@ const LINE: f32 = 29.0;
 const TABLE: f32 = 10.5;
 const TABLE_LINE: f32 = 15.0;
 const PAD: f32 = 4.0;
+/// The page number's size and baseline.
+pub(crate) const PAGE_NUMBER: f32 = 14.0;
+pub(crate) const PAGE_NUMBER_Y: f32 = PAGE_H - BOTTOM + 50.0;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Style {
+pub(crate) enum Style {
     Serif,
     SerifBold,
     Sans,
@@ -41,7 +44,7 @@ enum Style {
 }
 
 #[derive(Debug, Clone)]
-enum Op {
+pub(crate) enum Op {
     Text {
         x: f32,
         y: f32,
@@ -70,13 +73,13 @@ enum Op {
     },
 }
 
-struct Layout<'a> {
-    fonts: [ab_glyph::FontRef<'a>; 4],
-    pages: Vec<Vec<Op>>,
+pub(crate) struct Layout<'a> {
+    pub(crate) fonts: [ab_glyph::FontRef<'a>; 4],
+    pub(crate) pages: Vec<Vec<Op>>,
     y: f32,
 }
 
-fn style_index(s: Style) -> usize {
+pub(crate) fn style_index(s: Style) -> usize {
     match s {
         Style::Serif => 0,
         Style::SerifBold => 1,
@@ -86,7 +89,7 @@ fn style_index(s: Style) -> usize {
 }
 
 impl<'a> Layout<'a> {
-    fn width_of(&self, style: Style, size: f32, text: &str) -> f32 {
+    pub(crate) fn width_of(&self, style: Style, size: f32, text: &str) -> f32 {
         let Some(font) = self.fonts.get(style_index(style)) else {
             return 0.0;
         };
@@ -353,6 +356,17 @@ pub fn render(
     fonts: &Fonts,
     pictures: &crate::Pictures,
 ) -> Result<Vec<u8>, DocError> {
+    let l = layout(doc, fonts, pictures)?;
+    draw(doc, fonts, &l)
+}
+
+/// Lays `doc` out into pages of drawing operations (what the PDF and the
+/// page images draw alike).
+pub(crate) fn layout<'f>(
+    doc: &Document,
+    fonts: &'f Fonts,
+    pictures: &crate::Pictures,
+) -> Result<Layout<'f>, DocError> {
     let mut l = Layout {
         fonts: [
             fonts.serif.glyphs()?,
@@ -503,7 +517,17 @@ pub fn render(
             l.text(LEFT + WIDTH - w - 2.0 * BODY, Style::Serif, BODY, text);
         }
     }
-    draw(doc, fonts, &l)
+    Ok(l)
+}
+
+/// The page number printed at the foot of page `n` (from 0), none on the
+/// cover: "— 1 —" from the first page after it.
+pub(crate) fn page_label(doc: &Document, n: usize) -> Option<String> {
+    if doc.cover && n == 0 {
+        return None;
+    }
+    let shown = if doc.cover { n } else { n + 1 };
+    Some(format!("— {shown} —"))
 }
 
 fn draw(doc: &Document, fonts: &Fonts, l: &Layout<'_>) -> Result<Vec<u8>, DocError> {
@@ -584,15 +608,12 @@ fn draw(doc: &Document, fonts: &Fonts, l: &Layout<'_>) -> Result<Vec<u8>, DocErr
                 }
             }
         }
-        // The page number, unless this is the cover.
-        if !(doc.cover && n == 0) {
-            let shown = if doc.cover { n } else { n + 1 };
-            let label = format!("— {shown} —");
-            let w = l.width_of(Style::Serif, 14.0, &label);
+        if let Some(label) = page_label(doc, n) {
+            let w = l.width_of(Style::Serif, PAGE_NUMBER, &label);
             surface.draw_text(
-                Point::from_xy((PAGE_W - w) / 2.0, PAGE_H - BOTTOM + 50.0),
+                Point::from_xy((PAGE_W - w) / 2.0, PAGE_NUMBER_Y),
                 face(Style::Serif),
-                14.0,
+                PAGE_NUMBER,
                 &label,
                 false,
                 TextDirection::Auto,

@@ -288,3 +288,65 @@ fn a_report_opens_in_independent_readers() {
         .expect("pdftoppm runs");
     assert!(status.success());
 }
+
+/// The page images are the PDF's pages: as many, 1000 px wide, A4 in
+/// shape, and drawn alike — each compared with poppler's rendering of the
+/// same PDF page at the same size (ink in the same places).
+#[test]
+fn the_page_images_are_the_pdfs_pages() {
+    let fonts = Fonts::load(std::path::Path::new(DEFAULT_FONT_DIR))
+        .expect("the Noto CJK fonts (Debian's fonts-noto-cjk; `cargo xtask ci` installs them)");
+    let doc = sample();
+    let pictures = Pictures::new();
+    let dir = out_dir();
+    let pdf = render(&doc, Format::Pdf, &fonts, &pictures).expect("pdf");
+    let path = dir.join("pages-reference.pdf");
+    std::fs::write(&path, &pdf).unwrap();
+    let pages = bantong_documents::pages::render(&doc, &fonts, &pictures).expect("pages");
+    let info = Command::new("pdfinfo").arg(&path).output().expect("pdfinfo runs");
+    let info = String::from_utf8_lossy(&info.stdout);
+    let count: usize = info
+        .lines()
+        .find_map(|l| l.strip_prefix("Pages:"))
+        .and_then(|n| n.trim().parse().ok())
+        .expect("pdfinfo's page count");
+    assert_eq!(pages.len(), count, "one image per PDF page");
+    for (n, png) in pages.iter().enumerate() {
+        let ours = image::load_from_memory(png).unwrap().to_luma8();
+        assert_eq!((ours.width(), ours.height()), (1000, 1414), "page {n}");
+        std::fs::write(dir.join(format!("page-image-{}.png", n + 1)), png).unwrap();
+        // Poppler's page at the same width.
+        let stem = dir.join(format!("pages-poppler-{}", n + 1));
+        let status = Command::new("pdftoppm")
+            .args(["-png", "-gray", "-singlefile", "-scale-to-x", "1000", "-scale-to-y", "1414"])
+            .args(["-f", &(n + 1).to_string(), "-l", &(n + 1).to_string()])
+            .arg(&path)
+            .arg(&stem)
+            .status()
+            .expect("pdftoppm runs");
+        assert!(status.success());
+        let theirs = image::open(stem.with_extension("png")).unwrap().to_luma8();
+        // Ink per 50-pixel band, down the page: the same text lines, tables
+        // and charts in the same places.
+        let bands = |img: &image::GrayImage| -> Vec<f64> {
+            img.rows()
+                .collect::<Vec<_>>()
+                .chunks(50)
+                .map(|band| {
+                    band.iter()
+                        .flat_map(|row| row.clone().map(|p| f64::from(255 - p.0[0])))
+                        .sum::<f64>()
+                })
+                .collect()
+        };
+        let (a, b) = (bands(&ours), bands(&theirs));
+        let total: f64 = b.iter().sum();
+        assert!(total > 0.0, "poppler drew page {n}");
+        let diff: f64 = a.iter().zip(&b).map(|(x, y)| (x - y).abs()).sum();
+        assert!(
+            diff / total < 0.25,
+            "page {n}: ink differs by {:.0}% from poppler's",
+            100.0 * diff / total
+        );
+    }
+}

@@ -115,7 +115,7 @@ pub struct Manifest {
 impl Manifest {
     /// WIT package versions this crate accepts in `wit`.
     pub const SUPPORTED_WIT: &'static [&'static str] =
-        &["0.1.0", "0.1.1", "0.1.2", "0.1.3", "0.1.4"];
+        &["0.1.0", "0.1.1", "0.1.2", "0.1.3", "0.1.4", "0.1.5"];
 
     /// Largest manifest accepted, in bytes (TOML text or canonical JSON).
     pub const MAX_BYTES: usize = 1024 * 1024;

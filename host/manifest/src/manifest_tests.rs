@@ -63,7 +63,7 @@ fn unsupported_wit_is_rejected() {
     let text = MINIMAL.replace("wit = \"0.1.0\"", "wit = \"0.2.0\"");
     assert_eq!(
         Manifest::parse(&text).unwrap_err().to_string(),
-        "wit: WIT version 0.2.0 is not supported (supported: 0.1.0, 0.1.1, 0.1.2, 0.1.3, 0.1.4)"
+        "wit: WIT version 0.2.0 is not supported (supported: 0.1.0, 0.1.1, 0.1.2, 0.1.3, 0.1.4, 0.1.5)"
     );
 }
 

@@ -38,8 +38,8 @@ pub mod edge_wit {
     }
 }
 
-/// Generated types of `bantong:platform@0.1.4` (which also runs plugins built
-/// against 0.1.0 to 0.1.3), re-exported under short names.
+/// Generated types of `bantong:platform@0.1.5` (which also runs plugins built
+/// against 0.1.0 to 0.1.4), re-exported under short names.
 pub mod wit {
     pub use super::generated::Module;
     pub use super::generated::ModulePre;

@@ -116,6 +116,16 @@ pub trait CallHost: Send + 'static {
         let _ = (format, spec, hall);
         async { Err(HostError::Denied("documents are not available here".into())) }
     }
+    /// Renders a document description as its PDF's pages in PNG images
+    /// and stores each (since 0.1.5). The default refuses.
+    fn document_render_pages(
+        &mut self,
+        spec: String,
+        hall: Option<String>,
+    ) -> impl Future<Output = Result<Vec<BlobRef>, HostError>> + Send {
+        let _ = (spec, hall);
+        async { Err(HostError::Denied("documents are not available here".into())) }
+    }
     /// The district's holiday arrangements of the years `first..=last`
     /// (the runtime has already limited the span to
     /// [`MAX_CALENDAR_YEARS`]). The default has none: every year is
@@ -545,6 +555,17 @@ impl<H: CallHost> documents::Host for HostState<H> {
             return Ok(Err(e));
         }
         Ok(self.host.document_render(format, spec, hall).await)
+    }
+
+    async fn render_pages(
+        &mut self,
+        spec: String,
+        hall: Option<String>,
+    ) -> WtResult<Result<Vec<BlobRef>, HostError>> {
+        if let Err(e) = self.check_size("document description", spec.len()) {
+            return Ok(Err(e));
+        }
+        Ok(self.host.document_render_pages(spec, hall).await)
     }
 }
 

@@ -833,6 +833,7 @@ events-subscribe = ["hall.alert.*", "hall.haocha.rating"]
 
 [plugins.reporting]
 allow = ["storage", "config", "log", "clock", "documents", "notices", "directory", "blobs"]
+events-publish = ["reporting.generate"]
 
 # Phone surveys draw their numbers from the hotline's work orders.
 [[storage-read]]

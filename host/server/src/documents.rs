@@ -78,3 +78,27 @@ pub async fn render(
     .map_err(|e| RenderError::Unavailable(format!("rendering stopped: {e}")))??;
     Ok((bytes, format.content_type()))
 }
+
+/// Draws a checked document's PDF pages as PNG images on a blocking
+/// thread (like [`render`]).
+pub async fn render_pages(
+    font_dir: &Path,
+    doc: Document,
+    pictures: bantong_documents::Pictures,
+) -> Result<Vec<Vec<u8>>, RenderError> {
+    let _permit = RENDERING
+        .acquire()
+        .await
+        .map_err(|_| RenderError::Unavailable("rendering is shutting down".into()))?;
+    let dir = font_dir.to_owned();
+    tokio::task::spawn_blocking(move || {
+        bantong_documents::pages::render(&doc, fonts(&dir)?.as_ref(), &pictures).map_err(|e| {
+            match e {
+                DocError::Invalid(m) => RenderError::Invalid(m),
+                other => RenderError::Unavailable(other.to_string()),
+            }
+        })
+    })
+    .await
+    .map_err(|e| RenderError::Unavailable(format!("rendering stopped: {e}")))?
+}

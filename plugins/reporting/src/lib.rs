@@ -17,12 +17,15 @@
 //! - [`period`]: a report's month or year, its id, title and due date.
 //! - [`problem_list`]: one hall's 问题清单 of a month with its 整改反馈表.
 //! - [`workflow`]: draft → review → approval → issue, by role.
+//! - [`generation`]: a report's files made in the background, one stage
+//!   per call, with the progress the portal shows.
 //! - [`command`]: the command screen's per-hall module figures, read now.
 
 #![deny(unsafe_code)]
 
 pub mod annual;
 pub mod command;
+pub mod generation;
 pub mod month;
 pub mod monthly;
 pub mod operation;

@@ -1,4 +1,4 @@
-//! The generated bindings of `bantong:platform@0.1.4`, world `module`.
+//! The generated bindings of `bantong:platform@0.1.5`, world `module`.
 //!
 //! Private to the SDK: vendors use the curated types and helpers the crate
 //! root re-exports, and `export_plugin!` reaches the generated export glue

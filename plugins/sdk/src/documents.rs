@@ -28,3 +28,11 @@ pub fn render<T: Serialize>(format: Format, doc: &T, hall: Option<&str>) -> Resu
     let spec = serde_json::to_string(doc).map_err(|e| Error::Json(e.to_string()))?;
     Ok(wit::render(format, &spec, hall)?)
 }
+
+/// Renders `doc` as its PDF's pages in PNG images (1000 pixels wide, since
+/// WIT 0.1.5), each stored for `hall`, in page order: a preview any
+/// browser shows. At most 200 pages.
+pub fn render_pages<T: Serialize>(doc: &T, hall: Option<&str>) -> Result<Vec<BlobRef>, Error> {
+    let spec = serde_json::to_string(doc).map_err(|e| Error::Json(e.to_string()))?;
+    Ok(wit::render_pages(&spec, hall)?)
+}

@@ -2,7 +2,7 @@
 //! JSON helpers and typed access to the host's capabilities (storage, events,
 //! config, clock, the district calendar, the service catalogue, the
 //! directory of halls and people, logging), over the WIT contract
-//! `bantong:platform@0.1.4`.
+//! `bantong:platform@0.1.5`.
 //!
 //! ```ignore
 //! use bantong_sdk::{HandlerResult, Plugin, Request, Response, Router, export_plugin};
@@ -60,10 +60,10 @@ pub use view::{View, ViewKind};
 
 /// The WIT package this SDK version is built against; a plugin's manifest
 /// declares the same.
-pub const WIT_PACKAGE: &str = "bantong:platform@0.1.4";
+pub const WIT_PACKAGE: &str = "bantong:platform@0.1.5";
 
 /// The `wit` value of a manifest for this SDK version.
-pub const WIT_VERSION: &str = "0.1.4";
+pub const WIT_VERSION: &str = "0.1.5";
 
 /// This SDK's version.
 pub const SDK_VERSION: &str = env!("CARGO_PKG_VERSION");

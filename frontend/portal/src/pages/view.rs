@@ -317,8 +317,13 @@ pub fn render_body(s: &Session, loaded: &Loaded) -> AnyView {
     match loaded {
         Loaded::List { view, page, params } => list::render(s, view, page, params),
         Loaded::Detail { view, doc } => view! {
-            {detail(view, doc, &s.hall_labels(), l)}
-            {record_actions(&s.views, view, doc, l)}
+            <LiveDetail
+                view=view.clone()
+                doc=doc.clone()
+                halls=s.hall_labels()
+                views=s.views.clone()
+                l
+            />
         }
         .into_any(),
         Loaded::Board { view, page } => board::render(view, page, &s.hall_labels(), l),
@@ -387,6 +392,70 @@ pub fn render_body(s: &Session, loaded: &Loaded) -> AnyView {
             view! { <p class="notice" role="status">{l.t(Msg::Unsupported)}</p> }.into_any()
         }
     }
+}
+
+/// A record and its buttons. While the field the spec names in
+/// `refresh_while` is true (a report whose files are being made), the
+/// record is read again every two seconds, so progress shows without a
+/// reload.
+#[component]
+fn LiveDetail(
+    view: ViewDef,
+    doc: Value,
+    halls: Vec<(String, String)>,
+    views: Vec<ViewDef>,
+    l: Locale,
+) -> impl IntoView {
+    let current = RwSignal::new(doc);
+    #[cfg(feature = "hydrate")]
+    if let Some(flag) = view.spec.get("refresh_while").and_then(Value::as_str) {
+        poll_while(view.clone(), flag.to_owned(), current);
+    }
+    move || {
+        let doc = current.get();
+        view! {
+            {detail(&view, &doc, &halls, l)}
+            {record_actions(&views, &view, &doc, l)}
+        }
+    }
+}
+
+/// Reads the record again every two seconds while `doc[flag]` is true.
+#[cfg(feature = "hydrate")]
+fn poll_while(view: ViewDef, flag: String, current: RwSignal<Value>) {
+    use leptos::wasm_bindgen::JsCast;
+    use leptos::wasm_bindgen::closure::Closure;
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    let tick = Closure::<dyn FnMut()>::new(move || {
+        let doc = current.get_untracked();
+        if field(&doc, &flag) != Some(&Value::Bool(true)) {
+            return;
+        }
+        let Some(id) = doc.get("id").and_then(Value::as_str) else {
+            return;
+        };
+        let path = view.api_path(Some(id));
+        leptos::task::spawn_local(async move {
+            if let Ok(v) = crate::api::get::<Value>(path).await {
+                current.set(v);
+            }
+        });
+    });
+    let Ok(id) = window.set_interval_with_callback_and_timeout_and_arguments_0(
+        tick.as_ref().unchecked_ref(),
+        2_000,
+    ) else {
+        return;
+    };
+    let handle = send_wrapper::SendWrapper::new(tick);
+    on_cleanup(move || {
+        if let Some(w) = web_sys::window() {
+            w.clear_interval_with_handle(id);
+        }
+        drop(handle.take());
+    });
 }
 
 /// One record: the spec's fields in order.
@@ -494,6 +563,9 @@ pub fn cell(value: Option<&Value>, kind: &str, labels: &[(String, String)], l: L
     let Some(value) = value.filter(|v| !v.is_null()) else {
         return view! { <span class="none">"—"</span> }.into_any();
     };
+    if kind == "pages" {
+        return pages(value, l);
+    }
     if let Value::Array(items) = value {
         let parts: Vec<AnyView> = items
             .iter()
@@ -502,29 +574,12 @@ pub fn cell(value: Option<&Value>, kind: &str, labels: &[(String, String)], l: L
         return view! { <span class="many">{parts}</span> }.into_any();
     }
     match kind {
-        // A stored blob by its SHA-256: a photo shown, a PDF shown in the
-        // page by the browser's own viewer (with a link for browsers that
-        // have none), any file linked.
-        "image" | "file" | "pdf" => {
-            let sha = text_of(value);
-            if sha.len() != 64 || !sha.bytes().all(|b| b.is_ascii_hexdigit()) {
+        // A stored blob by its SHA-256: a photo shown, any file linked.
+        "image" | "file" => {
+            let Some(href) = blob_href(value) else {
                 return view! { <span class="none">"—"</span> }.into_any();
-            }
-            let href = format!("/api/blobs/{sha}");
-            if kind == "pdf" {
-                let data = href.clone();
-                view! {
-                    <div class="pdf-preview">
-                        <object data=data type="application/pdf" aria-label=l.t(Msg::PdfPreview)>
-                            <p>
-                                {l.t(Msg::PdfNoViewer)}" "
-                                <a href=href target="_blank" rel="noopener">{l.t(Msg::OpenFile)}</a>
-                            </p>
-                        </object>
-                    </div>
-                }
-                .into_any()
-            } else if kind == "image" {
+            };
+            if kind == "image" {
                 let src = href.clone();
                 view! {
                     <a class="photo" href=href target="_blank" rel="noopener">
@@ -581,6 +636,21 @@ pub fn cell(value: Option<&Value>, kind: &str, labels: &[(String, String)], l: L
             Some(n) => view! { <span class="num">{format_number(n)}</span> }.into_any(),
             None => plain(value),
         },
+        // `{"done", "total", "state", "label_zh", "label_en"}`: how far a
+        // background job got.
+        "progress" => {
+            let n = |k: &str| value.get(k).and_then(Value::as_u64).unwrap_or(0);
+            let state = value.get("state").and_then(Value::as_str).unwrap_or("");
+            let label = value
+                .get(if l == Locale::Zh { "label_zh" } else { "label_en" })
+                .map(text_of)
+                .unwrap_or_default();
+            let class = format!("progress progress-{state}");
+            let bar = (state == "running").then(|| {
+                view! { <progress max=n("total").to_string() value=n("done").to_string()></progress> }
+            });
+            view! { <span class=class role="status">{bar}<span>{label}</span></span> }.into_any()
+        }
         "bool" => {
             let yes = value.as_bool().unwrap_or(false);
             view! { <span>{l.t(if yes { Msg::Yes } else { Msg::No })}</span> }.into_any()
@@ -614,6 +684,52 @@ pub fn cell(value: Option<&Value>, kind: &str, labels: &[(String, String)], l: L
         }
         _ => plain(value),
     }
+}
+
+/// The download address of a blob named by its SHA-256, if it is one.
+fn blob_href(value: &Value) -> Option<String> {
+    let sha = text_of(value);
+    (sha.len() == 64 && sha.bytes().all(|b| b.is_ascii_hexdigit()))
+        .then(|| format!("/api/blobs/{sha}"))
+}
+
+/// A document's pages as images (blob addresses in page order), one under
+/// the other in a scrolling frame like a PDF viewer's; each opens full
+/// size.
+fn pages(value: &Value, l: Locale) -> AnyView {
+    let pages: Vec<String> = value
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(blob_href)
+        .collect();
+    if pages.is_empty() {
+        return view! { <span class="none">"—"</span> }.into_any();
+    }
+    let count = pages.len();
+    let items: Vec<AnyView> = pages
+        .into_iter()
+        .enumerate()
+        .map(|(i, href)| {
+            let alt = match l {
+                Locale::Zh => format!("第 {} 页，共 {count} 页", i + 1),
+                Locale::En => format!("Page {} of {count}", i + 1),
+            };
+            let src = href.clone();
+            view! {
+                <a class="page" href=href target="_blank" rel="noopener">
+                    <img src=src alt=alt loading="lazy" width="1000" height="1414" />
+                </a>
+            }
+            .into_any()
+        })
+        .collect();
+    view! {
+        <div class="pages-preview" role="region" aria-label=l.t(Msg::PdfPreview) tabindex="0">
+            {items}
+        </div>
+    }
+    .into_any()
 }
 
 /// The label of `value` among (value, label) pairs.

@@ -264,6 +264,65 @@ impl ServerCallHost {
             }
         }
     }
+
+    /// A document to render for `hall`: the call may write there and has
+    /// `documents`; the description parsed and checked; the pictures it
+    /// shows read as the caller may (when `with_pictures`; placing a blob in
+    /// a file is handling attachments, so it needs `blobs` too).
+    async fn document_input(
+        &mut self,
+        spec: &str,
+        hall: Option<&str>,
+        with_pictures: bool,
+    ) -> Result<(bantong_hall_kit::document::Document, bantong_documents::Pictures), HostError>
+    {
+        self.writable()?;
+        self.require(&Capability::Documents)?;
+        if !self.scope.halls.can_write(hall) {
+            return Err(HostError::Denied(format!(
+                "hall {hall:?} is outside the caller's scope"
+            )));
+        }
+        let doc = crate::documents::parse(spec).map_err(render_to_host)?;
+        let pictures = if !with_pictures || doc.image_refs().is_empty() {
+            bantong_documents::Pictures::new()
+        } else {
+            self.require(&Capability::Blobs)?;
+            pictures(&self.store, &self.scope.halls, &doc).await?
+        };
+        Ok((doc, pictures))
+    }
+
+    /// Keeps a rendered file as a blob of the plugin in `hall`.
+    async fn keep_document(
+        &mut self,
+        bytes: &[u8],
+        content_type: &str,
+        hall: Option<&str>,
+    ) -> Result<wit::BlobRef, HostError> {
+        let plugin = self.plugin_id().to_owned();
+        let by = self
+            .actor
+            .clone()
+            .unwrap_or_else(|| format!("plugin:{plugin}"));
+        let b = self
+            .store
+            .put_blob_for(bytes, content_type, &plugin, hall, &by)
+            .await
+            .map_err(to_host_error)?;
+        Ok(wit::BlobRef {
+            sha256: b.sha256,
+            size: b.size,
+            content_type: b.content_type,
+        })
+    }
+}
+
+fn render_to_host(e: crate::documents::RenderError) -> HostError {
+    match e {
+        crate::documents::RenderError::Invalid(m) => HostError::Invalid(m),
+        crate::documents::RenderError::Unavailable(m) => HostError::Unavailable(m),
+    }
 }
 
 /// Why committing a call's unit of work failed.
@@ -554,49 +613,36 @@ impl CallHost for ServerCallHost {
         spec: String,
         hall: Option<String>,
     ) -> Result<wit::BlobRef, HostError> {
-        self.writable()?;
-        self.require(&Capability::Documents)?;
-        if !self.scope.halls.can_write(hall.as_deref()) {
-            return Err(HostError::Denied(format!(
-                "hall {hall:?} is outside the caller's scope"
-            )));
-        }
         let format = match format {
             wit::DocumentFormat::Docx => bantong_documents::Format::Docx,
             wit::DocumentFormat::Pdf => bantong_documents::Format::Pdf,
             wit::DocumentFormat::Xlsx => bantong_documents::Format::Xlsx,
         };
-        let to_host = |e| match e {
-            crate::documents::RenderError::Invalid(m) => HostError::Invalid(m),
-            crate::documents::RenderError::Unavailable(m) => HostError::Unavailable(m),
-        };
-        let doc = crate::documents::parse(&spec).map_err(to_host)?;
-        let pictures = if format == bantong_documents::Format::Xlsx || doc.image_refs().is_empty() {
-            bantong_documents::Pictures::new()
-        } else {
-            // Placing a blob in a file is handling attachments.
-            self.require(&Capability::Blobs)?;
-            pictures(&self.store, &self.scope.halls, &doc).await?
-        };
+        let (doc, pictures) = self
+            .document_input(&spec, hall.as_deref(), format != bantong_documents::Format::Xlsx)
+            .await?;
         let (bytes, content_type) =
             crate::documents::render(&self.index.font_dir(), format, doc, pictures)
                 .await
-                .map_err(to_host)?;
-        let plugin = self.plugin_id().to_owned();
-        let by = self
-            .actor
-            .clone()
-            .unwrap_or_else(|| format!("plugin:{plugin}"));
-        let b = self
-            .store
-            .put_blob_for(&bytes, content_type, &plugin, hall.as_deref(), &by)
+                .map_err(render_to_host)?;
+        self.keep_document(&bytes, content_type, hall.as_deref())
             .await
-            .map_err(to_host_error)?;
-        Ok(wit::BlobRef {
-            sha256: b.sha256,
-            size: b.size,
-            content_type: b.content_type,
-        })
+    }
+
+    async fn document_render_pages(
+        &mut self,
+        spec: String,
+        hall: Option<String>,
+    ) -> Result<Vec<wit::BlobRef>, HostError> {
+        let (doc, pictures) = self.document_input(&spec, hall.as_deref(), true).await?;
+        let pages = crate::documents::render_pages(&self.index.font_dir(), doc, pictures)
+            .await
+            .map_err(render_to_host)?;
+        let mut refs = Vec::with_capacity(pages.len());
+        for png in &pages {
+            refs.push(self.keep_document(png, "image/png", hall.as_deref()).await?);
+        }
+        Ok(refs)
     }
 
     async fn notice_send(&mut self, n: wit::Notice) -> Result<String, HostError> {

@@ -8,6 +8,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use crate::annual::{self, AnnualInputs, MonthRead};
+use crate::generation::Generation;
 use crate::month::{Month, date_zh};
 use crate::monthly::{self, Narrative};
 use crate::operation;
@@ -36,7 +37,7 @@ pub struct FileRef {
     pub size: u64,
 }
 
-/// A report's three files.
+/// A report's three files, and its pages as images for the preview.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Files {
     /// What is issued.
@@ -45,6 +46,35 @@ pub struct Files {
     pub docx: FileRef,
     /// The figures.
     pub xlsx: FileRef,
+    /// The PDF's pages as PNG images, in order (none for files made
+    /// before previews existed).
+    #[serde(default)]
+    pub pages: Vec<FileRef>,
+}
+
+/// The files a generation has made so far.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PartFiles {
+    #[serde(default)]
+    pub pdf: Option<FileRef>,
+    #[serde(default)]
+    pub docx: Option<FileRef>,
+    #[serde(default)]
+    pub xlsx: Option<FileRef>,
+    #[serde(default)]
+    pub pages: Vec<FileRef>,
+}
+
+impl PartFiles {
+    /// The complete set, once the three files are there.
+    pub fn complete(&self) -> Option<Files> {
+        Some(Files {
+            pdf: self.pdf.clone()?,
+            docx: self.docx.clone()?,
+            xlsx: self.xlsx.clone()?,
+            pages: self.pages.clone(),
+        })
+    }
 }
 
 /// One step in a report's history.
@@ -136,11 +166,19 @@ pub struct Report {
     pub version: u32,
     pub title: String,
     pub status: Status,
-    /// The figures as read when drafted (or last refreshed).
-    pub inputs: Inputs,
+    /// The figures as read when drafted (or last refreshed); none until
+    /// a new draft's generation has read them.
+    pub inputs: Option<Inputs>,
     pub narrative: Narrative,
     /// The files: a preview while drafting, frozen once issued.
     pub files: Option<Files>,
+    /// The latest generation of the files (see [`crate::generation`]).
+    #[serde(default)]
+    pub generation: Option<Generation>,
+    /// What that generation has made so far; its files replace `files`
+    /// when it finishes.
+    #[serde(default)]
+    pub part_files: PartFiles,
     pub history: Vec<Step>,
     /// Who submitted it last (never its reviewer).
     #[serde(default)]
@@ -304,11 +342,12 @@ pub fn gather(period: Period) -> Inputs {
     }
 }
 
-/// The document of a report, dated `date_ms`.
-pub fn document(report: &Report, date_ms: i64) -> Document {
+/// The document of a report, dated `date_ms`; none before its figures
+/// were read.
+pub fn document(report: &Report, date_ms: i64) -> Option<Document> {
     let issuer = settings().issuer;
     let date = date_zh(date_ms);
-    let mut doc = match &report.inputs {
+    let mut doc = match report.inputs.as_ref()? {
         Inputs::Monthly(i) => monthly::document(i, &report.narrative, &issuer, &date),
         Inputs::Annual(i) => annual::document(i, &report.narrative, &issuer, &date),
         Inputs::Operation(i) => operation::document(i, &report.narrative, &issuer, &date),
@@ -322,12 +361,7 @@ pub fn document(report: &Report, date_ms: i64) -> Document {
             },
         );
     }
-    doc
-}
-
-/// Renders the three files (district-level).
-pub fn render(doc: &Document) -> Result<Files, Error> {
-    render_in(doc, None)
+    Some(doc)
 }
 
 /// Renders the three files, stored in `hall` when given (a hall's own
@@ -343,21 +377,24 @@ pub fn render_in(doc: &Document, hall: Option<&str>) -> Result<Files, Error> {
         pdf: file(Format::Pdf)?,
         docx: file(Format::Docx)?,
         xlsx: file(Format::Xlsx)?,
+        pages: Vec::new(),
     })
 }
 
-/// A new draft of the report of `period` (version `version`).
-pub fn new_report(period: Period, version: u32, step: Step) -> Result<Report, Error> {
-    let inputs = gather(period);
-    let mut report = Report {
+/// A new draft of the report of `period` (version `version`), without its
+/// figures and files: a generation reads and makes them.
+pub fn new_report(period: Period, version: u32, step: Step) -> Report {
+    Report {
         kind: period.kind().into(),
         month: period.to_string(),
         version,
         title: period.title(),
         status: Status::Draft,
-        inputs,
+        inputs: None,
         narrative: Narrative::default(),
         files: None,
+        generation: None,
+        part_files: PartFiles::default(),
         history: vec![step],
         submitted_by: None,
         recipients: Vec::new(),
@@ -368,7 +405,5 @@ pub fn new_report(period: Period, version: u32, step: Step) -> Result<Report, Er
         corrects: None,
         what_changed: None,
         superseded_by: None,
-    };
-    report.files = Some(render(&document(&report, clock::now()))?);
-    Ok(report)
+    }
 }

@@ -11,12 +11,13 @@
 
 mod command;
 mod draft;
+mod generate;
 mod lists;
 mod reports;
 mod schedule;
 mod views;
 
-use bantong_sdk::{Caller, Job, Plugin, Request, Response, Router, View, export_plugin};
+use bantong_sdk::{Caller, Event, Job, Plugin, Request, Response, Router, View, export_plugin};
 
 /// The plugin.
 pub struct Reporting;
@@ -24,6 +25,14 @@ pub struct Reporting;
 impl Plugin for Reporting {
     fn handle(req: Request) -> Response {
         router().handle(req)
+    }
+
+    fn on_event(ev: Event) -> Result<(), String> {
+        if ev.topic == generate::TOPIC {
+            generate::on_stage(&ev).map_err(|r| String::from_utf8_lossy(&r.body).into_owned())
+        } else {
+            Ok(())
+        }
     }
 
     fn on_job(job: Job) -> Result<(), String> {

@@ -8,6 +8,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::draft::{self, Recipient, Report, Step};
+use super::generate;
 use super::{REPORTS, forbidden, invalid, not_found, reads_all};
 use crate::month::date_zh;
 use crate::monthly::Narrative;
@@ -76,6 +77,32 @@ fn require_draft(r: &Report) -> Result<(), Response> {
             "illegal_transition",
             format!("{}的报告不能修改 / only a draft can change", r.status.zh()),
         ))
+    }
+}
+
+/// 409 while the report's files are being made, or when the last attempt
+/// failed and there are none.
+fn not_ready(r: &Report) -> Response {
+    let why = r
+        .generation
+        .as_ref()
+        .map(|g| g.progress().label_zh)
+        .unwrap_or_else(|| "尚未生成".to_owned());
+    Response::error(
+        409,
+        "not_ready",
+        format!("报告文件尚未就绪（{why}），请稍后再试 / the report's files are not ready"),
+    )
+}
+
+/// A workflow step needs the files done: people review, approve and issue
+/// what they can read.
+fn require_files(r: &Report) -> Result<(), Response> {
+    let failed = r.generation.as_ref().is_some_and(|g| g.error.is_some());
+    if generate::running(r) || failed || r.files.is_none() {
+        Err(not_ready(r))
+    } else {
+        Ok(())
     }
 }
 
@@ -151,10 +178,11 @@ fn view(id: &str, r: &Report, audience: Audience<'_>) -> Result<Value, Response>
     };
     let sources: Vec<Value> = r
         .inputs
-        .sources()
-        .into_iter()
+        .iter()
+        .flat_map(|i| i.sources())
         .map(|(name, state, detail)| json!({ "module": name, "state": state, "detail": detail }))
         .collect();
+    let progress = r.generation.as_ref().map(|g| g.progress());
     Ok(json!({
         "id": id,
         "kind": r.kind,
@@ -171,7 +199,11 @@ fn view(id: &str, r: &Report, audience: Audience<'_>) -> Result<Value, Response>
         "docx": r.files.as_ref().map(|f| f.docx.sha256.clone()),
         "xlsx": r.files.as_ref().map(|f| f.xlsx.sha256.clone()),
         "files": r.files,
-        "figures_read_ms": r.inputs.read_ms(),
+        // The preview: the PDF's pages as images.
+        "pages": r.files.as_ref().map(|f| f.pages.iter().map(|p| p.sha256.clone()).collect::<Vec<_>>()),
+        "generating": generate::running(r),
+        "progress": progress,
+        "figures_read_ms": r.inputs.as_ref().map(|i| i.read_ms()),
         "sources": sources,
         "due_ms": r.due_ms,
         "due_text": date_zh(r.due_ms - 1),
@@ -199,6 +231,7 @@ fn step_zh(step: &str) -> &'static str {
         "drafted" => "起草",
         "edited" => "修改文字",
         "refreshed" => "重新读取数据",
+        "regenerated" => "重新生成",
         "submitted" => "提交审核",
         "reviewed" => "审核通过",
         "approved" => "审批同意",
@@ -296,7 +329,10 @@ pub fn create(req: Request) -> HandlerResult {
             period.title()
         )));
     }
-    let report = draft::new_report(period, 1, step(c, "drafted", "手工起草"))?;
+    let mut report = draft::new_report(period, 1, step(c, "drafted", "手工起草"));
+    // The figures are read and the files made in the background; the
+    // report's page shows how far it got.
+    generate::start(&id, &mut report, true, &c.user_id)?;
     storage::put(
         REPORTS,
         Write::new(report.clone()).id(id.clone()).create_only(),
@@ -324,8 +360,8 @@ pub fn get(req: Request) -> HandlerResult {
 }
 
 /// `PUT /reports/{id} {"overview","evaluation","next_steps"}`:
-/// the paragraphs people write (a draft only); the preview is rendered
-/// again, the figures stay as read.
+/// the paragraphs people write (a draft only); the files are made again in
+/// the background, the figures stay as read.
 pub fn narrative(req: Request) -> HandlerResult {
     let c = req.require_caller()?;
     require_editor(c)?;
@@ -335,23 +371,32 @@ pub fn narrative(req: Request) -> HandlerResult {
     let mut doc = load(id)?;
     require_draft(&doc.body)?;
     doc.body.narrative = n;
-    doc.body.files = Some(draft::render(&draft::document(&doc.body, clock::now()))?);
     doc.body.history.push(step(c, "edited", ""));
+    generate::start(id, &mut doc.body, false, &c.user_id)?;
     save(&doc)?;
     Ok(Response::ok(&view(id, &doc.body, Audience::Nobody)?))
 }
 
-/// `POST /reports/{id}/refresh`: reads the figures again (a draft only).
+/// `POST /reports/{id}/refresh`: reads the figures again and makes the
+/// files anew, in the background (a draft only). After submission the
+/// figures are fixed: then it only makes the files again, when their last
+/// generation failed (the way to retry it).
 pub fn refresh(req: Request) -> HandlerResult {
     let c = req.require_caller()?;
     require_editor(c)?;
     let id = req.param("id").unwrap_or_default();
     let mut doc = load(id)?;
-    require_draft(&doc.body)?;
-    let period = doc.body.period().map_err(|e| invalid("报告期间无效", e))?;
-    doc.body.inputs = draft::gather(period);
-    doc.body.files = Some(draft::render(&draft::document(&doc.body, clock::now()))?);
-    doc.body.history.push(step(c, "refreshed", "重新读取数据"));
+    doc.body.period().map_err(|e| invalid("报告期间无效", e))?;
+    let failed = doc.body.generation.as_ref().is_some_and(|g| g.error.is_some());
+    if workflow::editable(doc.body.status) {
+        doc.body.history.push(step(c, "refreshed", "重新读取数据"));
+        generate::start(id, &mut doc.body, true, &c.user_id)?;
+    } else if failed && doc.body.status != Status::Issued && doc.body.status != Status::Superseded {
+        doc.body.history.push(step(c, "regenerated", "重新生成文件"));
+        generate::start(id, &mut doc.body, false, &c.user_id)?;
+    } else {
+        require_draft(&doc.body)?;
+    }
     save(&doc)?;
     Ok(Response::ok(&view(id, &doc.body, Audience::Nobody)?))
 }
@@ -363,6 +408,9 @@ pub fn act(req: Request) -> HandlerResult {
     let id = req.param("id").unwrap_or_default().to_owned();
     let action: Action = req.json()?;
     let mut doc = load(&id)?;
+    if !matches!(action, Action::Return { .. }) {
+        require_files(&doc.body)?;
+    }
     let next = workflow::next(
         doc.body.status,
         &action,
@@ -390,16 +438,24 @@ pub fn act(req: Request) -> HandlerResult {
     }
     doc.body.status = next;
     doc.body.history.push(step(c, name, note));
+    if matches!(action, Action::Approve) {
+        // The files as issued carry the date the leader approved (成文日期):
+        // made again now, in the background, from the same figures and
+        // text; issuing waits for them.
+        generate::start(&id, &mut doc.body, false, &c.user_id)?;
+    }
     save(&doc)?;
     Ok(Response::ok(&view(&id, &doc.body, Audience::Everyone)?))
 }
 
-/// Freezes the report: the files rendered once more with the date of
-/// issue, their SHA-256 in the audit log, the recipients named and told,
-/// and the version it corrects marked as replaced.
+/// Freezes the report: its files (made at approval, dated then) stay as
+/// they are, their SHA-256 in the audit log, the recipients named and
+/// told, and the version it corrects marked as replaced.
 fn issue(id: &str, r: &mut Report) -> Result<(), Response> {
     let now = clock::now();
-    let files = draft::render(&draft::document(r, now))?;
+    let Some(files) = r.files.clone() else {
+        return Err(not_ready(r));
+    };
     let mut recipients: Vec<Recipient> = directory::people("leader")?
         .into_iter()
         .filter(|p| p.district_wide)
@@ -456,7 +512,6 @@ fn issue(id: &str, r: &mut Report) -> Result<(), Response> {
         old.body.superseded_by = Some(id.to_owned());
         save(&old)?;
     }
-    r.files = Some(files);
     r.recipients = recipients;
     r.issued_ms = Some(now);
     r.overdue = false;
@@ -501,11 +556,11 @@ pub fn correct(req: Request) -> HandlerResult {
         period,
         version,
         step(c, "drafted", format!("更正第{}版", doc.body.version)),
-    )?;
+    );
     report.narrative = doc.body.narrative.clone();
     report.corrects = Some(id.to_owned());
     report.what_changed = Some(what.to_owned());
-    report.files = Some(draft::render(&draft::document(&report, clock::now()))?);
+    generate::start(&new_id, &mut report, true, &c.user_id)?;
     storage::put(
         REPORTS,
         Write::new(report.clone()).id(new_id.clone()).create_only(),

@@ -7,6 +7,7 @@ use bantong_sdk::{Response, clock, directory, notices};
 
 use super::REPORTS;
 use super::draft::{self, Report, Step};
+use super::generate;
 use crate::month::Month;
 use crate::period::Period;
 
@@ -32,9 +33,14 @@ fn draft_once(period: Period, note: &str) -> Result<(), Response> {
     if storage::get::<serde_json::Value>(REPORTS, &id)?.is_some() {
         return Ok(());
     }
-    let report = draft::new_report(period, 1, system_step("drafted", note))?;
+    let mut report = draft::new_report(period, 1, system_step("drafted", note));
+    // Its figures and files are made in the background, stage by stage.
+    generate::start(&id, &mut report, true, "system")?;
     match storage::put(REPORTS, Write::new(report).id(id).create_only()) {
         Ok(_) => Ok(()),
+        // Drafted meanwhile by another host: the stage event published
+        // above names a generation that report does not have, and does
+        // nothing.
         Err(e) if e.is_conflict() => Ok(()),
         Err(e) => Err(e.into()),
     }

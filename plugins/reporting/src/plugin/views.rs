@@ -27,6 +27,7 @@ pub fn all() -> Vec<View> {
             .column("status_zh", "状态", "Status")
             .column("due_text", "报送期限", "Due")
             .column_typed("issued_ms", "印发时间", "Issued", "datetime")
+            .column_typed("progress", "文件", "Files", "progress")
             .column_typed("pdf", "PDF", "PDF", "file")
             .filter_text("month", "月份(YYYY-MM)", "Month (YYYY-MM)")
             .filter_select("status", "状态", "Status", STATUSES)
@@ -37,6 +38,7 @@ pub fn all() -> Vec<View> {
             .column("month", "月份", "Month")
             .column_typed("version", "版次", "Version", "number")
             .column("status_zh", "状态", "Status")
+            .column_typed("progress", "文件生成", "Files", "progress")
             .column("due_text", "报送期限", "Due")
             .column_typed("figures_read_ms", "数据读取时间", "Figures read", "datetime")
             .column_typed("pdf", "PDF（印发稿）", "PDF (issued form)", "file")
@@ -44,8 +46,11 @@ pub fn all() -> Vec<View> {
             .column_typed("xlsx", "Excel（数据）", "Excel (figures)", "file")
             .column("what_changed", "更正内容", "Correction")
             .column_typed("received", "已签收", "Receipts", "number")
+            .column_typed("pages", "预览（PDF 各页）", "Preview (the PDF's pages)", "pages")
             .set("history_field", "history")
-            .set("actions_route", "/reports/{id}/actions"),
+            .set("actions_route", "/reports/{id}/actions")
+            // The page reloads itself while the files are being made.
+            .set("refresh_while", "generating"),
         View::form("draft-report", "起草月报", "Draft a monthly report", "/reports")
             .method(Method::Post)
             .schema(json!({
@@ -129,7 +134,10 @@ pub fn all() -> Vec<View> {
         View::form("report-refresh", "重新读取数据", "Read the figures again", "/reports/{id}/refresh")
             .method(Method::Post)
             .schema(json!({ "type": "object", "additionalProperties": false, "properties": {} }))
-            .confirm("用当前数据重新生成草稿中的全部数据？", "Read every figure of the draft again?"),
+            .confirm(
+                "用当前数据重新生成草稿中的全部数据和文件？（已提交的报告只重新生成上次失败的文件）",
+                "Read every figure of the draft again and make its files? (A submitted report only makes again files whose generation failed.)",
+            ),
         View::form("report-correct", "更正已印发报告", "Correct an issued report", "/reports/{id}/correct")
             .method(Method::Post)
             .schema(json!({

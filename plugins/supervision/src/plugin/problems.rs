@@ -15,7 +15,7 @@ use super::{
 };
 use crate::inspection::Evidence;
 use crate::month::Month;
-use crate::problem::{Action, Actor, Problem, REPORT_TYPES, Source, State};
+use crate::problem::{Action, Actor, Problem, REPORT_TYPES, Source, State, Step};
 
 /// Largest report scan accepted (the host's blob limit may be lower).
 pub const MAX_REPORT_BYTES: u64 = 20 * 1024 * 1024;
@@ -47,22 +47,40 @@ fn action_zh(action: &str) -> &'static str {
     }
 }
 
-/// A problem as the portal shows it.
+/// A problem as the portal shows it, with its history.
 pub fn view(
     id: &str,
     doc: &ProblemDoc,
     names: &std::collections::BTreeMap<String, String>,
     now: i64,
 ) -> Value {
-    let p = &doc.problem;
-    let mut v = serde_json::to_value(doc).unwrap_or_default();
+    let (mut v, history) = row(id, doc.problem.clone(), names, now);
+    v["history"] = history
+        .iter()
+        .map(|step| {
+            let mut s = serde_json::to_value(step).unwrap_or_default();
+            s["summary"] = json!(action_zh(&step.action));
+            s
+        })
+        .collect();
+    v
+}
+
+/// A problem as a row of the 问题清单, and its history apart (a list page
+/// neither serialises nor annotates the histories it does not show).
+fn row(
+    id: &str,
+    mut p: Problem,
+    names: &std::collections::BTreeMap<String, String>,
+    now: i64,
+) -> (Value, Vec<Step>) {
+    let history = std::mem::take(&mut p.history);
+    let mut v = serde_json::to_value(&p).unwrap_or_default();
+    if let Some(o) = v.as_object_mut() {
+        o.remove("history");
+    }
     v["id"] = json!(id);
-    v["hall_name"] = json!(
-        names
-            .get(&p.hall)
-            .cloned()
-            .unwrap_or_else(|| p.hall.clone())
-    );
+    v["hall_name"] = json!(names.get(&p.hall).unwrap_or(&p.hall));
     v["state_zh"] = json!(p.state.zh());
     v["source_zh"] = json!(p.source.zh());
     v["overdue"] = json!(p.is_overdue(now));
@@ -79,7 +97,7 @@ pub fn view(
             .collect::<Vec<_>>()
     );
     v["report_file"] = json!(
-        p.history
+        history
             .iter()
             .rev()
             .find_map(|s| s.file.as_ref())
@@ -96,13 +114,7 @@ pub fn view(
         .collect::<Vec<_>>()
         .join("、")
     );
-    if let Some(history) = v.get_mut("history").and_then(Value::as_array_mut) {
-        for step in history {
-            let summary = action_zh(step["action"].as_str().unwrap_or(""));
-            step["summary"] = json!(summary);
-        }
-    }
-    v
+    (v, history)
 }
 
 /// `GET /problems?hall=&month=&state=&category=&source=&overdue=1&recurrent=1`.
@@ -129,18 +141,14 @@ pub fn list(req: Request) -> HandlerResult {
     if flag("recurrent") {
         q = q.filter("recurrent_n", Op::Eq, 1);
     }
-    let page = storage::query::<ProblemDoc>(&q)?;
+    // A stored problem read as the plain `Problem` (its indexed fields
+    // ignored): cheaper than the flattened `ProblemDoc`.
+    let page = storage::query::<Problem>(&q)?;
     let names = settings::hall_names();
     let items: Vec<Value> = page
         .items
-        .iter()
-        .map(|d| {
-            let mut v = view(&d.id, &d.body, &names, now);
-            if let Some(o) = v.as_object_mut() {
-                o.remove("history");
-            }
-            v
-        })
+        .into_iter()
+        .map(|d| row(&d.id, d.body, &names, now).0)
         .collect();
     Ok(Response::ok(
         &json!({ "items": items, "total": page.total }),
