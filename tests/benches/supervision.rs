@@ -17,23 +17,15 @@
 //! skip PostgreSQL). Without `--bench`: 1,000 problems, as a smoke test
 //! that the plugin's figures equal the baseline's.
 
-use std::collections::BTreeMap;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
-use bantong_hall_kit::calendar::{day_of, start_of_day};
 use bantong_hall_kit::district::{Grade, HALLS};
 use bantong_host::identity::{HallGrade, NewHall, Principal, Role};
 use bantong_store::{
     AggregateFn, AggregateQuery, Direction, Filter, Metric, Op, Query, Scope, Selection, SortKey,
-    Write,
 };
-use bantong_supervision::followup::{Followup, State as FState};
-use bantong_supervision::inspection::{Answer, Kind, Verdict, score};
 use bantong_supervision::month::Month;
-use bantong_supervision::plugin::{AnswerDoc, FollowupDoc, InspectionDoc, ProblemDoc};
-use bantong_supervision::problem::{Problem, Source, State};
 use bantong_supervision::queries::{self, Cmp, Group, Hall};
-use bantong_supervision::survey::{self, Channel, Given, Level};
 use bantong_supervision::template::default_template;
 use bantong_tests::db::{Backend, skip_pg};
 use bantong_tests::{TestApp, TestDb};
@@ -194,7 +186,7 @@ async fn run_backend(backend: Backend, n: usize, runs: usize) {
             .expect("hall");
     }
     app.install_supervision().await;
-    let (docs, took) = seed(&app, n).await;
+    let (docs, took) = seed::seed(&app, n).await;
     eprintln!(
         "{backend:?}: seeded {docs} documents in {:.1} s",
         took.as_secs_f64()

@@ -4,6 +4,7 @@
 //! the plugin's own document types written through the store in batches.
 //! Shared by the `supervision` and `reporting` benches (`#[path]` module).
 
+use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use bantong_hall_kit::calendar::{day_of, start_of_day};
@@ -17,7 +18,7 @@ use bantong_supervision::problem::{Problem, Source, State};
 use bantong_supervision::survey::{self, Channel, Given, Level};
 use bantong_supervision::template::default_template;
 use bantong_tests::TestApp;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 const BATCH: usize = 2_000;
 
