@@ -280,6 +280,37 @@ async fn operation_report(w: &World, dir: &std::path::Path, tag: &str) {
     ] {
         assert!(text.contains(&squeeze(heading)), "{heading} in {text}");
     }
+    // The performance evaluation report (绩效考评报告), drafted at 02:00:
+    // the scheme printed, every hall ranked, the leading halls named.
+    let t2 = local(2026, 12, 1, 2, 5);
+    at(&w.app, t2);
+    assert!(fire_due(&w.app.host.state, t, t2).await >= 1);
+    settle(&w.app).await;
+    let e = expect(
+        &w.inspector
+            .get(&format!("{R}/reports/evaluation-2026-11"))
+            .await,
+        StatusCode::OK,
+    );
+    assert_eq!(e["title"], "2026年11月政务服务绩效考评报告", "{e}");
+    assert_eq!(e["progress"]["state"], "done", "{e}");
+    let text = squeeze(&pdf_text(
+        dir,
+        &blob(&w.inspector, &e["pdf"]).await,
+        &format!("evaluation-{tag}"),
+    ));
+    for heading in [
+        "考评办法",
+        "综合得分=检查得分×50%+整改完成率×20%+好评率×15%+满意率×15%",
+        "综合排名",
+        "各中心绩效考评综合排名",
+        "先进与后进",
+        "本月综合得分前三名：",
+        "本月没有连续两个月排名后3位的中心。",
+        "下步工作",
+    ] {
+        assert!(text.contains(&squeeze(heading)), "{heading} in {text}");
+    }
     // The draft form's kind: a second one for the month is refused, an
     // unknown kind is a clear error.
     expect(
@@ -975,7 +1006,10 @@ async fn month_report(backend: Backend) {
         &w.leader.get(&format!("{R}/reports?month=2026-11")).await,
         StatusCode::OK,
     );
-    assert_eq!(all["total"], 3, "and the operation report: {all}");
+    assert_eq!(
+        all["total"], 4,
+        "and the operation and evaluation reports: {all}"
+    );
     let inbox = expect(&w.bailou.get(&format!("{R}/inbox")).await, StatusCode::OK);
     assert_eq!(inbox["total"], 2, "both versions were issued to the hall");
 

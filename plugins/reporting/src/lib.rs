@@ -14,6 +14,9 @@
 //! - [`operation`]: the month's project operation report (项目运行报告) —
 //!   staffing, training, hotline, door service, 好差评, supervision and
 //!   the halls' performance evaluation (绩效考评), each from its module.
+//! - [`evaluation`]: the month's performance evaluation report
+//!   (绩效考评报告) — every hall scored on one printed scheme, ranked, the
+//!   leading halls named and two months in the last places flagged.
 //! - [`period`]: a report's month or year, its id, title and due date.
 //! - [`problem_list`]: one hall's 问题清单 of a month with its 整改反馈表.
 //! - [`workflow`]: draft → review → approval → issue, by role.
@@ -25,6 +28,7 @@
 
 pub mod annual;
 pub mod command;
+pub mod evaluation;
 pub mod generation;
 pub mod month;
 pub mod monthly;

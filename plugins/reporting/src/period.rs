@@ -15,6 +15,8 @@ pub enum Period {
     Year(i32),
     /// The month's project operation report (项目运行报告).
     Operation(Month),
+    /// The month's performance evaluation report (绩效考评报告).
+    Evaluation(Month),
 }
 
 impl Period {
@@ -23,6 +25,7 @@ impl Period {
         match kind {
             "monthly" => text.parse().map(Period::Month),
             "operation" => text.parse().map(Period::Operation),
+            "evaluation" => text.parse().map(Period::Evaluation),
             "annual" => text
                 .parse::<i32>()
                 .ok()
@@ -39,6 +42,7 @@ impl Period {
             Period::Month(_) => "monthly",
             Period::Year(_) => "annual",
             Period::Operation(_) => "operation",
+            Period::Evaluation(_) => "evaluation",
         }
     }
 
@@ -58,13 +62,14 @@ impl Period {
             Period::Month(m) => crate::monthly::title(m),
             Period::Year(y) => crate::annual::title(y),
             Period::Operation(m) => crate::operation::title(m),
+            Period::Evaluation(m) => crate::evaluation::title(m),
         }
     }
 
     /// 00:00 after the period ends, district time.
     pub fn end_ms(self) -> i64 {
         match self {
-            Period::Month(m) | Period::Operation(m) => m.next().start_ms(),
+            Period::Month(m) | Period::Operation(m) | Period::Evaluation(m) => m.next().start_ms(),
             Period::Year(y) => {
                 days_from_civil(y + 1, 1, 1) * DAY_MS - bantong_hall_kit::time::OFFSET_MS
             }
@@ -75,7 +80,7 @@ impl Period {
     /// for a month, the end of January for a year.
     pub fn due_ms(self) -> i64 {
         match self {
-            Period::Month(m) | Period::Operation(m) => m.due_ms(),
+            Period::Month(m) | Period::Operation(m) | Period::Evaluation(m) => m.due_ms(),
             Period::Year(y) => {
                 days_from_civil(y + 1, 2, 1) * DAY_MS - bantong_hall_kit::time::OFFSET_MS
             }
@@ -91,7 +96,7 @@ impl Period {
 impl fmt::Display for Period {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Period::Month(m) | Period::Operation(m) => write!(f, "{m}"),
+            Period::Month(m) | Period::Operation(m) | Period::Evaluation(m) => write!(f, "{m}"),
             Period::Year(y) => write!(f, "{y}"),
         }
     }
@@ -120,5 +125,9 @@ mod tests {
         assert_eq!(o.report_id(1), "operation-2026-11");
         assert_eq!(o.title(), "2026年11月政务服务项目运行报告");
         assert_eq!(o.due_ms(), m.due_ms());
+        let e = Period::parse("evaluation", "2026-11").unwrap();
+        assert_eq!(e.report_id(1), "evaluation-2026-11");
+        assert_eq!(e.title(), "2026年11月政务服务绩效考评报告");
+        assert_eq!(e.due_ms(), m.due_ms());
     }
 }

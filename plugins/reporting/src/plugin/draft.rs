@@ -8,6 +8,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use crate::annual::{self, AnnualInputs, MonthRead};
+use crate::evaluation::{self, EvaluationInputs};
 use crate::generation::Generation;
 use crate::month::{Month, date_zh};
 use crate::monthly::{self, Narrative};
@@ -104,6 +105,7 @@ pub enum Inputs {
     Monthly(Box<MonthlyInputs>),
     Annual(AnnualInputs),
     Operation(Box<OperationInputs>),
+    Evaluation(Box<EvaluationInputs>),
 }
 
 impl Inputs {
@@ -113,6 +115,7 @@ impl Inputs {
             Inputs::Monthly(m) => m.read_ms,
             Inputs::Annual(a) => a.read_ms,
             Inputs::Operation(o) => o.read_ms,
+            Inputs::Evaluation(e) => e.read_ms,
         }
     }
 
@@ -128,6 +131,10 @@ impl Inputs {
         }
         let (supervision, hotline) = match self {
             Inputs::Monthly(m) => (state(&m.scorecard), state(&m.hotline)),
+            Inputs::Evaluation(e) => {
+                let (s, detail) = state(&e.scorecard);
+                return vec![("监督促效", s, detail)];
+            }
             Inputs::Operation(o) => {
                 return vec![
                     ("监督促效", state(&o.scorecard)),
@@ -314,6 +321,21 @@ pub fn gather_operation(month: Month) -> OperationInputs {
     }
 }
 
+/// Reads what the performance evaluation of `month` is drafted from: the
+/// month's scorecard and the one before.
+pub fn gather_evaluation(month: Month) -> EvaluationInputs {
+    EvaluationInputs {
+        month: month.to_string(),
+        read_ms: clock::now(),
+        halls: halls(),
+        scorecard: read("supervision", &format!("/scorecard?month={month}")),
+        previous: read(
+            "supervision",
+            &format!("/scorecard?month={}", month.previous()),
+        ),
+    }
+}
+
 /// Reads the twelve months of `year` (each module's published month).
 pub fn gather_year(year: i32) -> AnnualInputs {
     let now = clock::now();
@@ -339,6 +361,7 @@ pub fn gather(period: Period) -> Inputs {
         Period::Month(m) => Inputs::Monthly(Box::new(gather_month(m))),
         Period::Year(y) => Inputs::Annual(gather_year(y)),
         Period::Operation(m) => Inputs::Operation(Box::new(gather_operation(m))),
+        Period::Evaluation(m) => Inputs::Evaluation(Box::new(gather_evaluation(m))),
     }
 }
 
@@ -351,6 +374,7 @@ pub fn document(report: &Report, date_ms: i64) -> Option<Document> {
         Inputs::Monthly(i) => monthly::document(i, &report.narrative, &issuer, &date),
         Inputs::Annual(i) => annual::document(i, &report.narrative, &issuer, &date),
         Inputs::Operation(i) => operation::document(i, &report.narrative, &issuer, &date),
+        Inputs::Evaluation(i) => evaluation::document(i, &report.narrative, &issuer, &date),
     };
     if let Some(what) = &report.what_changed {
         // A correction says so on its first page.

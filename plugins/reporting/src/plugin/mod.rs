@@ -40,6 +40,7 @@ impl Plugin for Reporting {
         match job.name.as_str() {
             "draft-monthly" => schedule::draft_monthly(job.scheduled_at).map_err(text),
             "draft-operation" => schedule::draft_operation(job.scheduled_at).map_err(text),
+            "draft-evaluation" => schedule::draft_evaluation(job.scheduled_at).map_err(text),
             "draft-annual" => schedule::draft_annual(job.scheduled_at).map_err(text),
             "deadline" => schedule::deadline(job.scheduled_at).map_err(text),
             other => Err(format!("unknown schedule {other}")),

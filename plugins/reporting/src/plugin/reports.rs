@@ -281,8 +281,9 @@ struct NewReport {
     month: Option<String>,
     #[serde(default)]
     year: Option<i32>,
-    /// For a month: `monthly` (the supervision report, the default) or
-    /// `operation` (the project operation report).
+    /// For a month: `monthly` (the supervision report, the default),
+    /// `operation` (the project operation report) or `evaluation` (the
+    /// performance evaluation report).
     #[serde(default)]
     kind: Option<String>,
 }
@@ -296,13 +297,13 @@ pub fn create(req: Request) -> HandlerResult {
     let body: NewReport = req.json()?;
     let period = match (&body.month, body.year) {
         (Some(m), None) => match body.kind.as_deref().unwrap_or("monthly") {
-            kind @ ("monthly" | "operation") => {
+            kind @ ("monthly" | "operation" | "evaluation") => {
                 Period::parse(kind, m).map_err(|e| invalid("月份无效", e))?
             }
             other => {
                 return Err(invalid(
                     "报告类型无效",
-                    format!("kind {other:?}: monthly or operation"),
+                    format!("kind {other:?}: monthly, operation or evaluation"),
                 ));
             }
         },

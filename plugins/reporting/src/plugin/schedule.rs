@@ -60,6 +60,13 @@ pub fn draft_operation(scheduled_at: i64) -> Result<(), Response> {
     draft_once(Period::Operation(month), "每月1日自动起草")
 }
 
+/// `draft-evaluation` (02:00 on the 1st): last month's performance
+/// evaluation report.
+pub fn draft_evaluation(scheduled_at: i64) -> Result<(), Response> {
+    let month = Month::of_ms(scheduled_at).previous();
+    draft_once(Period::Evaluation(month), "每月1日自动起草")
+}
+
 /// `draft-annual` (02:00 on 5 January): last year's report.
 pub fn draft_annual(scheduled_at: i64) -> Result<(), Response> {
     let year = Month::of_ms(scheduled_at).year - 1;

@@ -16,6 +16,7 @@ const KINDS: &[(&str, &str, &str)] = &[
     ("monthly", "监督检查月报", "Supervision report"),
     ("annual", "年度工作报告", "Annual report"),
     ("operation", "项目运行报告", "Operation report"),
+    ("evaluation", "绩效考评报告", "Performance evaluation"),
 ];
 
 pub fn all() -> Vec<View> {
@@ -61,10 +62,11 @@ pub fn all() -> Vec<View> {
                     "month": { "type": "string", "title": "月份(YYYY-MM)", "pattern": "^[0-9]{4}-[0-9]{2}$" },
                     "kind": {
                         "type": "string", "title": "报告类型", "x-title-en": "Report",
-                        "enum": ["monthly", "operation"], "default": "monthly",
+                        "enum": ["monthly", "operation", "evaluation"], "default": "monthly",
                         "x-enum-labels": {
                             "monthly": { "zh": "监督检查月报", "en": "Supervision report" },
-                            "operation": { "zh": "项目运行报告（含绩效考评）", "en": "Operation report (with evaluation)" }
+                            "operation": { "zh": "项目运行报告（含绩效考评）", "en": "Operation report (with evaluation)" },
+                            "evaluation": { "zh": "绩效考评报告", "en": "Performance evaluation report" }
                         }
                     }
                 }
