@@ -1091,6 +1091,37 @@ async fn month_report(backend: Backend) {
         squeeze(&year_text).contains("全年热线呼入0次，受理工单3件。"),
         "{year_text}"
     );
+
+    // The year's project operation report, at 02:15: the months summed,
+    // the modules not installed said so, each hall's year of evaluation.
+    let later = local(2027, 1, 5, 2, 20);
+    at(&w.app, later);
+    assert!(fire_due(&w.app.host.state, jan5, later).await >= 1);
+    settle(&w.app).await;
+    let op_year = expect(
+        &w.leader
+            .get(&format!("{R}/reports/annual_operation-2026"))
+            .await,
+        StatusCode::OK,
+    );
+    assert_eq!(op_year["title"], "2026年度政务服务项目运行报告", "{op_year}");
+    let op_text = squeeze(&pdf_text(
+        &dir,
+        &blob(&w.inspector, &op_year["pdf"]).await,
+        &format!("report-{tag}-annual-operation"),
+    ));
+    for heading in [
+        "全年基本情况",
+        "“人事管理”模块未安装，本节无数据。",
+        "全年热线呼入0次，受理工单3件。",
+        "好差评全年指标",
+        "监督检查全年指标",
+        "年度绩效考评",
+        "各中心年度绩效考评",
+        "下一年度工作",
+    ] {
+        assert!(op_text.contains(&squeeze(heading)), "{heading} in {op_text}");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

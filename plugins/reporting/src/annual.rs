@@ -43,7 +43,7 @@ pub fn title(year: i32) -> String {
 
 /// Sums the months' figures of one kind: Σ numerators over Σ denominators,
 /// with the months' definition (ratios and means both add up this way).
-fn sum_figures<'a>(figures: impl Iterator<Item = &'a Figure>) -> Option<Figure> {
+pub(crate) fn sum_figures<'a>(figures: impl Iterator<Item = &'a Figure>) -> Option<Figure> {
     let mut out: Option<Figure> = None;
     for f in figures {
         match &mut out {
@@ -412,7 +412,7 @@ fn problems(doc: &mut Document, cards: &[(&str, &Scorecard)]) {
     }
 }
 
-fn hotline(doc: &mut Document, inputs: &AnnualInputs) {
+pub(crate) fn hotline(doc: &mut Document, inputs: &AnnualInputs) {
     let months: Vec<(&str, &HotlineKpis)> = inputs
         .months
         .iter()

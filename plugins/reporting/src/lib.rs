@@ -14,6 +14,8 @@
 //! - [`operation`]: the month's project operation report (项目运行报告) —
 //!   staffing, training, hotline, door service, 好差评, supervision and
 //!   the halls' performance evaluation (绩效考评), each from its module.
+//! - [`operation_year`]: the year's project operation report (the months
+//!   summed, each hall's year of evaluation).
 //! - [`evaluation`]: the month's performance evaluation report
 //!   (绩效考评报告) — every hall scored on one printed scheme, ranked, the
 //!   leading halls named and two months in the last places flagged.
@@ -33,6 +35,7 @@ pub mod generation;
 pub mod month;
 pub mod monthly;
 pub mod operation;
+pub mod operation_year;
 pub mod period;
 pub mod plugin;
 pub mod problem_list;

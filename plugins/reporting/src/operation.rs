@@ -37,8 +37,8 @@ fn name_of(id: &str, f: &Figure) -> String {
         .unwrap_or_else(|| id.to_owned())
 }
 
-/// A section from a module's published month figures.
-fn module_section(
+/// A section from a module's published figures (of a month or a year).
+pub(crate) fn module_section(
     doc: &mut Document,
     heading: &str,
     source: &Source<ModuleFigures>,

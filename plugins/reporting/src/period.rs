@@ -17,6 +17,8 @@ pub enum Period {
     Operation(Month),
     /// The month's performance evaluation report (绩效考评报告).
     Evaluation(Month),
+    /// The year's project operation report (年度项目运行报告).
+    OperationYear(i32),
 }
 
 impl Period {
@@ -26,12 +28,8 @@ impl Period {
             "monthly" => text.parse().map(Period::Month),
             "operation" => text.parse().map(Period::Operation),
             "evaluation" => text.parse().map(Period::Evaluation),
-            "annual" => text
-                .parse::<i32>()
-                .ok()
-                .filter(|y| (2000..=2100).contains(y))
-                .map(Period::Year)
-                .ok_or_else(|| format!("年份无效 / not a year: {text:?}")),
+            "annual" => year(text).map(Period::Year),
+            "annual_operation" => year(text).map(Period::OperationYear),
             other => Err(format!("未知的报告类型 / unknown report kind {other:?}")),
         }
     }
@@ -43,6 +41,7 @@ impl Period {
             Period::Year(_) => "annual",
             Period::Operation(_) => "operation",
             Period::Evaluation(_) => "evaluation",
+            Period::OperationYear(_) => "annual_operation",
         }
     }
 
@@ -63,6 +62,7 @@ impl Period {
             Period::Year(y) => crate::annual::title(y),
             Period::Operation(m) => crate::operation::title(m),
             Period::Evaluation(m) => crate::evaluation::title(m),
+            Period::OperationYear(y) => crate::operation_year::title(y),
         }
     }
 
@@ -70,7 +70,7 @@ impl Period {
     pub fn end_ms(self) -> i64 {
         match self {
             Period::Month(m) | Period::Operation(m) | Period::Evaluation(m) => m.next().start_ms(),
-            Period::Year(y) => {
+            Period::Year(y) | Period::OperationYear(y) => {
                 days_from_civil(y + 1, 1, 1) * DAY_MS - bantong_hall_kit::time::OFFSET_MS
             }
         }
@@ -81,7 +81,7 @@ impl Period {
     pub fn due_ms(self) -> i64 {
         match self {
             Period::Month(m) | Period::Operation(m) | Period::Evaluation(m) => m.due_ms(),
-            Period::Year(y) => {
+            Period::Year(y) | Period::OperationYear(y) => {
                 days_from_civil(y + 1, 2, 1) * DAY_MS - bantong_hall_kit::time::OFFSET_MS
             }
         }
@@ -93,11 +93,18 @@ impl Period {
     }
 }
 
+fn year(text: &str) -> Result<i32, String> {
+    text.parse::<i32>()
+        .ok()
+        .filter(|y| (2000..=2100).contains(y))
+        .ok_or_else(|| format!("年份无效 / not a year: {text:?}"))
+}
+
 impl fmt::Display for Period {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Period::Month(m) | Period::Operation(m) | Period::Evaluation(m) => write!(f, "{m}"),
-            Period::Year(y) => write!(f, "{y}"),
+            Period::Year(y) | Period::OperationYear(y) => write!(f, "{y}"),
         }
     }
 }
@@ -129,5 +136,9 @@ mod tests {
         assert_eq!(e.report_id(1), "evaluation-2026-11");
         assert_eq!(e.title(), "2026年11月政务服务绩效考评报告");
         assert_eq!(e.due_ms(), m.due_ms());
+        let oy = Period::parse("annual_operation", "2026").unwrap();
+        assert_eq!(oy.report_id(1), "annual_operation-2026");
+        assert_eq!(oy.title(), "2026年度政务服务项目运行报告");
+        assert_eq!(oy.due_ms(), y.due_ms());
     }
 }

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::annual::{self, AnnualInputs, MonthRead};
 use crate::evaluation::{self, EvaluationInputs};
+use crate::operation_year::{self, OperationYearInputs};
 use crate::generation::Generation;
 use crate::month::{Month, date_zh};
 use crate::monthly::{self, Narrative};
@@ -106,6 +107,7 @@ pub enum Inputs {
     Annual(AnnualInputs),
     Operation(Box<OperationInputs>),
     Evaluation(Box<EvaluationInputs>),
+    OperationYear(Box<OperationYearInputs>),
 }
 
 impl Inputs {
@@ -116,6 +118,7 @@ impl Inputs {
             Inputs::Annual(a) => a.read_ms,
             Inputs::Operation(o) => o.read_ms,
             Inputs::Evaluation(e) => e.read_ms,
+            Inputs::OperationYear(o) => o.months.read_ms,
         }
     }
 
@@ -134,6 +137,18 @@ impl Inputs {
             Inputs::Evaluation(e) => {
                 let (s, detail) = state(&e.scorecard);
                 return vec![("监督促效", s, detail)];
+            }
+            Inputs::OperationYear(o) => {
+                let first = o.months.months.first();
+                let (s, sd) = first.map_or(("absent", "未安装".to_owned()), |m| state(&m.scorecard));
+                let (h, hd) = first.map_or(("absent", "未安装".to_owned()), |m| state(&m.hotline));
+                return vec![
+                    ("监督促效", s, sd),
+                    ("一号统领（热线）", h, hd),
+                    ("人事管理", state(&o.staffing).0, state(&o.staffing).1),
+                    ("培训考试", state(&o.training).0, state(&o.training).1),
+                    ("上门办", state(&o.door_service).0, state(&o.door_service).1),
+                ];
             }
             Inputs::Operation(o) => {
                 return vec![
@@ -355,6 +370,17 @@ pub fn gather_year(year: i32) -> AnnualInputs {
     }
 }
 
+/// Reads the year's project operation report's inputs: the twelve months
+/// and the staffing, training and door-service modules' year.
+pub fn gather_operation_year(year: i32) -> OperationYearInputs {
+    OperationYearInputs {
+        months: gather_year(year),
+        staffing: read("hr", &format!("/figures?year={year}")),
+        training: read("training", &format!("/figures?year={year}")),
+        door_service: read("door-service", &format!("/figures?year={year}")),
+    }
+}
+
 /// Reads everything a report of `period` is drafted from.
 pub fn gather(period: Period) -> Inputs {
     match period {
@@ -362,6 +388,7 @@ pub fn gather(period: Period) -> Inputs {
         Period::Year(y) => Inputs::Annual(gather_year(y)),
         Period::Operation(m) => Inputs::Operation(Box::new(gather_operation(m))),
         Period::Evaluation(m) => Inputs::Evaluation(Box::new(gather_evaluation(m))),
+        Period::OperationYear(y) => Inputs::OperationYear(Box::new(gather_operation_year(y))),
     }
 }
 
@@ -375,6 +402,9 @@ pub fn document(report: &Report, date_ms: i64) -> Option<Document> {
         Inputs::Annual(i) => annual::document(i, &report.narrative, &issuer, &date),
         Inputs::Operation(i) => operation::document(i, &report.narrative, &issuer, &date),
         Inputs::Evaluation(i) => evaluation::document(i, &report.narrative, &issuer, &date),
+        Inputs::OperationYear(i) => {
+            operation_year::document(i, &report.narrative, &issuer, &date)
+        }
     };
     if let Some(what) = &report.what_changed {
         // A correction says so on its first page.

@@ -42,6 +42,9 @@ impl Plugin for Reporting {
             "draft-operation" => schedule::draft_operation(job.scheduled_at).map_err(text),
             "draft-evaluation" => schedule::draft_evaluation(job.scheduled_at).map_err(text),
             "draft-annual" => schedule::draft_annual(job.scheduled_at).map_err(text),
+            "draft-annual-operation" => {
+                schedule::draft_annual_operation(job.scheduled_at).map_err(text)
+            }
             "deadline" => schedule::deadline(job.scheduled_at).map_err(text),
             other => Err(format!("unknown schedule {other}")),
         }

@@ -283,7 +283,8 @@ struct NewReport {
     year: Option<i32>,
     /// For a month: `monthly` (the supervision report, the default),
     /// `operation` (the project operation report) or `evaluation` (the
-    /// performance evaluation report).
+    /// performance evaluation report); for a year: `annual` (the default)
+    /// or `operation` (the year's project operation report).
     #[serde(default)]
     kind: Option<String>,
 }
@@ -308,7 +309,18 @@ pub fn create(req: Request) -> HandlerResult {
             }
         },
         (None, Some(y)) => {
-            Period::parse("annual", &y.to_string()).map_err(|e| invalid("年份无效", e))?
+            let kind = match body.kind.as_deref().unwrap_or("annual") {
+                "annual" => "annual",
+                // The year's project operation report.
+                "operation" | "annual_operation" => "annual_operation",
+                other => {
+                    return Err(invalid(
+                        "报告类型无效",
+                        format!("kind {other:?}: annual or operation for a year"),
+                    ));
+                }
+            };
+            Period::parse(kind, &y.to_string()).map_err(|e| invalid("年份无效", e))?
         }
         _ => {
             return Err(invalid(

@@ -73,6 +73,13 @@ pub fn draft_annual(scheduled_at: i64) -> Result<(), Response> {
     draft_once(Period::Year(year), "每年1月5日自动起草")
 }
 
+/// `draft-annual-operation` (02:15 on 5 January): last year's project
+/// operation report.
+pub fn draft_annual_operation(scheduled_at: i64) -> Result<(), Response> {
+    let year = Month::of_ms(scheduled_at).year - 1;
+    draft_once(Period::OperationYear(year), "每年1月5日自动起草")
+}
+
 /// Tells the district's editors (inspectors and admins).
 fn tell_editors(text: &str) -> Result<(), Response> {
     let mut told = Vec::new();

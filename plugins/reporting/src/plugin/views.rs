@@ -17,6 +17,7 @@ const KINDS: &[(&str, &str, &str)] = &[
     ("annual", "年度工作报告", "Annual report"),
     ("operation", "项目运行报告", "Operation report"),
     ("evaluation", "绩效考评报告", "Performance evaluation"),
+    ("annual_operation", "年度项目运行报告", "Annual operation report"),
 ];
 
 pub fn all() -> Vec<View> {
@@ -104,7 +105,15 @@ pub fn all() -> Vec<View> {
                 "required": ["year"],
                 "additionalProperties": false,
                 "properties": {
-                    "year": { "type": "integer", "title": "年份", "minimum": 2000, "maximum": 2100 }
+                    "year": { "type": "integer", "title": "年份", "minimum": 2000, "maximum": 2100 },
+                    "kind": {
+                        "type": "string", "title": "报告类型", "x-title-en": "Report",
+                        "enum": ["annual", "operation"], "default": "annual",
+                        "x-enum-labels": {
+                            "annual": { "zh": "年度监督检查工作报告", "en": "Annual supervision report" },
+                            "operation": { "zh": "年度项目运行报告（含年度绩效考评）", "en": "Annual operation report (with the year's evaluation)" }
+                        }
+                    }
                 }
             })),
         View::form("report-narrative", "编辑文字部分", "Edit the paragraphs", "/reports/{id}")
