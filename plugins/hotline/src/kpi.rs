@@ -76,18 +76,35 @@ pub const UNSPECIFIED: &str = "(none)";
 // Definitions
 // ---------------------------------------------------------------------------
 
-const ANSWER_ALL: &str = "人工接通率 = 接通量 / 呼入量 answer rate = answered / offered";
-const ANSWER_EXCL: &str = "人工接通率 = 接通量 / (呼入量 − 短时放弃量) answer rate = answered / \
-     (offered − calls abandoned after less than short_abandon_s)";
-const WITHIN_ALL: &str = "15秒接通率 = answer_within_s 秒内接通量 / 呼入量 answered-in-time rate = \
-     answered with wait ≤ answer_within_s / offered";
-const WITHIN_EXCL: &str = "15秒接通率 = answer_within_s 秒内接通量 / (呼入量 − 短时放弃量) \
-     answered-in-time rate = answered with wait ≤ answer_within_s / \
-     (offered − calls abandoned after less than short_abandon_s)";
-const ABANDON_ALL: &str = "呼损率 = 放弃量 / 呼入量 abandon rate = abandoned / offered";
-const ABANDON_EXCL: &str = "呼损率 = (放弃量 − 短时放弃量) / (呼入量 − 短时放弃量) abandon rate = \
-     (abandoned − short abandons) / (offered − short abandons); short: abandoned after \
-     less than short_abandon_s";
+/// The definitions of the call figures, with the configured seconds
+/// printed (never a setting's name): (接通率, 15秒接通率, 呼损率).
+fn call_definitions(config: &KpiConfig) -> (String, String, String) {
+    let within = config.answer_within_s;
+    if !config.exclude_short_abandons {
+        return (
+            "人工接通率 = 接通量 / 呼入量 answer rate = answered / offered".to_owned(),
+            format!(
+                "{within}秒接通率 = {within}秒内接通量 / 呼入量 answered-in-time rate = \
+                 answered with wait ≤ {within} s / offered"
+            ),
+            "呼损率 = 放弃量 / 呼入量 abandon rate = abandoned / offered".to_owned(),
+        );
+    }
+    let short = config.short_abandon_s;
+    let base = format!("(呼入量 − 等待不足{short}秒的放弃量)");
+    let base_en = format!("(offered − calls abandoned after less than {short} s)");
+    (
+        format!("人工接通率 = 接通量 / {base} answer rate = answered / {base_en}"),
+        format!(
+            "{within}秒接通率 = {within}秒内接通量 / {base} answered-in-time rate = \
+             answered with wait ≤ {within} s / {base_en}"
+        ),
+        format!(
+            "呼损率 = (放弃量 − 等待不足{short}秒的放弃量) / {base} abandon rate = \
+             (abandoned − abandoned after less than {short} s) / {base_en}"
+        ),
+    )
+}
 const AVERAGE_WAIT: &str = "平均等待时长(秒) = 接通电话等待总时长 / 接通量 average speed of answer (s) = \
      Σ wait of answered calls (ms) / answered";
 const AVERAGE_HANDLING: &str = "平均通话时长(秒) = 接通至挂机总时长 / 接通量 average handling time (s) = \
@@ -533,20 +550,16 @@ impl Tally {
         let excl = config.exclude_short_abandons;
         let short = if excl { self.short_abandons } else { 0 };
         let offered = self.offered.saturating_sub(short);
-        let pick = |with: &'static str, without: &'static str| if excl { with } else { without };
+        let (answer, within, abandon) = call_definitions(config);
         Kpis {
             calls_offered: self.offered,
             calls_answered: self.answered,
             calls_abandoned: self.abandoned,
             short_abandons: self.short_abandons,
             orders_received: self.orders_received,
-            answer_rate: Figure::ratio(self.answered, offered, pick(ANSWER_EXCL, ANSWER_ALL)),
-            answered_within: Figure::ratio(self.within, offered, pick(WITHIN_EXCL, WITHIN_ALL)),
-            abandon_rate: Figure::ratio(
-                self.abandoned.saturating_sub(short),
-                offered,
-                pick(ABANDON_EXCL, ABANDON_ALL),
-            ),
+            answer_rate: Figure::ratio(self.answered, offered, answer),
+            answered_within: Figure::ratio(self.within, offered, within),
+            abandon_rate: Figure::ratio(self.abandoned.saturating_sub(short), offered, abandon),
             average_wait: Figure::mean_seconds(self.wait_ms, self.answered, AVERAGE_WAIT),
             average_handling: Figure::mean_seconds(self.handle_ms, self.answered, AVERAGE_HANDLING),
             first_contact_resolution: Figure::ratio(self.fcr, self.answered, FCR),
@@ -1104,7 +1117,17 @@ mod tests {
         check("answer", &k.answer_rate, 8, 12, Some(8.0 / 12.0));
         check("within", &k.answered_within, 5, 12, Some(5.0 / 12.0));
         check("abandon", &k.abandon_rate, 4, 12, Some(4.0 / 12.0));
-        assert_eq!(k.answer_rate.definition, ANSWER_ALL);
+        assert_eq!(
+            k.answer_rate.definition,
+            "人工接通率 = 接通量 / 呼入量 answer rate = answered / offered"
+        );
+        assert!(
+            k.answered_within
+                .definition
+                .starts_with("15秒接通率 = 15秒内接通量 / 呼入量"),
+            "{}",
+            k.answered_within.definition
+        );
         assert!(
             k.abandon_rate
                 .definition
@@ -1593,7 +1616,17 @@ mod tests {
         assert_eq!(answer["numerator"], 1);
         assert_eq!(answer["denominator"], 3);
         assert_eq!(answer["unit"], "ratio");
-        assert_eq!(answer["definition"], ANSWER_EXCL);
+        // The configured seconds are printed, never a setting's name.
+        assert_eq!(
+            answer["definition"],
+            "人工接通率 = 接通量 / (呼入量 − 等待不足5秒的放弃量) answer rate = answered / \
+             (offered − calls abandoned after less than 5 s)"
+        );
+        let within = json["overall"]["answered_within"]["definition"]
+            .as_str()
+            .unwrap();
+        assert!(within.starts_with("15秒接通率 = 15秒内接通量 / (呼入量 − 等待不足5秒的放弃量)"), "{within}");
+        assert!(!within.contains("answer_within_s") && !within.contains("short_abandon_s"));
         assert_eq!(json["overall"]["average_wait"]["unit"], "seconds");
         assert_eq!(json["overall"]["average_wait"]["value"], 13.5);
         assert_eq!(json["excluded"]["calls"], 1);
