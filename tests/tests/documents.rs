@@ -91,7 +91,12 @@ async fn a_plugin_has_the_host_render_its_report() {
                 json!({ "format": "pages", "broken": true }),
             )
             .await;
-        assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", bad.json());
+        assert_eq!(
+            bad.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{}",
+            bad.json()
+        );
         let bad = bailou
             .post(
                 "/api/plugins/fixture/report",

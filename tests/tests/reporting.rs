@@ -478,7 +478,12 @@ async fn month_report(backend: Backend) {
         )
         .await;
     assert_eq!(early.status, StatusCode::CONFLICT, "{}", early.json());
-    assert_eq!(early.json()["error"]["code"], "not_ready", "{}", early.json());
+    assert_eq!(
+        early.json()["error"]["code"],
+        "not_ready",
+        "{}",
+        early.json()
+    );
     settle(&w.app).await;
     let draft = expect(
         &w.inspector.get(&format!("{R}/reports/{id}")).await,
@@ -1104,7 +1109,10 @@ async fn month_report(backend: Backend) {
             .await,
         StatusCode::OK,
     );
-    assert_eq!(op_year["title"], "2026年度政务服务项目运行报告", "{op_year}");
+    assert_eq!(
+        op_year["title"], "2026年度政务服务项目运行报告",
+        "{op_year}"
+    );
     let op_text = squeeze(&pdf_text(
         &dir,
         &blob(&w.inspector, &op_year["pdf"]).await,
@@ -1120,7 +1128,10 @@ async fn month_report(backend: Backend) {
         "各中心年度绩效考评",
         "下一年度工作",
     ] {
-        assert!(op_text.contains(&squeeze(heading)), "{heading} in {op_text}");
+        assert!(
+            op_text.contains(&squeeze(heading)),
+            "{heading} in {op_text}"
+        );
     }
 }
 

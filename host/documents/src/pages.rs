@@ -6,8 +6,7 @@
 use ab_glyph::{Font as _, FontRef, PxScale, point};
 use bantong_hall_kit::document::Document;
 use tiny_skia::{
-    Color, FilterQuality, IntSize, Paint, PathBuilder, Pixmap, PixmapPaint, Rect, Stroke,
-    Transform,
+    Color, FilterQuality, IntSize, Paint, PathBuilder, Pixmap, PixmapPaint, Rect, Stroke, Transform,
 };
 
 use crate::pdf::{self, Op, PAGE_H, PAGE_NUMBER, PAGE_NUMBER_Y, PAGE_W, Style};
@@ -73,7 +72,9 @@ fn encode(pixmap: &Pixmap) -> Result<Vec<u8>, DocError> {
         )
     } else {
         (
-            rgba.chunks_exact(4).flat_map(|p| [p[0], p[1], p[2]]).collect(),
+            rgba.chunks_exact(4)
+                .flat_map(|p| [p[0], p[1], p[2]])
+                .collect(),
             image::ExtendedColorType::Rgb8,
         )
     };

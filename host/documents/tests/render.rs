@@ -303,7 +303,10 @@ fn the_page_images_are_the_pdfs_pages() {
     let path = dir.join("pages-reference.pdf");
     std::fs::write(&path, &pdf).unwrap();
     let pages = bantong_documents::pages::render(&doc, &fonts, &pictures).expect("pages");
-    let info = Command::new("pdfinfo").arg(&path).output().expect("pdfinfo runs");
+    let info = Command::new("pdfinfo")
+        .arg(&path)
+        .output()
+        .expect("pdfinfo runs");
     let info = String::from_utf8_lossy(&info.stdout);
     let count: usize = info
         .lines()
@@ -318,7 +321,15 @@ fn the_page_images_are_the_pdfs_pages() {
         // Poppler's page at the same width.
         let stem = dir.join(format!("pages-poppler-{}", n + 1));
         let status = Command::new("pdftoppm")
-            .args(["-png", "-gray", "-singlefile", "-scale-to-x", "1000", "-scale-to-y", "1414"])
+            .args([
+                "-png",
+                "-gray",
+                "-singlefile",
+                "-scale-to-x",
+                "1000",
+                "-scale-to-y",
+                "1414",
+            ])
             .args(["-f", &(n + 1).to_string(), "-l", &(n + 1).to_string()])
             .arg(&path)
             .arg(&stem)

@@ -92,12 +92,12 @@ pub async fn render_pages(
         .map_err(|_| RenderError::Unavailable("rendering is shutting down".into()))?;
     let dir = font_dir.to_owned();
     tokio::task::spawn_blocking(move || {
-        bantong_documents::pages::render(&doc, fonts(&dir)?.as_ref(), &pictures).map_err(|e| {
-            match e {
+        bantong_documents::pages::render(&doc, fonts(&dir)?.as_ref(), &pictures).map_err(
+            |e| match e {
                 DocError::Invalid(m) => RenderError::Invalid(m),
                 other => RenderError::Unavailable(other.to_string()),
-            }
-        })
+            },
+        )
     })
     .await
     .map_err(|e| RenderError::Unavailable(format!("rendering stopped: {e}")))?

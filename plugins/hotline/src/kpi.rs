@@ -1625,7 +1625,10 @@ mod tests {
         let within = json["overall"]["answered_within"]["definition"]
             .as_str()
             .unwrap();
-        assert!(within.starts_with("15秒接通率 = 15秒内接通量 / (呼入量 − 等待不足5秒的放弃量)"), "{within}");
+        assert!(
+            within.starts_with("15秒接通率 = 15秒内接通量 / (呼入量 − 等待不足5秒的放弃量)"),
+            "{within}"
+        );
         assert!(!within.contains("answer_within_s") && !within.contains("short_abandon_s"));
         assert_eq!(json["overall"]["average_wait"]["unit"], "seconds");
         assert_eq!(json["overall"]["average_wait"]["value"], 13.5);

@@ -11,7 +11,7 @@ use bantong_hall_kit::document::{Cell, Chart, ChartKind, Document, NamedFigure, 
 use bantong_hall_kit::figure::{Figure, Lang};
 use serde::{Deserialize, Serialize};
 
-use crate::monthly::Narrative;
+use crate::monthly::{Narrative, closing, opening, paragraphs};
 use crate::sources::{Hall, HotlineKpis, Scorecard, Source};
 
 /// One month of the year as read.
@@ -88,7 +88,7 @@ fn month_label(month: &str) -> String {
 }
 
 /// Why a module's section is empty: not installed in any month, or failed.
-fn missing<T>(sources: &[&Source<T>], module_zh: &str) -> Option<String> {
+pub(crate) fn missing<T>(sources: &[&Source<T>], module_zh: &str) -> Option<String> {
     if sources.iter().any(|s| s.data().is_some()) {
         return None;
     }
@@ -112,11 +112,12 @@ pub fn document(
     issuer: &str,
     date: &str,
 ) -> Document {
-    let mut doc = Document::new("政务服务监督检查工作报告");
-    doc.subtitle = Some(format!("{}年度", inputs.year));
-    doc.issuer = Some(issuer.to_owned());
-    doc.date = Some(date.to_owned());
-    doc.cover = true;
+    let mut doc = opening(
+        "政务服务监督检查工作报告",
+        format!("{}年度", inputs.year),
+        issuer,
+        date,
+    );
     let cards = cards(inputs);
     let scorecards: Vec<&Source<Scorecard>> = inputs.months.iter().map(|m| &m.scorecard).collect();
 
@@ -229,20 +230,13 @@ pub fn document(
         hotline(&mut doc, inputs);
     }
 
-    doc.heading(1, "意见建议");
-    let proposals = if narrative.next_steps.trim().is_empty() {
-        DEFAULT_PROPOSALS
-    } else {
-        narrative.next_steps.as_str()
-    };
-    paragraphs(&mut doc, proposals);
+    closing(
+        &mut doc,
+        "意见建议",
+        &narrative.next_steps,
+        DEFAULT_PROPOSALS,
+    );
     doc
-}
-
-fn paragraphs(doc: &mut Document, text: &str) {
-    for p in text.split('\n').filter(|p| !p.trim().is_empty()) {
-        doc.paragraph(p.trim());
-    }
 }
 
 fn halls_by_month(doc: &mut Document, inputs: &AnnualInputs, cards: &[(&str, &Scorecard)]) {

@@ -5,8 +5,8 @@
 //! the leading halls named and the halls in the last three places two
 //! months running flagged for a talk (约谈). Pure, like the other reports.
 //!
-//! The scheme: 综合得分 = 检查得分 × 50% + 整改完成率 × 20% + 好评率 × 15%
-//! + 满意率 × 15% (rates as percentages, so every part is out of 100). A
+//! The scheme: 综合得分 = 检查得分 × 50% + 整改完成率 × 20% + 好评率 ×
+//! 15% + 满意率 × 15% (rates as percentages, so every part is out of 100). A
 //! hall without a part this month (no problem to rectify, no rating, no
 //! survey answer) is scored on the parts it has, their weights scaled up
 //! to 100%; a hall without an inspection score is not ranked. The scheme
@@ -17,7 +17,7 @@ use bantong_hall_kit::figure::Figure;
 use serde::{Deserialize, Serialize};
 
 use crate::month::Month;
-use crate::monthly::{Narrative, short_name};
+use crate::monthly::{Narrative, closing, month_of, opening, paragraphs, short_name};
 use crate::sources::{Hall, HallRow, Scorecard, Source};
 
 /// What the report is drafted from.
@@ -166,15 +166,8 @@ pub fn document(
     issuer: &str,
     date: &str,
 ) -> Document {
-    let month: Month = inputs.month.parse().unwrap_or(Month {
-        year: 2000,
-        month: 1,
-    });
-    let mut doc = Document::new("政务服务绩效考评报告");
-    doc.subtitle = Some(month.zh());
-    doc.issuer = Some(issuer.to_owned());
-    doc.date = Some(date.to_owned());
-    doc.cover = true;
+    let month = month_of(&inputs.month);
+    let mut doc = opening("政务服务绩效考评报告", month.zh(), issuer, date);
 
     doc.heading(1, "考评办法");
     doc.paragraph(format!(
@@ -236,9 +229,7 @@ pub fn document(
     }
     let unranked = rows.len() - ranked.len();
     if unranked > 0 {
-        doc.paragraph(format!(
-            "另有{unranked}个中心本月无检查得分，未参加排名。"
-        ));
+        doc.paragraph(format!("另有{unranked}个中心本月无检查得分，未参加排名。"));
     }
 
     doc.heading(1, "先进与后进");
@@ -248,7 +239,11 @@ pub fn document(
             .collect::<Vec<_>>()
             .join("、")
     };
-    let top: Vec<&Evaluated> = ranked.iter().copied().filter(|r| r.rank <= Some(3)).collect();
+    let top: Vec<&Evaluated> = ranked
+        .iter()
+        .copied()
+        .filter(|r| r.rank <= Some(3))
+        .collect();
     if top.is_empty() {
         doc.paragraph("本月无参加排名的中心。");
     } else {
@@ -259,9 +254,7 @@ pub fn document(
     }
     let twice = twice_last(&rows, &before);
     if twice.is_empty() {
-        doc.paragraph(format!(
-            "本月没有连续两个月排名后{LAST_PLACES}位的中心。"
-        ));
+        doc.paragraph(format!("本月没有连续两个月排名后{LAST_PLACES}位的中心。"));
     } else {
         let flagged: Vec<&Evaluated> = rows.iter().filter(|r| twice.contains(&r.hall)).collect();
         doc.paragraph(format!(
@@ -269,23 +262,13 @@ pub fn document(
             names(&flagged)
         ));
     }
-    for p in narrative
-        .evaluation
-        .split('\n')
-        .filter(|p| !p.trim().is_empty())
-    {
-        doc.paragraph(p.trim());
-    }
-
-    doc.heading(1, "下步工作");
-    let steps = if narrative.next_steps.trim().is_empty() {
-        DEFAULT_NEXT_STEPS
-    } else {
-        narrative.next_steps.as_str()
-    };
-    for p in steps.split('\n').filter(|p| !p.trim().is_empty()) {
-        doc.paragraph(p.trim());
-    }
+    paragraphs(&mut doc, &narrative.evaluation);
+    closing(
+        &mut doc,
+        "下步工作",
+        &narrative.next_steps,
+        DEFAULT_NEXT_STEPS,
+    );
     doc
 }
 
@@ -298,7 +281,12 @@ mod tests {
     use super::*;
     use crate::monthly::texts;
 
-    fn row(hall: &str, score: u64, completion: Option<(u64, u64)>, good: Option<(u64, u64)>) -> HallRow {
+    fn row(
+        hall: &str,
+        score: u64,
+        completion: Option<(u64, u64)>,
+        good: Option<(u64, u64)>,
+    ) -> HallRow {
         HallRow {
             hall: hall.into(),
             hall_name: format!("{hall}行政综合服务中心"),
@@ -407,10 +395,16 @@ mod tests {
         );
         doc.check().unwrap();
         let t = texts(&doc);
-        assert!(t.contains("综合得分 = 检查得分×50% + 整改完成率×20%"), "{t}");
+        assert!(
+            t.contains("综合得分 = 检查得分×50% + 整改完成率×20%"),
+            "{t}"
+        );
         assert!(t.contains("本月综合得分前三名：a、c、e"), "{t}");
         assert!(t.contains("f、d连续两个月综合排名后3位"), "{t}");
-        assert!(t.contains("各中心绩效考评综合排名|1,a,99.00,—,—,—,99.00,—"), "{t}");
+        assert!(
+            t.contains("各中心绩效考评综合排名|1,a,99.00,—,—,—,99.00,—"),
+            "{t}"
+        );
     }
 
     #[test]

@@ -107,6 +107,45 @@ pub fn title(month: Month) -> String {
     format!("{}政务服务监督检查月报", month.zh())
 }
 
+/// Every report's opening: its title and period on a cover with the
+/// issuing unit and the date.
+pub(crate) fn opening(title: &str, period: String, issuer: &str, date: &str) -> Document {
+    let mut doc = Document::new(title);
+    doc.subtitle = Some(period);
+    doc.issuer = Some(issuer.to_owned());
+    doc.date = Some(date.to_owned());
+    doc.cover = true;
+    doc
+}
+
+/// People's text as paragraphs, one per non-empty line.
+pub(crate) fn paragraphs(doc: &mut Document, text: &str) {
+    for p in text.split('\n').filter(|p| !p.trim().is_empty()) {
+        doc.paragraph(p.trim());
+    }
+}
+
+/// A closing section: `heading`, then what people wrote or, when they
+/// wrote nothing, the standard text.
+pub(crate) fn closing(doc: &mut Document, heading: &str, written: &str, standard: &str) {
+    doc.heading(1, heading);
+    let text = if written.trim().is_empty() {
+        standard
+    } else {
+        written
+    };
+    paragraphs(doc, text);
+}
+
+/// The month a report's inputs name (January 2000 for a malformed one,
+/// which the plugin never stores).
+pub(crate) fn month_of(text: &str) -> Month {
+    text.parse().unwrap_or(Month {
+        year: 2000,
+        month: 1,
+    })
+}
+
 /// Drafts the document.
 pub fn document(
     inputs: &MonthlyInputs,
@@ -114,15 +153,8 @@ pub fn document(
     issuer: &str,
     date: &str,
 ) -> Document {
-    let month: Month = inputs.month.parse().unwrap_or(Month {
-        year: 2000,
-        month: 1,
-    });
-    let mut doc = Document::new("政务服务监督检查月报");
-    doc.subtitle = Some(month.zh());
-    doc.issuer = Some(issuer.to_owned());
-    doc.date = Some(date.to_owned());
-    doc.cover = true;
+    let month = month_of(&inputs.month);
+    let mut doc = opening("政务服务监督检查月报", month.zh(), issuer, date);
 
     let card = inputs.scorecard.data();
     overview(&mut doc, inputs, card, narrative, month);

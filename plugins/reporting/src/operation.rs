@@ -9,7 +9,7 @@ use bantong_hall_kit::document::{Cell, Document, NamedFigure};
 use bantong_hall_kit::figure::{Figure, Lang};
 
 use crate::month::Month;
-use crate::monthly::{Narrative, named, short_name};
+use crate::monthly::{Narrative, closing, month_of, named, opening, paragraphs, short_name};
 use crate::sources::{HotlineKpis, ModuleFigures, OperationInputs, Scorecard, Source};
 
 /// The title of the report of `month`.
@@ -71,15 +71,8 @@ pub fn document(
     issuer: &str,
     date: &str,
 ) -> Document {
-    let month: Month = inputs.month.parse().unwrap_or(Month {
-        year: 2000,
-        month: 1,
-    });
-    let mut doc = Document::new("政务服务项目运行报告");
-    doc.subtitle = Some(month.zh());
-    doc.issuer = Some(issuer.to_owned());
-    doc.date = Some(date.to_owned());
-    doc.cover = true;
+    let month = month_of(&inputs.month);
+    let mut doc = opening("政务服务项目运行报告", month.zh(), issuer, date);
 
     doc.heading(1, "基本情况");
     doc.paragraph(format!(
@@ -102,25 +95,18 @@ pub fn document(
     supervision(&mut doc, &inputs.scorecard);
     evaluation(&mut doc, &inputs.scorecard, narrative);
 
-    doc.heading(1, "下步工作");
-    let steps = if narrative.next_steps.trim().is_empty() {
-        DEFAULT_NEXT_STEPS
-    } else {
-        narrative.next_steps.as_str()
-    };
-    paragraphs(&mut doc, steps);
+    closing(
+        &mut doc,
+        "下步工作",
+        &narrative.next_steps,
+        DEFAULT_NEXT_STEPS,
+    );
     doc
 }
 
 /// Printed when nobody wrote 下步工作.
 pub const DEFAULT_NEXT_STEPS: &str =
     "对照本报告所列指标，补齐未达标项目；未安装模块的运行数据纳入下一阶段建设计划。";
-
-fn paragraphs(doc: &mut Document, text: &str) {
-    for p in text.split('\n').filter(|p| !p.trim().is_empty()) {
-        doc.paragraph(p.trim());
-    }
-}
 
 fn hotline(doc: &mut Document, source: &Source<HotlineKpis>) {
     doc.heading(1, "一号统领热线运行");

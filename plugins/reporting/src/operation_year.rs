@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::annual::{AnnualInputs, sum_figures};
 use crate::evaluation::{self, LAST_PLACES};
-use crate::monthly::{Narrative, short_name};
+use crate::monthly::{Narrative, closing, opening, paragraphs, short_name};
 use crate::operation::module_section;
 use crate::sources::{ModuleFigures, Scorecard, Source};
 
@@ -126,11 +126,12 @@ pub fn document(
     date: &str,
 ) -> Document {
     let year = inputs.months.year;
-    let mut doc = Document::new("政务服务项目年度运行报告");
-    doc.subtitle = Some(format!("{year}年度"));
-    doc.issuer = Some(issuer.to_owned());
-    doc.date = Some(date.to_owned());
-    doc.cover = true;
+    let mut doc = opening(
+        "政务服务项目年度运行报告",
+        format!("{year}年度"),
+        issuer,
+        date,
+    );
     let cards = cards(&inputs.months);
 
     doc.heading(1, "全年基本情况");
@@ -139,17 +140,17 @@ pub fn document(
         inputs.months.halls.len(),
         cards.len()
     ));
-    for p in narrative.overview.split('\n').filter(|p| !p.trim().is_empty()) {
-        doc.paragraph(p.trim());
-    }
+    paragraphs(&mut doc, &narrative.overview);
 
     module_section(&mut doc, "人员配置与考勤", &inputs.staffing, "人事管理");
     module_section(&mut doc, "培训与考试", &inputs.training, "培训考试");
     doc.heading(1, "一号统领热线运行");
-    if inputs.months.months.iter().any(|m| m.hotline.data().is_some()) {
-        crate::annual::hotline(&mut doc, &inputs.months);
-    } else {
-        doc.paragraph("“一号统领（热线）”模块未安装，本节无数据。");
+    let hotlines: Vec<&Source<_>> = inputs.months.months.iter().map(|m| &m.hotline).collect();
+    match crate::annual::missing(&hotlines, "一号统领（热线）") {
+        Some(why) => {
+            doc.paragraph(why);
+        }
+        None => crate::annual::hotline(&mut doc, &inputs.months),
     }
     module_section(
         &mut doc,
@@ -163,12 +164,16 @@ pub fn document(
         doc.paragraph("“监督促效”模块未安装，本节无数据。");
     } else {
         let ratings: u64 = cards.iter().map(|c| c.overall.ratings).sum();
-        doc.paragraph(format!(
-            "全年各中心评价器、一体机共收到评价{ratings}条。"
-        ));
+        doc.paragraph(format!("全年各中心评价器、一体机共收到评价{ratings}条。"));
         let items: Vec<NamedFigure> = [
-            named("全年好评率", year_of(&cards, |c| c.overall.good_rate.as_ref())),
-            named("全年差评率", year_of(&cards, |c| c.overall.bad_rate.as_ref())),
+            named(
+                "全年好评率",
+                year_of(&cards, |c| c.overall.good_rate.as_ref()),
+            ),
+            named(
+                "全年差评率",
+                year_of(&cards, |c| c.overall.bad_rate.as_ref()),
+            ),
             named(
                 "全年实名差评回访率",
                 year_of(&cards, |c| c.overall.callback_rate.as_ref()),
@@ -185,11 +190,26 @@ pub fn document(
         doc.paragraph("“监督促效”模块未安装，本节无数据。");
     } else {
         let items: Vec<NamedFigure> = [
-            named("全年月覆盖率", year_of(&cards, |c| c.overall.coverage.as_ref())),
-            named("全年发现问题数", year_of(&cards, |c| c.overall.problems.as_ref())),
-            named("全年整改完成率", year_of(&cards, |c| c.overall.completion.as_ref())),
-            named("全年按期整改率", year_of(&cards, |c| c.overall.on_time.as_ref())),
-            named("全年屡查屡犯率", year_of(&cards, |c| c.overall.recurrence.as_ref())),
+            named(
+                "全年月覆盖率",
+                year_of(&cards, |c| c.overall.coverage.as_ref()),
+            ),
+            named(
+                "全年发现问题数",
+                year_of(&cards, |c| c.overall.problems.as_ref()),
+            ),
+            named(
+                "全年整改完成率",
+                year_of(&cards, |c| c.overall.completion.as_ref()),
+            ),
+            named(
+                "全年按期整改率",
+                year_of(&cards, |c| c.overall.on_time.as_ref()),
+            ),
+            named(
+                "全年屡查屡犯率",
+                year_of(&cards, |c| c.overall.recurrence.as_ref()),
+            ),
             named(
                 "全年满意率（满意度调查）",
                 year_of(&cards, |c| c.overall.satisfaction.as_ref()),
@@ -240,19 +260,13 @@ pub fn document(
             rows,
         );
     }
-    for p in narrative.evaluation.split('\n').filter(|p| !p.trim().is_empty()) {
-        doc.paragraph(p.trim());
-    }
-
-    doc.heading(1, "下一年度工作");
-    let steps = if narrative.next_steps.trim().is_empty() {
-        DEFAULT_NEXT_STEPS
-    } else {
-        narrative.next_steps.as_str()
-    };
-    for p in steps.split('\n').filter(|p| !p.trim().is_empty()) {
-        doc.paragraph(p.trim());
-    }
+    paragraphs(&mut doc, &narrative.evaluation);
+    closing(
+        &mut doc,
+        "下一年度工作",
+        &narrative.next_steps,
+        DEFAULT_NEXT_STEPS,
+    );
     doc
 }
 
@@ -318,16 +332,30 @@ mod tests {
             training: Source::Absent,
             door_service: Source::Absent,
         };
-        let doc = document(&inputs, &Narrative::default(), "区政务服务管理局", "2027年1月5日");
+        let doc = document(
+            &inputs,
+            &Narrative::default(),
+            "区政务服务管理局",
+            "2027年1月5日",
+        );
         doc.check().unwrap();
         let t = texts(&doc);
         // 10/40, not the mean of 90% and 3.3%.
         assert!(t.contains("全年好评率：25.0%（10/40）"), "{t}");
-        assert!(t.contains("全年各中心评价器、一体机共收到评价40条。"), "{t}");
+        assert!(
+            t.contains("全年各中心评价器、一体机共收到评价40条。"),
+            "{t}"
+        );
         // b: (80 + 100) / 2 = 90 ahead of a: (90 + 70) / 2 = 80.
-        assert!(t.contains("各中心年度绩效考评|1,b镇,2,90.00,2,0;2,a镇,2,80.00,2,0"), "{t}");
+        assert!(
+            t.contains("各中心年度绩效考评|1,b镇,2,90.00,2,0;2,a镇,2,80.00,2,0"),
+            "{t}"
+        );
         assert!(t.contains("“人事管理”模块未安装，本节无数据。"), "{t}");
-        assert!(t.contains("“一号统领（热线）”模块未安装，本节无数据。"), "{t}");
+        assert!(
+            t.contains("“一号统领（热线）”模块未安装，本节无数据。"),
+            "{t}"
+        );
         assert!(t.contains(DEFAULT_NEXT_STEPS));
     }
 }

@@ -265,4 +265,3 @@ pub async fn seed(app: &TestApp, n: usize, year: i64) -> (usize, Duration) {
     }
     (docs, started.elapsed())
 }
-

@@ -243,4 +243,3 @@ pub async fn seed(app: &TestApp, problems: usize) -> (usize, Duration) {
     }
     (docs.len(), started.elapsed())
 }
-

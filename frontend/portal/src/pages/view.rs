@@ -642,7 +642,11 @@ pub fn cell(value: Option<&Value>, kind: &str, labels: &[(String, String)], l: L
             let n = |k: &str| value.get(k).and_then(Value::as_u64).unwrap_or(0);
             let state = value.get("state").and_then(Value::as_str).unwrap_or("");
             let label = value
-                .get(if l == Locale::Zh { "label_zh" } else { "label_en" })
+                .get(if l == Locale::Zh {
+                    "label_zh"
+                } else {
+                    "label_en"
+                })
                 .map(text_of)
                 .unwrap_or_default();
             let class = format!("progress progress-{state}");

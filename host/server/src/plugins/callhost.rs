@@ -274,8 +274,13 @@ impl ServerCallHost {
         spec: &str,
         hall: Option<&str>,
         with_pictures: bool,
-    ) -> Result<(bantong_hall_kit::document::Document, bantong_documents::Pictures), HostError>
-    {
+    ) -> Result<
+        (
+            bantong_hall_kit::document::Document,
+            bantong_documents::Pictures,
+        ),
+        HostError,
+    > {
         self.writable()?;
         self.require(&Capability::Documents)?;
         if !self.scope.halls.can_write(hall) {
@@ -619,7 +624,11 @@ impl CallHost for ServerCallHost {
             wit::DocumentFormat::Xlsx => bantong_documents::Format::Xlsx,
         };
         let (doc, pictures) = self
-            .document_input(&spec, hall.as_deref(), format != bantong_documents::Format::Xlsx)
+            .document_input(
+                &spec,
+                hall.as_deref(),
+                format != bantong_documents::Format::Xlsx,
+            )
             .await?;
         let (bytes, content_type) =
             crate::documents::render(&self.index.font_dir(), format, doc, pictures)
@@ -640,7 +649,10 @@ impl CallHost for ServerCallHost {
             .map_err(render_to_host)?;
         let mut refs = Vec::with_capacity(pages.len());
         for png in &pages {
-            refs.push(self.keep_document(png, "image/png", hall.as_deref()).await?);
+            refs.push(
+                self.keep_document(png, "image/png", hall.as_deref())
+                    .await?,
+            );
         }
         Ok(refs)
     }

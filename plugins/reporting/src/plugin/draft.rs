@@ -9,11 +9,11 @@ use serde::{Deserialize, Serialize};
 
 use crate::annual::{self, AnnualInputs, MonthRead};
 use crate::evaluation::{self, EvaluationInputs};
-use crate::operation_year::{self, OperationYearInputs};
 use crate::generation::Generation;
 use crate::month::{Month, date_zh};
 use crate::monthly::{self, Narrative};
 use crate::operation;
+use crate::operation_year::{self, OperationYearInputs};
 use crate::period::Period;
 use crate::sources::{Hall, MonthlyInputs, OperationInputs, Problem, Source};
 use crate::workflow::Status;
@@ -140,8 +140,10 @@ impl Inputs {
             }
             Inputs::OperationYear(o) => {
                 let first = o.months.months.first();
-                let (s, sd) = first.map_or(("absent", "未安装".to_owned()), |m| state(&m.scorecard));
-                let (h, hd) = first.map_or(("absent", "未安装".to_owned()), |m| state(&m.hotline));
+                let (s, sd) =
+                    first.map_or(("absent", "未安装".to_owned()), |m| state(&m.scorecard));
+                let (h, hd) =
+                    first.map_or(("absent", "未安装".to_owned()), |m| state(&m.hotline));
                 return vec![
                     ("监督促效", s, sd),
                     ("一号统领（热线）", h, hd),
@@ -402,9 +404,7 @@ pub fn document(report: &Report, date_ms: i64) -> Option<Document> {
         Inputs::Annual(i) => annual::document(i, &report.narrative, &issuer, &date),
         Inputs::Operation(i) => operation::document(i, &report.narrative, &issuer, &date),
         Inputs::Evaluation(i) => evaluation::document(i, &report.narrative, &issuer, &date),
-        Inputs::OperationYear(i) => {
-            operation_year::document(i, &report.narrative, &issuer, &date)
-        }
+        Inputs::OperationYear(i) => operation_year::document(i, &report.narrative, &issuer, &date),
     };
     if let Some(what) = &report.what_changed {
         // A correction says so on its first page.

@@ -400,12 +400,18 @@ pub fn refresh(req: Request) -> HandlerResult {
     let id = req.param("id").unwrap_or_default();
     let mut doc = load(id)?;
     doc.body.period().map_err(|e| invalid("报告期间无效", e))?;
-    let failed = doc.body.generation.as_ref().is_some_and(|g| g.error.is_some());
+    let failed = doc
+        .body
+        .generation
+        .as_ref()
+        .is_some_and(|g| g.error.is_some());
     if workflow::editable(doc.body.status) {
         doc.body.history.push(step(c, "refreshed", "重新读取数据"));
         generate::start(id, &mut doc.body, true, &c.user_id)?;
     } else if failed && doc.body.status != Status::Issued && doc.body.status != Status::Superseded {
-        doc.body.history.push(step(c, "regenerated", "重新生成文件"));
+        doc.body
+            .history
+            .push(step(c, "regenerated", "重新生成文件"));
         generate::start(id, &mut doc.body, false, &c.user_id)?;
     } else {
         require_draft(&doc.body)?;

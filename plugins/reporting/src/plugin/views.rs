@@ -17,7 +17,11 @@ const KINDS: &[(&str, &str, &str)] = &[
     ("annual", "年度工作报告", "Annual report"),
     ("operation", "项目运行报告", "Operation report"),
     ("evaluation", "绩效考评报告", "Performance evaluation"),
-    ("annual_operation", "年度项目运行报告", "Annual operation report"),
+    (
+        "annual_operation",
+        "年度项目运行报告",
+        "Annual operation report",
+    ),
 ];
 
 pub fn all() -> Vec<View> {
