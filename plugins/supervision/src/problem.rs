@@ -208,7 +208,9 @@ pub struct Problem {
     /// recurrence window (屡查屡犯).
     #[serde(default)]
     pub recurrent: bool,
-    /// Every step.
+    /// Every step (left out when empty: a list row's problem, whose
+    /// history is taken apart).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub history: Vec<Step>,
 }
 

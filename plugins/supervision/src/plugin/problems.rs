@@ -5,7 +5,7 @@
 use bantong_hall_kit::time::{local_date, local_time};
 use bantong_sdk::storage::{self, Op, Query, Write};
 use bantong_sdk::{Caller, HandlerResult, Request, Response, blobs, clock, directory};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use super::docs::{FOLLOWUPS, FollowupDoc, PROBLEMS, ProblemDoc};
@@ -54,7 +54,9 @@ pub fn view(
     names: &std::collections::BTreeMap<String, String>,
     now: i64,
 ) -> Value {
-    let (mut v, history) = row(id, doc.problem.clone(), names, now);
+    let mut p = doc.problem.clone();
+    let history = std::mem::take(&mut p.history);
+    let mut v = serde_json::to_value(Row::of(id, &p, &history, names, now)).unwrap_or_default();
     v["history"] = history
         .iter()
         .map(|step| {
@@ -66,55 +68,75 @@ pub fn view(
     v
 }
 
-/// A problem as a row of the 问题清单, and its history apart (a list page
-/// neither serialises nor annotates the histories it does not show).
-fn row(
-    id: &str,
-    mut p: Problem,
-    names: &std::collections::BTreeMap<String, String>,
-    now: i64,
-) -> (Value, Vec<Step>) {
-    let history = std::mem::take(&mut p.history);
-    let mut v = serde_json::to_value(&p).unwrap_or_default();
-    if let Some(o) = v.as_object_mut() {
-        o.remove("history");
-    }
-    v["id"] = json!(id);
-    v["hall_name"] = json!(names.get(&p.hall).unwrap_or(&p.hall));
-    v["state_zh"] = json!(p.state.zh());
-    v["source_zh"] = json!(p.source.zh());
-    v["overdue"] = json!(p.is_overdue(now));
-    v["due_text"] = json!(local_time(p.due_ms));
-    // For the portal's image and file columns.
-    v["photos"] = json!(
-        p.evidence
-            .iter()
-            .filter(|e| e
-                .content_type
-                .as_deref()
-                .is_none_or(|t| t.starts_with("image/")))
-            .map(|e| e.sha256.as_str())
+/// A problem as a row of the 问题清单: the problem (its history taken
+/// apart, so not written) and what the portal shows of it, serialised
+/// straight into the answer.
+#[derive(Serialize)]
+struct Row<'a> {
+    id: &'a str,
+    #[serde(flatten)]
+    problem: &'a Problem,
+    hall_name: &'a str,
+    state_zh: &'static str,
+    source_zh: &'static str,
+    overdue: bool,
+    due_text: String,
+    /// For the portal's image and file columns.
+    photos: Vec<&'a str>,
+    report_file: Option<&'a str>,
+    flags: String,
+}
+
+impl<'a> Row<'a> {
+    fn of(
+        id: &'a str,
+        p: &'a Problem,
+        history: &'a [Step],
+        names: &'a std::collections::BTreeMap<String, String>,
+        now: i64,
+    ) -> Row<'a> {
+        let overdue = p.is_overdue(now);
+        Row {
+            id,
+            problem: p,
+            hall_name: names.get(&p.hall).unwrap_or(&p.hall),
+            state_zh: p.state.zh(),
+            source_zh: p.source.zh(),
+            overdue,
+            due_text: local_time(p.due_ms),
+            photos: p
+                .evidence
+                .iter()
+                .filter(|e| {
+                    e.content_type
+                        .as_deref()
+                        .is_none_or(|t| t.starts_with("image/"))
+                })
+                .map(|e| e.sha256.as_str())
+                .collect(),
+            report_file: history
+                .iter()
+                .rev()
+                .find_map(|s| s.file.as_ref())
+                .map(|f| f.sha256.as_str()),
+            flags: [
+                p.recurrent.then_some("屡查屡犯"),
+                overdue.then_some("逾期"),
+                (p.escalation > 0).then_some("督办中"),
+            ]
+            .into_iter()
+            .flatten()
             .collect::<Vec<_>>()
-    );
-    v["report_file"] = json!(
-        history
-            .iter()
-            .rev()
-            .find_map(|s| s.file.as_ref())
-            .map(|f| f.sha256.as_str())
-    );
-    v["flags"] = json!(
-        [
-            p.recurrent.then_some("屡查屡犯"),
-            p.is_overdue(now).then_some("逾期"),
-            (p.escalation > 0).then_some("督办中"),
-        ]
-        .into_iter()
-        .flatten()
-        .collect::<Vec<_>>()
-        .join("、")
-    );
-    (v, history)
+            .join("、"),
+        }
+    }
+}
+
+/// A page of the 问题清单.
+#[derive(Serialize)]
+struct ListPage<'a> {
+    items: Vec<Row<'a>>,
+    total: u64,
 }
 
 /// `GET /problems?hall=&month=&state=&category=&source=&overdue=1&recurrent=1`.
@@ -143,16 +165,23 @@ pub fn list(req: Request) -> HandlerResult {
     }
     // A stored problem read as the plain `Problem` (its indexed fields
     // ignored): cheaper than the flattened `ProblemDoc`.
-    let page = storage::query::<Problem>(&q)?;
+    let mut page = storage::query::<Problem>(&q)?;
     let names = settings::hall_names();
-    let items: Vec<Value> = page
+    let histories: Vec<Vec<Step>> = page
         .items
-        .into_iter()
-        .map(|d| row(&d.id, d.body, &names, now).0)
+        .iter_mut()
+        .map(|d| std::mem::take(&mut d.body.history))
         .collect();
-    Ok(Response::ok(
-        &json!({ "items": items, "total": page.total }),
-    ))
+    let items: Vec<Row<'_>> = page
+        .items
+        .iter()
+        .zip(&histories)
+        .map(|(d, h)| Row::of(&d.id, &d.body, h, &names, now))
+        .collect();
+    Ok(Response::ok(&ListPage {
+        items,
+        total: page.total,
+    }))
 }
 
 /// `GET /problems/{id}`: with its history.
