@@ -71,6 +71,17 @@ async fn a_plugin_has_the_host_render_its_report() {
         assert_eq!(r.status, StatusCode::CREATED, "pages: {}", r.json());
         let pages = r.json()["pages"].as_array().cloned().expect("pages");
         assert!(pages.len() >= 2, "{pages:?}");
+        assert_eq!(r.json()["total"], pages.len());
+        // Only the first page, of the same count.
+        let one = bailou
+            .post(
+                "/api/plugins/fixture/report",
+                json!({ "format": "pages", "rows": 60, "first": 1 }),
+            )
+            .await
+            .json();
+        assert_eq!(one["pages"].as_array().map(Vec::len), Some(1), "{one}");
+        assert_eq!(one["total"], pages.len());
         for page in &pages {
             assert_eq!(page["content_type"], "image/png");
             let sha = page["sha256"].as_str().expect("sha256");

@@ -302,7 +302,10 @@ fn the_page_images_are_the_pdfs_pages() {
     let pdf = render(&doc, Format::Pdf, &fonts, &pictures).expect("pdf");
     let path = dir.join("pages-reference.pdf");
     std::fs::write(&path, &pdf).unwrap();
-    let pages = bantong_documents::pages::render(&doc, &fonts, &pictures).expect("pages");
+    let (pages, total) =
+        bantong_documents::pages::render(&doc, &fonts, &pictures, 200).expect("pages");
+    let (first, same) = bantong_documents::pages::render(&doc, &fonts, &pictures, 2).expect("two");
+    assert_eq!((first.len(), same), (2, total), "the first two of all");
     let info = Command::new("pdfinfo")
         .arg(&path)
         .output()
@@ -313,7 +316,11 @@ fn the_page_images_are_the_pdfs_pages() {
         .find_map(|l| l.strip_prefix("Pages:"))
         .and_then(|n| n.trim().parse().ok())
         .expect("pdfinfo's page count");
-    assert_eq!(pages.len(), count, "one image per PDF page");
+    assert_eq!(
+        (pages.len(), total),
+        (count, count),
+        "one image per PDF page"
+    );
     for (n, png) in pages.iter().enumerate() {
         let ours = image::load_from_memory(png).unwrap().to_luma8();
         assert_eq!((ours.width(), ours.height()), (1000, 1414), "page {n}");

@@ -49,7 +49,9 @@ pub mod wit {
     pub use super::generated::bantong::platform::directory::{
         Hall as DirectoryHall, Person as DirectoryPerson,
     };
-    pub use super::generated::bantong::platform::documents::Format as DocumentFormat;
+    pub use super::generated::bantong::platform::documents::{
+        Format as DocumentFormat, PageImages,
+    };
     pub use super::generated::bantong::platform::log::Level;
     pub use super::generated::bantong::platform::notices::{Channel, Notice};
     pub use super::generated::bantong::platform::storage::{

@@ -16,7 +16,7 @@ use crate::bindings::wit::traits::{
 };
 use crate::bindings::wit::{
     AggregateQuery, Arrangement, BlobRef, DirectoryHall, DirectoryPerson, Document, DocumentFormat,
-    DocumentQuery, Group, HostError, Level, Notice, Page, Published, Write,
+    DocumentQuery, Group, HostError, Level, Notice, Page, PageImages, Published, Write,
 };
 
 /// What the embedder provides to one plugin call.
@@ -122,8 +122,9 @@ pub trait CallHost: Send + 'static {
         &mut self,
         spec: String,
         hall: Option<String>,
-    ) -> impl Future<Output = Result<Vec<BlobRef>, HostError>> + Send {
-        let _ = (spec, hall);
+        first: u32,
+    ) -> impl Future<Output = Result<PageImages, HostError>> + Send {
+        let _ = (spec, hall, first);
         async { Err(HostError::Denied("documents are not available here".into())) }
     }
     /// The district's holiday arrangements of the years `first..=last`
@@ -561,11 +562,12 @@ impl<H: CallHost> documents::Host for HostState<H> {
         &mut self,
         spec: String,
         hall: Option<String>,
-    ) -> WtResult<Result<Vec<BlobRef>, HostError>> {
+        first: u32,
+    ) -> WtResult<Result<PageImages, HostError>> {
         if let Err(e) = self.check_size("document description", spec.len()) {
             return Ok(Err(e));
         }
-        Ok(self.host.document_render_pages(spec, hall).await)
+        Ok(self.host.document_render_pages(spec, hall, first).await)
     }
 }
 

@@ -85,14 +85,15 @@ pub async fn render_pages(
     font_dir: &Path,
     doc: Document,
     pictures: bantong_documents::Pictures,
-) -> Result<Vec<Vec<u8>>, RenderError> {
+    first: usize,
+) -> Result<(Vec<Vec<u8>>, usize), RenderError> {
     let _permit = RENDERING
         .acquire()
         .await
         .map_err(|_| RenderError::Unavailable("rendering is shutting down".into()))?;
     let dir = font_dir.to_owned();
     tokio::task::spawn_blocking(move || {
-        bantong_documents::pages::render(&doc, fonts(&dir)?.as_ref(), &pictures).map_err(
+        bantong_documents::pages::render(&doc, fonts(&dir)?.as_ref(), &pictures, first).map_err(
             |e| match e {
                 DocError::Invalid(m) => RenderError::Invalid(m),
                 other => RenderError::Unavailable(other.to_string()),

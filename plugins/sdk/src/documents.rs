@@ -29,10 +29,18 @@ pub fn render<T: Serialize>(format: Format, doc: &T, hall: Option<&str>) -> Resu
     Ok(wit::render(format, &spec, hall)?)
 }
 
-/// Renders `doc` as its PDF's pages in PNG images (1000 pixels wide, since
-/// WIT 0.1.5), each stored for `hall`, in page order: a preview any
-/// browser shows. At most 200 pages.
-pub fn render_pages<T: Serialize>(doc: &T, hall: Option<&str>) -> Result<Vec<BlobRef>, Error> {
+/// The first pages of a document as images, and its page count.
+pub use wit::PageImages;
+
+/// Renders the first `first` pages (at most 200) of `doc`'s PDF as PNG
+/// images (1000 pixels wide, since WIT 0.1.5), each stored for `hall`, in
+/// page order, with the document's page count: a preview any browser
+/// shows.
+pub fn render_pages<T: Serialize>(
+    doc: &T,
+    hall: Option<&str>,
+    first: u32,
+) -> Result<PageImages, Error> {
     let spec = serde_json::to_string(doc).map_err(|e| Error::Json(e.to_string()))?;
-    Ok(wit::render_pages(&spec, hall)?)
+    Ok(wit::render_pages(&spec, hall, first)?)
 }

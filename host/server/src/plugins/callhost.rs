@@ -642,11 +642,14 @@ impl CallHost for ServerCallHost {
         &mut self,
         spec: String,
         hall: Option<String>,
-    ) -> Result<Vec<wit::BlobRef>, HostError> {
+        first: u32,
+    ) -> Result<wit::PageImages, HostError> {
         let (doc, pictures) = self.document_input(&spec, hall.as_deref(), true).await?;
-        let pages = crate::documents::render_pages(&self.index.font_dir(), doc, pictures)
-            .await
-            .map_err(render_to_host)?;
+        let first = usize::try_from(first).unwrap_or(usize::MAX);
+        let (pages, total) =
+            crate::documents::render_pages(&self.index.font_dir(), doc, pictures, first)
+                .await
+                .map_err(render_to_host)?;
         let mut refs = Vec::with_capacity(pages.len());
         for png in &pages {
             refs.push(
@@ -654,7 +657,10 @@ impl CallHost for ServerCallHost {
                     .await?,
             );
         }
-        Ok(refs)
+        Ok(wit::PageImages {
+            pages: refs,
+            total: u32::try_from(total).unwrap_or(u32::MAX),
+        })
     }
 
     async fn notice_send(&mut self, n: wit::Notice) -> Result<String, HostError> {

@@ -48,10 +48,13 @@ pub struct Files {
     pub docx: FileRef,
     /// The figures.
     pub xlsx: FileRef,
-    /// The PDF's pages as PNG images, in order (none for files made
+    /// The PDF's first pages as PNG images, in order (none for files made
     /// before previews existed).
     #[serde(default)]
     pub pages: Vec<FileRef>,
+    /// The PDF's page count.
+    #[serde(default)]
+    pub page_count: u32,
 }
 
 /// The files a generation has made so far.
@@ -65,6 +68,8 @@ pub struct PartFiles {
     pub xlsx: Option<FileRef>,
     #[serde(default)]
     pub pages: Vec<FileRef>,
+    #[serde(default)]
+    pub page_count: u32,
 }
 
 impl PartFiles {
@@ -75,6 +80,7 @@ impl PartFiles {
             docx: self.docx.clone()?,
             xlsx: self.xlsx.clone()?,
             pages: self.pages.clone(),
+            page_count: self.page_count,
         })
     }
 }
@@ -432,6 +438,7 @@ pub fn render_in(doc: &Document, hall: Option<&str>) -> Result<Files, Error> {
         docx: file(Format::Docx)?,
         xlsx: file(Format::Xlsx)?,
         pages: Vec::new(),
+        page_count: 0,
     })
 }
 

@@ -13,6 +13,11 @@ use super::REPORTS;
 use super::draft::{self, FileRef, PartFiles, Report};
 use crate::generation::{Generation, Stage};
 
+/// The pages the preview shows: a report's text and tables come first;
+/// its appendices (a month's 问题清单 runs to a hundred pages) are read in
+/// the PDF.
+pub const PREVIEW_PAGES: u32 = 30;
+
 /// The topic of a generation's stages (published and subscribed by this
 /// plugin only).
 pub const TOPIC: &str = "reporting.generate";
@@ -135,8 +140,11 @@ fn run(stage: Stage, report: &mut Report, date_ms: i64) -> Result<(), String> {
         Stage::Docx => part.docx = Some(file(Format::Docx)?),
         Stage::Xlsx => part.xlsx = Some(file(Format::Xlsx)?),
         Stage::Pages => {
-            part.pages = documents::render_pages(&doc, None)
-                .map_err(|e| e.to_string())?
+            let drawn =
+                documents::render_pages(&doc, None, PREVIEW_PAGES).map_err(|e| e.to_string())?;
+            part.page_count = drawn.total;
+            part.pages = drawn
+                .pages
                 .into_iter()
                 .map(|b| FileRef {
                     sha256: b.sha256,

@@ -201,6 +201,11 @@ fn view(id: &str, r: &Report, audience: Audience<'_>) -> Result<Value, Response>
         "files": r.files,
         // The preview: the PDF's pages as images.
         "pages": r.files.as_ref().map(|f| f.pages.iter().map(|p| p.sha256.clone()).collect::<Vec<_>>()),
+        "preview_note": r.files.as_ref().filter(|f| (f.pages.len() as u32) < f.page_count).map(|f| format!(
+            "预览显示前{}页（共{}页），完整内容请下载 PDF。",
+            f.pages.len(),
+            f.page_count
+        )),
         "generating": generate::running(r),
         "progress": progress,
         "figures_read_ms": r.inputs.as_ref().map(|i| i.read_ms()),

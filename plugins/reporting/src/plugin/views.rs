@@ -53,6 +53,7 @@ pub fn all() -> Vec<View> {
             .column("what_changed", "更正内容", "Correction")
             .column_typed("received", "已签收", "Receipts", "number")
             .column_typed("pages", "预览（PDF 各页）", "Preview (the PDF's pages)", "pages")
+            .column("preview_note", "预览说明", "About the preview")
             .set("history_field", "history")
             .set("actions_route", "/reports/{id}/actions")
             // The page reloads itself while the files are being made.
