@@ -134,30 +134,12 @@ fn follow(state: RwSignal<Value>, connected: RwSignal<bool>) {
 /// failed read keeps the last one.
 #[cfg(feature = "hydrate")]
 fn refresh(modules: RwSignal<Option<Value>>) {
-    use leptos::wasm_bindgen::JsCast;
-    use leptos::wasm_bindgen::closure::Closure;
-    let Some(window) = web_sys::window() else {
-        return;
-    };
-    let tick = Closure::<dyn FnMut()>::new(move || {
+    super::every(60_000, move || {
         leptos::task::spawn_local(async move {
             if let Ok(v) = api::get::<Value>(COMMAND.into()).await {
                 modules.set(Some(v));
             }
         });
-    });
-    let Ok(id) = window.set_interval_with_callback_and_timeout_and_arguments_0(
-        tick.as_ref().unchecked_ref(),
-        60_000,
-    ) else {
-        return;
-    };
-    let handle = send_wrapper::SendWrapper::new(tick);
-    on_cleanup(move || {
-        if let Some(w) = web_sys::window() {
-            w.clear_interval_with_handle(id);
-        }
-        drop(handle.take());
     });
 }
 

@@ -17,6 +17,30 @@ use leptos_meta::Title;
 
 use crate::i18n::{Msg, locale};
 
+/// Calls `tick` every `ms` milliseconds while the calling component lives
+/// (the interval is cleared when it goes).
+#[cfg(feature = "hydrate")]
+pub fn every(ms: i32, tick: impl FnMut() + 'static) {
+    use leptos::wasm_bindgen::JsCast;
+    use leptos::wasm_bindgen::closure::Closure;
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    let tick = Closure::<dyn FnMut()>::new(tick);
+    let Ok(id) = window
+        .set_interval_with_callback_and_timeout_and_arguments_0(tick.as_ref().unchecked_ref(), ms)
+    else {
+        return;
+    };
+    let handle = send_wrapper::SendWrapper::new(tick);
+    on_cleanup(move || {
+        if let Some(w) = web_sys::window() {
+            w.clear_interval_with_handle(id);
+        }
+        drop(handle.take());
+    });
+}
+
 /// Any path the portal does not know.
 #[component]
 pub fn NotFound() -> impl IntoView {

@@ -423,12 +423,7 @@ fn LiveDetail(
 /// Reads the record again every two seconds while `doc[flag]` is true.
 #[cfg(feature = "hydrate")]
 fn poll_while(view: ViewDef, flag: String, current: RwSignal<Value>) {
-    use leptos::wasm_bindgen::JsCast;
-    use leptos::wasm_bindgen::closure::Closure;
-    let Some(window) = web_sys::window() else {
-        return;
-    };
-    let tick = Closure::<dyn FnMut()>::new(move || {
+    super::every(2_000, move || {
         let doc = current.get_untracked();
         if field(&doc, &flag) != Some(&Value::Bool(true)) {
             return;
@@ -442,19 +437,6 @@ fn poll_while(view: ViewDef, flag: String, current: RwSignal<Value>) {
                 current.set(v);
             }
         });
-    });
-    let Ok(id) = window.set_interval_with_callback_and_timeout_and_arguments_0(
-        tick.as_ref().unchecked_ref(),
-        2_000,
-    ) else {
-        return;
-    };
-    let handle = send_wrapper::SendWrapper::new(tick);
-    on_cleanup(move || {
-        if let Some(w) = web_sys::window() {
-            w.clear_interval_with_handle(id);
-        }
-        drop(handle.take());
     });
 }
 
