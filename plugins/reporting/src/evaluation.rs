@@ -128,14 +128,17 @@ pub fn evaluate(card: &Scorecard) -> Vec<Evaluated> {
     rows
 }
 
+/// Whether place `rank` of `ranked` halls is one of the last
+/// [`LAST_PLACES`] (never when no more halls than that are ranked).
+pub fn in_last_places(rank: usize, ranked: usize) -> bool {
+    ranked > LAST_PLACES && rank + LAST_PLACES > ranked
+}
+
 /// The halls in the last [`LAST_PLACES`] places of `rows`.
 fn last_places(rows: &[Evaluated]) -> Vec<&str> {
     let ranked = rows.iter().filter(|r| r.rank.is_some()).count();
     rows.iter()
-        .filter(|r| {
-            r.rank
-                .is_some_and(|n| n + LAST_PLACES > ranked && ranked > LAST_PLACES)
-        })
+        .filter(|r| r.rank.is_some_and(|n| in_last_places(n, ranked)))
         .map(|r| r.hall.as_str())
         .collect()
 }

@@ -11,7 +11,7 @@ use bantong_hall_kit::figure::Figure;
 use serde::{Deserialize, Serialize};
 
 use crate::annual::{AnnualInputs, sum_figures};
-use crate::evaluation::{self, LAST_PLACES};
+use crate::evaluation;
 use crate::monthly::{Narrative, closing, opening, paragraphs, short_name};
 use crate::operation::module_section;
 use crate::sources::{ModuleFigures, Scorecard, Source};
@@ -105,7 +105,7 @@ pub fn hall_years(cards: &[&Scorecard]) -> Vec<HallYear> {
                 h.months += 1;
                 h.mean = Some(sum / h.months as f64);
                 h.top += usize::from(rank <= 3);
-                h.last += usize::from(ranked > LAST_PLACES && rank + LAST_PLACES > ranked);
+                h.last += usize::from(evaluation::in_last_places(rank, ranked));
             }
         }
     }
