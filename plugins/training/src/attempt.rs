@@ -205,21 +205,12 @@ impl Attempt {
     /// Stores the answer to `slot`, given in the terms shown (option
     /// positions on screen), replacing an earlier one; a blank answer
     /// clears it.
-    pub fn save(
-        &mut self,
-        pool: &[Pooled],
-        slot: u16,
-        given: Given,
-        now: i64,
-    ) -> Result<(), AttemptError> {
+    pub fn save(&mut self, slot: u16, given: Given, now: i64) -> Result<(), AttemptError> {
         self.open(now)?;
         let item = self
             .items
             .iter()
             .find(|i| i.slot == slot)
-            .ok_or(AttemptError::NoSuchQuestion(slot))?;
-        let q = pool
-            .get(item.question as usize)
             .ok_or(AttemptError::NoSuchQuestion(slot))?;
         let response = match given {
             Response::Options { options } => {
@@ -240,7 +231,7 @@ impl Attempt {
             },
             other => other,
         };
-        if !response.fits(&q.q) {
+        if !response.fits(item.shape) {
             return Err(AttemptError::Malformed(slot));
         }
         if response.is_blank() {
@@ -464,16 +455,15 @@ mod tests {
         let (pool, mut a) = sitting(0);
         // The single choice answered right through the shuffled options.
         let right = shown(&a, 0, &[1]);
-        a.save(&pool, 0, Response::Options { options: right }, MIN)?;
+        a.save(0, Response::Options { options: right }, MIN)?;
         assert_eq!(
             a.answers[&0].response,
             Response::Options { options: vec![1] }
         );
         // The multiple choice: one of two right options (half marks).
         let half = shown(&a, 1, &[2]);
-        a.save(&pool, 1, Response::Options { options: half }, 2 * MIN)?;
+        a.save(1, Response::Options { options: half }, 2 * MIN)?;
         a.save(
-            &pool,
             2,
             Response::Text {
                 text: "首问负责  ".into(),
@@ -482,11 +472,11 @@ mod tests {
         )?;
         assert_eq!(a.switched_away(4 * MIN)?, 1);
         assert_eq!(
-            a.save(&pool, 9, Response::Truth { truth: true }, 4 * MIN),
+            a.save(9, Response::Truth { truth: true }, 4 * MIN),
             Err(AttemptError::NoSuchQuestion(9))
         );
         assert_eq!(
-            a.save(&pool, 0, Response::Options { options: vec![7] }, 4 * MIN),
+            a.save(0, Response::Options { options: vec![7] }, 4 * MIN),
             Err(AttemptError::Malformed(0))
         );
         a.submit(&pool, MultipleRule::HalfForSubset, 60, 5 * MIN)?;
@@ -496,7 +486,7 @@ mod tests {
             (6000, 10000, 1, None)
         );
         assert_eq!(
-            a.save(&pool, 0, Response::Options { options: vec![0] }, 6 * MIN),
+            a.save(0, Response::Options { options: vec![0] }, 6 * MIN),
             Err(AttemptError::Finished(State::Submitted))
         );
         a.mark_manually(&pool, 2, 1550, 60)
@@ -511,7 +501,6 @@ mod tests {
         let (pool, mut a) = sitting(0);
         let right = shown(&a, 0, &[1]);
         a.save(
-            &pool,
             0,
             Response::Options {
                 options: right.clone(),
@@ -519,12 +508,7 @@ mod tests {
             19 * MIN,
         )?;
         // In flight at the deadline: still counts.
-        a.save(
-            &pool,
-            0,
-            Response::Options { options: right },
-            20 * MIN + GRACE_MS,
-        )?;
+        a.save(0, Response::Options { options: right }, 20 * MIN + GRACE_MS)?;
         assert_eq!(
             a.submit(&pool, MultipleRule::default(), 60, 20 * MIN + GRACE_MS + 1),
             Err(AttemptError::TimeUp {
@@ -546,9 +530,9 @@ mod tests {
 
     #[test]
     fn a_blank_answer_clears_the_saved_one() -> Result<(), AttemptError> {
-        let (pool, mut a) = sitting(0);
-        a.save(&pool, 1, Response::Options { options: vec![0] }, MIN)?;
-        a.save(&pool, 1, Response::Options { options: vec![] }, 2 * MIN)?;
+        let (_, mut a) = sitting(0);
+        a.save(1, Response::Options { options: vec![0] }, MIN)?;
+        a.save(1, Response::Options { options: vec![] }, 2 * MIN)?;
         assert!(a.answers.is_empty());
         Ok(())
     }

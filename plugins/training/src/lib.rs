@@ -24,6 +24,7 @@
 #![deny(unsafe_code)]
 
 pub mod attempt;
+pub mod exam;
 pub mod import;
 pub mod marking;
 pub mod mastery;

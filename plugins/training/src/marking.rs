@@ -20,7 +20,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::question::{Draft, Key};
+use crate::question::{Draft, Key, Kind, Shape};
 
 /// How a multiple-choice question gives partial credit.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -66,22 +66,22 @@ impl Response {
     /// Whether the response is of the question's shape (the right variant,
     /// options that exist, as many blanks as the key). An answer that is
     /// not is refused when saved, so marking never sees one.
-    pub fn fits(&self, q: &Draft) -> bool {
-        match (self, &q.key) {
-            (Response::Options { options }, Key::Options { .. }) => {
-                let n = q.options.len();
+    pub fn fits(&self, shape: Shape) -> bool {
+        match (self, shape.kind) {
+            (Response::Options { options }, Kind::Single | Kind::Multiple) => {
                 let mut sorted = options.clone();
                 sorted.sort_unstable();
                 sorted.dedup();
                 sorted.len() == options.len()
-                    && options.iter().all(|&i| usize::from(i) < n)
-                    && (q.kind == crate::question::Kind::Multiple || options.len() <= 1)
+                    && options.iter().all(|&i| i < shape.options)
+                    && (shape.kind == Kind::Multiple || options.len() <= 1)
             }
-            (Response::Truth { .. }, Key::Truth { .. }) => true,
-            (Response::Blanks { blanks }, Key::Blanks { blanks: key }) => {
-                blanks.len() == key.len() && blanks.iter().all(|b| b.chars().count() <= 200)
+            (Response::Truth { .. }, Kind::TrueFalse) => true,
+            (Response::Blanks { blanks }, Kind::FillIn) => {
+                blanks.len() == usize::from(shape.blanks)
+                    && blanks.iter().all(|b| b.chars().count() <= 200)
             }
-            (Response::Text { text }, Key::Reference { .. }) => text.chars().count() <= MAX_ANSWER,
+            (Response::Text { text }, Kind::Short) => text.chars().count() <= MAX_ANSWER,
             _ => false,
         }
     }
@@ -235,7 +235,7 @@ pub fn manual(q: &Draft, current: Mark, got: u32) -> Result<Mark, ManualError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::question::{Difficulty, Kind};
+    use crate::question::Difficulty;
 
     fn q(kind: Kind, options: usize, key: Key) -> Draft {
         Draft {
@@ -398,11 +398,17 @@ mod tests {
                 options: vec![0, 1],
             },
         );
-        assert!(opts(&[0, 3]).fits(&m));
-        assert!(!opts(&[0, 4]).fits(&m), "an option that does not exist");
-        assert!(!opts(&[1, 1]).fits(&m), "an option twice");
+        assert!(opts(&[0, 3]).fits(m.shape()));
+        assert!(
+            !opts(&[0, 4]).fits(m.shape()),
+            "an option that does not exist"
+        );
+        assert!(!opts(&[1, 1]).fits(m.shape()), "an option twice");
         let s = q(Kind::Single, 4, Key::Options { options: vec![0] });
-        assert!(!opts(&[0, 1]).fits(&s), "two options on a single choice");
-        assert!(!Response::Truth { truth: true }.fits(&s));
+        assert!(
+            !opts(&[0, 1]).fits(s.shape()),
+            "two options on a single choice"
+        );
+        assert!(!Response::Truth { truth: true }.fits(s.shape()));
     }
 }

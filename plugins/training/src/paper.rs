@@ -23,7 +23,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use crate::question::{Difficulty, Draft, Kind};
+use crate::question::{Difficulty, Draft, Kind, Shape};
 
 /// The most questions one paper may have.
 pub const MAX_QUESTIONS: usize = 300;
@@ -231,6 +231,9 @@ pub struct Item {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub order: Vec<u8>,
     pub marks: u32,
+    /// What an answer must look like (so answers are checked without
+    /// reading the pool).
+    pub shape: Shape,
 }
 
 /// A small, fast, seedable generator (SplitMix64): the same seed always
@@ -339,6 +342,7 @@ pub fn draw(
                         question: qi as u32,
                         order: Vec::new(),
                         marks: f.marks.unwrap_or(pool[qi].q.marks),
+                        shape: pool[qi].q.shape(),
                     });
                 }
             }
@@ -358,6 +362,7 @@ pub fn draw(
                         question: qi as u32,
                         order: Vec::new(),
                         marks: r.marks,
+                        shape: pool[qi].q.shape(),
                     });
                 }
             }

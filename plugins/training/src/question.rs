@@ -416,6 +416,36 @@ impl Draft {
     }
 }
 
+/// What an answer must look like: enough to check one without the key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Shape {
+    pub kind: Kind,
+    /// Options of a choice question.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub options: u8,
+    /// Blanks of a fill-in question.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub blanks: u8,
+}
+
+fn is_zero(n: &u8) -> bool {
+    *n == 0
+}
+
+impl Draft {
+    /// The shape of an answer to it.
+    pub fn shape(&self) -> Shape {
+        Shape {
+            kind: self.kind,
+            options: self.options.len() as u8,
+            blanks: match &self.key {
+                Key::Blanks { blanks } => blanks.len() as u8,
+                _ => 0,
+            },
+        }
+    }
+}
+
 /// Where a question is in its review.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
