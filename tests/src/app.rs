@@ -83,6 +83,12 @@ events-subscribe = ["hall.alert.*", "hall.haocha.rating"]
 reader = "supervision"
 target = "hotline/orders"
 
+# Setting an exam for fifty people tells each of them; closing one
+# analyses every sitting (in this debug-built host).
+[plugins.training]
+allow = ["storage", "config", "log", "clock", "blobs", "notices", "directory"]
+limits = { timeout-ms = 10000 }
+
 # Drafting reads two months from the modules and renders three files (in
 # this debug-built host): more than the suites' one second.
 [plugins.reporting]
@@ -271,6 +277,12 @@ impl TestApp {
                 .await
                 .expect("hall");
         }
+    }
+
+    /// Installs training and the cloud exam (培训 / 云考试).
+    pub async fn install_training(&self) {
+        self.install_from_repo("plugins/training/manifest.toml", "bantong_training.wasm")
+            .await;
     }
 
     pub async fn install_reporting(&self) {

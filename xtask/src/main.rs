@@ -29,6 +29,7 @@ const PLUGINS: &[(&str, &str)] = &[
     ("bantong-hotline", "bantong_hotline"),
     ("bantong-supervision", "bantong_supervision"),
     ("bantong-reporting", "bantong_reporting"),
+    ("bantong-training", "bantong_training"),
 ];
 const WASM_TARGET: &str = "wasm32-wasip2";
 

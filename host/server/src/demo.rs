@@ -38,6 +38,7 @@ const DEMO_PLUGINS: &[(&str, &str)] = &[
     ("hotline", "bantong_hotline"),
     ("supervision", "bantong_supervision"),
     ("reporting", "bantong_reporting"),
+    ("training", "bantong_training"),
 ];
 
 pub async fn run(mut config: HostConfig, args: DemoArgs) -> Result<()> {
@@ -830,6 +831,9 @@ events-publish = ["hotline.*.*"]
 [plugins.supervision]
 allow = ["storage", "config", "log", "clock", "blobs", "notices", "directory", "public-writes"]
 events-subscribe = ["hall.alert.*", "hall.haocha.rating"]
+
+[plugins.training]
+allow = ["storage", "config", "log", "clock", "blobs", "notices", "directory"]
 
 [plugins.reporting]
 allow = ["storage", "config", "log", "clock", "documents", "notices", "directory", "blobs"]

@@ -21,6 +21,7 @@
 //! the column and what is wrong; nothing is stored unless every row is
 //! right.
 
+use std::collections::BTreeMap;
 use std::fmt;
 
 use bantong_hall_kit::catalogue::sheet::Value;
@@ -241,6 +242,65 @@ pub fn parse(rows: &[Vec<Value>]) -> Result<Vec<Draft>, Vec<RowProblem>> {
         Ok(drafts)
     } else {
         Err(problems)
+    }
+}
+
+/// A question from a form's fields, read by the same rules as a row:
+/// `kind`, `stem`, `options` (in order), `answer`, `marks`, `knowledge`,
+/// `difficulty`, and optionally `topic`, `source`, `valid_from`,
+/// `valid_to`, `explanation`. The error names the field's heading.
+pub fn from_fields(fields: &serde_json::Map<String, serde_json::Value>) -> Result<Draft, RowProblem> {
+    let heading_of = |h: &str| -> Option<String> {
+        let key = match h {
+            "题型" => "kind",
+            "题干" => "stem",
+            "答案" => "answer",
+            "分值" => "marks",
+            "知识点" => "knowledge",
+            "难度" => "difficulty",
+            "专题" => "topic",
+            "依据" => "source",
+            "生效日期" => "valid_from",
+            "失效日期" => "valid_to",
+            "解析" => "explanation",
+            other => {
+                let letter = other.strip_prefix("选项")?.chars().next()?;
+                let i = (letter as u32).checked_sub('A' as u32)? as usize;
+                return fields
+                    .get("options")
+                    .and_then(|o| o.as_array())
+                    .and_then(|o| o.get(i))
+                    .map(json_text);
+            }
+        };
+        fields.get(key).map(json_text)
+    };
+    let cells: BTreeMap<&str, Value> = COLUMNS
+        .iter()
+        .map(|h| (*h, heading_of(h).map_or(Value::Empty, Value::Text)))
+        .collect();
+    let text = |name: &str| cells.get(name).map(cell_text).unwrap_or_default();
+    let raw = |name: &str| cells.get(name).unwrap_or(&Value::Empty);
+    let problem = |column: &str, message: String| RowProblem {
+        row: 0,
+        column: Some(column.to_owned()),
+        message,
+    };
+    let d = row(&text, &raw).map_err(|(c, m)| problem(c, m))?;
+    d.check().map_err(|e| problem(e.field, e.message))?;
+    Ok(d)
+}
+
+fn json_text(v: &serde_json::Value) -> String {
+    match v {
+        serde_json::Value::String(s) => s.clone(),
+        serde_json::Value::Array(items) => items
+            .iter()
+            .map(json_text)
+            .collect::<Vec<_>>()
+            .join("、"),
+        serde_json::Value::Null => String::new(),
+        other => other.to_string(),
     }
 }
 

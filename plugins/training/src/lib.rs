@@ -25,9 +25,11 @@
 
 pub mod attempt;
 pub mod exam;
+pub mod figures;
 pub mod import;
 pub mod marking;
 pub mod mastery;
 pub mod paper;
+pub mod plugin;
 pub mod question;
 pub mod stats;

@@ -1,0 +1,202 @@
+//! The plugin's collections and the documents stored in them: the pure
+//! types with the fields `manifest.toml` indexes beside them.
+
+use serde::{Deserialize, Serialize};
+
+use crate::attempt::Attempt;
+use crate::exam::Exam;
+use crate::mastery::Points;
+use crate::paper::Pooled;
+use crate::question::Entry;
+
+pub const QUESTIONS: &str = "questions";
+pub const VERSIONS: &str = "question_versions";
+pub const EXAMS: &str = "exams";
+pub const POOLS: &str = "pools";
+pub const ATTEMPTS: &str = "attempts";
+pub const MASTERY: &str = "mastery";
+pub const ASSIGNMENTS: &str = "assignments";
+pub const MATERIALS: &str = "materials";
+
+/// A question of the bank (id: host-assigned).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct QuestionDoc {
+    #[serde(flatten)]
+    pub entry: Entry,
+    /// The first knowledge point (indexed, for the bank's filter).
+    pub point: String,
+    pub updated_ms: i64,
+}
+
+impl QuestionDoc {
+    pub fn new(entry: Entry, now: i64) -> QuestionDoc {
+        QuestionDoc {
+            point: entry.draft.knowledge.first().cloned().unwrap_or_default(),
+            entry,
+            updated_ms: now,
+        }
+    }
+}
+
+/// The version id of a question: `{id}.v{version}`.
+pub fn version_id(id: &str, version: u32) -> String {
+    format!("{id}.v{version}")
+}
+
+/// An exam (id: host-assigned); its pool is in [`POOLS`] under the same id.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ExamDoc {
+    #[serde(flatten)]
+    pub exam: Exam,
+    /// `YYYY-MM` of the window's opening, hall time.
+    pub month: String,
+    /// Indexed copy of `closed_ms.is_some() || cancelled`.
+    pub done: bool,
+}
+
+impl ExamDoc {
+    pub fn new(exam: Exam) -> ExamDoc {
+        let month = month_of(exam.setting.opens_ms);
+        let done = exam.closed_ms.is_some() || exam.cancelled;
+        ExamDoc { exam, month, done }
+    }
+
+    /// Refreshes the indexed copies after a change.
+    pub fn touch(mut self) -> ExamDoc {
+        self.done = self.exam.closed_ms.is_some() || self.exam.cancelled;
+        self
+    }
+}
+
+/// The frozen questions of an exam.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PoolDoc {
+    pub questions: Vec<Pooled>,
+}
+
+/// A sitting (id: [`attempt_id`]); in the candidate's hall.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct AttemptDoc {
+    #[serde(flatten)]
+    pub attempt: Attempt,
+    /// `YYYY-MM` of the exam (as the exam's `month`).
+    pub month: String,
+    /// Whether the exam counts in the monthly figures.
+    pub counts: bool,
+    /// Indexed copies: finished, and the score in hundredths of a percent.
+    pub finished: bool,
+    pub percent_centi: u32,
+}
+
+impl AttemptDoc {
+    pub fn new(attempt: Attempt, month: String, counts: bool) -> AttemptDoc {
+        AttemptDoc {
+            attempt,
+            month,
+            counts,
+            finished: false,
+            percent_centi: 0,
+        }
+        .touch()
+    }
+
+    /// Refreshes the indexed copies after a change.
+    pub fn touch(mut self) -> AttemptDoc {
+        self.finished = self.attempt.state.is_finished();
+        self.percent_centi = self
+            .attempt
+            .percent()
+            .map_or(0, |p| (p * 100.0).round() as u32);
+        self
+    }
+}
+
+/// `{exam}.{user}.{number}`.
+pub fn attempt_id(exam: &str, user: &str, number: u32) -> String {
+    format!("{exam}.{user}.{number}")
+}
+
+/// One person's mastery in one month (id: `{user}.{month}`).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct MasteryDoc {
+    pub candidate: String,
+    pub month: String,
+    pub points: Points,
+    /// The sittings already counted (so a re-marked sitting is not counted
+    /// twice).
+    #[serde(default)]
+    pub sittings: Vec<String>,
+}
+
+/// What a follow-up is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AssignmentKind {
+    /// From a knowledge gap found by an exam.
+    Gap,
+    /// 一对一培训, set by a trainer.
+    OneToOne,
+}
+
+/// A follow-up training assignment (in the person's hall).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct AssignmentDoc {
+    pub kind: AssignmentKind,
+    pub candidate: String,
+    pub name: String,
+    pub knowledge: String,
+    /// What it says to do.
+    pub task: String,
+    #[serde(default)]
+    pub materials: Vec<MaterialRef>,
+    /// The exam that found the gap.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exam: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mastery: Option<f64>,
+    /// `open`, `done` (the person studied it) or `resolved` (a later exam
+    /// showed the point mastered).
+    pub state: String,
+    pub by: String,
+    pub created_ms: i64,
+    /// `YYYY-MM` of `created_ms` (the figures' period).
+    pub month: String,
+    pub due_ms: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub done_ms: Option<i64>,
+}
+
+/// A material a gap links to.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MaterialRef {
+    pub id: String,
+    pub title: String,
+}
+
+/// A learning material (学习资料): a file in the blob store or a link,
+/// tagged with knowledge points.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct MaterialDoc {
+    pub title: String,
+    pub knowledge: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub blob: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub link: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub topic: Option<String>,
+    pub by: String,
+    pub created_ms: i64,
+}
+
+/// `YYYY-MM` of an instant, hall time.
+pub fn month_of(ms: i64) -> String {
+    let (y, m, _) = bantong_hall_kit::time::local_date(ms);
+    format!("{y:04}-{m:02}")
+}
+
+/// `YYYY-MM-DD` of an instant, hall time.
+pub fn day_of(ms: i64) -> String {
+    let (y, m, d) = bantong_hall_kit::time::local_date(ms);
+    format!("{y:04}-{m:02}-{d:02}")
+}
