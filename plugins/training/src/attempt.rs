@@ -71,7 +71,7 @@ pub struct Attempt {
     pub started_ms: i64,
     pub deadline_ms: i64,
     /// By slot.
-    #[serde(default)]
+    #[serde(default, with = "by_slot")]
     pub answers: BTreeMap<u16, Saved>,
     /// Times the candidate left the exam page (切屏).
     #[serde(default)]
@@ -82,7 +82,7 @@ pub struct Attempt {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub finished_ms: Option<i64>,
     /// By slot, once finished.
-    #[serde(default)]
+    #[serde(default, with = "by_slot")]
     pub marks: BTreeMap<u16, Mark>,
     /// Hundredths of a mark, once finished (objective part until the
     /// manual marks are in).
@@ -96,6 +96,36 @@ pub struct Attempt {
     /// Known once nothing is pending.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub passed: Option<bool>,
+}
+
+/// A map by slot as a JSON object with the slots as keys, read back even
+/// when the attempt is inside a flattened document (where serde hands
+/// keys over as plain strings).
+mod by_slot {
+    use std::collections::BTreeMap;
+
+    use serde::de::Error as _;
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    pub fn serialize<S: Serializer, T: Serialize>(
+        map: &BTreeMap<u16, T>,
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
+        s.collect_map(map.iter().map(|(k, v)| (k.to_string(), v)))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+        d: D,
+    ) -> Result<BTreeMap<u16, T>, D::Error> {
+        BTreeMap::<String, T>::deserialize(d)?
+            .into_iter()
+            .map(|(k, v)| {
+                k.parse::<u16>()
+                    .map(|k| (k, v))
+                    .map_err(|_| D::Error::custom(format!("slot {k:?} is not a number")))
+            })
+            .collect()
+    }
 }
 
 /// Why an action on an attempt is refused.

@@ -163,13 +163,22 @@ mod tests {
         ];
         let assigned = vec![("nanyuan".into(), false), ("bailou".into(), true)];
         let (all, halls) = fold(&exams, &best, &assigned);
-        assert_eq!((all.participation.numerator, all.participation.denominator), (3, 4));
+        assert_eq!(
+            (all.participation.numerator, all.participation.denominator),
+            (3, 4)
+        );
         assert_eq!((all.pass_rate.numerator, all.pass_rate.denominator), (1, 3));
         assert_eq!(all.excellent_rate.numerator, 1);
-        assert_eq!((all.mean_score.numerator, all.mean_score.denominator), (23_449, 3));
+        assert_eq!(
+            (all.mean_score.numerator, all.mean_score.denominator),
+            (23_449, 3)
+        );
         assert_eq!((all.follow_up.numerator, all.follow_up.denominator), (1, 2));
         let b = &halls["bailou"];
-        assert_eq!((b.participation.numerator, b.participation.denominator), (2, 3));
+        assert_eq!(
+            (b.participation.numerator, b.participation.denominator),
+            (2, 3)
+        );
         assert_eq!(halls["nanyuan"].pass_rate.numerator, 0);
     }
 }

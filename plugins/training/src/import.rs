@@ -249,7 +249,9 @@ pub fn parse(rows: &[Vec<Value>]) -> Result<Vec<Draft>, Vec<RowProblem>> {
 /// `kind`, `stem`, `options` (in order), `answer`, `marks`, `knowledge`,
 /// `difficulty`, and optionally `topic`, `source`, `valid_from`,
 /// `valid_to`, `explanation`. The error names the field's heading.
-pub fn from_fields(fields: &serde_json::Map<String, serde_json::Value>) -> Result<Draft, RowProblem> {
+pub fn from_fields(
+    fields: &serde_json::Map<String, serde_json::Value>,
+) -> Result<Draft, RowProblem> {
     let heading_of = |h: &str| -> Option<String> {
         let key = match h {
             "题型" => "kind",
@@ -294,11 +296,9 @@ pub fn from_fields(fields: &serde_json::Map<String, serde_json::Value>) -> Resul
 fn json_text(v: &serde_json::Value) -> String {
     match v {
         serde_json::Value::String(s) => s.clone(),
-        serde_json::Value::Array(items) => items
-            .iter()
-            .map(json_text)
-            .collect::<Vec<_>>()
-            .join("、"),
+        serde_json::Value::Array(items) => {
+            items.iter().map(json_text).collect::<Vec<_>>().join("、")
+        }
         serde_json::Value::Null => String::new(),
         other => other.to_string(),
     }

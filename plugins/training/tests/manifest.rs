@@ -57,7 +57,8 @@ fn nothing_is_public_and_staff_routes_are_the_callers_own() -> Result<(), String
         .map(|r| r.path.clone())
         .collect();
     assert!(
-        open.iter().all(|p| p.starts_with("/my/") || p == "/materials"),
+        open.iter()
+            .all(|p| p.starts_with("/my/") || p == "/materials"),
         "{open:?}"
     );
     Ok(())

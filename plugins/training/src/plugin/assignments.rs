@@ -7,7 +7,9 @@ use bantong_sdk::{HandlerResult, Request, Response, clock};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::docs::{ASSIGNMENTS, AssignmentDoc, AssignmentKind, MATERIALS, MaterialDoc, MaterialRef};
+use super::docs::{
+    ASSIGNMENTS, AssignmentDoc, AssignmentKind, MATERIALS, MaterialDoc, MaterialRef,
+};
 use super::mine::assignment_row;
 use super::settings;
 use super::{forbidden, invalid, paging, param, require_reader, require_trainer};
@@ -30,7 +32,9 @@ pub fn list(req: Request) -> HandlerResult {
         .iter()
         .map(|d| assignment_row(&d.id, &d.body))
         .collect();
-    Ok(Response::ok(&json!({ "items": items, "total": page.total })))
+    Ok(Response::ok(
+        &json!({ "items": items, "total": page.total }),
+    ))
 }
 
 #[derive(Deserialize)]
@@ -66,7 +70,10 @@ pub fn create(req: Request) -> HandlerResult {
     let who = settings::person(&s.staff_roles, person)?
         .ok_or_else(|| invalid(format!("找不到人员“{person}”")))?;
     if !caller.district_wide && !who.hall.as_ref().is_some_and(|h| caller.can_act_for(h)) {
-        return Err(forbidden("只能为本人负责的大厅的人员安排培训", "not your hall"));
+        return Err(forbidden(
+            "只能为本人负责的大厅的人员安排培训",
+            "not your hall",
+        ));
     }
     let mut materials = Vec::new();
     for m in &input.materials {
@@ -97,7 +104,10 @@ pub fn create(req: Request) -> HandlerResult {
     let stored = storage::put(ASSIGNMENTS, Write::new(a).hall(who.hall.clone()))?;
     settings::notify(
         &[(who.user_id.clone(), who.hall.clone())],
-        &format!("【一对一培训】{knowledge}：{task}（请于{}前完成）", input.due.trim()),
+        &format!(
+            "【一对一培训】{knowledge}：{task}（请于{}前完成）",
+            input.due.trim()
+        ),
         "training.assignment",
     );
     Ok(Response::created(&assignment_row(&stored.id, &stored.body)))
@@ -106,9 +116,8 @@ pub fn create(req: Request) -> HandlerResult {
 /// `GET /materials?knowledge=`.
 pub fn materials(req: Request) -> HandlerResult {
     req.require_caller()?;
-    let page = storage::query::<MaterialDoc>(
-        &Query::new(MATERIALS).sort_desc("_created").limit(500),
-    )?;
+    let page =
+        storage::query::<MaterialDoc>(&Query::new(MATERIALS).sort_desc("_created").limit(500))?;
     let want = param(&req, "knowledge");
     let items: Vec<Value> = page
         .items
@@ -126,7 +135,9 @@ pub fn materials(req: Request) -> HandlerResult {
             })
         })
         .collect();
-    Ok(Response::ok(&json!({ "items": items, "total": items.len() })))
+    Ok(Response::ok(
+        &json!({ "items": items, "total": items.len() }),
+    ))
 }
 
 #[derive(Deserialize)]
@@ -185,5 +196,7 @@ pub fn add_material(req: Request) -> HandlerResult {
         created_ms: clock::now(),
     };
     let stored = storage::put(MATERIALS, Write::new(doc))?;
-    Ok(Response::created(&json!({ "id": stored.id, "title": stored.body.title })))
+    Ok(Response::created(
+        &json!({ "id": stored.id, "title": stored.body.title }),
+    ))
 }

@@ -81,7 +81,9 @@ pub fn list(req: Request) -> HandlerResult {
         .iter()
         .map(|d| row(&d.id, &d.body, &today))
         .collect();
-    Ok(Response::ok(&json!({ "items": items, "total": page.total })))
+    Ok(Response::ok(
+        &json!({ "items": items, "total": page.total }),
+    ))
 }
 
 /// `GET /questions/{id}`: the current version with its review history and
@@ -114,7 +116,8 @@ fn draft(req: &Request) -> Result<Draft, Response> {
         return Err(invalid("请求体应为 JSON 对象"));
     };
     if fields.contains_key("key") {
-        let d: Draft = serde_json::from_value(v.clone()).map_err(|e| invalid(format!("题目格式有误：{e}")))?;
+        let d: Draft =
+            serde_json::from_value(v.clone()).map_err(|e| invalid(format!("题目格式有误：{e}")))?;
         d.check().map_err(|e| invalid(format!("{e}")))?;
         Ok(d)
     } else {
@@ -159,7 +162,9 @@ pub fn edit(req: Request) -> HandlerResult {
         QUESTIONS,
         Write::new(body).id(id).expected_version(doc.version),
     )?;
-    Ok(Response::ok(&json!({ "id": id, "version": version, "status": "pending" })))
+    Ok(Response::ok(
+        &json!({ "id": id, "version": version, "status": "pending" }),
+    ))
 }
 
 /// Stores an approved version under its own id (once).
@@ -233,7 +238,9 @@ pub fn review(req: Request) -> HandlerResult {
         QUESTIONS,
         Write::new(body).id(id).expected_version(doc.version),
     )?;
-    Ok(Response::ok(&json!({ "id": id, "status": status, "status_zh": status.zh() })))
+    Ok(Response::ok(
+        &json!({ "id": id, "status": status, "status_zh": status.zh() }),
+    ))
 }
 
 /// `POST /questions/import` with an `.xlsx` body: every row stored pending
@@ -274,9 +281,16 @@ pub fn import(req: Request) -> HandlerResult {
                      "problems": [{ "row": 0, "message": e.to_string() }] }),
         )
     })?;
-    let rows = sheets.into_iter().next().map(|(_, rows)| rows).unwrap_or_default();
+    let rows = sheets
+        .into_iter()
+        .next()
+        .map(|(_, rows)| rows)
+        .unwrap_or_default();
     let drafts = import::parse(&rows).map_err(|problems| {
-        let first = problems.first().map(ToString::to_string).unwrap_or_default();
+        let first = problems
+            .first()
+            .map(ToString::to_string)
+            .unwrap_or_default();
         Response::json(
             422,
             &json!({
@@ -292,7 +306,9 @@ pub fn import(req: Request) -> HandlerResult {
         let entry = Entry::new(d, &caller.user_id, now).map_err(invalid)?;
         ids.push(storage::put(QUESTIONS, Write::new(QuestionDoc::new(entry, now)))?.id);
     }
-    Ok(Response::created(&json!({ "imported": ids.len(), "ids": ids })))
+    Ok(Response::created(
+        &json!({ "imported": ids.len(), "ids": ids }),
+    ))
 }
 
 /// `GET /questions/template.xlsx`: the import template with an example of
@@ -304,11 +320,116 @@ pub fn template(req: Request) -> HandlerResult {
     let sheet = book.add_sheet("题库").map_err(|e| broken(&e))?;
     sheet.header(&COLUMNS).map_err(|e| broken(&e))?;
     let examples: [[&str; 20]; 5] = [
-        ["单选题", "群众到窗口咨询非本窗口业务时，工作人员应当？", "告知“不归我管”", "按首问负责制引导或代为联系", "请群众自行查询", "", "", "", "", "", "B", "2", "首问负责", "易", "服务规范", "《政务服务首问负责制度》", "", "", "首问负责：第一位接待的工作人员负责引导到位。", ""],
-        ["多选题", "一次性告知应当告知哪些内容？", "办理依据", "申请材料", "办理时限", "工作人员家庭住址", "", "", "", "", "ABC", "3", "一次性告知", "中", "服务规范", "", "", "", "", ""],
-        ["判断题", "政务服务事项可以要求群众提供本部门已有的材料。", "", "", "", "", "", "", "", "", "错", "1", "减证便民", "易", "政策法规", "", "", "", "", ""],
-        ["填空题", "综合窗口实行“____受理、后台分类审批、____窗口出件”。", "", "", "", "", "", "", "", "", "前台综合；统一|综合", "2", "综窗国家标准", "中", "综窗国家标准", "", "", "", "多个空用“；”分隔，一个空的多种写法用“|”分隔。", ""],
-        ["简答题", "简述帮办代办服务的一般流程。", "", "", "", "", "", "", "", "", "受理申请、确认事项、代为办理、结果反馈", "10", "帮办代办", "难", "业务素质", "", "", "", "", ""],
+        [
+            "单选题",
+            "群众到窗口咨询非本窗口业务时，工作人员应当？",
+            "告知“不归我管”",
+            "按首问负责制引导或代为联系",
+            "请群众自行查询",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "B",
+            "2",
+            "首问负责",
+            "易",
+            "服务规范",
+            "《政务服务首问负责制度》",
+            "",
+            "",
+            "首问负责：第一位接待的工作人员负责引导到位。",
+            "",
+        ],
+        [
+            "多选题",
+            "一次性告知应当告知哪些内容？",
+            "办理依据",
+            "申请材料",
+            "办理时限",
+            "工作人员家庭住址",
+            "",
+            "",
+            "",
+            "",
+            "ABC",
+            "3",
+            "一次性告知",
+            "中",
+            "服务规范",
+            "",
+            "",
+            "",
+            "",
+            "",
+        ],
+        [
+            "判断题",
+            "政务服务事项可以要求群众提供本部门已有的材料。",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "错",
+            "1",
+            "减证便民",
+            "易",
+            "政策法规",
+            "",
+            "",
+            "",
+            "",
+            "",
+        ],
+        [
+            "填空题",
+            "综合窗口实行“____受理、后台分类审批、____窗口出件”。",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "前台综合；统一|综合",
+            "2",
+            "综窗国家标准",
+            "中",
+            "综窗国家标准",
+            "",
+            "",
+            "",
+            "多个空用“；”分隔，一个空的多种写法用“|”分隔。",
+            "",
+        ],
+        [
+            "简答题",
+            "简述帮办代办服务的一般流程。",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "受理申请、确认事项、代为办理、结果反馈",
+            "10",
+            "帮办代办",
+            "难",
+            "业务素质",
+            "",
+            "",
+            "",
+            "",
+            "",
+        ],
     ];
     for r in examples {
         sheet.push_row(r).map_err(|e| broken(&e))?;
@@ -376,5 +497,7 @@ pub fn knowledge(req: Request) -> HandlerResult {
             })
         })
         .collect();
-    Ok(Response::ok(&json!({ "items": items, "total": items.len() })))
+    Ok(Response::ok(
+        &json!({ "items": items, "total": items.len() }),
+    ))
 }

@@ -86,7 +86,11 @@ fn blueprint_row(line: &str, n: usize) -> Result<Row, Response> {
         return Err(bad("不完整"));
     };
     let difficulty = Difficulty::parse(difficulty).ok_or_else(|| bad("的难度应为易、中或难"))?;
-    let count: u32 = count.parse().ok().filter(|c| *c >= 1).ok_or_else(|| bad("的题数无效"))?;
+    let count: u32 = count
+        .parse()
+        .ok()
+        .filter(|c| *c >= 1)
+        .ok_or_else(|| bad("的题数无效"))?;
     let marks: u32 = marks.parse().ok().ok_or_else(|| bad("的分值无效"))?;
     let kind = match rest {
         [] => None,
@@ -197,14 +201,11 @@ pub fn create(req: Request) -> HandlerResult {
     let today = day_of(setting.opens_ms.max(now));
     let usable = usable(&today)?;
     let slots = setting.paper.check(&usable).map_err(invalid)?;
-    let questions: Vec<_> = setting
-        .paper
-        .used(&usable)
-        .into_iter()
-        .cloned()
-        .collect();
+    let questions: Vec<_> = setting.paper.used(&usable).into_iter().cloned().collect();
     let pool = PoolDoc { questions };
-    let pool_bytes = serde_json::to_vec(&pool).map(|v| v.len()).unwrap_or(usize::MAX);
+    let pool_bytes = serde_json::to_vec(&pool)
+        .map(|v| v.len())
+        .unwrap_or(usize::MAX);
     if pool_bytes > MAX_POOL_BYTES {
         return Err(invalid(format!(
             "符合组卷规则的题目共{}题，超过一场考试可冻结的题量，请缩小知识点或难度范围",
@@ -313,7 +314,9 @@ pub fn list(req: Request) -> HandlerResult {
         .iter()
         .map(|d| summary_row(&d.id, &d.body, now))
         .collect();
-    Ok(Response::ok(&json!({ "items": items, "total": page.total })))
+    Ok(Response::ok(
+        &json!({ "items": items, "total": page.total }),
+    ))
 }
 
 /// `GET /exams/{id}`: the exam, its rules as the notice prints them and
@@ -345,16 +348,21 @@ pub fn cancel(req: Request) -> HandlerResult {
     require_trainer(req.require_caller()?)?;
     let id = path(&req, "id")?;
     let mut doc = load(id)?;
-    let started = storage::query::<Value>(&Query::new(ATTEMPTS).filter("exam", Op::Eq, id).limit(1))?;
+    let started =
+        storage::query::<Value>(&Query::new(ATTEMPTS).filter("exam", Op::Eq, id).limit(1))?;
     if started.total > 0 {
         return Err(conflict("started", "已有考生开始作答，不能取消"));
     }
     doc.body.exam.cancelled = true;
     storage::put(
         EXAMS,
-        Write::new(doc.body.touch()).id(id).expected_version(doc.version),
+        Write::new(doc.body.touch())
+            .id(id)
+            .expected_version(doc.version),
     )?;
-    Ok(Response::ok(&json!({ "id": id, "phase": Phase::Cancelled })))
+    Ok(Response::ok(
+        &json!({ "id": id, "phase": Phase::Cancelled }),
+    ))
 }
 
 /// Every sitting of an exam the caller may see.
@@ -380,15 +388,15 @@ pub fn sittings(req: Request) -> HandlerResult {
     let mut by: BTreeMap<&str, Vec<&AttemptDoc>> = BTreeMap::new();
     let attempts = sittings_of(id)?;
     for a in &attempts {
-        by.entry(a.body.attempt.candidate.as_str()).or_default().push(&a.body);
+        by.entry(a.body.attempt.candidate.as_str())
+            .or_default()
+            .push(&a.body);
     }
     let hall_filter = param(&req, "hall");
     let items: Vec<Value> = e
         .candidates
         .iter()
-        .filter(|c| {
-            caller.district_wide || c.hall.as_ref().is_some_and(|h| caller.can_act_for(h))
-        })
+        .filter(|c| caller.district_wide || c.hall.as_ref().is_some_and(|h| caller.can_act_for(h)))
         .filter(|c| hall_filter.is_none_or(|h| c.hall.as_deref() == Some(h)))
         .map(|c| {
             let mine = by.get(c.user_id.as_str()).cloned().unwrap_or_default();
@@ -415,7 +423,9 @@ pub fn sittings(req: Request) -> HandlerResult {
             })
         })
         .collect();
-    Ok(Response::ok(&json!({ "items": items, "total": items.len() })))
+    Ok(Response::ok(
+        &json!({ "items": items, "total": items.len() }),
+    ))
 }
 
 /// The analysis's inputs from stored sittings.
@@ -437,7 +447,9 @@ pub fn scored(attempts: &[Document<AttemptDoc>]) -> Vec<Scored> {
                 .filter_map(|it| {
                     let m = a.marks.get(&it.slot)?;
                     let chosen = match a.answers.get(&it.slot).map(|s| &s.response) {
-                        Some(crate::marking::Response::Options { options }) => Some(options.clone()),
+                        Some(crate::marking::Response::Options { options }) => {
+                            Some(options.clone())
+                        }
                         _ if it.shape.kind.has_options() => Some(Vec::new()),
                         _ => None,
                     };
@@ -478,7 +490,8 @@ pub fn report(exam: &Exam, pool: &PoolDoc, sittings: &[Scored], expected: u32) -
     let mut best: BTreeMap<&str, &Scored> = BTreeMap::new();
     for s in sittings.iter().filter(|s| s.pending == 0) {
         let keep = best.get(s.candidate.as_str()).is_none_or(|b| {
-            u64::from(s.score) * u64::from(b.max.max(1)) > u64::from(b.score) * u64::from(s.max.max(1))
+            u64::from(s.score) * u64::from(b.max.max(1))
+                > u64::from(b.score) * u64::from(s.max.max(1))
         });
         if keep {
             best.insert(&s.candidate, s);
@@ -602,9 +615,9 @@ pub fn close(req: Request) -> HandlerResult {
     require_trainer(req.require_caller()?)?;
     let id = path(&req, "id")?;
     match super::sweep::close_exam(id, clock::now())? {
-        super::sweep::Closing::Closed { gaps } => {
-            Ok(Response::ok(&json!({ "id": id, "closed": true, "gaps": gaps })))
-        }
+        super::sweep::Closing::Closed { gaps } => Ok(Response::ok(
+            &json!({ "id": id, "closed": true, "gaps": gaps }),
+        )),
         super::sweep::Closing::NotEnded => Err(conflict("not_ended", "考试尚未截止")),
         super::sweep::Closing::Pending(n) => Err(conflict(
             "pending_marks",

@@ -20,7 +20,10 @@ use crate::question::Key;
 /// says nothing about the candidate.
 fn ticket(attempt: &str, slot: u16) -> String {
     let slot = slot.to_string();
-    format!("{:012x}", Dice::seeded(&["mark", attempt, &slot]).next() >> 16)
+    format!(
+        "{:012x}",
+        Dice::seeded(&["mark", attempt, &slot]).next() >> 16
+    )
 }
 
 fn pending(exam: &str) -> Result<Vec<bantong_sdk::storage::Document<AttemptDoc>>, Response> {
@@ -69,7 +72,9 @@ pub fn queue(req: Request) -> HandlerResult {
     }
     // In ticket order, so the queue's order says nothing either.
     items.sort_by(|a, b| a["ticket"].as_str().cmp(&b["ticket"].as_str()));
-    Ok(Response::ok(&json!({ "items": items, "total": items.len() })))
+    Ok(Response::ok(
+        &json!({ "items": items, "total": items.len() }),
+    ))
 }
 
 #[derive(Deserialize)]
@@ -118,7 +123,12 @@ pub fn mark(req: Request) -> HandlerResult {
         )?;
         record(&stored.id, &stored.body, &pool)?;
         let left = stored.body.attempt.pending;
-        return Ok(Response::ok(&json!({ "ticket": input.ticket, "marked": true, "left_on_paper": left })));
+        return Ok(Response::ok(
+            &json!({ "ticket": input.ticket, "marked": true, "left_on_paper": left }),
+        ));
     }
-    Err(not_found("没有待阅的这份答卷", format!("no pending answer {}", input.ticket)))
+    Err(not_found(
+        "没有待阅的这份答卷",
+        format!("no pending answer {}", input.ticket),
+    ))
 }

@@ -8,7 +8,9 @@ use bantong_sdk::{HandlerResult, Request, Response, clock};
 use serde_json::{Value, json};
 
 use super::bank::all;
-use super::docs::{ASSIGNMENTS, ATTEMPTS, AssignmentDoc, AttemptDoc, EXAMS, ExamDoc, MASTERY, MasteryDoc};
+use super::docs::{
+    ASSIGNMENTS, ATTEMPTS, AssignmentDoc, AttemptDoc, EXAMS, ExamDoc, MASTERY, MasteryDoc,
+};
 use super::exams::pool;
 use super::{conflict, forbidden, is_reader, not_found, path};
 use crate::attempt::{Attempt, State};
@@ -46,9 +48,18 @@ pub fn exams(req: Request) -> HandlerResult {
     let items: Vec<Value> = docs
         .iter()
         .filter(|d| !d.body.exam.cancelled && d.body.exam.candidate(&caller.user_id).is_some())
-        .map(|d| standing(&d.id, &d.body.exam, latest.get(d.id.as_str()).map(|a| &a.attempt), now))
+        .map(|d| {
+            standing(
+                &d.id,
+                &d.body.exam,
+                latest.get(d.id.as_str()).map(|a| &a.attempt),
+                now,
+            )
+        })
         .collect();
-    Ok(Response::ok(&json!({ "items": items, "total": items.len() })))
+    Ok(Response::ok(
+        &json!({ "items": items, "total": items.len() }),
+    ))
 }
 
 /// An exam as a candidate sees it, with where they stand.
@@ -123,7 +134,12 @@ pub fn results(req: Request) -> HandlerResult {
         .collect::<std::collections::BTreeSet<_>>()
         .into_iter()
         .filter_map(|e| {
-            let t = storage::get::<ExamDoc>(EXAMS, &e).ok()??.body.exam.setting.title;
+            let t = storage::get::<ExamDoc>(EXAMS, &e)
+                .ok()??
+                .body
+                .exam
+                .setting
+                .title;
             Some((e, t))
         })
         .collect();
@@ -147,7 +163,9 @@ pub fn results(req: Request) -> HandlerResult {
             })
         })
         .collect();
-    Ok(Response::ok(&json!({ "items": items, "total": page.total })))
+    Ok(Response::ok(
+        &json!({ "items": items, "total": page.total }),
+    ))
 }
 
 /// `GET /my/results/{id}`: one sitting question by question; the right
@@ -267,7 +285,9 @@ pub fn mastery(req: Request) -> HandlerResult {
             let trend = series
                 .iter()
                 .map(|v| {
-                    let m = v["mastery"].as_f64().map_or("—".to_owned(), |m| format!("{:.0}%", m * 100.0));
+                    let m = v["mastery"]
+                        .as_f64()
+                        .map_or("—".to_owned(), |m| format!("{:.0}%", m * 100.0));
                     format!("{} {m}", v["month"].as_str().unwrap_or_default())
                 })
                 .collect::<Vec<_>>()
@@ -277,7 +297,9 @@ pub fn mastery(req: Request) -> HandlerResult {
                     "gap": gap, "gap_zh": if gap { "是" } else { "" } })
         })
         .collect();
-    Ok(Response::ok(&json!({ "items": items, "total": items.len() })))
+    Ok(Response::ok(
+        &json!({ "items": items, "total": items.len() }),
+    ))
 }
 
 /// `GET /my/assignments`: the caller's follow-up training, newest first.
@@ -294,7 +316,9 @@ pub fn assignments(req: Request) -> HandlerResult {
         .iter()
         .map(|d| assignment_row(&d.id, &d.body))
         .collect();
-    Ok(Response::ok(&json!({ "items": items, "total": assigned.total })))
+    Ok(Response::ok(
+        &json!({ "items": items, "total": assigned.total }),
+    ))
 }
 
 /// An assignment as lists show it.
@@ -333,7 +357,10 @@ pub fn done(req: Request) -> HandlerResult {
     let doc = storage::get::<AssignmentDoc>(ASSIGNMENTS, id)?
         .ok_or_else(|| not_found("没有这项培训任务", format!("no assignment {id}")))?;
     if doc.body.candidate != caller.user_id {
-        return Err(forbidden("只能完成本人的培训任务", "only your own assignments"));
+        return Err(forbidden(
+            "只能完成本人的培训任务",
+            "only your own assignments",
+        ));
     }
     if doc.body.state != "open" {
         return Err(conflict("not_open", "该任务已完成"));

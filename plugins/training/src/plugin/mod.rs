@@ -140,7 +140,10 @@ pub fn require_reader(c: &Caller) -> Result<(), Response> {
     if is_reader(c) {
         Ok(())
     } else {
-        Err(forbidden("无权查看培训考试数据", "no access to training data"))
+        Err(forbidden(
+            "无权查看培训考试数据",
+            "no access to training data",
+        ))
     }
 }
 

@@ -49,9 +49,11 @@ pub fn candidates(roles: &[String], halls: &[String]) -> Result<Vec<Candidate>, 
     let mut found: BTreeMap<String, Candidate> = BTreeMap::new();
     for role in roles {
         for p in directory::people(role)? {
-            let hall = (!p.district_wide).then(|| p.halls.first().cloned()).flatten();
-            let in_scope = halls.is_empty()
-                || hall.as_ref().is_some_and(|h| halls.iter().any(|x| x == h));
+            let hall = (!p.district_wide)
+                .then(|| p.halls.first().cloned())
+                .flatten();
+            let in_scope =
+                halls.is_empty() || hall.as_ref().is_some_and(|h| halls.iter().any(|x| x == h));
             if in_scope {
                 found.entry(p.user_id.clone()).or_insert(Candidate {
                     user_id: p.user_id,
@@ -65,7 +67,12 @@ pub fn candidates(roles: &[String], halls: &[String]) -> Result<Vec<Candidate>, 
 }
 
 /// The roles a one-to-one assignment may name besides the staff roles.
-const ALSO_STAFF: [&str; 4] = ["window-staff", "hall-manager", "hotline-agent", "door-service"];
+const ALSO_STAFF: [&str; 4] = [
+    "window-staff",
+    "hall-manager",
+    "hotline-agent",
+    "door-service",
+];
 
 /// A person of the staff roles by user id or username, as a candidate.
 pub fn person(staff_roles: &[String], key: &str) -> Result<Option<Candidate>, Response> {
@@ -79,7 +86,9 @@ pub fn person(staff_roles: &[String], key: &str) -> Result<Option<Candidate>, Re
             .into_iter()
             .find(|p| p.user_id == key || p.username == key)
         {
-            let hall = (!p.district_wide).then(|| p.halls.first().cloned()).flatten();
+            let hall = (!p.district_wide)
+                .then(|| p.halls.first().cloned())
+                .flatten();
             return Ok(Some(Candidate {
                 user_id: p.user_id,
                 name: p.display_name,

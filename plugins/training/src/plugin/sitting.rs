@@ -165,7 +165,14 @@ pub fn start(req: Request) -> HandlerResult {
     may_start(exam, &caller.user_id, next, passed, now)
         .map_err(|e| conflict("cannot_start", e.to_string()))?;
     let s = &exam.setting;
-    let items = draw(&s.paper, &pool.questions, id, &caller.user_id, next, s.shuffle);
+    let items = draw(
+        &s.paper,
+        &pool.questions,
+        id,
+        &caller.user_id,
+        next,
+        s.shuffle,
+    );
     let hall = candidate.hall.clone().unwrap_or_default();
     let attempt = Attempt::start(
         id,
@@ -187,11 +194,18 @@ pub fn start(req: Request) -> HandlerResult {
     ) {
         Ok(d) => d,
         // Two taps on "start": the other one made it.
-        Err(e) if e.is_conflict() => latest(id, &caller.user_id)?
-            .ok_or_else(|| conflict("conflict", "请重试"))?,
+        Err(e) if e.is_conflict() => {
+            latest(id, &caller.user_id)?.ok_or_else(|| conflict("conflict", "请重试"))?
+        }
         Err(e) => return Err(e.into()),
     };
-    Ok(Response::created(&shown(id, exam, &pool, &stored.body.attempt, now)))
+    Ok(Response::created(&shown(
+        id,
+        exam,
+        &pool,
+        &stored.body.attempt,
+        now,
+    )))
 }
 
 /// `GET /my/exams/{id}/sitting`: the latest sitting as shown (finished by
@@ -206,7 +220,13 @@ pub fn resume(req: Request) -> HandlerResult {
         .ok_or_else(|| super::not_found("您尚未开始这场考试", "no sitting yet"))?;
     let pool = pool(id)?;
     let doc = expire_stored(doc, exam, &pool, now)?;
-    Ok(Response::ok(&shown(id, exam, &pool, &doc.body.attempt, now)))
+    Ok(Response::ok(&shown(
+        id,
+        exam,
+        &pool,
+        &doc.body.attempt,
+        now,
+    )))
 }
 
 /// Reads the caller's sitting in progress, applies `change`, stores it
@@ -227,12 +247,7 @@ fn change<T>(
                 // Finish it from the saved answers, then say why.
                 let exam_doc = load(exam)?;
                 let pool = pool(exam)?;
-                expire_stored(
-                    Document { body, ..doc },
-                    &exam_doc.body.exam,
-                    &pool,
-                    now,
-                )?;
+                expire_stored(Document { body, ..doc }, &exam_doc.body.exam, &pool, now)?;
                 return Err(refused(&e));
             }
             Err(e) => return Err(refused(&e)),
@@ -300,7 +315,13 @@ pub fn submit(req: Request) -> HandlerResult {
     })?;
     record(&stored.id, &stored.body, &pool)?;
     let now = clock::now();
-    Ok(Response::ok(&shown(id, exam, &pool, &stored.body.attempt, now)))
+    Ok(Response::ok(&shown(
+        id,
+        exam,
+        &pool,
+        &stored.body.attempt,
+        now,
+    )))
 }
 
 /// Adds a finished sitting with nothing left to mark to its candidate's
@@ -337,7 +358,10 @@ pub fn record(attempt_id: &str, doc: &AttemptDoc, pool: &PoolDoc) -> Result<(), 
         }
         m.sittings.push(attempt_id.to_owned());
         let hall = Some(a.hall.clone()).filter(|h| !h.is_empty());
-        match storage::put(MASTERY, Write::new(m).id(&id).hall(hall).expected_version(version)) {
+        match storage::put(
+            MASTERY,
+            Write::new(m).id(&id).hall(hall).expected_version(version),
+        ) {
             Ok(_) => return Ok(()),
             Err(e) if e.is_conflict() => continue,
             Err(e) => return Err(e.into()),

@@ -13,9 +13,9 @@ use super::docs::{
     MaterialDoc, MaterialRef,
 };
 use super::exams::{load, pool, report, scored, sittings_of};
+use super::require_trainer;
 use super::settings;
 use super::sitting::record;
-use super::require_trainer;
 use crate::attempt::GRACE_MS;
 
 /// The most sittings finished in one sweep.
@@ -139,7 +139,9 @@ pub fn close_exam(id: &str, now: i64) -> Result<Closing, Response> {
     body.exam.closed_ms = Some(now);
     storage::put(
         EXAMS,
-        Write::new(body.touch()).id(id).expected_version(doc.version),
+        Write::new(body.touch())
+            .id(id)
+            .expected_version(doc.version),
     )?;
     for (user, hall, point) in &told {
         settings::notify(

@@ -9,7 +9,11 @@ use serde_json::json;
 use crate::exam::ExamKind;
 use crate::question::{Difficulty, Kind};
 
-fn labels<T: Copy>(all: &[T], value: impl Fn(T) -> &'static str, zh: impl Fn(T) -> &'static str) -> serde_json::Value {
+fn labels<T: Copy>(
+    all: &[T],
+    value: impl Fn(T) -> &'static str,
+    zh: impl Fn(T) -> &'static str,
+) -> serde_json::Value {
     all.iter()
         .map(|&k| (value(k).to_owned(), json!({ "zh": zh(k), "en": value(k) })))
         .collect::<serde_json::Map<_, _>>()
