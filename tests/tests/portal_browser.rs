@@ -1367,6 +1367,7 @@ async fn each_role_has_a_home_page_and_every_view_speaks_chinese() {
     app.install_visitor_log().await;
     app.install_supervision().await;
     app.install_reporting().await;
+    app.install_training().await;
     let host = &app.host;
     let admin = host
         .client_as("admin1", vec![Role::DistrictAdmin], &[], true)
@@ -2352,4 +2353,244 @@ async fn the_command_screen_fills_a_wall_with_17_live_halls() {
     screenshot(&client, "command-screen-1920x1080").await;
     audit(&client, "command screen").await;
     client.close().await.expect("close the browser");
+}
+
+/// Clicks the option of the question on screen whose text is `text`.
+async fn choose_option(client: &Client, text: &str) {
+    let xpath = format!(
+        "//section[contains(@class,'exam-question')]//label[contains(@class,'exam-option')][span[normalize-space(.)='{text}']]"
+    );
+    let el = client
+        .wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::XPath(&xpath))
+        .await
+        .unwrap_or_else(|e| panic!("option {text}: {e}"));
+    client
+        .execute(
+            "arguments[0].scrollIntoView({block: 'center'});",
+            vec![serde_json::to_value(&el).expect("element")],
+        )
+        .await
+        .expect("scroll");
+    el.click()
+        .await
+        .unwrap_or_else(|e| panic!("click {text}: {e}"));
+}
+
+/// Waits until the exam page's network line reads `text`.
+async fn net_status(client: &Client, text: &str) {
+    eventually(Duration::from_secs(20), text, || async {
+        let t = client
+            .find(Locator::Css(".exam-net"))
+            .await
+            .ok()?
+            .text()
+            .await
+            .ok()?;
+        t.contains(text).then_some(())
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_staff_member_sits_an_exam_on_a_phone_through_a_network_cut() {
+    let pkg = std::env::var_os("BANTONG_PORTAL_PKG_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| bantong_tests::app::repo_root().join("target/portal/pkg"));
+    let app = TestApp::with_config(TestDb::new(Backend::Sqlite).await, |c| {
+        c.portal_pkg_dir = pkg.clone();
+    })
+    .await;
+    app.install_training().await;
+    let host = &app.host;
+    let author = host
+        .client_as("trainer-a", vec![Role::HrOfficer], &[], true)
+        .await;
+    let reviewer = host
+        .client_as("trainer-b", vec![Role::HrOfficer], &[], true)
+        .await;
+    let staff = host
+        .client_as("zhangli", vec![Role::WindowStaff], &["bailou"], false)
+        .await;
+    const T: &str = "/api/plugins/training";
+    // Four questions written in the portal's terms, approved by a second
+    // trainer.
+    let questions = [
+        json!({ "kind": "single", "stem": "群众到窗口咨询非本窗口业务时，工作人员应当？",
+                "options": ["告知“不归我管”", "按首问负责制引导或代为联系", "请群众自行查询"],
+                "answer": "B", "marks": 25, "knowledge": "首问负责", "difficulty": "easy" }),
+        json!({ "kind": "multiple", "stem": "一次性告知应当告知哪些内容？",
+                "options": ["办理依据", "工作人员家庭住址", "申请材料", "办理时限"],
+                "answer": "ACD", "marks": 25, "knowledge": "一次性告知", "difficulty": "medium" }),
+        json!({ "kind": "true_false", "stem": "政务服务事项可以要求群众提供本部门已有的材料。",
+                "answer": "错", "marks": 25, "knowledge": "减证便民", "difficulty": "easy" }),
+        json!({ "kind": "fill_in", "stem": "综合窗口实行“____受理、后台分类审批、统一窗口出件”。",
+                "answer": "前台综合", "marks": 25, "knowledge": "综窗国家标准", "difficulty": "medium" }),
+    ];
+    let mut ids = Vec::new();
+    for q in questions {
+        let r = author.post(&format!("{T}/questions"), q).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.json());
+        let id = r.json()["id"].as_str().unwrap_or_default().to_owned();
+        let r = reviewer
+            .post(
+                &format!("{T}/questions/{id}/review"),
+                json!({ "action": "approve" }),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.json());
+        ids.push(id);
+    }
+    // The exam opens now (the real clock: the browser counts down).
+    let fmt = bantong_hall_kit::time::local_time;
+    let now = now_ms();
+    let r = author
+        .post(
+            &format!("{T}/exams"),
+            json!({ "title": "窗口业务周考", "kind": "weekly", "opens": fmt(now - 120_000),
+                    "closes": fmt(now + 3 * 3_600_000), "minutes": 30, "questions": ids,
+                    "notice": "请独立作答，不得翻阅资料。" }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.json());
+    let exam = r.json()["id"].as_str().unwrap_or_default().to_owned();
+
+    let link = Link::to(&serve(host).await).await;
+    let base = link.base.clone();
+    let driver = start_driver().await;
+    let profile = tempfile::tempdir().expect("profile dir");
+    let client = browser(&driver, profile.path()).await;
+    client.set_window_size(360, 740).await.expect("resize");
+    log_in(&client, &base, "zhangli").await;
+
+    // My exams → the exam's page → start.
+    open(&client, &format!("{base}/v/training/my-exams")).await;
+    let page = text_of(&client, "main").await;
+    assert!(
+        page.contains("窗口业务周考") && page.contains("可参加"),
+        "{page}"
+    );
+    open(&client, &format!("{base}/v/training/my-exam/{exam}")).await;
+    let start = wait_for(&client, "p.record-actions a", 10, "the start button").await;
+    assert_eq!(start.text().await.expect("text"), "参加考试");
+    start.click().await.expect("click");
+    wait_hydrated(&client).await;
+    let page = text_of(&client, "main").await;
+    assert!(
+        page.contains("请独立作答") && page.contains("少选且所选均正确得一半分"),
+        "{page}"
+    );
+    screenshot(&client, "training-exam-rules").await;
+    click_centred(&client, "button.exam-start").await;
+    wait_for(&client, ".exam-question", 10, "the first question").await;
+    let first = text_of(&client, ".exam-stem").await;
+
+    // Answer what is on screen, question by question; the network goes
+    // after the first answer.
+    let right = |stem: &str| -> Vec<&'static str> {
+        if stem.contains("咨询") {
+            vec!["按首问负责制引导或代为联系"]
+        } else if stem.contains("一次性告知") {
+            vec!["办理依据", "申请材料"] // two of three: half marks
+        } else {
+            vec![]
+        }
+    };
+    let mut stem = first;
+    for n in 0..4 {
+        if n == 1 {
+            link.cut();
+        }
+        if stem.contains("减证便民") || stem.contains("已有的材料") {
+            choose_option(&client, "错误").await;
+        } else if stem.contains("____") {
+            let input = wait_for(&client, ".exam-blank input", 10, "the blank").await;
+            input.send_keys("前台综合").await.expect("type");
+            // The answer is given when the field is left.
+            client
+                .execute("document.activeElement.blur();", vec![])
+                .await
+                .expect("blur");
+        } else {
+            for text in right(&stem) {
+                choose_option(&client, text).await;
+            }
+        }
+        if n == 0 {
+            net_status(&client, "答案已保存").await;
+        }
+        if n == 1 {
+            net_status(&client, "网络已断开").await;
+            screenshot(&client, "training-exam-offline").await;
+        }
+        if n < 3 {
+            click_centred(&client, ".exam-nav button:last-child").await;
+            eventually(Duration::from_secs(5), "the next question", || async {
+                let s = client
+                    .find(Locator::Css(".exam-stem"))
+                    .await
+                    .ok()?
+                    .text()
+                    .await
+                    .ok()?;
+                (s != stem).then_some(s)
+            })
+            .await;
+            stem = text_of(&client, ".exam-stem").await;
+        }
+    }
+    let (w, window) = fits_width(&client).await;
+    assert!(w <= window, "the exam fits 360 px: {w} > {window}");
+
+    // The network comes back: the waiting answers go by themselves.
+    link.restore();
+    net_status(&client, "答案已保存").await;
+    // The page is reloaded (a phone that dropped the tab): the sitting
+    // resumes with its four answers.
+    open(&client, &format!("{base}/v/training/take-exam/{exam}")).await;
+    let again = wait_for(&client, "button.exam-start", 10, "continue").await;
+    assert_eq!(again.text().await.expect("text"), "继续答题");
+    click_centred(&client, "button.exam-start").await;
+    wait_for(&client, ".exam-question", 10, "the question").await;
+    eventually(
+        Duration::from_secs(10),
+        "four answers on the card",
+        || async {
+            let n = client
+                .find_all(Locator::Css(".card-cell.done"))
+                .await
+                .ok()?
+                .len();
+            (n == 4).then_some(())
+        },
+    )
+    .await;
+    screenshot(&client, "training-exam-resumed").await;
+    accept_confirmations(&client).await;
+    click_centred(&client, "button.exam-submit").await;
+    wait_for(&client, ".exam-result", 10, "the result").await;
+    let result = text_of(&client, ".exam-result").await;
+    // 25 + 12.5 + 25 + 25 = 87.5 of 100.
+    assert!(
+        result.contains("87.5") && result.contains("合格"),
+        "{result}"
+    );
+    screenshot(&client, "training-exam-result").await;
+    let (w, window) = fits_width(&client).await;
+    assert!(w <= window, "the result fits 360 px: {w} > {window}");
+
+    let mine = staff.get(&format!("{T}/my/results")).await.json();
+    assert_eq!(mine["items"][0]["score"], 87.5, "{mine}");
+    let sittings = author
+        .get(&format!("{T}/exams/{exam}/sittings"))
+        .await
+        .json();
+    let zhang = sittings["items"]
+        .as_array()
+        .and_then(|i| i.iter().find(|s| s["name"] == "zhangli"))
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(zhang["state"], "submitted", "{sittings}");
+    client.close().await.expect("close");
 }

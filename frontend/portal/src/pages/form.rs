@@ -545,7 +545,7 @@ pub fn error_text(e: crate::api::ApiError, l: Locale) -> String {
 
 /// Asks `question` (when there is one) and answers whether to go on.
 #[cfg(feature = "hydrate")]
-fn confirmed(question: &str) -> bool {
+pub(crate) fn confirmed(question: &str) -> bool {
     question.is_empty()
         || web_sys::window()
             .and_then(|w| w.confirm_with_message(question).ok())

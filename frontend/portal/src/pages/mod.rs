@@ -4,6 +4,7 @@ pub mod admin;
 pub mod board;
 pub mod chart;
 pub mod dashboard;
+pub mod exam;
 pub mod form;
 pub mod home;
 pub mod list;

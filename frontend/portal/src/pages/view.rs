@@ -59,6 +59,13 @@ pub enum Loaded {
     Field {
         view: ViewDef,
     },
+    /// An exam to sit (a form whose spec names `exam` routes), with what
+    /// its `info` route says of it.
+    Exam {
+        view: ViewDef,
+        id: String,
+        info: Value,
+    },
     /// A kind this portal version does not render yet.
     Other {
         view: ViewDef,
@@ -76,6 +83,7 @@ impl Loaded {
             | Loaded::Action { view }
             | Loaded::AskId { view }
             | Loaded::Field { view }
+            | Loaded::Exam { view, .. }
             | Loaded::Other { view } => view,
         }
     }
@@ -112,6 +120,16 @@ pub async fn load_view(
     let params = parse_query(&search);
     if view.is_field() {
         return Ok(Loaded::Field { view });
+    }
+    if let Some(id) = &id
+        && let Some(info) = super::exam::Routes::info(&view, id)
+    {
+        let info: Value = client.get(info).await?;
+        return Ok(Loaded::Exam {
+            id: id.clone(),
+            view,
+            info,
+        });
     }
     match view.kind.as_str() {
         "list" => {
@@ -388,6 +406,16 @@ pub fn render_body(s: &Session, loaded: &Loaded) -> AnyView {
             }
             .into_any()
         }
+        Loaded::Exam { view, id, info } => view! {
+            <super::exam::ExamSitting
+                view=view.clone()
+                id=id.clone()
+                info=info.clone()
+                csrf=s.me.csrf_token.clone().unwrap_or_default()
+                l
+            />
+        }
+        .into_any(),
         Loaded::Other { .. } => {
             view! { <p class="notice" role="status">{l.t(Msg::Unsupported)}</p> }.into_any()
         }
@@ -456,9 +484,72 @@ fn detail(view: &ViewDef, doc: &Value, halls: &[(String, String)], l: Locale) ->
         .collect();
     view! {
         <dl class="card detail">{rows}</dl>
+        {tables(view, doc, halls, l)}
         {history(view, doc, l)}
     }
     .into_any()
+}
+
+/// The record's tables: each of the spec's `tables` (`field`, `title_zh`,
+/// `title_en`, `columns` as a list's) shows the array the record holds at
+/// `field`, one row per element.
+fn tables(view: &ViewDef, doc: &Value, halls: &[(String, String)], l: Locale) -> Option<AnyView> {
+    let specs = view.spec.get("tables")?.as_array()?;
+    let sections: Vec<AnyView> = specs
+        .iter()
+        .filter_map(|t| {
+            let rows = field(doc, t.get("field")?.as_str()?)?.as_array()?;
+            if rows.is_empty() {
+                return None;
+            }
+            let columns = list::columns(t);
+            let title = l
+                .pick(
+                    t.get("title_zh")
+                        .and_then(Value::as_str)
+                        .unwrap_or_default(),
+                    t.get("title_en")
+                        .and_then(Value::as_str)
+                        .unwrap_or_default(),
+                )
+                .to_owned();
+            let head: Vec<AnyView> = columns
+                .iter()
+                .map(|c| {
+                    view! { <th scope="col">{l.pick(&c.title_zh, &c.title_en).to_owned()}</th> }
+                        .into_any()
+                })
+                .collect();
+            let body: Vec<AnyView> = rows
+                .iter()
+                .map(|r| {
+                    let cells: Vec<AnyView> = columns
+                        .iter()
+                        .map(|c| {
+                            let v = cell(field(r, &c.field), &c.kind, &c.labels(halls, l), l);
+                            view! { <td>{v}</td> }.into_any()
+                        })
+                        .collect();
+                    view! { <tr>{cells}</tr> }.into_any()
+                })
+                .collect();
+            Some(
+                view! {
+                    <section class="detail-table">
+                        <h2>{title}</h2>
+                        <div class="table-scroll">
+                            <table>
+                                <thead><tr>{head}</tr></thead>
+                                <tbody>{body}</tbody>
+                            </table>
+                        </div>
+                    </section>
+                }
+                .into_any(),
+            )
+        })
+        .collect();
+    (!sections.is_empty()).then(|| sections.into_any())
 }
 
 /// Buttons to the forms that act on this record (its record forms).
@@ -617,6 +708,13 @@ pub fn cell(value: Option<&Value>, kind: &str, labels: &[(String, String)], l: L
         "number" => match value.as_f64() {
             Some(n) => view! { <span class="num">{format_number(n)}</span> }.into_any(),
             None => plain(value),
+        },
+        // A share from 0 to 1, as a percentage with one decimal.
+        "percent" => match value.as_f64() {
+            Some(r) if r.is_finite() => {
+                view! { <span class="num">{format!("{:.1}%", r * 100.0)}</span> }.into_any()
+            }
+            _ => plain(value),
         },
         // `{"done", "total", "state", "label_zh", "label_en"}`: how far a
         // background job got.

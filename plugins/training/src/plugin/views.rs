@@ -53,11 +53,12 @@ pub fn all() -> Vec<View> {
             .column("status", "状态", "Status"),
         // The exam on the phone: the portal's exam page, which saves each
         // answer as it is given and keeps the server's clock.
-        View::form("take-exam", "开始答题", "Start", "/my/exams/{id}/start")
+        View::form("take-exam", "参加考试", "Take the exam", "/my/exams/{id}/start")
             .method(Method::Post)
             .set(
                 "exam",
                 json!({
+                    "info": "/my/exams/{id}",
                     "start": "/my/exams/{id}/start",
                     "sitting": "/my/exams/{id}/sitting",
                     "answer": "/my/exams/{id}/answers/{slot}",
