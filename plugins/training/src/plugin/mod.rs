@@ -30,7 +30,7 @@ mod views;
 
 use bantong_sdk::{Caller, Event, Job, Plugin, Request, Response, Router, View, export_plugin};
 
-pub use docs::{AttemptDoc, ExamDoc, QuestionDoc};
+pub use docs::{AttemptDoc, ExamDoc, PoolDoc, QuestionDoc};
 pub use settings::Settings;
 
 /// The plugin.
