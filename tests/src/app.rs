@@ -86,7 +86,7 @@ target = "hotline/orders"
 # Setting an exam for fifty people tells each of them; closing one
 # analyses every sitting (in this debug-built host).
 [plugins.training]
-allow = ["storage", "config", "log", "clock", "blobs", "notices", "directory"]
+allow = ["storage", "config", "log", "clock", "blobs", "notices", "directory", "documents"]
 limits = { timeout-ms = 10000 }
 
 # Drafting reads two months from the modules and renders three files (in

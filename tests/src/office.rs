@@ -1,5 +1,6 @@
-//! Office files made and read by an independent tool (Python's openpyxl),
-//! for tests of imports and exports.
+//! Office files made and read by independent tools (Python's openpyxl and
+//! python-docx, poppler's pdftotext, pdftoppm and pdfinfo), for tests of
+//! imports, exports and rendered reports.
 
 use std::path::Path;
 use std::process::Command;
@@ -136,4 +137,54 @@ pub fn catalogue_rows() -> Value {
 /// The X类窗口 sheet matching [`catalogue_rows`].
 pub fn catalogue_categories() -> Value {
     serde_json::json!([["类别代码", "类别名称"], ["comprehensive", "综合受理"]])
+}
+
+/// Text without whitespace: pdftotext lays words out by position, not by
+/// the spaces drawn.
+pub fn squeeze(s: &str) -> String {
+    s.chars().filter(|c| !c.is_whitespace()).collect()
+}
+
+fn run(cmd: &mut Command) -> String {
+    let out = cmd.output().expect("tool runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// The PDF's text layer, and every page kept as a PNG under
+/// `target/screenshots/` with `prefix`.
+pub fn pdf_text(dir: &std::path::Path, pdf: &[u8], prefix: &str) -> String {
+    let path = dir.join(format!("{prefix}.pdf"));
+    std::fs::write(&path, pdf).expect("write pdf");
+    let shots = crate::app::repo_root().join("target/screenshots");
+    std::fs::create_dir_all(&shots).expect("screenshots");
+    run(Command::new("pdftoppm")
+        .args(["-r", "60", "-png"])
+        .arg(&path)
+        .arg(shots.join(prefix)));
+    run(Command::new("pdftotext").arg("-layout").arg(&path).arg("-"))
+}
+
+/// The PDF's page count, by poppler's `pdfinfo`.
+pub fn pdf_page_count(dir: &std::path::Path, pdf: &[u8]) -> usize {
+    let path = dir.join("count.pdf");
+    std::fs::write(&path, pdf).expect("write pdf");
+    run(Command::new("pdfinfo").arg(&path))
+        .lines()
+        .find_map(|l| l.strip_prefix("Pages:"))
+        .and_then(|n| n.trim().parse().ok())
+        .expect("pdfinfo's page count")
+}
+
+/// The DOCX's paragraphs through python-docx.
+pub fn docx_text(dir: &std::path::Path, docx: &[u8]) -> String {
+    let path = dir.join("report.docx");
+    std::fs::write(&path, docx).expect("write docx");
+    run(Command::new("python3").arg("-c").arg(
+        "import sys, docx\nd = docx.Document(sys.argv[1])\nprint('\\n'.join(p.text for p in d.paragraphs))\nprint('PICTURES', len(d.inline_shapes))\nfor t in d.tables:\n    for r in t.rows:\n        print('|'.join(c.text for c in r.cells))",
+    ).arg(&path))
 }

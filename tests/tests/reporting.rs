@@ -20,7 +20,6 @@
 //! overdue after it.
 
 use std::path::PathBuf;
-use std::process::Command;
 
 use bantong_hall_kit::calendar::{day_of, start_of_day};
 use bantong_hall_kit::district::HALLS;
@@ -29,7 +28,7 @@ use bantong_host::workers::{deliver_once, fire_due};
 use bantong_tests::TestDb;
 use bantong_tests::app::{Client, Reply, TestApp};
 use bantong_tests::db::{Backend, backends};
-use bantong_tests::office::read_workbook;
+use bantong_tests::office::{docx_text, pdf_page_count, pdf_text, read_workbook, squeeze};
 use bantong_tests::supervision::answers;
 use http::StatusCode;
 use serde_json::{Value, json};
@@ -169,56 +168,6 @@ fn scratch(name: &str) -> PathBuf {
         .join(name);
     std::fs::create_dir_all(&dir).expect("scratch dir");
     dir
-}
-
-/// Text without whitespace: pdftotext lays words out by position, not by
-/// the spaces drawn.
-fn squeeze(s: &str) -> String {
-    s.chars().filter(|c| !c.is_whitespace()).collect()
-}
-
-fn run(cmd: &mut Command) -> String {
-    let out = cmd.output().expect("tool runs");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-/// The PDF's text layer, and every page kept as a PNG under
-/// `target/screenshots/` with `prefix`.
-fn pdf_text(dir: &std::path::Path, pdf: &[u8], prefix: &str) -> String {
-    let path = dir.join(format!("{prefix}.pdf"));
-    std::fs::write(&path, pdf).expect("write pdf");
-    let shots = bantong_tests::app::repo_root().join("target/screenshots");
-    std::fs::create_dir_all(&shots).expect("screenshots");
-    run(Command::new("pdftoppm")
-        .args(["-r", "60", "-png"])
-        .arg(&path)
-        .arg(shots.join(prefix)));
-    run(Command::new("pdftotext").arg("-layout").arg(&path).arg("-"))
-}
-
-/// The PDF's page count, by poppler's `pdfinfo`.
-fn pdf_page_count(dir: &std::path::Path, pdf: &[u8]) -> usize {
-    let path = dir.join("count.pdf");
-    std::fs::write(&path, pdf).expect("write pdf");
-    run(Command::new("pdfinfo").arg(&path))
-        .lines()
-        .find_map(|l| l.strip_prefix("Pages:"))
-        .and_then(|n| n.trim().parse().ok())
-        .expect("pdfinfo's page count")
-}
-
-/// The DOCX's paragraphs through python-docx.
-fn docx_text(dir: &std::path::Path, docx: &[u8]) -> String {
-    let path = dir.join("report.docx");
-    std::fs::write(&path, docx).expect("write docx");
-    run(Command::new("python3").arg("-c").arg(
-        "import sys, docx\nd = docx.Document(sys.argv[1])\nprint('\\n'.join(p.text for p in d.paragraphs))\nprint('PICTURES', len(d.inline_shapes))\nfor t in d.tables:\n    for r in t.rows:\n        print('|'.join(c.text for c in r.cells))",
-    ).arg(&path))
 }
 
 /// November's project operation report, drafted by the same schedule: the

@@ -24,6 +24,7 @@ use bantong_host::identity::Role;
 use bantong_tests::TestDb;
 use bantong_tests::app::{Client, Reply, TestApp, TestHost};
 use bantong_tests::db::{Backend, backends};
+use bantong_tests::office::{docx_text, pdf_text, read_workbook, squeeze};
 use http::StatusCode;
 use serde_json::{Value, json};
 
@@ -927,12 +928,195 @@ async fn statistics(w: &World) {
     assert_eq!(q0["options"][1]["flags"][0], "干扰项无效");
 }
 
+/// 行政办事员 certification: records, a batch checked against the rules, a
+/// result that issues a certificate, 持证率.
+async fn certification(w: &World) {
+    at(&w.app.host, local(2026, 12, 12, 15, 0));
+    let r = w.author.get(&format!("{P}/certification/staff")).await;
+    let staff = expect(&r, StatusCode::OK);
+    assert_eq!(staff["total"], 50);
+    let id_of = |name: &str| {
+        staff["items"]
+            .as_array()
+            .and_then(|i| i.iter().find(|p| p["name"] == name))
+            .and_then(|p| p["id"].as_str())
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let (a, b, c) = (id_of("staff-00"), id_of("staff-01"), id_of("staff-02"));
+    let r = w
+        .author
+        .put(
+            &format!("{P}/certification/staff/{a}"),
+            json!({ "education": "college", "since": "2024-01-01" }),
+        )
+        .await;
+    expect(&r, StatusCode::OK);
+    let r = w
+        .author
+        .put(
+            &format!("{P}/certification/staff/{b}"),
+            json!({ "education": "bachelor", "since": "2026-06-01" }),
+        )
+        .await;
+    expect(&r, StatusCode::OK);
+    let r = w
+        .author
+        .put(
+            &format!("{P}/certification/staff/{b}"),
+            json!({ "education": "bachelor", "since": "2027-06-01" }),
+        )
+        .await;
+    expect(&r, StatusCode::UNPROCESSABLE_ENTITY);
+    let r = w.staff[0]
+        .put(
+            &format!("{P}/certification/staff/{a}"),
+            json!({ "education": "college", "since": "2020-01-01" }),
+        )
+        .await;
+    expect(&r, StatusCode::FORBIDDEN);
+    let r = w
+        .author
+        .post(
+            &format!("{P}/certification/batches"),
+            json!({ "title": "2026年第四批行政办事员考核", "level": "five", "exam_date": "2026-12-20", "people": [a, b, c] }),
+        )
+        .await;
+    let made = expect(&r, StatusCode::CREATED);
+    assert_eq!(
+        (made["enrolled"].clone(), made["not_eligible"].clone()),
+        (json!(1), json!(2))
+    );
+    let batch = made["id"].as_str().unwrap_or_default().to_owned();
+    let r = w
+        .author
+        .get(&format!("{P}/certification/batches/{batch}"))
+        .await;
+    let list = expect(&r, StatusCode::OK);
+    let basis: Vec<String> = list["people"]
+        .as_array()
+        .map(|people| {
+            people
+                .iter()
+                .map(|p| p["basis"].as_str().unwrap_or_default().to_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    assert!(
+        basis.iter().any(|b| b.contains("从事本职业0年，需满1年")),
+        "{basis:?}"
+    );
+    assert!(basis.iter().any(|b| b.contains("未登记")), "{basis:?}");
+    let r = w
+        .author
+        .post(
+            &format!("{P}/certification/batches/{batch}/results"),
+            json!({ "person": b, "theory": 90, "skill": 90 }),
+        )
+        .await;
+    assert_eq!(
+        expect(&r, StatusCode::CONFLICT)["error"]["code"],
+        "not_eligible"
+    );
+    let r = w
+        .author
+        .post(
+            &format!("{P}/certification/batches/{batch}/results"),
+            json!({ "person": a, "theory": 72, "skill": 65 }),
+        )
+        .await;
+    let passed = expect(&r, StatusCode::OK);
+    assert_eq!(passed["certificate"], "BT2026500001");
+    let r = w
+        .author
+        .post(
+            &format!("{P}/certification/batches/{batch}/results"),
+            json!({ "person": a, "theory": 72, "skill": 65 }),
+        )
+        .await;
+    expect(&r, StatusCode::CONFLICT);
+    let r = w.author.get(&format!("{P}/certification/rate")).await;
+    let rate = expect(&r, StatusCode::OK);
+    assert_eq!(
+        (
+            rate["overall"]["numerator"].clone(),
+            rate["overall"]["denominator"].clone()
+        ),
+        (json!(1), json!(50))
+    );
+    let r = w.author.get(&format!("{P}/figures?month=2026-12")).await;
+    let f = expect(&r, StatusCode::OK);
+    assert_eq!(f["overall"]["cert_rate"]["numerator"], 1);
+    assert_eq!(
+        f["halls"]["bailou"]["figures"]["cert_rate"]["denominator"],
+        25
+    );
+    // The person's record now holds the certificate; 四级 is next.
+    let r = w.author.get(&format!("{P}/certification/staff")).await;
+    let me = expect(&r, StatusCode::OK)["items"]
+        .as_array()
+        .and_then(|i| i.iter().find(|p| p["id"] == a.as_str()))
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(me["certificate"], "BT2026500001");
+    assert_eq!(me["level_zh"], "五级/初级工");
+}
+
+/// The month's 月考月报 in its three formats, read by independent tools.
+async fn monthly_report(w: &World, tag: &str) {
+    let dir = tempfile::tempdir().expect("dir");
+    let get = |ext: &'static str| {
+        let c = w.author.clone();
+        async move {
+            let r = c
+                .get(&format!("{P}/reports/monthly.{ext}?month=2026-12"))
+                .await;
+            assert_eq!(r.status, StatusCode::OK, "{}", r.json());
+            r.body
+        }
+    };
+    let text = squeeze(&pdf_text(
+        dir.path(),
+        &get("pdf").await,
+        &format!("training-report-{tag}"),
+    ));
+    for e in [
+        "业务知识考试月度报告",
+        "2026年12月，全区共组织业务知识考试3场（专项考试1场、周考1场、月考1场）",
+        "表2各服务中心考试情况（按平均分排序）",
+        "薄弱知识点有3个：减证便民、综窗国家标准、统计",
+        "参考率=参加考试人次/应考人次",
+        "表1各场考试成绩",
+    ] {
+        assert!(text.contains(&squeeze(e)), "{e} in {text}");
+    }
+    let docx = docx_text(dir.path(), &get("docx").await);
+    assert!(
+        docx.contains("知识点掌握情况") && docx.contains("统计|52.0%"),
+        "{docx}"
+    );
+    let book = read_workbook(dir.path(), &get("xlsx").await);
+    assert!(book.to_string().contains("12月业务知识月考"), "{book}");
+    // A staff member may not.
+    let r = w.staff[0]
+        .get(&format!("{P}/reports/monthly.pdf?month=2026-12"))
+        .await;
+    expect(&r, StatusCode::FORBIDDEN);
+    let r = w
+        .author
+        .get(&format!("{P}/reports/monthly.pdf?month=2026-13"))
+        .await;
+    expect(&r, StatusCode::UNPROCESSABLE_ENTITY);
+}
+
 async fn training(backend: Backend) {
     let w = world(backend).await;
     the_bank(&w).await;
     blueprint_exam(&w).await;
     every_kind(&w).await;
     statistics(&w).await;
+    certification(&w).await;
+    monthly_report(&w, &format!("{backend:?}").to_lowercase()).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

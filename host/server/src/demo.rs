@@ -833,7 +833,7 @@ allow = ["storage", "config", "log", "clock", "blobs", "notices", "directory", "
 events-subscribe = ["hall.alert.*", "hall.haocha.rating"]
 
 [plugins.training]
-allow = ["storage", "config", "log", "clock", "blobs", "notices", "directory"]
+allow = ["storage", "config", "log", "clock", "blobs", "notices", "directory", "documents"]
 
 [plugins.reporting]
 allow = ["storage", "config", "log", "clock", "documents", "notices", "directory", "blobs"]

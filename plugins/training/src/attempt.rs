@@ -236,6 +236,33 @@ impl Attempt {
     /// positions on screen), replacing an earlier one; a blank answer
     /// clears it.
     pub fn save(&mut self, slot: u16, given: Given, now: i64) -> Result<(), AttemptError> {
+        match self.answer(slot, given, now)? {
+            Some(response) => {
+                self.answers.insert(
+                    slot,
+                    Saved {
+                        response,
+                        at_ms: now,
+                    },
+                );
+            }
+            None => {
+                self.answers.remove(&slot);
+            }
+        }
+        Ok(())
+    }
+
+    /// Checks an answer to `slot` given at `now` without storing it: the
+    /// answer in the bank's terms, or `None` for a blank one (which clears
+    /// the saved answer). A store that keeps each answer on its own calls
+    /// this and writes the answer alone.
+    pub fn answer(
+        &self,
+        slot: u16,
+        given: Given,
+        now: i64,
+    ) -> Result<Option<Response>, AttemptError> {
         self.open(now)?;
         let item = self
             .items
@@ -264,18 +291,7 @@ impl Attempt {
         if !response.fits(item.shape) {
             return Err(AttemptError::Malformed(slot));
         }
-        if response.is_blank() {
-            self.answers.remove(&slot);
-        } else {
-            self.answers.insert(
-                slot,
-                Saved {
-                    response,
-                    at_ms: now,
-                },
-            );
-        }
-        Ok(())
+        Ok((!response.is_blank()).then_some(response))
     }
 
     /// Counts the candidate leaving the page.

@@ -60,27 +60,27 @@ impl Tally {
             participation: Figure::ratio(
                 self.sat,
                 self.expected,
-                "参考率 = 参加考试人次 / 应考人次\nparticipation = sat / expected",
+                "参考率 = 参加考试人次 / 应考人次 participation = sat / expected",
             ),
             pass_rate: Figure::ratio(
                 self.passed,
                 self.sat,
-                "合格率 = 最好成绩达到合格线的人次 / 参考人次\npass rate = passed / sat",
+                "合格率 = 最好成绩达到合格线的人次 / 参考人次 pass rate = passed / sat",
             ),
             excellent_rate: Figure::ratio(
                 self.excellent,
                 self.sat,
-                "优秀率 = 最好成绩达到优秀线的人次 / 参考人次\nexcellent rate = excellent / sat",
+                "优秀率 = 最好成绩达到优秀线的人次 / 参考人次 excellent rate = excellent / sat",
             ),
             mean_score: Figure::mean_points(
                 self.percent_centi,
                 self.sat,
-                "平均分 = 各人最好成绩（百分制）之和 / 参考人次\nmean score = sum of best scores (of 100) / sat",
+                "平均分 = 各人最好成绩（百分制）之和 / 参考人次 mean score = sum of best scores (of 100) / sat",
             ),
             follow_up: Figure::ratio(
                 self.settled,
                 self.assigned,
-                "跟进培训完成率 = 已完成的跟进培训任务 / 布置的任务\nfollow-up completion = done / assigned",
+                "跟进培训完成率 = 已完成的跟进培训任务 / 布置的任务 follow-up completion = done / assigned",
             ),
         }
     }

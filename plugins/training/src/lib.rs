@@ -24,6 +24,7 @@
 #![deny(unsafe_code)]
 
 pub mod attempt;
+pub mod cert;
 pub mod exam;
 pub mod figures;
 pub mod import;
@@ -32,4 +33,5 @@ pub mod mastery;
 pub mod paper;
 pub mod plugin;
 pub mod question;
+pub mod report;
 pub mod stats;

@@ -144,28 +144,25 @@ pub fn ExamSitting(
     let status = info["status"].as_str().unwrap_or_default().to_owned();
     let can_start = matches!(status.as_str(), "可参加" | "作答中" | "可补考");
     let start_label = if status == "作答中" {
-        l.pick("继续答题", "Continue")
+        l.t(Msg::ExamContinue)
     } else {
-        l.pick("开始答题", "Start")
+        l.t(Msg::ExamStart)
     };
     let start_ctx = ctx.clone();
     let rules = view! {
         <dl class="card detail exam-rules">
-            <dt>{l.pick("考试", "Exam")}</dt><dd>{text(&info["title"])}</dd>
-            <dt>{l.pick("时长", "Time allowed")}</dt>
-            <dd>{format!("{} {}", text(&info["minutes"]), l.pick("分钟", "minutes"))}</dd>
-            <dt>{l.pick("题数 / 总分", "Questions / marks")}</dt>
+            <dt>{l.t(Msg::ExamName)}</dt><dd>{text(&info["title"])}</dd>
+            <dt>{l.t(Msg::ExamTime)}</dt>
+            <dd>{l.t(Msg::ExamMinutes).replace("{n}", &text(&info["minutes"]))}</dd>
+            <dt>{l.t(Msg::ExamSize)}</dt>
             <dd>{format!("{} / {}", text(&info["questions"]), text(&info["marks"]))}</dd>
-            <dt>{l.pick("合格线", "Pass mark")}</dt><dd>{text(&info["pass"])}</dd>
-            <dt>{l.pick("计分规则", "Marking")}</dt><dd>{text(&info["rule_zh"])}</dd>
-            <dt>{l.pick("状态", "Status")}</dt><dd class="exam-status">{status.clone()}</dd>
+            <dt>{l.t(Msg::ExamPassMark)}</dt><dd>{text(&info["pass"])}</dd>
+            <dt>{l.t(Msg::ExamRule)}</dt><dd>{text(&info["rule_zh"])}</dd>
+            <dt>{l.t(Msg::ExamStatus)}</dt><dd class="exam-status">{status.clone()}</dd>
         </dl>
         {info["notice"].as_str().map(|n| view! { <p class="exam-notice">{n.to_owned()}</p> })}
         <p class="hint">
-            {l.pick(
-                "答案逐题自动保存；网络中断时答案暂存本机，恢复后自动提交。计时以服务器为准，离开答题页面会被记录。",
-                "Each answer is saved as you give it; without a network answers wait on this phone and are sent when it is back. The server keeps the time; leaving the page is recorded.",
-            )}
+            {l.t(Msg::ExamHowItWorks)}
         </p>
     };
     view! {
@@ -231,22 +228,19 @@ fn result(s: &Value, l: Locale) -> impl IntoView + use<> {
     let max = text(&r["max"]);
     let percent = r["percent"].as_f64().map(|p| format!("{p:.1}"));
     let verdict = match r["passed"].as_bool() {
-        Some(true) => l.pick("合格", "Passed"),
-        Some(false) => l.pick("不合格", "Not passed"),
-        None => l.pick(
-            "简答题待阅卷，出分后可在“我的成绩”中查看",
-            "Short answers are being marked; see My results later",
-        ),
+        Some(true) => l.t(Msg::ExamPassed),
+        Some(false) => l.t(Msg::ExamFailed),
+        None => l.t(Msg::ExamAwaitingMarks),
     };
     let timed_out = s["state"] == "timed_out";
     view! {
         <section class="card exam-result" role="status">
-            <h2>{if timed_out { l.pick("考试时间已到，已自动交卷", "Time is up: handed in") } else { l.pick("已交卷", "Handed in") }}</h2>
+            <h2>{if timed_out { l.t(Msg::ExamTimedOut) } else { l.t(Msg::ExamHandedIn) }}</h2>
             <p class="exam-score">
                 <span class="big">{score}</span>
-                {format!(" / {max} {}", l.pick("分", "marks"))}
+                {format!(" {}", l.t(Msg::ExamOutOf).replace("{n}", &max))}
             </p>
-            {percent.map(|p| view! { <p>{format!("{}：{p}", l.pick("百分制", "Of 100"))}</p> })}
+            {percent.map(|p| view! { <p>{l.t(Msg::ExamOf100).replace("{n}", &p)}</p> })}
             <p class="exam-verdict">{verdict}</p>
         </section>
     }
@@ -263,19 +257,11 @@ fn paper(ctx: &Ctx, s: &Value, current: RwSignal<usize>, l: Locale) -> impl Into
     let status = move || {
         let waiting = unsaved.with(BTreeMap::len);
         if offline.get() {
-            l.pick(
-                "网络已断开：答案暂存在本机，恢复后自动提交",
-                "Offline: answers are kept on this phone and sent when the network is back",
-            )
-            .to_owned()
+            l.t(Msg::ExamOffline).to_owned()
         } else if waiting > 0 {
-            format!(
-                "{}{waiting}{}",
-                l.pick("正在保存", "Saving "),
-                l.pick("题…", " …")
-            )
+            l.t(Msg::ExamSaving).replace("{n}", &waiting.to_string())
         } else {
-            l.pick("答案已保存", "All answers saved").to_owned()
+            l.t(Msg::ExamSaved).to_owned()
         }
     };
     let card_qs = questions.clone();
@@ -294,7 +280,7 @@ fn paper(ctx: &Ctx, s: &Value, current: RwSignal<usize>, l: Locale) -> impl Into
                     if current.get() == i { " current" } else { "" }
                 );
                 view! {
-                    <button type="button" class=class aria-label=format!("{}{}", l.pick("第", "Question "), i + 1)
+                    <button type="button" class=class aria-label=l.t(Msg::ExamQuestionN).replace("{n}", &(i + 1).to_string())
                         on:click=move |_| current.set(i)>{i + 1}</button>
                 }
             })
@@ -323,19 +309,19 @@ fn paper(ctx: &Ctx, s: &Value, current: RwSignal<usize>, l: Locale) -> impl Into
         <div class="exam-bar" role="timer" aria-live="off">
             <span class="exam-title">{text(&s["title"])}</span>
             <span class=move || if low() { "exam-clock low" } else { "exam-clock" }>
-                {l.pick("剩余 ", "Left ")}{remaining}
+                {move || l.t(Msg::ExamLeft).replace("{n}", &remaining())}
             </span>
         </div>
         <p class=move || if offline.get() { "exam-net offline" } else { "exam-net" } role="status">{status}</p>
         {shown}
         <nav class="exam-nav">
             <button type="button" class="button" disabled=move || current.get() == 0
-                on:click=move |_| current.update(|c| *c = c.saturating_sub(1))>{l.pick("上一题", "Previous")}</button>
+                on:click=move |_| current.update(|c| *c = c.saturating_sub(1))>{l.t(Msg::ExamPrevious)}</button>
             <button type="button" class="button" disabled=move || { current.get() + 1 >= total }
-                on:click=move |_| current.update(|c| *c = (*c + 1).min(total.saturating_sub(1)))>{l.pick("下一题", "Next")}</button>
+                on:click=move |_| current.update(|c| *c = (*c + 1).min(total.saturating_sub(1)))>{l.t(Msg::ExamNext)}</button>
         </nav>
-        <section class="exam-card" aria-label=l.pick("答题卡", "Answer card")>
-            <h2>{l.pick("答题卡", "Answer card")}</h2>
+        <section class="exam-card" aria-label=l.t(Msg::ExamCard)>
+            <h2>{l.t(Msg::ExamCard)}</h2>
             <div class="card-grid">{card}</div>
         </section>
         <p class="page-actions">
@@ -343,7 +329,7 @@ fn paper(ctx: &Ctx, s: &Value, current: RwSignal<usize>, l: Locale) -> impl Into
                 on:click=move |_| {
                     let left = unanswered();
                     submit_ctx.clone().submit(left, l);
-                }>{l.pick("交卷", "Hand in")}</button>
+                }>{l.t(Msg::ExamHandIn)}</button>
         </p>
         {move || error.get().map(|e| view! { <p class="alert" role="alert">{e}</p> })}
     }
@@ -360,7 +346,7 @@ fn question(ctx: &Ctx, q: &Value, i: usize, total: usize, l: Locale) -> AnyView 
         <p class="exam-q-head">
             <span class="exam-q-no">{format!("{}/{total}", i + 1)}</span>
             <span class="tag">{text(&q["kind_zh"])}</span>
-            <span class="exam-q-marks">{format!("{}{}", text(&q["marks"]), l.pick("分", " marks"))}</span>
+            <span class="exam-q-marks">{l.t(Msg::ExamMarks).replace("{n}", &text(&q["marks"]))}</span>
         </p>
         <p class="exam-stem" id=format!("stem-{slot}")>{text(&q["stem"])}</p>
     };
@@ -425,8 +411,8 @@ fn question(ctx: &Ctx, q: &Value, i: usize, total: usize, l: Locale) -> AnyView 
             };
             view! {
                 <fieldset class="exam-options" aria-labelledby=format!("stem-{slot}")>
-                    {pick(true, l.pick("正确", "True"))}
-                    {pick(false, l.pick("错误", "False"))}
+                    {pick(true, l.t(Msg::ExamTrue))}
+                    {pick(false, l.t(Msg::ExamFalse))}
                 </fieldset>
             }
             .into_any()
@@ -439,7 +425,7 @@ fn question(ctx: &Ctx, q: &Value, i: usize, total: usize, l: Locale) -> AnyView 
                     let value = move || given()["blanks"][b].as_str().unwrap_or_default().to_owned();
                     view! {
                         <label class="exam-blank">
-                            <span>{format!("{}{}{}", l.pick("第", "Blank "), b + 1, l.pick("空", ""))}</span>
+                            <span>{l.t(Msg::ExamBlankN).replace("{n}", &(b + 1).to_string())}</span>
                             <input type="text" prop:value=value maxlength="200"
                                 on:change=move |ev| {
                                     let mut blanks: Vec<String> = (0..n)
@@ -641,13 +627,10 @@ impl Ctx {
 
     fn submit(self, unanswered: usize, l: Locale) {
         let question = if unanswered > 0 {
-            format!(
-                "{}{unanswered}{}",
-                l.pick("还有", "There are "),
-                l.pick("题未作答，确定交卷吗？", " unanswered questions. Hand in?")
-            )
+            l.t(Msg::ExamUnanswered)
+                .replace("{n}", &unanswered.to_string())
         } else {
-            l.pick("确定交卷吗？", "Hand in?").to_owned()
+            l.t(Msg::ExamConfirm).to_owned()
         };
         if !super::form::confirmed(&question) {
             return;
@@ -656,13 +639,7 @@ impl Ctx {
         leptos::task::spawn_local(async move {
             self.flush_now().await;
             if !self.unsaved.with_untracked(BTreeMap::is_empty) {
-                self.error.set(Some(
-                    l.pick(
-                        "网络未恢复，答案尚未全部提交，请稍后再交卷。",
-                        "Some answers are not sent yet; hand in when the network is back.",
-                    )
-                    .to_owned(),
-                ));
+                self.error.set(Some(l.t(Msg::ExamNotSent).to_owned()));
                 self.busy.set(false);
                 return;
             }

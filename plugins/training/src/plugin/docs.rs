@@ -14,6 +14,7 @@ pub const VERSIONS: &str = "question_versions";
 pub const EXAMS: &str = "exams";
 pub const POOLS: &str = "pools";
 pub const ATTEMPTS: &str = "attempts";
+pub const ANSWERS: &str = "answers";
 pub const MASTERY: &str = "mastery";
 pub const ASSIGNMENTS: &str = "assignments";
 pub const MATERIALS: &str = "materials";
@@ -52,13 +53,21 @@ pub struct ExamDoc {
     pub month: String,
     /// Indexed copy of `closed_ms.is_some() || cancelled`.
     pub done: bool,
+    /// What closing it found (the monthly report's line for it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outcome: Option<crate::report::Outcome>,
 }
 
 impl ExamDoc {
     pub fn new(exam: Exam) -> ExamDoc {
         let month = month_of(exam.setting.opens_ms);
         let done = exam.closed_ms.is_some() || exam.cancelled;
-        ExamDoc { exam, month, done }
+        ExamDoc {
+            exam,
+            month,
+            done,
+            outcome: None,
+        }
     }
 
     /// Refreshes the indexed copies after a change.
@@ -109,6 +118,18 @@ impl AttemptDoc {
             .map_or(0, |p| (p * 100.0).round() as u32);
         self
     }
+}
+
+/// One answer of a sitting in progress (id: `{attempt}.{slot}`, in the
+/// sitting's hall), kept on its own so that saving an answer writes a few
+/// hundred bytes, not the sitting. The sitting holds its answers once it
+/// is finished.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct AnswerDoc {
+    pub attempt: String,
+    pub slot: u16,
+    pub response: crate::marking::Response,
+    pub at_ms: i64,
 }
 
 /// `{exam}.{user}.{number}`.

@@ -12,7 +12,7 @@ use serde_json::json;
 use super::bank::all;
 use super::docs::{ASSIGNMENTS, ATTEMPTS, EXAMS, ExamDoc, month_of};
 use super::{invalid, param, require_reader, settings::hall_names};
-use crate::figures::{Assigned, Best, ExamLine, fold};
+use crate::figures::{Assigned, Best, ExamLine, Figures, fold};
 
 /// The period asked for: a month `YYYY-MM` or a year `YYYY`, as the prefix
 /// of the stored months, and its name.
@@ -26,23 +26,30 @@ fn period(req: &Request) -> Result<(String, String), Response> {
     let m = param(req, "month")
         .map(str::to_owned)
         .unwrap_or_else(|| month_of(clock::now()));
+    check_month(&m)?;
+    let name = crate::report::month_zh(&m);
+    Ok((m, name))
+}
+
+/// 422 unless `m` is a month `YYYY-MM`.
+pub fn check_month(m: &str) -> Result<(), Response> {
     let ok = m.len() == 7
         && m.as_bytes()[4] == b'-'
         && m[..4].bytes().all(|b| b.is_ascii_digit())
         && m[5..].parse::<u8>().is_ok_and(|n| (1..=12).contains(&n));
-    if !ok {
-        return Err(invalid("月份格式应为 YYYY-MM"));
+    if ok {
+        Ok(())
+    } else {
+        Err(invalid("月份格式应为 YYYY-MM"))
     }
-    let name = format!("{}年{}月", &m[..4], m[5..].trim_start_matches('0'));
-    Ok((m, name))
 }
 
-pub fn figures(req: Request) -> HandlerResult {
-    require_reader(req.require_caller()?)?;
-    let (prefix, name) = period(&req)?;
+/// The figures of the period whose months start with `prefix` (a month or
+/// a year): the district's and each hall's.
+pub fn period_figures(prefix: &str) -> Result<(Figures, BTreeMap<String, Figures>), Response> {
     let exams = all::<ExamDoc>(
         Query::new(EXAMS)
-            .filter("month", Op::Prefix, &prefix)
+            .filter("month", Op::Prefix, prefix)
             .sort_asc("opens_ms"),
         5_000,
     )?;
@@ -64,7 +71,7 @@ pub fn figures(req: Request) -> HandlerResult {
         .collect();
     let groups = storage::aggregate(
         &Aggregate::new(ATTEMPTS)
-            .filter("month", Op::Prefix, &prefix)
+            .filter("month", Op::Prefix, prefix)
             .filter("counts", Op::Eq, true)
             .filter("finished", Op::Eq, true)
             .filter("pending", Op::Eq, 0)
@@ -84,7 +91,7 @@ pub fn figures(req: Request) -> HandlerResult {
         .collect();
     let assigned_groups = storage::aggregate(
         &Aggregate::new(ASSIGNMENTS)
-            .filter("month", Op::Prefix, &prefix)
+            .filter("month", Op::Prefix, prefix)
             .group_by("_hall")
             .group_by("state")
             .count(),
@@ -96,21 +103,45 @@ pub fn figures(req: Request) -> HandlerResult {
         let n = g.value(0).unwrap_or(0.0) as usize;
         assigned.extend(std::iter::repeat_n((hall, settled), n));
     }
-    let (overall, halls) = fold(&lines, &best, &assigned);
+    Ok(fold(&lines, &best, &assigned))
+}
+
+pub fn figures(req: Request) -> HandlerResult {
+    require_reader(req.require_caller()?)?;
+    let (prefix, name) = period(&req)?;
+    let (overall, halls) = period_figures(&prefix)?;
+    let (cert, cert_halls) = super::certification::rates()?;
+    let exams = all::<ExamDoc>(
+        Query::new(EXAMS)
+            .filter("month", Op::Prefix, &prefix)
+            .sort_asc("opens_ms"),
+        5_000,
+    )?
+    .iter()
+    .filter(|d| d.body.exam.setting.kind.counts() && !d.body.exam.cancelled)
+    .count();
+    let mut overall_json = serde_json::to_value(&overall).unwrap_or_default();
+    if let Some(m) = overall_json.as_object_mut() {
+        m.insert("cert_rate".into(), json!(cert));
+    }
     let names = hall_names();
     let per_hall: BTreeMap<String, serde_json::Value> = halls
         .into_iter()
         .filter(|(h, _)| !h.is_empty())
         .map(|(h, f)| {
-            let v = json!({ "hall_zh": names.get(&h), "figures": f });
+            let mut figures = serde_json::to_value(&f).unwrap_or_default();
+            if let (Some(m), Some(c)) = (figures.as_object_mut(), cert_halls.get(&h)) {
+                m.insert("cert_rate".into(), json!(c));
+            }
+            let v = json!({ "hall_zh": names.get(&h), "figures": figures });
             (h, v)
         })
         .collect();
     Ok(Response::ok(&json!({
         "period": prefix,
         "period_zh": name,
-        "exams": lines.len(),
-        "overall": overall,
+        "exams": exams,
+        "overall": overall_json,
         "halls": per_hall,
     })))
 }

@@ -18,11 +18,13 @@
 
 mod assignments;
 mod bank;
+mod certification;
 mod docs;
 mod exams;
 mod figures;
 mod marking;
 mod mine;
+mod report;
 mod settings;
 mod sitting;
 mod sweep;
@@ -102,8 +104,19 @@ pub fn router() -> Router {
         .get("/my/mastery", mine::mastery)
         .get("/my/assignments", mine::assignments)
         .post("/my/assignments/{id}/done", mine::done)
+        // 行政办事员 certification
+        .get("/certification/staff", certification::list)
+        .put("/certification/staff/{id}", certification::record)
+        .get("/certification/batches", certification::batches)
+        .post("/certification/batches", certification::enrol)
+        .get("/certification/batches/{id}", certification::batch)
+        .post("/certification/batches/{id}/results", certification::result)
+        .get("/certification/rate", certification::rate)
         // figures for the portal and the reporting module
         .get("/figures", figures::figures)
+        .get("/reports/monthly.pdf", report::monthly)
+        .get("/reports/monthly.docx", report::monthly)
+        .get("/reports/monthly.xlsx", report::monthly)
         .post("/sweep", sweep::now)
 }
 

@@ -22,6 +22,8 @@ pub struct Settings {
     pub gap_percent: u32,
     /// Days to complete a follow-up assignment.
     pub assignment_days: u32,
+    /// What certificate numbers start with (then year, level, sequence).
+    pub certificate_prefix: String,
 }
 
 impl Default for Settings {
@@ -32,6 +34,7 @@ impl Default for Settings {
             excellent: 90,
             gap_percent: 60,
             assignment_days: 14,
+            certificate_prefix: "BT".into(),
         }
     }
 }

@@ -6,22 +6,33 @@
 //! each question's shape), so the exam and its pool are read only at the
 //! start, on resuming and at the hand-in.
 
+use std::collections::BTreeMap;
+
 use bantong_sdk::storage::{self, Document, Op, Query, Write};
 use bantong_sdk::{Caller, HandlerResult, Request, Response, clock, log};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::docs::{ATTEMPTS, AttemptDoc, MASTERY, MasteryDoc, PoolDoc, attempt_id};
+use super::docs::{
+    ANSWERS, ATTEMPTS, AnswerDoc, AttemptDoc, MASTERY, MasteryDoc, PoolDoc, attempt_id,
+};
 use super::exams::{load, pool};
 use super::{conflict, forbidden, path};
-use crate::attempt::{Attempt, AttemptError, State};
+use crate::attempt::{Attempt, AttemptError, Saved, State};
 use crate::exam::{Exam, may_start};
 use crate::marking::Response as Answer;
 use crate::mastery;
 use crate::paper::draw;
 
-/// The caller's latest sitting of an exam.
+/// The caller's latest sitting of an exam. Most people sit once: the
+/// first sitting is read by its id, and only a finished one sends the read
+/// on to the query for a later sitting (a resit).
 pub fn latest(exam: &str, user: &str) -> Result<Option<Document<AttemptDoc>>, Response> {
+    match storage::get::<AttemptDoc>(ATTEMPTS, &attempt_id(exam, user, 1))? {
+        None => return Ok(None),
+        Some(d) if d.body.attempt.state == State::Answering => return Ok(Some(d)),
+        Some(_) => {}
+    }
     let page = storage::query::<AttemptDoc>(
         &Query::new(ATTEMPTS)
             .filter("exam", Op::Eq, exam)
@@ -112,13 +123,46 @@ fn result(a: &Attempt) -> Value {
     })
 }
 
-/// Finishes a sitting whose time is up (stored), then answers it.
-fn expire_stored(
+/// The answers of a sitting in progress, from their own documents.
+pub fn answers_of(attempt: &str) -> Result<BTreeMap<u16, Saved>, Response> {
+    let page = storage::query::<AnswerDoc>(
+        &Query::new(ANSWERS)
+            .filter("attempt", Op::Eq, attempt)
+            .limit(1000),
+    )?;
+    Ok(page
+        .items
+        .into_iter()
+        .map(|d| {
+            (
+                d.body.slot,
+                Saved {
+                    response: d.body.response,
+                    at_ms: d.body.at_ms,
+                },
+            )
+        })
+        .collect())
+}
+
+/// A sitting with its answers: a finished one holds them; one in
+/// progress has them read from their documents.
+pub fn with_answers(mut doc: Document<AttemptDoc>) -> Result<Document<AttemptDoc>, Response> {
+    if doc.body.attempt.state == State::Answering {
+        doc.body.attempt.answers = answers_of(&doc.id)?;
+    }
+    Ok(doc)
+}
+
+/// Finishes a sitting whose time is up (stored, with the answers it was
+/// given), then answers it with its answers.
+pub fn expire_stored(
     doc: Document<AttemptDoc>,
     exam: &Exam,
     pool: &PoolDoc,
     now: i64,
 ) -> Result<Document<AttemptDoc>, Response> {
+    let doc = with_answers(doc)?;
     let mut body = doc.body;
     let s = &exam.setting;
     if body
@@ -240,6 +284,7 @@ fn change<T>(
     for _ in 0..3 {
         let doc = latest(exam, &caller.user_id)?
             .ok_or_else(|| super::not_found("您尚未开始这场考试", "no sitting yet"))?;
+        let doc = with_answers(doc)?;
         let mut body = doc.body;
         let out = match change(&mut body.attempt, now) {
             Ok(out) => out,
@@ -252,6 +297,10 @@ fn change<T>(
             }
             Err(e) => return Err(refused(&e)),
         };
+        // A sitting in progress keeps its answers in their own documents.
+        if body.attempt.state == State::Answering {
+            body.attempt.answers.clear();
+        }
         match storage::put(
             ATTEMPTS,
             Write::new(body.touch())
@@ -273,7 +322,8 @@ struct AnswerInput {
 }
 
 /// `PUT /my/exams/{id}/answers/{slot}` `{"answer": {...}}`: option
-/// positions as shown; a blank answer clears the saved one.
+/// positions as shown; a blank answer clears the saved one. Reads the
+/// sitting and writes the one answer (the sitting itself is not written).
 pub fn answer(req: Request) -> HandlerResult {
     let caller = req.require_caller()?;
     let id = path(&req, "id")?;
@@ -281,13 +331,35 @@ pub fn answer(req: Request) -> HandlerResult {
         .parse()
         .map_err(|_| super::invalid("题号无效"))?;
     let input: AnswerInput = req.json()?;
-    let (_, stored) = change(caller, id, |a, now| a.save(slot, input.answer.clone(), now))?;
-    let a = &stored.body.attempt;
     let now = clock::now();
+    let doc = latest(id, &caller.user_id)?
+        .ok_or_else(|| super::not_found("您尚未开始这场考试", "no sitting yet"))?;
+    let key = format!("{}.{slot}", doc.id);
+    match doc.body.attempt.answer(slot, input.answer, now) {
+        Ok(Some(response)) => {
+            let body = AnswerDoc {
+                attempt: doc.id.clone(),
+                slot,
+                response,
+                at_ms: now,
+            };
+            storage::put(ANSWERS, Write::new(body).id(&key).hall(doc.hall.clone()))?;
+        }
+        Ok(None) => {
+            storage::delete(ANSWERS, &key)?;
+        }
+        Err(e @ AttemptError::TimeUp { .. }) => {
+            let exam_doc = load(id)?;
+            let pool = pool(id)?;
+            expire_stored(doc, &exam_doc.body.exam, &pool, now)?;
+            return Err(refused(&e));
+        }
+        Err(e) => return Err(refused(&e)),
+    }
+    let a = &doc.body.attempt;
     Ok(Response::ok(&json!({
         "saved": true,
         "slot": slot,
-        "answered": a.answers.len(),
         "remaining_ms": a.remaining_ms(now),
         "server_ms": now,
     })))

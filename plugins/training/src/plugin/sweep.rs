@@ -15,7 +15,7 @@ use super::docs::{
 use super::exams::{load, pool, report, scored, sittings_of};
 use super::require_trainer;
 use super::settings;
-use super::sitting::record;
+use super::sitting::expire_stored;
 use crate::attempt::GRACE_MS;
 
 /// The most sittings finished in one sweep.
@@ -33,7 +33,6 @@ pub enum Closing {
 fn expire_all(exam: &str, now: i64) -> Result<usize, Response> {
     let doc = load(exam)?;
     let pool = pool(exam)?;
-    let s = &doc.body.exam.setting;
     let mut n = 0;
     for d in all::<AttemptDoc>(
         Query::new(ATTEMPTS)
@@ -42,19 +41,9 @@ fn expire_all(exam: &str, now: i64) -> Result<usize, Response> {
             .filter("deadline_ms", Op::Lt, now - GRACE_MS),
         usize::MAX,
     )? {
-        let mut body = d.body;
-        if body
-            .attempt
-            .expire(&pool.questions, s.rule, s.thresholds.pass, now)
-        {
-            let stored = storage::put(
-                ATTEMPTS,
-                Write::new(body.touch())
-                    .id(&d.id)
-                    .hall(d.hall.clone())
-                    .expected_version(d.version),
-            )?;
-            record(&stored.id, &stored.body, &pool)?;
+        let before = d.body.attempt.state;
+        let stored = expire_stored(d, &doc.body.exam, &pool, now)?;
+        if stored.body.attempt.state != before {
             n += 1;
         }
     }
@@ -137,6 +126,18 @@ pub fn close_exam(id: &str, now: i64) -> Result<Closing, Response> {
     }
     let mut body = doc.body.clone();
     body.exam.closed_ms = Some(now);
+    let flagged = r
+        .analysis
+        .questions
+        .iter()
+        .filter(|q| !q.stats.flags.is_empty() || q.options.iter().any(|o| !o.flags.is_empty()))
+        .count() as u32;
+    body.outcome = Some(crate::report::Outcome {
+        summary: r.summary.clone(),
+        alpha: r.analysis.alpha,
+        flagged,
+        gaps: r.gaps.len() as u32,
+    });
     storage::put(
         EXAMS,
         Write::new(body.touch())

@@ -6,6 +6,7 @@ use bantong_sdk::storage::Direction;
 use bantong_sdk::{Method, View};
 use serde_json::json;
 
+use crate::cert::{Education, Level};
 use crate::exam::ExamKind;
 use crate::question::{Difficulty, Kind};
 
@@ -351,6 +352,95 @@ pub fn all() -> Vec<View> {
                 "link": { "type": "string", "title": "或链接", "maxLength": 500 }
             }
         })),
+        View::action("report-pdf", "本月月考月报(PDF)", "This month's exam report (PDF)", "/reports/monthly.pdf")
+            .method(Method::Get),
+        View::action("report-docx", "本月月考月报(Word)", "This month's exam report (Word)", "/reports/monthly.docx")
+            .method(Method::Get),
+        View::action("report-xlsx", "本月月考月报(Excel)", "This month's exam report (Excel)", "/reports/monthly.xlsx")
+            .method(Method::Get),
+        // --- trainers: 行政办事员 certification -----------------------------
+        View::list("certification", "持证上岗", "Certification", "/certification/staff")
+            .column("name", "姓名", "Name")
+            .column("hall_zh", "大厅", "Hall")
+            .column("education_zh", "学历", "Education")
+            .column("years", "从业年限", "Years")
+            .column("level_zh", "持证等级", "Level held")
+            .column("certificate", "证书编号", "Certificate")
+            .column("next", "下一等级", "Next level")
+            .set("sortable", false),
+        View::form("certification-record", "登记学历与证书", "Record education and certificates", "/certification/staff/{id}")
+            .method(Method::Put)
+            .schema(json!({
+                "type": "object",
+                "required": ["education", "since"],
+                "properties": {
+                    "education": { "type": "string", "title": "学历", "enum": enum_of(&Education::ALL, Education::as_str),
+                        "x-enum-labels": labels(&Education::ALL, Education::as_str, Education::zh) },
+                    "since": { "type": "string", "title": "从事本职业起始日期", "format": "date" },
+                    "certificates": { "type": "array", "title": "已持证书", "items": { "type": "object",
+                        "properties": { "level": { "type": "string", "enum": enum_of(&Level::ALL, Level::as_str) },
+                                        "number": { "type": "string" }, "date": { "type": "string", "format": "date" } } } }
+                }
+            })),
+        View::list("cert-batches", "行政办事员报名批次", "Certification batches", "/certification/batches")
+            .column("title", "批次", "Batch")
+            .column("level_zh", "等级", "Level")
+            .column("exam_date", "考核日期", "Exam day")
+            .column("enrolled", "报名人数", "Enrolled")
+            .column("passed", "通过人数", "Passed")
+            .detail_route("/certification/batches/{id}"),
+        View::detail("cert-batch", "报名批次", "Batch", "/certification/batches/{id}")
+            .column("title", "批次", "Batch")
+            .column("level_zh", "等级", "Level")
+            .column("exam_date", "考核日期", "Exam day")
+            .column("enrolled", "报名人数", "Enrolled")
+            .column("passed", "通过人数", "Passed")
+            .set(
+                "tables",
+                json!([{
+                    "field": "people",
+                    "title_zh": "报名名单", "title_en": "Enrolment list",
+                    "columns": [
+                        { "field": "name", "title_zh": "姓名", "title_en": "Name" },
+                        { "field": "hall_zh", "title_zh": "大厅", "title_en": "Hall" },
+                        { "field": "eligible", "title_zh": "符合条件", "title_en": "Eligible", "type": "bool" },
+                        { "field": "basis", "title_zh": "依据", "title_en": "Basis" },
+                        { "field": "theory", "title_zh": "理论", "title_en": "Theory", "type": "number" },
+                        { "field": "skill", "title_zh": "技能", "title_en": "Skill", "type": "number" },
+                        { "field": "passed", "title_zh": "通过", "title_en": "Passed", "type": "bool" },
+                        { "field": "certificate", "title_zh": "证书编号", "title_en": "Certificate" }
+                    ]
+                }]),
+            ),
+        View::form("cert-enrol", "组织报名", "Enrol a batch", "/certification/batches").schema(json!({
+            "type": "object",
+            "required": ["title", "level", "exam_date"],
+            "properties": {
+                "title": { "type": "string", "title": "批次名称", "maxLength": 100 },
+                "level": { "type": "string", "title": "等级", "enum": enum_of(&Level::ALL, Level::as_str),
+                    "x-enum-labels": labels(&Level::ALL, Level::as_str, Level::zh) },
+                "exam_date": { "type": "string", "title": "考核日期", "format": "date" },
+                "people": { "type": "array", "title": "人员（用户编号，每行一个；不填为所有未持此等级证书的人员）", "items": { "type": "string" } }
+            }
+        })),
+        View::form("cert-result", "登记考核成绩", "Record a result", "/certification/batches/{id}/results")
+            .method(Method::Post)
+            .schema(json!({
+                "type": "object",
+                "required": ["person", "theory", "skill"],
+                "properties": {
+                    "person": { "type": "string", "title": "人员（用户编号）" },
+                    "theory": { "type": "number", "title": "理论知识成绩", "minimum": 0, "maximum": 100 },
+                    "skill": { "type": "number", "title": "技能考核成绩", "minimum": 0, "maximum": 100 },
+                    "certificate": { "type": "string", "title": "证书编号（不填则自动编号）", "maxLength": 40 }
+                }
+            })),
+        View::list("cert-rate", "各大厅持证率", "Certified rate by hall", "/certification/rate")
+            .column("hall_zh", "大厅", "Hall")
+            .column("staff", "工作人员", "Staff")
+            .column("held", "持证人数", "Certified")
+            .column_typed("rate", "持证率", "Rate", "percent")
+            .set("sortable", false),
         View::action("sweep", "立即收卷并出分析", "Close finished sittings now", "/sweep"),
     ]
 }
