@@ -7,10 +7,12 @@
 //!
 //! Measured: each save's and each hand-in's latency (p50, p90, p99, max)
 //! and the throughput reached; then the same writes done natively in the
-//! same run — the same store query for the sitting, the same pure
-//! `Attempt::save` / `Attempt::submit`, the same versioned put, one unit
-//! of work each, at the same pace — as the baseline; then closing the
-//! exam (item analysis of 500 sittings, gaps into assignments).
+//! same run — the same store reads of the sitting, the same pure
+//! `Attempt::answer` / `Attempt::submit`, the same puts (one answer
+//! document per save; the sitting with its answers and marks at the
+//! hand-in), one unit of work each, at the same pace — as the baseline;
+//! then closing the exam (item analysis of 500 sittings, gaps into
+//! assignments).
 //!
 //! `cargo xtask wasm && cargo bench -p bantong-tests --bench training`
 //! (`BANTONG_BENCH_STAFF`, `BANTONG_BENCH_QUESTIONS`,
@@ -26,7 +28,7 @@ use bantong_host::identity::{HallGrade, NewHall, Principal, Role};
 use bantong_store::{Direction, Filter, Op, Query, Scope, Selection, SortKey, Write};
 use bantong_tests::db::{Backend, skip_pg};
 use bantong_tests::{TestApp, TestDb};
-use bantong_training::attempt::Attempt;
+use bantong_training::attempt::{Attempt, Live};
 use bantong_training::marking::Response as Answer;
 use bantong_training::paper::{Shuffle, draw};
 use bantong_training::plugin::AttemptDoc;
@@ -429,6 +431,13 @@ async fn run(backend: Backend, load: &Load) {
         .index()
         .collection(PLUGIN, "attempts")
         .expect("attempts spec");
+    let answers_spec = app
+        .host
+        .state
+        .plugins
+        .index()
+        .collection(PLUGIN, "answers")
+        .expect("answers spec");
     let native_exam = format!("{exam}-native");
     let paper = bantong_training::paper::Spec::Fixed {
         questions: ids
@@ -478,9 +487,10 @@ async fn run(backend: Backend, load: &Load) {
     let t1 = Instant::now();
     let mut tasks = Vec::new();
     for (i, user) in user_ids.iter().enumerate() {
-        let (store, spec, pool, user, native_exam) = (
+        let (store, spec, answers_spec, pool, user, native_exam) = (
             store.clone(),
             spec.clone(),
+            answers_spec.clone(),
             pool.clone(),
             user.clone(),
             native_exam.clone(),
@@ -494,30 +504,25 @@ async fn run(backend: Backend, load: &Load) {
                 let s = Instant::now();
                 let mut uow = store.begin();
                 let d = first(&mut uow, &scope, &spec, &native_exam, &user).await;
-                let mut doc: AttemptDoc = serde_json::from_value(d.body).expect("doc");
-                let slot = doc.attempt.items[k].slot;
-                let shown = doc.attempt.items[k]
+                let live: Live = serde_json::from_value(d.body).expect("doc");
+                let slot = live.items[k].slot;
+                let shown = live.items[k]
                     .order
                     .iter()
                     .position(|&o| o == 0)
                     .unwrap_or(0) as u8;
-                doc.attempt
-                    .save(
-                        slot,
-                        Answer::Options {
-                            options: vec![shown],
-                        },
-                        now_ms(),
-                    )
-                    .expect("save");
+                let response = live
+                    .answer(slot, Answer::Options { options: vec![shown] }, now_ms())
+                    .expect("answer")
+                    .expect("not blank");
                 uow.put(
                     &scope,
-                    "attempts",
+                    "answers",
                     Write {
-                        id: Some(d.id),
+                        id: Some(format!("{}.{slot}", d.id)),
                         hall: d.hall,
-                        body: serde_json::to_value(doc.touch()).expect("body"),
-                        expected_version: Some(d.version),
+                        body: json!({ "attempt": d.id, "slot": slot, "response": response, "at_ms": now_ms() }),
+                        expected_version: None,
                     },
                 )
                 .await
@@ -533,6 +538,40 @@ async fn run(backend: Backend, load: &Load) {
             let mut uow = store.begin();
             let d = first(&mut uow, &scope, &spec, &native_exam, &user).await;
             let mut doc: AttemptDoc = serde_json::from_value(d.body).expect("doc");
+            let given = uow
+                .query(
+                    &scope,
+                    PLUGIN,
+                    &answers_spec,
+                    Query {
+                        selection: Selection {
+                            collection: "answers".into(),
+                            filters: vec![Filter {
+                                field: "attempt".into(),
+                                op: Op::Eq,
+                                value: json!(d.id),
+                            }],
+                            halls: None,
+                        },
+                        sort: Vec::new(),
+                        offset: 0,
+                        limit: 1000,
+                    },
+                )
+                .await
+                .expect("answers");
+            for a in given.items {
+                let slot = a.body["slot"].as_u64().unwrap_or_default() as u16;
+                let response: Answer =
+                    serde_json::from_value(a.body["response"].clone()).expect("response");
+                doc.attempt.answers.insert(
+                    slot,
+                    bantong_training::attempt::Saved {
+                        response,
+                        at_ms: now_ms(),
+                    },
+                );
+            }
             doc.attempt
                 .submit(&pool.questions, Default::default(), 60, now_ms())
                 .expect("submit");

@@ -98,6 +98,66 @@ pub struct Attempt {
     pub passed: Option<bool>,
 }
 
+/// The part of a sitting an answer is checked against: enough to save an
+/// answer without reading the rest (the answers, the marks).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Live {
+    pub state: State,
+    pub deadline_ms: i64,
+    pub items: Vec<Item>,
+}
+
+impl Live {
+    /// As [`Attempt::answer`].
+    pub fn answer(&self, slot: u16, given: Given, now: i64) -> Result<Option<Response>, AttemptError> {
+        if self.state.is_finished() {
+            return Err(AttemptError::Finished(self.state));
+        }
+        if now > self.deadline_ms + GRACE_MS {
+            return Err(AttemptError::TimeUp {
+                deadline_ms: self.deadline_ms,
+            });
+        }
+        check_answer(&self.items, slot, given)
+    }
+
+    pub fn remaining_ms(&self, now: i64) -> i64 {
+        (self.deadline_ms - now).max(0)
+    }
+}
+
+/// An answer to `slot` of a paper, given in the terms shown, in the bank's
+/// terms (`None`: blank), or why it does not fit.
+fn check_answer(items: &[Item], slot: u16, given: Given) -> Result<Option<Response>, AttemptError> {
+    let item = items
+        .iter()
+        .find(|i| i.slot == slot)
+        .ok_or(AttemptError::NoSuchQuestion(slot))?;
+    let response = match given {
+        Response::Options { options } => {
+            let mut bank = Vec::with_capacity(options.len());
+            for shown in options {
+                let i = item
+                    .order
+                    .get(usize::from(shown))
+                    .copied()
+                    .ok_or(AttemptError::Malformed(slot))?;
+                bank.push(i);
+            }
+            bank.sort_unstable();
+            Response::Options { options: bank }
+        }
+        Response::Text { text } => Response::Text {
+            text: text.trim_end().to_owned(),
+        },
+        other => other,
+    };
+    if !response.fits(item.shape) {
+        return Err(AttemptError::Malformed(slot));
+    }
+    Ok((!response.is_blank()).then_some(response))
+}
+
 /// A map by slot as a JSON object with the slots as keys, read back even
 /// when the attempt is inside a flattened document (where serde hands
 /// keys over as plain strings).
@@ -257,41 +317,9 @@ impl Attempt {
     /// answer in the bank's terms, or `None` for a blank one (which clears
     /// the saved answer). A store that keeps each answer on its own calls
     /// this and writes the answer alone.
-    pub fn answer(
-        &self,
-        slot: u16,
-        given: Given,
-        now: i64,
-    ) -> Result<Option<Response>, AttemptError> {
+    pub fn answer(&self, slot: u16, given: Given, now: i64) -> Result<Option<Response>, AttemptError> {
         self.open(now)?;
-        let item = self
-            .items
-            .iter()
-            .find(|i| i.slot == slot)
-            .ok_or(AttemptError::NoSuchQuestion(slot))?;
-        let response = match given {
-            Response::Options { options } => {
-                let mut bank = Vec::with_capacity(options.len());
-                for shown in options {
-                    let i = item
-                        .order
-                        .get(usize::from(shown))
-                        .copied()
-                        .ok_or(AttemptError::Malformed(slot))?;
-                    bank.push(i);
-                }
-                bank.sort_unstable();
-                Response::Options { options: bank }
-            }
-            Response::Text { text } => Response::Text {
-                text: text.trim_end().to_owned(),
-            },
-            other => other,
-        };
-        if !response.fits(item.shape) {
-            return Err(AttemptError::Malformed(slot));
-        }
-        Ok((!response.is_blank()).then_some(response))
+        check_answer(&self.items, slot, given)
     }
 
     /// Counts the candidate leaving the page.

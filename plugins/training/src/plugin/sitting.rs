@@ -18,7 +18,7 @@ use super::docs::{
 };
 use super::exams::{load, pool};
 use super::{conflict, forbidden, path};
-use crate::attempt::{Attempt, AttemptError, Saved, State};
+use crate::attempt::{Attempt, AttemptError, Live, Saved, State};
 use crate::exam::{Exam, may_start};
 use crate::marking::Response as Answer;
 use crate::mastery;
@@ -332,23 +332,39 @@ pub fn answer(req: Request) -> HandlerResult {
         .map_err(|_| super::invalid("题号无效"))?;
     let input: AnswerInput = req.json()?;
     let now = clock::now();
-    let doc = latest(id, &caller.user_id)?
-        .ok_or_else(|| super::not_found("您尚未开始这场考试", "no sitting yet"))?;
-    let key = format!("{}.{slot}", doc.id);
-    match doc.body.attempt.answer(slot, input.answer, now) {
+    // The first sitting by its id, read only as far as checking needs; a
+    // resit (or none) through the full read.
+    let first = attempt_id(id, &caller.user_id, 1);
+    let (key_of, hall, live) = match storage::get::<Live>(ATTEMPTS, &first)? {
+        Some(d) if d.body.state == State::Answering => (d.id, d.hall, d.body),
+        _ => {
+            let d = latest(id, &caller.user_id)?
+                .ok_or_else(|| super::not_found("您尚未开始这场考试", "no sitting yet"))?;
+            let live = Live {
+                state: d.body.attempt.state,
+                deadline_ms: d.body.attempt.deadline_ms,
+                items: d.body.attempt.items.clone(),
+            };
+            (d.id, d.hall, live)
+        }
+    };
+    let key = format!("{key_of}.{slot}");
+    match live.answer(slot, input.answer, now) {
         Ok(Some(response)) => {
             let body = AnswerDoc {
-                attempt: doc.id.clone(),
+                attempt: key_of.clone(),
                 slot,
                 response,
                 at_ms: now,
             };
-            storage::put(ANSWERS, Write::new(body).id(&key).hall(doc.hall.clone()))?;
+            storage::put(ANSWERS, Write::new(body).id(&key).hall(hall))?;
         }
         Ok(None) => {
             storage::delete(ANSWERS, &key)?;
         }
         Err(e @ AttemptError::TimeUp { .. }) => {
+            let doc = latest(id, &caller.user_id)?
+                .ok_or_else(|| super::not_found("您尚未开始这场考试", "no sitting yet"))?;
             let exam_doc = load(id)?;
             let pool = pool(id)?;
             expire_stored(doc, &exam_doc.body.exam, &pool, now)?;
@@ -356,11 +372,10 @@ pub fn answer(req: Request) -> HandlerResult {
         }
         Err(e) => return Err(refused(&e)),
     }
-    let a = &doc.body.attempt;
     Ok(Response::ok(&json!({
         "saved": true,
         "slot": slot,
-        "remaining_ms": a.remaining_ms(now),
+        "remaining_ms": live.remaining_ms(now),
         "server_ms": now,
     })))
 }
