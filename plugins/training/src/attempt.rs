@@ -109,7 +109,12 @@ pub struct Live {
 
 impl Live {
     /// As [`Attempt::answer`].
-    pub fn answer(&self, slot: u16, given: Given, now: i64) -> Result<Option<Response>, AttemptError> {
+    pub fn answer(
+        &self,
+        slot: u16,
+        given: Given,
+        now: i64,
+    ) -> Result<Option<Response>, AttemptError> {
         if self.state.is_finished() {
             return Err(AttemptError::Finished(self.state));
         }
@@ -317,7 +322,12 @@ impl Attempt {
     /// answer in the bank's terms, or `None` for a blank one (which clears
     /// the saved answer). A store that keeps each answer on its own calls
     /// this and writes the answer alone.
-    pub fn answer(&self, slot: u16, given: Given, now: i64) -> Result<Option<Response>, AttemptError> {
+    pub fn answer(
+        &self,
+        slot: u16,
+        given: Given,
+        now: i64,
+    ) -> Result<Option<Response>, AttemptError> {
         self.open(now)?;
         check_answer(&self.items, slot, given)
     }
