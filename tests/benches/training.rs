@@ -28,7 +28,7 @@ use bantong_host::identity::{HallGrade, NewHall, Principal, Role};
 use bantong_store::{Direction, Filter, Op, Query, Scope, Selection, SortKey, Write};
 use bantong_tests::db::{Backend, skip_pg};
 use bantong_tests::{TestApp, TestDb};
-use bantong_training::attempt::{Attempt, Live};
+use bantong_training::attempt::{Attempt, Live, Seat};
 use bantong_training::marking::Response as Answer;
 use bantong_training::paper::{Shuffle, draw};
 use bantong_training::plugin::AttemptDoc;
@@ -455,16 +455,13 @@ async fn run(backend: Backend, load: &Load) {
     let store = app.host.state.store.clone();
     for (i, user) in user_ids.iter().enumerate() {
         let items = draw(&paper, &pool.questions, &native_exam, user, 1, shuffle);
-        let a = Attempt::start(
-            &native_exam,
-            user,
-            HALLS[i % HALLS.len()].id,
-            1,
-            items,
-            now_ms(),
-            7_200_000,
-            now_ms() + 4 * 3_600_000,
-        );
+        let seat = Seat {
+            exam: &native_exam,
+            candidate: user,
+            hall: HALLS[i % HALLS.len()].id,
+            number: 1,
+        };
+        let a = Attempt::start(seat, items, now_ms(), 7_200_000, now_ms() + 4 * 3_600_000);
         let doc = AttemptDoc::new(a, "2026-12".into(), true);
         let mut uow = store.begin();
         uow.put(

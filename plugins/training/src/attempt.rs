@@ -241,24 +241,31 @@ impl AttemptError {
 /// the first option on screen), or the question's other shapes.
 pub type Given = Response;
 
+/// Who sits which exam, where, for the how-manieth time.
+#[derive(Debug, Clone, Copy)]
+pub struct Seat<'a> {
+    pub exam: &'a str,
+    pub candidate: &'a str,
+    pub hall: &'a str,
+    /// 1 for the first sitting.
+    pub number: u32,
+}
+
 impl Attempt {
     /// Starts a sitting at `now`: the deadline is `now + duration`, capped
     /// at the window's close.
     pub fn start(
-        exam: &str,
-        candidate: &str,
-        hall: &str,
-        number: u32,
+        seat: Seat<'_>,
         items: Vec<Item>,
         now: i64,
         duration_ms: i64,
         closes_ms: i64,
     ) -> Attempt {
         Attempt {
-            exam: exam.to_owned(),
-            candidate: candidate.to_owned(),
-            hall: hall.to_owned(),
-            number,
+            exam: seat.exam.to_owned(),
+            candidate: seat.candidate.to_owned(),
+            hall: seat.hall.to_owned(),
+            number: seat.number,
             items,
             started_ms: now,
             deadline_ms: (now + duration_ms).min(closes_ms),
@@ -509,7 +516,13 @@ mod tests {
                 options: true,
             },
         );
-        let a = Attempt::start("E", "u1", "bailou", 1, items, now, 30 * MIN, now + 20 * MIN);
+        let seat = Seat {
+            exam: "E",
+            candidate: "u1",
+            hall: "bailou",
+            number: 1,
+        };
+        let a = Attempt::start(seat, items, now, 30 * MIN, now + 20 * MIN);
         (pool, a)
     }
 

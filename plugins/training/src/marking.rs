@@ -148,28 +148,24 @@ pub fn mark(q: &Draft, marks: u32, response: Option<&Response>, rule: MultipleRu
             choice_credit(max, chosen, right, rule)
         }
         (Some(Response::Truth { truth }), Key::Truth { truth: right }) => {
-            if truth == right {
-                max
-            } else {
-                0
-            }
+            u32::from(truth == right) * max
         }
         (Some(Response::Blanks { blanks }), Key::Blanks { blanks: key }) => {
             let n = key.len() as u32;
-            if n == 0 {
-                0
-            } else {
-                let share = max / n;
-                let extra = max % n;
-                key.iter()
-                    .zip(blanks)
-                    .enumerate()
-                    .filter(|(_, (accepted, given))| {
-                        let g = normalise(given);
-                        !g.is_empty() && accepted.iter().any(|a| normalise(a) == g)
-                    })
-                    .map(|(i, _)| share + u32::from((i as u32) < extra))
-                    .sum()
+            match max.checked_div(n) {
+                None => 0,
+                Some(share) => {
+                    let extra = max % n;
+                    key.iter()
+                        .zip(blanks)
+                        .enumerate()
+                        .filter(|(_, (accepted, given))| {
+                            let g = normalise(given);
+                            !g.is_empty() && accepted.iter().any(|a| normalise(a) == g)
+                        })
+                        .map(|(i, _)| share + u32::from((i as u32) < extra))
+                        .sum()
+                }
             }
         }
         _ => 0,
@@ -222,7 +218,7 @@ pub fn manual(q: &Draft, current: Mark, got: u32) -> Result<Mark, ManualError> {
     if got > current.max {
         return Err(ManualError::OutOfRange { max: current.max });
     }
-    if got % 50 != 0 {
+    if !got.is_multiple_of(50) {
         return Err(ManualError::NotHalfMarks);
     }
     Ok(Mark {

@@ -22,7 +22,7 @@ fn ticket(attempt: &str, slot: u16) -> String {
     let slot = slot.to_string();
     format!(
         "{:012x}",
-        Dice::seeded(&["mark", attempt, &slot]).next() >> 16
+        Dice::seeded(&["mark", attempt, &slot]).next_u64() >> 16
     )
 }
 

@@ -18,7 +18,7 @@ use super::docs::{
 };
 use super::exams::{load, pool};
 use super::{conflict, forbidden, path};
-use crate::attempt::{Attempt, AttemptError, Live, Saved, State};
+use crate::attempt::{Attempt, AttemptError, Live, Saved, Seat, State};
 use crate::exam::{Exam, may_start};
 use crate::marking::Response as Answer;
 use crate::mastery;
@@ -218,16 +218,13 @@ pub fn start(req: Request) -> HandlerResult {
         s.shuffle,
     );
     let hall = candidate.hall.clone().unwrap_or_default();
-    let attempt = Attempt::start(
-        id,
-        &caller.user_id,
-        &hall,
-        next,
-        items,
-        now,
-        exam.duration_ms(),
-        s.closes_ms,
-    );
+    let seat = Seat {
+        exam: id,
+        candidate: &caller.user_id,
+        hall: &hall,
+        number: next,
+    };
+    let attempt = Attempt::start(seat, items, now, exam.duration_ms(), s.closes_ms);
     let doc = AttemptDoc::new(attempt, exam_doc.body.month.clone(), s.kind.counts());
     let stored = match storage::put(
         ATTEMPTS,
