@@ -2594,3 +2594,102 @@ async fn a_staff_member_sits_an_exam_on_a_phone_through_a_network_cut() {
     assert_eq!(zhang["state"], "submitted", "{sittings}");
     client.close().await.expect("close");
 }
+
+/// A trainer shows a class's QR code on the class page; a member of staff
+/// opens what it carries on a 360 px phone, finds the code filled in,
+/// signs in and is told so; the class page then counts them, and their
+/// trainings say they came. Screenshots: training-class-qr,
+/// training-sign-in, training-my-trainings.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_staff_member_signs_in_to_a_class_by_its_qr_code() {
+    let pkg = std::env::var_os("BANTONG_PORTAL_PKG_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| bantong_tests::app::repo_root().join("target/portal/pkg"));
+    let app = TestApp::with_config(TestDb::new(Backend::Sqlite).await, |c| {
+        c.portal_pkg_dir = pkg.clone();
+    })
+    .await;
+    app.install_training().await;
+    let host = &app.host;
+    let trainer = host
+        .client_as("trainer-a", vec![Role::HrOfficer], &[], true)
+        .await;
+    host.client_as("wangfang", vec![Role::WindowStaff], &["bailou"], false)
+        .await;
+    host.client_as("liuyang", vec![Role::WindowStaff], &["bailou"], false)
+        .await;
+    // The class starts in five minutes (the real clock: signing in is
+    // open from 30 minutes before).
+    let fmt = bantong_hall_kit::time::local_time;
+    let now = now_ms();
+    let r = trainer
+        .post(
+            "/api/plugins/training/classes",
+            json!({ "title": "窗口服务礼仪与沟通技巧", "kind": "routine",
+                    "topics": ["etiquette", "communication"], "lecturer": "区政务服务中心 赵老师",
+                    "place": "白楼便民服务中心会议室", "starts": fmt(now + 300_000),
+                    "ends": fmt(now + 2 * 3_600_000), "hours": 2, "halls": ["bailou"] }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.json());
+    let class = r.json()["id"].as_str().unwrap_or_default().to_owned();
+    let sign_in = r.json()["sign_in"].as_str().unwrap_or_default().to_owned();
+    let code = sign_in.rsplit("code=").next().unwrap_or_default().to_owned();
+
+    let base = serve(host).await;
+    let driver = start_driver().await;
+    // The trainer's class page, with the QR code to put on the screen.
+    let profile = tempfile::tempdir().expect("profile dir");
+    let desk = browser(&driver, profile.path()).await;
+    log_in(&desk, &base, "trainer-a").await;
+    open(&desk, &format!("{base}/v/training/class/{class}")).await;
+    let qr = wait_for(&desk, "a.qr img", 10, "the sign-in QR code").await;
+    let loaded = desk
+        .execute(
+            "return arguments[0].complete && arguments[0].naturalWidth > 0;",
+            vec![serde_json::to_value(&qr).expect("element")],
+        )
+        .await
+        .expect("script");
+    assert_eq!(loaded, json!(true), "the QR code image loads");
+    let page = text_of(&desk, "main").await;
+    assert!(
+        page.contains("签到二维码") && page.contains(&code) && page.contains("应到"),
+        "{page}"
+    );
+    screenshot(&desk, "training-class-qr").await;
+
+    // The phone opens what the code carries.
+    let phone_profile = tempfile::tempdir().expect("profile dir");
+    let phone = browser(&driver, phone_profile.path()).await;
+    phone.set_window_size(360, 740).await.expect("resize");
+    log_in(&phone, &base, "wangfang").await;
+    open(&phone, &format!("{base}{sign_in}")).await;
+    let field = wait_for(&phone, "#field-code", 10, "the code field").await;
+    assert_eq!(
+        field.prop("value").await.expect("value").as_deref(),
+        Some(code.as_str())
+    );
+    let outcome = submit_form(&phone).await;
+    assert_eq!(outcome, "签到成功");
+    let (page, window) = fits_width(&phone).await;
+    assert!(page <= window, "the sign-in page fits 360 px ({page} > {window})");
+    screenshot(&phone, "training-sign-in").await;
+    open(&phone, &format!("{base}/v/training/my-trainings")).await;
+    let mine = text_of(&phone, "main").await;
+    assert!(
+        mine.contains("窗口服务礼仪与沟通技巧") && mine.contains("已签到"),
+        "{mine}"
+    );
+    screenshot(&phone, "training-my-trainings").await;
+
+    // The class page counts the sign-in.
+    open(&desk, &format!("{base}/v/training/class/{class}")).await;
+    let page = text_of(&desk, "main").await;
+    assert!(
+        page.contains("wangfang") && page.contains("扫码签到"),
+        "{page}"
+    );
+    desk.close().await.expect("close");
+    phone.close().await.expect("close");
+}

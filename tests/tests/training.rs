@@ -16,7 +16,11 @@
 //!   fixture to three decimals;
 //! - people below the line on a knowledge point get a gap and a follow-up
 //!   assignment; staff see only their own results, a hall's trainer and
-//!   manager only their hall.
+//!   manager only their hall;
+//! - a quarterly plan's progress follows its classes; a class's QR code
+//!   signs its roster in within the window (late counted), a trainer
+//!   records the rest; the pre-post syllabus fills unit by unit; a failed
+//!   spot check stays on the recheck list until a recheck passes.
 
 use bantong_hall_kit::calendar::{day_of, start_of_day};
 use bantong_hall_kit::xlsx::Workbook;
@@ -1109,6 +1113,273 @@ async fn monthly_report(w: &World, tag: &str) {
     expect(&r, StatusCode::UNPROCESSABLE_ENTITY);
 }
 
+/// Plans, classes and signing in, the pre-post syllabus, and spot checks
+/// with their recheck list.
+async fn plans_classes_and_spot_checks(w: &World) {
+    let h = &w.app.host;
+    at(h, local(2026, 12, 1, 9, 0));
+    // ---- a quarterly plan ---------------------------------------------------
+    let plan = json!({
+        "period": "2026-Q4", "title": "2026年第四季度窗口人员培训计划",
+        "topics": ["etiquette", "fire", "policy"], "sessions": 3, "hours": 6
+    });
+    let mut bad = plan.clone();
+    bad["period"] = json!("2026-Q5");
+    let r = w.author.post(&format!("{P}/plans"), bad).await;
+    assert!(expect(&r, StatusCode::UNPROCESSABLE_ENTITY)["error"]["message"]
+        .as_str()
+        .is_some_and(|m| m.contains("2026-Q5")));
+    let mut bad = plan.clone();
+    bad["topics"] = json!(["fire", "烹饪"]);
+    let r = w.author.post(&format!("{P}/plans"), bad).await;
+    expect(&r, StatusCode::UNPROCESSABLE_ENTITY);
+    let r = w.staff[0].post(&format!("{P}/plans"), plan.clone()).await;
+    expect(&r, StatusCode::FORBIDDEN);
+    let r = w.author.post(&format!("{P}/plans"), plan).await;
+    let made = expect(&r, StatusCode::CREATED);
+    assert_eq!(made["period_zh"], "2026年第四季度");
+    assert_eq!(made["topics_zh"], "形象礼仪、消防知识、政策法规");
+    let plan_id = made["id"].as_str().unwrap_or_default().to_owned();
+
+    // ---- a class under it, for 白楼 ------------------------------------------
+    let class = json!({
+        "title": "消防安全与应急疏散", "kind": "special", "plan": plan_id,
+        "topics": ["fire", "emergency"], "lecturer": "区消防救援大队 王教官",
+        "place": "区政务服务中心三楼会议室", "starts": "2026-12-15T09:00",
+        "ends": "2026-12-15T11:00", "hours": 2, "halls": ["bailou"]
+    });
+    let mut outside = class.clone();
+    outside["starts"] = json!("2027-01-05T09:00");
+    outside["ends"] = json!("2027-01-05T11:00");
+    let r = w.author.post(&format!("{P}/classes"), outside).await;
+    assert!(expect(&r, StatusCode::UNPROCESSABLE_ENTITY)["error"]["message"]
+        .as_str()
+        .is_some_and(|m| m.contains("计划期间")));
+    let mut theirs = class.clone();
+    theirs["halls"] = json!(["nanyuan"]);
+    let r = w.bailou_trainer.post(&format!("{P}/classes"), theirs).await;
+    expect(&r, StatusCode::FORBIDDEN);
+    let r = w.author.post(&format!("{P}/classes"), class).await;
+    let made = expect(&r, StatusCode::CREATED);
+    assert_eq!(made["roster"], 25);
+    let class_id = made["id"].as_str().unwrap_or_default().to_owned();
+    let sign_in = made["sign_in"].as_str().unwrap_or_default().to_owned();
+    let code = sign_in.rsplit("code=").next().unwrap_or_default().to_owned();
+    assert_eq!(code.len(), 8, "{sign_in}");
+    assert!(sign_in.starts_with(&format!("/v/training/sign-in/{class_id}?code=")));
+    // The QR code the class page shows is drawn by the host.
+    let qr = h
+        .client(None)
+        .get(&format!("/q/qr.svg?path={}", urlencode(&sign_in)))
+        .await;
+    assert_eq!(qr.status, StatusCode::OK);
+    assert!(String::from_utf8_lossy(&qr.body).contains("<svg"));
+    // 南苑's manager sees none of 白楼's roster and no code.
+    let r = w.nanyuan_manager.get(&format!("{P}/classes/{class_id}")).await;
+    let seen = expect(&r, StatusCode::OK);
+    assert_eq!(seen["people"], json!([]));
+    assert!(seen.get("code").is_none());
+
+    // ---- signing in ----------------------------------------------------------
+    let url = format!("{P}/classes/{class_id}/sign-in");
+    at(h, local(2026, 12, 15, 8, 0));
+    let r = w.staff[0].post(&url, json!({ "code": code })).await;
+    expect(&r, StatusCode::CONFLICT);
+    at(h, local(2026, 12, 15, 8, 35));
+    let r = w.staff[0].post(&url, json!({ "code": code })).await;
+    let first = expect(&r, StatusCode::CREATED);
+    assert_eq!(first["late_minutes"], 0);
+    let r = w.staff[0].post(&url, json!({ "code": code })).await;
+    assert_eq!(expect(&r, StatusCode::OK)["again"], true);
+    let r = w.staff[1].post(&url, json!({ "code": "00000000" })).await;
+    expect(&r, StatusCode::CONFLICT);
+    let r = w.staff[30].post(&url, json!({ "code": code })).await;
+    expect(&r, StatusCode::FORBIDDEN);
+    at(h, local(2026, 12, 15, 9, 25));
+    let r = w.staff[2]
+        .post(&url, json!({ "code": code.to_uppercase() }))
+        .await;
+    let late = expect(&r, StatusCode::CREATED);
+    assert_eq!(late["late_minutes"], 25);
+    assert_eq!(late["message"], "签到成功（迟到25分钟）");
+    at(h, local(2026, 12, 15, 11, 0));
+    let r = w.staff[4].post(&url, json!({ "code": code })).await;
+    expect(&r, StatusCode::CONFLICT);
+    // A trainer records one who came without a phone; a name not on the
+    // roster refuses the whole list.
+    let record = format!("{P}/classes/{class_id}/attendance");
+    let r = w
+        .author
+        .post(&record, json!({ "people": ["staff-03", "staff-30"] }))
+        .await;
+    expect(&r, StatusCode::UNPROCESSABLE_ENTITY);
+    let r = w
+        .author
+        .post(&record, json!({ "people": ["staff-03", "staff-00"], "note": "手机没电" }))
+        .await;
+    assert_eq!(expect(&r, StatusCode::OK)["recorded"], 1);
+    let r = w.author.get(&format!("{P}/classes/{class_id}")).await;
+    let seen = expect(&r, StatusCode::OK);
+    assert_eq!(seen["attended"], 3);
+    let people = seen["people"].as_array().cloned().unwrap_or_default();
+    assert_eq!(people.len(), 25);
+    let row = |name: &str| {
+        people
+            .iter()
+            .find(|p| p["name"] == name)
+            .cloned()
+            .unwrap_or_default()
+    };
+    assert_eq!(row("staff-00")["how_zh"], "扫码签到");
+    assert_eq!(row("staff-02")["late_minutes"], 25);
+    assert_eq!(row("staff-03")["how_zh"], "培训专员登记");
+    assert_eq!(row("staff-05")["present"], false);
+
+    // ---- the plan's progress and each person's trainings ------------------------
+    let r = w.author.get(&format!("{P}/plans/{plan_id}")).await;
+    let p = expect(&r, StatusCode::OK);
+    assert_eq!(p["held"], 1);
+    assert_eq!(p["hours_held"], 2);
+    assert_eq!(p["attendance"], 0.12);
+    assert_eq!(p["covered_zh"], "消防知识");
+    assert_eq!(p["missing_zh"], "形象礼仪、政策法规");
+    assert_eq!(p["state_zh"], "进行中");
+    assert_eq!(p["classes"].as_array().map(Vec::len), Some(1));
+    let r = w.author.get(&format!("{P}/plans?cadence=quarterly&year=2026")).await;
+    assert_eq!(expect(&r, StatusCode::OK)["total"], 1);
+    let mine = |r: &Reply| expect(r, StatusCode::OK)["items"].clone();
+    let items = mine(&w.staff[0].get(&format!("{P}/my/trainings")).await);
+    assert_eq!(items[0]["status"], "已签到");
+    let items = mine(&w.staff[2].get(&format!("{P}/my/trainings")).await);
+    assert_eq!(items[0]["status"], "已签到（迟到25分钟）");
+    let items = mine(&w.staff[5].get(&format!("{P}/my/trainings")).await);
+    assert_eq!(items[0]["status"], "缺勤");
+    assert_eq!(mine(&w.staff[30].get(&format!("{P}/my/trainings")).await), json!([]));
+    // After the quarter, with 1 of 3 sessions held, the plan is behind.
+    at(h, local(2027, 1, 2, 9, 0));
+    let r = w.author.get(&format!("{P}/plans/{plan_id}")).await;
+    assert_eq!(expect(&r, StatusCode::OK)["state_zh"], "未完成");
+
+    // ---- the pre-post syllabus ---------------------------------------------------
+    at(h, local(2026, 12, 16, 8, 0));
+    let r = w
+        .author
+        .post(
+            &format!("{P}/classes"),
+            json!({
+                "title": "新员工岗前培训（第一天）", "kind": "pre-post",
+                "units": ["overview", "duties", "rules"], "lecturer": "综合科 李科长",
+                "place": "南苑便民服务中心二楼", "starts": "2026-12-16T09:00",
+                "ends": "2026-12-16T17:00", "hours": 8, "halls": ["nanyuan"]
+            }),
+        )
+        .await;
+    let pre = expect(&r, StatusCode::CREATED);
+    let pre_code = pre["sign_in"]
+        .as_str()
+        .and_then(|s| s.rsplit("code=").next())
+        .unwrap_or_default()
+        .to_owned();
+    at(h, local(2026, 12, 16, 8, 50));
+    let r = w.staff[25]
+        .post(
+            &format!("{P}/classes/{}/sign-in", pre["id"].as_str().unwrap_or_default()),
+            json!({ "code": pre_code }),
+        )
+        .await;
+    expect(&r, StatusCode::CREATED);
+    let r = w.staff[25].get(&format!("{P}/my/syllabus")).await;
+    let s = expect(&r, StatusCode::OK);
+    assert_eq!((s["hours"].clone(), s["required"].clone()), (json!(8), json!(40)));
+    assert_eq!(s["complete"], false);
+    assert_eq!(s["items"][0]["class"], "新员工岗前培训（第一天）");
+    assert_eq!(s["items"][5]["done"], false);
+    let r = w.nanyuan_manager.get(&format!("{P}/syllabus?complete=false")).await;
+    let all = expect(&r, StatusCode::OK);
+    assert_eq!(all["total"], 25);
+    let last = &all["items"][24];
+    assert_eq!((last["name"].clone(), last["hours"].clone()), (json!("staff-25"), json!(8)));
+
+    // ---- 实操抽查 and the recheck list ------------------------------------------------
+    at(h, local(2026, 12, 17, 10, 0));
+    let check = json!({
+        "staff": "staff-26", "matter": "城乡居民养老保险参保登记",
+        "failed": ["notice"], "problems": "缺少户口本复印件，未一次性告知",
+        "guidance": "对照材料清单逐项核对，缺项当场书面一次性告知"
+    });
+    let mut no_guidance = check.clone();
+    no_guidance["guidance"] = json!("");
+    let r = w.nanyuan_manager.post(&format!("{P}/spot-checks"), no_guidance).await;
+    expect(&r, StatusCode::UNPROCESSABLE_ENTITY);
+    let mut other_hall = check.clone();
+    other_hall["staff"] = json!("staff-01");
+    let r = w.nanyuan_manager.post(&format!("{P}/spot-checks"), other_hall).await;
+    expect(&r, StatusCode::FORBIDDEN);
+    let r = w.staff[27].post(&format!("{P}/spot-checks"), check.clone()).await;
+    expect(&r, StatusCode::FORBIDDEN);
+    let r = w.nanyuan_manager.post(&format!("{P}/spot-checks"), check.clone()).await;
+    let first = expect(&r, StatusCode::CREATED);
+    assert_eq!(first["result_zh"], "不合格");
+    assert_eq!(first["failed_zh"], "一次性告知");
+    let first_id = first["id"].as_str().unwrap_or_default().to_owned();
+    let r = w
+        .nanyuan_manager
+        .post(
+            &format!("{P}/spot-checks"),
+            json!({ "staff": "staff-27", "matter": "残疾人两项补贴申请" }),
+        )
+        .await;
+    assert_eq!(expect(&r, StatusCode::CREATED)["result_zh"], "合格");
+    let rechecks = |c: &Client| {
+        let c = c.clone();
+        async move {
+            let r = c.get(&format!("{P}/spot-checks/rechecks")).await;
+            expect(&r, StatusCode::OK)["items"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default()
+        }
+    };
+    let open = rechecks(&w.nanyuan_manager).await;
+    assert_eq!(open.len(), 1);
+    assert_eq!(open[0]["rounds"], 1);
+    assert_eq!(open[0]["due_ms"], local(2026, 12, 24, 10, 0));
+    assert!(open[0]["recheck_link"]
+        .as_str()
+        .is_some_and(|l| l.ends_with(&format!("recheck_of={first_id}"))));
+    // The 白楼 trainer's list leaves 南苑 out.
+    assert!(rechecks(&w.bailou_trainer).await.is_empty());
+    // The person sees their own check and the guidance, no one else's.
+    let own = mine(&w.staff[26].get(&format!("{P}/my/spot-checks")).await);
+    assert_eq!(own[0]["guidance"], "对照材料清单逐项核对，缺项当场书面一次性告知");
+    assert_eq!(own.as_array().map(Vec::len), Some(1));
+    let r = w.staff[26].get(&format!("{P}/spot-checks")).await;
+    expect(&r, StatusCode::FORBIDDEN);
+    // A recheck a week later fails again: two rounds, overdue after a week.
+    at(h, local(2026, 12, 23, 10, 0));
+    let mut again = check.clone();
+    again["recheck_of"] = json!(first_id);
+    let r = w.nanyuan_manager.post(&format!("{P}/spot-checks"), again.clone()).await;
+    let second = expect(&r, StatusCode::CREATED);
+    let r = w.nanyuan_manager.post(&format!("{P}/spot-checks"), again).await;
+    expect(&r, StatusCode::UNPROCESSABLE_ENTITY);
+    at(h, local(2026, 12, 31, 10, 0));
+    let open = rechecks(&w.author).await;
+    assert_eq!(open.len(), 1);
+    assert_eq!((open[0]["rounds"].clone(), open[0]["overdue"].clone()), (json!(2), json!(true)));
+    // Passing clears the list.
+    let r = w
+        .nanyuan_manager
+        .post(
+            &format!("{P}/spot-checks"),
+            json!({ "staff": "staff-26", "matter": "城乡居民养老保险参保登记",
+                    "recheck_of": second["id"] }),
+        )
+        .await;
+    expect(&r, StatusCode::CREATED);
+    assert!(rechecks(&w.author).await.is_empty());
+}
+
 async fn training(backend: Backend) {
     let w = world(backend).await;
     the_bank(&w).await;
@@ -1116,6 +1387,7 @@ async fn training(backend: Backend) {
     every_kind(&w).await;
     statistics(&w).await;
     certification(&w).await;
+    plans_classes_and_spot_checks(&w).await;
     monthly_report(&w, &format!("{backend:?}").to_lowercase()).await;
 }
 

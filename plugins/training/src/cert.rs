@@ -171,6 +171,83 @@ pub struct Rule {
     pub routes: Vec<Route>,
 }
 
+/// A route the district configures for one level.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LevelRoute {
+    pub level: Level,
+    #[serde(default)]
+    pub years: u32,
+    #[serde(default)]
+    pub holds: Option<Level>,
+    #[serde(default)]
+    pub years_since: u32,
+    #[serde(default)]
+    pub education: Option<Education>,
+}
+
+impl LevelRoute {
+    pub fn route(&self) -> Route {
+        Route {
+            years: self.years,
+            holds: self.holds,
+            years_since: self.years_since,
+            education: self.education,
+        }
+    }
+}
+
+/// Why a configured route cannot stand.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RuleError {
+    /// A route to a level through a certificate of that level or above.
+    HoldsTooHigh(Level),
+    /// A route asking more than 50 years.
+    Years(Level),
+}
+
+impl fmt::Display for RuleError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RuleError::HoldsTooHigh(l) => {
+                write!(f, "申报{}的条件只能是持有更低等级的证书", l.zh())
+            }
+            RuleError::Years(l) => write!(f, "申报{}的年限不超过50年", l.zh()),
+        }
+    }
+}
+
+/// The rules in force: the defaults, with every level the district
+/// configured routes for taking exactly those routes.
+pub fn rules(configured: &[LevelRoute]) -> Result<Vec<Rule>, RuleError> {
+    for c in configured {
+        if c.holds.is_some_and(|h| h >= c.level) {
+            return Err(RuleError::HoldsTooHigh(c.level));
+        }
+        if c.years > 50 || c.years_since > 50 {
+            return Err(RuleError::Years(c.level));
+        }
+    }
+    Ok(default_rules()
+        .into_iter()
+        .map(|rule| {
+            let own: Vec<Route> = configured
+                .iter()
+                .filter(|c| c.level == rule.level)
+                .map(LevelRoute::route)
+                .collect();
+            if own.is_empty() {
+                rule
+            } else {
+                Rule {
+                    level: rule.level,
+                    routes: own,
+                }
+            }
+        })
+        .collect())
+}
+
 /// The general pattern of the national standards.
 pub fn default_rules() -> Vec<Rule> {
     let r = |years, holds, years_since, education| Route {
@@ -318,6 +395,33 @@ pub fn certificate_number(prefix: &str, year: i64, level: Level, seq: u32) -> St
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_district_replaces_the_routes_of_the_levels_it_configures() {
+        let configured: Vec<LevelRoute> = serde_json::from_value(serde_json::json!([
+            { "level": "five", "years": 0, "education": "college" },
+            { "level": "five", "years": 2 }
+        ]))
+        .unwrap();
+        let r = rules(&configured).unwrap();
+        let five = r.iter().find(|r| r.level == Level::Five).unwrap();
+        assert_eq!(five.routes.len(), 2);
+        assert_eq!(five.routes[0].zh(), "大专及以上学历");
+        // Levels not configured keep the defaults.
+        assert_eq!(r[1], default_rules()[1]);
+        let p = person(Education::College, "2026-06-01", &[]);
+        assert!(eligible(&p, Level::Five, &r, "2026-12-01").is_ok());
+        assert!(eligible(&p, Level::Five, &default_rules(), "2026-12-01").is_err());
+        // A route through the level itself, or a typo, is refused.
+        let bad: Vec<LevelRoute> =
+            serde_json::from_value(serde_json::json!([{ "level": "four", "holds": "four" }]))
+                .unwrap();
+        assert_eq!(rules(&bad), Err(RuleError::HoldsTooHigh(Level::Four)));
+        assert!(
+            serde_json::from_value::<Vec<LevelRoute>>(serde_json::json!([{ "level": "four", "yaers": 3 }]))
+                .is_err()
+        );
+    }
 
     fn person(education: Education, since: &str, certs: &[(Level, &str)]) -> Profile {
         Profile {

@@ -17,6 +17,12 @@
 //!   discrimination, point-biserial, distractors) and Cronbach's α.
 //! - [`mastery`]: mastery per knowledge point and the gaps that become
 //!   follow-up assignments.
+//! - [`plan`]: monthly, quarterly and annual training plans by topic, and
+//!   how far their classes have carried them.
+//! - [`class`]: classes, signing in by QR code on a phone, and the
+//!   pre-post syllabus.
+//! - [`spot`]: 实操抽查 — spot checks of casework and the recheck list.
+//! - [`cert`]: 行政办事员 certification — eligibility, results, numbers.
 //!
 //! Time always comes in as milliseconds since the Unix epoch (`now`), so
 //! the same code runs natively in tests and in the plugin.
@@ -25,13 +31,16 @@
 
 pub mod attempt;
 pub mod cert;
+pub mod class;
 pub mod exam;
 pub mod figures;
 pub mod import;
 pub mod marking;
 pub mod mastery;
 pub mod paper;
+pub mod plan;
 pub mod plugin;
 pub mod question;
 pub mod report;
+pub mod spot;
 pub mod stats;

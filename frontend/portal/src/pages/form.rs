@@ -610,6 +610,19 @@ fn revealed_box(revealed: RwSignal<Option<String>>) -> impl IntoView {
     }
 }
 
+/// What a plugin says about a call that succeeded, when it says something
+/// (`"message"` in its answer: 签到成功（迟到5分钟）, say), instead of
+/// the catalogue's "saved".
+#[cfg(feature = "hydrate")]
+fn success_text(answer: &Value) -> Option<String> {
+    answer
+        .get("message")
+        .and_then(Value::as_str)
+        .map(str::trim)
+        .filter(|m| !m.is_empty() && m.chars().count() <= 200)
+        .map(str::to_owned)
+}
+
 /// The answer's field `key` as text, for [`revealed_box`].
 #[cfg(feature = "hydrate")]
 fn reveal_field(answer: &Value, key: Option<&String>) -> Option<String> {
@@ -766,7 +779,8 @@ pub fn JsonSchemaForm(
                             revealed.set(reveal_field(&answer, reveal.as_ref()));
                         }
                         problems.set(Vec::new());
-                        outcome.set(Some((true, l.t(Msg::Saved).to_owned())));
+                        let text = success_text(&answer).unwrap_or_else(|| l.t(Msg::Saved).to_owned());
+                        outcome.set(Some((true, text)));
                     }
                     Err(e) => {
                         let text = if e.details.is_empty() && !e.message.is_empty() {
@@ -839,7 +853,10 @@ pub fn ActionButton(
                     revealed.set(reveal_field(answer, reveal.as_ref()));
                 }
                 outcome.set(Some(match result {
-                    Ok(_) => (true, l.t(Msg::Done).to_owned()),
+                    Ok(answer) => (
+                        true,
+                        success_text(&answer).unwrap_or_else(|| l.t(Msg::Done).to_owned()),
+                    ),
                     Err(e) => (false, error_text(e, l)),
                 }));
                 busy.set(false);

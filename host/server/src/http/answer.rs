@@ -72,21 +72,24 @@ fn origin(state: &AppState, headers: &HeaderMap) -> String {
     format!("{scheme}://{host}")
 }
 
-/// `GET /q/qr.svg?path=/q/…`: the QR code of an answer-page link on this
-/// host, as SVG (for the portal's `qr` columns and printed posters).
+/// `GET /q/qr.svg?path=/q/…`: the QR code of a link on this host, as SVG
+/// (for the portal's `qr` columns and printed posters): an answer page
+/// (`/q/…`, no sign-in) or a portal page (`/v/…`, which asks the person to
+/// sign in first — a class's sign-in form, for one). Nothing else is drawn,
+/// so the host never prints a code that leads off the district's system.
 async fn qr(
     State(state): State<AppState>,
     headers: HeaderMap,
     Query(p): Query<QrParams>,
 ) -> Result<Response, AppError> {
-    if !p.path.starts_with("/q/")
+    if !(p.path.starts_with("/q/") || p.path.starts_with("/v/"))
         || p.path.len() > MAX_QR_PATH
         || p.path
             .bytes()
             .any(|b| b.is_ascii_control() || b == b'\\' || b == b' ')
     {
         return Err(AppError::bad_request(
-            "只能为本系统的问卷链接生成二维码 / path must be an answer-page link (/q/…)",
+            "只能为本系统的页面生成二维码 / path must be a page of this system (/q/… or /v/…)",
         ));
     }
     let url = format!("{}{}", origin(&state, &headers), p.path);

@@ -15,7 +15,7 @@ use super::docs::day_of;
 use super::settings::{self, hall_names};
 use super::{conflict, invalid, not_found, path, require_reader, require_trainer};
 use crate::cert::{
-    Certificate, Education, Level, Profile, certificate_number, default_rules, eligible, passes,
+    Certificate, Education, Level, Profile, certificate_number, eligible, passes,
 };
 use crate::exam::Candidate;
 
@@ -96,7 +96,7 @@ pub fn list(req: Request) -> HandlerResult {
     require_reader(caller)?;
     let today = day_of(clock::now());
     let names = hall_names();
-    let rules = default_rules();
+    let rules = super::settings::certification_rules(&super::settings::load()?)?;
     let stored = profiles()?;
     let items: Vec<Value> = staff()?
         .into_iter()
@@ -210,7 +210,7 @@ pub fn enrol(req: Request) -> HandlerResult {
         return Err(invalid(format!("考试日期“{}”无效", input.exam_date)));
     }
     let today = day_of(clock::now());
-    let rules = default_rules();
+    let rules = super::settings::certification_rules(&super::settings::load()?)?;
     let stored = profiles()?;
     let in_scope: Vec<Candidate> = staff()?
         .into_iter()

@@ -4,10 +4,13 @@
 use serde::{Deserialize, Serialize};
 
 use crate::attempt::Attempt;
-use crate::exam::Exam;
+use crate::class::{ClassKind, ClassSetting, Unit};
+use crate::exam::{Candidate, Exam};
 use crate::mastery::Points;
 use crate::paper::Pooled;
+use crate::plan::{Cadence, PlanSetting, Topic};
 use crate::question::Entry;
+use crate::spot::Check;
 
 pub const QUESTIONS: &str = "questions";
 pub const VERSIONS: &str = "question_versions";
@@ -18,6 +21,10 @@ pub const ANSWERS: &str = "answers";
 pub const MASTERY: &str = "mastery";
 pub const ASSIGNMENTS: &str = "assignments";
 pub const MATERIALS: &str = "materials";
+pub const PLANS: &str = "plans";
+pub const CLASSES: &str = "classes";
+pub const ATTENDANCE: &str = "attendance";
+pub const SPOT_CHECKS: &str = "spot_checks";
 
 /// A question of the bank (id: host-assigned).
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -220,4 +227,86 @@ pub fn month_of(ms: i64) -> String {
 pub fn day_of(ms: i64) -> String {
     let (y, m, d) = bantong_hall_kit::time::local_date(ms);
     format!("{y:04}-{m:02}-{d:02}")
+}
+
+/// A training plan (district-wide).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PlanDoc {
+    #[serde(flatten)]
+    pub setting: PlanSetting,
+    /// `monthly`, `quarterly` or `annual` (indexed).
+    pub cadence: Cadence,
+    /// The period's year (indexed).
+    pub year: i32,
+    /// The period's first instant (indexed, for the order of plans).
+    pub starts_ms: i64,
+    pub by: String,
+    pub created_ms: i64,
+}
+
+impl PlanDoc {
+    pub fn new(setting: PlanSetting, by: String, now: i64) -> PlanDoc {
+        PlanDoc {
+            cadence: setting.period.cadence(),
+            year: setting.period.year(),
+            starts_ms: setting.period.start_ms(),
+            setting,
+            by,
+            created_ms: now,
+        }
+    }
+}
+
+/// A class (district-wide: it may train several halls) with its roster
+/// and the code its QR code carries.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ClassDoc {
+    #[serde(flatten)]
+    pub setting: ClassSetting,
+    /// The plan's id, or empty (indexed; `setting.plan` is the same).
+    pub plan_id: String,
+    pub code: String,
+    pub roster: Vec<Candidate>,
+    #[serde(default)]
+    pub materials: Vec<MaterialRef>,
+    pub by: String,
+    pub created_ms: i64,
+}
+
+/// One person's attendance at one class (id `{class}.{user}`, in the
+/// person's hall), with what the class taught copied in, so a person's
+/// trainings and syllabus read from their own records.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct AttendanceDoc {
+    pub class: String,
+    pub candidate: String,
+    pub name: String,
+    pub title: String,
+    pub kind: ClassKind,
+    #[serde(default)]
+    pub topics: Vec<Topic>,
+    #[serde(default)]
+    pub units: Vec<Unit>,
+    pub hours: u32,
+    pub at_ms: i64,
+    /// Minutes late (0 on time).
+    pub late_minutes: u32,
+    /// `qr` (signed in on a phone) or `trainer` (recorded by a trainer).
+    pub how: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub by: Option<String>,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub note: String,
+}
+
+/// A spot check (in the checked person's hall).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SpotDoc {
+    #[serde(flatten)]
+    pub check: Check,
+    pub name: String,
+    pub checker: String,
+    pub checker_name: String,
+    /// Whether every criterion passed (indexed).
+    pub passed: bool,
 }

@@ -19,6 +19,7 @@
 mod assignments;
 mod bank;
 mod certification;
+mod classes;
 mod docs;
 mod exams;
 mod figures;
@@ -27,6 +28,7 @@ mod mine;
 mod report;
 mod settings;
 mod sitting;
+mod spot;
 mod sweep;
 mod views;
 
@@ -91,6 +93,24 @@ pub fn router() -> Router {
         .post("/assignments", assignments::create)
         .get("/materials", assignments::materials)
         .post("/materials", assignments::add_material)
+        // plans, classes and signing in
+        .get("/plans", classes::plans)
+        .post("/plans", classes::create_plan)
+        .get("/plans/{id}", classes::plan)
+        .get("/classes", classes::classes)
+        .post("/classes", classes::create_class)
+        .get("/classes/{id}", classes::class)
+        .post("/classes/{id}/sign-in", classes::sign_in)
+        .post("/classes/{id}/attendance", classes::record)
+        .get("/syllabus", classes::syllabus)
+        // 实操抽查
+        .get("/spot-checks", spot::list)
+        .post("/spot-checks", spot::create)
+        .get("/spot-checks/rechecks", spot::rechecks)
+        // staff: my trainings, syllabus and spot checks
+        .get("/my/trainings", classes::my_trainings)
+        .get("/my/syllabus", classes::my_syllabus)
+        .get("/my/spot-checks", spot::mine)
         // staff: my exams, my sitting, my results and gaps
         .get("/my/exams", mine::exams)
         .get("/my/exams/{id}", mine::exam)

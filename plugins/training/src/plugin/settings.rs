@@ -24,6 +24,12 @@ pub struct Settings {
     pub assignment_days: u32,
     /// What certificate numbers start with (then year, level, sequence).
     pub certificate_prefix: String,
+    /// Days within which a failed spot check is checked again.
+    pub recheck_days: u32,
+    /// 行政办事员 routes per level from the official standard; a level
+    /// named here takes exactly these routes, the others keep the
+    /// defaults.
+    pub certification_routes: Vec<crate::cert::LevelRoute>,
 }
 
 impl Default for Settings {
@@ -35,6 +41,8 @@ impl Default for Settings {
             gap_percent: 60,
             assignment_days: 14,
             certificate_prefix: "BT".into(),
+            recheck_days: 7,
+            certification_routes: Vec::new(),
         }
     }
 }
@@ -43,6 +51,12 @@ impl Default for Settings {
 pub fn load() -> Result<Settings, Response> {
     config::get::<Settings>()
         .map_err(|e| Response::error(500, "config", format!("training config: {e}")))
+}
+
+/// The certification rules in force.
+pub fn certification_rules(s: &Settings) -> Result<Vec<crate::cert::Rule>, Response> {
+    crate::cert::rules(&s.certification_routes)
+        .map_err(|e| Response::error(500, "config", format!("行政办事员申报条件配置有误：{e}")))
 }
 
 /// The people of `roles` in `halls` (every hall when empty), each once, as
@@ -100,6 +114,20 @@ pub fn person(staff_roles: &[String], key: &str) -> Result<Option<Candidate>, Re
         }
     }
     Ok(None)
+}
+
+/// The display name of a trainer, hall manager or member of staff.
+pub fn name_of(user_id: &str) -> Option<String> {
+    ["hr-officer", "district-admin", "hall-manager", "leader"]
+        .into_iter()
+        .chain(ALSO_STAFF)
+        .find_map(|role| {
+            directory::people(role)
+                .ok()?
+                .into_iter()
+                .find(|p| p.user_id == user_id)
+                .map(|p| p.display_name)
+        })
 }
 
 /// The halls' Chinese names by id.

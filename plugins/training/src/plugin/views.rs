@@ -7,7 +7,10 @@ use bantong_sdk::{Method, View};
 use serde_json::json;
 
 use crate::cert::{Education, Level};
+use crate::class::{ClassKind, Unit};
 use crate::exam::ExamKind;
+use crate::plan::{Cadence, Topic};
+use crate::spot::Criterion;
 use crate::question::{Difficulty, Kind};
 
 fn labels<T: Copy>(
@@ -112,6 +115,245 @@ pub fn all() -> Vec<View> {
         View::form("assignment-done", "我已学习", "Studied", "/my/assignments/{id}/done")
             .method(Method::Post)
             .confirm("确认已完成该项学习？", "Mark this as studied?"),
+        View::list("my-trainings", "我的培训", "My trainings", "/my/trainings")
+            .column("title", "培训", "Class")
+            .column("kind_zh", "类型", "Kind")
+            .column_typed("starts_ms", "时间", "When", "datetime")
+            .column("place", "地点", "Place")
+            .column("lecturer", "授课人", "Lecturer")
+            .column("hours", "课时", "Hours")
+            .column("materials", "学习资料", "Materials")
+            .column("status", "签到", "Attendance"),
+        // What a class's QR code opens on a phone, the code filled in.
+        View::form("sign-in", "培训签到", "Sign in to a class", "/classes/{id}/sign-in")
+            .method(Method::Post)
+            .schema(json!({
+                "type": "object",
+                "required": ["code"],
+                "properties": {
+                    "code": { "type": "string", "title": "签到码（扫码后自动填写）", "minLength": 1, "maxLength": 16 }
+                }
+            })),
+        View::list("my-syllabus", "我的岗前培训", "My pre-post syllabus", "/my/syllabus")
+            .column("unit_zh", "大纲单元", "Unit")
+            .column("hours", "课时", "Hours")
+            .column_typed("done", "已完成", "Done", "bool")
+            .column("class", "参加的班次", "Class attended")
+            .column_typed("at_ms", "时间", "When", "datetime")
+            .set("sortable", false),
+        View::list("my-spot-checks", "我的实操抽查", "My spot checks", "/my/spot-checks")
+            .column_typed("at_ms", "时间", "When", "datetime")
+            .column("matter", "抽查事项", "Matter")
+            .column("result_zh", "结果", "Result")
+            .column("failed_zh", "问题环节", "Failed")
+            .column("problems", "问题", "Problems")
+            .column("guidance", "指导意见", "Guidance"),
+        // --- trainers: plans and classes ----------------------------------
+        View::list("plans", "培训计划", "Training plans", "/plans")
+            .column("period_zh", "期间", "Period")
+            .column("cadence_zh", "类型", "Cadence")
+            .column("title", "计划", "Plan")
+            .column("topics_zh", "培训内容", "Topics")
+            .column("sessions", "计划场次", "Sessions")
+            .column("held", "已办场次", "Held")
+            .column_typed("done", "完成进度", "Progress", "percent")
+            .column_typed("attendance", "出勤率", "Attendance", "percent")
+            .column("state_zh", "状态", "State")
+            .filter_select("cadence", "类型", "Cadence", &[
+                (Cadence::Monthly.as_str(), Cadence::Monthly.zh(), "Monthly"),
+                (Cadence::Quarterly.as_str(), Cadence::Quarterly.zh(), "Quarterly"),
+                (Cadence::Annual.as_str(), Cadence::Annual.zh(), "Annual"),
+            ])
+            .filter_text("year", "年份", "Year")
+            .detail_route("/plans/{id}"),
+        View::detail("plan", "培训计划", "Training plan", "/plans/{id}")
+            .column("title", "计划", "Plan")
+            .column("period_zh", "期间", "Period")
+            .column("cadence_zh", "类型", "Cadence")
+            .column("halls_zh", "参训大厅", "Halls")
+            .column("topics_zh", "培训内容", "Topics")
+            .column("sessions", "计划场次", "Sessions")
+            .column("hours", "计划课时", "Planned hours")
+            .column("held", "已办场次", "Held")
+            .column("scheduled", "待办场次", "Scheduled")
+            .column("hours_held", "已完成课时", "Hours held")
+            .column_typed("done", "完成进度", "Progress", "percent")
+            .column_typed("attendance", "出勤率", "Attendance", "percent")
+            .column("covered_zh", "已培训内容", "Topics taught")
+            .column("missing_zh", "尚未安排的内容", "Topics not yet set")
+            .column("state_zh", "状态", "State")
+            .column("notes", "说明", "Notes")
+            .set(
+                "tables",
+                json!([{
+                    "field": "classes",
+                    "title_zh": "培训班次", "title_en": "Classes",
+                    "columns": [
+                        { "field": "title", "title_zh": "班次", "title_en": "Class" },
+                        { "field": "starts_ms", "title_zh": "时间", "title_en": "When", "type": "datetime" },
+                        { "field": "content", "title_zh": "内容", "title_en": "Content" },
+                        { "field": "lecturer", "title_zh": "授课人", "title_en": "Lecturer" },
+                        { "field": "roster", "title_zh": "应到", "title_en": "Roster", "type": "number" },
+                        { "field": "attended", "title_zh": "实到", "title_en": "Came", "type": "number" },
+                        { "field": "attendance", "title_zh": "出勤率", "title_en": "Attendance", "type": "percent" }
+                    ]
+                }]),
+            ),
+        View::form("add-plan", "制定培训计划", "Make a training plan", "/plans").schema(json!({
+            "type": "object",
+            "required": ["period", "title", "topics", "sessions", "hours"],
+            "x-order": ["period", "title", "topics", "sessions", "hours", "halls", "notes"],
+            "properties": {
+                "period": { "type": "string", "title": "期间（月度如2026-12，季度如2026-Q4，年度如2026）", "maxLength": 7 },
+                "title": { "type": "string", "title": "计划名称", "minLength": 1, "maxLength": 100 },
+                "topics": { "type": "array", "title": "培训内容", "uniqueItems": true,
+                    "items": { "type": "string", "enum": enum_of(&Topic::ALL, Topic::as_str),
+                        "x-enum-labels": labels(&Topic::ALL, Topic::as_str, Topic::zh) } },
+                "sessions": { "type": "integer", "title": "计划场次", "minimum": 1, "maximum": 300, "default": 4 },
+                "hours": { "type": "integer", "title": "计划课时", "minimum": 1, "maximum": 2000, "default": 8 },
+                "halls": { "type": "array", "title": "参训大厅（大厅编号，每行一个；不填为全部）", "items": { "type": "string" } },
+                "notes": { "type": "string", "title": "说明", "maxLength": 2000 }
+            }
+        })),
+        View::list("classes", "培训班次", "Classes", "/classes")
+            .column_typed("starts_ms", "时间", "When", "datetime")
+            .column("title", "班次", "Class")
+            .column("kind_zh", "类型", "Kind")
+            .column("content", "内容", "Content")
+            .column("lecturer", "授课人", "Lecturer")
+            .column("place", "地点", "Place")
+            .column("roster", "应到", "Roster")
+            .column("attended", "实到", "Came")
+            .column_typed("attendance", "出勤率", "Attendance", "percent")
+            .filter_select("kind", "类型", "Kind", &ClassKind::ALL.map(|k| (k.as_str(), k.zh(), k.as_str())))
+            .filter_text("from", "起始日期(YYYY-MM-DD)", "From (YYYY-MM-DD)")
+            .detail_route("/classes/{id}"),
+        View::detail("class", "培训班次", "Class", "/classes/{id}")
+            .column("title", "班次", "Class")
+            .column("kind_zh", "类型", "Kind")
+            .column("content", "内容", "Content")
+            .column("lecturer", "授课人", "Lecturer")
+            .column("place", "地点", "Place")
+            .column_typed("starts_ms", "开始", "Starts", "datetime")
+            .column_typed("ends_ms", "结束", "Ends", "datetime")
+            .column("hours", "课时", "Hours")
+            .column("halls_zh", "参训大厅", "Halls")
+            .column("materials", "学习资料", "Materials")
+            .column("roster", "应到", "Roster")
+            .column("attended", "实到", "Came")
+            .column_typed("attendance", "出勤率", "Attendance", "percent")
+            .column_typed("sign_in", "签到二维码（开课前30分钟开放）", "Sign-in QR code (opens 30 minutes before)", "qr")
+            .column("code", "签到码", "Sign-in code")
+            .set(
+                "tables",
+                json!([{
+                    "field": "people",
+                    "title_zh": "签到情况", "title_en": "Attendance",
+                    "columns": [
+                        { "field": "name", "title_zh": "姓名", "title_en": "Name" },
+                        { "field": "hall_zh", "title_zh": "大厅", "title_en": "Hall" },
+                        { "field": "present", "title_zh": "已签到", "title_en": "Present", "type": "bool" },
+                        { "field": "at_ms", "title_zh": "签到时间", "title_en": "Signed in", "type": "datetime" },
+                        { "field": "late_minutes", "title_zh": "迟到(分钟)", "title_en": "Late (min)", "type": "number" },
+                        { "field": "how_zh", "title_zh": "方式", "title_en": "How" }
+                    ]
+                }]),
+            ),
+        View::form("add-class", "安排培训班次", "Set a class", "/classes").schema(json!({
+            "type": "object",
+            "required": ["title", "kind", "lecturer", "place", "starts", "ends", "hours"],
+            "x-order": ["title", "kind", "plan", "topics", "units", "lecturer", "place", "starts", "ends", "hours", "halls", "roles", "materials"],
+            "properties": {
+                "title": { "type": "string", "title": "班次名称", "minLength": 1, "maxLength": 100 },
+                "kind": { "type": "string", "title": "类型", "enum": enum_of(&ClassKind::ALL, ClassKind::as_str),
+                    "x-enum-labels": labels(&ClassKind::ALL, ClassKind::as_str, ClassKind::zh) },
+                "plan": { "type": "string", "title": "所属培训计划编号（可不填）", "maxLength": 64 },
+                "topics": { "type": "array", "title": "培训内容", "uniqueItems": true,
+                    "items": { "type": "string", "enum": enum_of(&Topic::ALL, Topic::as_str),
+                        "x-enum-labels": labels(&Topic::ALL, Topic::as_str, Topic::zh) } },
+                "units": { "type": "array", "title": "岗前培训大纲单元（仅岗前培训）", "uniqueItems": true,
+                    "items": { "type": "string", "enum": enum_of(&Unit::ALL, Unit::as_str),
+                        "x-enum-labels": labels(&Unit::ALL, Unit::as_str, Unit::zh) } },
+                "lecturer": { "type": "string", "title": "授课人", "minLength": 1, "maxLength": 40 },
+                "place": { "type": "string", "title": "培训地点", "minLength": 1, "maxLength": 100 },
+                "starts": { "type": "string", "title": "开始时间", "format": "date-time" },
+                "ends": { "type": "string", "title": "结束时间", "format": "date-time" },
+                "hours": { "type": "integer", "title": "课时", "minimum": 1, "maximum": 16, "default": 2 },
+                "halls": { "type": "array", "title": "参训大厅（大厅编号，每行一个；不填为全部）", "items": { "type": "string" } },
+                "roles": { "type": "array", "title": "参训岗位（不填为默认岗位）", "uniqueItems": true,
+                    "items": { "type": "string", "enum": ["window-staff", "hall-manager", "hotline-agent", "door-service"],
+                        "x-enum-labels": {
+                            "window-staff": { "zh": "综合窗口人员", "en": "Window staff" },
+                            "hall-manager": { "zh": "服务中心负责人", "en": "Hall manager" },
+                            "hotline-agent": { "zh": "热线坐席", "en": "Hotline agent" },
+                            "door-service": { "zh": "上门办人员", "en": "Door-to-door service" } } } },
+                "materials": { "type": "array", "title": "学习资料编号（每行一个）", "items": { "type": "string" } }
+            }
+        })),
+        View::form("record-attendance", "登记出勤", "Record attendance", "/classes/{id}/attendance")
+            .method(Method::Post)
+            .schema(json!({
+                "type": "object",
+                "required": ["people"],
+                "properties": {
+                    "people": { "type": "array", "title": "未扫码的到场人员（登录名，每行一个）", "items": { "type": "string" } },
+                    "note": { "type": "string", "title": "说明", "maxLength": 200 }
+                }
+            })),
+        View::list("syllabus", "岗前培训完成情况", "Pre-post syllabus", "/syllabus")
+            .column("name", "姓名", "Name")
+            .column("hall_zh", "大厅", "Hall")
+            .column("hours", "已完成课时", "Hours done")
+            .column("required", "应完成课时", "Hours required")
+            .column_typed("complete", "已完成", "Complete", "bool")
+            .column("missing_zh", "未完成单元", "Units to do")
+            .filter_select("complete", "完成情况", "Complete", &[
+                ("false", "未完成", "Not complete"),
+                ("true", "已完成", "Complete"),
+            ])
+            .set("sortable", false),
+        // --- trainers and hall managers: 实操抽查 ----------------------------
+        View::list("spot-checks", "实操抽查", "Spot checks", "/spot-checks")
+            .column_typed("at_ms", "时间", "When", "datetime")
+            .column("name", "姓名", "Name")
+            .column("hall_zh", "大厅", "Hall")
+            .column("matter", "抽查事项", "Matter")
+            .column("result_zh", "结果", "Result")
+            .column("failed_zh", "问题环节", "Failed")
+            .column("guidance", "指导意见", "Guidance")
+            .column("checker_name", "抽查人", "Checked by")
+            .filter_select("passed", "结果", "Result", &[
+                ("false", "不合格", "Failed"),
+                ("true", "合格", "Passed"),
+            ]),
+        View::form("add-spot-check", "记录实操抽查", "Record a spot check", "/spot-checks").schema(json!({
+            "type": "object",
+            "required": ["staff", "matter"],
+            "x-order": ["staff", "matter", "checked", "failed", "problems", "guidance", "recheck_of"],
+            "properties": {
+                "staff": { "type": "string", "title": "被抽查人员（登录名）", "maxLength": 64 },
+                "matter": { "type": "string", "title": "抽查事项（事项名称或办件编号）", "minLength": 1, "maxLength": 100 },
+                "checked": { "type": "array", "title": "抽查环节（不选为全部）", "uniqueItems": true,
+                    "items": { "type": "string", "enum": enum_of(&Criterion::ALL, Criterion::as_str),
+                        "x-enum-labels": labels(&Criterion::ALL, Criterion::as_str, Criterion::zh) } },
+                "failed": { "type": "array", "title": "不合格环节", "uniqueItems": true,
+                    "items": { "type": "string", "enum": enum_of(&Criterion::ALL, Criterion::as_str),
+                        "x-enum-labels": labels(&Criterion::ALL, Criterion::as_str, Criterion::zh) } },
+                "problems": { "type": "string", "title": "发现的问题", "maxLength": 500 },
+                "guidance": { "type": "string", "title": "指导意见", "maxLength": 2000 },
+                "recheck_of": { "type": "string", "title": "复查的抽查记录编号（从复查清单进入时自动填写）", "maxLength": 64 }
+            }
+        })),
+        View::list("rechecks", "实操复查清单", "Recheck list", "/spot-checks/rechecks")
+            .column("name", "姓名", "Name")
+            .column("hall_zh", "大厅", "Hall")
+            .column("matter", "抽查事项", "Matter")
+            .column("failed_zh", "问题环节", "Failed")
+            .column("rounds", "连续不合格次数", "Failed in a row")
+            .column_typed("due_ms", "复查期限", "Due", "datetime")
+            .column_typed("overdue", "已逾期", "Overdue", "bool")
+            .column_typed("recheck_link", "复查", "Recheck", "link")
+            .set("sortable", false),
         // --- trainers: the bank ----------------------------------------
         View::list("questions", "题库", "Question bank", "/questions")
             .column("stem", "题干", "Question")
