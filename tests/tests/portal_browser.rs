@@ -2395,14 +2395,7 @@ async fn net_status(client: &Client, text: &str) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_staff_member_sits_an_exam_on_a_phone_through_a_network_cut() {
-    let pkg = std::env::var_os("BANTONG_PORTAL_PKG_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| bantong_tests::app::repo_root().join("target/portal/pkg"));
-    let app = TestApp::with_config(TestDb::new(Backend::Sqlite).await, |c| {
-        c.portal_pkg_dir = pkg.clone();
-    })
-    .await;
-    app.install_training().await;
+    let app = training_app().await;
     let host = &app.host;
     let author = host
         .client_as("trainer-a", vec![Role::HrOfficer], &[], true)
@@ -2595,13 +2588,8 @@ async fn a_staff_member_sits_an_exam_on_a_phone_through_a_network_cut() {
     client.close().await.expect("close");
 }
 
-/// A trainer shows a class's QR code on the class page; a member of staff
-/// opens what it carries on a 360 px phone, finds the code filled in,
-/// signs in and is told so; the class page then counts them, and their
-/// trainings say they came. Screenshots: training-class-qr,
-/// training-sign-in, training-my-trainings.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_staff_member_signs_in_to_a_class_by_its_qr_code() {
+/// The host on SQLite with the training plugin and the portal's bundle.
+async fn training_app() -> TestApp {
     let pkg = std::env::var_os("BANTONG_PORTAL_PKG_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| bantong_tests::app::repo_root().join("target/portal/pkg"));
@@ -2610,6 +2598,17 @@ async fn a_staff_member_signs_in_to_a_class_by_its_qr_code() {
     })
     .await;
     app.install_training().await;
+    app
+}
+
+/// A trainer shows a class's QR code on the class page; a member of staff
+/// opens what it carries on a 360 px phone, finds the code filled in,
+/// signs in and is told so; the class page then counts them, and their
+/// trainings say they came. Screenshots: training-class-qr,
+/// training-sign-in, training-my-trainings.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_staff_member_signs_in_to_a_class_by_its_qr_code() {
+    let app = training_app().await;
     let host = &app.host;
     let trainer = host
         .client_as("trainer-a", vec![Role::HrOfficer], &[], true)
@@ -2634,7 +2633,11 @@ async fn a_staff_member_signs_in_to_a_class_by_its_qr_code() {
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.json());
     let class = r.json()["id"].as_str().unwrap_or_default().to_owned();
     let sign_in = r.json()["sign_in"].as_str().unwrap_or_default().to_owned();
-    let code = sign_in.rsplit("code=").next().unwrap_or_default().to_owned();
+    let code = sign_in
+        .rsplit("code=")
+        .next()
+        .unwrap_or_default()
+        .to_owned();
 
     let base = serve(host).await;
     let driver = start_driver().await;
@@ -2673,7 +2676,10 @@ async fn a_staff_member_signs_in_to_a_class_by_its_qr_code() {
     let outcome = submit_form(&phone).await;
     assert_eq!(outcome, "签到成功");
     let (page, window) = fits_width(&phone).await;
-    assert!(page <= window, "the sign-in page fits 360 px ({page} > {window})");
+    assert!(
+        page <= window,
+        "the sign-in page fits 360 px ({page} > {window})"
+    );
     screenshot(&phone, "training-sign-in").await;
     open(&phone, &format!("{base}/v/training/my-trainings")).await;
     let mine = text_of(&phone, "main").await;

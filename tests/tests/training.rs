@@ -1126,9 +1126,11 @@ async fn plans_classes_and_spot_checks(w: &World) {
     let mut bad = plan.clone();
     bad["period"] = json!("2026-Q5");
     let r = w.author.post(&format!("{P}/plans"), bad).await;
-    assert!(expect(&r, StatusCode::UNPROCESSABLE_ENTITY)["error"]["message"]
-        .as_str()
-        .is_some_and(|m| m.contains("2026-Q5")));
+    assert!(
+        expect(&r, StatusCode::UNPROCESSABLE_ENTITY)["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("2026-Q5"))
+    );
     let mut bad = plan.clone();
     bad["topics"] = json!(["fire", "烹饪"]);
     let r = w.author.post(&format!("{P}/plans"), bad).await;
@@ -1152,9 +1154,11 @@ async fn plans_classes_and_spot_checks(w: &World) {
     outside["starts"] = json!("2027-01-05T09:00");
     outside["ends"] = json!("2027-01-05T11:00");
     let r = w.author.post(&format!("{P}/classes"), outside).await;
-    assert!(expect(&r, StatusCode::UNPROCESSABLE_ENTITY)["error"]["message"]
-        .as_str()
-        .is_some_and(|m| m.contains("计划期间")));
+    assert!(
+        expect(&r, StatusCode::UNPROCESSABLE_ENTITY)["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("计划期间"))
+    );
     let mut theirs = class.clone();
     theirs["halls"] = json!(["nanyuan"]);
     let r = w.bailou_trainer.post(&format!("{P}/classes"), theirs).await;
@@ -1164,7 +1168,11 @@ async fn plans_classes_and_spot_checks(w: &World) {
     assert_eq!(made["roster"], 25);
     let class_id = made["id"].as_str().unwrap_or_default().to_owned();
     let sign_in = made["sign_in"].as_str().unwrap_or_default().to_owned();
-    let code = sign_in.rsplit("code=").next().unwrap_or_default().to_owned();
+    let code = sign_in
+        .rsplit("code=")
+        .next()
+        .unwrap_or_default()
+        .to_owned();
     assert_eq!(code.len(), 8, "{sign_in}");
     assert!(sign_in.starts_with(&format!("/v/training/sign-in/{class_id}?code=")));
     // The QR code the class page shows is drawn by the host.
@@ -1175,7 +1183,10 @@ async fn plans_classes_and_spot_checks(w: &World) {
     assert_eq!(qr.status, StatusCode::OK);
     assert!(String::from_utf8_lossy(&qr.body).contains("<svg"));
     // 南苑's manager sees none of 白楼's roster and no code.
-    let r = w.nanyuan_manager.get(&format!("{P}/classes/{class_id}")).await;
+    let r = w
+        .nanyuan_manager
+        .get(&format!("{P}/classes/{class_id}"))
+        .await;
     let seen = expect(&r, StatusCode::OK);
     assert_eq!(seen["people"], json!([]));
     assert!(seen.get("code").is_none());
@@ -1215,7 +1226,10 @@ async fn plans_classes_and_spot_checks(w: &World) {
     expect(&r, StatusCode::UNPROCESSABLE_ENTITY);
     let r = w
         .author
-        .post(&record, json!({ "people": ["staff-03", "staff-00"], "note": "手机没电" }))
+        .post(
+            &record,
+            json!({ "people": ["staff-03", "staff-00"], "note": "手机没电" }),
+        )
         .await;
     assert_eq!(expect(&r, StatusCode::OK)["recorded"], 1);
     let r = w.author.get(&format!("{P}/classes/{class_id}")).await;
@@ -1245,7 +1259,10 @@ async fn plans_classes_and_spot_checks(w: &World) {
     assert_eq!(p["missing_zh"], "形象礼仪、政策法规");
     assert_eq!(p["state_zh"], "进行中");
     assert_eq!(p["classes"].as_array().map(Vec::len), Some(1));
-    let r = w.author.get(&format!("{P}/plans?cadence=quarterly&year=2026")).await;
+    let r = w
+        .author
+        .get(&format!("{P}/plans?cadence=quarterly&year=2026"))
+        .await;
     assert_eq!(expect(&r, StatusCode::OK)["total"], 1);
     let mine = |r: &Reply| expect(r, StatusCode::OK)["items"].clone();
     let items = mine(&w.staff[0].get(&format!("{P}/my/trainings")).await);
@@ -1254,7 +1271,10 @@ async fn plans_classes_and_spot_checks(w: &World) {
     assert_eq!(items[0]["status"], "已签到（迟到25分钟）");
     let items = mine(&w.staff[5].get(&format!("{P}/my/trainings")).await);
     assert_eq!(items[0]["status"], "缺勤");
-    assert_eq!(mine(&w.staff[30].get(&format!("{P}/my/trainings")).await), json!([]));
+    assert_eq!(
+        mine(&w.staff[30].get(&format!("{P}/my/trainings")).await),
+        json!([])
+    );
     // After the quarter, with 1 of 3 sessions held, the plan is behind.
     at(h, local(2027, 1, 2, 9, 0));
     let r = w.author.get(&format!("{P}/plans/{plan_id}")).await;
@@ -1283,22 +1303,34 @@ async fn plans_classes_and_spot_checks(w: &World) {
     at(h, local(2026, 12, 16, 8, 50));
     let r = w.staff[25]
         .post(
-            &format!("{P}/classes/{}/sign-in", pre["id"].as_str().unwrap_or_default()),
+            &format!(
+                "{P}/classes/{}/sign-in",
+                pre["id"].as_str().unwrap_or_default()
+            ),
             json!({ "code": pre_code }),
         )
         .await;
     expect(&r, StatusCode::CREATED);
     let r = w.staff[25].get(&format!("{P}/my/syllabus")).await;
     let s = expect(&r, StatusCode::OK);
-    assert_eq!((s["hours"].clone(), s["required"].clone()), (json!(8), json!(40)));
+    assert_eq!(
+        (s["hours"].clone(), s["required"].clone()),
+        (json!(8), json!(40))
+    );
     assert_eq!(s["complete"], false);
     assert_eq!(s["items"][0]["class"], "新员工岗前培训（第一天）");
     assert_eq!(s["items"][5]["done"], false);
-    let r = w.nanyuan_manager.get(&format!("{P}/syllabus?complete=false")).await;
+    let r = w
+        .nanyuan_manager
+        .get(&format!("{P}/syllabus?complete=false"))
+        .await;
     let all = expect(&r, StatusCode::OK);
     assert_eq!(all["total"], 25);
     let last = &all["items"][24];
-    assert_eq!((last["name"].clone(), last["hours"].clone()), (json!("staff-25"), json!(8)));
+    assert_eq!(
+        (last["name"].clone(), last["hours"].clone()),
+        (json!("staff-25"), json!(8))
+    );
 
     // ---- 实操抽查 and the recheck list ------------------------------------------------
     at(h, local(2026, 12, 17, 10, 0));
@@ -1309,15 +1341,26 @@ async fn plans_classes_and_spot_checks(w: &World) {
     });
     let mut no_guidance = check.clone();
     no_guidance["guidance"] = json!("");
-    let r = w.nanyuan_manager.post(&format!("{P}/spot-checks"), no_guidance).await;
+    let r = w
+        .nanyuan_manager
+        .post(&format!("{P}/spot-checks"), no_guidance)
+        .await;
     expect(&r, StatusCode::UNPROCESSABLE_ENTITY);
     let mut other_hall = check.clone();
     other_hall["staff"] = json!("staff-01");
-    let r = w.nanyuan_manager.post(&format!("{P}/spot-checks"), other_hall).await;
+    let r = w
+        .nanyuan_manager
+        .post(&format!("{P}/spot-checks"), other_hall)
+        .await;
     expect(&r, StatusCode::FORBIDDEN);
-    let r = w.staff[27].post(&format!("{P}/spot-checks"), check.clone()).await;
+    let r = w.staff[27]
+        .post(&format!("{P}/spot-checks"), check.clone())
+        .await;
     expect(&r, StatusCode::FORBIDDEN);
-    let r = w.nanyuan_manager.post(&format!("{P}/spot-checks"), check.clone()).await;
+    let r = w
+        .nanyuan_manager
+        .post(&format!("{P}/spot-checks"), check.clone())
+        .await;
     let first = expect(&r, StatusCode::CREATED);
     assert_eq!(first["result_zh"], "不合格");
     assert_eq!(first["failed_zh"], "一次性告知");
@@ -1344,14 +1387,19 @@ async fn plans_classes_and_spot_checks(w: &World) {
     assert_eq!(open.len(), 1);
     assert_eq!(open[0]["rounds"], 1);
     assert_eq!(open[0]["due_ms"], local(2026, 12, 24, 10, 0));
-    assert!(open[0]["recheck_link"]
-        .as_str()
-        .is_some_and(|l| l.ends_with(&format!("recheck_of={first_id}"))));
+    assert!(
+        open[0]["recheck_link"]
+            .as_str()
+            .is_some_and(|l| l.ends_with(&format!("recheck_of={first_id}")))
+    );
     // The 白楼 trainer's list leaves 南苑 out.
     assert!(rechecks(&w.bailou_trainer).await.is_empty());
     // The person sees their own check and the guidance, no one else's.
     let own = mine(&w.staff[26].get(&format!("{P}/my/spot-checks")).await);
-    assert_eq!(own[0]["guidance"], "对照材料清单逐项核对，缺项当场书面一次性告知");
+    assert_eq!(
+        own[0]["guidance"],
+        "对照材料清单逐项核对，缺项当场书面一次性告知"
+    );
     assert_eq!(own.as_array().map(Vec::len), Some(1));
     let r = w.staff[26].get(&format!("{P}/spot-checks")).await;
     expect(&r, StatusCode::FORBIDDEN);
@@ -1359,14 +1407,23 @@ async fn plans_classes_and_spot_checks(w: &World) {
     at(h, local(2026, 12, 23, 10, 0));
     let mut again = check.clone();
     again["recheck_of"] = json!(first_id);
-    let r = w.nanyuan_manager.post(&format!("{P}/spot-checks"), again.clone()).await;
+    let r = w
+        .nanyuan_manager
+        .post(&format!("{P}/spot-checks"), again.clone())
+        .await;
     let second = expect(&r, StatusCode::CREATED);
-    let r = w.nanyuan_manager.post(&format!("{P}/spot-checks"), again).await;
+    let r = w
+        .nanyuan_manager
+        .post(&format!("{P}/spot-checks"), again)
+        .await;
     expect(&r, StatusCode::UNPROCESSABLE_ENTITY);
     at(h, local(2026, 12, 31, 10, 0));
     let open = rechecks(&w.author).await;
     assert_eq!(open.len(), 1);
-    assert_eq!((open[0]["rounds"].clone(), open[0]["overdue"].clone()), (json!(2), json!(true)));
+    assert_eq!(
+        (open[0]["rounds"].clone(), open[0]["overdue"].clone()),
+        (json!(2), json!(true))
+    );
     // Passing clears the list.
     let r = w
         .nanyuan_manager
@@ -1378,6 +1435,21 @@ async fn plans_classes_and_spot_checks(w: &World) {
         .await;
     expect(&r, StatusCode::CREATED);
     assert!(rechecks(&w.author).await.is_empty());
+
+    // The month's 培训出勤率 for the reporting module: 3 of 25 in 白楼, 1 of
+    // 25 in 南苑.
+    let r = w.author.get(&format!("{P}/figures?month=2026-12")).await;
+    let f = expect(&r, StatusCode::OK);
+    let a = &f["overall"]["attendance_rate"];
+    assert_eq!(
+        (a["numerator"].clone(), a["denominator"].clone()),
+        (json!(4), json!(50))
+    );
+    let bailou = &f["halls"]["bailou"]["figures"]["attendance_rate"];
+    assert_eq!(
+        (bailou["numerator"].clone(), bailou["denominator"].clone()),
+        (json!(3), json!(25))
+    );
 }
 
 async fn training(backend: Backend) {

@@ -99,8 +99,7 @@ impl<'a> Layout<'a> {
             .sum()
     }
 
-    /// Breaks `text` into lines no wider than `width` (between any two
-    /// characters of Chinese; a Latin word is kept whole when it fits).
+    /// Breaks `text` into lines no wider than `width`: see [`wrap`].
     fn wrap(
         &self,
         style: Style,
@@ -109,32 +108,7 @@ impl<'a> Layout<'a> {
         width: f32,
         first_indent: f32,
     ) -> Vec<String> {
-        let mut lines = Vec::new();
-        let mut line = String::new();
-        let mut used = first_indent;
-        let mut limit = width;
-        for c in text.chars() {
-            let w = self.width_of(style, size, c.encode_utf8(&mut [0; 4]));
-            if used + w > limit && !line.is_empty() {
-                // Keep closing punctuation with its line (避头).
-                if "，。、；：！？）》」』".contains(c) {
-                    line.push(c);
-                    lines.push(std::mem::take(&mut line));
-                    used = 0.0;
-                    limit = width;
-                    continue;
-                }
-                lines.push(std::mem::take(&mut line));
-                used = 0.0;
-                limit = width;
-            }
-            line.push(c);
-            used += w;
-        }
-        if !line.is_empty() || lines.is_empty() {
-            lines.push(line);
-        }
-        lines
+        wrap(text, |s| self.width_of(style, size, s), width, first_indent)
     }
 
     fn page(&mut self) -> &mut Vec<Op> {
@@ -653,9 +627,115 @@ pub(crate) fn fit_columns(want: &[f32], total: f32) -> Vec<f32> {
     want.iter().map(|w| w / sum * total).collect()
 }
 
+/// Closing punctuation that never starts a line (避头): it stays at the end
+/// of the line before, even a little past the margin.
+const NO_LINE_START: &str = "，。、；：！？）》」』”’%％";
+
+/// Ends a line, without the spaces it ended on.
+fn end_line(lines: &mut Vec<String>, line: &mut String) {
+    let mut done = std::mem::take(line);
+    done.truncate(done.trim_end_matches(' ').len());
+    lines.push(done);
+}
+
+/// Breaks `text` into lines no wider than `width` (the first line
+/// `first_indent` narrower), measuring with `width_of`. Chinese breaks
+/// between any two characters; a run of Latin letters, digits and their
+/// punctuation (`86.1`, `61.0%`, `Cronbach's`, `2026-12`) is one word, kept
+/// whole and moved to the next line when it does not fit, and broken only
+/// when it is wider than a line by itself; a space where a line breaks is
+/// dropped; closing punctuation stays with the line before it.
+fn wrap(text: &str, width_of: impl Fn(&str) -> f32, width: f32, first_indent: f32) -> Vec<String> {
+    // Units: each Chinese character or space alone, each Latin run whole.
+    let mut units: Vec<String> = Vec::new();
+    let mut word = String::new();
+    for c in text.chars() {
+        if c.is_ascii_graphic() {
+            word.push(c);
+        } else {
+            if !word.is_empty() {
+                units.push(std::mem::take(&mut word));
+            }
+            units.push(c.to_string());
+        }
+    }
+    if !word.is_empty() {
+        units.push(word);
+    }
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    let mut used = first_indent;
+    let mut limit = width;
+    for unit in units {
+        let w = width_of(&unit);
+        if used + w > limit && !line.is_empty() {
+            if unit.chars().all(|c| NO_LINE_START.contains(c)) {
+                line.push_str(&unit);
+                end_line(&mut lines, &mut line);
+                used = 0.0;
+                limit = width;
+                continue;
+            }
+            end_line(&mut lines, &mut line);
+            used = 0.0;
+            limit = width;
+            if unit == " " {
+                continue;
+            }
+        }
+        if used + w > limit {
+            // A word wider than a whole line: break it where it must.
+            for c in unit.chars() {
+                let cw = width_of(c.encode_utf8(&mut [0; 4]));
+                if used + cw > limit && !line.is_empty() {
+                    end_line(&mut lines, &mut line);
+                    used = 0.0;
+                    limit = width;
+                }
+                line.push(c);
+                used += cw;
+            }
+            continue;
+        }
+        line.push_str(&unit);
+        used += w;
+    }
+    if !line.is_empty() || lines.is_empty() {
+        lines.push(line);
+    }
+    lines
+}
+
 #[cfg(test)]
 mod tests {
-    use super::fit_columns;
+    use super::{fit_columns, wrap};
+
+    /// Every character one unit wide.
+    fn chars(s: &str) -> f32 {
+        s.chars().count() as f32
+    }
+
+    #[test]
+    fn numbers_and_latin_words_are_not_broken() {
+        // The old way broke “61.0” from its “%” at the margin.
+        let lines = wrap("参考率61.0%；合格率91.8%", chars, 8.0, 0.0);
+        assert_eq!(lines, ["参考率61.0%；", "合格率91.8%"]);
+        // A number that does not fit moves to the next line whole.
+        let lines = wrap("系数为0.75以上", chars, 6.0, 0.0);
+        assert_eq!(lines, ["系数为", "0.75以上"]);
+        // Closing punctuation stays on its line, past the margin.
+        assert_eq!(wrap("一二三四，五", chars, 4.0, 0.0), ["一二三四，", "五"]);
+        // A space at the break is dropped.
+        assert_eq!(
+            wrap("Cronbach's alpha", chars, 11.0, 0.0),
+            ["Cronbach's", "alpha"]
+        );
+        // A word longer than a line is broken where it must be.
+        assert_eq!(wrap("abcdefgh", chars, 3.0, 0.0), ["abc", "def", "gh"]);
+        // The first line's indent counts.
+        assert_eq!(wrap("一二三四五六", chars, 4.0, 2.0), ["一二", "三四五六"]);
+        assert_eq!(wrap("", chars, 4.0, 0.0), [""]);
+    }
 
     #[test]
     fn only_the_widest_columns_give_way() {

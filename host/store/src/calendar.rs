@@ -100,7 +100,6 @@ impl Calendar<'_> {
     /// the previous one.
     pub async fn put(&self, year: &CalendarYear) -> Result<Option<CalendarYear>> {
         // BEGIN IMMEDIATE on SQLite: this reads, then writes.
-        let _turn = self.store.write_turn().await?;
         let mut tx = self.store.begin_write().await?;
         let mut q = Sql::new(format!(
             "SELECT {COLS} FROM district_calendar WHERE year = "

@@ -112,7 +112,6 @@ impl ServiceCatalogue<'_> {
     pub async fn publish(&self, new: &NewCatalogueVersion<'_>) -> Result<CatalogueVersion> {
         // BEGIN IMMEDIATE on SQLite: this reads, then writes; on PostgreSQL
         // a concurrent publisher of the same version hits the primary key.
-        let _turn = self.store.write_turn().await?;
         let mut tx = self.store.begin_write().await?;
         let q = Sql::new("SELECT MAX(version) AS v FROM service_catalogue");
         let current = match sql::fetch_optional(&mut *tx, &q).await? {

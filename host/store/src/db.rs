@@ -1,12 +1,10 @@
 //! Connecting, choosing the dialect and running migrations.
 
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::AnyPool;
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
-use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use crate::error::{Error, Result};
 
@@ -65,21 +63,6 @@ pub struct Store {
     pool: AnyPool,
     dialect: Dialect,
     config: StoreConfig,
-    /// SQLite's one writer, queued in the process (see [`Store::write_turn`]).
-    writers: Option<Arc<Semaphore>>,
-}
-
-/// How long a writer waits for its turn before giving up (SQLite's own
-/// busy timeout, which still covers writers in other processes, is the
-/// same).
-const WRITE_TURN_TIMEOUT: Duration = Duration::from_secs(10);
-
-/// A writer's turn at SQLite's write lock: held from before `BEGIN
-/// IMMEDIATE` until the transaction ends (drop it after the commit or
-/// rollback). `None` on PostgreSQL, which locks rows, not the database.
-#[derive(Debug)]
-pub struct WriteTurn {
-    _permit: Option<OwnedSemaphorePermit>,
 }
 
 impl std::fmt::Debug for Store {
@@ -130,31 +113,8 @@ impl Store {
         Ok(Store {
             pool,
             dialect,
-            writers: (dialect == Dialect::Sqlite).then(|| Arc::new(Semaphore::new(1))),
             config,
         })
-    }
-
-    /// Waits for this process's turn to write. SQLite has one write lock
-    /// for the whole database, and a connection that finds it taken sleeps
-    /// in its busy handler (1, 2, 5 … 100 ms) before trying again, so under
-    /// load the lock sits idle while writers sleep, each holding a pooled
-    /// connection. Writers of this process instead queue here, first come
-    /// first served, before they take a connection, and each is handed the
-    /// lock the moment the one before it commits. Take the turn before
-    /// `BEGIN IMMEDIATE` and keep it until the transaction has ended; never
-    /// ask for a second turn while holding one.
-    pub async fn write_turn(&self) -> Result<WriteTurn> {
-        let Some(writers) = &self.writers else {
-            return Ok(WriteTurn { _permit: None });
-        };
-        match tokio::time::timeout(WRITE_TURN_TIMEOUT, writers.clone().acquire_owned()).await {
-            Ok(Ok(permit)) => Ok(WriteTurn {
-                _permit: Some(permit),
-            }),
-            Ok(Err(_)) => Err(Error::Database(sqlx::Error::PoolClosed)),
-            Err(_) => Err(Error::Database(sqlx::Error::PoolTimedOut)),
-        }
     }
 
     /// Closes every pooled connection; clones of this store stop working.

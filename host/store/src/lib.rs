@@ -51,7 +51,7 @@ pub use blob_refs::PORTAL_OWNER;
 pub use blobs::BlobRef;
 pub use calendar::{Calendar, CalendarYear, SEEDED_BY as CALENDAR_SEEDED_BY};
 pub use catalogue::{CatalogueVersion, NewCatalogueVersion, ServiceCatalogue};
-pub use db::{DEFAULT_BLOB_TYPES, Dialect, Store, StoreConfig, WriteTurn};
+pub use db::{DEFAULT_BLOB_TYPES, Dialect, Store, StoreConfig};
 pub use directory::{Directory, DirectoryHall, DirectoryPerson};
 pub use documents::{Document, MAX_BODY_BYTES, Write};
 pub use edge::{Applied, EdgeBatch, EdgeEventIn, Subscribers, hall_event_payload, hall_topic};

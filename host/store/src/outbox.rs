@@ -156,7 +156,6 @@ impl Store {
         if dialect == Dialect::Postgres {
             q.push(" FOR UPDATE OF d SKIP LOCKED");
         }
-        let _turn = self.write_turn().await?;
         let mut tx = self.begin_write().await?;
         let rows = sql::fetch_all(&mut *tx, &q).await?;
         let mut out = Vec::with_capacity(rows.len());
@@ -250,7 +249,6 @@ impl Store {
     /// Deletes events whose deliveries are all done and that occurred before
     /// `before_ms`. Returns how many events were removed.
     pub async fn prune_events(&self, before_ms: i64) -> Result<u64> {
-        let _turn = self.write_turn().await?;
         let mut tx = self.begin_write().await?;
         let mut cond = Sql::new(" FROM events WHERE occurred_at < ");
         cond.bind(before_ms).push(

@@ -193,7 +193,6 @@ impl Registry<'_> {
     /// Removes a plugin with its versions and configuration. Its documents
     /// and blobs stay. Returns whether it existed.
     pub async fn remove_plugin(&self, id: &str) -> Result<bool> {
-        let _turn = self.store.write_turn().await?;
         let mut tx = self.store.begin_write().await?;
         for table in ["plugin_versions", "plugin_config"] {
             let mut q = Sql::new(format!("DELETE FROM {table} WHERE plugin_id = "));

@@ -9,7 +9,7 @@ use sqlx::AnyConnection;
 use sqlx::any::AnyRow;
 use sqlx::{Any, Transaction};
 
-use crate::db::{Dialect, Store, WriteTurn};
+use crate::db::{Dialect, Store};
 use crate::error::Result;
 use crate::sql::{self, Sql};
 
@@ -17,9 +17,6 @@ use crate::sql::{self, Sql};
 pub struct UnitOfWork {
     pub(crate) store: Store,
     tx: Option<Transaction<'static, Any>>,
-    /// The turn at the write lock, taken with the transaction; declared
-    /// after `tx` so a dropped unit rolls back before giving it up.
-    turn: Option<WriteTurn>,
 }
 
 impl std::fmt::Debug for UnitOfWork {
@@ -36,7 +33,6 @@ impl Store {
         UnitOfWork {
             store: self.clone(),
             tx: None,
-            turn: None,
         }
     }
 
@@ -65,12 +61,7 @@ impl UnitOfWork {
     pub(crate) async fn writer(&mut self) -> Result<&mut AnyConnection> {
         let tx = match self.tx.take() {
             Some(tx) => tx,
-            None => {
-                if self.turn.is_none() {
-                    self.turn = Some(self.store.write_turn().await?);
-                }
-                self.store.begin_write().await?
-            }
+            None => self.store.begin_write().await?,
         };
         let tx = self.tx.insert(tx);
         Ok(&mut **tx)
@@ -101,7 +92,6 @@ impl UnitOfWork {
         if let Some(tx) = self.tx {
             tx.commit().await?;
         }
-        drop(self.turn);
         Ok(())
     }
 

@@ -418,8 +418,10 @@ mod tests {
                 .unwrap();
         assert_eq!(rules(&bad), Err(RuleError::HoldsTooHigh(Level::Four)));
         assert!(
-            serde_json::from_value::<Vec<LevelRoute>>(serde_json::json!([{ "level": "four", "yaers": 3 }]))
-                .is_err()
+            serde_json::from_value::<Vec<LevelRoute>>(
+                serde_json::json!([{ "level": "four", "yaers": 3 }])
+            )
+            .is_err()
         );
     }
 

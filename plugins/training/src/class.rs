@@ -194,9 +194,7 @@ impl fmt::Display for ClassError {
             ClassError::Times => f.write_str("结束时间须晚于开始时间"),
             ClassError::TooLong => f.write_str("一个班次不超过12小时"),
             ClassError::Hours => f.write_str("课时须为1至16"),
-            ClassError::NoContent => {
-                f.write_str("请选择培训内容（岗前培训请选择大纲单元）")
-            }
+            ClassError::NoContent => f.write_str("请选择培训内容（岗前培训请选择大纲单元）"),
             ClassError::UnitsOutsidePrePost => f.write_str("只有岗前培训按大纲单元授课"),
             ClassError::Repeated => f.write_str("培训内容或大纲单元重复"),
         }
@@ -322,12 +320,9 @@ pub fn code_matches(expected: &str, given: &str) -> bool {
     if a.is_empty() || a.len() != b.len() {
         return false;
     }
-    a.iter()
-        .zip(b)
-        .fold(0u8, |acc, (x, y)| {
-            acc | (x.to_ascii_lowercase() ^ y.to_ascii_lowercase())
-        })
-        == 0
+    a.iter().zip(b).fold(0u8, |acc, (x, y)| {
+        acc | (x.to_ascii_lowercase() ^ y.to_ascii_lowercase())
+    }) == 0
 }
 
 /// A person's way through the pre-post syllabus.

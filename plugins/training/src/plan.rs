@@ -435,7 +435,17 @@ mod tests {
             assert_eq!(p.to_string(), text);
         }
         assert_eq!(Period::parse("2026-q1").unwrap().to_string(), "2026-Q1");
-        for bad in ["2026-13", "2026-Q5", "26", "2026-1", "20x6", "2026-Q0", "", "ééé-Q1", "2026-é"] {
+        for bad in [
+            "2026-13",
+            "2026-Q5",
+            "26",
+            "2026-1",
+            "20x6",
+            "2026-Q0",
+            "",
+            "ééé-Q1",
+            "2026-é",
+        ] {
             assert_eq!(Period::parse(bad), None, "{bad}");
         }
         let q4 = Period::parse("2026-Q4").unwrap();
@@ -460,10 +470,7 @@ mod tests {
             assert_eq!(Topic::parse(t.zh()), Some(t));
         }
         assert_eq!(Topic::parse("烹饪"), None);
-        assert_eq!(
-            topics_zh(&[Topic::Fire, Topic::Law]),
-            "消防知识、法律知识"
-        );
+        assert_eq!(topics_zh(&[Topic::Fire, Topic::Law]), "消防知识、法律知识");
     }
 
     #[test]

@@ -210,7 +210,10 @@ fn rounds(by_id: &BTreeMap<&str, &Check>, last: &Check) -> u32 {
             break;
         }
         n += 1;
-        at = c.recheck_of.as_deref().and_then(|id| by_id.get(id).copied());
+        at = c
+            .recheck_of
+            .as_deref()
+            .and_then(|id| by_id.get(id).copied());
     }
     n
 }
@@ -225,7 +228,11 @@ mod tests {
         Finding {
             criterion,
             ok,
-            note: if ok { String::new() } else { "缺少身份证复印件未一次性告知".into() },
+            note: if ok {
+                String::new()
+            } else {
+                "缺少身份证复印件未一次性告知".into()
+            },
         }
     }
 
@@ -233,8 +240,15 @@ mod tests {
         Check {
             staff: staff.into(),
             matter: "城乡居民养老保险参保登记".into(),
-            findings: vec![finding(Criterion::Intake, true), finding(Criterion::Notice, ok)],
-            guidance: if ok { String::new() } else { "对照清单逐项核对材料，缺项当场书面告知".into() },
+            findings: vec![
+                finding(Criterion::Intake, true),
+                finding(Criterion::Notice, ok),
+            ],
+            guidance: if ok {
+                String::new()
+            } else {
+                "对照清单逐项核对材料，缺项当场书面告知".into()
+            },
             recheck_of: recheck_of.map(str::to_owned),
             at_ms,
         }
@@ -259,7 +273,10 @@ mod tests {
         let mut c = check("u1", true, 0, None);
         c.matter = String::new();
         assert_eq!(c.check(), Err(CheckError::Matter));
-        assert_eq!(check("u1", false, 0, None).failed(), vec![Criterion::Notice]);
+        assert_eq!(
+            check("u1", false, 0, None).failed(),
+            vec![Criterion::Notice]
+        );
     }
 
     #[test]
@@ -299,8 +316,7 @@ mod tests {
         ];
         // Both are followed, so neither is open; rounds() itself is bounded.
         assert!(rechecks(&checks, 7, 0).is_empty());
-        let by_id: BTreeMap<&str, &Check> =
-            checks.iter().map(|(id, c)| (id.as_str(), c)).collect();
+        let by_id: BTreeMap<&str, &Check> = checks.iter().map(|(id, c)| (id.as_str(), c)).collect();
         assert!(rounds(&by_id, &checks[0].1) <= 3);
     }
 }

@@ -59,9 +59,7 @@ fn nothing_is_public_and_staff_routes_are_the_callers_own() -> Result<(), String
         .collect();
     assert!(
         open.iter()
-            .all(|p| p.starts_with("/my/")
-                || p == "/materials"
-                || p == "/classes/{id}/sign-in"),
+            .all(|p| p.starts_with("/my/") || p == "/materials" || p == "/classes/{id}/sign-in"),
         "{open:?}"
     );
     Ok(())

@@ -779,7 +779,8 @@ pub fn JsonSchemaForm(
                             revealed.set(reveal_field(&answer, reveal.as_ref()));
                         }
                         problems.set(Vec::new());
-                        let text = success_text(&answer).unwrap_or_else(|| l.t(Msg::Saved).to_owned());
+                        let text =
+                            success_text(&answer).unwrap_or_else(|| l.t(Msg::Saved).to_owned());
                         outcome.set(Some((true, text)));
                     }
                     Err(e) => {

@@ -76,7 +76,6 @@ impl Store {
         let placed = shas.clone();
         tokio::task::spawn_blocking(move || place_blobs(&stage, &blob_dir, &placed)).await??;
 
-        let _turn = self.write_turn().await?;
         let mut tx = self.begin_write().await?;
         self.ensure_empty(&targets, Some(&mut tx)).await?;
         // What the host seeded on its own at start gives way to the

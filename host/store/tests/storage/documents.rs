@@ -13,7 +13,8 @@ both!(
     rollback_discards_writes_and_events,
     invalid_names_change_nothing,
     ensure_collection_is_idempotent,
-    reads_see_own_writes
+    reads_see_own_writes,
+    concurrent_writers_all_commit_and_wait_their_turn
 );
 
 fn write(
@@ -446,4 +447,69 @@ async fn reads_see_own_writes(backend: Backend) {
     assert!(reader.get(&scope, "c", "x").await.unwrap().is_none());
     writer.commit().await.unwrap();
     assert!(reader.get(&scope, "c", "x").await.unwrap().is_some());
+}
+
+/// Many units of work writing at once all commit, none refused as busy;
+/// on SQLite a second writer waits (it does not fail) while the first
+/// holds its transaction open, and goes on the moment it commits.
+async fn concurrent_writers_all_commit_and_wait_their_turn(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let scope = Scope::all("acme.shop");
+    let mut first = db.store.begin();
+    first
+        .put(
+            &scope,
+            "orders",
+            write(Some("first"), None, json!({"n": 0}), None),
+        )
+        .await
+        .unwrap();
+    let store = db.store.clone();
+    let second = tokio::spawn(async move {
+        let scope = Scope::all("acme.shop");
+        let mut uow = store.begin();
+        uow.put(
+            &scope,
+            "orders",
+            write(Some("second"), None, json!({"n": 1}), None),
+        )
+        .await?;
+        uow.commit().await
+    });
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    if backend == Backend::Sqlite {
+        assert!(
+            !second.is_finished(),
+            "the second writer waits for the first"
+        );
+    }
+    first.commit().await.unwrap();
+    second.await.unwrap().unwrap();
+    let writers: Vec<_> = (0..64)
+        .map(|i| {
+            let store = db.store.clone();
+            tokio::spawn(async move {
+                let scope = Scope::all("acme.shop");
+                let mut uow = store.begin();
+                let id = format!("w{i}");
+                uow.put(
+                    &scope,
+                    "orders",
+                    write(Some(&id), None, json!({"n": i}), None),
+                )
+                .await?;
+                uow.commit().await
+            })
+        })
+        .collect();
+    for w in writers {
+        w.await.unwrap().unwrap();
+    }
+    let mut uow = db.store.begin();
+    for id in ["first", "second", "w0", "w63"] {
+        assert!(
+            uow.get(&scope, "orders", id).await.unwrap().is_some(),
+            "{id}"
+        );
+    }
 }

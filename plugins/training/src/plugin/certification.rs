@@ -14,9 +14,7 @@ use super::bank::all;
 use super::docs::day_of;
 use super::settings::{self, hall_names};
 use super::{conflict, invalid, not_found, path, require_reader, require_trainer};
-use crate::cert::{
-    Certificate, Education, Level, Profile, certificate_number, eligible, passes,
-};
+use crate::cert::{Certificate, Education, Level, Profile, certificate_number, eligible, passes};
 use crate::exam::Candidate;
 
 pub const PROFILES: &str = "profiles";

@@ -5,6 +5,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use bantong_hall_kit::figure::Figure;
 use bantong_sdk::storage::{self, Op, Query, Write};
 use bantong_sdk::{Caller, HandlerResult, Request, Response, clock};
 use serde::Deserialize;
@@ -14,11 +15,11 @@ use crate::class::{self, Arrival, ClassKind, ClassSetting, SignInError, Unit};
 use crate::exam::{Candidate, parse_instant};
 use crate::plan::{self, Held, Period, PlanSetting, Topic, topics_zh};
 
+use super::bank::all;
 use super::docs::{
     ATTENDANCE, AttendanceDoc, CLASSES, ClassDoc, MATERIALS, MaterialDoc, MaterialRef, PLANS,
     PlanDoc,
 };
-use super::bank::all;
 use super::settings;
 use super::{
     conflict, forbidden, invalid, is_trainer, not_found, paging, param, path, require_reader,
@@ -409,9 +410,7 @@ pub fn create_class(req: Request) -> HandlerResult {
         &format!(
             "【培训通知】{}：{} 在{}，授课人{}。请到场后扫描现场二维码签到。",
             c.setting.title,
-            super::docs::day_of(c.setting.starts_ms)
-                + " "
-                + &bantong_hall_kit::time::local_time(c.setting.starts_ms),
+            bantong_hall_kit::time::local_time(c.setting.starts_ms),
             c.setting.place,
             c.setting.lecturer
         ),
@@ -437,7 +436,11 @@ fn class_row(
 ) -> Value {
     let s = &c.setting;
     let content = if s.kind == ClassKind::PrePost {
-        s.units.iter().map(|u| u.zh()).collect::<Vec<_>>().join("、")
+        s.units
+            .iter()
+            .map(|u| u.zh())
+            .collect::<Vec<_>>()
+            .join("、")
     } else {
         topics_zh(&s.topics)
     };
@@ -487,7 +490,14 @@ pub fn classes(req: Request) -> HandlerResult {
     let items: Vec<Value> = page
         .items
         .iter()
-        .map(|d| class_row(&d.id, &d.body, Some(came.get(&d.id).copied().unwrap_or(0)), &names))
+        .map(|d| {
+            class_row(
+                &d.id,
+                &d.body,
+                Some(came.get(&d.id).copied().unwrap_or(0)),
+                &names,
+            )
+        })
         .collect();
     Ok(Response::ok(
         &json!({ "items": items, "total": page.total }),
@@ -828,7 +838,11 @@ pub fn syllabus(req: Request) -> HandlerResult {
         None => None,
         Some("true") => Some(true),
         Some("false") => Some(false),
-        Some(other) => return Err(invalid(format!("complete 须为 true 或 false，而不是“{other}”"))),
+        Some(other) => {
+            return Err(invalid(format!(
+                "complete 须为 true 或 false，而不是“{other}”"
+            )));
+        }
     };
     let staff: Vec<Candidate> = settings::candidates(&s.staff_roles, &[])?
         .into_iter()
@@ -877,4 +891,56 @@ pub fn syllabus(req: Request) -> HandlerResult {
     Ok(Response::ok(
         &json!({ "items": items, "total": items.len() }),
     ))
+}
+
+// --- figures ------------------------------------------------------------------
+
+/// 培训出勤率 of the period whose months start with `prefix` (`YYYY-MM` or
+/// `YYYY`): sign-ins ÷ roster places of the classes that started in it by
+/// `now` — the district's, and each hall's by the hall the people work in.
+pub fn attendance_figures(
+    prefix: &str,
+    now: i64,
+) -> Result<(Figure, BTreeMap<String, Figure>), Response> {
+    const DEFINITION: &str = "培训出勤率 = 签到人次 / 应到人次（本期已开班的培训班次）";
+    let period = Period::parse(prefix).ok_or_else(|| invalid(format!("期间“{prefix}”无效")))?;
+    let classes = all::<ClassDoc>(
+        Query::new(CLASSES)
+            .filter("starts_ms", Op::Ge, period.start_ms())
+            .filter("starts_ms", Op::Lt, period.end_ms().min(now + 1))
+            .sort_asc("starts_ms"),
+        MAX_CLASSES,
+    )?;
+    let mut expected: BTreeMap<String, u64> = BTreeMap::new();
+    for c in &classes {
+        for p in &c.body.roster {
+            *expected
+                .entry(p.hall.clone().unwrap_or_default())
+                .or_default() += 1;
+        }
+    }
+    let mut came: BTreeMap<String, u64> = BTreeMap::new();
+    let ids: Vec<&str> = classes.iter().map(|d| d.id.as_str()).collect();
+    if !ids.is_empty() {
+        let groups = storage::aggregate(
+            &storage::Aggregate::new(ATTENDANCE)
+                .filter("class", Op::AnyOf, &ids)
+                .group_by("_hall")
+                .count(),
+        )?;
+        for g in &groups {
+            let hall = g.key_str(0).unwrap_or_default().to_owned();
+            *came.entry(hall).or_default() += g.value(0).unwrap_or(0.0) as u64;
+        }
+    }
+    let overall = Figure::ratio(came.values().sum(), expected.values().sum(), DEFINITION);
+    let halls = expected
+        .iter()
+        .filter(|(h, _)| !h.is_empty())
+        .map(|(h, n)| {
+            let f = Figure::ratio(came.get(h).copied().unwrap_or(0), *n, DEFINITION);
+            (h.clone(), f)
+        })
+        .collect();
+    Ok((overall, halls))
 }

@@ -1,5 +1,6 @@
 //! `GET /figures?month=YYYY-MM` (or `?year=YYYY`): the period's training
-//! figures for the district and per hall (the portal's tiles and the
+//! figures (exams, follow-up, 持证率, 培训出勤率) for the district and per
+//! hall (the portal's tiles and the
 //! reporting module's 培训与考试 section), read as grouped aggregates so
 //! no sitting's answers are loaded.
 
@@ -111,6 +112,7 @@ pub fn figures(req: Request) -> HandlerResult {
     let (prefix, name) = period(&req)?;
     let (overall, halls) = period_figures(&prefix)?;
     let (cert, cert_halls) = super::certification::rates()?;
+    let (attendance, attendance_halls) = super::classes::attendance_figures(&prefix, clock::now())?;
     let exams = all::<ExamDoc>(
         Query::new(EXAMS)
             .filter("month", Op::Prefix, &prefix)
@@ -123,6 +125,7 @@ pub fn figures(req: Request) -> HandlerResult {
     let mut overall_json = serde_json::to_value(&overall).unwrap_or_default();
     if let Some(m) = overall_json.as_object_mut() {
         m.insert("cert_rate".into(), json!(cert));
+        m.insert("attendance_rate".into(), json!(attendance));
     }
     let names = hall_names();
     let per_hall: BTreeMap<String, serde_json::Value> = halls
@@ -132,6 +135,9 @@ pub fn figures(req: Request) -> HandlerResult {
             let mut figures = serde_json::to_value(&f).unwrap_or_default();
             if let (Some(m), Some(c)) = (figures.as_object_mut(), cert_halls.get(&h)) {
                 m.insert("cert_rate".into(), json!(c));
+            }
+            if let (Some(m), Some(a)) = (figures.as_object_mut(), attendance_halls.get(&h)) {
+                m.insert("attendance_rate".into(), json!(a));
             }
             let v = json!({ "hall_zh": names.get(&h), "figures": figures });
             (h, v)

@@ -5,15 +5,15 @@
 
 use std::collections::BTreeMap;
 
-use bantong_sdk::storage::{self, Op, Query, Write};
+use bantong_sdk::storage::{self, Document, Op, Query, Write};
 use bantong_sdk::{Caller, HandlerResult, Request, Response, clock};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::spot::{self, Check, Criterion, Finding};
 
-use super::docs::{SPOT_CHECKS, SpotDoc};
 use super::bank::all;
+use super::docs::{SPOT_CHECKS, SpotDoc};
 use super::settings;
 use super::{forbidden, invalid, is_trainer, paging, param, require_reader};
 
@@ -205,7 +205,11 @@ pub fn list(req: Request) -> HandlerResult {
         None => None,
         Some("true") => Some(true),
         Some("false") => Some(false),
-        Some(other) => return Err(invalid(format!("passed 须为 true 或 false，而不是“{other}”"))),
+        Some(other) => {
+            return Err(invalid(format!(
+                "passed 须为 true 或 false，而不是“{other}”"
+            )));
+        }
     };
     let page = storage::query::<SpotDoc>(
         &Query::new(SPOT_CHECKS)
@@ -215,15 +219,17 @@ pub fn list(req: Request) -> HandlerResult {
             .offset(offset)
             .limit(limit),
     )?;
-    let names = settings::hall_names();
-    let items: Vec<Value> = page
-        .items
-        .iter()
-        .map(|d| row(&d.id, &d.body, &names, d.hall.as_deref()))
-        .collect();
     Ok(Response::ok(
-        &json!({ "items": items, "total": page.total }),
+        &json!({ "items": rows(&page.items), "total": page.total }),
     ))
+}
+
+/// The rows a list shows, with the halls' names.
+fn rows(docs: &[Document<SpotDoc>]) -> Vec<Value> {
+    let names = settings::hall_names();
+    docs.iter()
+        .map(|d| row(&d.id, &d.body, &names, d.hall.as_deref()))
+        .collect()
 }
 
 /// `GET /spot-checks/rechecks`: failed checks not yet followed up, the
@@ -273,13 +279,7 @@ pub fn mine(req: Request) -> HandlerResult {
             .sort_desc("at_ms")
             .limit(200),
     )?;
-    let names = settings::hall_names();
-    let items: Vec<Value> = page
-        .items
-        .iter()
-        .map(|d| row(&d.id, &d.body, &names, d.hall.as_deref()))
-        .collect();
     Ok(Response::ok(
-        &json!({ "items": items, "total": items.len() }),
+        &json!({ "items": rows(&page.items), "total": page.items.len() }),
     ))
 }

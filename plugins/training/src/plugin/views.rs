@@ -10,8 +10,8 @@ use crate::cert::{Education, Level};
 use crate::class::{ClassKind, Unit};
 use crate::exam::ExamKind;
 use crate::plan::{Cadence, Topic};
-use crate::spot::Criterion;
 use crate::question::{Difficulty, Kind};
+use crate::spot::Criterion;
 
 fn labels<T: Copy>(
     all: &[T],
@@ -115,15 +115,17 @@ pub fn all() -> Vec<View> {
         View::form("assignment-done", "我已学习", "Studied", "/my/assignments/{id}/done")
             .method(Method::Post)
             .confirm("确认已完成该项学习？", "Mark this as studied?"),
+        // What a person looks for first on a phone: which class, whether
+        // they came, when and where.
         View::list("my-trainings", "我的培训", "My trainings", "/my/trainings")
             .column("title", "培训", "Class")
-            .column("kind_zh", "类型", "Kind")
+            .column("status", "签到", "Attendance")
             .column_typed("starts_ms", "时间", "When", "datetime")
             .column("place", "地点", "Place")
+            .column("kind_zh", "类型", "Kind")
             .column("lecturer", "授课人", "Lecturer")
             .column("hours", "课时", "Hours")
-            .column("materials", "学习资料", "Materials")
-            .column("status", "签到", "Attendance"),
+            .column("materials", "学习资料", "Materials"),
         // What a class's QR code opens on a phone, the code filled in.
         View::form("sign-in", "培训签到", "Sign in to a class", "/classes/{id}/sign-in")
             .method(Method::Post)
