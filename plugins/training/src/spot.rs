@@ -286,7 +286,7 @@ mod tests {
             ("b".to_owned(), check("u1", false, 8 * DAY, Some("a"))),
             ("c".to_owned(), check("u2", false, 2 * DAY, None)),
             ("d".to_owned(), check("u2", true, 5 * DAY, Some("c"))),
-            ("e".to_owned(), check("u3", true, 1 * DAY, None)),
+            ("e".to_owned(), check("u3", true, DAY, None)),
         ];
         let list = rechecks(&checks, 7, 10 * DAY);
         // a was followed by b (failed again), c by d (passed), e passed.
