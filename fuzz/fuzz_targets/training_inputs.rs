@@ -14,6 +14,7 @@
 
 #![no_main]
 
+use bantong_hall_kit::catalogue::sheet::Value as Cell;
 use bantong_training::attempt::{Given, Live, State};
 use bantong_training::exam::parse_instant;
 use bantong_training::import;
@@ -24,6 +25,17 @@ use libfuzzer_sys::fuzz_target;
 use serde_json::Value;
 
 const NOW: i64 = 1_797_000_000_000;
+
+/// A JSON value as a workbook's cell.
+fn cell(v: &Value) -> Cell {
+    match v {
+        Value::Null => Cell::Empty,
+        Value::Bool(b) => Cell::Bool(*b),
+        Value::Number(n) => Cell::Number(n.as_f64().unwrap_or(0.0)),
+        Value::String(s) => Cell::Text(s.clone()),
+        other => Cell::Text(other.to_string()),
+    }
+}
 
 fn shape(kind: Kind, options: u8, blanks: u8) -> Shape {
     Shape {
@@ -63,6 +75,10 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     if let Ok(rows) = serde_json::from_str::<Vec<Vec<Value>>>(text) {
+        let rows: Vec<Vec<Cell>> = rows
+            .iter()
+            .map(|r| r.iter().map(cell).collect())
+            .collect();
         match import::parse(&rows) {
             Ok(drafts) => {
                 for d in &drafts {
