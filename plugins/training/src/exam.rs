@@ -327,21 +327,31 @@ pub fn parse_instant(text: &str) -> Option<i64> {
         return None;
     }
     let rest = rest.strip_prefix(['T', ' '])?;
+    // Each part one or two digits (no sign: a negative minute once got
+    // through and overflowed the arithmetic below).
+    let part = |p: &str| -> Option<i64> {
+        (!p.is_empty() && p.len() <= 2 && p.bytes().all(|b| b.is_ascii_digit()))
+            .then(|| p.parse().ok())
+            .flatten()
+    };
     let (clock, offset_min) = if let Some(c) = rest.strip_suffix('Z') {
         (c, 0)
     } else if rest.len() > 6 && matches!(rest.as_bytes()[rest.len() - 6], b'+' | b'-') {
         let (c, o) = rest.split_at(rest.len() - 6);
         let sign = if o.starts_with('-') { -1 } else { 1 };
-        let h: i64 = o.get(1..3)?.parse().ok()?;
-        let m: i64 = o.get(4..6)?.parse().ok()?;
+        let h = part(o.get(1..3)?)?;
+        let m = part(o.get(4..6)?)?;
+        if o.get(3..4) != Some(":") || h > 14 || m > 59 {
+            return None;
+        }
         (c, sign * (h * 60 + m))
     } else {
         (rest, 8 * 60)
     };
     let mut parts = clock.split(':');
-    let h: i64 = parts.next()?.parse().ok()?;
-    let mi: i64 = parts.next()?.parse().ok()?;
-    let s: i64 = parts.next().map_or(Some(0), |s| s.parse().ok())?;
+    let h = part(parts.next()?)?;
+    let mi = part(parts.next()?)?;
+    let s = parts.next().map_or(Some(0), part)?;
     if parts.next().is_some() || h > 23 || mi > 59 || s > 59 {
         return None;
     }
@@ -459,5 +469,10 @@ mod tests {
         assert_eq!(parse_instant("2026-12-10T24:00"), None);
         assert_eq!(parse_instant("2026-02-30T09:00"), None);
         assert_eq!(parse_instant("tomorrow"), None);
+        // Found by the fuzzer: a signed, overlong minute overflowed.
+        assert_eq!(parse_instant("2026-12-10T09:-0926666266660266026"), None);
+        assert_eq!(parse_instant("2026-12-10T09:-5"), None);
+        assert_eq!(parse_instant("2026-12-10T09:00+-9:00"), None);
+        assert_eq!(parse_instant("2026-12-10T09:00+99:00"), None);
     }
 }
