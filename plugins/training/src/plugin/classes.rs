@@ -197,15 +197,22 @@ fn held_by_plan(plans: &[&str]) -> Result<BTreeMap<String, Vec<Held>>, Response>
     let ids: Vec<&str> = classes.iter().map(|d| d.id.as_str()).collect();
     let came = attendance_counts(&ids)?;
     for d in &classes {
-        out.entry(d.body.plan_id.clone()).or_default().push(Held {
-            topics: d.body.setting.topics.clone(),
-            hours: d.body.setting.hours,
-            starts_ms: d.body.setting.starts_ms,
-            expected: u32::try_from(d.body.roster.len()).unwrap_or(u32::MAX),
-            attended: came.get(&d.id).copied().unwrap_or(0),
-        });
+        out.entry(d.body.plan_id.clone())
+            .or_default()
+            .push(held(&d.body, came.get(&d.id).copied().unwrap_or(0)));
     }
     Ok(out)
+}
+
+/// A class as its plan's progress counts it.
+fn held(c: &ClassDoc, attended: u32) -> Held {
+    Held {
+        topics: c.setting.topics.clone(),
+        hours: c.setting.hours,
+        starts_ms: c.setting.starts_ms,
+        expected: u32::try_from(c.roster.len()).unwrap_or(u32::MAX),
+        attended,
+    }
 }
 
 /// Sign-ins per class.
@@ -275,13 +282,7 @@ pub fn plan(req: Request) -> HandlerResult {
     let came = attendance_counts(&ids)?;
     let held: Vec<Held> = classes
         .iter()
-        .map(|c| Held {
-            topics: c.body.setting.topics.clone(),
-            hours: c.body.setting.hours,
-            starts_ms: c.body.setting.starts_ms,
-            expected: u32::try_from(c.body.roster.len()).unwrap_or(u32::MAX),
-            attended: came.get(&c.id).copied().unwrap_or(0),
-        })
+        .map(|c| held(&c.body, came.get(&c.id).copied().unwrap_or(0)))
         .collect();
     let g = plan::progress(&d.body.setting, &held, clock::now());
     let names = settings::hall_names();
@@ -681,21 +682,18 @@ pub fn record(req: Request) -> HandlerResult {
     if wanted.is_empty() || wanted.len() > 500 {
         return Err(invalid("请填写1至500名人员"));
     }
-    // Every name is checked before anything is written.
-    let s = settings::load()?;
+    // Every name is checked before anything is written; usernames are
+    // looked up in the directory once, and only when some are given.
+    let on_roster = |id: &str| d.body.roster.iter().find(|p| p.user_id == id);
+    let usernames = if wanted.iter().all(|k| on_roster(k).is_some()) {
+        BTreeMap::new()
+    } else {
+        settings::user_ids_by_username(&settings::load()?.staff_roles)?
+    };
     let mut found: Vec<&Candidate> = Vec::new();
     for key in &wanted {
-        let on = d
-            .body
-            .roster
-            .iter()
-            .find(|p| p.user_id == *key)
-            .or_else(|| {
-                settings::person(&s.staff_roles, key)
-                    .ok()
-                    .flatten()
-                    .and_then(|w| d.body.roster.iter().find(|p| p.user_id == w.user_id))
-            })
+        let on = on_roster(key)
+            .or_else(|| usernames.get(*key).and_then(|id| on_roster(id)))
             .ok_or_else(|| invalid(format!("“{key}”不在本班次的培训名单中")))?;
         if !caller.district_wide && !on.hall.as_ref().is_some_and(|h| caller.can_act_for(h)) {
             return Err(forbidden("只能登记本人负责的大厅的人员", "not your hall"));

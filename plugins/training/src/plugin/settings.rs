@@ -116,6 +116,23 @@ pub fn person(staff_roles: &[String], key: &str) -> Result<Option<Candidate>, Re
     Ok(None)
 }
 
+/// Each person of the staff roles: username → user id (read once, for
+/// resolving a list of names).
+pub fn user_ids_by_username(staff_roles: &[String]) -> Result<BTreeMap<String, String>, Response> {
+    let roles = staff_roles
+        .iter()
+        .map(String::as_str)
+        .chain(ALSO_STAFF)
+        .collect::<std::collections::BTreeSet<_>>();
+    let mut out = BTreeMap::new();
+    for role in roles {
+        for p in directory::people(role)? {
+            out.insert(p.username, p.user_id);
+        }
+    }
+    Ok(out)
+}
+
 /// The display name of a trainer, hall manager or member of staff.
 pub fn name_of(user_id: &str) -> Option<String> {
     ["hr-officer", "district-admin", "hall-manager", "leader"]
